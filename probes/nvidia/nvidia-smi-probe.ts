@@ -1,0 +1,192 @@
+/**
+ * NVIDIA through one long-lived `nvidia-smi --query-gpu=... -lms N` process for the whole session
+ * (a one-shot query costs ~30 ms; never spawn per sample). If it dies or stalls, the gap is marked
+ * and it is restarted with back-off.
+ */
+import type { ResultPromise } from 'execa';
+import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
+import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
+
+export const DETECT_FIELDS = ['index', 'uuid', 'pci.bus_id', 'name', 'memory.total', 'enforced.power.limit', 'power.limit', 'driver_version'] as const;
+export const STREAM_FIELDS = ['timestamp', 'pci.bus_id', 'uuid', 'power.draw.instant', 'power.draw', 'memory.used', 'utilization.gpu', 'temperature.gpu', 'clocks.sm'] as const;
+
+/** Options, mostly for tests. */
+export interface NvidiaSmiOptions {
+  /** Executable; default `nvidia-smi` from PATH. */
+  command?: string;
+  /** No line for this long = stalled. Default max(5 × interval, 2000 ms). */
+  stallMs?: number;
+  /** First restart delay; doubles up to `maxBackoffMs`. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  now?: () => number;
+}
+
+/** Why a spawn failed, in words a user can act on. */
+export function explainSpawnError(cmd: string, err: unknown): string {
+  const e = err as { code?: string; exitCode?: number; stderr?: string; shortMessage?: string; timedOut?: boolean };
+  if (e.code === 'ENOENT') return `${cmd} not found on PATH`;
+  if (e.code === 'EACCES') return `${cmd} is not executable (permission denied)`;
+  if (e.timedOut) return `${cmd} did not answer within the time limit`;
+  const first = (e.stderr ?? '').split('\n').map((s) => s.trim()).find((s) => s !== '');
+  if (first) return `${cmd} failed: ${first}`;
+  if (e.exitCode !== undefined) return `${cmd} exited with code ${e.exitCode}`;
+  return `${cmd} failed: ${e.shortMessage ?? String(err)}`;
+}
+
+export class NvidiaSmiProbe implements Probe {
+  readonly name = 'nvidia-smi' as const;
+  private readonly cmd: string;
+  private readonly opts: NvidiaSmiOptions;
+  private fields: string[] = [...STREAM_FIELDS];
+  private devices: DeviceInfo[] = [];
+  private child: ResultPromise | undefined;
+  private closed = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastLineMs = 0;
+  private backoffMs: number;
+  private healthySinceMs = 0;
+  private inGap = false;
+  private badLines = 0;
+
+  constructor(opts: NvidiaSmiOptions = {}) {
+    this.opts = opts;
+    this.cmd = opts.command ?? 'nvidia-smi';
+    this.backoffMs = opts.backoffMs ?? 500;
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  async detect(): Promise<Detection> {
+    const { execa } = await import('execa');
+    const query = async (fields: readonly string[]) =>
+      execa(this.cmd, [`--query-gpu=${fields.join(',')}`, '--format=csv,noheader,nounits'], { timeout: 15000, stdin: 'ignore' });
+    let out: string;
+    try {
+      out = (await query(DETECT_FIELDS)).stdout;
+    } catch (err) {
+      const reason = explainSpawnError(this.cmd, err);
+      const missing = (err as { code?: string }).code === 'ENOENT';
+      return { status: missing ? 'unavailable' : 'error', devices: [], reason };
+    }
+    const devices: DeviceInfo[] = [];
+    for (const line of out.split('\n')) {
+      if (line.trim() === '') continue;
+      const facts = rowToFacts(rowToRecord(DETECT_FIELDS, splitCsvLine(line)));
+      if (!facts) continue;
+      const d: DeviceInfo = { id: facts.id, vendor: 'nvidia', name: facts.name, probe: 'nvidia-smi', powerScope: 'board' };
+      if (facts.busId) d.busId = facts.busId;
+      if (facts.uuid) d.uuid = facts.uuid;
+      if (facts.index !== undefined) d.index = facts.index;
+      if (facts.vramTotalBytes !== undefined) d.vramTotalBytes = facts.vramTotalBytes;
+      if (facts.powerLimitWatts !== undefined) d.powerLimitWatts = facts.powerLimitWatts;
+      devices.push(d);
+    }
+    if (devices.length === 0) return { status: 'unavailable', devices: [], reason: `${this.cmd} lists no GPU` };
+    // Drivers before ~530 reject `power.draw.instant` as a field: then stream `power.draw` (average).
+    let method = 'nvidia-smi -lms (power.draw.instant)';
+    try {
+      await query(['power.draw.instant']);
+    } catch {
+      this.fields = STREAM_FIELDS.filter((f) => f !== 'power.draw.instant');
+      method = 'nvidia-smi -lms (power.draw: 1 s average, flagged)';
+    }
+    this.devices = devices;
+    return { status: 'ok', devices, method };
+  }
+
+  start(sink: ReadingSink, intervalMs: number): void {
+    this.closed = false;
+    const stallMs = this.opts.stallMs ?? Math.max(5 * intervalMs, 2000);
+    this.spawn(sink, intervalMs);
+    this.watchdog = setInterval(() => {
+      if (this.child && this.now() - this.lastLineMs > stallMs) {
+        this.markGap(sink, `nvidia-smi stalled (no line for ${Math.round(this.now() - this.lastLineMs)} ms); restarting`);
+        this.child.kill('SIGKILL');
+      }
+    }, Math.max(intervalMs, 250));
+    this.watchdog.unref?.();
+  }
+
+  private markGap(sink: ReadingSink, reason: string): void {
+    this.healthySinceMs = 0;
+    if (this.inGap) return;
+    this.inGap = true;
+    const tMs = this.now();
+    for (const d of this.devices) sink.gap({ deviceId: d.id, probe: this.name, tMs, reason });
+    if (this.devices.length === 0) sink.gap({ deviceId: '*', probe: this.name, tMs, reason });
+    sink.note?.(this.name, reason);
+  }
+
+  private async spawn(sink: ReadingSink, intervalMs: number): Promise<void> {
+    const { execa } = await import('execa');
+    if (this.closed) return;
+    const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(intervalMs)))];
+    const child = execa(this.cmd, args, { buffer: false, stdin: 'ignore', stderr: 'pipe', reject: false });
+    this.child = child;
+    this.lastLineMs = this.now();
+    let pending = '';
+    let stderrTail = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        this.onLine(sink, line);
+      }
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-500);
+    });
+    const result = await child;
+    if (this.child === child) this.child = undefined;
+    if (this.closed) return;
+    const why = result.exitCode !== undefined ? `exit code ${result.exitCode}` : `signal ${result.signal ?? '?'}`;
+    const err = stderrTail.trim().split('\n').pop();
+    this.markGap(sink, `nvidia-smi ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
+    this.restartTimer = setTimeout(() => void this.spawn(sink, intervalMs), delay);
+  }
+
+  private onLine(sink: ReadingSink, line: string): void {
+    if (line.trim() === '') return;
+    const arrivalMs = this.now();
+    const rec = rowToRecord(this.fields, splitCsvLine(line));
+    const id = deviceKey(rec);
+    const known = id !== undefined && (this.devices.length === 0 || this.devices.some((d) => d.id === id));
+    // A line must name a known GPU and carry a plausible timestamp; anything else is garbage.
+    const stamp = parseTimestamp(rec['timestamp']);
+    if (!known || (cellText(rec['timestamp']) !== undefined && stamp === undefined)) {
+      this.badLines++;
+      if (this.badLines <= 5 || this.badLines % 100 === 0) sink.note?.(this.name, `unparseable nvidia-smi line #${this.badLines}: ${line.slice(0, 120)}`);
+      return;
+    }
+    this.lastLineMs = arrivalMs;
+    if (this.inGap) this.inGap = false;
+    if (this.healthySinceMs === 0) this.healthySinceMs = arrivalMs;
+    else if (arrivalMs - this.healthySinceMs > 10000) this.backoffMs = this.opts.backoffMs ?? 500;
+    // Trust nvidia-smi's own (local-time) stamp when it agrees with arrival; pipes can delay lines.
+    const tMs = stamp !== undefined && Math.abs(arrivalMs - stamp) < 2000 ? stamp : arrivalMs;
+    sink.reading(rowToReading(rec, id!, tMs));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      child.kill('SIGTERM');
+      await Promise.race([child.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The demo's simulated GPU: a deterministic model whose power and VRAM follow what the demo
+ * generator says it is doing (idle ~30 W, model load raising VRAM, ~180 W while generating).
+ * Pure: state in, reading out.
+ */
+
+/** What the generator is doing, as it writes to the activity file. */
+export type SimPhase = 'idle' | 'load' | 'compute' | 'save';
+
+export interface SimActivity {
+  phase: SimPhase;
+  /** Epoch ms the phase began. */
+  sinceMs: number;
+  /** Whether model weights are resident (VRAM stays up after load until the generator exits). */
+  loaded: boolean;
+}
+
+const GIB = 1024 ** 3;
+export const SIM_VRAM_TOTAL_BYTES = 24 * GIB;
+export const SIM_POWER_LIMIT_WATTS = 250;
+const BASE_VRAM_BYTES = 0.45 * GIB;
+const MODEL_VRAM_BYTES = 6.5 * GIB;
+const ACTIVATION_VRAM_BYTES = 1.6 * GIB;
+
+const TARGET_WATTS: Record<SimPhase, number> = { idle: 30, load: 65, compute: 180, save: 95 };
+const UTIL_PERCENT: Record<SimPhase, number> = { idle: 0, load: 12, compute: 98, save: 35 };
+const CLOCK_MHZ: Record<SimPhase, number> = { idle: 210, load: 1410, compute: 1890, save: 1620 };
+/** Power follows its target with this time constant (a real board's ramp is ~0.1–0.3 s). */
+const RAMP_TAU_MS = 120;
+
+/** Deterministic noise in [-1, 1) from an integer (no Math.random: the demo repeats exactly). */
+export function hashNoise(n: number): number {
+  let x = (n | 0) ^ 0x9e3779b9;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  x ^= x >>> 16;
+  return ((x >>> 0) / 0x100000000) * 2 - 1;
+}
+
+export interface SimReading {
+  powerWatts: number;
+  vramUsedBytes: number;
+  utilizationPercent: number;
+  temperatureC: number;
+  clockMhz: number;
+}
+
+/**
+ * The simulated device's reading at `tMs`, given the current activity and the power it had when the
+ * phase began (`fromWatts`). Noise is keyed to the 50 ms slot so equal times give equal readings.
+ */
+export function simulate(act: SimActivity, fromWatts: number, tMs: number): SimReading {
+  const dt = Math.max(0, tMs - act.sinceMs);
+  const target = TARGET_WATTS[act.phase];
+  const slot = Math.floor(tMs / 50);
+  const noise = hashNoise(slot) * (act.phase === 'compute' ? 4 : 0.8);
+  const powerWatts = target + (fromWatts - target) * Math.exp(-dt / RAMP_TAU_MS) + noise;
+  let vram = BASE_VRAM_BYTES;
+  if (act.phase === 'load') vram += MODEL_VRAM_BYTES * Math.min(1, dt / 800);
+  else if (act.loaded) vram += MODEL_VRAM_BYTES;
+  if (act.phase === 'compute') vram += ACTIVATION_VRAM_BYTES;
+  const temperatureC = act.phase === 'compute' || act.phase === 'save' ? 52 + 14 * (1 - Math.exp(-dt / 20000)) : 38;
+  return {
+    powerWatts: Math.round(powerWatts * 1000) / 1000,
+    vramUsedBytes: Math.round(vram),
+    utilizationPercent: UTIL_PERCENT[act.phase],
+    temperatureC: Math.round(temperatureC),
+    clockMhz: CLOCK_MHZ[act.phase],
+  };
+}
+
+/** Parse the activity file (`PHASE SINCE_MS [loaded]`); undefined when it is not one. */
+export function parseActivity(text: string): SimActivity | undefined {
+  const m = /^(idle|load|compute|save)\s+(\d+)(\s+loaded)?\s*$/.exec(text.trim());
+  if (!m) return undefined;
+  return { phase: m[1] as SimPhase, sinceMs: Number(m[2]), loaded: m[3] !== undefined };
+}

@@ -1,0 +1,98 @@
+/** The contract every vendor probe fills (cf. nvtop's one `gpu_vendor` struct). Never imports React. */
+
+/** Names accepted by `--probe`. The vendor issue adds the rest of the list. */
+export type ProbeName = 'nvidia-smi' | 'simulated' | 'host';
+
+/** What a power figure is: a point value, or a running average (nvidia-smi `power.draw` on Ampere+). */
+export type PowerKind = 'instant' | 'average';
+
+/** How an energy figure was obtained, best first. */
+export type EnergyMethod = 'counter' | 'instant' | 'average';
+
+/** What the power figure covers. */
+export type PowerScope = 'board' | 'module' | 'soc-rail' | 'module-input' | 'simulated' | 'host';
+
+export type Vendor = 'nvidia' | 'amd' | 'apple' | 'jetson' | 'simulated' | 'host';
+
+/** A device a probe found. `id` survives reordering: PCI bus id or UUID, else vendor+index. */
+export interface DeviceInfo {
+  id: string;
+  vendor: Vendor;
+  name: string;
+  /** Which probe reads it. */
+  probe: ProbeName;
+  busId?: string;
+  uuid?: string;
+  index?: number;
+  vramTotalBytes?: number;
+  powerLimitWatts?: number;
+  powerScope?: PowerScope;
+  /** True for the demo's simulated GPU, so no screen or file can mistake it for hardware. */
+  simulated?: boolean;
+  /** A host pseudo-device (CPU/RAM), never summed into GPU energy. */
+  host?: boolean;
+}
+
+/**
+ * One reading of one device. Every metric is optional: absent means "not reported", never 0.
+ * `tMs` is wall-clock epoch milliseconds (to line up with file mtimes).
+ */
+export interface Reading {
+  deviceId: string;
+  tMs: number;
+  powerWatts?: number;
+  powerKind?: PowerKind;
+  /** Cumulative energy counter in joules (kind `counter`). */
+  energyJoules?: number;
+  vramUsedBytes?: number;
+  utilizationPercent?: number;
+  temperatureC?: number;
+  /** SM / graphics clock. */
+  clockMhz?: number;
+  /** Host only: CPU load and RAM in use. */
+  cpuPercent?: number;
+  ramUsedBytes?: number;
+}
+
+/** A stretch where a device had no readings it should have had. */
+export interface Gap {
+  deviceId: string;
+  /** The probe, when the gap concerns every device it reads. */
+  probe?: ProbeName;
+  tMs: number;
+  reason: string;
+}
+
+export type ProbeStatus = 'ok' | 'unavailable' | 'error';
+
+/** The result of detection: devices found, or 0 devices with the reason. */
+export interface Detection {
+  status: ProbeStatus;
+  devices: DeviceInfo[];
+  /** Why there are no devices, or what is degraded. */
+  reason?: string;
+  /** e.g. "nvidia-smi -lms 100 (power.draw.instant)". */
+  method?: string;
+}
+
+/** Where a streaming probe delivers what it reads. */
+export interface ReadingSink {
+  reading(r: Reading): void;
+  gap(g: Gap): void;
+  /** A note worth recording (restart, parse error). */
+  note?(probe: ProbeName, message: string): void;
+}
+
+/**
+ * A vendor probe. `detect` never throws for a missing tool or driver: it returns 0 devices and a
+ * reason. A probe either streams (`start`) or is polled (`poll`) by the sampler.
+ */
+export interface Probe {
+  readonly name: ProbeName;
+  detect(): Promise<Detection>;
+  /** Polled probes: one reading per device. */
+  poll?(): Promise<Reading[]>;
+  /** Streaming probes: deliver every sensor update until `close`. */
+  start?(sink: ReadingSink, intervalMs: number): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,103 @@
+/**
+ * Grouping image events into batches (pure). Files of one generation arrive within ~0.1 s
+ * (turbo-batch2 on the H100: 770 J, then 12 J per file if taken naively), so they share one window.
+ */
+
+/** An image file that became complete in the watched folder. */
+export interface ImageEvent {
+  path: string;
+  /** File size when complete. */
+  bytes?: number;
+  /** The final file's mtime, epoch ms: the event time. */
+  mtimeMs: number;
+  /** When genwatt noticed it, epoch ms (latency diagnostics only). */
+  detectedMs?: number;
+  /** Batch number, assigned when the batch closes. */
+  batch?: number;
+}
+
+/** Gap used before any batch interval is known. */
+export const DEFAULT_BATCH_GAP_MS = 300;
+
+/**
+ * The largest mtime gap that still joins the previous file's batch: a quarter of the median
+ * interval between the last ten batches, within [80, 1500] ms; 300 ms until two batches are known.
+ */
+export function autoBatchGapMs(batchEndsMs: readonly number[]): number {
+  if (batchEndsMs.length < 2) return DEFAULT_BATCH_GAP_MS;
+  const recent = batchEndsMs.slice(-11);
+  const gaps: number[] = [];
+  for (let i = 1; i < recent.length; i++) gaps.push(recent[i] - recent[i - 1]);
+  gaps.sort((a, b) => a - b);
+  const median = gaps[Math.floor(gaps.length / 2)];
+  return Math.min(1500, Math.max(80, median / 4));
+}
+
+/**
+ * Online batch assembler. `add` events in arrival order; a batch closes when a later file is
+ * further than the gap from its last file, or on `flushIfQuiet`/`flush`.
+ */
+export class BatchAssembler {
+  private pending: ImageEvent[] = [];
+  private ends: number[] = [];
+  private next = 0;
+
+  /** @param fixedGapMs a fixed gap, or undefined for {@link autoBatchGapMs}. */
+  constructor(private readonly fixedGapMs?: number) {}
+
+  gapMs(): number {
+    return this.fixedGapMs ?? autoBatchGapMs(this.ends);
+  }
+
+  /** Adds an event; returns the batch it closed, if any. */
+  add(ev: ImageEvent): ImageEvent[] | undefined {
+    let closed: ImageEvent[] | undefined;
+    if (this.pending.length > 0) {
+      const last = Math.max(...this.pending.map((e) => e.mtimeMs));
+      if (ev.mtimeMs - last > this.gapMs()) closed = this.flush();
+    }
+    this.pending.push(ev);
+    return closed;
+  }
+
+  /** Closes the pending batch when no file can still join it (now is past last mtime + gap + slack). */
+  flushIfQuiet(nowMs: number, slackMs = 150): ImageEvent[] | undefined {
+    if (this.pending.length === 0) return undefined;
+    const last = Math.max(...this.pending.map((e) => e.mtimeMs));
+    return nowMs - last > this.gapMs() + slackMs ? this.flush() : undefined;
+  }
+
+  /** Closes the pending batch now. */
+  flush(): ImageEvent[] | undefined {
+    if (this.pending.length === 0) return undefined;
+    const batch = this.pending.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
+    this.pending = [];
+    const n = this.next++;
+    for (const e of batch) e.batch = n;
+    this.ends.push(batch[batch.length - 1].mtimeMs);
+    return batch;
+  }
+
+  pendingCount(): number {
+    return this.pending.length;
+  }
+}
+
+/** Offline grouping with the same rule, for events that have no recorded batch number. */
+export function groupIntoBatches(events: readonly ImageEvent[], fixedGapMs?: number): ImageEvent[][] {
+  const sorted = [...events].sort((a, b) => a.mtimeMs - b.mtimeMs);
+  if (sorted.every((e) => e.batch !== undefined)) {
+    const by = new Map<number, ImageEvent[]>();
+    for (const e of sorted) by.set(e.batch!, [...(by.get(e.batch!) ?? []), e]);
+    return [...by.keys()].sort((a, b) => a - b).map((k) => by.get(k)!);
+  }
+  const asm = new BatchAssembler(fixedGapMs);
+  const out: ImageEvent[][] = [];
+  for (const e of sorted.map((x) => ({ ...x }))) {
+    const closed = asm.add(e);
+    if (closed) out.push(closed);
+  }
+  const last = asm.flush();
+  if (last) out.push(last);
+  return out;
+}

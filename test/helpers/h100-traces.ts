@@ -1,0 +1,49 @@
+/** Loads the real H100 traces in fixtures/traces/h100 (see its README for provenance). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageEvent } from '../../src/batches.js';
+import type { SeriesSample } from '../../src/image-rows.js';
+
+export const TRACE_DIR = join(import.meta.dirname, '../../fixtures/traces/h100');
+export const SCENARIOS = ['sdxl-like', 'turbo-like', 'turbo-batch2'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface TraceRow {
+  epochMs: number;
+  powerAvgW: number;
+  powerInstantW: number;
+  energyJ: number;
+  memUsedBytes: number;
+}
+
+export interface GeneratorLine {
+  kind: string;
+  epoch_ms: number;
+  energy_mj: number;
+  index?: number;
+  path?: string;
+}
+
+export function loadTrace(name: Scenario): TraceRow[] {
+  const lines = readFileSync(join(TRACE_DIR, `${name}_trace.csv`), 'utf8').trim().split('\n').slice(1);
+  return lines.map((l) => {
+    const [t, avg, inst, e, mem] = l.split(',').map(Number);
+    return { epochMs: t, powerAvgW: avg / 1000, powerInstantW: inst / 1000, energyJ: e / 1000, memUsedBytes: mem };
+  });
+}
+
+export function loadGenerator(name: Scenario): GeneratorLine[] {
+  return readFileSync(join(TRACE_DIR, `${name}_generator.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+export function imageEvents(gen: GeneratorLine[]): ImageEvent[] {
+  return gen.filter((g) => g.kind === 'image_saved').map((g) => ({ path: g.path!, mtimeMs: g.epoch_ms }));
+}
+
+/** Samples as a probe of the given kind would have delivered them. */
+export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average'): SeriesSample[] {
+  return trace.map((r) => {
+    if (kind === 'counter') return { tMs: r.epochMs, energyJoules: r.energyJ, vramUsedBytes: r.memUsedBytes };
+    return { tMs: r.epochMs, powerWatts: kind === 'instant' ? r.powerInstantW : r.powerAvgW, powerKind: kind, vramUsedBytes: r.memUsedBytes };
+  });
+}
