@@ -94,5 +94,9 @@ export interface Probe {
   poll?(): Promise<Reading[]>;
   /** Streaming probes: deliver every sensor update until `close`. */
   start?(sink: ReadingSink, intervalMs: number): void;
+  /** Environment for a generator started while this probe runs (the simulated GPU follows it). */
+  childEnv?(): Record<string, string>;
+  /** The generator exited. */
+  onChildExit?(): void;
   close(): Promise<void>;
 }

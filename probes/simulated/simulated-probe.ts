@@ -72,7 +72,7 @@ export class SimulatedProbe implements Probe {
   }
 
   /** The generator exited: weights are gone, back to idle. */
-  markIdle(): void {
+  onChildExit(): void {
     this.phaseFromWatts = this.lastWatts;
     this.activity = { phase: 'idle', sinceMs: this.now(), loaded: false };
   }

@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+/**
+ * genwatt's command line. Commands that draw nothing import nothing that draws; heavy modules load
+ * only in the command that needs them.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isProbeName, PROBE_NAMES } from '../probes/registry.js';
+import type { ProbeName } from '../probes/types.js';
+import { genwattVersion, packageRoot } from './package-info.js';
+
+/** Bad usage: one line, exit code 2. */
+export class UsageError extends Error {
+  readonly usage = true;
+}
+
+function usageExit(msg: string): never {
+  process.stderr.write(`genwatt: ${msg}\n(see genwatt --help)\n`);
+  process.exit(2);
+}
+
+// Fast path: the version needs no argument parser.
+const rawArgs = process.argv.slice(2);
+if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+  process.stdout.write(`${genwattVersion()}\n`);
+  process.exit(0);
+}
+
+// A dropped SSH session turns stdout/stderr writes into EIO/EPIPE: keep measuring, keep the recording.
+for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+
+interface SessionArgs {
+  probe?: string[];
+  interval: number;
+  idle?: number;
+  warmup: number;
+  'batch-gap'?: number;
+  count?: number;
+  timeout?: number;
+  record?: string | boolean;
+  tag?: string[];
+  plain?: boolean;
+  json?: boolean;
+  out?: string;
+  'show-output'?: boolean;
+}
+
+export function parseTags(tags: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) {
+    const m = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(t);
+    if (!m) throw new UsageError(`--tag must look like key=value (letters, digits, . _ - in the key), got "${t}"`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function probesArg(v: string[] | undefined): ProbeName[] | undefined {
+  if (!v || v.length === 0) return undefined;
+  const names = v.flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!isProbeName(n)) throw new UsageError(`unknown probe "${n}" (known: ${PROBE_NAMES.join(', ')})`);
+  return [...new Set(names)] as ProbeName[];
+}
+
+function checkNumbers(a: SessionArgs): void {
+  if (!(a.interval > 0) || !Number.isFinite(a.interval)) throw new UsageError(`--interval must be a positive number of milliseconds, got ${a.interval}`);
+  if (a.idle !== undefined && (!(a.idle >= 0) || !Number.isFinite(a.idle))) throw new UsageError(`--idle must be 0 or more seconds, got ${a.idle}`);
+  if (!Number.isInteger(a.warmup) || a.warmup < 0) throw new UsageError(`--warmup must be a whole number of batches, 0 or more, got ${a.warmup}`);
+  if (a.count !== undefined && (!Number.isInteger(a.count) || a.count <= 0)) throw new UsageError(`--count must be a positive whole number, got ${a.count}`);
+  if (a.timeout !== undefined && !(a.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
+  if (a['batch-gap'] !== undefined && !(a['batch-gap'] >= 0)) throw new UsageError(`--batch-gap must be 0 or more milliseconds, got ${a['batch-gap']}`);
+}
+
+async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: SessionArgs, extra: { argv: string[] | null; outDir: string | null; defaultIdle: number; simulateIfNoGpu?: boolean; defaultRecord: boolean }): Promise<number> {
+  checkNumbers(a);
+  const tags = parseTags(a.tag);
+  const probes = probesArg(a.probe);
+  const { MeasureSession, NoGpuError } = await import('./measure-session.js');
+  const { defaultRecordPath, RecordingExistsError } = await import('./recorder.js');
+  let record: string | null = null;
+  if (typeof a.record === 'string' && a.record !== '') record = resolve(a.record);
+  else if (a.record === true || (a.record === undefined && extra.defaultRecord)) record = defaultRecordPath(resolve('genwatt-sessions'), mode);
+  const session = new MeasureSession({
+    mode,
+    probes,
+    intervalMs: a.interval,
+    idleSeconds: a.idle ?? extra.defaultIdle,
+    warmupBatches: a.warmup,
+    batchGapMs: a['batch-gap'] ?? null,
+    count: a.count ?? null,
+    timeoutMs: a.timeout ? a.timeout * 1000 : null,
+    outDir: extra.outDir,
+    argv: extra.argv,
+    cwd: process.cwd(),
+    tags,
+    record,
+    simulateIfNoGpu: extra.simulateIfNoGpu,
+  });
+  try {
+    await session.detect();
+  } catch (err) {
+    if (err instanceof NoGpuError) {
+      process.stderr.write(`genwatt: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const { attachPlain } = await import('./plain-output.js');
+  const end = attachPlain(session, { json: Boolean(a.json), out: process.stdout, err: process.stderr, showChildOutput: Boolean(a['show-output']) });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`genwatt: ${sig} again: leaving now; the journal keeps what was recorded\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`genwatt: ${sig}: stopping and finishing the recording…\n`);
+    session.stop('interrupted');
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  try {
+    const result = await session.run();
+    end(result);
+    return result.exitCode;
+  } catch (err) {
+    if (err instanceof RecordingExistsError) {
+      process.stderr.write(`genwatt: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<number> {
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
+  let exitCode = 0;
+  const sessionOptions = (y: import('yargs').Argv) =>
+    y
+      .option('probe', { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` })
+      .option('interval', { type: 'number', default: 100, describe: 'sampling interval, ms' })
+      .option('idle', { type: 'number', describe: 'seconds of idle baseline before the run (0 skips; default 5)' })
+      .option('warmup', { type: 'number', default: 1, describe: 'leading batches counted as warm-up, excluded from steady means' })
+      .option('batch-gap', { type: 'number', describe: 'files within this many ms of each other are one batch (default: auto)' })
+      .option('count', { type: 'number', describe: 'stop after this many images' })
+      .option('timeout', { type: 'number', describe: 'stop after this many seconds' })
+      .option('record', { type: 'string', describe: 'recording file (default: ./genwatt-sessions/<time>-<mode>.json); --no-record for none' })
+      .option('tag', { type: 'string', array: true, describe: 'key=value recorded with the run (repeatable): model, steps, attention…' })
+      .option('plain', { type: 'boolean', describe: 'plain line output' })
+      .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
+      .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" });
+
+  const parser = yargs(hideBin(process.argv))
+    .scriptName('genwatt')
+    .usage('$0 [command]\n\nWhat does one generated image cost on this box: seconds, joules (gross and net of idle), watts, peak VRAM.')
+    .parserConfiguration({ 'populate--': true })
+    .version(genwattVersion())
+    .command(
+      ['demo', '$0'],
+      'the whole pipeline on a simulated GPU with a bundled generator writing real PNGs',
+      (y) => sessionOptions(y).option('images', { type: 'number', default: 10, describe: 'images the demo generator writes' }),
+      async (a) => {
+        const out = mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
+        const n = a.images as number;
+        if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--images must be a positive whole number, got ${n}`);
+        const argv = [process.execPath, join(packageRoot(), 'fixtures/demo-generator.mjs'), '--out', out, '--count', String(n), '--seconds', '0.8', '--batch-at', String(Math.min(4, Math.max(1, n - 2)))];
+        const probes = a.probe && a.probe.length ? a.probe : ['simulated'];
+        exitCode = await runSession('demo', { ...(a as unknown as SessionArgs), probe: probes }, { argv, outDir: out, defaultIdle: 2, defaultRecord: true });
+      },
+    )
+    .command(
+      'run',
+      'run a generation command and measure every image it writes: genwatt run --out DIR -- CMD ARG…',
+      (y) => sessionOptions(y).option('out', { type: 'string', describe: 'output folder to watch for images' }),
+      async (a) => {
+        const cmd = ((a['--'] as string[] | undefined) ?? []).map(String);
+        const positional = (a._ as (string | number)[]).slice(1).map(String);
+        if (cmd.length === 0) throw new UsageError(positional.length ? 'put the command after -- (genwatt run --out DIR -- CMD ARG…)' : 'no command given: genwatt run --out DIR -- CMD ARG…');
+        if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}" before -- (options go before --, the command after it)`);
+        exitCode = await runSession('run', a as unknown as SessionArgs, { argv: cmd, outDir: a.out ? resolve(a.out) : null, defaultIdle: 5, defaultRecord: true });
+      },
+    )
+    .command(
+      'watch <dir>',
+      'measure while something else generates into DIR (ends on Ctrl-C or --count)',
+      (y) => sessionOptions(y).positional('dir', { type: 'string', describe: 'output folder to watch' }),
+      async (a) => {
+        exitCode = await runSession('watch', a as unknown as SessionArgs, { argv: null, outDir: resolve(String(a.dir)), defaultIdle: 5, defaultRecord: true });
+      },
+    )
+    .command(
+      'monitor',
+      'devices only, no run (plain: one line per device per second); --record FILE to keep it',
+      (y) => sessionOptions(y),
+      async (a) => {
+        exitCode = await runSession('monitor', a as unknown as SessionArgs, { argv: null, outDir: null, defaultIdle: 0, defaultRecord: false });
+      },
+    )
+    .command(
+      'probe',
+      'detected devices and one reading each',
+      (y) => y.option('probe', { type: 'string', array: true, describe: `force probes: ${PROBE_NAMES.join(', ')}` }).option('json', { type: 'boolean', describe: 'JSON output' }),
+      async (a) => {
+        const { probeDevices } = await import('./probe-command.js');
+        const res = await probeDevices(probesArg(a.probe as string[] | undefined));
+        if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+        else {
+          const { fmtBytes, fmtNum, fmtWatts, NA } = await import('./format.js');
+          for (const p of res.probes) process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
+          for (const d of res.devices) {
+            const r = d.reading;
+            process.stdout.write(`${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${fmtNum(r?.utilizationPercent, 0)}%  ${fmtNum(r?.temperatureC, 0)} °C  limit ${fmtWatts(d.powerLimitWatts)}\n`);
+          }
+          if (res.host) process.stdout.write(`host  ${res.host.name}  CPU ${fmtNum(res.host.reading?.cpuPercent, 1)}%  RAM ${fmtBytes(res.host.reading?.ramUsedBytes)}\n`);
+          if (res.devices.length === 0) process.stdout.write('No GPU found. Try `genwatt demo` for the built-in demo on a simulated GPU.\n');
+        }
+      },
+    )
+    .command(
+      'report <files..>',
+      'summarize recorded sessions (.json, or the .jsonl a killed genwatt left)',
+      (y) => y.positional('files', { type: 'string', array: true }).option('json', { type: 'boolean', describe: 'JSON output' }),
+      async (a) => {
+        const { readSession } = await import('./session-reader.js');
+        const { reportJson, reportText } = await import('./report.js');
+        const sessions = [];
+        for (const f of a.files as string[]) sessions.push(await readSession(f));
+        process.stdout.write(a.json ? JSON.stringify(reportJson(sessions), null, 2) + '\n' : reportText(sessions));
+      },
+    )
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      usageExit(err?.message ?? msg);
+    });
+  await parser.parseAsync();
+  return exitCode;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Leftover handles (a stuck child pipe) must not keep a finished genwatt alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (err: Error & { invalidSession?: boolean; unreadable?: boolean }) => {
+    if (err instanceof UsageError) usageExit(err.message);
+    process.stderr.write(`genwatt: ${err.message}\n`);
+    process.exit(1);
+  },
+);

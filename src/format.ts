@@ -1,0 +1,38 @@
+/** Number formatting for text output (pure). Unknown prints as `n/a`, never 0. */
+
+export const NA = 'n/a';
+
+export function fmtNum(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? NA : v.toFixed(digits);
+}
+
+export function fmtWatts(v: number | null | undefined): string {
+  return v === null || v === undefined ? NA : `${v.toFixed(v < 100 ? 2 : 1)} W`;
+}
+
+export function fmtJoules(v: number | null | undefined): string {
+  if (v === null || v === undefined) return NA;
+  return Math.abs(v) >= 10000 ? `${(v / 1000).toFixed(2)} kJ` : `${v.toFixed(1)} J`;
+}
+
+export function fmtSeconds(v: number | null | undefined): string {
+  return v === null || v === undefined ? NA : `${v.toFixed(v < 10 ? 3 : 1)} s`;
+}
+
+export function fmtBytes(v: number | null | undefined): string {
+  if (v === null || v === undefined) return NA;
+  const gib = v / 1024 ** 3;
+  if (gib >= 1) return `${gib.toFixed(2)} GiB`;
+  return `${(v / 1024 ** 2).toFixed(0)} MiB`;
+}
+
+export function fmtPercent(v: number | null | undefined, digits = 0): string {
+  return v === null || v === undefined ? NA : `${(v * 100).toFixed(digits)}%`;
+}
+
+/** Pads cells into aligned columns; the first row is the header. */
+export function table(rows: readonly (readonly string[])[], rightAlign: readonly boolean[] = []): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,70 @@
+/**
+ * Is an image file complete? Decided from its bytes (pure), so a file written in place in two
+ * halves is counted once, whole, and a tmp + rename arrives without waiting for a quiet period.
+ */
+import { open } from 'node:fs/promises';
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.avif', '.jxl'] as const;
+
+/** `complete`, `incomplete`, or `unknown` (the format has no end marker: decide by stability). */
+export type Completeness = 'complete' | 'incomplete' | 'unknown';
+
+const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_IEND = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+export function isImagePath(p: string): boolean {
+  const lower = p.toLowerCase();
+  return IMAGE_EXTENSIONS.some((e) => lower.endsWith(e));
+}
+
+/** Reads the box headers of an ISO-BMFF file (AVIF, boxed JXL): complete when they tile the file exactly. */
+async function bmffComplete(read: (pos: number, len: number) => Promise<Buffer>, size: number, needMdat: boolean): Promise<Completeness> {
+  let pos = 0;
+  let sawData = false;
+  for (let boxes = 0; pos < size && boxes < 10000; boxes++) {
+    if (size - pos < 8) return 'incomplete';
+    const h = await read(pos, 16);
+    let len = h.readUInt32BE(0);
+    const type = h.toString('latin1', 4, 8);
+    if (len === 1) {
+      if (h.length < 16) return 'incomplete';
+      len = Number(h.readBigUInt64BE(8));
+    } else if (len === 0) len = size - pos;
+    if (len < 8) return 'incomplete';
+    if (type === 'mdat' || type === 'jxlc' || type === 'jxlp') sawData = true;
+    pos += len;
+  }
+  if (pos !== size) return 'incomplete';
+  return !needMdat || sawData ? 'complete' : 'incomplete';
+}
+
+/** Judges a file by its format's own structure. */
+export async function checkComplete(path: string): Promise<Completeness> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return 'incomplete';
+    const read = async (pos: number, len: number) => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(len, size - pos)));
+      await fh.read(buf, 0, buf.length, pos);
+      return buf;
+    };
+    const head = await read(0, 16);
+    if (head.subarray(0, 8).equals(PNG_SIG)) return size >= 20 && (await read(size - 12, 12)).equals(PNG_IEND) ? 'complete' : 'incomplete';
+    if (head[0] === 0xff && head[1] === 0xd8) {
+      // Some encoders pad after the EOI marker: look for FFD9 near the end.
+      const tail = await read(Math.max(0, size - 64), 64);
+      for (let i = tail.length - 2; i >= 0; i--) {
+        if (tail[i] === 0xff && tail[i + 1] === 0xd9) return tail.subarray(i + 2).every((b) => b === 0) ? 'complete' : 'incomplete';
+      }
+      return 'incomplete';
+    }
+    if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return head.readUInt32LE(4) + 8 <= size ? 'complete' : 'incomplete';
+    if (head.toString('latin1', 4, 8) === 'ftyp') return bmffComplete(read, size, true);
+    if (head.length >= 12 && head.readUInt32BE(0) === 12 && head.toString('latin1', 4, 8) === 'JXL ') return bmffComplete(read, size, true);
+    if (head[0] === 0xff && head[1] === 0x0a) return 'unknown'; // bare JXL codestream: no end marker
+    return size < 16 ? 'incomplete' : 'unknown';
+  } finally {
+    await fh.close();
+  }
+}

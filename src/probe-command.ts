@@ -1,0 +1,98 @@
+/** `genwatt probe`: detected devices and one reading each, as text or JSON. */
+import type { DeviceInfo, Probe, ProbeName, Reading } from '../probes/types.js';
+import { AUTO_PROBES, createProbe } from '../probes/registry.js';
+import type { ProbeReport } from './session-types.js';
+
+export interface ProbeDeviceJson {
+  id: string;
+  vendor: string;
+  name: string;
+  busId?: string;
+  uuid?: string;
+  vramTotalBytes?: number;
+  powerLimitWatts?: number;
+  powerScope?: string;
+  simulated?: boolean;
+  reading: {
+    powerWatts: number | null;
+    powerKind: string | null;
+    energyJoules: number | null;
+    vramUsedBytes: number | null;
+    utilizationPercent: number | null;
+    temperatureC: number | null;
+    clockMhz: number | null;
+  } | null;
+}
+
+export interface ProbeJson {
+  devices: ProbeDeviceJson[];
+  probes: ProbeReport[];
+  host?: { name: string; reading: { cpuPercent: number | null; ramUsedBytes: number | null } | null };
+}
+
+/** One reading per device: the first a streaming probe delivers, or one poll. */
+async function readOnce(p: Probe, devices: DeviceInfo[], timeoutMs: number): Promise<Map<string, Reading>> {
+  const got = new Map<string, Reading>();
+  if (p.poll) {
+    for (let attempt = 0; attempt < 2 && got.size === 0; attempt++) {
+      for (const r of await p.poll()) got.set(r.deviceId, r);
+      if (got.size === 0) await new Promise((r) => setTimeout(r, 1100)); // host: load needs two looks
+    }
+    return got;
+  }
+  if (!p.start) return got;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    p.start!(
+      {
+        reading: (r) => {
+          if (!got.has(r.deviceId)) got.set(r.deviceId, r);
+          if (devices.every((d) => got.has(d.id))) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+        gap: () => undefined,
+      },
+      100,
+    );
+  });
+  return got;
+}
+
+const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3000): Promise<ProbeJson> {
+  const list = names ?? [...AUTO_PROBES];
+  const probes = await Promise.all(list.map((n) => createProbe(n)));
+  const out: ProbeJson = { devices: [], probes: [] };
+  await Promise.all(
+    probes.map(async (p) => {
+      const det = await p.detect().catch((err: Error) => ({ status: 'error' as const, devices: [] as DeviceInfo[], reason: err.message, method: undefined }));
+      const rep: ProbeReport = { name: p.name, status: det.status };
+      if (det.reason) rep.reason = det.reason;
+      if (det.method) rep.method = det.method;
+      out.probes.push(rep);
+      if (det.status !== 'ok' || det.devices.length === 0) return p.close();
+      const readings = await readOnce(p, det.devices, timeoutMs).finally(() => p.close());
+      for (const d of det.devices) {
+        const r = readings.get(d.id);
+        if (d.host) {
+          out.host = { name: d.name, reading: r ? { cpuPercent: orNull(r.cpuPercent), ramUsedBytes: orNull(r.ramUsedBytes) } : null };
+          continue;
+        }
+        const j: ProbeDeviceJson = { id: d.id, vendor: d.vendor, name: d.name, reading: null };
+        if (d.busId) j.busId = d.busId;
+        if (d.uuid) j.uuid = d.uuid;
+        if (d.vramTotalBytes !== undefined) j.vramTotalBytes = d.vramTotalBytes;
+        if (d.powerLimitWatts !== undefined) j.powerLimitWatts = d.powerLimitWatts;
+        if (d.powerScope) j.powerScope = d.powerScope;
+        if (d.simulated) j.simulated = true;
+        if (r) j.reading = { powerWatts: orNull(r.powerWatts), powerKind: orNull(r.powerKind), energyJoules: orNull(r.energyJoules), vramUsedBytes: orNull(r.vramUsedBytes), utilizationPercent: orNull(r.utilizationPercent), temperatureC: orNull(r.temperatureC), clockMhz: orNull(r.clockMhz) };
+        out.devices.push(j);
+      }
+    }),
+  );
+  out.probes.sort((a, b) => list.indexOf(a.name as ProbeName) - list.indexOf(b.name as ProbeName));
+  return out;
+}

@@ -1,0 +1,100 @@
+/** `genwatt report`: sessions as a text table or the report JSON that scripts rely on. */
+import { basename } from 'node:path';
+import type { ImageRow } from './image-rows.js';
+import type { LoadedSession } from './session-reader.js';
+import type { Summary } from './summary.js';
+import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA, table } from './format.js';
+
+export interface ReportImage {
+  index: number;
+  path: string;
+  tMs: number;
+  seconds: number;
+  joules: number | null;
+  netJoules: number | null;
+  batch: number;
+  warmup: boolean;
+  watts: number | null;
+  peakVramBytes: number | null;
+  method: string | null;
+  coverage: number;
+}
+
+export interface ReportSession {
+  file: string;
+  complete: boolean;
+  summary: Summary;
+  images: ReportImage[];
+  warnings: string[];
+}
+
+export function reportImage(r: ImageRow): ReportImage {
+  return { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage };
+}
+
+export function reportJson(sessions: readonly LoadedSession[]): { sessions: ReportSession[] } {
+  return {
+    sessions: sessions.map((s) => ({ file: s.file, complete: s.doc.complete, summary: s.doc.summary, images: s.doc.rows.map(reportImage), warnings: s.warnings })),
+  };
+}
+
+/** How the energy figures were obtained, in words. */
+export function methodText(summary: Summary): string {
+  if (!summary.method) return 'no energy figures';
+  const m = summary.method === 'counter' ? 'energy counter' : summary.method === 'instant' ? 'instant power' : summary.method === 'average' ? 'AVERAGE power (biased low: flagged)' : 'mixed methods';
+  return `${m}, coverage ${fmtPercent(summary.coverage)}${summary.flagged && summary.method !== 'average' ? ' (some figures integrate average power: flagged)' : ''}`;
+}
+
+export function imagesTable(rows: readonly ImageRow[]): string {
+  const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', 'marks'];
+  const body = rows.map((r) => {
+    const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
+    return [String(r.index), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), marks];
+  });
+  return table([head, ...body], [true, false, true, true, true, true, true, false]);
+}
+
+export function summaryText(s: Summary): string {
+  const lines = [
+    `images        ${s.images} (${s.warmupImages} warm-up, excluded from means; ${s.steadyImages} steady)`,
+    `s/image       mean ${fmtSeconds(s.secondsPerImage.mean)}  median ${fmtSeconds(s.secondsPerImage.median)}  p95 ${fmtSeconds(s.secondsPerImage.p95)}  sd ${fmtSeconds(s.secondsPerImage.stdev)}`,
+    `J/image       mean ${fmtJoules(s.joulesPerImage.mean)}  median ${fmtJoules(s.joulesPerImage.median)}  net of idle ${fmtJoules(s.joulesPerImage.netMean)}  sd ${fmtJoules(s.joulesPerImage.stdev)}`,
+    `power         mean ${fmtWatts(s.meanWatts)}  idle ${fmtWatts(s.idleWatts)}  peak VRAM ${fmtBytes(s.peakVramBytes)}`,
+    `throughput    ${s.imagesPerHour === null ? NA : s.imagesPerHour.toFixed(0)} images/hour  ${s.whPer1000Images === null ? NA : s.whPer1000Images.toFixed(1)} Wh per 1000 images`,
+    `measured by   ${methodText(s)}`,
+  ];
+  return lines.join('\n');
+}
+
+export function reportText(sessions: readonly LoadedSession[]): string {
+  const parts: string[] = [];
+  for (const s of sessions) {
+    const d = s.doc;
+    const gpus = d.devices.filter((x) => !x.host).map((x) => x.name).join(', ') || NA;
+    const tags = Object.entries(d.run.tags).map(([k, v]) => `${k}=${v}`).join(' ');
+    parts.push(
+      [
+        `== ${s.file}${d.complete ? '' : '  (UNFINISHED: genwatt was stopped before the end)'}`,
+        `host ${d.host.hostname} · ${gpus} · genwatt ${d.genwatt} · ${d.startedAt}`,
+        d.run.argv ? `command: ${d.run.argv.join(' ')}` : `mode: ${d.run.mode}${d.run.outDir ? ` ${d.run.outDir}` : ''}`,
+        tags ? `tags: ${tags}` : '',
+        ...s.warnings.map((w) => `warning: ${w}`),
+        '',
+        d.rows.length ? imagesTable(d.rows) : '(no images)',
+        '',
+        summaryText(d.summary),
+      ]
+        .filter((l, i) => l !== '' || i > 3)
+        .join('\n'),
+    );
+  }
+  if (sessions.length > 1) {
+    const head = ['session', 'images', 's/image', 'J/image', 'net J', 'idle W', 'mean W', 'peak VRAM', 'method'];
+    const body = sessions.map((s) => {
+      const m = s.doc.summary;
+      return [basename(s.file), String(m.images), fmtNum(m.secondsPerImage.mean, 3), fmtNum(m.joulesPerImage.mean, 1), fmtNum(m.joulesPerImage.netMean, 1), fmtNum(m.idleWatts, 1), fmtNum(m.meanWatts, 1), fmtBytes(m.peakVramBytes), m.method ?? NA];
+    });
+    parts.push(`== comparison (steady means)\n${table([head, ...body], [false, true, true, true, true, true, true, true, false])}`);
+  }
+  return parts.join('\n\n') + '\n';
+}

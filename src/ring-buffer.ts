@@ -1,0 +1,33 @@
+/** A fixed-capacity buffer of the latest values: live-view memory stays bounded however long a run is. */
+export class RingBuffer<T> {
+  private readonly items: (T | undefined)[];
+  private start = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    if (!(capacity > 0)) throw new RangeError('capacity must be positive');
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  push(item: T): void {
+    const end = (this.start + this.count) % this.capacity;
+    this.items[end] = item;
+    if (this.count < this.capacity) this.count++;
+    else this.start = (this.start + 1) % this.capacity;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
+    return out;
+  }
+
+  last(): T | undefined {
+    return this.count === 0 ? undefined : this.items[(this.start + this.count - 1) % this.capacity];
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs every probe in parallel: streaming probes deliver each sensor update as it comes; polled
+ * probes are read every interval. A poll still in flight at the next tick, or one that fails or
+ * times out, is a gap; sampling never waits for anything else.
+ */
+import type { Probe, ReadingSink } from '../probes/types.js';
+
+export interface SamplerOptions {
+  intervalMs: number;
+  /** A poll slower than this is abandoned and marked as a gap. Default 4 × interval, at least 1 s. */
+  pollTimeoutMs?: number;
+  now?: () => number;
+}
+
+export class Sampler {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Probe>();
+  private readonly lateSince = new Map<Probe, number>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly probes: readonly Probe[],
+    private readonly sink: ReadingSink,
+    private readonly opts: SamplerOptions,
+    /** Device ids per probe, for gap records. */
+    private readonly devicesOf: (p: Probe) => string[],
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  start(): void {
+    for (const p of this.probes) if (p.start) p.start(this.sink, this.opts.intervalMs);
+    const polled = this.probes.filter((p) => p.poll && !p.start);
+    if (polled.length === 0) return;
+    const tick = () => {
+      for (const p of polled) void this.pollOne(p);
+    };
+    tick();
+    this.timer = setInterval(tick, this.opts.intervalMs);
+  }
+
+  private gap(p: Probe, reason: string): void {
+    const tMs = this.now();
+    for (const id of this.devicesOf(p)) this.sink.gap({ deviceId: id, probe: p.name, tMs, reason });
+  }
+
+  private async pollOne(p: Probe): Promise<void> {
+    if (this.inFlight.has(p)) {
+      if (!this.lateSince.has(p)) {
+        this.lateSince.set(p, this.now());
+        this.gap(p, `${p.name} read is late (slower than ${this.opts.intervalMs} ms)`);
+      }
+      return;
+    }
+    this.inFlight.add(p);
+    const timeoutMs = this.opts.pollTimeoutMs ?? Math.max(1000, 4 * this.opts.intervalMs);
+    let timeout: NodeJS.Timeout | undefined;
+    try {
+      const readings = await Promise.race([
+        p.poll!(),
+        new Promise<never>((_, reject) => {
+          timeout = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      this.lateSince.delete(p);
+      for (const r of readings) this.sink.reading(r);
+    } catch (err) {
+      this.gap(p, `${p.name} read failed: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timeout);
+      this.inFlight.delete(p);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.probes.map((p) => p.close().catch(() => undefined)));
+  }
+}

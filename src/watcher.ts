@@ -1,0 +1,197 @@
+/**
+ * Watches an output folder (chokidar) and reports each image once it is complete. Files present
+ * before the start are not counted; subfolders created during the run are; `*.tmp`, dotfiles and
+ * partial writes never count. The event time is the final file's mtime. A folder that does not
+ * exist yet is waited for.
+ */
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import type { FSWatcher } from 'chokidar';
+import type { ImageEvent } from './batches.js';
+import { checkComplete, isImagePath } from './image-complete.js';
+
+export class WatchFolderError extends Error {
+  readonly unreadable = true;
+  constructor(readonly dir: string, detail: string, options?: { cause?: unknown }) {
+    super(`cannot watch ${dir}: ${detail}`, options);
+  }
+}
+
+export interface WatcherOptions {
+  /** A file of a format without an end marker counts once unchanged this long. Default 400 ms. */
+  settleMs?: number;
+  /** Give up on a file that stays incomplete this long (a writer that died). Default 10 s. */
+  abandonMs?: number;
+  /** How often to look for a folder that does not exist yet. Default 200 ms. */
+  waitPollMs?: number;
+  now?: () => number;
+}
+
+/** Temp files and partial downloads that are never images yet. */
+export function isIgnoredName(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith('.') || n.endsWith('.tmp') || n.endsWith('.part') || n.endsWith('.partial') || n.endsWith('.crdownload') || n.endsWith('~');
+}
+
+interface Pending {
+  firstSeenMs: number;
+  timer?: NodeJS.Timeout;
+  lastSize?: number;
+  lastMtimeMs?: number;
+}
+
+/**
+ * Events: `image` (ImageEvent), `waiting` (dir), `ready`, `note` (message), `error` (Error, the
+ * watcher keeps going where it can).
+ */
+export class OutputWatcher extends EventEmitter {
+  readonly dir: string;
+  private watcher: FSWatcher | undefined;
+  private readonly preexisting = new Set<string>();
+  private readonly counted = new Set<string>();
+  private readonly pending = new Map<string, Pending>();
+  private closed = false;
+  private readonly opts: Required<Omit<WatcherOptions, 'now'>> & { now: () => number };
+
+  constructor(dir: string, opts: WatcherOptions = {}) {
+    super();
+    this.dir = resolve(dir);
+    this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, now: opts.now ?? Date.now };
+  }
+
+  /** Resolves once watching (after waiting for the folder if needed); rejects if unreadable. */
+  async start(): Promise<void> {
+    let announced = false;
+    let existedAtStart = true;
+    for (;;) {
+      if (this.closed) return;
+      try {
+        const st = await stat(this.dir);
+        if (!st.isDirectory()) throw new WatchFolderError(this.dir, 'it is a file, not a folder');
+        break;
+      } catch (err) {
+        if (err instanceof WatchFolderError) throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new WatchFolderError(this.dir, code === 'EACCES' ? 'permission denied' : (err as Error).message, { cause: err });
+        existedAtStart = false;
+        if (!announced) this.emit('waiting', this.dir);
+        announced = true;
+        await new Promise((r) => setTimeout(r, this.opts.waitPollMs));
+      }
+    }
+    try {
+      await access(this.dir, constants.R_OK | constants.X_OK);
+      await readdir(this.dir);
+    } catch (err) {
+      throw new WatchFolderError(this.dir, 'folder is not readable (permission denied)', { cause: err });
+    }
+    // A folder that appeared after the start holds only this run's files.
+    if (existedAtStart) await this.snapshot(this.dir, 0);
+    const chokidar = await import('chokidar');
+    const root = this.dir;
+    const w = chokidar.watch(root, {
+      ignoreInitial: existedAtStart,
+      persistent: true,
+      ignored: (p: string) => p !== root && relative(root, p).split(sep).some(isIgnoredName),
+    });
+    this.watcher = w;
+    w.on('add', (p) => this.consider(p));
+    w.on('change', (p) => this.consider(p));
+    w.on('unlink', (p) => this.forget(p));
+    w.on('error', (err) => this.emit('error', err));
+    await new Promise<void>((res) => w.once('ready', () => res()));
+    this.emit('ready');
+  }
+
+  /** Files already there at the start are not this run's images. */
+  private async snapshot(dir: string, depth: number): Promise<void> {
+    if (depth > 20) return;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await this.snapshot(p, depth + 1);
+      else this.preexisting.add(p);
+    }
+  }
+
+  private forget(p: string): void {
+    const pend = this.pending.get(p);
+    if (pend?.timer) clearTimeout(pend.timer);
+    this.pending.delete(p);
+  }
+
+  private consider(p: string): void {
+    if (this.closed || this.counted.has(p) || this.preexisting.has(p) || !isImagePath(p) || isIgnoredName(basename(p))) return;
+    let pend = this.pending.get(p);
+    if (!pend) {
+      pend = { firstSeenMs: this.opts.now() };
+      this.pending.set(p, pend);
+    }
+    void this.check(p, pend);
+  }
+
+  private async check(p: string, pend: Pending): Promise<void> {
+    if (pend.timer) clearTimeout(pend.timer);
+    pend.timer = undefined;
+    let verdict;
+    let st;
+    try {
+      st = await stat(p);
+      verdict = await checkComplete(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return this.forget(p); // renamed away or deleted
+      if (code === 'EACCES') {
+        this.forget(p);
+        this.emit('note', `cannot read ${p}: permission denied; not counted`);
+        return;
+      }
+      verdict = 'unknown' as const;
+    }
+    if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
+    const now = this.opts.now();
+    const stable = st !== undefined && st.size === pend.lastSize && st.mtimeMs === pend.lastMtimeMs;
+    if (st) {
+      pend.lastSize = st.size;
+      pend.lastMtimeMs = st.mtimeMs;
+    }
+    if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
+      this.pending.delete(p);
+      this.counted.add(p);
+      const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
+      this.emit('image', ev);
+      return;
+    }
+    if (now - pend.firstSeenMs > this.opts.abandonMs && stable) {
+      this.forget(p);
+      this.emit('note', `${p} stayed incomplete for ${Math.round((now - pend.firstSeenMs) / 1000)} s; not counted`);
+      return;
+    }
+    // Look again after a quiet period, in case no further change event comes.
+    pend.timer = setTimeout(() => void this.check(p, pend), this.opts.settleMs);
+  }
+
+  /** Images counted so far. */
+  get count(): number {
+    return this.counted.size;
+  }
+
+  /** Files still being written. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
+    this.pending.clear();
+    await this.watcher?.close();
+  }
+}
