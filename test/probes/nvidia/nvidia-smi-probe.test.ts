@@ -1,0 +1,115 @@
+/**
+ * The nvidia-smi probe against a fake nvidia-smi on PATH (test/fakes/bin) that replays a real H100
+ * capture with its timing, then dies, stalls, or prints garbage.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NvidiaSmiProbe } from '../../../probes/nvidia/nvidia-smi-probe.js';
+import type { Gap, Reading } from '../../../probes/types.js';
+
+const FAKE = join(import.meta.dirname, '../../fakes/bin/nvidia-smi');
+let probe: NvidiaSmiProbe | undefined;
+afterEach(async () => {
+  await probe?.close();
+  delete process.env.FAKE_NVSMI_MODE;
+  delete process.env.FAKE_NVSMI_SPAWNS;
+});
+
+function collect(p: NvidiaSmiProbe, intervalMs = 100) {
+  const readings: Reading[] = [];
+  const gaps: Gap[] = [];
+  const notes: string[] = [];
+  p.start({ reading: (r) => readings.push(r), gap: (g) => gaps.push(g), note: (_n, m) => notes.push(m) }, intervalMs);
+  return { readings, gaps, notes };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('nvidia-smi probe', () => {
+  it('detects the GPU keyed by PCI bus id, with instant power', async () => {
+    probe = new NvidiaSmiProbe({ command: FAKE });
+    const det = await probe.detect();
+    expect(det.status).toBe('ok');
+    expect(det.devices).toEqual([expect.objectContaining({ id: '00000000:00:06.0', vendor: 'nvidia', name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b', vramTotalBytes: 81559 * 1024 * 1024, powerLimitWatts: 700 })]);
+    expect(det.method).toContain('power.draw.instant');
+  });
+
+  it('a missing tool is 0 devices with a reason, not a crash', async () => {
+    probe = new NvidiaSmiProbe({ command: '/nonexistent/nvidia-smi' });
+    const det = await probe.detect();
+    expect(det).toMatchObject({ status: 'unavailable', devices: [] });
+    expect(det.reason).toMatch(/not found/);
+  });
+
+  it('a driver that cannot be reached is an error with the tool’s own words', async () => {
+    process.env.FAKE_NVSMI_MODE = 'fail-detect';
+    probe = new NvidiaSmiProbe({ command: FAKE });
+    const det = await probe.detect();
+    expect(det.status).toBe('error');
+    expect(det.reason).toMatch(/exit|NVIDIA/);
+  });
+
+  it('an old driver without power.draw.instant falls back to power.draw marked average', async () => {
+    process.env.FAKE_NVSMI_MODE = 'old-driver';
+    probe = new NvidiaSmiProbe({ command: FAKE });
+    const det = await probe.detect();
+    expect(det.method).toMatch(/average/);
+    const { readings } = collect(probe);
+    await sleep(600);
+    expect(readings.length).toBeGreaterThan(2);
+    expect(readings.every((r) => r.powerKind === 'average')).toBe(true);
+  });
+
+  it('streams every line from ONE long-lived process, with the capture’s timing', async () => {
+    const spawns = join(mkdtempSync(join(tmpdir(), 'gw-')), 'spawns');
+    process.env.FAKE_NVSMI_SPAWNS = spawns;
+    probe = new NvidiaSmiProbe({ command: FAKE });
+    await probe.detect();
+    const { readings, gaps } = collect(probe);
+    await sleep(1600);
+    expect(readings.length).toBeGreaterThanOrEqual(12);
+    expect(readings.length).toBeLessThanOrEqual(18);
+    expect(readings[0]).toMatchObject({ deviceId: '00000000:00:06.0', powerWatts: 74.37, powerKind: 'instant', vramUsedBytes: 0, temperatureC: 34, clockMhz: 345 });
+    const streamSpawns = readFileSync(spawns, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
+    expect(streamSpawns).toHaveLength(1);
+    expect(streamSpawns[0]).toMatch(/-lms 100$/);
+    expect(gaps).toHaveLength(0);
+  });
+
+  it('when nvidia-smi dies, the gap is marked with its last words and it is restarted', async () => {
+    process.env.FAKE_NVSMI_MODE = 'die-after:3';
+    const spawns = join(mkdtempSync(join(tmpdir(), 'gw-')), 'spawns');
+    process.env.FAKE_NVSMI_SPAWNS = spawns;
+    probe = new NvidiaSmiProbe({ command: FAKE, backoffMs: 100 });
+    await probe.detect();
+    const { readings, gaps } = collect(probe);
+    await sleep(1800);
+    expect(gaps.length).toBeGreaterThanOrEqual(1);
+    expect(gaps[0].reason).toMatch(/nvidia-smi ended \(exit code 15: Unable to determine the device handle/);
+    const streams = readFileSync(spawns, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
+    expect(streams.length).toBeGreaterThanOrEqual(2);
+    expect(readings.length).toBeGreaterThan(3);
+  });
+
+  it('a stalled nvidia-smi is killed, marked and restarted', async () => {
+    process.env.FAKE_NVSMI_MODE = 'stall-after:2';
+    probe = new NvidiaSmiProbe({ command: FAKE, stallMs: 400, backoffMs: 50 });
+    await probe.detect();
+    const { readings, gaps } = collect(probe);
+    await sleep(1500);
+    expect(gaps.some((g) => /stalled/.test(g.reason))).toBe(true);
+    expect(readings.length).toBeGreaterThanOrEqual(4); // 2 before the stall, more after the restart
+  });
+
+  it('garbage lines are skipped and noted; good lines keep flowing', async () => {
+    process.env.FAKE_NVSMI_MODE = 'garbage';
+    probe = new NvidiaSmiProbe({ command: FAKE });
+    await probe.detect();
+    const { readings, notes } = collect(probe);
+    await sleep(900);
+    expect(readings.length).toBeGreaterThanOrEqual(6);
+    expect(readings.every((r) => r.deviceId === '00000000:00:06.0' && Number.isFinite(r.powerWatts))).toBe(true);
+    expect(notes.some((n) => /unparseable nvidia-smi line/.test(n))).toBe(true);
+  });
+});
