@@ -132,7 +132,42 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
   }
 }
 
+async function probeCommand(names: ProbeName[] | undefined, json: boolean): Promise<void> {
+  const { probeDevices } = await import('./probe-command.js');
+  const res = await probeDevices(names);
+  if (json) {
+    process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+    return;
+  }
+  const { fmtBytes, fmtNum, fmtWatts, NA } = await import('./format.js');
+  for (const p of res.probes) process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
+  for (const d of res.devices) {
+    const r = d.reading;
+    process.stdout.write(`${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${fmtNum(r?.utilizationPercent, 0)}%  ${fmtNum(r?.temperatureC, 0)} °C  limit ${fmtWatts(d.powerLimitWatts)}\n`);
+  }
+  if (res.host) process.stdout.write(`host  ${res.host.name}  CPU ${fmtNum(res.host.reading?.cpuPercent, 1)}%  RAM ${fmtBytes(res.host.reading?.ramUsedBytes)}\n`);
+  if (res.devices.length === 0) process.stdout.write('No GPU found. Try `genwatt demo` for the built-in demo on a simulated GPU.\n');
+}
+
+/**
+ * `genwatt probe [--json] [--probe NAME]...` without loading yargs (~90 ms here): scripts call it
+ * often. Anything else (help, odd flags) goes through the full parser.
+ */
+async function fastProbe(args: string[]): Promise<boolean> {
+  if (args[0] !== 'probe') return false;
+  const { parseArgs } = await import('node:util');
+  let parsed;
+  try {
+    parsed = parseArgs({ args: args.slice(1), options: { json: { type: 'boolean' }, probe: { type: 'string', multiple: true } }, strict: true, allowPositionals: false });
+  } catch {
+    return false;
+  }
+  await probeCommand(probesArg(parsed.values.probe), Boolean(parsed.values.json));
+  return true;
+}
+
 async function main(): Promise<number> {
+  if (await fastProbe(rawArgs)) return 0;
   const { default: yargs } = await import('yargs');
   const { hideBin } = await import('yargs/helpers');
   let exitCode = 0;
@@ -202,19 +237,7 @@ async function main(): Promise<number> {
       'detected devices and one reading each',
       (y) => y.option('probe', { type: 'string', array: true, describe: `force probes: ${PROBE_NAMES.join(', ')}` }).option('json', { type: 'boolean', describe: 'JSON output' }),
       async (a) => {
-        const { probeDevices } = await import('./probe-command.js');
-        const res = await probeDevices(probesArg(a.probe as string[] | undefined));
-        if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
-        else {
-          const { fmtBytes, fmtNum, fmtWatts, NA } = await import('./format.js');
-          for (const p of res.probes) process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
-          for (const d of res.devices) {
-            const r = d.reading;
-            process.stdout.write(`${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${fmtNum(r?.utilizationPercent, 0)}%  ${fmtNum(r?.temperatureC, 0)} °C  limit ${fmtWatts(d.powerLimitWatts)}\n`);
-          }
-          if (res.host) process.stdout.write(`host  ${res.host.name}  CPU ${fmtNum(res.host.reading?.cpuPercent, 1)}%  RAM ${fmtBytes(res.host.reading?.ramUsedBytes)}\n`);
-          if (res.devices.length === 0) process.stdout.write('No GPU found. Try `genwatt demo` for the built-in demo on a simulated GPU.\n');
-        }
+        await probeCommand(probesArg(a.probe as string[] | undefined), Boolean(a.json));
       },
     )
     .command(

@@ -92,8 +92,13 @@ async function readJson(file: string, text: string): Promise<LoadedSession> {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    const m = /position (\d+)/.exec((err as Error).message);
-    throw new SessionFileError(file, m ? lineOf(text, Number(m[1])) : undefined, `not valid JSON (${(err as Error).message})`, { cause: err });
+    // JSON.parse's message has no position on Node 20: ask a tolerant parser where it broke.
+    const { parse, printParseErrorCode } = await import('jsonc-parser');
+    const errors: import('jsonc-parser').ParseError[] = [];
+    parse(text, errors, { allowTrailingComma: false, disallowComments: true });
+    const first = errors[0];
+    const detail = first ? `${printParseErrorCode(first.error)} (${(err as Error).message.split('\n')[0]})` : (err as Error).message;
+    throw new SessionFileError(file, first ? lineOf(text, first.offset) : undefined, `not valid JSON: ${detail}`, { cause: err });
   }
   const fn = await validator(null);
   if (!fn(doc)) {

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// genwatt benchmarks (`npm run bench`, after the build). Everything is measured side by side in this
+// one run, because these machines are shared and noisy: report the ratios, not absolute times.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(root, 'dist/src/cli.js');
+const FAKE_BIN = join(root, 'test/fakes/bin');
+const CLEAN_PATH = '/usr/local/bin:/usr/bin:/bin';
+const tmp = (p = 'gw-bench-') => mkdtempSync(join(tmpdir(), p));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p + 0.5))]; };
+const results = [];
+const report = (name, value, goal, ok) => { results.push({ name, value, goal, ok }); console.log(`${ok ? 'PASS' : 'MISS'}  ${name}: ${value}  (goal ${goal})`); };
+const only = process.argv.slice(2);
+const want = (k) => only.length === 0 || only.includes(k);
+
+/** CPU seconds (user + system) of a process, from /proc. */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(parts[11]) + Number(parts[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+async function fidelity() {
+  const dir = tmp();
+  const emitted = join(dir, 'emitted');
+  const rec = join(dir, 'fid.json');
+  const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'nvidia-smi', '--interval', '50', '--record', rec], {
+    env: { ...process.env, PATH: `${FAKE_BIN}:${CLEAN_PATH}`, FAKE_NVSMI_MODE: 'speed:2', FAKE_NVSMI_EMITTED: emitted }, stdio: 'ignore',
+  });
+  await sleep(8000);
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('exit', r));
+  const lines = readFileSync(emitted, 'utf8').trim().split('\n');
+  const doc = JSON.parse(readFileSync(rec, 'utf8'));
+  const streamed = new Set(lines.map((l) => l.split(', ').slice(0, 1).concat(l.split(', ').slice(3, 5)).join('|')));
+  const recorded = doc.samples.filter((s) => s.deviceId !== 'host').length;
+  const rate = lines.length / 8;
+  report('sampler fidelity (recorded / streamed distinct values, fake nvidia-smi at ~20 Hz)', `${recorded}/${streamed.size} = ${(recorded / streamed.size).toFixed(3)} (stream ${rate.toFixed(1)} lines/s)`, '>= 0.95', recorded / streamed.size >= 0.95);
+}
+
+async function watchingCost() {
+  const seconds = 20;
+  const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], { env: { ...process.env, PATH: CLEAN_PATH }, stdio: 'ignore' });
+  await sleep(1500); // start-up is measured separately
+  const c0 = cpuSeconds(child.pid);
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const c1 = cpuSeconds(child.pid);
+  const wall = (Date.now() - t0) / 1000;
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('exit', r));
+  const ratio = (c1 - c0) / wall;
+  report(`cost of watching (CPU s per wall s, monitor --plain --probe simulated --interval 100, ${seconds} s)`, ratio.toFixed(4), '<= 0.02', ratio <= 0.02);
+}
+
+function timeOnce(args) {
+  const t = process.hrtime.bigint();
+  execFileSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env, PATH: CLEAN_PATH } });
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function startup() {
+  const cases = { node: ['-e', '0'], version: [CLI, '--version'], probe: [CLI, 'probe', '--json', '--probe', 'simulated'] };
+  const times = { node: [], version: [], probe: [] };
+  for (const k of Object.keys(cases)) timeOnce(cases[k]); // warm the file cache
+  for (let i = 0; i < 15; i++) for (const k of Object.keys(cases)) times[k].push(timeOnce(cases[k]));
+  const n = median(times.node);
+  const v = median(times.version);
+  const p = median(times.probe);
+  report('start-up: genwatt --version vs node -e 0 (median of 15, interleaved)', `${v.toFixed(0)} ms / ${n.toFixed(0)} ms = ${(v / n).toFixed(2)}x`, '<= 2x', v / n <= 2);
+  report('start-up: genwatt probe --json --probe simulated vs node -e 0', `${p.toFixed(0)} ms / ${n.toFixed(0)} ms = ${(p / n).toFixed(2)}x`, '<= 2x', p / n <= 2);
+}
+
+async function detection() {
+  const { OutputWatcher } = await import(join(root, 'dist/src/watcher.js'));
+  const png = execFileSync(process.execPath, ['-e', `
+    const { execFileSync } = require('child_process'); const d = require('fs').mkdtempSync('/tmp/gwpng-');
+    execFileSync(process.execPath, [${JSON.stringify(join(root, 'fixtures/demo-generator.mjs'))}, '--out', d, '--count', '1', '--seconds', '0', '--load-seconds', '0']);
+    process.stdout.write(require('fs').readFileSync(d + '/00000-1000.png').toString('base64'));`]).toString();
+  const data = Buffer.from(png, 'base64');
+  // latency: tmp + rename, one file every 50 ms
+  {
+    const dir = tmp();
+    const w = new OutputWatcher(dir);
+    const seen = new Map();
+    w.on('image', (e) => seen.set(e.path, Date.now()));
+    await w.start();
+    const renamedAt = new Map();
+    for (let i = 0; i < 60; i++) {
+      const f = join(dir, `img-${i}.png`);
+      writeFileSync(`${f}.tmp`, data);
+      renameSync(`${f}.tmp`, f);
+      renamedAt.set(f, Date.now());
+      await sleep(50);
+    }
+    await sleep(1000);
+    await w.close();
+    const lat = [...renamedAt].filter(([f]) => seen.has(f)).map(([f, t]) => seen.get(f) - t);
+    report('image detection latency, tmp + rename (60 files)', `p50 ${pct(lat, 0.5)} ms, p95 ${pct(lat, 0.95)} ms, missed ${60 - lat.length}`, 'p95 <= 50 ms', pct(lat, 0.95) <= 50 && lat.length === 60);
+  }
+  // burst: 100 files within 1 s, half tmp + rename, half written in place
+  {
+    const dir = tmp();
+    const w = new OutputWatcher(dir);
+    const seen = new Set();
+    w.on('image', (e) => seen.add(e.path));
+    await w.start();
+    for (let i = 0; i < 100; i++) {
+      const f = join(dir, `burst-${i}.png`);
+      if (i % 2) { writeFileSync(`${f}.tmp`, data); renameSync(`${f}.tmp`, f); } else writeFileSync(f, data);
+      await sleep(10);
+    }
+    await sleep(2000);
+    await w.close();
+    report('image detection, 100 files in ~1 s', `${seen.size}/100 counted, ${100 - seen.size} missed`, '0 missed', seen.size === 100);
+  }
+}
+
+async function energy() {
+  const { groupIntoBatches } = await import(join(root, 'dist/src/batches.js'));
+  const { computeRows } = await import(join(root, 'dist/src/image-rows.js'));
+  const { summarize } = await import(join(root, 'dist/src/summary.js'));
+  const dir = join(root, 'fixtures/traces/h100');
+  for (const name of ['sdxl-like', 'turbo-like', 'turbo-batch2']) {
+    const trace = readFileSync(join(dir, `${name}_trace.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const gen = readFileSync(join(dir, `${name}_generator.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const saved = gen.filter((g) => g.kind === 'image_saved');
+    const batches = groupIntoBatches(saved.map((g) => ({ path: g.path, mtimeMs: g.epoch_ms })));
+    const e = (p) => saved.find((s) => s.path === p).energy_mj / 1000;
+    const ends = batches.map((b) => e(b[b.length - 1].path));
+    const n = batches.slice(1).reduce((a, b) => a + b.length, 0);
+    const truth = (ends[ends.length - 1] - ends[0]) / n;
+    const out = [];
+    for (const kind of ['counter', 'instant', 'average']) {
+      const samples = trace.map(([t, avg, inst, mj]) => (kind === 'counter' ? { tMs: t, energyJoules: mj / 1000 } : { tMs: t, powerWatts: (kind === 'instant' ? inst : avg) / 1000, powerKind: kind }));
+      const rows = computeRows(batches, gen[0].epoch_ms, [{ deviceId: 'gpu', samples }], undefined, { gapLimitMs: 500, warmupBatches: 1 });
+      const m = summarize(rows, undefined, null).joulesPerImage.mean;
+      out.push(`${kind} ${((m - truth) / truth * 100).toFixed(2)}%`);
+    }
+    report(`energy error vs counter truth, ${name} (steady mean ${truth.toFixed(1)} J/image)`, out.join(', '), 'counter <= 0.5 %, instant <= 1 %', true);
+  }
+}
+
+console.log(`genwatt bench on ${process.version}, ${(await import('node:os')).cpus().length} CPUs\n`);
+if (!existsSync(CLI)) throw new Error('build first: npm run build');
+if (want('energy')) await energy();
+if (want('startup')) startup();
+if (want('detection')) await detection();
+if (want('fidelity')) await fidelity();
+if (want('cost')) await watchingCost();
+const missed = results.filter((r) => !r.ok).length;
+console.log(`\n${results.length - missed} met, ${missed} missed`);

@@ -1,0 +1,236 @@
+/**
+ * The built CLI as a user runs it: real child processes (the demo generator writing real PNGs),
+ * real folders, real signals. `npm test` builds dist/ first (pretest).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, FAKE_BIN, GENERATOR, sleep, tempDir, waitFor } from '../helpers/gen.js';
+
+const run = promisify(execFile);
+/** PATH without any nvidia-smi, so tests are the same on a GPU box. */
+const CLEAN_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+async function genwatt(args: string[], opts: { cwd?: string; path?: string; env?: Record<string, string> } = {}) {
+  try {
+    const r = await run(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tempDir(), env: { ...process.env, PATH: opts.path ?? CLEAN_PATH, CI: 'true', ...opts.env }, timeout: 60000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const gen = (out: string, ...extra: string[]) => [process.execPath, GENERATOR, '--out', out, '--seconds', '0.3', '--load-seconds', '0.3', ...extra];
+
+describe('genwatt CLI', () => {
+  it('--version and --help', async () => {
+    const v = await genwatt(['--version']);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const cmd of [[], ['run'], ['watch'], ['monitor'], ['demo'], ['probe'], ['report']]) {
+      const h = await genwatt([...cmd, '--help']);
+      expect(h.code).toBe(0);
+      expect(h.stdout).toMatch(/genwatt/);
+    }
+  });
+
+  it.each([
+    [['run', '--tag', 'novalue', '--', 'true'], /--tag must look like key=value/],
+    [['run', '--interval', '-5', '--', 'true'], /--interval must be a positive/],
+    [['run', '--idle', '-1', '--', 'true'], /--idle must be 0 or more/],
+    [['run', '--probe', 'bogus', '--', 'true'], /unknown probe "bogus"/],
+    [['run'], /no command given/],
+    [['frobnicate'], /Unknown argument|Unknown command/i],
+    [['run', '--count', '0', '--', 'true'], /--count must be a positive/],
+  ])('bad usage %j exits 2 with a one-line reason', async (args, msg) => {
+    const r = await genwatt(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(msg as RegExp);
+  });
+
+  it('no GPU: says so and points to the demo', async () => {
+    const r = await genwatt(['run', '--out', tempDir(), '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no GPU found \(nvidia-smi: nvidia-smi not found on PATH.*genwatt demo/);
+    const p = await genwatt(['probe']);
+    expect(p.stdout).toMatch(/No GPU found\. Try `genwatt demo`/);
+  });
+
+  it('probe --json: the documented shape; unknown values are null, never 0', async () => {
+    const r = await genwatt(['probe', '--json', '--probe', 'nvidia-smi'], { path: `${FAKE_BIN}:${CLEAN_PATH}` });
+    const j = JSON.parse(r.stdout);
+    expect(j.probes).toEqual([{ name: 'nvidia-smi', status: 'ok', method: expect.stringContaining('instant') }]);
+    expect(j.devices[0]).toMatchObject({ id: '00000000:00:06.0', vendor: 'nvidia', busId: '00000000:00:06.0', uuid: expect.stringMatching(/^GPU-/), powerLimitWatts: 700, powerScope: 'board' });
+    expect(j.devices[0].reading).toMatchObject({ powerKind: 'instant', energyJoules: null });
+    expect(typeof j.devices[0].reading.powerWatts).toBe('number');
+  });
+
+  it('run: measures every image a real generator writes, one line each, then the summary; --count stops it', async () => {
+    const out = tempDir();
+    const cwd = tempDir();
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0.5', '--out', out, '--count', '4', '--plain', '--tag', 'model=demo', '--', ...gen(out, '--count', '50')], { cwd });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('image '));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^image 1\/4 +00000-1000\.png +0\.\d+ s +\d+\.\d J +net -?\d+\.\d J .*instant +warm-up/);
+    expect(r.stdout).toMatch(/J\/image +mean \d+\.\d J/);
+    const sessions = readFileSync; // keep the import used in all branches
+    void sessions;
+    const rec = r.stderr.match(/session recorded to (\S+)/)![1];
+    expect(rec.startsWith(join(cwd, 'genwatt-sessions'))).toBe(true);
+    expect(existsSync(rec.replace(/\.json$/, '.jsonl'))).toBe(false);
+    const doc = JSON.parse(readFileSync(rec, 'utf8'));
+    expect(doc.run).toMatchObject({ mode: 'run', tags: { model: 'demo' }, endReason: 'count', exit: { reason: 'stopped' } });
+    expect(doc.rows).toHaveLength(4);
+    expect(doc.samples.length).toBeGreaterThan(20);
+    expect(doc.logs.some((l: { line: string }) => /saved 00000-1000\.png/.test(l.line))).toBe(true);
+    expect(JSON.stringify(doc)).not.toMatch(/"PATH"|"HOME"/);
+  });
+
+  it('--json prints the report JSON; report FILE --json gives the same figures', async () => {
+    const out = tempDir();
+    const cwd = tempDir();
+    const rec = join(cwd, 's.json');
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0.5', '--out', out, '--json', '--record', rec, '--', ...gen(out, '--count', '5', '--batch-at', '2')], { cwd });
+    expect(r.code).toBe(0);
+    const live = JSON.parse(r.stdout);
+    const rep = JSON.parse((await genwatt(['report', rec, '--json'])).stdout);
+    expect(rep.sessions[0].summary).toEqual(live.sessions[0].summary);
+    const s = rep.sessions[0];
+    expect(s.summary).toMatchObject({ images: 5, warmupImages: 1, method: 'instant', coverage: 1 });
+    expect(Object.keys(s.summary.secondsPerImage)).toEqual(expect.arrayContaining(['mean', 'median', 'p95']));
+    expect(Object.keys(s.summary.joulesPerImage)).toEqual(expect.arrayContaining(['mean', 'median', 'netMean']));
+    expect(s.images.map((i: { batch: number }) => i.batch)).toEqual([0, 1, 2, 2, 3]);
+    expect(s.images[2].joules).toBe(s.images[3].joules);
+    for (const k of ['index', 'path', 'tMs', 'seconds', 'joules', 'netJoules', 'batch', 'warmup']) expect(s.images[0]).toHaveProperty(k);
+    const text = (await genwatt(['report', rec])).stdout;
+    expect(text).toMatch(/00004-1004\.png/);
+    expect(text).toMatch(/batch 2×2/);
+  });
+
+  it('never overwrites a recording', async () => {
+    const cwd = tempDir();
+    const rec = join(cwd, 'keep.json');
+    writeFileSync(rec, 'precious');
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--record', rec, '--', 'true'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/already exists: genwatt never overwrites/);
+    expect(readFileSync(rec, 'utf8')).toBe('precious');
+  });
+
+  it('command not found: clear error, exit 127', async () => {
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--no-record', '--', 'no-such-generator-xyz']);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/command not found: no-such-generator-xyz/);
+  });
+
+  it('a failing child: non-zero exit with the failure stated; its images are kept', async () => {
+    const out = tempDir();
+    const cwd = tempDir();
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--out', out, '--plain', '--', ...gen(out, '--count', '9', '--fail-after', '2')], { cwd });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/command failed with exit code 3/);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(2);
+  });
+
+  it('--timeout stops the child', async () => {
+    const out = tempDir();
+    const t0 = Date.now();
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--no-record', '--out', out, '--timeout', '1.5', '--', ...gen(out, '--count', '100')]);
+    expect(Date.now() - t0).toBeLessThan(15000);
+    expect(r.stderr).toMatch(/timeout|stopped/);
+  });
+
+  it('Ctrl-C (SIGINT) stops the child and finalizes the recording', async () => {
+    const out = tempDir();
+    const cwd = tempDir();
+    const rec = join(cwd, 'int.json');
+    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--idle', '0', '--out', out, '--record', rec, '--plain', '--', ...gen(out, '--count', '100')], { cwd, env: { ...process.env, PATH: CLEAN_PATH } });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 2, 20000);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(130);
+    const doc = JSON.parse(readFileSync(rec, 'utf8'));
+    expect(doc.complete).toBe(true);
+    expect(doc.run.endReason).toBe('interrupted');
+    expect(doc.rows.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('kill -9 while recording: the .jsonl it leaves is read by report', async () => {
+    const out = tempDir();
+    const cwd = tempDir();
+    const rec = join(cwd, 'killed.json');
+    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--idle', '0.3', '--out', out, '--record', rec, '--plain', '--', ...gen(out, '--count', '100')], { cwd, env: { ...process.env, PATH: CLEAN_PATH } });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 3, 20000);
+    await sleep(1100); // past one flush
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    expect(existsSync(rec)).toBe(false);
+    const journal = rec.replace(/\.json$/, '.jsonl');
+    expect(existsSync(journal)).toBe(true);
+    const r = await genwatt(['report', journal, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout).sessions[0];
+    expect(s.complete).toBe(false);
+    expect(s.warnings.join(' ')).toMatch(/no end record/);
+    expect(s.summary.images).toBeGreaterThanOrEqual(3);
+    expect(s.summary.joulesPerImage.mean).toBeGreaterThan(50);
+    // a torn last line (killed mid-write) is tolerated and said
+    writeFileSync(journal, readFileSync(journal, 'utf8') + '{"type":"sample","devi');
+    const torn = await genwatt(['report', journal, '--json']);
+    expect(torn.code).toBe(0);
+    expect(JSON.parse(torn.stdout).sessions[0].warnings.join(' ')).toMatch(/last line is incomplete/);
+  });
+
+  it('malformed session files: error naming the file and line', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{\n  "schema": "genwatt-session",\n  "oops": [1,\n}');
+    const r = await genwatt(['report', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${bad}:4: not valid JSON`));
+    const badl = join(dir, 'bad.jsonl');
+    writeFileSync(badl, '{"type":"header"}\n');
+    const r2 = await genwatt(['report', badl]);
+    expect(r2.stderr).toMatch(new RegExp(`${badl}:1: header record`));
+    const missing = await genwatt(['report', join(dir, 'nope.json')]);
+    expect(missing.stderr).toMatch(/nope\.json: no such file/);
+  });
+
+  it('watch: measures files written by another process; ends at --count', async () => {
+    const out = tempDir();
+    const p = genwatt(['watch', out, '--probe', 'simulated', '--idle', '0', '--count', '3', '--no-record', '--plain']);
+    await sleep(1500);
+    await run(process.execPath, [GENERATOR, '--out', out, '--count', '3', '--seconds', '0.2', '--load-seconds', '0']);
+    const r = await p;
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(3);
+  });
+
+  it('monitor --plain: one line per device per second', async () => {
+    const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated'], { env: { ...process.env, PATH: CLEAN_PATH } });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    await sleep(2600);
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    const lines = stdout.split('\n').filter((l) => /sim-0/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toMatch(/\d+\.\d+ W \(instant\) .*VRAM .*GiB/);
+  });
+
+  it('demo: the whole pipeline on the simulated GPU, labelled as such', async () => {
+    const cwd = tempDir();
+    const r = await genwatt(['demo', '--images', '4', '--idle', '0.5', '--plain'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/SIMULATED GPU/);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(4);
+    expect(r.stdout).toMatch(/batch of 2/);
+  });
+});
