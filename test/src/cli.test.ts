@@ -205,12 +205,16 @@ describe('genwatt CLI', () => {
 
   it('watch: measures files written by another process; ends at --count', async () => {
     const out = tempDir();
-    const p = genwatt(['watch', out, '--probe', 'simulated', '--idle', '0', '--count', '3', '--no-record', '--plain']);
-    await sleep(1500);
+    const child = spawn(process.execPath, [CLI, 'watch', out, '--probe', 'simulated', '--idle', '0', '--count', '3', '--no-record', '--plain'], { cwd: tempDir(), env: { ...process.env, PATH: CLEAN_PATH } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    // genwatt says "measuring" once the watcher is up: files written before would be pre-existing.
+    await waitFor(() => /measuring/.test(stderr), 20000);
     await run(process.execPath, [GENERATOR, '--out', out, '--count', '3', '--seconds', '0.2', '--load-seconds', '0']);
-    const r = await p;
-    expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(3);
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(3);
   });
 
   it('monitor --plain: one line per device per second', async () => {
