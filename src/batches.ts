@@ -41,12 +41,27 @@ export class BatchAssembler {
   private pending: ImageEvent[] = [];
   private ends: number[] = [];
   private next = 0;
+  private lastEndMs: number | undefined;
 
-  /** @param fixedGapMs a fixed gap, or undefined for {@link autoBatchGapMs}. */
-  constructor(private readonly fixedGapMs?: number) {}
+  /**
+   * @param fixedGapMs a fixed gap, or undefined for {@link autoBatchGapMs}.
+   * @param windowStartMs the run start: where the first batch's window opens.
+   */
+  constructor(private readonly fixedGapMs?: number, windowStartMs?: number) {
+    this.lastEndMs = windowStartMs;
+  }
 
+  /**
+   * The gap that still joins the pending batch. Automatic: also at most a quarter of the time from
+   * the previous batch's end to the pending batch's first file, so a generator that saves an image
+   * every 200 ms is never taken for one endless batch.
+   */
   gapMs(): number {
-    return this.fixedGapMs ?? autoBatchGapMs(this.ends);
+    if (this.fixedGapMs !== undefined) return this.fixedGapMs;
+    const auto = autoBatchGapMs(this.ends);
+    if (this.lastEndMs === undefined || this.pending.length === 0) return auto;
+    const first = Math.min(...this.pending.map((e) => e.mtimeMs));
+    return Math.min(auto, Math.max(0, first - this.lastEndMs) / 4);
   }
 
   /** Adds an event; returns the batch it closed, if any. */
@@ -75,6 +90,7 @@ export class BatchAssembler {
     const n = this.next++;
     for (const e of batch) e.batch = n;
     this.ends.push(batch[batch.length - 1].mtimeMs);
+    this.lastEndMs = batch[batch.length - 1].mtimeMs;
     return batch;
   }
 
@@ -84,14 +100,14 @@ export class BatchAssembler {
 }
 
 /** Offline grouping with the same rule, for events that have no recorded batch number. */
-export function groupIntoBatches(events: readonly ImageEvent[], fixedGapMs?: number): ImageEvent[][] {
+export function groupIntoBatches(events: readonly ImageEvent[], fixedGapMs?: number, windowStartMs?: number): ImageEvent[][] {
   const sorted = [...events].sort((a, b) => a.mtimeMs - b.mtimeMs);
   if (sorted.every((e) => e.batch !== undefined)) {
     const by = new Map<number, ImageEvent[]>();
     for (const e of sorted) by.set(e.batch!, [...(by.get(e.batch!) ?? []), e]);
     return [...by.keys()].sort((a, b) => a - b).map((k) => by.get(k)!);
   }
-  const asm = new BatchAssembler(fixedGapMs);
+  const asm = new BatchAssembler(fixedGapMs, windowStartMs);
   const out: ImageEvent[][] = [];
   for (const e of sorted.map((x) => ({ ...x }))) {
     const closed = asm.add(e);

@@ -251,6 +251,7 @@ export class MeasureSession extends EventEmitter {
     }
     this.runStartMs = Date.now();
     this.windowStartMs = this.runStartMs;
+    this.batches = new BatchAssembler(this.config.batchGapMs ?? undefined, this.runStartMs);
     this.timeline.resetPeaks();
     this.recorder?.write({ type: 'run-start', startMs: this.runStartMs }, true);
     this.setState('running');

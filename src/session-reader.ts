@@ -79,7 +79,7 @@ export function seriesFromSamples(devices: readonly DeviceInfo[], samples: reado
 
 /** Rows and summary of a document, from its samples and image events. */
 export function recompute(doc: SessionDoc): Pick<SessionDoc, 'rows' | 'summary'> {
-  const batches = groupIntoBatches(doc.images, doc.options.batchGapMs ?? undefined);
+  const batches = groupIntoBatches(doc.images, doc.options.batchGapMs ?? undefined, doc.run.startMs ?? undefined);
   const runStart = doc.run.startMs ?? doc.images[0]?.mtimeMs ?? 0;
   const rows = computeRows(batches, runStart, seriesFromSamples(doc.devices, doc.samples), doc.idle ?? undefined, doc.options);
   const end = doc.run.endMs ?? (doc.samples.length ? doc.samples[doc.samples.length - 1].tMs : null);

@@ -27,6 +27,13 @@ describe('batches', () => {
     expect(a.add(ev(3000))!.map((e) => e.mtimeMs)).toEqual([1500]);
   });
 
+  it('a generator saving every 200 ms is not one endless batch (gap ≤ ¼ of the time since the last batch)', () => {
+    const groups = groupIntoBatches([ev(200), ev(400), ev(600), ev(800), ev(1000)], undefined, 0);
+    expect(groups.map((g) => g.length)).toEqual([1, 1, 1, 1, 1]);
+    // a real batch of two right after a 1.2 s window still joins
+    expect(groupIntoBatches([ev(1200), ev(1290), ev(2400), ev(2480)], undefined, 0).map((g) => g.length)).toEqual([2, 2]);
+  });
+
   it('recorded batch numbers are kept', () => {
     const g = groupIntoBatches([{ ...ev(0), batch: 0 }, { ...ev(50), batch: 1 }]);
     expect(g.map((x) => x.length)).toEqual([1, 1]);

@@ -208,13 +208,15 @@ describe('genwatt CLI', () => {
     const child = spawn(process.execPath, [CLI, 'watch', out, '--probe', 'simulated', '--idle', '0', '--count', '3', '--no-record', '--plain'], { cwd: tempDir(), env: { ...process.env, PATH: CLEAN_PATH } });
     let stdout = '';
     let stderr = '';
+    const exited = new Promise((r) => child.on('exit', r));
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     // genwatt says "measuring" once the watcher is up: files written before would be pre-existing.
     await waitFor(() => /measuring/.test(stderr), 20000);
     await run(process.execPath, [GENERATOR, '--out', out, '--count', '3', '--seconds', '0.2', '--load-seconds', '0']);
-    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(await exited).toBe(0);
     expect(stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(3);
+    expect(stdout).not.toMatch(/batch of/);
   });
 
   it('monitor --plain: one line per device per second', async () => {
