@@ -5,20 +5,8 @@ import type { LoadedSession } from './session-reader.js';
 import type { Summary } from './summary.js';
 import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA, table } from './format.js';
 
-export interface ReportImage {
-  index: number;
-  path: string;
-  tMs: number;
-  seconds: number;
-  joules: number | null;
-  netJoules: number | null;
-  batch: number;
-  warmup: boolean;
-  watts: number | null;
-  peakVramBytes: number | null;
-  method: string | null;
-  coverage: number;
-}
+/** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
+export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage'>;
 
 export interface ReportSession {
   file: string;
