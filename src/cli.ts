@@ -44,6 +44,8 @@ interface SessionArgs {
   json?: boolean;
   out?: string;
   'show-output'?: boolean;
+  color?: boolean;
+  ascii?: boolean;
 }
 
 export function parseTags(tags: readonly string[] | undefined): Record<string, string> {
@@ -72,7 +74,7 @@ function checkNumbers(a: SessionArgs): void {
   if (a['batch-gap'] !== undefined && !(a['batch-gap'] >= 0)) throw new UsageError(`--batch-gap must be 0 or more milliseconds, got ${a['batch-gap']}`);
 }
 
-async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: SessionArgs, extra: { argv: string[] | null; outDir: string | null; defaultIdle: number; simulateIfNoGpu?: boolean; defaultRecord: boolean }): Promise<number> {
+async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: SessionArgs, extra: { argv: string[] | null; outDir: string | null; defaultIdle: number; simulateIfNoGpu?: boolean; defaultRecord: boolean; onNoGpu?: () => Promise<number> }): Promise<number> {
   checkNumbers(a);
   const tags = parseTags(a.tag);
   const probes = probesArg(a.probe);
@@ -81,6 +83,20 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
   let record: string | null = null;
   if (typeof a.record === 'string' && a.record !== '') record = resolve(a.record);
   else if (a.record === true || (a.record === undefined && extra.defaultRecord)) record = defaultRecordPath(resolve('genwatt-sessions'), mode);
+  const tty = await dashboardWanted(a);
+  if (tty) {
+    return runDashboard(a, {
+      initial:
+        mode === 'monitor'
+          ? null
+          : { mode, label: extra.argv ? extra.argv.map((x) => x.split('/').pop()).join(' ') : `watching ${extra.outDir}`, argv: extra.argv, outDir: extra.outDir, count: a.count ?? null, idleSeconds: a.idle ?? extra.defaultIdle, timeoutMs: a.timeout ? a.timeout * 1000 : null, record, tags },
+      probes,
+      tags,
+      simulateIfNoGpu: Boolean(extra.simulateIfNoGpu),
+      monitorRecord: mode === 'monitor' ? record : null,
+      demoIfNoGpu: false,
+    });
+  }
   const session = new MeasureSession({
     mode,
     probes,
@@ -101,6 +117,7 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
     await session.detect();
   } catch (err) {
     if (err instanceof NoGpuError) {
+      if (extra.onNoGpu) return extra.onNoGpu();
       process.stderr.write(`genwatt: ${err.message}\n`);
       return 1;
     }
@@ -130,6 +147,88 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
     }
     throw err;
   }
+}
+
+async function runDemo(a: SessionArgs, n: number): Promise<number> {
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--images must be a positive whole number, got ${n}`);
+  const out = mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
+  const argv = [process.execPath, join(packageRoot(), 'fixtures/demo-generator.mjs'), '--out', out, '--count', String(n), '--seconds', '0.8', '--batch-at', String(Math.min(4, Math.max(1, n - 2)))];
+  const probes = a.probe && a.probe.length ? a.probe : ['simulated'];
+  return runSession('demo', { ...a, probe: probes }, { argv, outDir: out, defaultIdle: 2, defaultRecord: true });
+}
+
+/** True when this command should open the dashboard (terminals, no CI, no --plain, TERM not dumb). */
+async function dashboardWanted(a: { plain?: boolean; json?: boolean }): Promise<boolean> {
+  if (a.json) return false;
+  const { plainReason } = await import('./dashboard/terminal.js');
+  return plainReason({ stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env, plain: a.plain }) === null;
+}
+
+interface DashboardPlan {
+  initial: import('./dashboard/live-source.js').RunSpec | null;
+  probes: ProbeName[] | undefined;
+  tags: Record<string, string>;
+  simulateIfNoGpu: boolean;
+  monitorRecord: string | null;
+  /** No GPU found: run the bundled demo on the simulated GPU (the default command). */
+  demoIfNoGpu: boolean;
+}
+
+/** Signals quit the dashboard the way `q` does: the run is stopped and its recording finished. */
+function quitOnSignals(quit: () => void): void {
+  let n = 0;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(sig, () => {
+      if (++n > 1) process.exit(130);
+      quit();
+    });
+}
+
+async function runDashboard(a: SessionArgs, plan: DashboardPlan): Promise<number> {
+  const [{ LiveSource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }, { NoGpuError }] = await Promise.all([
+    import('./dashboard/live-source.js'),
+    import('./dashboard/controller.js'),
+    import('./dashboard/ink-host.js'),
+    import('./dashboard/terminal.js'),
+    import('./measure-session.js'),
+  ]);
+  const source = new LiveSource({ probes: plan.probes, intervalMs: a.interval, warmupBatches: a.warmup, batchGapMs: a['batch-gap'] ?? null, cwd: process.cwd(), recordDir: resolve('genwatt-sessions'), simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu, tags: plan.tags });
+  const demoOut = () => mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
+  const { demoPreset, loadPresets, presetArgv } = await import('./presets.js');
+  const { defaultRecordPath } = await import('./recorder.js');
+  try {
+    await source.start(plan.initial, {
+      monitorRecord: plan.monitorRecord,
+      demoIfSimulated: plan.demoIfNoGpu
+        ? () => {
+            const p = demoPreset(demoOut());
+            return { mode: 'demo', label: 'bundled demo generator', argv: presetArgv(p, p.count), cwd: p.cwd, outDir: p.out, count: p.count, idleSeconds: 2, timeoutMs: null, record: defaultRecordPath(resolve('genwatt-sessions'), 'demo'), tags: { ...plan.tags, ...p.tags } };
+          }
+        : undefined,
+    });
+  } catch (err) {
+    if (err instanceof NoGpuError) {
+      process.stderr.write(`genwatt: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const controller = new DashboardController(source, { ascii: useAscii(process.env, a.ascii), color: useColor(process.env, a.color) });
+  const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });
+  quitOnSignals(() => void controller.quit());
+  // The config is read after the first frame: its parser and validator are not on the start-up path.
+  void loadPresets(process.cwd()).then((load) => controller.setPresets(load, [demoPreset(demoOut())]));
+  await mounted.done;
+  const results = source.results();
+  const { summaryText } = await import('./report.js');
+  for (const r of results) {
+    if (r.doc.run.mode !== 'monitor' || r.rows.length) process.stdout.write(`${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(r.summary)}\n`);
+    if (r.error) process.stderr.write(`genwatt: ${r.error}\n`);
+    if (r.recordFile) process.stdout.write(`session recorded to ${r.recordFile}\n\n`);
+    else if (r.journalFile) process.stdout.write(`session journal kept at ${r.journalFile}\n\n`);
+  }
+  const lastRun = [...results].reverse().find((r) => r.doc.run.mode !== 'monitor');
+  return lastRun ? lastRun.exitCode : 0;
 }
 
 async function probeCommand(names: ProbeName[] | undefined, json: boolean): Promise<void> {
@@ -182,7 +281,9 @@ async function main(): Promise<number> {
       .option('timeout', { type: 'number', describe: 'stop after this many seconds' })
       .option('record', { type: 'string', describe: 'recording file (default: ./genwatt-sessions/<time>-<mode>.json); --no-record for none' })
       .option('tag', { type: 'string', array: true, describe: 'key=value recorded with the run (repeatable): model, steps, attention…' })
-      .option('plain', { type: 'boolean', describe: 'plain line output' })
+      .option('plain', { type: 'boolean', describe: 'plain line output instead of the dashboard' })
+      .option('color', { type: 'boolean', describe: 'colors in the dashboard (--no-color, or NO_COLOR, turns them off)' })
+      .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
       .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
       .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" });
 
@@ -192,16 +293,38 @@ async function main(): Promise<number> {
     .parserConfiguration({ 'populate--': true })
     .version(genwattVersion())
     .command(
-      ['demo', '$0'],
+      '$0',
+      'the dashboard: live devices, launcher presets, per-image table (the demo on a simulated GPU when no GPU is found)',
+      (y) => sessionOptions(y),
+      async (a) => {
+        const args = a as unknown as SessionArgs;
+        const positional = (a._ as (string | number)[]).map(String);
+        if (positional.length) throw new UsageError(`unknown command "${positional[0]}"`);
+        if (await dashboardWanted(args)) {
+          checkNumbers(args);
+          const tags = parseTags(args.tag);
+          exitCode = await runDashboard(args, { initial: null, probes: probesArg(args.probe), tags, simulateIfNoGpu: false, monitorRecord: typeof args.record === 'string' && args.record ? resolve(args.record) : null, demoIfNoGpu: true });
+          return;
+        }
+        // Plain: monitor the GPUs, or the demo when there are none.
+        exitCode = await runSession('monitor', args, {
+          argv: null,
+          outDir: null,
+          defaultIdle: 0,
+          defaultRecord: false,
+          onNoGpu: () => {
+            process.stderr.write('genwatt: no GPU found: running the bundled demo on a simulated GPU\n');
+            return runDemo(args, 10);
+          },
+        });
+      },
+    )
+    .command(
+      'demo',
       'the whole pipeline on a simulated GPU with a bundled generator writing real PNGs',
       (y) => sessionOptions(y).option('images', { type: 'number', default: 10, describe: 'images the demo generator writes' }),
       async (a) => {
-        const out = mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
-        const n = a.images as number;
-        if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--images must be a positive whole number, got ${n}`);
-        const argv = [process.execPath, join(packageRoot(), 'fixtures/demo-generator.mjs'), '--out', out, '--count', String(n), '--seconds', '0.8', '--batch-at', String(Math.min(4, Math.max(1, n - 2)))];
-        const probes = a.probe && a.probe.length ? a.probe : ['simulated'];
-        exitCode = await runSession('demo', { ...(a as unknown as SessionArgs), probe: probes }, { argv, outDir: out, defaultIdle: 2, defaultRecord: true });
+        exitCode = await runDemo(a as unknown as SessionArgs, a.images as number);
       },
     )
     .command(
@@ -230,6 +353,35 @@ async function main(): Promise<number> {
       (y) => sessionOptions(y),
       async (a) => {
         exitCode = await runSession('monitor', a as unknown as SessionArgs, { argv: null, outDir: null, defaultIdle: 0, defaultRecord: false });
+      },
+    )
+    .command(
+      'replay <file>',
+      'play a recorded session (.json, or the .jsonl of an unfinished one) in the dashboard; plain: its report',
+      (y) =>
+        y
+          .positional('file', { type: 'string' })
+          .option('speed', { type: 'number', default: 1, describe: 'playback speed (2 = twice as fast)' })
+          .option('plain', { type: 'boolean', describe: 'print the report instead of the dashboard' })
+          .option('color', { type: 'boolean', describe: 'colors (--no-color, or NO_COLOR, turns them off)' })
+          .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules' }),
+      async (a) => {
+        const speed = a.speed as number;
+        if (!(speed > 0) || !Number.isFinite(speed)) throw new UsageError(`--speed must be a positive number, got ${speed}`);
+        const { readSession } = await import('./session-reader.js');
+        const loaded = await readSession(String(a.file));
+        if (!(await dashboardWanted(a as { plain?: boolean }))) {
+          const { reportText } = await import('./report.js');
+          process.stdout.write(reportText([loaded]));
+          return;
+        }
+        const [{ ReplaySource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }] = await Promise.all([import('./dashboard/replay-source.js'), import('./dashboard/controller.js'), import('./dashboard/ink-host.js'), import('./dashboard/terminal.js')]);
+        const source = new ReplaySource(loaded, { speed });
+        const controller = new DashboardController(source, { ascii: useAscii(process.env, a.ascii as boolean | undefined), color: useColor(process.env, a.color as boolean | undefined) });
+        const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });
+        quitOnSignals(() => void controller.quit());
+        source.play();
+        await mounted.done;
       },
     )
     .command(

@@ -154,6 +154,11 @@ export class MeasureSession extends EventEmitter {
     if (this.gpuIds.length === 0) throw new NoGpuError(this.probeReports);
   }
 
+  /** Releases detected probes of a session that will not run. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.probes.splice(0).map((p) => p.close().catch(() => undefined)));
+  }
+
   /** True when only the simulated GPU is measured. */
   get simulated(): boolean {
     return this.devices.some((d) => d.simulated);

@@ -1,0 +1,69 @@
+/** The per-image table (pure): the latest images that fit, newest at the bottom. */
+import { basename } from 'node:path';
+import { fmtNum, NA } from '../src/format.js';
+import type { ImageRow } from '../src/image-rows.js';
+import type { Glyphs } from './glyphs.js';
+import { seg, type Line } from './lines.js';
+import { clipStart, padLeft, padRight, rule } from './text-fit.js';
+
+interface Col {
+  head: string;
+  width: number;
+  cell: (r: ImageRow) => string;
+  /** Lower = dropped first when the terminal is narrow. */
+  priority: number;
+}
+
+function gibText(v: number | null): string {
+  return v === null ? NA : `${(v / 1024 ** 3).toFixed(2)}G`;
+}
+
+export function marks(r: ImageRow): string {
+  const m: string[] = [];
+  if (r.warmup) m.push('warm-up');
+  if (r.batchSize > 1) m.push(`batch${r.batch}x${r.batchSize}`);
+  if (r.flagged) m.push('AVG');
+  if (r.coverage < 0.95) m.push(`cov ${Math.round(r.coverage * 100)}%`);
+  return m.join(' ');
+}
+
+const COLS: Col[] = [
+  { head: '#', width: 4, cell: (r) => String(r.index + 1), priority: 9 },
+  { head: 's', width: 7, cell: (r) => fmtNum(r.seconds, r.seconds < 10 ? 3 : 1), priority: 9 },
+  { head: 'J', width: 8, cell: (r) => fmtNum(r.joules, 1), priority: 9 },
+  { head: 'net J', width: 8, cell: (r) => fmtNum(r.netJoules, 1), priority: 5 },
+  { head: 'avg W', width: 7, cell: (r) => fmtNum(r.watts, 1), priority: 7 },
+  { head: 'VRAM pk', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
+];
+const MIN_FILE = 12;
+
+export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: number, maxRows: number): Line[] {
+  const out: Line[] = [[seg(rule(`images (${rows.length})`, width, g.rule), 'title')]];
+  if (maxRows <= 0) return out;
+  const shown = rows.slice(Math.max(0, rows.length - maxRows));
+  const marksW = Math.max(5, ...shown.map((r) => marks(r).length));
+  let cols = [...COLS];
+  const widthOf = (cs: Col[], withMarks: boolean) => cs.reduce((a, c) => a + c.width + 1, 0) + MIN_FILE + (withMarks ? marksW + 1 : 0);
+  let withMarks = true;
+  while (widthOf(cols, withMarks) > width) {
+    const drop = cols.filter((c) => c.priority < 9).sort((a, b) => a.priority - b.priority)[0];
+    if (drop) cols = cols.filter((c) => c !== drop);
+    else if (withMarks) withMarks = false;
+    else break;
+  }
+  // File names get what is left, up to 40 columns (longer names keep their end).
+  const fileW = Math.max(4, Math.min(40, width - widthOf(cols, withMarks) + MIN_FILE));
+  const row = (cells: string[], file: string, mk: string) => {
+    const [first, ...rest] = cells;
+    let s = `${padLeft(first, COLS[0].width)} ${padRight(clipStart(file, fileW, g.ellipsis), fileW)}`;
+    rest.forEach((c, i) => (s += ' ' + padLeft(c, cols[i + 1].width)));
+    if (withMarks) s += ' ' + mk;
+    return s.slice(0, width).trimEnd();
+  };
+  out.push([seg(row(cols.map((c) => c.head), 'file', withMarks ? 'marks' : ''), 'dim')]);
+  for (const r of shown.slice(Math.max(0, shown.length - (maxRows - 1)))) {
+    out.push([seg(row(cols.map((c) => c.cell(r)), basename(r.path), marks(r)), r.warmup ? 'dim' : undefined)]);
+  }
+  if (rows.length === 0 && maxRows >= 2) out.push([seg('no images yet', 'dim')]);
+  return out;
+}

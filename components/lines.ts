@@ -1,0 +1,80 @@
+/** Styled text lines (pure): each section of the dashboard is a list of these. */
+
+export type Tone = 'title' | 'power' | 'vram' | 'warn' | 'error' | 'ok' | 'rec' | 'dim' | 'key' | 'selected' | 'marker';
+
+export interface Segment {
+  text: string;
+  tone?: Tone;
+  bold?: boolean;
+}
+
+export type Line = Segment[];
+
+export function seg(text: string, tone?: Tone, bold?: boolean): Segment {
+  const s: Segment = { text };
+  if (tone) s.tone = tone;
+  if (bold) s.bold = true;
+  return s;
+}
+
+export function plainLine(text: string, tone?: Tone): Line {
+  return [seg(text, tone)];
+}
+
+export function lineText(l: Line): string {
+  return l.map((s) => s.text).join('');
+}
+
+export function lineWidth(l: Line): number {
+  let n = 0;
+  for (const s of l) n += s.text.length;
+  return n;
+}
+
+/** Cuts a line to `width` columns (segments after the cut are dropped). */
+export function fitLine(l: Line, width: number): Line {
+  const out: Line = [];
+  let left = width;
+  for (const s of l) {
+    if (left <= 0) break;
+    if (s.text.length <= left) {
+      out.push(s);
+      left -= s.text.length;
+    } else {
+      out.push({ ...s, text: s.text.slice(0, left) });
+      left = 0;
+    }
+  }
+  return out;
+}
+
+/** Appends segments separated by two spaces while they fit into `width`; later ones are dropped. */
+export function packSegments(groups: readonly Line[], width: number, sep = '  '): Line {
+  const out: Line = [];
+  let used = 0;
+  for (const g of groups) {
+    const w = lineWidth(g);
+    if (w === 0) continue;
+    const need = (out.length ? sep.length : 0) + w;
+    if (used + need > width) {
+      if (out.length === 0) return fitLine(g, width);
+      continue;
+    }
+    if (out.length) out.push({ text: sep });
+    out.push(...g);
+    used += need;
+  }
+  return out;
+}
+
+const ASCII_MAP: Record<string, string> = { '°': '', '±': '+-', '…': '~', '←': '<-', '→': '->', '×': 'x', '·': '|', '─': '-', '²': '2', 'µ': 'u' };
+
+/** Replaces what is not printable ASCII (for --ascii and non-UTF-8 locales), file names included. */
+export function toAscii(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e]*$/.test(s) ? s : s.replace(/[^\x20-\x7e]/g, (c) => ASCII_MAP[c] ?? '?');
+}
+
+export function asciiLine(l: Line): Line {
+  return l.map((s) => ({ ...s, text: toAscii(s.text) }));
+}

@@ -1,0 +1,113 @@
+/** What the dashboard draws: plain data handed to the components as props (no I/O behind it). */
+import type { EnergyMethod, PowerKind } from '../probes/types.js';
+import type { ImageRow } from '../src/image-rows.js';
+import type { Summary } from '../src/summary.js';
+import type { SeriesPoint } from './sparkline.js';
+
+export interface DeviceView {
+  id: string;
+  name: string;
+  simulated: boolean;
+  powerWatts: number | undefined;
+  powerKind: PowerKind | undefined;
+  /** The device reports a hardware energy counter (energy figures use it). */
+  hasCounter: boolean;
+  /** What the power figure covers when it is not the board (an APU, a rail). */
+  powerScope: string | undefined;
+  powerLimitWatts: number | undefined;
+  /** Highest power since the run (or the monitor) started. */
+  maxPowerWatts: number | undefined;
+  power: readonly SeriesPoint[];
+  vram: readonly SeriesPoint[];
+  vramUsedBytes: number | undefined;
+  vramTotalBytes: number | undefined;
+  peakVramBytes: number | undefined;
+  utilizationPercent: number | undefined;
+  temperatureC: number | undefined;
+  clockMhz: number | undefined;
+  /** The last reading is older than the gap limit, or a gap was reported since. */
+  stale: boolean;
+  /** Whole-run power history, for the chart (`g`): one point per bucket (its mean). */
+  history: readonly SeriesPoint[];
+  historyBucketMs: number;
+}
+
+export interface LauncherPresetView {
+  name: string;
+  /** One line: command, output folder, tags. */
+  detail: string;
+  count: number | null;
+}
+
+export interface LauncherView {
+  presets: readonly LauncherPresetView[];
+  selected: number;
+  /** The count that Enter will use for the selected preset. */
+  count: number | null;
+  /** Which config file was read, or where genwatt looked. */
+  source: string;
+  /** A config problem (file and field), shown; the dashboard works on. */
+  error: string | null;
+}
+
+export interface ReplayView {
+  file: string;
+  positionMs: number;
+  durationMs: number;
+  speed: number;
+  paused: boolean;
+  ended: boolean;
+}
+
+export type Overlay = 'none' | 'help' | 'launcher' | 'chart';
+
+export interface DashboardView {
+  /** Terminal size. */
+  width: number;
+  height: number;
+  ascii: boolean;
+  color: boolean;
+  header: {
+    host: string;
+    version: string;
+    /** Probe methods in use, e.g. "nvidia-smi (instant power)". */
+    probes: string;
+    recordFile: string | null;
+    recording: boolean;
+    /** Shown prominently: simulated GPU, no GPU found, demo. */
+    banner: string | null;
+    hostCpuPercent: number | undefined;
+    hostRamUsedBytes: number | undefined;
+  };
+  run: {
+    /** monitor, run, watch, demo, replay. */
+    mode: string;
+    /** Preset name or command line. */
+    label: string;
+    state: string;
+    imagesDone: number;
+    target: number | null;
+    elapsedSeconds: number | null;
+    /** Generator progress when a backend reports it (step x/y). */
+    progress: string | null;
+  };
+  devices: readonly DeviceView[];
+  focused: number;
+  /** Sparkline window. */
+  windowFromMs: number;
+  windowToMs: number;
+  /** Values are carried across empty columns for this long (the gap limit). */
+  holdMs: number;
+  runStartMs: number | null;
+  nowMs: number;
+  summary: Summary | null;
+  idleWatts: number | null;
+  rows: readonly ImageRow[];
+  /** Methods of the energy figures in words, e.g. "counter" or "instant power". */
+  energyMethod: EnergyMethod | 'mixed' | null;
+  overlay: Overlay;
+  launcher: LauncherView;
+  replay: ReplayView | null;
+  /** The latest message (note, error, what a key did). */
+  status: string | null;
+}

@@ -1,0 +1,204 @@
+/**
+ * The dashboard's state machine: overlays, focus, launcher selection and count, the status line,
+ * and what each key does. It composes the view from the source's data; it draws nothing itself.
+ */
+import { EventEmitter } from 'node:events';
+import type { DashboardView, LauncherView, Overlay } from '../../components/view-model.js';
+import type { Preset, PresetLoad } from '../presets.js';
+import type { DashboardSource } from './source.js';
+
+/** The subset of Ink's key object the controller reads. */
+export interface KeyInfo {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+}
+
+export interface ControllerOptions {
+  ascii: boolean;
+  color: boolean;
+  /** Status messages stay this long (ms). */
+  statusMs?: number;
+  now?: () => number;
+}
+
+/** Seconds of power the sparkline shows per column (at least one minute overall). */
+export function sparkWindowMs(width: number): number {
+  return Math.max(60, width) * 1000;
+}
+
+function presetDetail(p: Preset): string {
+  const tags = Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(' ');
+  return [p.command.join(' '), p.out ? `watch ${p.out}` : 'no output folder', tags].filter(Boolean).join(' | ');
+}
+
+export class DashboardController extends EventEmitter {
+  overlay: Overlay = 'none';
+  focused = 0;
+  selected = 0;
+  private counts = new Map<number, number | null>();
+  private statusText: string | null = null;
+  private statusUntil = 0;
+  private presetLoad: PresetLoad = { presets: [], file: null, searched: [], error: null };
+  private extraPresets: Preset[] = [];
+  private quitting = false;
+  private readonly now: () => number;
+
+  constructor(
+    readonly source: DashboardSource,
+    readonly opts: ControllerOptions,
+  ) {
+    super();
+    this.now = opts.now ?? Date.now;
+    source.on('status', (m: string) => this.setStatus(m));
+  }
+
+  /** Presets from the config, plus built-in ones (the demo) when the config has none. */
+  setPresets(load: PresetLoad, builtIn: Preset[] = []): void {
+    this.presetLoad = load;
+    this.extraPresets = load.presets.length ? [] : builtIn;
+    if (load.error) this.setStatus(`config: ${load.error}`, 15000);
+    this.emit('change');
+  }
+
+  get presets(): Preset[] {
+    return [...this.presetLoad.presets, ...this.extraPresets];
+  }
+
+  setStatus(msg: string, ms = this.opts.statusMs ?? 8000): void {
+    this.statusText = msg;
+    this.statusUntil = this.now() + ms;
+    this.emit('change');
+  }
+
+  private countOf(i: number): number | null {
+    return this.counts.has(i) ? this.counts.get(i)! : (this.presets[i]?.count ?? null);
+  }
+
+  launcherView(): LauncherView {
+    const l = this.presetLoad;
+    const source = l.file ?? `${l.searched.join(' or ') || 'genwatt.config.json'} (none found${this.extraPresets.length ? '; built-in demo' : ''})`;
+    return {
+      presets: this.presets.map((p, i) => ({ name: p.name, detail: presetDetail(p), count: this.countOf(i) })),
+      selected: Math.min(this.selected, Math.max(0, this.presets.length - 1)),
+      count: this.countOf(this.selected),
+      source,
+      error: l.error,
+    };
+  }
+
+  view(width: number, height: number): DashboardView {
+    const data = this.source.data(sparkWindowMs(width));
+    const status = this.statusText && this.now() < this.statusUntil ? this.statusText : null;
+    return { ...data, width, height, ascii: this.opts.ascii, color: this.opts.color, focused: this.focused, overlay: this.overlay, launcher: this.launcherView(), status };
+  }
+
+  private toggle(o: Overlay): void {
+    this.overlay = this.overlay === o ? 'none' : o;
+  }
+
+  /** Quit: stops a run and finishes its recording, then emits `quit`. */
+  async quit(): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    if (this.source.running?.()) this.setStatus('stopping the run and finishing the recording…', 60000);
+    await this.source.close();
+    this.emit('quit');
+  }
+
+  private async act(p: Promise<string> | string): Promise<void> {
+    try {
+      this.setStatus(await p);
+    } catch (err) {
+      this.setStatus(`error: ${(err as Error).message}`);
+    }
+  }
+
+  key(input: string, key: KeyInfo): void {
+    this.emit('change');
+    if ((key.ctrl && input === 'c') || (input === 'q' && !key.ctrl)) {
+      void this.quit();
+      return;
+    }
+    if (this.overlay === 'help') {
+      this.overlay = 'none';
+      return;
+    }
+    const src = this.source;
+    if (this.overlay === 'launcher') {
+      const n = this.presets.length;
+      if (key.upArrow) this.selected = n ? (this.selected - 1 + n) % n : 0;
+      else if (key.downArrow) this.selected = n ? (this.selected + 1) % n : 0;
+      else if (key.leftArrow || input === '-' || key.rightArrow || input === '+' || input === '=') {
+        const up = key.rightArrow || input === '+' || input === '=';
+        const c = this.countOf(this.selected) ?? 0;
+        const step = c >= 100 ? 10 : 1;
+        const next = up ? c + step : c - step;
+        this.counts.set(this.selected, next <= 0 ? null : next);
+      } else if (key.return) {
+        this.startSelected();
+        return;
+      } else if (key.escape || input === 'l') this.overlay = 'none';
+      else if (input === 's') this.startOrStop();
+      return;
+    }
+    switch (input) {
+      case '?':
+        this.overlay = 'help';
+        return;
+      case 'l':
+        if (src.kind === 'replay') this.setStatus('the launcher is not available in replay');
+        else this.toggle('launcher');
+        return;
+      case 'g':
+        this.toggle('chart');
+        return;
+      case 'd': {
+        const n = this.source.data(60000).devices.length;
+        this.focused = n ? (this.focused + 1) % n : 0;
+        return;
+      }
+      case 's':
+        this.startOrStop();
+        return;
+      case 'r':
+        if (src.toggleRecord) void this.act(src.toggleRecord());
+        else this.setStatus('nothing to record in replay');
+        return;
+      case ' ':
+        if (src.togglePause) src.togglePause();
+        return;
+    }
+    if (key.escape) this.overlay = 'none';
+    if (src.seek && (key.leftArrow || key.rightArrow)) src.seek(key.leftArrow ? -1 : 1);
+  }
+
+  private startOrStop(): void {
+    const src = this.source;
+    if (!src.startPreset) {
+      this.setStatus('replay: space pauses, arrows seek');
+      return;
+    }
+    if (src.running?.()) {
+      this.setStatus(src.stopRun!());
+      return;
+    }
+    this.startSelected();
+  }
+
+  private startSelected(): void {
+    const p = this.presets[this.selected];
+    if (!p) {
+      this.setStatus(this.presetLoad.error ? `no presets: ${this.presetLoad.error}` : 'no presets: add genwatt.config.json (see the example in the genwatt repository)');
+      return;
+    }
+    this.overlay = 'none';
+    this.setStatus(`starting ${p.name}…`);
+    void this.act(this.source.startPreset!(p, this.countOf(this.selected)));
+  }
+}

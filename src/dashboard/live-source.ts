@@ -1,0 +1,357 @@
+/**
+ * The live side of the dashboard: one measurement session at a time — monitoring, or a run (from
+ * the command line or a launcher preset) — and display buffers that outlive the sessions, so the
+ * sparklines run on across a switch. After a run ends, monitoring resumes and the run's numbers
+ * stay on screen.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { basename } from 'node:path';
+import type { SeriesPoint } from '../../components/sparkline.js';
+import type { DeviceInfo, Gap, ProbeName, Reading } from '../../probes/types.js';
+import type { ImageRow } from '../image-rows.js';
+import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure-session.js';
+import { presetArgv, type Preset } from '../presets.js';
+import { defaultRecordPath } from '../recorder.js';
+import { RingBuffer } from '../ring-buffer.js';
+import { PowerHistory } from '../power-history.js';
+import type { Note } from '../session-types.js';
+import { summarize } from '../summary.js';
+import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
+import { fmtJoules, fmtSeconds } from '../format.js';
+
+export interface LiveOptions {
+  probes?: ProbeName[];
+  intervalMs: number;
+  warmupBatches: number;
+  batchGapMs: number | null;
+  cwd: string;
+  /** Folder for recordings started from the dashboard. */
+  recordDir: string;
+  /** Use the simulated GPU when no GPU is found (default command, demo). */
+  simulateIfNoGpu: boolean;
+  tags: Record<string, string>;
+  /** Timeout for SIGTERM → SIGKILL of a generator. */
+  killAfterMs?: number;
+}
+
+export interface RunSpec {
+  mode: 'run' | 'watch' | 'demo';
+  label: string;
+  argv: string[] | null;
+  cwd?: string;
+  outDir: string | null;
+  count: number | null;
+  idleSeconds: number;
+  timeoutMs: number | null;
+  record: string | null;
+  warmupBatches?: number;
+  tags: Record<string, string>;
+}
+
+interface DisplayDevice {
+  latest: Reading | undefined;
+  power: RingBuffer<SeriesPoint>;
+  vram: RingBuffer<SeriesPoint>;
+  history: PowerHistory;
+  lastReadingMs: number;
+  lastGapMs: number;
+}
+
+/** Live points kept per device for the sparklines: 10 minutes at 10 Hz. */
+const LIVE_POINTS = 6000;
+
+export class LiveSource extends EventEmitter implements DashboardSource {
+  readonly kind = 'live' as const;
+  private session: MeasureSession | null = null;
+  private sessionEnded: Promise<SessionResult | null> = Promise.resolve(null);
+  private label = '';
+  private display = new Map<string, DisplayDevice>();
+  private devices: DeviceInfo[] = [];
+  private hostDevice: DeviceInfo | undefined;
+  private readonly finished: SessionResult[] = [];
+  /** Rows and idle of the run on screen (the active one, else the last one). */
+  private shownRows: ImageRow[] = [];
+  private shownIdle: SessionResult['doc']['idle'] = null;
+  private shownRunStartMs: number | null = null;
+  private shownSummary: SessionResult['summary'] | null = null;
+  private closing = false;
+  private switching = false;
+  private readonly originMs = Date.now();
+  banner: string | null = null;
+
+  constructor(readonly opts: LiveOptions) {
+    super();
+  }
+
+  private changed(): void {
+    this.emit('change');
+  }
+
+  private status(msg: string): void {
+    this.emit('status', msg);
+  }
+
+  private dev(id: string): DisplayDevice {
+    let d = this.display.get(id);
+    if (!d) {
+      d = { latest: undefined, power: new RingBuffer(LIVE_POINTS), vram: new RingBuffer(LIVE_POINTS), history: new PowerHistory(this.originMs), lastReadingMs: -Infinity, lastGapMs: -Infinity };
+      this.display.set(id, d);
+    }
+    return d;
+  }
+
+  private onReading = (r: Reading): void => {
+    const d = this.dev(r.deviceId);
+    d.latest = d.latest ? { ...d.latest, ...r } : { ...r };
+    d.lastReadingMs = Math.max(d.lastReadingMs, r.tMs);
+    if (r.powerWatts !== undefined) {
+      d.power.push({ tMs: r.tMs, value: r.powerWatts });
+      d.history.add(r.tMs, r.powerWatts);
+    }
+    if (r.vramUsedBytes !== undefined) d.vram.push({ tMs: r.tMs, value: r.vramUsedBytes });
+    this.changed();
+  };
+
+  private onGap = (g: Gap): void => {
+    const d = this.dev(g.deviceId);
+    d.lastGapMs = g.tMs;
+    d.power.push({ tMs: g.tMs, value: undefined });
+    d.vram.push({ tMs: g.tMs, value: undefined });
+    this.changed();
+  };
+
+  private config(mode: MeasureConfig['mode'], spec: Partial<RunSpec> & { record: string | null }): MeasureConfig {
+    return {
+      mode,
+      probes: this.opts.probes,
+      intervalMs: this.opts.intervalMs,
+      idleSeconds: spec.idleSeconds ?? 0,
+      warmupBatches: spec.warmupBatches ?? this.opts.warmupBatches,
+      batchGapMs: this.opts.batchGapMs,
+      count: spec.count ?? null,
+      timeoutMs: spec.timeoutMs ?? null,
+      outDir: spec.outDir ?? null,
+      argv: spec.argv ?? null,
+      cwd: spec.cwd ?? this.opts.cwd,
+      tags: { ...this.opts.tags, ...(spec.tags ?? {}) },
+      record: spec.record,
+      simulateIfNoGpu: this.opts.simulateIfNoGpu,
+      killAfterMs: this.opts.killAfterMs,
+    };
+  }
+
+  /** Detects devices and starts: the given run, or monitoring. Throws NoGpuError. */
+  async start(initial: RunSpec | null, opts: { demoIfSimulated?: () => RunSpec; monitorRecord?: string | null } = {}): Promise<void> {
+    if (initial) return this.begin(new MeasureSession(this.config(initial.mode, initial)), initial.label);
+    const s = new MeasureSession(this.config('monitor', { record: opts.monitorRecord ?? null }));
+    await s.detect();
+    if (s.simulated && opts.demoIfSimulated) {
+      await s.dispose();
+      const demo = opts.demoIfSimulated();
+      this.banner = 'NO GPU FOUND: simulated GPU, demo numbers';
+      return this.begin(new MeasureSession(this.config(demo.mode, demo)), demo.label);
+    }
+    return this.begin(s, '');
+  }
+
+  private async begin(s: MeasureSession, label: string): Promise<void> {
+    if (s.devices.length === 0) await s.detect();
+    this.session = s;
+    this.label = label;
+    this.devices = s.devices.filter((d) => !d.host);
+    this.hostDevice = s.devices.find((d) => d.host);
+    if (s.simulated && !this.banner) this.banner = 'SIMULATED GPU: demo numbers, not hardware';
+    const isRun = s.config.mode !== 'monitor';
+    if (isRun) {
+      this.shownRows = [];
+      this.shownIdle = null;
+      this.shownSummary = null;
+      this.shownRunStartMs = null;
+    }
+    s.on('reading', this.onReading);
+    s.on('gap', this.onGap);
+    s.on('state', () => {
+      if (isRun && s.runStartMs !== null) this.shownRunStartMs = s.runStartMs;
+      if (isRun && s.idle) this.shownIdle = s.idle;
+      this.changed();
+    });
+    s.on('rows', () => {
+      if (isRun) this.shownRows = [...s.rows];
+      this.changed();
+    });
+    s.on('image', () => this.changed());
+    s.on('note', (n: Note) => this.status(`${n.source}: ${n.message}`));
+    this.sessionEnded = s.run().then(
+      (res) => this.ended(s, res),
+      (err: Error) => {
+        this.status(`genwatt: ${err.message}`);
+        return null;
+      },
+    );
+    this.changed();
+  }
+
+  private ended(s: MeasureSession, res: SessionResult): SessionResult {
+    const isRun = s.config.mode !== 'monitor';
+    if (isRun || res.recordFile || res.journalFile) this.finished.push(res);
+    if (isRun) {
+      this.shownRows = res.rows;
+      this.shownIdle = res.doc.idle;
+      this.shownSummary = res.summary;
+      const sum = res.summary;
+      const what = res.error ? `run failed: ${res.error}` : `run ${s.stopReason === 'interrupted' ? 'stopped' : 'finished'}: ${sum.images} images, ${fmtSeconds(sum.secondsPerImage.mean)} / ${fmtJoules(sum.joulesPerImage.mean)} per image`;
+      this.status(`${what}${res.recordFile ? `; recorded ${res.recordFile}` : ''}`);
+    } else if (res.recordFile) this.status(`monitor recording saved: ${res.recordFile}`);
+    if (this.session === s) this.session = null;
+    // Back to monitoring unless the dashboard is closing or another session is being started.
+    if (!this.closing && !this.switching) void this.monitor(null);
+    this.changed();
+    return res;
+  }
+
+  private async monitor(record: string | null): Promise<void> {
+    if (this.closing) return;
+    const s = new MeasureSession(this.config('monitor', { record }));
+    try {
+      await this.begin(s, '');
+    } catch (err) {
+      this.status(`monitoring failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stops the current session and waits until its recording is finished. */
+  private async stopCurrent(reason: string): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.switching = true;
+    s.stop(reason);
+    await this.sessionEnded;
+    this.switching = false;
+  }
+
+  running(): boolean {
+    return Boolean(this.session && this.session.config.mode !== 'monitor' && this.session.state !== 'done');
+  }
+
+  async startPreset(p: Preset, count: number | null): Promise<string> {
+    if (this.running()) return 'a run is active: s stops it first';
+    if (this.closing) return 'closing';
+    await this.stopCurrent('switch');
+    const spec: RunSpec = {
+      mode: 'run',
+      label: `preset ${p.name}`,
+      argv: presetArgv(p, count),
+      cwd: p.cwd,
+      outDir: p.out,
+      count,
+      idleSeconds: p.idleSeconds ?? 5,
+      timeoutMs: p.timeoutSeconds ? p.timeoutSeconds * 1000 : null,
+      record: defaultRecordPath(this.opts.recordDir, 'run'),
+      tags: { preset: p.name, ...p.tags },
+    };
+    if (p.warmup !== null) spec.warmupBatches = p.warmup;
+    try {
+      await this.begin(new MeasureSession(this.config('run', spec)), spec.label);
+    } catch (err) {
+      void this.monitor(null);
+      return `could not start ${p.name}: ${(err as Error).message}`;
+    }
+    return `started ${p.name}${count !== null ? ` (${count} images)` : ''}; recording ${basename(spec.record!)}`;
+  }
+
+  stopRun(): string {
+    if (!this.running()) return 'no run to stop';
+    this.session!.stop('interrupted');
+    return 'stopping the run and finishing its recording…';
+  }
+
+  recording(): boolean {
+    return Boolean(this.session?.recordFile && this.session.state !== 'done');
+  }
+
+  async toggleRecord(): Promise<string> {
+    if (this.running()) return 'a run is always recorded';
+    const wasRecording = Boolean(this.session?.recordFile);
+    await this.stopCurrent('switch');
+    if (wasRecording) {
+      await this.monitor(null);
+      return 'recording stopped';
+    }
+    const file = defaultRecordPath(this.opts.recordDir, 'monitor');
+    await this.monitor(file);
+    return `recording to ${file}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) {
+      await this.sessionEnded;
+      return;
+    }
+    this.closing = true;
+    this.session?.stop('interrupted');
+    await this.sessionEnded;
+  }
+
+  results(): SessionResult[] {
+    return this.finished;
+  }
+
+  data(windowMs: number): SourceData {
+    const now = Date.now();
+    const s = this.session;
+    const holdMs = s?.options.gapLimitMs ?? 500;
+    const isRun = Boolean(s && s.config.mode !== 'monitor');
+    const devices = this.devices.map((info) => {
+      const d = this.dev(info.id);
+      const peaks = s?.timeline.devices.get(info.id);
+      return deviceView({
+        info,
+        latest: d.latest,
+        power: d.power.toArray(),
+        vram: d.vram.toArray(),
+        maxPowerWatts: peaks?.maxPowerWatts,
+        peakVramBytes: peaks?.peakVramBytes,
+        stale: now - d.lastReadingMs > Math.max(holdMs, 3 * (this.opts.intervalMs || 100)) || d.lastGapMs > d.lastReadingMs,
+        history: d.history.snapshot().map((b) => ({ tMs: b.startMs + d.history.bucketDurationMs / 2, value: b.meanWatts ?? undefined })),
+        historyBucketMs: d.history.bucketDurationMs,
+      });
+    });
+    const hostLatest = this.hostDevice ? this.display.get(this.hostDevice.id)?.latest : undefined;
+    const runStart = isRun ? s!.runStartMs : this.shownRunStartMs;
+    const summary = isRun ? summarize(this.shownRows, this.shownIdle ?? undefined, runStart !== null ? (now - runStart) / 1000 : null) : this.shownSummary;
+    const stateWord = !s ? 'starting' : s.state === 'idle-baseline' ? 'measuring idle' : s.state === 'detecting' ? 'detecting' : s.state;
+    return {
+      header: {
+        host: hostname(),
+        version: s?.version ?? '',
+        probes: probesText(s?.probeReports ?? []),
+        recordFile: s?.recordFile ?? this.finished.at(-1)?.recordFile ?? null,
+        recording: this.recording(),
+        banner: this.banner,
+        hostCpuPercent: hostLatest?.cpuPercent,
+        hostRamUsedBytes: hostLatest?.ramUsedBytes,
+      },
+      run: {
+        mode: s ? s.config.mode : 'monitor',
+        label: isRun ? this.label : '',
+        state: stateWord,
+        imagesDone: isRun ? s!.imagesSeen : this.shownRows.length,
+        target: isRun ? s!.config.count : null,
+        elapsedSeconds: s ? (now - (isRun && s.runStartMs !== null ? s.runStartMs : s.startedMs)) / 1000 : null,
+        progress: null,
+      },
+      devices,
+      windowFromMs: now - windowMs,
+      windowToMs: now,
+      holdMs,
+      runStartMs: runStart ?? this.originMs,
+      nowMs: now,
+      summary,
+      idleWatts: (isRun ? s!.idle?.totalWatts : this.shownIdle?.totalWatts) ?? null,
+      rows: this.shownRows,
+      energyMethod: summary?.method ?? null,
+      replay: null,
+    };
+  }
+}

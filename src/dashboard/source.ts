@@ -1,0 +1,72 @@
+/**
+ * What the dashboard reads from: a live measurement or a replayed recording. Both hand out the
+ * data part of the view; the controller adds the UI state (overlays, launcher, focus, status).
+ */
+import type { EventEmitter } from 'node:events';
+import type { DashboardView, DeviceView } from '../../components/view-model.js';
+import type { SeriesPoint } from '../../components/sparkline.js';
+import type { DeviceInfo, Reading } from '../../probes/types.js';
+import type { Preset } from '../presets.js';
+import type { SessionResult } from '../measure-session.js';
+
+export type SourceData = Pick<DashboardView, 'header' | 'run' | 'devices' | 'windowFromMs' | 'windowToMs' | 'holdMs' | 'runStartMs' | 'nowMs' | 'summary' | 'idleWatts' | 'rows' | 'energyMethod' | 'replay'>;
+
+export interface DashboardSource extends EventEmitter {
+  readonly kind: 'live' | 'replay';
+  /** The data to draw, for a sparkline window of `windowMs` ending now. Emits `change` when it changes. */
+  data(windowMs: number): SourceData;
+  /** Stops everything (a run is stopped and its recording finished). Safe to call twice. */
+  close(): Promise<void>;
+  /** Finished runs (live), for the summary printed after the dashboard closes. */
+  results(): SessionResult[];
+  startPreset?(p: Preset, count: number | null): Promise<string>;
+  stopRun?(): string;
+  toggleRecord?(): Promise<string>;
+  /** True while a run (not monitoring) is active. */
+  running?(): boolean;
+  togglePause?(): void;
+  seek?(direction: -1 | 1): void;
+}
+
+export interface DeviceParts {
+  info: DeviceInfo;
+  latest: Reading | undefined;
+  power: readonly SeriesPoint[];
+  vram: readonly SeriesPoint[];
+  maxPowerWatts: number | undefined;
+  peakVramBytes: number | undefined;
+  stale: boolean;
+  history: readonly SeriesPoint[];
+  historyBucketMs: number;
+}
+
+export function deviceView(p: DeviceParts): DeviceView {
+  const r = p.latest;
+  return {
+    id: p.info.id,
+    name: p.info.name,
+    simulated: Boolean(p.info.simulated),
+    powerWatts: r?.powerWatts,
+    powerKind: r?.powerKind,
+    hasCounter: r?.energyJoules !== undefined,
+    powerScope: p.info.powerScope && !['board', 'simulated'].includes(p.info.powerScope) ? p.info.powerScope : undefined,
+    powerLimitWatts: p.info.powerLimitWatts,
+    maxPowerWatts: p.maxPowerWatts,
+    power: p.power,
+    vram: p.vram,
+    vramUsedBytes: r?.vramUsedBytes,
+    vramTotalBytes: p.info.vramTotalBytes,
+    peakVramBytes: p.peakVramBytes,
+    utilizationPercent: r?.utilizationPercent,
+    temperatureC: r?.temperatureC,
+    clockMhz: r?.clockMhz,
+    stale: p.stale,
+    history: p.history,
+    historyBucketMs: p.historyBucketMs,
+  };
+}
+
+export function probesText(reports: readonly { name: string; status: string; method?: string }[]): string {
+  const ok = reports.filter((p) => p.status === 'ok' && p.name !== 'host');
+  return ok.length ? ok.map((p) => (p.method ? (p.method.startsWith(p.name) ? p.method : `${p.name}: ${p.method}`) : p.name)).join(', ') : 'no probe';
+}

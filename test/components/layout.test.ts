@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { frameLines } from '../../components/frame.js';
+import { planLayout } from '../../components/layout.js';
+import { lineText, lineWidth } from '../../components/lines.js';
+import { view } from '../helpers/view.js';
+
+const SIZES: [number, number][] = [
+  [80, 24],
+  [120, 40],
+  [200, 50],
+];
+
+describe('planLayout', () => {
+  it('80×24 with one GPU: a full panel and room for images', () => {
+    const L = planLayout(80, 24, 1);
+    expect(L.deviceMode).toBe('full');
+    expect(L.height).toBe(23); // one line short of the terminal: Ink then redraws in place
+    expect(L.tableRows).toBeGreaterThanOrEqual(6);
+  });
+
+  it('uses extra height for taller charts and more table rows', () => {
+    const small = planLayout(80, 24, 1);
+    const big = planLayout(200, 50, 1);
+    expect(big.chartRows).toBeGreaterThan(small.chartRows);
+    expect(big.tableRows).toBeGreaterThan(small.tableRows);
+  });
+
+  it('many GPUs: one focused panel plus compact rows, then all compact', () => {
+    expect(planLayout(80, 24, 2).deviceMode).toBe('full');
+    expect(planLayout(80, 24, 4).deviceMode).toBe('focus');
+    const eight = planLayout(80, 24, 8);
+    expect(eight.deviceMode).toBe('focus');
+    expect(eight.tableRows).toBeGreaterThanOrEqual(2);
+    const sixteen = planLayout(80, 24, 16);
+    expect(sixteen.deviceMode).toBe('compact');
+    expect(sixteen.compactRows).toBeLessThan(16);
+  });
+});
+
+describe('frameLines', () => {
+  for (const [w, h] of SIZES)
+    for (const devices of [1, 2, 4, 8, 16])
+      for (const overlay of ['none', 'help', 'launcher', 'chart'] as const)
+        it(`${w}×${h}, ${devices} device(s), overlay ${overlay}: no line wider than the terminal, one line short of its height`, () => {
+          const lines = frameLines(view({ width: w, height: h, deviceCount: devices, overlay }));
+          expect(lines).toHaveLength(h - 1);
+          for (const l of lines) expect(lineWidth(l)).toBeLessThanOrEqual(w);
+        });
+
+  it('80×24 shows the essentials: power in W with its kind, VRAM, steady J/image, image rows, keys', () => {
+    const text = frameLines(view()).map(lineText).join('\n');
+    expect(text).toMatch(/power 313 W instant/);
+    expect(text).toMatch(/VRAM 20\.0\/80\.0 GiB/);
+    expect(text).toMatch(/steady 1\.60 s/);
+    expect(text).toMatch(/net \d+ J/);
+    expect(text).toMatch(/  12 …very-long-prompt-slug\.png +1\.600 +531\.0/);
+    expect(text).toMatch(/q quit/);
+    expect(text).toMatch(/[▁▂▃▄▅▆▇█⣀-⣿]/);
+  });
+
+  it('missing metrics print n/a, never 0', () => {
+    const v = view();
+    const d = { ...v.devices[0], utilizationPercent: undefined, temperatureC: undefined, clockMhz: undefined, powerLimitWatts: undefined, vramUsedBytes: undefined };
+    const text = frameLines({ ...v, width: 120, devices: [d] }).map(lineText).join('\n');
+    expect(text).toMatch(/util n\/a/);
+    expect(text).toMatch(/n\/a °C/);
+    expect(text).toMatch(/limit n\/a/);
+    expect(text).toMatch(/VRAM n\/a\/80\.0 GiB/);
+    expect(text).not.toMatch(/util 0%/);
+  });
+
+  it('ASCII mode: only printable ASCII on screen', () => {
+    for (const overlay of ['none', 'chart', 'help', 'launcher'] as const) {
+      const text = frameLines(view({ ascii: true, overlay, width: 100, height: 30 })).map(lineText).join('\n');
+      expect(/^[\x20-\x7e\n]*$/.test(text)).toBe(true);
+    }
+  });
+
+  it('the history chart marks each image and labels the power axis', () => {
+    const text = frameLines(view({ overlay: 'chart', width: 120, height: 40 })).map(lineText).join('\n');
+    expect(text).toMatch(/power history/);
+    expect(text).toMatch(/700 W/);
+    expect((text.match(/▲/g) ?? []).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a config error is shown in the launcher, naming file and field', () => {
+    const v = view({ overlay: 'launcher' });
+    const text = frameLines({ ...v, launcher: { ...v.launcher, presets: [], error: '/x/genwatt.config.json line 4: presets[0].command must be array' } }).map(lineText).join('\n');
+    expect(text).toMatch(/presets\[0\]\.command must be array/);
+  });
+
+  it('a stale device says so instead of showing an old figure as current', () => {
+    const v = view();
+    const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] }).map(lineText).join('\n');
+    expect(text).toMatch(/313 W\? no fresh data/);
+  });
+
+  it('tiny terminals get a clipped frame, never a bigger one', () => {
+    const lines = frameLines(view({ width: 30, height: 8, deviceCount: 3 }));
+    expect(lines.length).toBeLessThanOrEqual(7);
+    for (const l of lines) expect(lineWidth(l)).toBeLessThanOrEqual(30);
+  });
+});
