@@ -2,7 +2,7 @@
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ReactElement } from 'react';
 import { frameLines } from './frame.js';
-import type { Line, Tone } from './lines.js';
+import type { Line, Segment, Tone } from './lines.js';
 import type { DashboardView } from './view-model.js';
 
 const TONE_COLOR: Record<Tone, string> = {
@@ -31,12 +31,29 @@ function KeyInput({ onKey }: { onKey: DashboardProps['onKey'] }): null {
   return null;
 }
 
+export interface SegmentStyle {
+  color?: string;
+  bold?: boolean;
+  dimColor?: boolean;
+  inverse?: boolean;
+}
+
+/** Ink text props for a segment: colors only when allowed (NO_COLOR, --no-color); without them, dim and inverse carry the tones that matter. */
+export function segmentStyle(s: Segment, color: boolean): SegmentStyle {
+  const st: SegmentStyle = {};
+  if (s.bold) st.bold = true;
+  if (color && s.tone) st.color = TONE_COLOR[s.tone];
+  if (!color && s.tone === 'dim') st.dimColor = true;
+  if (!color && s.tone === 'selected') st.inverse = true;
+  return st;
+}
+
 function LineView({ line, color }: { line: Line; color: boolean }): ReactElement {
   if (line.length === 0) return <Text> </Text>;
   return (
     <Text wrap="truncate-end">
       {line.map((s, i) => (
-        <Text key={i} bold={s.bold} color={color && s.tone ? TONE_COLOR[s.tone] : undefined} dimColor={!color && s.tone === 'dim'} inverse={s.tone === 'selected' && !color}>
+        <Text key={i} {...segmentStyle(s, color)}>
           {s.text}
         </Text>
       ))}

@@ -1,0 +1,132 @@
+/** Key handling against real sessions: the simulated GPU, the demo generator writing real PNGs. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DashboardController } from '../../../src/dashboard/controller.js';
+import { LiveSource, type RunSpec } from '../../../src/dashboard/live-source.js';
+import type { Preset } from '../../../src/presets.js';
+import { readSession } from '../../../src/session-reader.js';
+import { GENERATOR, ROOT, tempDir, waitFor } from '../../helpers/gen.js';
+
+const sources: LiveSource[] = [];
+afterEach(async () => {
+  await Promise.all(sources.splice(0).map((s) => s.close()));
+});
+
+function live(recordDir: string): LiveSource {
+  const s = new LiveSource({ probes: ['simulated'], intervalMs: 50, warmupBatches: 1, batchGapMs: null, cwd: ROOT, recordDir, simulateIfNoGpu: false, tags: {}, killAfterMs: 2000 });
+  sources.push(s);
+  return s;
+}
+
+function preset(out: string, secondsPerImage = 0.3): Preset {
+  return {
+    name: 'fast-demo',
+    command: [process.execPath, GENERATOR, '--out', '{out}', '--count', '{count}', '--seconds', String(secondsPerImage), '--load-seconds', '0.2'],
+    cwd: ROOT,
+    out,
+    count: 40,
+    idleSeconds: 0.3,
+    warmup: null,
+    timeoutSeconds: null,
+    tags: { model: 'demo' },
+  };
+}
+
+const ENTER = { return: true };
+
+describe('DashboardController with a live source', () => {
+  it('launcher: l opens it, + raises the count, Enter starts the preset (recorded like genwatt run), s stops it and the recording is finished', async () => {
+    const rec = tempDir();
+    const src = live(rec);
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    c.setPresets({ presets: [preset(join(tempDir(), 'out'))], file: '/x/genwatt.config.json', searched: [], error: null });
+    expect(c.view(80, 24).run.mode).toBe('monitor');
+    c.key('l', {});
+    expect(c.overlay).toBe('launcher');
+    c.key('+', {});
+    expect(c.launcherView().count).toBe(41);
+    c.key('', ENTER);
+    expect(c.overlay).toBe('none');
+    await waitFor(() => src.running(), 5000);
+    await waitFor(() => c.view(80, 24).rows.length >= 2, 15000);
+    const v = c.view(80, 24);
+    expect(v.run).toMatchObject({ mode: 'run', target: 41, label: 'preset fast-demo' });
+    expect(v.header.recording).toBe(true);
+    c.key('s', {});
+    await waitFor(() => !src.running() && src.results().length === 1, 10000);
+    const res = src.results()[0];
+    expect(res.recordFile).toMatch(/-run\.json$/);
+    const loaded = await readSession(res.recordFile!);
+    expect(loaded.finished).toBe(true);
+    expect(loaded.doc.run.endReason).toBe('interrupted');
+    expect(loaded.doc.run.tags).toMatchObject({ preset: 'fast-demo', model: 'demo' });
+    expect(loaded.doc.rows.length).toBeGreaterThanOrEqual(2);
+    // Back to monitoring, with the finished run's numbers still on screen.
+    await waitFor(() => c.view(80, 24).run.mode === 'monitor', 5000);
+    expect(c.view(80, 24).rows.length).toBe(loaded.doc.rows.length);
+  });
+
+  it('q during a run stops the generator and finishes the recording before quitting', async () => {
+    const rec = tempDir();
+    const out = join(tempDir(), 'out');
+    const file = join(rec, 'quit.json');
+    const src = live(rec);
+    const spec: RunSpec = { mode: 'run', label: 'gen', argv: [process.execPath, GENERATOR, '--out', out, '--count', '100', '--seconds', '0.3', '--load-seconds', '0.2'], outDir: out, count: null, idleSeconds: 0.3, timeoutMs: null, record: file, tags: {} };
+    await src.start(spec);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    await waitFor(() => c.view(80, 24).rows.length >= 1, 15000);
+    const quit = new Promise<void>((r) => c.once('quit', r));
+    c.key('q', {});
+    await quit;
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(`${file}l`)).toBe(false);
+    const loaded = await readSession(file);
+    expect(loaded.finished).toBe(true);
+    expect(loaded.doc.run.exit?.reason).toBe('stopped');
+    expect(src.results()[0].exitCode).toBe(130);
+  });
+
+  it('r records while monitoring and r again finishes that recording', async () => {
+    const rec = tempDir();
+    const src = live(rec);
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    c.key('r', {});
+    await waitFor(() => src.recording(), 5000);
+    await new Promise((r) => setTimeout(r, 400));
+    c.key('r', {});
+    await waitFor(() => src.results().some((r) => r.recordFile), 5000);
+    const loaded = await readSession(src.results()[0].recordFile!);
+    expect(loaded.doc.run.mode).toBe('monitor');
+    expect(loaded.doc.samples.length).toBeGreaterThan(3);
+  });
+
+  it('without presets, Enter explains what to do; s with nothing running says so; ? shows help and any key closes it', async () => {
+    const src = live(tempDir());
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    c.setPresets({ presets: [], file: null, searched: ['/w/genwatt.config.json'], error: null });
+    c.key('s', {});
+    expect(c.view(80, 24).status).toMatch(/no presets/);
+    c.key('?', {});
+    expect(c.overlay).toBe('help');
+    c.key('x', {});
+    expect(c.overlay).toBe('none');
+    c.key('g', {});
+    expect(c.overlay).toBe('chart');
+    c.key('g', {});
+    expect(c.overlay).toBe('none');
+  });
+
+  it('a config error is shown and the built-in demo preset is still offered', async () => {
+    const src = live(tempDir());
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    c.setPresets({ presets: [], file: '/w/genwatt.config.json', searched: [], error: '/w/genwatt.config.json line 3: presets[0].command must be array' }, [preset('/tmp/x')]);
+    expect(c.view(80, 24).status).toMatch(/config: .*presets\[0\]\.command must be array/);
+    expect(c.launcherView().presets.map((p) => p.name)).toEqual(['fast-demo']);
+    expect(c.launcherView().error).toMatch(/line 3/);
+  });
+});

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DashboardController } from '../../../src/dashboard/controller.js';
+import { mountDashboard } from '../../../src/dashboard/ink-host.js';
+import { ReplaySource } from '../../../src/dashboard/replay-source.js';
+import { readSession } from '../../../src/session-reader.js';
+import { ROOT, sleep } from '../../helpers/gen.js';
+import { FakeStdin, FakeStdout } from '../../helpers/term.js';
+
+async function mounted(cols = 80, rows = 24) {
+  const src = new ReplaySource(await readSession(join(ROOT, 'fixtures/sessions/demo-8.json')), { speed: 1 });
+  const c = new DashboardController(src, { ascii: false, color: false });
+  const out = new FakeStdout(cols, rows);
+  const stdin = new FakeStdin();
+  const m = await mountDashboard(c, { stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, altScreen: true, fps: 4 });
+  return { src, c, out, stdin, m };
+}
+
+describe('mountDashboard', () => {
+  it('redraws at most 4 times a second however often the data changes', async () => {
+    const { src, c, m } = await mounted();
+    const before = m.frames();
+    // 200 changes a second for 1.5 s (a 200 Hz sampler)
+    const timer = setInterval(() => src.emit('change'), 5);
+    await sleep(1500);
+    clearInterval(timer);
+    const drawn = m.frames() - before;
+    expect(drawn).toBeGreaterThanOrEqual(4);
+    expect(drawn).toBeLessThanOrEqual(7);
+    await c.quit();
+    await m.done;
+  });
+
+  it('uses the alternate screen and leaves it on quit (q typed on stdin)', async () => {
+    const { out, stdin, m } = await mounted();
+    expect(out.frames[0]).toContain('\x1b[?1049h');
+    await sleep(50);
+    stdin.type('q');
+    await m.done;
+    expect(out.frames.at(-1)).toContain('\x1b[?1049l');
+  });
+
+  it('reflows on resize: the next frame has the new width', async () => {
+    const { out, c, m } = await mounted(120, 30);
+    await sleep(50);
+    expect(out.last().split('\n').some((l) => l.length > 100)).toBe(true);
+    out.resize(60, 20);
+    await sleep(600);
+    const lines = out.last().replace(/\n$/, '').split('\n');
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(60);
+    await c.quit();
+    await m.done;
+  });
+});
