@@ -152,10 +152,127 @@ async function energy() {
 
 console.log(`genwatt bench on ${process.version}, ${(await import('node:os')).cpus().length} CPUs\n`);
 if (!existsSync(CLI)) throw new Error('build first: npm run build');
+
+// ---- dashboard ----
+
+/** Runs a command in a pseudo-terminal of the given size (util-linux `script`), with a clean environment (no CI). */
+function inPty(cmd, cols = 80, rows = 24, extraEnv = {}) {
+  const env = { PATH: process.env.PATH, HOME: tmp(), LANG: 'C.UTF-8', TERM: 'xterm-256color', ...extraEnv };
+  return spawn('script', ['-qfec', `stty cols ${cols} rows ${rows}; exec ${cmd}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+}
+
+/** ms from spawn until `marker` appears on the terminal. */
+function firstFrameMs(cmd, marker) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const c = inPty(cmd);
+    let buf = '';
+    const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`no "${marker}" from ${cmd}`)); }, 20000);
+    c.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes(marker)) {
+        clearTimeout(timer);
+        resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+        c.kill('SIGKILL');
+      }
+    });
+  });
+}
+
+/** pid of the node process running genwatt under `script` (script → node, via exec). */
+async function nodePidUnder(pid) {
+  for (let i = 0; i < 50; i++) {
+    const kids = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    const hit = kids.find((l) => l.includes('cli.js'));
+    if (hit) return Number(hit.trim().split(/\s+/)[0]);
+    for (const k of kids) {
+      const deeper = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', k.trim().split(/\s+/)[0]], { encoding: 'utf8' }).trim();
+      const h = deeper.split('\n').find((l) => l.includes('cli.js'));
+      if (h) return Number(h.trim().split(/\s+/)[0]);
+    }
+    await sleep(100);
+  }
+  throw new Error('genwatt process not found');
+}
+
+function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) / 1024;
+}
+
+async function timeToFirstFrame() {
+  const base = [];
+  const gw = [];
+  const minimal = join(root, 'bench/minimal-ink.mjs');
+  for (let i = 0; i < 9; i++) {
+    base.push(await firstFrameMs(`'${process.execPath}' '${minimal}'`, 'hello from ink'));
+    gw.push(await firstFrameMs(`'${process.execPath}' '${CLI}' demo --no-record`, 'genwatt 0.1.0'));
+  }
+  const ratio = median(gw) / median(base);
+  report(`time to first frame: genwatt demo vs a one-line Ink app (pty 80x24, median of 9 alternating)`, `${median(gw).toFixed(0)} ms vs ${median(base).toFixed(0)} ms = ${ratio.toFixed(2)}x`, '<= 1.1x', ratio <= 1.1);
+}
+
+async function dashboardCpu() {
+  const seconds = 20;
+  const measure = async (child, pidOf) => {
+    const pid = await pidOf();
+    await sleep(2500);
+    const c0 = cpuSeconds(pid);
+    const t0 = Date.now();
+    await sleep(seconds * 1000);
+    const c1 = cpuSeconds(pid);
+    const wall = (Date.now() - t0) / 1000;
+    child.kill('SIGKILL');
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    return (c1 - c0) / wall;
+  };
+  const dash = inPty(`'${process.execPath}' '${CLI}' monitor --probe simulated --interval 100`, 120, 40);
+  dash.stdout.on('data', () => undefined);
+  const dashRatio = await measure(dash, () => nodePidUnder(dash.pid));
+  const plain = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], { env: { ...process.env, PATH: CLEAN_PATH }, stdio: 'ignore' });
+  const plainRatio = await measure(plain, async () => plain.pid);
+  report(`dashboard CPU (CPU s per wall s, monitor --probe simulated at 10 Hz in a 120x40 pty, ${seconds} s; plain monitor side by side: ${plainRatio.toFixed(4)})`, dashRatio.toFixed(4), '<= 0.03', dashRatio <= 0.03);
+}
+
+async function replayRss() {
+  const { writeLongSession } = await import('./long-session.mjs');
+  const dir = tmp();
+  const file = join(dir, 'hour.jsonl');
+  const { images } = await writeLongSession(file, { seconds: 3600 });
+  const speed = 60; // 1 hour in 60 s
+  const child = inPty(`'${process.execPath}' '${CLI}' replay '${file}' --speed ${speed}`, 120, 40);
+  let buf = '';
+  let firstFrameAt = 0;
+  child.stdout.on('data', (d) => {
+    if (!firstFrameAt) {
+      buf += d;
+      if (buf.includes('REPLAY')) firstFrameAt = Date.now();
+    }
+  });
+  const pid = await nodePidUnder(child.pid);
+  while (!firstFrameAt) await sleep(20);
+  // position = wall time since the first frame × speed
+  await sleep((60 * 1000) / speed);
+  const atMinute = rssMiB(pid);
+  let peak = atMinute;
+  while (Date.now() - firstFrameAt < (3600 * 1000) / speed + 1000) {
+    peak = Math.max(peak, rssMiB(pid));
+    await sleep(250);
+  }
+  const atEnd = rssMiB(pid);
+  child.kill('SIGKILL');
+  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  const growth = (atEnd - atMinute) / atMinute;
+  report(`replay RSS of a 1-hour session (synthetic, simulated model, 10 Hz, ${images} images) at x${speed}: after 1 min vs at the end (peak ${peak.toFixed(0)} MiB)`, `${atMinute.toFixed(0)} MiB -> ${atEnd.toFixed(0)} MiB = ${(growth * 100).toFixed(1)} %`, '<= 10 %', growth <= 0.1);
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
 if (want('fidelity')) await fidelity();
 if (want('cost')) await watchingCost();
+if (want('ttff')) await timeToFirstFrame();
+if (want('dashcpu')) await dashboardCpu();
+if (want('replayrss')) await replayRss();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);

@@ -1,23 +1,9 @@
 /** The dashboard's root component: draws the frame from props; keys go back through `onKey`. */
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text, Transform, useInput, type Key } from 'ink';
 import type { ReactElement } from 'react';
+import { styledLine } from './ansi.js';
 import { frameLines } from './frame.js';
-import type { Line, Segment, Tone } from './lines.js';
 import type { DashboardView } from './view-model.js';
-
-const TONE_COLOR: Record<Tone, string> = {
-  title: 'cyan',
-  power: 'green',
-  vram: 'magenta',
-  warn: 'yellow',
-  error: 'red',
-  ok: 'green',
-  rec: 'red',
-  dim: 'gray',
-  key: 'cyan',
-  selected: 'yellow',
-  marker: 'yellow',
-};
 
 export interface DashboardProps {
   view: DashboardView;
@@ -31,44 +17,33 @@ function KeyInput({ onKey }: { onKey: DashboardProps['onKey'] }): null {
   return null;
 }
 
-export interface SegmentStyle {
-  color?: string;
-  bold?: boolean;
-  dimColor?: boolean;
-  inverse?: boolean;
-}
+const placeholders = new Map<string, string>();
 
-/** Ink text props for a segment: colors only when allowed (NO_COLOR, --no-color); without them, dim and inverse carry the tones that matter. */
-export function segmentStyle(s: Segment, color: boolean): SegmentStyle {
-  const st: SegmentStyle = {};
-  if (s.bold) st.bold = true;
-  if (color && s.tone) st.color = TONE_COLOR[s.tone];
-  if (!color && s.tone === 'dim') st.dimColor = true;
-  if (!color && s.tone === 'selected') st.inverse = true;
-  return st;
-}
-
-function LineView({ line, color }: { line: Line; color: boolean }): ReactElement {
-  if (line.length === 0) return <Text> </Text>;
-  return (
-    <Text wrap="truncate-end">
-      {line.map((s, i) => (
-        <Text key={i} {...segmentStyle(s, color)}>
-          {s.text}
-        </Text>
-      ))}
-    </Text>
-  );
+/** A blank block of the frame's size; the same string for the same size. */
+export function placeholder(width: number, height: number): string {
+  const key = `${width}x${height}`;
+  let p = placeholders.get(key);
+  if (p === undefined) {
+    p = Array.from({ length: height }, () => ' '.repeat(width)).join('\n');
+    if (placeholders.size > 16) placeholders.clear();
+    placeholders.set(key, p);
+  }
+  return p;
 }
 
 export function Dashboard({ view, onKey, keys }: DashboardProps): ReactElement {
-  const lines = frameLines(view);
+  // Lines are already fitted to the width (pure layout). Ink 6 caches the size of every distinct
+  // text it lays out, forever (vadimdemedes/ink#986, fixed only in Ink 7, which needs Node 22): a
+  // frame that changes 4 times a second grew the heap by ~10 KB/s. So Ink lays out a blank block
+  // of the frame's size (one cache entry per terminal size) and <Transform> swaps each of its
+  // lines for the real one when the frame is written.
+  const lines = frameLines(view).map((l) => styledLine(l, view.color));
   return (
     <Box flexDirection="column" width={view.width}>
       {keys ? <KeyInput onKey={onKey} /> : null}
-      {lines.map((l, i) => (
-        <LineView key={i} line={l} color={view.color} />
-      ))}
+      <Transform transform={(_line, index) => lines[index] ?? ''}>
+        <Text wrap="truncate-end">{placeholder(view.width, Math.max(1, lines.length))}</Text>
+      </Transform>
     </Box>
   );
 }

@@ -30,6 +30,20 @@ if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v'))
 // A dropped SSH session turns stdout/stderr writes into EIO/EPIPE: keep measuring, keep the recording.
 for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
 
+const DEFAULTS = { interval: 100, warmup: 1, images: 10 } as const;
+
+// Ink takes most of the dashboard's start-up (~0.3 s here): when the dashboard is likely, start
+// loading it now, so it overlaps argument parsing and device detection.
+const DASHBOARD_COMMANDS = new Set([undefined, 'demo', 'run', 'watch', 'monitor', 'replay']);
+if (DASHBOARD_COMMANDS.has(rawArgs[0]?.startsWith('-') ? undefined : rawArgs[0]) && !rawArgs.includes('--plain') && !rawArgs.includes('--json') && !rawArgs.includes('--help')) {
+  void import('./dashboard/terminal.js').then(async (t) => {
+    if (t.plainReason({ stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env }) === null) {
+      const { loadInk } = await import('./dashboard/load-ink.js');
+      void loadInk().catch(() => undefined);
+    }
+  });
+}
+
 interface SessionArgs {
   probe?: string[];
   interval: number;
@@ -265,17 +279,54 @@ async function fastProbe(args: string[]): Promise<boolean> {
   return true;
 }
 
+/**
+ * `genwatt` and `genwatt demo` with the common flags, without loading yargs (its ~20-60 ms are a
+ * tenth of the dashboard's time to first frame). Anything else goes through the full parser.
+ */
+async function fastDashboard(args: string[]): Promise<number | null> {
+  const cmd = args[0] === 'demo' ? 'demo' : args.length === 0 || args[0].startsWith('-') ? '' : null;
+  if (cmd === null) return null;
+  const { parseArgs } = await import('node:util');
+  let v;
+  try {
+    v = parseArgs({
+      args: cmd ? args.slice(1) : args,
+      options: { images: { type: 'string' }, record: { type: 'string' }, 'no-record': { type: 'boolean' }, ascii: { type: 'boolean' }, 'no-ascii': { type: 'boolean' }, 'no-color': { type: 'boolean' }, plain: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch {
+    return null;
+  }
+  const images = v.images === undefined ? DEFAULTS.images : Number(v.images);
+  if (v.images !== undefined && !/^\d+$/.test(v.images)) return null; // let the full parser explain
+  const a: SessionArgs = {
+    interval: DEFAULTS.interval,
+    warmup: DEFAULTS.warmup,
+    plain: v.plain,
+    record: v['no-record'] ? false : v.record,
+    ascii: v['no-ascii'] ? false : v.ascii,
+    color: v['no-color'] ? false : undefined,
+  };
+  if (cmd === 'demo') return runDemo(a, images);
+  if (v.images !== undefined) return null;
+  if (!(await dashboardWanted(a))) return null;
+  return runDashboard(a, { initial: null, probes: undefined, tags: {}, simulateIfNoGpu: false, monitorRecord: typeof a.record === 'string' && a.record ? resolve(a.record) : null, demoIfNoGpu: true });
+}
+
 async function main(): Promise<number> {
   if (await fastProbe(rawArgs)) return 0;
+  const fast = await fastDashboard(rawArgs);
+  if (fast !== null) return fast;
   const { default: yargs } = await import('yargs');
   const { hideBin } = await import('yargs/helpers');
   let exitCode = 0;
   const sessionOptions = (y: import('yargs').Argv) =>
     y
       .option('probe', { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` })
-      .option('interval', { type: 'number', default: 100, describe: 'sampling interval, ms' })
+      .option('interval', { type: 'number', default: DEFAULTS.interval, describe: 'sampling interval, ms' })
       .option('idle', { type: 'number', describe: 'seconds of idle baseline before the run (0 skips; default 5)' })
-      .option('warmup', { type: 'number', default: 1, describe: 'leading batches counted as warm-up, excluded from steady means' })
+      .option('warmup', { type: 'number', default: DEFAULTS.warmup, describe: 'leading batches counted as warm-up, excluded from steady means' })
       .option('batch-gap', { type: 'number', describe: 'files within this many ms of each other are one batch (default: auto)' })
       .option('count', { type: 'number', describe: 'stop after this many images' })
       .option('timeout', { type: 'number', describe: 'stop after this many seconds' })
@@ -322,7 +373,7 @@ async function main(): Promise<number> {
     .command(
       'demo',
       'the whole pipeline on a simulated GPU with a bundled generator writing real PNGs',
-      (y) => sessionOptions(y).option('images', { type: 'number', default: 10, describe: 'images the demo generator writes' }),
+      (y) => sessionOptions(y).option('images', { type: 'number', default: DEFAULTS.images, describe: 'images the demo generator writes' }),
       async (a) => {
         exitCode = await runDemo(a as unknown as SessionArgs, a.images as number);
       },

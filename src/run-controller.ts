@@ -3,6 +3,7 @@
  * on request (SIGTERM, then SIGKILL after a delay) or on timeout, and says how it ended.
  */
 import type { ChildExit } from './session-types.js';
+import { userNodeEnv } from './dashboard/load-ink.js';
 
 export interface ChildOptions {
   cwd?: string;
@@ -46,7 +47,8 @@ export async function startChild(argv: readonly string[], opts: ChildOptions = {
   let stoppedByUs = false;
   const child = execa(argv[0], argv.slice(1), {
     cwd: opts.cwd,
-    env: opts.env,
+    // A generator started while the dashboard loads React must not inherit the borrowed NODE_ENV.
+    env: { ...userNodeEnv(), ...opts.env },
     extendEnv: true,
     stdin: 'ignore',
     buffer: false,

@@ -5,14 +5,17 @@
  * tmux here (6.8), so every frame is redrawn whole: about 2 KB at 80×24.
  */
 import type { DashboardController } from './controller.js';
+import { loadInk } from './load-ink.js';
 
 export interface HostOptions {
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
   /** Switch to the alternate screen (real terminals). */
   altScreen: boolean;
-  /** Most redraws per second (default 4). */
+  /** Most redraws per second, for keys and resizes (default 4). */
   fps?: number;
+  /** Most redraws per second caused by new data alone (default 2). */
+  dataFps?: number;
   /** Write every frame whole (tests). */
   debug?: boolean;
 }
@@ -29,7 +32,7 @@ export interface MountedDashboard {
 }
 
 export async function mountDashboard(controller: DashboardController, o: HostOptions): Promise<MountedDashboard> {
-  const [{ render }, { createElement }, { Dashboard }] = await Promise.all([import('ink'), import('react'), import('../../components/Dashboard.js')]);
+  const [{ render }, { createElement }, { Dashboard }] = await loadInk();
   const out = o.stdout;
   const keys = Boolean(o.stdin.isTTY && typeof (o.stdin as { setRawMode?: unknown }).setRawMode === 'function');
   const size = () => ({ width: out.columns || 80, height: out.rows || 24 });
@@ -54,29 +57,38 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
   }
   const instance = render(element(), { stdout: out, stdin: o.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: o.fps ?? 4, incrementalRendering: false, debug: Boolean(o.debug) });
   let frames = 1;
-  let dirty = false;
+  let dataDirty = false;
+  let uiDirty = false;
   let lastDraw = Date.now();
   const redraw = () => {
-    dirty = false;
+    dataDirty = false;
+    uiDirty = false;
     lastDraw = Date.now();
     frames++;
     instance.rerender(element());
   };
-  const mark = () => (dirty = true);
-  controller.on('change', mark);
-  controller.source.on('change', mark);
-  out.on('resize', mark);
-  const periodMs = 1000 / (o.fps ?? 4);
-  // Redraw when something changed, and at least once a second (the sparklines move with time).
+  const markData = () => (dataDirty = true);
+  const markUi = () => (uiDirty = true);
+  controller.on('change', markUi);
+  controller.source.on('change', markData);
+  out.on('resize', markUi);
+  const fps = o.fps ?? 4;
+  const tickMs = 1000 / fps;
+  // Keys and resizes are answered at the next tick (at most `fps` frames a second); new samples
+  // at most `dataFps` times a second — the numbers stay live while drawing (Ink lays out and
+  // re-tokenizes the whole screen each frame) costs half; and once a second regardless, since the
+  // sparklines move with time.
+  const dataMs = 1000 / Math.min(fps, o.dataFps ?? 2);
   const timer = setInterval(() => {
-    if (dirty || Date.now() - lastDraw >= 1000) redraw();
-  }, periodMs);
+    const since = Date.now() - lastDraw;
+    if (uiDirty || (dataDirty && since >= dataMs - tickMs / 2) || since >= 1000 - tickMs / 2) redraw();
+  }, tickMs);
   const done = new Promise<void>((resolve) => {
     controller.once('quit', () => {
       clearInterval(timer);
-      controller.off('change', mark);
-      controller.source.off('change', mark);
-      out.off('resize', mark);
+      controller.off('change', markUi);
+      controller.source.off('change', markData);
+      out.off('resize', markUi);
       try {
         redraw();
         instance.unmount();

@@ -12,7 +12,8 @@ import type { DeviceInfo, Reading } from '../../probes/types.js';
 import { PowerHistory } from '../power-history.js';
 import type { SessionResult } from '../measure-session.js';
 import type { LoadedSession } from '../session-reader.js';
-import { summarize } from '../summary.js';
+import { summarize, type Summary } from '../summary.js';
+import type { IdleBaseline, ImageRow } from '../image-rows.js';
 import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
 
 interface ReplayDevice {
@@ -174,6 +175,29 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
     return out;
   }
 
+  private cache: { count: number; idle: boolean; secondBucket: number; rows: ImageRow[]; summary: Summary } | null = null;
+
+  /** Rows whose batch closed by `t`, and their summary; recomputed only when that changes. */
+  private visible(t: number, idle: IdleBaseline | null): { rows: ImageRow[]; summary: Summary } {
+    const doc = this.loaded.doc;
+    // Rows are in image order and their windows end in order: binary search for the count.
+    let lo = 0;
+    let hi = doc.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (doc.rows[mid].windowEndMs <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const runStart = doc.run.startMs;
+    const secondBucket = Math.floor(t / 1000); // images/hour moves with time: refresh each second
+    const c = this.cache;
+    if (c && c.count === lo && c.idle === (idle !== null) && c.secondBucket === secondBucket) return c;
+    const rows = doc.rows.slice(0, lo);
+    const summary = summarize(rows, idle ?? undefined, runStart !== null && t > runStart ? (t - runStart) / 1000 : null);
+    this.cache = { count: lo, idle: idle !== null, secondBucket, rows, summary };
+    return this.cache;
+  }
+
   private maxUpTo(points: readonly SeriesPoint[], from: number, t: number): number | undefined {
     let m: number | undefined;
     for (let i = firstAtOrAfter(points, from); i < points.length && points[i].tMs <= t; i++) {
@@ -206,9 +230,8 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
         historyBucketMs: d.historyBucketMs,
       });
     });
-    const rows = atEnd ? doc.rows : doc.rows.filter((r) => r.windowEndMs <= t);
     const idle = doc.idle && doc.idle.endMs <= t ? doc.idle : null;
-    const summary = atEnd ? doc.summary : summarize(rows, idle ?? undefined, runStart !== null && t > runStart ? (t - runStart) / 1000 : null);
+    const { rows, summary } = atEnd ? { rows: doc.rows, summary: doc.summary } : this.visible(t, idle);
     const hostLatest = this.host ? this.latestAt(this.host, t) : undefined;
     const argv = doc.run.argv ? doc.run.argv.map((a) => basename(a)).join(' ') : doc.run.outDir ?? '';
     const simulated = doc.devices.some((d) => d.simulated);

@@ -2,7 +2,8 @@ import { render as inkRender } from 'ink';
 import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
-import { Dashboard, segmentStyle } from '../../components/Dashboard.js';
+import { segmentStyle, styledLine } from '../../components/ansi.js';
+import { Dashboard } from '../../components/Dashboard.js';
 import { view } from '../helpers/view.js';
 import { FakeStdin, FakeStdout, stripAnsi, tick } from '../helpers/term.js';
 
@@ -11,7 +12,7 @@ const noop = () => undefined;
 describe('Dashboard (Ink)', () => {
   it('non-TTY branch (ink-testing-library, 100 columns, no raw mode): draws the frame without key handling', () => {
     const { lastFrame, unmount } = render(createElement(Dashboard, { view: view({ width: 100, height: 30 }), onKey: noop, keys: false }));
-    const f = lastFrame()!;
+    const f = stripAnsi(lastFrame()!);
     expect(f).toMatch(/power 313 W instant/);
     expect(f).toMatch(/images \(12\)/);
     unmount();
@@ -41,8 +42,11 @@ describe('Dashboard (Ink)', () => {
 
   it('colors only when allowed: no color prop at all with color off (NO_COLOR / --no-color)', () => {
     const segs = [{ text: 'x', tone: 'power' as const }, { text: 'y', tone: 'dim' as const }, { text: 'z', tone: 'selected' as const, bold: true }];
-    expect(segs.map((s) => segmentStyle(s, true))).toEqual([{ color: 'green' }, { color: 'gray' }, { bold: true, color: 'yellow' }]);
-    expect(segs.map((s) => segmentStyle(s, false))).toEqual([{}, { dimColor: true }, { bold: true, inverse: true }]);
+    expect(segs.map((s) => segmentStyle(s, true))).toEqual([{ fg: 32 }, { fg: 90 }, { bold: true, fg: 33 }]);
+    expect(segs.map((s) => segmentStyle(s, false))).toEqual([{}, { dim: true }, { bold: true, inverse: true }]);
+    expect(styledLine(segs, false)).toBe('x\x1b[2my\x1b[22m\x1b[1m\x1b[7mz\x1b[27m\x1b[22m');
+    expect(styledLine(segs, false)).not.toMatch(/\x1b\[(3[0-7]|9[0-7])m/);
+    expect(styledLine(segs, true)).toBe('\x1b[32mx\x1b[39m\x1b[90my\x1b[39m\x1b[1m\x1b[33mz\x1b[39m\x1b[22m');
   });
 
   it('keys reach onKey as Ink parses them (arrows, letters, Ctrl-C)', async () => {
