@@ -200,7 +200,10 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       this.shownIdle = res.doc.idle;
       this.shownSummary = res.summary;
       const sum = res.summary;
-      const what = res.error ? `run failed: ${res.error}` : `run ${s.stopReason === 'interrupted' ? 'stopped' : 'finished'}: ${sum.images} images, ${fmtSeconds(sum.secondsPerImage.mean)} / ${fmtJoules(sum.joulesPerImage.mean)} per image`;
+      const exit = res.doc.run.exit;
+      const childFailed = exit && exit.reason !== 'exited' && exit.reason !== 'stopped';
+      const counts = `${sum.images} images, ${fmtSeconds(sum.secondsPerImage.mean)} / ${fmtJoules(sum.joulesPerImage.mean)} per image`;
+      const what = res.error ? `run failed: ${res.error}` : childFailed ? `run failed: ${exit.message ?? exit.reason} (exit ${res.exitCode}); ${counts}` : `run ${s.stopReason === 'interrupted' ? 'stopped' : 'finished'}: ${counts}`;
       this.status(`${what}${res.recordFile ? `; recorded ${res.recordFile}` : ''}`);
     } else if (res.recordFile) this.status(`monitor recording saved: ${res.recordFile}`);
     if (this.session === s) this.session = null;
