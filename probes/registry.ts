@@ -1,17 +1,19 @@
 /** Which probes exist and which run: `--probe NAME` forces, default auto-detects. */
-import type { Probe, ProbeName } from './types.js';
+import type { Detection, Probe, ProbeName } from './types.js';
 
-export const PROBE_NAMES: readonly ProbeName[] = ['nvidia-smi', 'simulated', 'host'];
+export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'simulated', 'host'];
 
 export function isProbeName(s: string): s is ProbeName {
   return (PROBE_NAMES as readonly string[]).includes(s);
 }
 
 /** Probes tried when none is forced (the simulated GPU only runs when asked for, or in the demo). */
-export const AUTO_PROBES: readonly ProbeName[] = ['nvidia-smi', 'host'];
+export const AUTO_PROBES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'host'];
 
 export async function createProbe(name: ProbeName): Promise<Probe> {
   switch (name) {
+    case 'nvml':
+      return new (await import('./nvidia/nvml-probe.js')).NvmlProbe();
     case 'nvidia-smi':
       return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
     case 'simulated':
@@ -19,4 +21,29 @@ export async function createProbe(name: ProbeName): Promise<Probe> {
     case 'host':
       return new (await import('./host/host-probe.js')).HostProbe();
   }
+}
+
+/**
+ * Several probes can see the same GPU (NVML and nvidia-smi): the first in `order` keeps it. A probe
+ * left with no device is not run; its detection says which probe reads its GPUs instead.
+ */
+export function claimDevices<D extends Detection>(order: readonly ProbeName[], found: readonly { name: ProbeName; detection: D }[]): { name: ProbeName; detection: D; run: boolean }[] {
+  const taken = new Map<string, ProbeName>();
+  const sorted = [...found].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  const out = new Map<ProbeName, { name: ProbeName; detection: D; run: boolean }>();
+  for (const f of sorted) {
+    const d = f.detection;
+    if (d.status !== 'ok' || d.devices.length === 0) {
+      out.set(f.name, { ...f, run: false });
+      continue;
+    }
+    const mine = d.devices.filter((x) => !taken.has(x.id));
+    const others = d.devices.filter((x) => taken.has(x.id));
+    for (const x of mine) taken.set(x.id, f.name);
+    if (mine.length === 0) {
+      const by = [...new Set(others.map((x) => taken.get(x.id)))].join(', ');
+      out.set(f.name, { name: f.name, detection: { ...d, status: 'unavailable', devices: [], reason: `not needed: ${by} reads the same GPU${others.length > 1 ? 's' : ''}` }, run: false });
+    } else out.set(f.name, { name: f.name, detection: { ...d, devices: mine }, run: true });
+  }
+  return found.map((f) => out.get(f.name)!);
 }

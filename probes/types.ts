@@ -1,7 +1,7 @@
 /** The contract every vendor probe fills (cf. nvtop's one `gpu_vendor` struct). Never imports React. */
 
 /** Names accepted by `--probe`. The vendor issue adds the rest of the list. */
-export type ProbeName = 'nvidia-smi' | 'simulated' | 'host';
+export type ProbeName = 'nvml' | 'nvidia-smi' | 'simulated' | 'host';
 
 /** What a power figure is: a point value, or a running average (nvidia-smi `power.draw` on Ampere+). */
 export type PowerKind = 'instant' | 'average';
@@ -10,7 +10,7 @@ export type PowerKind = 'instant' | 'average';
 export type EnergyMethod = 'counter' | 'instant' | 'average';
 
 /** What the power figure covers. */
-export type PowerScope = 'board' | 'module' | 'soc-rail' | 'module-input' | 'simulated' | 'host';
+export type PowerScope = 'board' | 'module' | 'gpu rail' | 'cpu+gpu+cv rail' | 'soc-rail' | 'module input' | 'module-input' | 'apu package (includes CPU)' | 'gpu cluster' | 'simulated' | 'host';
 
 export type Vendor = 'nvidia' | 'amd' | 'apple' | 'jetson' | 'simulated' | 'host';
 
@@ -31,6 +31,9 @@ export interface DeviceInfo {
   simulated?: boolean;
   /** A host pseudo-device (CPU/RAM), never summed into GPU energy. */
   host?: boolean;
+  driverVersion?: string;
+  /** What "VRAM used" means when it is not dedicated memory, e.g. unified memory on Apple and Jetson. */
+  memoryScope?: string;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface Reading {
   temperatureC?: number;
   /** SM / graphics clock. */
   clockMhz?: number;
+  /** Why clocks are held down now (NVML clock event reasons, e.g. `sw-power-cap`); empty: none. */
+  throttleReasons?: string[];
   /** Host only: CPU load and RAM in use. */
   cpuPercent?: number;
   ramUsedBytes?: number;

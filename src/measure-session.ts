@@ -8,8 +8,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../probes/types.js';
-import { AUTO_PROBES, createProbe } from '../probes/registry.js';
+import type { Detection, DeviceInfo, Gap, Probe, ProbeName, Reading } from '../probes/types.js';
+import { AUTO_PROBES, claimDevices, createProbe } from '../probes/registry.js';
 import { BatchAssembler, type ImageEvent } from './batches.js';
 import { windowEnergy } from './energy.js';
 import { hostFacts } from './host-facts.js';
@@ -131,7 +131,8 @@ export class MeasureSession extends EventEmitter {
   async detect(): Promise<void> {
     const names = this.config.probes ?? [...AUTO_PROBES];
     const probes = await Promise.all(names.map((n) => createProbe(n)));
-    const results = await Promise.all(probes.map((p) => p.detect().catch((err: Error) => ({ status: 'error' as const, devices: [], reason: err.message }))));
+    const detected = await Promise.all(probes.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [], reason: err.message }))));
+    const results = claimDevices(names, probes.map((p, i) => ({ name: p.name, detection: detected[i] }))).map((c) => c.detection);
     probes.forEach((p, i) => {
       const r = results[i];
       const rep: ProbeReport = { name: p.name, status: r.status };

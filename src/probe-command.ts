@@ -1,6 +1,6 @@
 /** `genwatt probe`: detected devices and one reading each, as text or JSON. */
-import type { DeviceInfo, Probe, ProbeName, Reading } from '../probes/types.js';
-import { AUTO_PROBES, createProbe } from '../probes/registry.js';
+import type { Detection, DeviceInfo, Probe, ProbeName, Reading } from '../probes/types.js';
+import { AUTO_PROBES, claimDevices, createProbe } from '../probes/registry.js';
 import type { ProbeReport } from './session-types.js';
 
 export interface ProbeDeviceJson {
@@ -66,9 +66,11 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
   const list = names ?? [...AUTO_PROBES];
   const probes = await Promise.all(list.map((n) => createProbe(n)));
   const out: ProbeJson = { devices: [], probes: [] };
+  const detected = await Promise.all(probes.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [] as DeviceInfo[], reason: err.message }))));
+  const claimed = claimDevices(list, probes.map((p, i) => ({ name: p.name, detection: detected[i] })));
   await Promise.all(
-    probes.map(async (p) => {
-      const det = await p.detect().catch((err: Error) => ({ status: 'error' as const, devices: [] as DeviceInfo[], reason: err.message, method: undefined }));
+    probes.map(async (p, i) => {
+      const det = claimed[i].detection;
       const rep: ProbeReport = { name: p.name, status: det.status };
       if (det.reason) rep.reason = det.reason;
       if (det.method) rep.method = det.method;

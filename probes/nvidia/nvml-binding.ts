@@ -1,0 +1,218 @@
+/**
+ * NVML called directly from Node through koffi (FFI): one library handle and one NVML session for
+ * the process, ~1 ms a call on the H100, no process spawned per sample. Every call returns NVML's
+ * status code with the value, so the caller decides what NOT_SUPPORTED means (an absent metric).
+ * This file only declares and calls; mapping answers to readings is pure (nvml-map.ts).
+ */
+
+/** NVML status codes genwatt distinguishes (nvml.h). */
+export const NVML = {
+  SUCCESS: 0,
+  ERROR_UNINITIALIZED: 1,
+  ERROR_INVALID_ARGUMENT: 2,
+  ERROR_NOT_SUPPORTED: 3,
+  ERROR_NO_PERMISSION: 4,
+  ERROR_NOT_FOUND: 6,
+  ERROR_INSUFFICIENT_SIZE: 7,
+  ERROR_DRIVER_NOT_LOADED: 9,
+  ERROR_TIMEOUT: 10,
+  ERROR_FUNCTION_NOT_FOUND: 13,
+  ERROR_GPU_IS_LOST: 15,
+  ERROR_ARGUMENT_VERSION_MISMATCH: 25,
+  ERROR_UNKNOWN: 999,
+} as const;
+
+/** NVML_FI_DEV_POWER_INSTANT: instantaneous board power, mW (nvml.h). */
+export const FI_DEV_POWER_INSTANT = 186;
+
+export interface Answer<T> {
+  ret: number;
+  value?: T;
+}
+
+export interface NvmlMemory {
+  totalBytes: number;
+  usedBytes: number;
+  /** v2 only: memory the driver reserves (not in "used"). */
+  reservedBytes?: number;
+}
+
+export interface FieldAnswer {
+  fieldId: number;
+  ret: number;
+  /** Microseconds since the epoch, when NVML took the value. */
+  timestampUs: number;
+  value: number;
+}
+
+export type DeviceHandle = unknown;
+
+/** What genwatt asks NVML; implemented by koffi here and by fakes in tests. */
+export interface NvmlBinding {
+  init(): number;
+  shutdown(): number;
+  errorString(ret: number): string;
+  driverVersion(): Answer<string>;
+  deviceCount(): Answer<number>;
+  handle(index: number): Answer<DeviceHandle>;
+  name(h: DeviceHandle): Answer<string>;
+  uuid(h: DeviceHandle): Answer<string>;
+  pciBusId(h: DeviceHandle): Answer<string>;
+  /** mJ since the driver loaded. */
+  totalEnergyMj(h: DeviceHandle): Answer<number>;
+  /** mW, the driver's 1 s average on Ampere and newer. */
+  powerUsageMw(h: DeviceHandle): Answer<number>;
+  fieldValues(h: DeviceHandle, fieldIds: readonly number[]): Answer<FieldAnswer[]>;
+  memory(h: DeviceHandle): Answer<NvmlMemory>;
+  utilization(h: DeviceHandle): Answer<{ gpu: number; memory: number }>;
+  temperatureC(h: DeviceHandle): Answer<number>;
+  smClockMhz(h: DeviceHandle): Answer<number>;
+  enforcedPowerLimitMw(h: DeviceHandle): Answer<number>;
+  clockEventReasons(h: DeviceHandle): Answer<bigint>;
+}
+
+const LIB_NAMES = ['libnvidia-ml.so.1', 'libnvidia-ml.so', 'nvml.dll'];
+
+/** Loads libnvidia-ml through koffi. Throws with the reason when it cannot. */
+export async function loadNvml(): Promise<NvmlBinding> {
+  const koffi = (await import('koffi')).default;
+  let lib: ReturnType<typeof koffi.load> | undefined;
+  const errors: string[] = [];
+  for (const n of LIB_NAMES) {
+    try {
+      lib = koffi.load(n);
+      break;
+    } catch (err) {
+      errors.push(`${n}: ${(err as Error).message}`);
+    }
+  }
+  if (!lib) throw new Error(`NVML library not found (${errors[0] ?? 'no candidates'})`);
+  const l = lib;
+  const opt = (proto: string) => {
+    try {
+      return l.func(proto);
+    } catch {
+      return undefined; // older driver: the symbol is missing
+    }
+  };
+  const Device = koffi.pointer('nvmlDevice_t', koffi.opaque());
+  void Device;
+  const PciInfo = koffi.struct('nvmlPciInfo_t', {
+    busIdLegacy: koffi.array('char', 16, 'String'),
+    domain: 'uint',
+    bus: 'uint',
+    device: 'uint',
+    pciDeviceId: 'uint',
+    pciSubSystemId: 'uint',
+    busId: koffi.array('char', 32, 'String'),
+  });
+  const Memory = koffi.struct('nvmlMemory_t', { total: 'ulonglong', free: 'ulonglong', used: 'ulonglong' });
+  const MemoryV2 = koffi.struct('nvmlMemory_v2_t', { version: 'uint', total: 'ulonglong', reserved: 'ulonglong', free: 'ulonglong', used: 'ulonglong' });
+  const Utilization = koffi.struct('nvmlUtilization_t', { gpu: 'uint', memory: 'uint' });
+  const FieldValue = koffi.struct('nvmlFieldValue_t', {
+    fieldId: 'uint',
+    scopeId: 'uint',
+    timestamp: 'longlong',
+    latencyUsec: 'longlong',
+    valueType: 'int',
+    nvmlReturn: 'int',
+    value: koffi.union('nvmlValue_t', { dVal: 'double', uiVal: 'uint', ulVal: 'ulong', ullVal: 'ulonglong', sllVal: 'longlong', siVal: 'int', usVal: 'ushort' }),
+  });
+  const f = {
+    init: l.func('int nvmlInit_v2()'),
+    shutdown: l.func('int nvmlShutdown()'),
+    errorString: l.func('const char *nvmlErrorString(int result)'),
+    driverVersion: l.func('int nvmlSystemGetDriverVersion(_Out_ char *version, uint length)'),
+    count: l.func('int nvmlDeviceGetCount_v2(_Out_ uint *count)'),
+    handle: l.func('int nvmlDeviceGetHandleByIndex_v2(uint index, _Out_ nvmlDevice_t *device)'),
+    name: l.func('int nvmlDeviceGetName(nvmlDevice_t device, _Out_ char *name, uint length)'),
+    uuid: l.func('int nvmlDeviceGetUUID(nvmlDevice_t device, _Out_ char *uuid, uint length)'),
+    pci: opt('int nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, _Out_ nvmlPciInfo_t *pci)'),
+    energy: opt('int nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, _Out_ ulonglong *energy)'),
+    power: l.func('int nvmlDeviceGetPowerUsage(nvmlDevice_t device, _Out_ uint *power)'),
+    fields: opt('int nvmlDeviceGetFieldValues(nvmlDevice_t device, int valuesCount, _Inout_ nvmlFieldValue_t *values)'),
+    memV2: opt('int nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, _Inout_ nvmlMemory_v2_t *memory)'),
+    mem: l.func('int nvmlDeviceGetMemoryInfo(nvmlDevice_t device, _Out_ nvmlMemory_t *memory)'),
+    util: l.func('int nvmlDeviceGetUtilizationRates(nvmlDevice_t device, _Out_ nvmlUtilization_t *utilization)'),
+    temp: l.func('int nvmlDeviceGetTemperature(nvmlDevice_t device, int sensorType, _Out_ uint *temp)'),
+    clock: l.func('int nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, _Out_ uint *clock)'),
+    limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
+    reasons: opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ?? opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
+  };
+  const missing = <T>(): Answer<T> => ({ ret: NVML.ERROR_FUNCTION_NOT_FOUND });
+  const str = (fn: (buf: Buffer, n: number) => number, n: number): Answer<string> => {
+    const buf = Buffer.alloc(n);
+    const ret = fn(buf, n);
+    return ret === 0 ? { ret, value: buf.toString('utf8', 0, Math.max(0, buf.indexOf(0) < 0 ? n : buf.indexOf(0))) } : { ret };
+  };
+  const num = (call: (out: number[]) => number): Answer<number> => {
+    const out = [0];
+    const ret = call(out);
+    return ret === 0 ? { ret, value: Number(out[0]) } : { ret };
+  };
+  // nvmlMemory_v2 = sizeof(nvmlMemory_v2_t) | (2 << 24)
+  const MEMORY_V2_VERSION = (koffi.sizeof(MemoryV2) | (2 << 24)) >>> 0;
+  return {
+    init: () => f.init(),
+    shutdown: () => f.shutdown(),
+    errorString: (ret) => String(f.errorString(ret) ?? `NVML error ${ret}`),
+    driverVersion: () => str((b, n) => f.driverVersion(b, n), 96),
+    deviceCount: () => num((o) => f.count(o)),
+    handle: (i) => {
+      const out = [null];
+      const ret = f.handle(i, out);
+      return ret === 0 ? { ret, value: out[0] } : { ret };
+    },
+    name: (h) => str((b, n) => f.name(h, b, n), 96),
+    uuid: (h) => str((b, n) => f.uuid(h, b, n), 96),
+    pciBusId: (h) => {
+      if (!f.pci) return missing();
+      const out: Record<string, unknown> = {};
+      const ret = f.pci(h, out);
+      return ret === 0 ? { ret, value: String(out.busId) } : { ret };
+    },
+    totalEnergyMj: (h) => (f.energy ? num((o) => f.energy!(h, o)) : missing()),
+    powerUsageMw: (h) => num((o) => f.power(h, o)),
+    fieldValues: (h, ids) => {
+      if (!f.fields) return missing();
+      const vals = ids.map((fieldId) => ({ fieldId, scopeId: 0, timestamp: 0, latencyUsec: 0, valueType: 0, nvmlReturn: 0, value: { ullVal: 0 } }));
+      const ret = f.fields(h, vals.length, vals);
+      if (ret !== 0) return { ret };
+      return {
+        ret,
+        value: (vals as unknown as { fieldId: number; nvmlReturn: number; timestamp: number | bigint; valueType: number; value: Record<string, number | bigint> }[]).map((v) => ({
+          fieldId: v.fieldId,
+          ret: v.nvmlReturn,
+          timestampUs: Number(v.timestamp),
+          // valueType 0 double, 1 uint, 2 ulong, 3 ulonglong, 4 sll, 5 int, 6 ushort
+          value: Number(v.valueType === 0 ? v.value.dVal : v.valueType === 1 ? v.value.uiVal : v.valueType === 5 ? v.value.siVal : v.valueType === 6 ? v.value.usVal : v.valueType === 4 ? v.value.sllVal : v.value.ullVal),
+        })),
+      };
+    },
+    memory: (h) => {
+      if (f.memV2) {
+        const out: Record<string, unknown> = { version: MEMORY_V2_VERSION, total: 0, reserved: 0, free: 0, used: 0 };
+        const ret = f.memV2(h, out);
+        if (ret === 0) return { ret, value: { totalBytes: Number(out.total), usedBytes: Number(out.used), reservedBytes: Number(out.reserved) } };
+        if (ret !== NVML.ERROR_NOT_SUPPORTED && ret !== NVML.ERROR_FUNCTION_NOT_FOUND && ret !== NVML.ERROR_ARGUMENT_VERSION_MISMATCH) return { ret };
+      }
+      const out: Record<string, unknown> = {};
+      const ret = f.mem(h, out);
+      return ret === 0 ? { ret, value: { totalBytes: Number(out.total), usedBytes: Number(out.used) } } : { ret };
+    },
+    utilization: (h) => {
+      const out: Record<string, unknown> = {};
+      const ret = f.util(h, out);
+      return ret === 0 ? { ret, value: { gpu: Number(out.gpu), memory: Number(out.memory) } } : { ret };
+    },
+    temperatureC: (h) => num((o) => f.temp(h, 0, o)), // NVML_TEMPERATURE_GPU
+    smClockMhz: (h) => num((o) => f.clock(h, 1, o)), // NVML_CLOCK_SM
+    enforcedPowerLimitMw: (h) => (f.limit ? num((o) => f.limit!(h, o)) : missing()),
+    clockEventReasons: (h) => {
+      if (!f.reasons) return missing();
+      const out = [0n];
+      const ret = f.reasons(h, out);
+      return ret === 0 ? { ret, value: BigInt(out[0]) } : { ret };
+    },
+  };
+}

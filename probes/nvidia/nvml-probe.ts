@@ -1,0 +1,176 @@
+/**
+ * NVIDIA through NVML (`--probe nvml`): one NVML session for the process, read on a timer. Energy
+ * counter, instant power (field 186) and memory every interval; utilization, temperature, clock and
+ * clock event reasons once a second (they change slower, and each call costs ~1 ms on the H100).
+ */
+import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
+import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
+import { CounterGuard, mapPoll, type Metric, type NvmlPoll } from './nvml-map.js';
+
+interface Dev {
+  info: DeviceInfo;
+  handle: DeviceHandle;
+  guard: CounterGuard;
+  /** Metrics this device does not support: not asked again. */
+  skip: Set<Metric>;
+  lastSlowMs: number;
+  noted: Set<string>;
+}
+
+export interface NvmlProbeOptions {
+  /** The binding (tests pass a fake; default loads libnvidia-ml through koffi). */
+  load?: () => Promise<NvmlBinding>;
+  now?: () => number;
+  /** Slow metrics period, ms. */
+  slowMs?: number;
+}
+
+/** Device id as nvidia-smi prints the bus id (8-digit domain), so both probes name a GPU alike. */
+export function normalizeBusId(busId: string): string {
+  const m = /^([0-9a-fA-F]+):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(busId.trim());
+  if (!m) return busId.trim();
+  return `${m[1].padStart(8, '0').slice(-8)}:${m[2]}:${m[3]}.${m[4]}`.toUpperCase();
+}
+
+export class NvmlProbe implements Probe {
+  readonly name = 'nvml' as const;
+  private nvml: NvmlBinding | undefined;
+  private devs: Dev[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private initialized = false;
+
+  constructor(private readonly opts: NvmlProbeOptions = {}) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private msg(ret: number): string {
+    try {
+      return `${this.nvml!.errorString(ret)} (${ret})`;
+    } catch {
+      return `NVML error ${ret}`;
+    }
+  }
+
+  async detect(): Promise<Detection> {
+    try {
+      this.nvml = await (this.opts.load ?? (async () => (await import('./nvml-binding.js')).loadNvml()))();
+    } catch (err) {
+      return { status: 'unavailable', devices: [], reason: `NVML not loadable: ${(err as Error).message}` };
+    }
+    const n = this.nvml;
+    const init = n.init();
+    if (init !== NVML.SUCCESS) return { status: 'unavailable', devices: [], reason: `nvmlInit failed: ${this.msg(init)}` };
+    this.initialized = true;
+    const count = n.deviceCount();
+    if (count.ret !== NVML.SUCCESS) return { status: 'error', devices: [], reason: `nvmlDeviceGetCount failed: ${this.msg(count.ret)}` };
+    const driver = n.driverVersion();
+    const problems: string[] = [];
+    for (let i = 0; i < (count.value ?? 0); i++) {
+      const h = n.handle(i);
+      if (h.ret !== NVML.SUCCESS) {
+        problems.push(`GPU ${i}: ${this.msg(h.ret)}`);
+        continue;
+      }
+      const handle = h.value;
+      const name = n.name(handle).value ?? `NVIDIA GPU ${i}`;
+      const uuid = n.uuid(handle).value;
+      const bus = n.pciBusId(handle).value;
+      const mem = n.memory(handle).value;
+      const limit = n.enforcedPowerLimitMw(handle);
+      const info: DeviceInfo = { id: bus ? normalizeBusId(bus) : (uuid ?? `nvidia-${i}`), vendor: 'nvidia', name, probe: 'nvml', index: i, powerScope: 'board' };
+      if (bus) info.busId = normalizeBusId(bus);
+      if (uuid) info.uuid = uuid;
+      if (mem) info.vramTotalBytes = mem.totalBytes;
+      if (limit.ret === NVML.SUCCESS && limit.value) info.powerLimitWatts = limit.value / 1000;
+      if (driver.value) info.driverVersion = driver.value;
+      this.devs.push({ info, handle, guard: new CounterGuard(), skip: new Set(), lastSlowMs: -Infinity, noted: new Set() });
+    }
+    if (this.devs.length === 0) return { status: problems.length ? 'error' : 'unavailable', devices: [], reason: problems.join('; ') || 'NVML sees no GPU' };
+    const d0 = this.devs[0];
+    const probe = this.readOnce(d0);
+    const parts = [`NVML${driver.value ? ` (driver ${driver.value})` : ''}`];
+    parts.push(probe.reading.powerKind === 'instant' ? 'instant power' : probe.reading.powerKind === 'average' ? 'AVERAGE power only' : 'no power');
+    parts.push(probe.counterJoules !== undefined ? 'energy counter' : 'no energy counter');
+    const res: Detection = { status: 'ok', devices: this.devs.map((d) => d.info), method: parts.join(', ') };
+    if (problems.length) res.reason = problems.join('; ');
+    return res;
+  }
+
+  private readOnce(d: Dev, slow = true): ReturnType<typeof mapPoll> {
+    const n = this.nvml!;
+    const ask = <K extends Metric>(m: K, f: () => NvmlPoll[K]): NvmlPoll[K] | undefined => (d.skip.has(m) ? undefined : f());
+    const p: NvmlPoll = { tMs: this.now() };
+    p.energyMj = ask('energyMj', () => n.totalEnergyMj(d.handle));
+    p.fields = ask('fields', () => n.fieldValues(d.handle, [FI_DEV_POWER_INSTANT]));
+    // The 1 s average only when there is no instant power to use.
+    if (d.skip.has('fields') || (p.fields && p.fields.ret !== NVML.SUCCESS)) p.averageMw = ask('averageMw', () => n.powerUsageMw(d.handle));
+    p.memory = ask('memory', () => n.memory(d.handle));
+    if (slow) {
+      p.utilization = ask('utilization', () => n.utilization(d.handle));
+      p.temperatureC = ask('temperatureC', () => n.temperatureC(d.handle));
+      p.smClockMhz = ask('smClockMhz', () => n.smClockMhz(d.handle));
+      p.clockEventReasons = ask('clockEventReasons', () => n.clockEventReasons(d.handle));
+    }
+    const mapped = mapPoll(d.info.id, p);
+    // A field answer of NOT_SUPPORTED inside a successful call: fall back to the average at once.
+    if (mapped.reading.powerWatts === undefined && !d.skip.has('averageMw') && p.averageMw === undefined) {
+      const avg = n.powerUsageMw(d.handle);
+      if (avg.ret === NVML.SUCCESS && avg.value !== undefined) {
+        mapped.reading.powerWatts = avg.value / 1000;
+        mapped.reading.powerKind = 'average';
+      }
+    }
+    for (const m of mapped.unsupported) d.skip.add(m);
+    return mapped;
+  }
+
+  start(sink: ReadingSink, intervalMs: number): void {
+    const slowMs = this.opts.slowMs ?? 1000;
+    const tick = () => {
+      for (const d of this.devs) {
+        const now = this.now();
+        const slow = now - d.lastSlowMs >= slowMs;
+        if (slow) d.lastSlowMs = now;
+        let mapped;
+        try {
+          mapped = this.readOnce(d, slow);
+        } catch (err) {
+          sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: `NVML call failed: ${(err as Error).message}` });
+          continue;
+        }
+        for (const pr of mapped.problems) {
+          const key = `${pr.metric}:${pr.ret}`;
+          if (d.noted.has(key)) continue;
+          d.noted.add(key);
+          sink.note?.('nvml', `${d.info.id} ${pr.metric}: ${this.msg(pr.ret)}`);
+          if (pr.ret === NVML.ERROR_GPU_IS_LOST) sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: 'GPU is lost (NVML)' });
+        }
+        const g = d.guard.feed(mapped.reading.tMs, mapped.counterJoules, mapped.reading.powerKind === 'instant' ? mapped.reading.powerWatts : undefined);
+        if (g.note) sink.note?.('nvml', `${d.info.id}: ${g.note}`);
+        if (g.energyJoules !== undefined) mapped.reading.energyJoules = g.energyJoules;
+        const r = mapped.reading;
+        if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined && r.utilizationPercent === undefined) {
+          sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: 'NVML answered nothing usable' });
+          continue;
+        }
+        sink.reading(r);
+      }
+    };
+    tick();
+    this.timer = setInterval(tick, intervalMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.initialized && this.nvml) {
+      this.initialized = false;
+      try {
+        this.nvml.shutdown();
+      } catch {
+        // shutting down anyway
+      }
+    }
+  }
+}
