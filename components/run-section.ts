@@ -19,7 +19,7 @@ function pm(v: number | null | undefined, digits: number): string {
 }
 
 export function methodWords(m: DashboardView['energyMethod'], coverage: number | null, flagged: boolean): string {
-  const name = m === null ? NA : m === 'counter' ? 'energy counter' : m === 'instant' ? 'instant power' : m === 'average' ? 'AVERAGE power (flagged)' : 'mixed methods';
+  const name = m === null ? NA : m === 'counter' ? 'energy counter' : m === 'scaled' ? 'power scaled to counter' : m === 'instant' ? 'instant power' : m === 'average' ? 'AVERAGE power (flagged)' : 'mixed methods';
   return `energy: ${name}${flagged && m !== 'average' ? ' (some flagged)' : ''}, coverage ${coverage === null ? NA : `${Math.round(coverage * 100)}%`}`;
 }
 

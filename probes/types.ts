@@ -7,7 +7,7 @@ export type ProbeName = 'nvml' | 'nvidia-smi' | 'simulated' | 'host';
 export type PowerKind = 'instant' | 'average';
 
 /** How an energy figure was obtained, best first. */
-export type EnergyMethod = 'counter' | 'instant' | 'average';
+export type EnergyMethod = 'counter' | 'scaled' | 'instant' | 'average';
 
 /** What the power figure covers. */
 export type PowerScope = 'board' | 'module' | 'gpu rail' | 'cpu+gpu+cv rail' | 'soc-rail' | 'module input' | 'module-input' | 'apu package (includes CPU)' | 'gpu cluster' | 'simulated' | 'host';

@@ -159,6 +159,14 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
     if (joules === undefined) continue;
     const fig: EnergyFigure = { joules, method, coverage: coverageOf(pts, startMs, endMs, opts.gapLimitMs), flagged: method === 'average' };
     if (note) fig.note = note;
+    if (method === 'instant' && counter.length > 0) {
+      const k = counterScale(samples, endMs, opts);
+      if (k) {
+        fig.joules = joules * k.factor;
+        fig.method = 'scaled';
+        fig.note = `instant power x ${k.factor.toFixed(4)} (energy counter over the previous ${(k.spanMs / 1000).toFixed(0)} s)`;
+      }
+    }
     if (fig.coverage === 0 && !pts.some((p) => p.t >= startMs - opts.gapLimitMs && p.t <= endMs + opts.gapLimitMs)) {
       return { joules: null, method: null, coverage: 0, flagged: false, note: 'no samples near this window' };
     }
@@ -171,4 +179,61 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
 export function meanWatts(fig: EnergyFigure, startMs: number, endMs: number): number | null {
   if (fig.joules === null || endMs <= startMs) return null;
   return fig.joules / ((endMs - startMs) / 1000);
+}
+
+/** Calibration span for {@link counterScale}: long enough that the counter's own ~100 ms steps are < 0.5 %. */
+export const SCALE_SPAN_MS = 30000;
+const SCALE_MIN_SPAN_MS = 5000;
+
+/**
+ * How much the energy counter says per joule of integrated instant power, over the stretch of
+ * counter readings that ends at or before `endMs` (at most {@link SCALE_SPAN_MS} long, no reset in
+ * it, instant power covering it). Used when the counter is read too sparsely to take its difference
+ * over one image (NVML's counter read costs ~4 ms of CPU on an H100, so genwatt reads it once a
+ * second): the window's instant-power integral times this factor keeps the counter's accuracy over
+ * many images and instant power's resolution within one. Only readings before the window's end are
+ * used, so the live figure and a later report agree. Null when there is no such stretch or the
+ * factor is implausible (outside 0.8..1.25).
+ */
+export function counterScale(samples: readonly PowerSample[], endMs: number, opts: EnergyOptions): { factor: number; spanMs: number } | null {
+  const hi = lowerBound(samples, endMs + 0.5);
+  const lo = lowerBound(samples, endMs - SCALE_SPAN_MS - 2000);
+  let j = -1;
+  for (let k = hi - 1; k >= lo; k--) {
+    if (samples[k].energyJoules !== undefined) {
+      j = k;
+      break;
+    }
+  }
+  if (j < 0) return null;
+  const cj = samples[j];
+  let i = -1;
+  for (let k = j - 1; k >= lo; k--) {
+    const s = samples[k];
+    if (s.energyJoules === undefined) continue;
+    if (s.energyJoules > cj.energyJoules!) break; // a reset in between: stop before it
+    if (cj.tMs - s.tMs > SCALE_SPAN_MS) break;
+    i = k;
+  }
+  if (i < 0) return null;
+  const ci = samples[i];
+  const spanMs = cj.tMs - ci.tMs;
+  if (spanMs < SCALE_MIN_SPAN_MS) return null;
+  // Every counter step inside the span must go forward.
+  let prev = ci.energyJoules!;
+  const inst: Point[] = [];
+  for (let k = Math.max(lo, i - 1); k <= Math.min(samples.length - 1, j + 1); k++) {
+    const s = samples[k];
+    if (k >= i && k <= j && s.energyJoules !== undefined) {
+      if (s.energyJoules < prev) return null;
+      prev = s.energyJoules;
+    }
+    if (s.powerWatts !== undefined && s.powerKind !== 'average') inst.push({ t: s.tMs, v: s.powerWatts });
+  }
+  if (coverageOf(inst, ci.tMs, cj.tMs, opts.gapLimitMs) < 0.95) return null;
+  const integral = trapezoidJoules(inst, ci.tMs, cj.tMs);
+  if (!integral || integral <= 0) return null;
+  const factor = (cj.energyJoules! - ci.energyJoules!) / integral;
+  if (!(factor >= 0.8 && factor <= 1.25)) return null;
+  return { factor, spanMs };
 }

@@ -57,7 +57,7 @@ export interface RowOptions {
   warmupBatches: number;
 }
 
-const METHOD_RANK: Record<EnergyMethod, number> = { counter: 0, instant: 1, average: 2 };
+const METHOD_RANK: Record<EnergyMethod, number> = { counter: 0, scaled: 1, instant: 2, average: 3 };
 
 /** Energy of all GPUs over a window: known joules summed, worst method, lowest coverage. */
 export function combinedEnergy(series: readonly DeviceSeries[], startMs: number, endMs: number, gapLimitMs: number): EnergyFigure {

@@ -29,7 +29,7 @@ export function reportJson(sessions: readonly LoadedSession[]): { sessions: Repo
 /** How the energy figures were obtained, in words. */
 export function methodText(summary: Summary): string {
   if (!summary.method) return 'no energy figures';
-  const m = summary.method === 'counter' ? 'energy counter' : summary.method === 'instant' ? 'instant power' : summary.method === 'average' ? 'AVERAGE power (biased low: flagged)' : 'mixed methods';
+  const m = summary.method === 'counter' ? 'energy counter' : summary.method === 'scaled' ? 'instant power scaled to the energy counter' : summary.method === 'instant' ? 'instant power' : summary.method === 'average' ? 'AVERAGE power (biased low: flagged)' : 'mixed methods';
   return `${m}, coverage ${fmtPercent(summary.coverage)}${summary.flagged && summary.method !== 'average' ? ' (some figures integrate average power: flagged)' : ''}`;
 }
 

@@ -5,6 +5,7 @@
 import type { Gap, Reading } from '../probes/types.js';
 import type { DeviceSeries, SeriesSample } from './image-rows.js';
 import { RingBuffer } from './ring-buffer.js';
+import { SCALE_SPAN_MS } from './energy.js';
 
 /** A point of a live series; `value` undefined marks a gap (drawn as a gap, never as 0). */
 export interface LivePoint {
@@ -81,8 +82,11 @@ export class Timeline {
     s.vram.push({ tMs: g.tMs, value: undefined });
   }
 
-  /** Drop full-resolution samples older than `tMs` minus a margin (nothing before it is needed). */
-  retainFrom(tMs: number, marginMs = 5000): void {
+  /**
+   * Drop full-resolution samples older than `tMs` minus a margin: the margin keeps the energy
+   * counter's calibration span (SCALE_SPAN_MS) behind the open window.
+   */
+  retainFrom(tMs: number, marginMs = SCALE_SPAN_MS + 5000): void {
     this.retainFromMs = tMs - marginMs;
     for (const s of this.devices.values()) {
       let i = 0;

@@ -27,10 +27,10 @@ G=$!
 nvidia-smi --query-gpu=timestamp,power.draw.instant,memory.used,utilization.gpu,temperature.gpu,clocks.sm --format=csv,noheader,nounits -lms 100 > /dev/null 2>&1 &
 S=$!
 sleep 3
-g0=$(cpu $G); s0=$(cpu $S); t0=$(date +%s.%N)
+g0=$(cpu $G); s0=$(cpu $S); t0=$(date +%s%N)
 sleep 60
-g1=$(cpu $G); s1=$(cpu $S); t1=$(date +%s.%N)
+g1=$(cpu $G); s1=$(cpu $S); t1=$(date +%s%N)
 kill -INT $G; kill $S; wait $G $S 2>/dev/null
-echo "{\"wallS\": $(echo "$t1 - $t0" | bc), \"genwattTicks\": $((g1 - g0)), \"nvidiaSmiTicks\": $((s1 - s0)), \"clkTck\": $(getconf CLK_TCK)}" > "$RES/cpu.json"
+echo "{\"wallMs\": $(( (t1 - t0) / 1000000 )), \"genwattTicks\": $((g1 - g0)), \"nvidiaSmiTicks\": $((s1 - s0)), \"clkTck\": $(getconf CLK_TCK)}" > "$RES/cpu.json"
 nvidia-smi -q -x > "$RES/nvidia-smi-q-x.xml" 2>/dev/null
 tar -C "$RES" -czf "$OUT_DIR/truth.tar.gz" .

@@ -1,7 +1,7 @@
 /**
- * NVIDIA through NVML (`--probe nvml`): one NVML session for the process, read on a timer. Energy
- * counter, instant power (field 186) and memory every interval; utilization, temperature, clock and
- * clock event reasons once a second (they change slower, and each call costs ~1 ms on the H100).
+ * NVIDIA through NVML (`--probe nvml`): one NVML session for the process, read on a timer. Instant
+ * power (field 186) and memory every interval; the energy counter, utilization, temperature, clock
+ * and clock event reasons once a second (the counter read alone costs ~4 ms of CPU on an H100).
  */
 import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
 import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
@@ -9,6 +9,7 @@ import { CounterGuard, mapPoll, type Metric, type NvmlPoll } from './nvml-map.js
 
 interface Dev {
   info: DeviceInfo;
+  lastCounterMs: number;
   handle: DeviceHandle;
   guard: CounterGuard;
   /** Metrics this device does not support: not asked again. */
@@ -23,6 +24,12 @@ export interface NvmlProbeOptions {
   now?: () => number;
   /** Slow metrics period, ms. */
   slowMs?: number;
+  /**
+   * Energy counter period, ms (default 1000). Reading it costs ~4 ms of kernel CPU on an H100
+   * (measured: bench/gpu/nvml-cost.mjs), 100× any other call: between reads, instant power scaled
+   * to the counter gives each image its energy (energy.ts counterScale).
+   */
+  counterMs?: number;
 }
 
 /** Device id as nvidia-smi prints the bus id (8-digit domain), so both probes name a GPU alike. */
@@ -84,7 +91,7 @@ export class NvmlProbe implements Probe {
       if (mem) info.vramTotalBytes = mem.totalBytes;
       if (limit.ret === NVML.SUCCESS && limit.value) info.powerLimitWatts = limit.value / 1000;
       if (driver.value) info.driverVersion = driver.value;
-      this.devs.push({ info, handle, guard: new CounterGuard(), skip: new Set(), lastSlowMs: -Infinity, noted: new Set() });
+      this.devs.push({ info, handle, guard: new CounterGuard(), skip: new Set(), lastSlowMs: -Infinity, lastCounterMs: -Infinity, noted: new Set() });
     }
     if (this.devs.length === 0) return { status: problems.length ? 'error' : 'unavailable', devices: [], reason: problems.join('; ') || 'NVML sees no GPU' };
     const d0 = this.devs[0];
@@ -97,11 +104,11 @@ export class NvmlProbe implements Probe {
     return res;
   }
 
-  private readOnce(d: Dev, slow = true): ReturnType<typeof mapPoll> {
+  private readOnce(d: Dev, slow = true, counter = true): ReturnType<typeof mapPoll> {
     const n = this.nvml!;
     const ask = <K extends Metric>(m: K, f: () => NvmlPoll[K]): NvmlPoll[K] | undefined => (d.skip.has(m) ? undefined : f());
     const p: NvmlPoll = { tMs: this.now() };
-    p.energyMj = ask('energyMj', () => n.totalEnergyMj(d.handle));
+    if (counter) p.energyMj = ask('energyMj', () => n.totalEnergyMj(d.handle));
     p.fields = ask('fields', () => n.fieldValues(d.handle, [FI_DEV_POWER_INSTANT]));
     // The 1 s average only when there is no instant power to use.
     if (d.skip.has('fields') || (p.fields && p.fields.ret !== NVML.SUCCESS)) p.averageMw = ask('averageMw', () => n.powerUsageMw(d.handle));
@@ -127,14 +134,18 @@ export class NvmlProbe implements Probe {
 
   start(sink: ReadingSink, intervalMs: number): void {
     const slowMs = this.opts.slowMs ?? 1000;
+    const counterMs = this.opts.counterMs ?? 1000;
     const tick = () => {
       for (const d of this.devs) {
         const now = this.now();
-        const slow = now - d.lastSlowMs >= slowMs;
+        // Half an interval of slack, so a 1 s period does not slip to 1.1 s on a 100 ms timer.
+        const slow = now - d.lastSlowMs >= slowMs - intervalMs / 2;
         if (slow) d.lastSlowMs = now;
+        const counter = now - d.lastCounterMs >= counterMs - intervalMs / 2;
+        if (counter) d.lastCounterMs = now;
         let mapped;
         try {
-          mapped = this.readOnce(d, slow);
+          mapped = this.readOnce(d, slow, counter);
         } catch (err) {
           sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: `NVML call failed: ${(err as Error).message}` });
           continue;

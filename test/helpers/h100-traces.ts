@@ -41,9 +41,19 @@ export function imageEvents(gen: GeneratorLine[]): ImageEvent[] {
 }
 
 /** Samples as a probe of the given kind would have delivered them. */
-export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average'): SeriesSample[] {
+export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average' | 'scaled'): SeriesSample[] {
+  let lastCounterMs = -Infinity;
   return trace.map((r) => {
     if (kind === 'counter') return { tMs: r.epochMs, energyJoules: r.energyJ, vramUsedBytes: r.memUsedBytes };
+    if (kind === 'scaled') {
+      // genwatt's NVML probe: instant power every sample, the counter once a second.
+      const s: SeriesSample = { tMs: r.epochMs, powerWatts: r.powerInstantW, powerKind: 'instant', vramUsedBytes: r.memUsedBytes };
+      if (r.epochMs - lastCounterMs >= 1000) {
+        s.energyJoules = r.energyJ;
+        lastCounterMs = r.epochMs;
+      }
+      return s;
+    }
     return { tMs: r.epochMs, powerWatts: kind === 'instant' ? r.powerInstantW : r.powerAvgW, powerKind: kind, vramUsedBytes: r.memUsedBytes };
   });
 }

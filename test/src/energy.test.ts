@@ -1,6 +1,6 @@
 /** Energy math edge cases (pure). */
 import { describe, expect, it } from 'vitest';
-import { coverageOf, windowEnergy, type PowerSample } from '../../src/energy.js';
+import { counterScale, coverageOf, windowEnergy, type PowerSample } from '../../src/energy.js';
 
 const inst = (pts: [number, number][]): PowerSample[] => pts.map(([t, w]) => ({ tMs: t, powerWatts: w, powerKind: 'instant' }));
 const opts = { gapLimitMs: 500 };
@@ -45,5 +45,40 @@ describe('windowEnergy', () => {
 
   it('coverage of a fully sampled window is 1', () => {
     expect(coverageOf([{ t: 0, v: 1 }, { t: 100, v: 1 }, { t: 200, v: 1 }], 50, 150, 500)).toBe(1);
+  });
+});
+
+describe('counterScale: instant power scaled to a sparsely read energy counter', () => {
+  // Instant power reads 10 % low against the counter; the counter is read once a second.
+  const samples = Array.from({ length: 400 }, (_, i) => {
+    const tMs = i * 100;
+    const s: { tMs: number; powerWatts: number; powerKind: 'instant'; energyJoules?: number } = { tMs, powerWatts: 90, powerKind: 'instant' };
+    if (i % 10 === 0) s.energyJoules = 1000 + (tMs / 1000) * 100;
+    return s;
+  });
+
+  it('finds the factor over the readings before the window end and scales the window', () => {
+    const k = counterScale(samples, 20_050, { gapLimitMs: 500 })!;
+    expect(k.factor).toBeCloseTo(100 / 90, 6);
+    expect(k.spanMs).toBe(20_000);
+    const fig = windowEnergy(samples, 20_000, 20_600, { gapLimitMs: 500 });
+    expect(fig.method).toBe('scaled');
+    expect(fig.joules!).toBeCloseTo(60, 6); // 0.6 s at the counter's 100 W
+    expect(fig.note).toMatch(/instant power x 1\.1111/);
+  });
+
+  it('needs 5 s of counter history; a reset inside the span cuts it; implausible factors are refused', () => {
+    expect(counterScale(samples, 4_000, { gapLimitMs: 500 })).toBeNull();
+    expect(windowEnergy(samples, 3_000, 3_600, { gapLimitMs: 500 }).method).toBe('instant');
+    const reset = samples.map((s) => (s.energyJoules !== undefined && s.tMs >= 15_000 ? { ...s, energyJoules: s.energyJoules - 2000 } : s));
+    expect(counterScale(reset, 18_050, { gapLimitMs: 500 })).toBeNull(); // only 3 s since the reset
+    expect(counterScale(reset, 25_050, { gapLimitMs: 500 })!.spanMs).toBe(10_000);
+    const wild = samples.map((s) => (s.energyJoules !== undefined ? { ...s, energyJoules: s.energyJoules * 3 } : s));
+    expect(counterScale(wild, 20_050, { gapLimitMs: 500 })).toBeNull();
+  });
+
+  it('a dense counter is still used directly', () => {
+    const dense = samples.map((s) => ({ ...s, energyJoules: 1000 + (s.tMs / 1000) * 100 }));
+    expect(windowEnergy(dense, 20_000, 20_600, { gapLimitMs: 500 }).method).toBe('counter');
   });
 });
