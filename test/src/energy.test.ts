@@ -67,12 +67,12 @@ describe('counterScale: instant power scaled to a sparsely read energy counter',
     expect(fig.note).toMatch(/instant power x 1\.1111/);
   });
 
-  it('needs 5 s of counter history; a reset inside the span cuts it; implausible factors are refused', () => {
-    expect(counterScale(samples, 4_000, { gapLimitMs: 500 })).toBeNull();
-    expect(windowEnergy(samples, 3_000, 3_600, { gapLimitMs: 500 }).method).toBe('instant');
-    const reset = samples.map((s) => (s.energyJoules !== undefined && s.tMs >= 15_000 ? { ...s, energyJoules: s.energyJoules - 2000 } : s));
-    expect(counterScale(reset, 18_050, { gapLimitMs: 500 })).toBeNull(); // only 3 s since the reset
-    expect(counterScale(reset, 25_050, { gapLimitMs: 500 })!.spanMs).toBe(10_000);
+  it('needs 20 s of counter history; a reset inside the span cuts it; implausible factors are refused', () => {
+    expect(counterScale(samples, 19_000, { gapLimitMs: 500 })).toBeNull();
+    expect(windowEnergy(samples, 18_000, 18_600, { gapLimitMs: 500 }).method).toBe('instant');
+    const reset = samples.map((s) => (s.energyJoules !== undefined && s.tMs >= 10_000 ? { ...s, energyJoules: s.energyJoules - 2000 } : s));
+    expect(counterScale(reset, 25_050, { gapLimitMs: 500 })).toBeNull(); // only 15 s since the reset
+    expect(counterScale(reset, 35_050, { gapLimitMs: 500 })!.spanMs).toBe(25_000);
     const wild = samples.map((s) => (s.energyJoules !== undefined ? { ...s, energyJoules: s.energyJoules * 3 } : s));
     expect(counterScale(wild, 20_050, { gapLimitMs: 500 })).toBeNull();
   });
