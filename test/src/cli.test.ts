@@ -53,7 +53,7 @@ describe('genwatt CLI', () => {
   it('no GPU: says so and points to the demo', async () => {
     const r = await genwatt(['run', '--out', tempDir(), '--', 'true']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no GPU found \(nvidia-smi: nvidia-smi not found on PATH.*genwatt demo/);
+    expect(r.stderr).toMatch(/no GPU found \(nvml: NVML not loadable: .*; nvidia-smi: nvidia-smi not found on PATH.*genwatt demo/);
     const p = await genwatt(['probe']);
     expect(p.stdout).toMatch(/No GPU found\. Try `genwatt demo`/);
   });
