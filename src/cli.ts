@@ -58,6 +58,7 @@ interface SessionArgs {
   json?: boolean;
   out?: string;
   'show-output'?: boolean;
+  'counter-interval'?: number;
   color?: boolean;
   ascii?: boolean;
 }
@@ -86,6 +87,7 @@ function checkNumbers(a: SessionArgs): void {
   if (a.count !== undefined && (!Number.isInteger(a.count) || a.count <= 0)) throw new UsageError(`--count must be a positive whole number, got ${a.count}`);
   if (a.timeout !== undefined && !(a.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
   if (a['batch-gap'] !== undefined && !(a['batch-gap'] >= 0)) throw new UsageError(`--batch-gap must be 0 or more milliseconds, got ${a['batch-gap']}`);
+  if (a['counter-interval'] !== undefined && !(a['counter-interval'] > 0)) throw new UsageError(`--counter-interval must be a positive number of milliseconds, got ${a['counter-interval']}`);
 }
 
 async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: SessionArgs, extra: { argv: string[] | null; outDir: string | null; defaultIdle: number; simulateIfNoGpu?: boolean; defaultRecord: boolean; onNoGpu?: () => Promise<number> }): Promise<number> {
@@ -126,6 +128,7 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
     tags,
     record,
     simulateIfNoGpu: extra.simulateIfNoGpu,
+    counterIntervalMs: a['counter-interval'] ?? null,
   });
   try {
     await session.detect();
@@ -206,7 +209,7 @@ async function runDashboard(a: SessionArgs, plan: DashboardPlan): Promise<number
     import('./dashboard/terminal.js'),
     import('./measure-session.js'),
   ]);
-  const source = new LiveSource({ probes: plan.probes, intervalMs: a.interval, warmupBatches: a.warmup, batchGapMs: a['batch-gap'] ?? null, cwd: process.cwd(), recordDir: resolve('genwatt-sessions'), simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu, tags: plan.tags });
+  const source = new LiveSource({ probes: plan.probes, intervalMs: a.interval, warmupBatches: a.warmup, batchGapMs: a['batch-gap'] ?? null, cwd: process.cwd(), recordDir: resolve('genwatt-sessions'), simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu, tags: plan.tags, counterIntervalMs: a['counter-interval'] ?? null });
   const demoOut = () => mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
   const { demoPreset, loadPresets, presetArgv } = await import('./presets.js');
   const { defaultRecordPath } = await import('./recorder.js');
@@ -337,7 +340,8 @@ async function main(): Promise<number> {
       .option('color', { type: 'boolean', describe: 'colors in the dashboard (--no-color, or NO_COLOR, turns them off)' })
       .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
       .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
-      .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" });
+      .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" })
+      .option('counter-interval', { type: 'number', describe: 'NVML energy counter read period, ms (default: every sample in runs, 1000 when monitoring; a read costs ~4 ms of CPU on an H100)' });
 
   const parser = yargs(hideBin(process.argv))
     .scriptName('genwatt')

@@ -45,6 +45,11 @@ export interface MeasureConfig {
   killAfterMs?: number;
   /** Use the simulated GPU when no real GPU is found (the demo). */
   simulateIfNoGpu?: boolean;
+  /**
+   * Energy counter read period for probes where a read is costly (NVML), ms. Default: every sample
+   * in measured runs (the most exact per-image figures), once a second when monitoring.
+   */
+  counterIntervalMs?: number | null;
 }
 
 export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
@@ -201,6 +206,8 @@ export class MeasureSession extends EventEmitter {
       },
       note: (probe: ProbeName, message: string) => this.note(probe, message),
     };
+    const counterMs = this.config.counterIntervalMs ?? (this.config.mode === 'monitor' ? 1000 : this.config.intervalMs);
+    for (const p of this.probes) p.setCounterInterval?.(counterMs);
     this.sampler = new Sampler(this.probes, sink, { intervalMs: this.config.intervalMs }, (p) => this.devices.filter((d) => d.probe === p.name).map((d) => d.id));
     this.sampler.start();
     try {

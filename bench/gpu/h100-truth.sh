@@ -20,17 +20,20 @@ for probe in ${PROBES:-nvml nvidia-smi}; do
     echo "$name exit $?" >> "$RES/runs.txt"
   done
 done
-# CPU: genwatt (NVML, 10 Hz, plain monitor) and nvidia-smi -lms 100, side by side for 60 s
+# CPU: genwatt monitoring (NVML at 10 Hz, counter once a second), genwatt with the counter read at
+# every sample (as in a measured run), and nvidia-smi -lms 100, side by side for 60 s
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 node dist/src/cli.js monitor --plain --probe nvml --interval 100 > /dev/null 2>&1 &
 G=$!
+node dist/src/cli.js monitor --plain --probe nvml --interval 100 --counter-interval 100 > /dev/null 2>&1 &
+P=$!
 nvidia-smi --query-gpu=timestamp,power.draw.instant,memory.used,utilization.gpu,temperature.gpu,clocks.sm --format=csv,noheader,nounits -lms 100 > /dev/null 2>&1 &
 S=$!
 sleep 3
-g0=$(cpu $G); s0=$(cpu $S); t0=$(date +%s%N)
+g0=$(cpu $G); p0=$(cpu $P); s0=$(cpu $S); t0=$(date +%s%N)
 sleep 60
-g1=$(cpu $G); s1=$(cpu $S); t1=$(date +%s%N)
-kill -INT $G; kill $S; wait $G $S 2>/dev/null
-echo "{\"wallMs\": $(( (t1 - t0) / 1000000 )), \"genwattTicks\": $((g1 - g0)), \"nvidiaSmiTicks\": $((s1 - s0)), \"clkTck\": $(getconf CLK_TCK)}" > "$RES/cpu.json"
+g1=$(cpu $G); p1=$(cpu $P); s1=$(cpu $S); t1=$(date +%s%N)
+kill -INT $G $P; kill $S; wait $G $P $S 2>/dev/null
+echo "{\"wallMs\": $(( (t1 - t0) / 1000000 )), \"genwattTicks\": $((g1 - g0)), \"genwattCounterEverySampleTicks\": $((p1 - p0)), \"nvidiaSmiTicks\": $((s1 - s0)), \"clkTck\": $(getconf CLK_TCK)}" > "$RES/cpu.json"
 nvidia-smi -q -x > "$RES/nvidia-smi-q-x.xml" 2>/dev/null
 tar -C "$RES" -czf "$OUT_DIR/truth.tar.gz" .

@@ -25,9 +25,10 @@ export interface NvmlProbeOptions {
   /** Slow metrics period, ms. */
   slowMs?: number;
   /**
-   * Energy counter period, ms (default 1000). Reading it costs ~4 ms of kernel CPU on an H100
-   * (measured: bench/gpu/nvml-cost.mjs), 100× any other call: between reads, instant power scaled
-   * to the counter gives each image its energy (energy.ts counterScale).
+   * Energy counter period, ms (default 1000; a measured run sets its sampling interval through
+   * setCounterInterval). Reading it costs ~4 ms of kernel CPU on an H100 (bench/gpu/nvml-cost.mjs),
+   * 100× any other call: between sparse reads, instant power scaled to the counter gives each
+   * image its energy (energy.ts counterScale).
    */
   counterMs?: number;
 }
@@ -57,6 +58,10 @@ export class NvmlProbe implements Probe {
     } catch {
       return `NVML error ${ret}`;
     }
+  }
+
+  setCounterInterval(ms: number): void {
+    this.opts.counterMs = ms;
   }
 
   async detect(): Promise<Detection> {
@@ -134,14 +139,14 @@ export class NvmlProbe implements Probe {
 
   start(sink: ReadingSink, intervalMs: number): void {
     const slowMs = this.opts.slowMs ?? 1000;
-    const counterMs = this.opts.counterMs ?? 1000;
+    const counterMs = () => this.opts.counterMs ?? 1000;
     const tick = () => {
       for (const d of this.devs) {
         const now = this.now();
         // Half an interval of slack, so a 1 s period does not slip to 1.1 s on a 100 ms timer.
         const slow = now - d.lastSlowMs >= slowMs - intervalMs / 2;
         if (slow) d.lastSlowMs = now;
-        const counter = now - d.lastCounterMs >= counterMs - intervalMs / 2;
+        const counter = now - d.lastCounterMs >= counterMs() - intervalMs / 2;
         if (counter) d.lastCounterMs = now;
         let mapped;
         try {

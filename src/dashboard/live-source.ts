@@ -33,6 +33,8 @@ export interface LiveOptions {
   tags: Record<string, string>;
   /** Timeout for SIGTERM → SIGKILL of a generator. */
   killAfterMs?: number;
+  /** NVML counter read period (null: per sample in runs, 1 s when monitoring). */
+  counterIntervalMs?: number | null;
 }
 
 export interface RunSpec {
@@ -138,6 +140,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       record: spec.record,
       simulateIfNoGpu: this.opts.simulateIfNoGpu,
       killAfterMs: this.opts.killAfterMs,
+      counterIntervalMs: this.opts.counterIntervalMs ?? null,
     };
   }
 

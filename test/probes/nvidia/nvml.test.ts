@@ -177,6 +177,22 @@ describe('NvmlProbe (fake binding)', () => {
     expect(c.readings[0].energyJoules).toBeUndefined(); // not before the check
   });
 
+  it('a measured run reads the counter at every sample (setCounterInterval), so windows use its difference directly', async () => {
+    const nv = fakeNvml();
+    const p = new NvmlProbe({ load: async () => nv });
+    await p.detect();
+    p.setCounterInterval(50);
+    const c = collect();
+    p.start(c.sink, 50);
+    await new Promise((r) => setTimeout(r, 1600));
+    await p.close();
+    expect(nv.calls.energy).toBe(nv.calls.fields);
+    const counted = c.readings.filter((r) => r.energyJoules !== undefined);
+    expect(counted.length).toBeGreaterThanOrEqual(5);
+    // consecutive counter readings 50 ms apart
+    expect(counted[1].tMs - counted[0].tMs).toBeLessThan(100);
+  });
+
   it('a laptop-like GPU (no counter, no instant field): average power, marked so, no errors', async () => {
     const nv = fakeNvml({ energy: false, instant: false });
     const p = new NvmlProbe({ load: async () => nv });
