@@ -6,6 +6,7 @@
  */
 import type { DashboardController } from './controller.js';
 import { loadInk } from './load-ink.js';
+import { startHeapTrim } from './heap-trim.js';
 
 export interface HostOptions {
   stdout: NodeJS.WriteStream;
@@ -83,9 +84,11 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
     const since = Date.now() - lastDraw;
     if (uiDirty || (dataDirty && since >= dataMs - tickMs / 2) || since >= 1000 - tickMs / 2) redraw();
   }, tickMs);
+  const stopTrim = startHeapTrim();
   const done = new Promise<void>((resolve) => {
     controller.once('quit', () => {
       clearInterval(timer);
+      stopTrim();
       controller.off('change', markUi);
       controller.source.off('change', markData);
       out.off('resize', markUi);

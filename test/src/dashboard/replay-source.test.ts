@@ -100,3 +100,20 @@ describe('ReplaySource', () => {
     await src.close();
   });
 });
+
+describe('replay of the real H100 recording', () => {
+  it('shows the H100, the counter method and, at the end, the report figures', async () => {
+    const file = join(ROOT, 'fixtures/sessions/h100-nvml-turbo.json');
+    const src = new ReplaySource(await readSession(file), { speed: 1, now: () => 0 });
+    src.seekTo(src.durationMs);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    const text = frameLines(c.view(120, 40)).map(lineText).join('\n');
+    const report = reportJson([await readSession(file)]).sessions[0];
+    expect(text).toMatch(/NVIDIA H100 80GB HBM3/);
+    expect(text).toMatch(/energy: energy counter, coverage 100%/);
+    expect(text).toContain(`${Math.round(report.summary.joulesPerImage.mean!)} J`);
+    expect(text).toMatch(/limit 700 W/);
+    expect(text).toMatch(/16\/16 images/);
+    await src.close();
+  });
+});
