@@ -365,6 +365,12 @@ export class MeasureSession extends EventEmitter {
       this.childExit = await this.child.done;
       if (this.watcher) await this.settleWatcher();
     }
+    // Ctrl-C or a closed terminal signals the whole process group: the command may die of the
+    // same signal before genwatt stops it. That is the user stopping the run, not the command failing.
+    const ce = this.childExit;
+    if (this.stopRequested === 'interrupted' && ce?.reason === 'failed' && ce.signal && ['SIGHUP', 'SIGINT', 'SIGTERM'].includes(ce.signal)) {
+      this.childExit = { ...ce, reason: 'stopped', message: `stopped by ${ce.signal}, sent to genwatt and the command together (Ctrl-C, or the terminal closed)` };
+    }
     await this.watcher?.close();
     const last = this.batches.flush();
     if (last) this.closeBatch(last);
