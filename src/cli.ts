@@ -240,7 +240,7 @@ async function runDashboard(a: SessionArgs, plan: DashboardPlan): Promise<number
   const { summaryText } = await import('./report.js');
   for (const r of results) {
     if (r.doc.run.mode !== 'monitor' || r.rows.length) process.stdout.write(`${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(r.summary)}\n`);
-    if (r.doc.run.exit?.message && r.doc.run.exit.reason !== 'exited') process.stderr.write(`genwatt: ${r.doc.run.exit.message}\n`);
+    if (r.doc.run.exit?.message && r.doc.run.exit.reason !== 'exited' && r.doc.run.exit.reason !== 'stopped') process.stderr.write(`genwatt: ${r.doc.run.exit.message}\n`);
     if (r.error) process.stderr.write(`genwatt: ${r.error}\n`);
     if (r.recordFile) process.stdout.write(`session recorded to ${r.recordFile}\n\n`);
     else if (r.journalFile) process.stdout.write(`session journal kept at ${r.journalFile}\n\n`);
