@@ -60,7 +60,7 @@ function powerChart(d: DeviceView, v: DashboardView, g: Glyphs, width: number, r
 
 export function vramLine(d: DeviceView, v: DashboardView, g: Glyphs, width: number): Line {
   const frac = d.vramUsedBytes !== undefined && d.vramTotalBytes ? d.vramUsedBytes / d.vramTotalBytes : null;
-  const head: Line = [seg('VRAM '), seg(vramText(d.vramUsedBytes, d.vramTotalBytes), 'vram', true)];
+  const head: Line = [seg(`${d.memoryLabel} `), seg(vramText(d.vramUsedBytes, d.vramTotalBytes), 'vram', true)];
   const peak: Line = [seg(`peak ${fmtBytes(d.peakVramBytes)}`)];
   const fixed = head.reduce((a, s) => a + s.text.length, 0) + 2 + peak[0].text.length + 2;
   const room = width - fixed;

@@ -21,6 +21,8 @@ export interface DeviceView {
   vram: readonly SeriesPoint[];
   vramUsedBytes: number | undefined;
   vramTotalBytes: number | undefined;
+  /** `VRAM`, or what the memory figure is where the GPU has none of its own (`RAM (shared)`). */
+  memoryLabel: string;
   peakVramBytes: number | undefined;
   utilizationPercent: number | undefined;
   temperatureC: number | undefined;

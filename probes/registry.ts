@@ -1,19 +1,21 @@
 /** Which probes exist and which run: `--probe NAME` forces, default auto-detects. */
 import type { Detection, Probe, ProbeName } from './types.js';
 
-export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'simulated', 'host'];
+export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'tegrastats', 'simulated', 'host'];
 
 export function isProbeName(s: string): s is ProbeName {
   return (PROBE_NAMES as readonly string[]).includes(s);
 }
 
 /** Probes tried when none is forced (the simulated GPU only runs when asked for, or in the demo). */
-export const AUTO_PROBES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'host'];
+export const AUTO_PROBES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'tegrastats', 'host'];
 
 export async function createProbe(name: ProbeName): Promise<Probe> {
   switch (name) {
     case 'nvml':
       return new (await import('./nvidia/nvml-probe.js')).NvmlProbe();
+    case 'tegrastats':
+      return new (await import('./jetson/tegrastats-probe.js')).TegrastatsProbe();
     case 'nvidia-smi':
       return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
     case 'simulated':

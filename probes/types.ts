@@ -1,7 +1,7 @@
 /** The contract every vendor probe fills (cf. nvtop's one `gpu_vendor` struct). Never imports React. */
 
 /** Names accepted by `--probe`. The vendor issue adds the rest of the list. */
-export type ProbeName = 'nvml' | 'nvidia-smi' | 'simulated' | 'host';
+export type ProbeName = 'nvml' | 'nvidia-smi' | 'tegrastats' | 'simulated' | 'host';
 
 /** What a power figure is: a point value, or a running average (nvidia-smi `power.draw` on Ampere+). */
 export type PowerKind = 'instant' | 'average';
@@ -10,7 +10,11 @@ export type PowerKind = 'instant' | 'average';
 export type EnergyMethod = 'counter' | 'scaled' | 'instant' | 'average';
 
 /** What the power figure covers. */
-export type PowerScope = 'board' | 'module' | 'gpu rail' | 'cpu+gpu+cv rail' | 'soc-rail' | 'module input' | 'module-input' | 'apu package (includes CPU)' | 'gpu cluster' | 'simulated' | 'host';
+/**
+ * What a power figure covers: `board`, `module`, `gpu rail`, `gpu+soc rail`, `cpu+gpu+cv rail`,
+ * `module input`, `apu package (includes CPU)`, `gpu cluster`, `simulated`, `host`.
+ */
+export type PowerScope = string;
 
 export type Vendor = 'nvidia' | 'amd' | 'apple' | 'jetson' | 'simulated' | 'host';
 

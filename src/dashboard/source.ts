@@ -56,6 +56,7 @@ export function deviceView(p: DeviceParts): DeviceView {
     vram: p.vram,
     vramUsedBytes: r?.vramUsedBytes,
     vramTotalBytes: p.info.vramTotalBytes,
+    memoryLabel: p.info.memoryScope ? 'RAM (shared)' : 'VRAM',
     peakVramBytes: p.peakVramBytes,
     utilizationPercent: r?.utilizationPercent,
     temperatureC: r?.temperatureC,

@@ -22,6 +22,7 @@ export function device(i: number, over: Partial<DeviceView> = {}): DeviceView {
     vram,
     vramUsedBytes: 20 * 1024 ** 3,
     vramTotalBytes: 80 * 1024 ** 3,
+    memoryLabel: 'VRAM',
     peakVramBytes: 21 * 1024 ** 3,
     utilizationPercent: 97,
     temperatureC: 61,
