@@ -1,14 +1,17 @@
 /** Which probes exist and which run: `--probe NAME` forces, default auto-detects. */
 import type { Detection, Probe, ProbeName } from './types.js';
 
-export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'tegrastats', 'simulated', 'host'];
+export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'tegrastats', 'macmon', 'powermetrics', 'simulated', 'host'];
 
 export function isProbeName(s: string): s is ProbeName {
   return (PROBE_NAMES as readonly string[]).includes(s);
 }
 
-/** Probes tried when none is forced (the simulated GPU only runs when asked for, or in the demo). */
-export const AUTO_PROBES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'tegrastats', 'host'];
+/**
+ * Probes tried when none is forced (the simulated GPU only runs when asked for, or in the demo). On
+ * macOS: macmon (no root) first, then powermetrics; elsewhere NVML, nvidia-smi and tegrastats.
+ */
+export const AUTO_PROBES: readonly ProbeName[] = process.platform === 'darwin' ? ['macmon', 'powermetrics', 'host'] : ['nvml', 'nvidia-smi', 'tegrastats', 'host'];
 
 export async function createProbe(name: ProbeName): Promise<Probe> {
   switch (name) {
@@ -16,6 +19,10 @@ export async function createProbe(name: ProbeName): Promise<Probe> {
       return new (await import('./nvidia/nvml-probe.js')).NvmlProbe();
     case 'tegrastats':
       return new (await import('./jetson/tegrastats-probe.js')).TegrastatsProbe();
+    case 'powermetrics':
+      return new (await import('./apple/powermetrics-probe.js')).PowermetricsProbe();
+    case 'macmon':
+      return new (await import('./apple/macmon-probe.js')).MacmonProbe();
     case 'nvidia-smi':
       return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
     case 'simulated':
