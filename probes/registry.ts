@@ -1,7 +1,7 @@
 /** Which probes exist and which run: `--probe NAME` forces, default auto-detects. */
 import type { Detection, Probe, ProbeName } from './types.js';
 
-export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'tegrastats', 'macmon', 'powermetrics', 'simulated', 'host'];
+export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'amd-sysfs', 'amd-smi', 'rocm-smi', 'tegrastats', 'macmon', 'powermetrics', 'simulated', 'host'];
 
 export function isProbeName(s: string): s is ProbeName {
   return (PROBE_NAMES as readonly string[]).includes(s);
@@ -9,9 +9,9 @@ export function isProbeName(s: string): s is ProbeName {
 
 /**
  * Probes tried when none is forced (the simulated GPU only runs when asked for, or in the demo). On
- * macOS: macmon (no root) first, then powermetrics; elsewhere NVML, nvidia-smi and tegrastats.
+ * macOS: macmon (no root) first, then powermetrics; elsewhere NVML, nvidia-smi, amdgpu sysfs, amd-smi, rocm-smi and tegrastats.
  */
-export const AUTO_PROBES: readonly ProbeName[] = process.platform === 'darwin' ? ['macmon', 'powermetrics', 'host'] : ['nvml', 'nvidia-smi', 'tegrastats', 'host'];
+export const AUTO_PROBES: readonly ProbeName[] = process.platform === 'darwin' ? ['macmon', 'powermetrics', 'host'] : ['nvml', 'nvidia-smi', 'amd-sysfs', 'amd-smi', 'rocm-smi', 'tegrastats', 'host'];
 
 export async function createProbe(name: ProbeName): Promise<Probe> {
   switch (name) {
@@ -23,6 +23,11 @@ export async function createProbe(name: ProbeName): Promise<Probe> {
       return new (await import('./apple/powermetrics-probe.js')).PowermetricsProbe();
     case 'macmon':
       return new (await import('./apple/macmon-probe.js')).MacmonProbe();
+    case 'amd-sysfs':
+      return new (await import('./amd/amd-probes.js')).AmdSysfsProbe();
+    case 'amd-smi':
+    case 'rocm-smi':
+      return new (await import('./amd/amd-probes.js')).AmdToolProbe(name);
     case 'nvidia-smi':
       return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
     case 'simulated':
@@ -32,12 +37,17 @@ export async function createProbe(name: ProbeName): Promise<Probe> {
   }
 }
 
+/** Probes that read the same vendor's GPUs through different interfaces, best first. */
+const FAMILY: Partial<Record<ProbeName, string>> = { nvml: 'nvidia', 'nvidia-smi': 'nvidia', 'amd-sysfs': 'amd', 'amd-smi': 'amd', 'rocm-smi': 'amd', macmon: 'apple', powermetrics: 'apple' };
+
 /**
- * Several probes can see the same GPU (NVML and nvidia-smi): the first in `order` keeps it. A probe
+ * Several probes can see the same GPU (NVML and nvidia-smi; amdgpu sysfs, amd-smi and rocm-smi):
+ * the first in `order` that finds GPUs reads its vendor's GPUs, and a device id is read once. A probe
  * left with no device is not run; its detection says which probe reads its GPUs instead.
  */
 export function claimDevices<D extends Detection>(order: readonly ProbeName[], found: readonly { name: ProbeName; detection: D }[]): { name: ProbeName; detection: D; run: boolean }[] {
   const taken = new Map<string, ProbeName>();
+  const families = new Map<string, ProbeName>();
   const sorted = [...found].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const out = new Map<ProbeName, { name: ProbeName; detection: D; run: boolean }>();
   for (const f of sorted) {
@@ -46,13 +56,22 @@ export function claimDevices<D extends Detection>(order: readonly ProbeName[], f
       out.set(f.name, { ...f, run: false });
       continue;
     }
+    const fam = FAMILY[f.name];
+    const owner = fam ? families.get(fam) : undefined;
+    if (owner) {
+      out.set(f.name, { name: f.name, detection: { ...d, status: 'unavailable', devices: [], reason: `not needed: ${owner} reads these GPUs` }, run: false });
+      continue;
+    }
     const mine = d.devices.filter((x) => !taken.has(x.id));
     const others = d.devices.filter((x) => taken.has(x.id));
     for (const x of mine) taken.set(x.id, f.name);
     if (mine.length === 0) {
       const by = [...new Set(others.map((x) => taken.get(x.id)))].join(', ');
       out.set(f.name, { name: f.name, detection: { ...d, status: 'unavailable', devices: [], reason: `not needed: ${by} reads the same GPU${others.length > 1 ? 's' : ''}` }, run: false });
-    } else out.set(f.name, { name: f.name, detection: { ...d, devices: mine }, run: true });
+    } else {
+      if (fam) families.set(fam, f.name);
+      out.set(f.name, { name: f.name, detection: { ...d, devices: mine }, run: true });
+    }
   }
   return found.map((f) => out.get(f.name)!);
 }

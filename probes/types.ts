@@ -1,7 +1,7 @@
 /** The contract every vendor probe fills (cf. nvtop's one `gpu_vendor` struct). Never imports React. */
 
 /** Names accepted by `--probe`. The vendor issue adds the rest of the list. */
-export type ProbeName = 'nvml' | 'nvidia-smi' | 'tegrastats' | 'powermetrics' | 'macmon' | 'simulated' | 'host';
+export type ProbeName = 'nvml' | 'nvidia-smi' | 'amd-sysfs' | 'amd-smi' | 'rocm-smi' | 'tegrastats' | 'powermetrics' | 'macmon' | 'simulated' | 'host';
 
 /** What a power figure is: a point value, or a running average (nvidia-smi `power.draw` on Ampere+). */
 export type PowerKind = 'instant' | 'average';

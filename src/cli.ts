@@ -260,7 +260,9 @@ async function probeCommand(names: ProbeName[] | undefined, json: boolean): Prom
   for (const p of res.probes) process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
   for (const d of res.devices) {
     const r = d.reading;
-    process.stdout.write(`${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${fmtNum(r?.utilizationPercent, 0)}%  ${fmtNum(r?.temperatureC, 0)} °C  limit ${fmtWatts(d.powerLimitWatts)}\n`);
+    const util = r?.utilizationPercent != null ? `${fmtNum(r.utilizationPercent, 0)}%` : NA;
+    const temp = r?.temperatureC != null ? `${fmtNum(r.temperatureC, 0)} °C` : `${NA} °C`;
+    process.stdout.write(`${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${util}  ${temp}  limit ${fmtWatts(d.powerLimitWatts)}\n`);
   }
   if (res.host) process.stdout.write(`host  ${res.host.name}  CPU ${fmtNum(res.host.reading?.cpuPercent, 1)}%  RAM ${fmtBytes(res.host.reading?.ramUsedBytes)}\n`);
   if (res.devices.length === 0) process.stdout.write('No GPU found. Try `genwatt demo` for the built-in demo on a simulated GPU.\n');

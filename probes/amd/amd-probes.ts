@@ -1,0 +1,132 @@
+/**
+ * AMD probes. `amd-sysfs`: amdgpu sysfs files, polled (no tool, µs per read). `amd-smi` and
+ * `rocm-smi`: one JSON query per sample, each started only when the previous one answered (they take
+ * tens to hundreds of ms), a failed or garbled answer is a gap. GPUs keyed by PCI bus id.
+ */
+import type { Detection, DeviceInfo, Probe, Reading, ReadingSink } from '../types.js';
+import { CounterGuard } from '../nvidia/nvml-map.js';
+import { parseAmdSmiMetric, parseRocmSmi, type AmdGpu } from './amd-parse.js';
+import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
+
+export class AmdSysfsProbe implements Probe {
+  readonly name = 'amd-sysfs' as const;
+  private cards: SysfsCard[] = [];
+
+  constructor(private readonly root = process.env.GENWATT_AMD_SYSFS ?? '/sys/class/drm') {}
+
+  async detect(): Promise<Detection> {
+    this.cards = findAmdCards(this.root).filter((c) => c.powerFile || c.vramTotalBytes !== undefined);
+    if (this.cards.length === 0) return { status: 'unavailable', devices: [], reason: `no amdgpu card under ${this.root}` };
+    const devices = this.cards.map((c, i): DeviceInfo => {
+      const d: DeviceInfo = { id: c.id, vendor: 'amd', name: `AMD GPU (${c.card})`, probe: 'amd-sysfs', index: i, powerScope: c.apu ? 'apu package (includes CPU)' : 'board' };
+      if (c.busId) d.busId = c.busId;
+      if (c.vramTotalBytes !== undefined) d.vramTotalBytes = c.vramTotalBytes;
+      return d;
+    });
+    const files = [...new Set(this.cards.map((c) => (c.powerFile ? `${c.powerFile}: ${c.powerFile === 'power1_input' ? 'instant' : 'average'}` : 'no power file')))];
+    return { status: 'ok', devices, method: `amdgpu sysfs (${files.join('; ')})` };
+  }
+
+  async poll(): Promise<Reading[]> {
+    const t = Date.now();
+    return this.cards.map((c) => readCard(c, t));
+  }
+
+  async close(): Promise<void> {}
+}
+
+type Tool = 'amd-smi' | 'rocm-smi';
+
+const ARGS: Record<Tool, string[]> = {
+  'amd-smi': ['metric', '--json'],
+  'rocm-smi': ['--showpower', '--showuse', '--showmemuse', '--showtemp', '--showclocks', '--showbus', '--showproductname', '--showmeminfo', 'vram', '--showmaxpower', '--json'],
+};
+
+export class AmdToolProbe implements Probe {
+  private gpus: AmdGpu[] = [];
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly guards = new Map<string, CounterGuard>();
+
+  constructor(
+    readonly name: Tool,
+    private readonly command: string = name,
+  ) {}
+
+  private async query(): Promise<AmdGpu[]> {
+    const { execa } = await import('execa');
+    const r = await execa(this.command, ARGS[this.name], { timeout: 10000, stdin: 'ignore', reject: false });
+    const e = r as { code?: string; exitCode?: number; stderr?: string; stdout?: string; timedOut?: boolean };
+    if (e.code === 'ENOENT') throw Object.assign(new Error(`${this.command} not found on PATH`), { missing: true });
+    if (e.timedOut) throw new Error(`${this.command} did not answer within 10 s`);
+    if (e.exitCode !== 0) throw new Error(`${this.command} exited with code ${e.exitCode}${e.stderr ? `: ${String(e.stderr).trim().split('\n').pop()}` : ''}`);
+    const text = String(e.stdout ?? '');
+    try {
+      return this.name === 'amd-smi' ? parseAmdSmiMetric(text) : parseRocmSmi(text);
+    } catch {
+      throw new Error(`${this.command} printed something that is not its JSON: ${text.trim().slice(0, 80)}`);
+    }
+  }
+
+  async detect(): Promise<Detection> {
+    try {
+      this.gpus = await this.query();
+    } catch (err) {
+      return { status: (err as { missing?: boolean }).missing ? 'unavailable' : 'error', devices: [], reason: (err as Error).message };
+    }
+    if (this.gpus.length === 0) return { status: 'unavailable', devices: [], reason: `${this.command} lists no GPU` };
+    const devices = this.gpus.map((g): DeviceInfo => {
+      const d: DeviceInfo = { id: g.id, vendor: 'amd', name: g.name ?? `AMD GPU ${g.index}`, probe: this.name, index: g.index, powerScope: 'board' };
+      if (g.busId) d.busId = g.busId;
+      if (g.vramTotalBytes !== undefined) d.vramTotalBytes = g.vramTotalBytes;
+      if (g.powerLimitWatts !== undefined) d.powerLimitWatts = g.powerLimitWatts;
+      return d;
+    });
+    return { status: 'ok', devices, method: `${this.name} --json (package power: average, flagged)` };
+  }
+
+  start(sink: ReadingSink, intervalMs: number): void {
+    this.closed = false;
+    let inGap = false;
+    const loop = async () => {
+      const t0 = Date.now();
+      try {
+        const gpus = await this.query();
+        if (this.closed) return;
+        inGap = false;
+        const tMs = Date.now();
+        for (const g of gpus) {
+          const known = this.gpus.find((x) => x.id === g.id);
+          if (!known) continue;
+          const r: Reading = { deviceId: g.id, tMs, ...g.reading };
+          // amd-smi's energy accumulator can be stale or go backwards: used only once it checks out against power.
+          if (g.energyJoules !== undefined) {
+            let guard = this.guards.get(g.id);
+            if (!guard) this.guards.set(g.id, (guard = new CounterGuard(1000, 0.25, 3000)));
+            const fed = guard.feed(tMs, g.energyJoules, r.powerWatts);
+            if (fed.note) sink.note?.(this.name, `${g.id}: ${fed.note}`);
+            if (fed.energyJoules !== undefined) r.energyJoules = fed.energyJoules;
+          }
+          sink.reading(r);
+        }
+      } catch (err) {
+        if (this.closed) return;
+        if (!inGap) {
+          inGap = true;
+          const msg = (err as Error).message;
+          for (const g of this.gpus) sink.gap({ deviceId: g.id, probe: this.name, tMs: Date.now(), reason: msg });
+          sink.note?.(this.name, msg);
+        }
+      }
+      if (this.closed) return;
+      // No faster than the tool answers: the next query starts `intervalMs` after this one started, or now.
+      this.timer = setTimeout(() => void loop(), Math.max(0, intervalMs - (Date.now() - t0)));
+    };
+    void loop();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

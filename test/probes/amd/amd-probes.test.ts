@@ -1,0 +1,80 @@
+/** AMD probes: sysfs on the real snapshot trees, amd-smi and rocm-smi through fakes replaying real JSON. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Gap, Reading } from '../../../probes/types.js';
+import { AmdSysfsProbe, AmdToolProbe } from '../../../probes/amd/amd-probes.js';
+import { claimDevices } from '../../../probes/registry.js';
+import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
+
+const FIX = join(import.meta.dirname, '../../../fixtures/amd');
+
+function collect() {
+  const readings: Reading[] = [];
+  const gaps: Gap[] = [];
+  const notes: string[] = [];
+  return { readings, gaps, notes, sink: { reading: (r: Reading) => readings.push(r), gap: (g: Gap) => gaps.push(g), note: (_p: string, m: string) => notes.push(m) } };
+}
+
+describe('AMD probes', () => {
+  it('amd-sysfs names the power file it reads', async () => {
+    const p = new AmdSysfsProbe(join(FIX, 'sysfs_lact_phoenix-apu'));
+    const d = await p.detect();
+    expect(d).toMatchObject({ status: 'ok', method: 'amdgpu sysfs (power1_input: instant)' });
+    expect(await p.poll()).toMatchObject([{ deviceId: 'card1', powerWatts: 3.142, powerKind: 'instant' }]);
+    expect((await new AmdSysfsProbe(join(FIX, 'nope')).detect()).status).toBe('unavailable');
+  });
+
+  it('amd-smi: detect, then queries paced by the tool, readings from the real JSON', async () => {
+    const p = new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi'));
+    const d = await p.detect();
+    expect(d).toMatchObject({ status: 'ok', method: 'amd-smi --json (package power: average, flagged)' });
+    expect(d.devices[0]).toMatchObject({ id: 'amd-0', vendor: 'amd', vramTotalBytes: 8176 * 1024 * 1024 });
+    const c = collect();
+    p.start(c.sink, 50);
+    await waitFor(() => c.readings.length >= 3, 8000);
+    await p.close();
+    expect(c.readings[0]).toMatchObject({ deviceId: 'amd-0', powerWatts: 6, powerKind: 'average', utilizationPercent: 1, temperatureC: 36 });
+    expect(c.readings[0].energyJoules).toBeUndefined(); // 0.0 J: this card has no counter
+  });
+
+  it('amd-smi failing or printing garbage mid-run: one gap with the reason, not a crash', async () => {
+    const p = new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi'));
+    await p.detect();
+    process.env.FAKE_AMD_MODE = 'garbage';
+    try {
+      const c = collect();
+      p.start(c.sink, 30);
+      await waitFor(() => c.gaps.length >= 1, 8000);
+      await new Promise((r) => setTimeout(r, 200));
+      await p.close();
+      expect(c.gaps).toHaveLength(1);
+      expect(c.gaps[0].reason).toMatch(/printed something that is not its JSON: Segmentation fault/);
+    } finally {
+      delete process.env.FAKE_AMD_MODE;
+    }
+    process.env.FAKE_AMD_MODE = 'fail';
+    try {
+      expect(await new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi')).detect()).toMatchObject({ status: 'error', reason: expect.stringMatching(/exited with code 1: AMDSMI_STATUS_DRIVER_NOT_LOADED/) });
+    } finally {
+      delete process.env.FAKE_AMD_MODE;
+    }
+  });
+
+  it('rocm-smi: keyed by bus id, name and power cap from the real ROCm 6.1.2 JSON', async () => {
+    const p = new AmdToolProbe('rocm-smi', join(FAKE_BIN, 'rocm-smi'));
+    const d = await p.detect();
+    expect(d.devices[0]).toMatchObject({ id: '0000:07:00.0', busId: '0000:07:00.0', name: 'Navi 22 [Radeon RX 6700/6700 XT / 6800M]', powerLimitWatts: 211 });
+    await p.close();
+  });
+
+  it('the first AMD probe that finds GPUs reads them; the others are not run', () => {
+    const dev = (id: string) => ({ id, vendor: 'amd' as const, name: 'x', probe: 'amd-sysfs' as const });
+    const claimed = claimDevices(['amd-sysfs', 'amd-smi', 'rocm-smi'], [
+      { name: 'amd-sysfs', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } },
+      { name: 'amd-smi', detection: { status: 'ok', devices: [dev('amd-0')] } },
+      { name: 'rocm-smi', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } },
+    ]);
+    expect(claimed.map((c) => c.run)).toEqual([true, false, false]);
+    expect(claimed[1].detection.reason).toBe('not needed: amd-sysfs reads these GPUs');
+  });
+});
