@@ -86,6 +86,19 @@ export class NvidiaSmiProbe implements Probe {
       devices.push(d);
     }
     if (devices.length === 0) return { status: 'unavailable', devices: [], reason: `${this.cmd} lists no GPU` };
+    // Static facts the CSV query lacks (driver version; a power limit it printed as [N/A]): best effort.
+    try {
+      const { parseNvidiaSmiXml } = await import('./nvidia-smi-xml.js');
+      const facts = parseNvidiaSmiXml((await execa(this.cmd, ['-q', '-x'], { timeout: 15000, stdin: 'ignore' })).stdout);
+      for (const d of devices) {
+        const x = facts.gpus.find((g) => g.busId === d.busId || (g.uuid !== undefined && g.uuid === d.uuid));
+        if (facts.driverVersion) d.driverVersion = facts.driverVersion;
+        if (x?.powerLimitWatts !== undefined && d.powerLimitWatts === undefined) d.powerLimitWatts = x.powerLimitWatts;
+        if (x?.vramTotalBytes !== undefined && d.vramTotalBytes === undefined) d.vramTotalBytes = x.vramTotalBytes;
+      }
+    } catch {
+      // older tools or a fake without -q -x: the CSV facts stand
+    }
     // Drivers before ~530 reject `power.draw.instant` as a field: then stream `power.draw` (average).
     let method = 'nvidia-smi -lms (power.draw.instant)';
     try {

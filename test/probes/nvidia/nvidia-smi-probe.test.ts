@@ -31,7 +31,7 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE });
     const det = await probe.detect();
     expect(det.status).toBe('ok');
-    expect(det.devices).toEqual([expect.objectContaining({ id: '00000000:00:06.0', vendor: 'nvidia', name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b', vramTotalBytes: 81559 * 1024 * 1024, powerLimitWatts: 700 })]);
+    expect(det.devices).toEqual([expect.objectContaining({ id: '00000000:00:06.0', vendor: 'nvidia', name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b', vramTotalBytes: 81559 * 1024 * 1024, powerLimitWatts: 700, driverVersion: '580.159.04' })]); // driver from -q -x
     expect(det.method).toContain('power.draw.instant');
   });
 
