@@ -120,3 +120,29 @@ export function parseRocmSmi(text: string): AmdGpu[] {
     return out;
   });
 }
+
+export interface AmdStatic {
+  index: number;
+  busId?: string;
+  name?: string;
+  powerLimitWatts?: number;
+  driverVersion?: string;
+}
+
+/** `amd-smi static --json` → per GPU: PCI bus id (to key GPUs), market name, power cap, driver. */
+export function parseAmdSmiStatic(text: string): AmdStatic[] {
+  const data: unknown = JSON.parse(text);
+  const list = Array.isArray(data) ? data : Array.isArray(get(data, 'gpu_data')) ? (get(data, 'gpu_data') as unknown[]) : [];
+  return list.map((g, i) => {
+    const out: AmdStatic = { index: numOf(get(g, 'gpu')) ?? i };
+    const bdf = get(g, 'bus', 'bdf');
+    if (typeof bdf === 'string' && /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d$/i.test(bdf)) out.busId = bdf;
+    const name = get(g, 'asic', 'market_name');
+    if (typeof name === 'string' && name !== 'N/A') out.name = name;
+    const cap = leaf(get(g, 'limit', 'socket_power'), 'W') ?? leaf(get(g, 'limit', 'max_power'), 'W');
+    if (cap !== undefined) out.powerLimitWatts = cap;
+    const dv = get(g, 'driver', 'version');
+    if (typeof dv === 'string' && dv !== 'N/A') out.driverVersion = dv;
+    return out;
+  });
+}

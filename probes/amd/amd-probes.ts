@@ -5,7 +5,7 @@
  */
 import type { Detection, DeviceInfo, Probe, Reading, ReadingSink } from '../types.js';
 import { CounterGuard } from '../nvidia/nvml-map.js';
-import { parseAmdSmiMetric, parseRocmSmi, type AmdGpu } from './amd-parse.js';
+import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi, type AmdGpu, type AmdStatic } from './amd-parse.js';
 import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
 
 export class AmdSysfsProbe implements Probe {
@@ -47,6 +47,8 @@ export class AmdToolProbe implements Probe {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly guards = new Map<string, CounterGuard>();
+  /** amd-smi: tool index → static facts (bus id keys the GPU, as the other AMD probes do). */
+  private statics = new Map<number, AmdStatic>();
 
   constructor(
     readonly name: Tool,
@@ -61,14 +63,38 @@ export class AmdToolProbe implements Probe {
     if (e.timedOut) throw new Error(`${this.command} did not answer within 10 s`);
     if (e.exitCode !== 0) throw new Error(`${this.command} exited with code ${e.exitCode}${e.stderr ? `: ${String(e.stderr).trim().split('\n').pop()}` : ''}`);
     const text = String(e.stdout ?? '');
+    let gpus: AmdGpu[];
     try {
-      return this.name === 'amd-smi' ? parseAmdSmiMetric(text) : parseRocmSmi(text);
+      gpus = this.name === 'amd-smi' ? parseAmdSmiMetric(text) : parseRocmSmi(text);
     } catch {
       throw new Error(`${this.command} printed something that is not its JSON: ${text.trim().slice(0, 80)}`);
+    }
+    for (const g of gpus) {
+      const st = this.statics.get(g.index);
+      if (st?.busId) {
+        g.id = st.busId;
+        g.busId = st.busId;
+      }
+      if (st?.name && !g.name) g.name = st.name;
+      if (st?.powerLimitWatts !== undefined && g.powerLimitWatts === undefined) g.powerLimitWatts = st.powerLimitWatts;
+    }
+    return gpus;
+  }
+
+  /** amd-smi metric has no bus id: `amd-smi static --json` gives it (best effort). */
+  private async loadStatics(): Promise<void> {
+    if (this.name !== 'amd-smi') return;
+    try {
+      const { execa } = await import('execa');
+      const r = await execa(this.command, ['static', '--json'], { timeout: 10000, stdin: 'ignore' });
+      for (const st of parseAmdSmiStatic(r.stdout)) this.statics.set(st.index, st);
+    } catch {
+      // keyed by index then
     }
   }
 
   async detect(): Promise<Detection> {
+    await this.loadStatics();
     try {
       this.gpus = await this.query();
     } catch (err) {

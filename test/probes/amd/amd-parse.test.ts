@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAmdSmiMetric, parseRocmSmi } from '../../../probes/amd/amd-parse.js';
+import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi } from '../../../probes/amd/amd-parse.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/amd');
 const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
@@ -27,6 +27,12 @@ describe('amd-smi metric --json', () => {
     const [g] = parseAmdSmiMetric(JSON.stringify(inner));
     expect(g.reading.powerWatts).toBeUndefined();
     expect(g.reading.temperatureC).toBeUndefined();
+  });
+});
+
+describe('amd-smi static --json', () => {
+  it('RX 6600 XT: bus 0000:0b:00.0, the market name as amd-smi truncates it, 100 W cap, driver', () => {
+    expect(parseAmdSmiStatic(read('amd-smi_static_rx6600xt_pve-kernel.json'))).toEqual([{ index: 0, busId: '0000:0b:00.0', name: 'Navi 23 [Radeon RX 6600/6600 XT', powerLimitWatts: 100, driverVersion: '7.0.0-3-pve' }]);
   });
 });
 

@@ -28,12 +28,13 @@ describe('AMD probes', () => {
     const p = new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi'));
     const d = await p.detect();
     expect(d).toMatchObject({ status: 'ok', method: 'amd-smi --json (package power: average, flagged)' });
-    expect(d.devices[0]).toMatchObject({ id: 'amd-0', vendor: 'amd', vramTotalBytes: 8176 * 1024 * 1024 });
+    // keyed by the bus id from `amd-smi static --json`, named and capped from it too
+    expect(d.devices[0]).toMatchObject({ id: '0000:0b:00.0', busId: '0000:0b:00.0', vendor: 'amd', name: 'Navi 23 [Radeon RX 6600/6600 XT', powerLimitWatts: 100, vramTotalBytes: 8176 * 1024 * 1024 });
     const c = collect();
     p.start(c.sink, 50);
     await waitFor(() => c.readings.length >= 3, 8000);
     await p.close();
-    expect(c.readings[0]).toMatchObject({ deviceId: 'amd-0', powerWatts: 6, powerKind: 'average', utilizationPercent: 1, temperatureC: 36 });
+    expect(c.readings[0]).toMatchObject({ deviceId: '0000:0b:00.0', powerWatts: 6, powerKind: 'average', utilizationPercent: 1, temperatureC: 36 });
     expect(c.readings[0].energyJoules).toBeUndefined(); // 0.0 J: this card has no counter
   });
 
