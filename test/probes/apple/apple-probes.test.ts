@@ -65,6 +65,21 @@ describe('MacmonProbe', () => {
     expect(c.readings[0]).toMatchObject({ powerWatts: 0.025773834, powerKind: 'instant', clockMhz: 396, utilizationPercent: 5.29, temperatureC: 44.168976, vramUsedBytes: 7016267776 });
   });
 
+  it('macmon dying mid-run: a gap with its last words, then a restart', async () => {
+    const p = new MacmonProbe({ command: join(FAKE_BIN, 'macmon'), backoffMs: 100 });
+    await p.detect();
+    process.env.FAKE_MACMON_MODE = 'die-after:3';
+    try {
+      const c = collect();
+      p.start(c.sink, 40);
+      await waitFor(() => c.gaps.length >= 1 && c.readings.length >= 4, 8000);
+      await p.close();
+      expect(c.gaps[0].reason).toMatch(/ended \(exit code 1: Error: IOReport channel went away\); restarting/);
+    } finally {
+      delete process.env.FAKE_MACMON_MODE;
+    }
+  });
+
   it('no macmon: unavailable with the reason', async () => {
     expect(await new MacmonProbe({ command: 'no-such-macmon' }).detect()).toMatchObject({ status: 'unavailable', reason: 'no-such-macmon not found on PATH' });
   });
