@@ -1,9 +1,11 @@
 /**
  * One long-lived vendor tool that prints a line (or a block) per sample (tegrastats, powermetrics,
- * macmon pipe): started once for the session, never per sample. A stall (no output for `stallMs`)
+ * macmon pipe, nvidia-smi -lms): started once for the session, never per sample. A stall (no good
+ * data for `stallMs`: the handler calls `healthy()` for each good line, so garbage does not count)
  * or an exit is reported as a gap with the tool's last stderr line, and the tool is restarted with
  * back-off (0.5 s doubling to 30 s; reset after 10 s of health).
  */
+import { basename } from 'node:path';
 import type { ResultPromise } from 'execa';
 
 export interface StreamToolOptions {
@@ -30,7 +32,7 @@ export class StreamTool {
 
   constructor(
     readonly cmd: string,
-    readonly args: readonly string[],
+    public args: readonly string[],
     private readonly opts: StreamToolOptions,
   ) {
     this.backoffMs = opts.backoffMs ?? 500;
@@ -45,7 +47,7 @@ export class StreamTool {
     void this.spawn(h);
     this.watchdog = setInterval(() => {
       if (this.child && this.now() - this.lastOutputMs > this.opts.stallMs) {
-        h.gap(`${this.cmd} stalled (no output for ${Math.round(this.now() - this.lastOutputMs)} ms); restarting`);
+        h.gap(`${basename(this.cmd)} stalled (no line for ${Math.round(this.now() - this.lastOutputMs)} ms); restarting`);
         this.lastOutputMs = this.now();
         this.child.kill('SIGKILL');
       }
@@ -53,9 +55,10 @@ export class StreamTool {
     this.watchdog.unref?.();
   }
 
-  /** The tool produced good data: back-off resets once it has been healthy for 10 s. */
+  /** The tool produced good data: it is not stalled, and back-off resets once it has been healthy for 10 s. */
   healthy(): void {
     const t = this.now();
+    this.lastOutputMs = t;
     if (this.healthySinceMs === 0) this.healthySinceMs = t;
     else if (t - this.healthySinceMs > 10000) this.backoffMs = this.opts.backoffMs ?? 500;
   }
@@ -70,7 +73,6 @@ export class StreamTool {
     let stderrTail = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
-      this.lastOutputMs = this.now();
       pending += chunk;
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
@@ -91,7 +93,7 @@ export class StreamTool {
     const e = result as { code?: string; exitCode?: number; signal?: string };
     const why = e.code === 'ENOENT' ? 'not found on PATH' : e.exitCode !== undefined ? `exit code ${e.exitCode}` : `signal ${e.signal ?? '?'}`;
     const err = stderrTail.trim().split('\n').pop();
-    h.gap(`${this.cmd} ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
+    h.gap(`${basename(this.cmd)} ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
     this.restartTimer = setTimeout(() => void this.spawn(h), delay);

@@ -1,9 +1,9 @@
 /**
  * NVIDIA through one long-lived `nvidia-smi --query-gpu=... -lms N` process for the whole session
  * (a one-shot query costs ~30 ms; never spawn per sample). If it dies or stalls, the gap is marked
- * and it is restarted with back-off.
+ * and it is restarted with back-off (probes/stream-tool.ts).
  */
-import type { ResultPromise } from 'execa';
+import { StreamTool } from '../stream-tool.js';
 import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
 
@@ -40,20 +40,13 @@ export class NvidiaSmiProbe implements Probe {
   private readonly opts: NvidiaSmiOptions;
   private fields: string[] = [...STREAM_FIELDS];
   private devices: DeviceInfo[] = [];
-  private child: ResultPromise | undefined;
-  private closed = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  private lastLineMs = 0;
-  private backoffMs: number;
-  private healthySinceMs = 0;
+  private tool: StreamTool | undefined;
   private inGap = false;
   private badLines = 0;
 
   constructor(opts: NvidiaSmiOptions = {}) {
     this.opts = opts;
     this.cmd = opts.command ?? 'nvidia-smi';
-    this.backoffMs = opts.backoffMs ?? 500;
   }
 
   private now(): number {
@@ -112,60 +105,18 @@ export class NvidiaSmiProbe implements Probe {
   }
 
   start(sink: ReadingSink, intervalMs: number): void {
-    this.closed = false;
-    const stallMs = this.opts.stallMs ?? Math.max(5 * intervalMs, 2000);
-    this.spawn(sink, intervalMs);
-    this.watchdog = setInterval(() => {
-      if (this.child && this.now() - this.lastLineMs > stallMs) {
-        this.markGap(sink, `nvidia-smi stalled (no line for ${Math.round(this.now() - this.lastLineMs)} ms); restarting`);
-        this.child.kill('SIGKILL');
-      }
-    }, Math.max(intervalMs, 250));
-    this.watchdog.unref?.();
+    const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(intervalMs)))];
+    this.tool = new StreamTool(this.cmd, args, { stallMs: this.opts.stallMs ?? Math.max(5 * intervalMs, 2000), backoffMs: this.opts.backoffMs, maxBackoffMs: this.opts.maxBackoffMs, now: this.opts.now });
+    this.tool.start({ line: (line) => this.onLine(sink, line), gap: (reason) => this.markGap(sink, reason) });
   }
 
   private markGap(sink: ReadingSink, reason: string): void {
-    this.healthySinceMs = 0;
     if (this.inGap) return;
     this.inGap = true;
     const tMs = this.now();
     for (const d of this.devices) sink.gap({ deviceId: d.id, probe: this.name, tMs, reason });
     if (this.devices.length === 0) sink.gap({ deviceId: '*', probe: this.name, tMs, reason });
     sink.note?.(this.name, reason);
-  }
-
-  private async spawn(sink: ReadingSink, intervalMs: number): Promise<void> {
-    const { execa } = await import('execa');
-    if (this.closed) return;
-    const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(intervalMs)))];
-    const child = execa(this.cmd, args, { buffer: false, stdin: 'ignore', stderr: 'pipe', reject: false });
-    this.child = child;
-    this.lastLineMs = this.now();
-    let pending = '';
-    let stderrTail = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        this.onLine(sink, line);
-      }
-    });
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-500);
-    });
-    const result = await child;
-    if (this.child === child) this.child = undefined;
-    if (this.closed) return;
-    const why = result.exitCode !== undefined ? `exit code ${result.exitCode}` : `signal ${result.signal ?? '?'}`;
-    const err = stderrTail.trim().split('\n').pop();
-    this.markGap(sink, `nvidia-smi ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
-    this.restartTimer = setTimeout(() => void this.spawn(sink, intervalMs), delay);
   }
 
   private onLine(sink: ReadingSink, line: string): void {
@@ -181,25 +132,14 @@ export class NvidiaSmiProbe implements Probe {
       if (this.badLines <= 5 || this.badLines % 100 === 0) sink.note?.(this.name, `unparseable nvidia-smi line #${this.badLines}: ${line.slice(0, 120)}`);
       return;
     }
-    this.lastLineMs = arrivalMs;
+    this.tool?.healthy();
     if (this.inGap) this.inGap = false;
-    if (this.healthySinceMs === 0) this.healthySinceMs = arrivalMs;
-    else if (arrivalMs - this.healthySinceMs > 10000) this.backoffMs = this.opts.backoffMs ?? 500;
     // Trust nvidia-smi's own (local-time) stamp when it agrees with arrival; pipes can delay lines.
     const tMs = stamp !== undefined && Math.abs(arrivalMs - stamp) < 2000 ? stamp : arrivalMs;
     sink.reading(rowToReading(rec, id!, tMs));
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.watchdog) clearInterval(this.watchdog);
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    this.child = undefined;
-    if (child) {
-      child.kill('SIGTERM');
-      await Promise.race([child.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    await this.tool?.close();
   }
 }
