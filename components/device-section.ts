@@ -42,6 +42,7 @@ export function powerLine(d: DeviceView, width: number): Line {
       [seg(`limit ${fmtW(d.powerLimitWatts)}`, 'dim')],
       [seg(`util ${d.utilizationPercent === undefined ? NA : `${fmtNum(d.utilizationPercent, 0)}%`}`)],
       [seg(d.temperatureC === undefined ? `${NA} °C` : `${fmtNum(d.temperatureC, 0)} °C`)],
+      d.throttleReasons && d.throttleReasons.length ? [seg(`throttled: ${d.throttleReasons.join(',')}`, 'warn')] : [],
       [seg(d.clockMhz === undefined ? `${NA} MHz` : `${fmtNum(d.clockMhz, 0)} MHz`, 'dim')],
       d.powerScope ? [seg(`(${d.powerScope})`, 'dim')] : [],
     ],

@@ -27,6 +27,8 @@ export interface DeviceView {
   utilizationPercent: number | undefined;
   temperatureC: number | undefined;
   clockMhz: number | undefined;
+  /** Why clocks are held down now (e.g. `sw-power-cap`), when the probe says; empty: not throttled. */
+  throttleReasons: readonly string[] | undefined;
   /** The last reading is older than the gap limit, or a gap was reported since. */
   stale: boolean;
   /** Whole-run power history, for the chart (`g`): one point per bucket (its mean). */

@@ -26,7 +26,7 @@ interface ReplayDevice {
 }
 
 /** Fields a reading may carry; the latest value of each is shown. */
-const FIELDS = ['powerWatts', 'powerKind', 'energyJoules', 'vramUsedBytes', 'utilizationPercent', 'temperatureC', 'clockMhz', 'cpuPercent', 'ramUsedBytes'] as const;
+const FIELDS = ['powerWatts', 'powerKind', 'energyJoules', 'vramUsedBytes', 'utilizationPercent', 'temperatureC', 'clockMhz', 'throttleReasons', 'cpuPercent', 'ramUsedBytes'] as const;
 
 export interface ReplayOptions {
   speed: number;

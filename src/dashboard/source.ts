@@ -61,6 +61,7 @@ export function deviceView(p: DeviceParts): DeviceView {
     utilizationPercent: r?.utilizationPercent,
     temperatureC: r?.temperatureC,
     clockMhz: r?.clockMhz,
+    throttleReasons: r?.throttleReasons,
     stale: p.stale,
     history: p.history,
     historyBucketMs: p.historyBucketMs,

@@ -69,6 +69,14 @@ describe('frameLines', () => {
     expect(text).not.toMatch(/util 0%/);
   });
 
+  it('throttle reasons are shown when the probe reports them, nothing when it does not', () => {
+    const v = view({ width: 140 });
+    const on = frameLines({ ...v, devices: [{ ...v.devices[0], throttleReasons: ['sw-power-cap', 'hw-slowdown'] }] }).map(lineText).join('\n');
+    expect(on).toMatch(/throttled: sw-power-cap,hw-slowdown/);
+    const off = frameLines({ ...v, devices: [{ ...v.devices[0], throttleReasons: undefined }] }).map(lineText).join('\n');
+    expect(off).not.toMatch(/throttled/);
+  });
+
   it('ASCII mode: only printable ASCII on screen', () => {
     for (const overlay of ['none', 'chart', 'help', 'launcher'] as const) {
       const text = frameLines(view({ ascii: true, overlay, width: 100, height: 30 })).map(lineText).join('\n');

@@ -27,6 +27,7 @@ export function device(i: number, over: Partial<DeviceView> = {}): DeviceView {
     utilizationPercent: 97,
     temperatureC: 61,
     clockMhz: 1980,
+    throttleReasons: [],
     stale: false,
     history: power.filter((_, k) => k % 10 === 0),
     historyBucketMs: 1000,

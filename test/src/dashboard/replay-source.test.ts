@@ -114,6 +114,9 @@ describe('replay of the real H100 recording', () => {
     expect(text).toContain(`${Math.round(report.summary.joulesPerImage.mean!)} J`);
     expect(text).toMatch(/limit 700 W/);
     expect(text).toMatch(/16\/16 images/);
+    // Under load the H100 sat at its 700 W cap: NVML's clock event reasons say so.
+    src.seekTo(src.durationMs * 0.7);
+    expect(frameLines(c.view(100, 24)).map(lineText).join('\n')).toMatch(/throttled: sw-power-cap/);
     await src.close();
   });
 });
