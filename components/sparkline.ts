@@ -2,6 +2,7 @@
  * Sparkline maths (pure): resampling a time series into one value per column, and drawing it.
  * Unknown is never drawn as zero: a column without data is a space.
  */
+import { lowerBound } from '../src/energy.js';
 import type { Glyphs } from './glyphs.js';
 
 /** A point of a series; `value` undefined marks the start of a gap. */
@@ -18,18 +19,6 @@ export interface ResampleOptions {
   holdMs: number;
 }
 
-/** Index of the first point with tMs >= t (points sorted by time). */
-export function firstAtOrAfter(points: readonly { tMs: number }[], t: number): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (points[mid].tMs < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * One value per column over [fromMs, toMs): the mean of the points in the column; an empty column
  * repeats the previous value while it is younger than `holdMs` and no gap started since; else null.
@@ -38,7 +27,7 @@ export function resample(points: readonly SeriesPoint[], o: ResampleOptions): (n
   const out: (number | null)[] = new Array(Math.max(0, o.columns)).fill(null);
   if (o.columns <= 0 || !(o.toMs > o.fromMs)) return out;
   const dt = (o.toMs - o.fromMs) / o.columns;
-  let i = firstAtOrAfter(points, o.fromMs);
+  let i = lowerBound(points, o.fromMs);
   // What was known just before the window.
   let held: { value: number; tMs: number } | null = null;
   if (i > 0 && points[i - 1].value !== undefined) held = { value: points[i - 1].value!, tMs: points[i - 1].tMs };

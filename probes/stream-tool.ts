@@ -1,12 +1,14 @@
 /**
  * One long-lived vendor tool that prints a line (or a block) per sample (tegrastats, powermetrics,
- * macmon pipe, nvidia-smi -lms): started once for the session, never per sample. A stall (no good
- * data for `stallMs`: the handler calls `healthy()` for each good line, so garbage does not count)
- * or an exit is reported as a gap with the tool's last stderr line, and the tool is restarted with
- * back-off (0.5 s doubling to 30 s; reset after 10 s of health).
+ * macmon pipe, nvidia-smi -lms): started once for the session, never per sample. The probe only
+ * judges each line; this class does the rest the same way for every tool: a stall (no good line
+ * for `stallMs`, so garbage alone counts as silence) or an exit is one gap per outage for the
+ * probe's devices, with the tool's last stderr line, and a restart with back-off (0.5 s doubling to
+ * 30 s, reset after 10 s of health); garbage lines are noted (the first five, then every 100th).
  */
 import { basename } from 'node:path';
 import type { ResultPromise } from 'execa';
+import type { ProbeName, ReadingSink } from './types.js';
 
 export interface StreamToolOptions {
   stallMs: number;
@@ -15,10 +17,31 @@ export interface StreamToolOptions {
   now?: () => number;
 }
 
-export interface StreamHandlers {
-  line(line: string, arrivalMs: number): void;
-  /** The tool stalled or ended; it will be restarted. */
-  gap(reason: string): void;
+/** What a line was: a good sample (`ok`), garbage (`bad`), or neither (a blank, part of a block). */
+export type LineVerdict = 'ok' | 'bad' | 'skip';
+
+export interface StreamReport {
+  probe: ProbeName;
+  sink: ReadingSink;
+  /** The devices a gap concerns (none known: reported as `*`). */
+  deviceIds: () => readonly string[];
+}
+
+/** Calls `onLine` for every complete line of a text stream (CR stripped; 1 MB without a newline is dropped). */
+export function eachLine(stream: NodeJS.ReadableStream | null | undefined, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl).replace(/\r$/, '');
+      pending = pending.slice(nl + 1);
+      onLine(line);
+    }
+    if (pending.length > 1 << 20) pending = '';
+  });
 }
 
 export class StreamTool {
@@ -26,13 +49,15 @@ export class StreamTool {
   private closed = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private lastOutputMs = 0;
+  private lastGoodMs = 0;
   private backoffMs: number;
   private healthySinceMs = 0;
+  private inGap = false;
+  private badLines = 0;
 
   constructor(
     readonly cmd: string,
-    public args: readonly string[],
+    readonly args: readonly string[],
     private readonly opts: StreamToolOptions,
   ) {
     this.backoffMs = opts.backoffMs ?? 500;
@@ -42,46 +67,51 @@ export class StreamTool {
     return this.opts.now ? this.opts.now() : Date.now();
   }
 
-  start(h: StreamHandlers): void {
+  start(line: (line: string, arrivalMs: number) => LineVerdict, report: StreamReport): void {
     this.closed = false;
-    void this.spawn(h);
+    const gap = (reason: string) => {
+      if (this.inGap) return;
+      this.inGap = true;
+      const tMs = this.now();
+      const ids = report.deviceIds();
+      for (const deviceId of ids.length ? ids : ['*']) report.sink.gap({ deviceId, probe: report.probe, tMs, reason });
+      report.sink.note?.(report.probe, reason);
+    };
+    const onLine = (text: string) => {
+      const verdict = line(text, this.now());
+      if (verdict === 'ok') this.good();
+      else if (verdict === 'bad') {
+        this.badLines++;
+        if (this.badLines <= 5 || this.badLines % 100 === 0) report.sink.note?.(report.probe, `unparseable ${basename(this.cmd)} line #${this.badLines}: ${text.slice(0, 120)}`);
+      }
+    };
+    void this.spawn(onLine, gap);
     this.watchdog = setInterval(() => {
-      if (this.child && this.now() - this.lastOutputMs > this.opts.stallMs) {
-        h.gap(`${basename(this.cmd)} stalled (no line for ${Math.round(this.now() - this.lastOutputMs)} ms); restarting`);
-        this.lastOutputMs = this.now();
+      if (this.child && this.now() - this.lastGoodMs > this.opts.stallMs) {
+        gap(`${basename(this.cmd)} stalled (no line for ${Math.round(this.now() - this.lastGoodMs)} ms); restarting`);
+        this.lastGoodMs = this.now();
         this.child.kill('SIGKILL');
       }
     }, Math.max(100, Math.min(1000, this.opts.stallMs / 4)));
     this.watchdog.unref?.();
   }
 
-  /** The tool produced good data: it is not stalled, and back-off resets once it has been healthy for 10 s. */
-  healthy(): void {
+  private good(): void {
     const t = this.now();
-    this.lastOutputMs = t;
+    this.lastGoodMs = t;
+    this.inGap = false;
     if (this.healthySinceMs === 0) this.healthySinceMs = t;
     else if (t - this.healthySinceMs > 10000) this.backoffMs = this.opts.backoffMs ?? 500;
   }
 
-  private async spawn(h: StreamHandlers): Promise<void> {
+  private async spawn(onLine: (line: string) => void, gap: (reason: string) => void): Promise<void> {
     const { execa } = await import('execa');
     if (this.closed) return;
     const child = execa(this.cmd, [...this.args], { buffer: false, stdin: 'ignore', stderr: 'pipe', reject: false });
     this.child = child;
-    this.lastOutputMs = this.now();
-    let pending = '';
+    this.lastGoodMs = this.now();
     let stderrTail = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl).replace(/\r$/, '');
-        pending = pending.slice(nl + 1);
-        h.line(line, this.now());
-      }
-      if (pending.length > 1 << 20) pending = ''; // no newline in 1 MB: garbage
-    });
+    eachLine(child.stdout, onLine);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-500);
@@ -93,10 +123,10 @@ export class StreamTool {
     const e = result as { code?: string; exitCode?: number; signal?: string };
     const why = e.code === 'ENOENT' ? 'not found on PATH' : e.exitCode !== undefined ? `exit code ${e.exitCode}` : `signal ${e.signal ?? '?'}`;
     const err = stderrTail.trim().split('\n').pop();
-    h.gap(`${basename(this.cmd)} ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
+    gap(`${basename(this.cmd)} ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
-    this.restartTimer = setTimeout(() => void this.spawn(h), delay);
+    this.restartTimer = setTimeout(() => void this.spawn(onLine, gap), delay);
   }
 
   async close(): Promise<void> {
@@ -121,7 +151,6 @@ export async function firstLine(cmd: string, args: readonly string[], accept: (l
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (c: string) => (stderrTail = (stderrTail + c).slice(-500)));
   return new Promise((resolve) => {
-    let pending = '';
     let done = false;
     const finish = (v: { line: string } | { error: string; missing: boolean }) => {
       if (done) return;
@@ -131,15 +160,8 @@ export async function firstLine(cmd: string, args: readonly string[], accept: (l
       resolve(v);
     };
     const timer = setTimeout(() => finish({ error: `${cmd} printed nothing usable within ${timeoutMs} ms`, missing: false }), timeoutMs);
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl).replace(/\r$/, '');
-        pending = pending.slice(nl + 1);
-        if (accept(line)) return finish({ line });
-      }
+    eachLine(child.stdout, (line) => {
+      if (!done && accept(line)) finish({ line });
     });
     void child.then((r) => {
       const e = r as { code?: string; exitCode?: number };

@@ -27,21 +27,12 @@ export class MacmonProbe implements Probe {
   }
 
   start(sink: ReadingSink, intervalMs: number): void {
-    const now = () => this.opts.now?.() ?? Date.now();
-    let bad = 0;
-    let inGap = false;
-    this.tool = new StreamTool(this.opts.command ?? 'macmon', ['pipe', '-i', String(Math.max(10, Math.round(intervalMs)))], { stallMs: Math.max(5 * intervalMs, 3000), backoffMs: this.opts.backoffMs, now });
-    this.tool.start({
-      line: (line, arrivalMs) => {
-        if (line.trim() === '') return;
+    this.tool = new StreamTool(this.opts.command ?? 'macmon', ['pipe', '-i', String(Math.max(10, Math.round(intervalMs)))], { stallMs: Math.max(5 * intervalMs, 3000), backoffMs: this.opts.backoffMs, now: this.opts.now });
+    this.tool.start(
+      (line, arrivalMs) => {
+        if (line.trim() === '') return 'skip';
         const s = parseMacmonLine(line);
-        if (!s) {
-          bad++;
-          if (bad <= 5 || bad % 100 === 0) sink.note?.(this.name, `unparseable macmon line #${bad}: ${line.slice(0, 120)}`);
-          return;
-        }
-        inGap = false;
-        this.tool?.healthy();
+        if (!s) return 'bad';
         const r: Reading = { deviceId: APPLE_DEVICE_ID, tMs: arrivalMs };
         if (s.gpuPowerWatts !== undefined) {
           r.powerWatts = s.gpuPowerWatts;
@@ -52,14 +43,10 @@ export class MacmonProbe implements Probe {
         if (s.gpuTemperatureC !== undefined) r.temperatureC = s.gpuTemperatureC;
         if (s.ramUsedBytes !== undefined) r.vramUsedBytes = s.ramUsedBytes;
         sink.reading(r);
+        return 'ok';
       },
-      gap: (reason) => {
-        if (inGap) return;
-        inGap = true;
-        sink.gap({ deviceId: APPLE_DEVICE_ID, probe: this.name, tMs: now(), reason });
-        sink.note?.(this.name, reason);
-      },
-    });
+      { probe: this.name, sink, deviceIds: () => [APPLE_DEVICE_ID] },
+    );
   }
 
   async close(): Promise<void> {

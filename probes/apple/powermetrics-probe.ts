@@ -51,15 +51,14 @@ export class PowermetricsProbe implements Probe {
 
   start(sink: ReadingSink, intervalMs: number): void {
     const [cmd, args] = this.argv(intervalMs);
-    const now = () => this.opts.now?.() ?? Date.now();
     let block: string[] = [];
     let blockArrival = 0;
-    let inGap = false;
-    const emit = () => {
-      if (block.length === 0) return;
+    /** Parses the collected block; true when it was a sample. */
+    const emit = (): boolean => {
+      if (block.length === 0) return false;
       const s = parsePowermetricsBlock(block.join('\n'));
       block = [];
-      if (!s) return;
+      if (!s) return false;
       // The header arrives when the block's interval has ended: its middle is half an interval back.
       const r: Reading = { deviceId: APPLE_DEVICE_ID, tMs: Math.round(blockArrival - (s.elapsedMs ?? intervalMs) / 2) };
       if (s.gpuPowerWatts !== undefined) {
@@ -69,31 +68,26 @@ export class PowermetricsProbe implements Probe {
       if (s.gpuActivePercent !== undefined) r.utilizationPercent = s.gpuActivePercent;
       if (s.gpuActiveMhz !== undefined) r.clockMhz = s.gpuActiveMhz;
       r.vramUsedBytes = totalmem() - freemem();
-      inGap = false;
-      this.tool?.healthy();
       sink.reading(r);
+      return true;
     };
-    this.tool = new StreamTool(cmd, args, { stallMs: Math.max(5 * intervalMs, 3000), backoffMs: this.opts.backoffMs, now });
-    this.tool.start({
-      line: (line, arrivalMs) => {
+    this.tool = new StreamTool(cmd, args, { stallMs: Math.max(5 * intervalMs, 3000), backoffMs: this.opts.backoffMs, now: this.opts.now });
+    this.tool.start(
+      (line, arrivalMs) => {
         if (isPowermetricsHeader(line)) {
-          emit();
+          const had = emit();
           blockArrival = arrivalMs;
           block = [line];
-        } else if (block.length) {
-          block.push(line);
-          // The GPU section ends each block with the requested samplers: emit without waiting for the next header.
-          if (/^GPU Power: /.test(line.trim()) && block.some((l) => /GPU idle residency/.test(l))) emit();
+          return had ? 'ok' : 'skip';
         }
+        if (block.length === 0) return 'skip';
+        block.push(line);
+        // The GPU section ends each block with the requested samplers: emit without waiting for the next header.
+        if (/^GPU Power: /.test(line.trim()) && block.some((l) => /GPU idle residency/.test(l))) return emit() ? 'ok' : 'skip';
+        return 'skip';
       },
-      gap: (reason) => {
-        block = [];
-        if (inGap) return;
-        inGap = true;
-        sink.gap({ deviceId: APPLE_DEVICE_ID, probe: this.name, tMs: now(), reason });
-        sink.note?.(this.name, reason);
-      },
-    });
+      { probe: this.name, sink, deviceIds: () => [APPLE_DEVICE_ID] },
+    );
   }
 
   async close(): Promise<void> {

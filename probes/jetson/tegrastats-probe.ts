@@ -32,8 +32,6 @@ export class TegrastatsProbe implements Probe {
   private tool: StreamTool | undefined;
   private rail: RailChoice | null = null;
   private device: DeviceInfo | undefined;
-  private badLines = 0;
-  private inGap = false;
 
   constructor(private readonly opts: TegrastatsOptions = {}) {
     this.cmd = opts.command ?? 'tegrastats';
@@ -56,17 +54,11 @@ export class TegrastatsProbe implements Probe {
   start(sink: ReadingSink, intervalMs: number): void {
     const every = Math.max(10, Math.round(intervalMs));
     this.tool = new StreamTool(this.cmd, ['--interval', String(every)], { stallMs: Math.max(5 * every, 3000), backoffMs: this.opts.backoffMs, now: this.opts.now });
-    this.tool.start({
-      line: (line, arrivalMs) => {
+    this.tool.start(
+      (line, arrivalMs) => {
+        if (line.trim() === '') return 'skip';
         const t = parseTegrastatsLine(line);
-        if (!t) {
-          if (line.trim() === '') return;
-          this.badLines++;
-          if (this.badLines <= 5 || this.badLines % 100 === 0) sink.note?.(this.name, `unparseable tegrastats line #${this.badLines}: ${line.slice(0, 120)}`);
-          return;
-        }
-        this.inGap = false;
-        this.tool?.healthy();
+        if (!t) return 'bad';
         // tegrastats' own stamp has 1 s resolution: arrival time is closer to the sample.
         const r: Reading = { deviceId: JETSON_DEVICE_ID, tMs: arrivalMs };
         const rail = this.rail ? t.rails.find((x) => x.name === this.rail!.rail) : undefined;
@@ -79,14 +71,10 @@ export class TegrastatsProbe implements Probe {
         if (t.gpuTemperatureC !== undefined) r.temperatureC = t.gpuTemperatureC;
         if (t.gpuClockMhz !== undefined) r.clockMhz = t.gpuClockMhz;
         sink.reading(r);
+        return 'ok';
       },
-      gap: (reason) => {
-        if (this.inGap) return;
-        this.inGap = true;
-        sink.gap({ deviceId: JETSON_DEVICE_ID, probe: this.name, tMs: this.opts.now?.() ?? Date.now(), reason });
-        sink.note?.(this.name, reason);
-      },
-    });
+      { probe: this.name, sink, deviceIds: () => [JETSON_DEVICE_ID] },
+    );
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * (a one-shot query costs ~30 ms; never spawn per sample). If it dies or stalls, the gap is marked
  * and it is restarted with back-off (probes/stream-tool.ts).
  */
-import { StreamTool } from '../stream-tool.js';
+import { StreamTool, type LineVerdict } from '../stream-tool.js';
 import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
 
@@ -41,16 +41,10 @@ export class NvidiaSmiProbe implements Probe {
   private fields: string[] = [...STREAM_FIELDS];
   private devices: DeviceInfo[] = [];
   private tool: StreamTool | undefined;
-  private inGap = false;
-  private badLines = 0;
 
   constructor(opts: NvidiaSmiOptions = {}) {
     this.opts = opts;
     this.cmd = opts.command ?? 'nvidia-smi';
-  }
-
-  private now(): number {
-    return this.opts.now ? this.opts.now() : Date.now();
   }
 
   async detect(): Promise<Detection> {
@@ -107,36 +101,21 @@ export class NvidiaSmiProbe implements Probe {
   start(sink: ReadingSink, intervalMs: number): void {
     const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(intervalMs)))];
     this.tool = new StreamTool(this.cmd, args, { stallMs: this.opts.stallMs ?? Math.max(5 * intervalMs, 2000), backoffMs: this.opts.backoffMs, maxBackoffMs: this.opts.maxBackoffMs, now: this.opts.now });
-    this.tool.start({ line: (line) => this.onLine(sink, line), gap: (reason) => this.markGap(sink, reason) });
+    this.tool.start((line, arrivalMs) => this.onLine(sink, line, arrivalMs), { probe: this.name, sink, deviceIds: () => this.devices.map((d) => d.id) });
   }
 
-  private markGap(sink: ReadingSink, reason: string): void {
-    if (this.inGap) return;
-    this.inGap = true;
-    const tMs = this.now();
-    for (const d of this.devices) sink.gap({ deviceId: d.id, probe: this.name, tMs, reason });
-    if (this.devices.length === 0) sink.gap({ deviceId: '*', probe: this.name, tMs, reason });
-    sink.note?.(this.name, reason);
-  }
-
-  private onLine(sink: ReadingSink, line: string): void {
-    if (line.trim() === '') return;
-    const arrivalMs = this.now();
+  private onLine(sink: ReadingSink, line: string, arrivalMs: number): LineVerdict {
+    if (line.trim() === '') return 'skip';
     const rec = rowToRecord(this.fields, splitCsvLine(line));
     const id = deviceKey(rec);
     const known = id !== undefined && (this.devices.length === 0 || this.devices.some((d) => d.id === id));
     // A line must name a known GPU and carry a plausible timestamp; anything else is garbage.
     const stamp = parseTimestamp(rec['timestamp']);
-    if (!known || (cellText(rec['timestamp']) !== undefined && stamp === undefined)) {
-      this.badLines++;
-      if (this.badLines <= 5 || this.badLines % 100 === 0) sink.note?.(this.name, `unparseable nvidia-smi line #${this.badLines}: ${line.slice(0, 120)}`);
-      return;
-    }
-    this.tool?.healthy();
-    if (this.inGap) this.inGap = false;
+    if (!known || (cellText(rec['timestamp']) !== undefined && stamp === undefined)) return 'bad';
     // Trust nvidia-smi's own (local-time) stamp when it agrees with arrival; pipes can delay lines.
     const tMs = stamp !== undefined && Math.abs(arrivalMs - stamp) < 2000 ? stamp : arrivalMs;
     sink.reading(rowToReading(rec, id!, tMs));
+    return 'ok';
   }
 
   async close(): Promise<void> {

@@ -7,8 +7,8 @@
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
 import type { SeriesPoint } from '../../components/sparkline.js';
-import { firstAtOrAfter } from '../../components/sparkline.js';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
+import { lowerBound } from '../energy.js';
 import { PowerHistory } from '../power-history.js';
 import type { SessionResult } from '../measure-session.js';
 import type { LoadedSession } from '../session-reader.js';
@@ -164,7 +164,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
   }
 
   private latestAt(d: ReplayDevice, t: number): Reading | undefined {
-    const idx = firstAtOrAfter(d.readings, t + 0.5) - 1;
+    const idx = lowerBound(d.readings, t + 0.5) - 1;
     if (idx < 0) return undefined;
     const out: Reading = { ...d.readings[idx] };
     // Readings may carry different metrics (host CPU and RAM come apart): fill from recent ones.
@@ -200,7 +200,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
 
   private maxUpTo(points: readonly SeriesPoint[], from: number, t: number): number | undefined {
     let m: number | undefined;
-    for (let i = firstAtOrAfter(points, from); i < points.length && points[i].tMs <= t; i++) {
+    for (let i = lowerBound(points, from); i < points.length && points[i].tMs <= t; i++) {
       const v = points[i].value;
       if (v !== undefined && (m === undefined || v > m)) m = v;
     }
@@ -217,7 +217,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
     const holdMs = doc.options.gapLimitMs;
     const devices = this.devs.map((d) => {
       const latest = this.latestAt(d, t);
-      const lastPower = d.power[firstAtOrAfter(d.power, t + 0.5) - 1];
+      const lastPower = d.power[lowerBound(d.power, t + 0.5) - 1];
       return deviceView({
         info: d.info,
         latest,

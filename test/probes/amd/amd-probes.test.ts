@@ -1,19 +1,13 @@
 /** AMD probes: sysfs on the real snapshot trees, amd-smi and rocm-smi through fakes replaying real JSON. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Gap, Reading } from '../../../probes/types.js';
 import { AmdSysfsProbe, AmdToolProbe } from '../../../probes/amd/amd-probes.js';
 import { claimDevices } from '../../../probes/registry.js';
 import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
+import { collect } from '../../helpers/sink.js';
 
 const FIX = join(import.meta.dirname, '../../../fixtures/amd');
 
-function collect() {
-  const readings: Reading[] = [];
-  const gaps: Gap[] = [];
-  const notes: string[] = [];
-  return { readings, gaps, notes, sink: { reading: (r: Reading) => readings.push(r), gap: (g: Gap) => gaps.push(g), note: (_p: string, m: string) => notes.push(m) } };
-}
 
 describe('AMD probes', () => {
   it('amd-sysfs names the power file it reads', async () => {

@@ -1,17 +1,11 @@
 /** powermetrics and macmon probes against fake tools on PATH replaying the real captures. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Gap, Reading } from '../../../probes/types.js';
 import { MacmonProbe } from '../../../probes/apple/macmon-probe.js';
 import { PowermetricsProbe } from '../../../probes/apple/powermetrics-probe.js';
 import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
+import { collect } from '../../helpers/sink.js';
 
-function collect() {
-  const readings: Reading[] = [];
-  const gaps: Gap[] = [];
-  const notes: string[] = [];
-  return { readings, gaps, notes, sink: { reading: (r: Reading) => readings.push(r), gap: (g: Gap) => gaps.push(g), note: (_p: string, m: string) => notes.push(m) } };
-}
 
 describe('PowermetricsProbe', () => {
   it('streams GPU power in W (31 mW in the M1 capture), utilization and clock; unified memory labelled', async () => {

@@ -1,18 +1,12 @@
 /** The tegrastats probe against a fake tegrastats on PATH that replays the real captures. */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Gap, Reading } from '../../../probes/types.js';
 import { TegrastatsProbe } from '../../../probes/jetson/tegrastats-probe.js';
 import { FAKE_BIN, sleep, waitFor } from '../../helpers/gen.js';
+import { collect } from '../../helpers/sink.js';
 
 const FAKE = join(FAKE_BIN, 'tegrastats');
 
-function collect() {
-  const readings: Reading[] = [];
-  const gaps: Gap[] = [];
-  const notes: string[] = [];
-  return { readings, gaps, notes, sink: { reading: (r: Reading) => readings.push(r), gap: (g: Gap) => gaps.push(g), note: (_p: string, m: string) => notes.push(m) } };
-}
 
 function withEnv<T>(env: Record<string, string>, f: () => Promise<T>): Promise<T> {
   const old: Record<string, string | undefined> = {};

@@ -5,10 +5,10 @@
  * binding ran on the H100: bench/RESULTS.md.
  */
 import { describe, expect, it } from 'vitest';
-import type { Gap, Reading } from '../../../probes/types.js';
 import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding } from '../../../probes/nvidia/nvml-binding.js';
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
+import { collect } from '../../helpers/sink.js';
 
 const ok = <T>(value: T): Answer<T> => ({ ret: NVML.SUCCESS, value });
 const no = <T>(ret: number = NVML.ERROR_NOT_SUPPORTED): Answer<T> => ({ ret });
@@ -130,12 +130,6 @@ function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count
   return f;
 }
 
-function collect() {
-  const readings: Reading[] = [];
-  const gaps: Gap[] = [];
-  const notes: string[] = [];
-  return { readings, gaps, notes, sink: { reading: (r: Reading) => readings.push(r), gap: (g: Gap) => gaps.push(g), note: (_p: string, m: string) => notes.push(m) } };
-}
 
 describe('NvmlProbe (fake binding)', () => {
   it('detects GPUs keyed by the bus id as nvidia-smi prints it, with limit, VRAM total, driver; names the method', async () => {
