@@ -30,4 +30,17 @@ export class RingBuffer<T> {
   last(): T | undefined {
     return this.count === 0 ? undefined : this.items[(this.start + this.count - 1) % this.capacity];
   }
+
+  /**
+   * The newest items for which `keep` holds, plus the one just before them (a chart needs the value
+   * in force at its left edge), oldest first — without copying the rest of the buffer.
+   */
+  tail(keep: (item: T) => boolean): T[] {
+    let n = 0;
+    while (n < this.count && keep(this.items[(this.start + this.count - 1 - n) % this.capacity] as T)) n++;
+    n = Math.min(this.count, n + 1);
+    const out: T[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.items[(this.start + this.count - n + i) % this.capacity] as T;
+    return out;
+  }
 }

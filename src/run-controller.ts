@@ -3,7 +3,7 @@
  * on request (SIGTERM, then SIGKILL after a delay) or on timeout, and says how it ended.
  */
 import type { ChildExit } from './session-types.js';
-import { userNodeEnv } from './dashboard/load-ink.js';
+import { childEnvOverrides } from './borrowed-env.js';
 
 export interface ChildOptions {
   cwd?: string;
@@ -48,7 +48,7 @@ export async function startChild(argv: readonly string[], opts: ChildOptions = {
   const child = execa(argv[0], argv.slice(1), {
     cwd: opts.cwd,
     // A generator started while the dashboard loads React must not inherit the borrowed NODE_ENV.
-    env: { ...userNodeEnv(), ...opts.env },
+    env: { ...childEnvOverrides(), ...opts.env },
     extendEnv: true,
     stdin: 'ignore',
     buffer: false,

@@ -28,15 +28,19 @@ export interface DeviceState {
 export interface TimelineOptions {
   /** Live points kept per device (default 1200: 2 min at 10 Hz). */
   liveCapacity?: number;
+  /** Keep full-resolution samples for energy windows (default true; a display-only timeline does not). */
+  keepSamples?: boolean;
 }
 
 export class Timeline {
   readonly devices = new Map<string, DeviceState>();
   private retainFromMs = -Infinity;
   private readonly liveCapacity: number;
+  private readonly keepSamples: boolean;
 
   constructor(opts: TimelineOptions = {}) {
     this.liveCapacity = opts.liveCapacity ?? 1200;
+    this.keepSamples = opts.keepSamples ?? true;
   }
 
   private state(id: string): DeviceState {
@@ -59,7 +63,7 @@ export class Timeline {
       s.vram.push({ tMs: r.tMs, value: r.vramUsedBytes });
       if (s.peakVramBytes === undefined || r.vramUsedBytes > s.peakVramBytes) s.peakVramBytes = r.vramUsedBytes;
     }
-    if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined) return;
+    if (!this.keepSamples || (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined)) return;
     const sample: SeriesSample = { tMs: r.tMs };
     if (r.powerWatts !== undefined) sample.powerWatts = r.powerWatts;
     if (r.powerKind !== undefined) sample.powerKind = r.powerKind;

@@ -47,6 +47,8 @@ export class DashboardController extends EventEmitter {
   private presetLoad: PresetLoad = { presets: [], file: null, searched: [], error: null };
   private extraPresets: Preset[] = [];
   private quitting = false;
+  /** Devices in the last view (for `d`). */
+  private deviceCount = 0;
   private readonly now: () => number;
 
   constructor(
@@ -93,7 +95,8 @@ export class DashboardController extends EventEmitter {
   }
 
   view(width: number, height: number): DashboardView {
-    const data = this.source.data(sparkWindowMs(width));
+    const data = this.source.data(sparkWindowMs(width), { history: this.overlay === 'chart' });
+    this.deviceCount = data.devices.length;
     const status = this.statusText && this.now() < this.statusUntil ? this.statusText : null;
     return { ...data, width, height, ascii: this.opts.ascii, color: this.opts.color, focused: this.focused, overlay: this.overlay, launcher: this.launcherView(), status };
   }
@@ -158,11 +161,9 @@ export class DashboardController extends EventEmitter {
       case 'g':
         this.toggle('chart');
         return;
-      case 'd': {
-        const n = this.source.data(60000).devices.length;
-        this.focused = n ? (this.focused + 1) % n : 0;
+      case 'd':
+        this.focused = this.deviceCount ? (this.focused + 1) % this.deviceCount : 0;
         return;
-      }
       case 's':
         this.startOrStop();
         return;

@@ -13,7 +13,7 @@ import type { ImageRow } from '../image-rows.js';
 import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure-session.js';
 import { presetArgv, type Preset } from '../presets.js';
 import { defaultRecordPath } from '../recorder.js';
-import { RingBuffer } from '../ring-buffer.js';
+import { Timeline } from '../timeline.js';
 import { PowerHistory } from '../power-history.js';
 import type { Note } from '../session-types.js';
 import { summarize } from '../summary.js';
@@ -51,14 +51,6 @@ export interface RunSpec {
   tags: Record<string, string>;
 }
 
-interface DisplayDevice {
-  latest: Reading | undefined;
-  power: RingBuffer<SeriesPoint>;
-  vram: RingBuffer<SeriesPoint>;
-  history: PowerHistory;
-  lastReadingMs: number;
-  lastGapMs: number;
-}
 
 /** Live points kept per device for the sparklines: 10 minutes at 10 Hz. */
 const LIVE_POINTS = 6000;
@@ -68,7 +60,10 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   private session: MeasureSession | null = null;
   private sessionEnded: Promise<SessionResult | null> = Promise.resolve(null);
   private label = '';
-  private display = new Map<string, DisplayDevice>();
+  /** Display series that outlive the sessions (no energy samples kept: sessions have their own). */
+  private readonly display = new Timeline({ liveCapacity: LIVE_POINTS, keepSamples: false });
+  /** Whole-run power per device, for the history chart. */
+  private readonly history = new Map<string, PowerHistory>();
   private devices: DeviceInfo[] = [];
   private hostDevice: DeviceInfo | undefined;
   private readonly finished: SessionResult[] = [];
@@ -94,32 +89,18 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     this.emit('status', msg);
   }
 
-  private dev(id: string): DisplayDevice {
-    let d = this.display.get(id);
-    if (!d) {
-      d = { latest: undefined, power: new RingBuffer(LIVE_POINTS), vram: new RingBuffer(LIVE_POINTS), history: new PowerHistory(this.originMs), lastReadingMs: -Infinity, lastGapMs: -Infinity };
-      this.display.set(id, d);
-    }
-    return d;
-  }
-
   private onReading = (r: Reading): void => {
-    const d = this.dev(r.deviceId);
-    d.latest = d.latest ? { ...d.latest, ...r } : { ...r };
-    d.lastReadingMs = Math.max(d.lastReadingMs, r.tMs);
+    this.display.add(r);
     if (r.powerWatts !== undefined) {
-      d.power.push({ tMs: r.tMs, value: r.powerWatts });
-      d.history.add(r.tMs, r.powerWatts);
+      let h = this.history.get(r.deviceId);
+      if (!h) this.history.set(r.deviceId, (h = new PowerHistory(this.originMs)));
+      h.add(r.tMs, r.powerWatts);
     }
-    if (r.vramUsedBytes !== undefined) d.vram.push({ tMs: r.tMs, value: r.vramUsedBytes });
     this.changed();
   };
 
   private onGap = (g: Gap): void => {
-    const d = this.dev(g.deviceId);
-    d.lastGapMs = g.tMs;
-    d.power.push({ tMs: g.tMs, value: undefined });
-    d.vram.push({ tMs: g.tMs, value: undefined });
+    this.display.gap(g);
     this.changed();
   };
 
@@ -303,27 +284,33 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     return this.finished;
   }
 
-  data(windowMs: number): SourceData {
+  data(windowMs: number, opts: { history?: boolean } = {}): SourceData {
     const now = Date.now();
     const s = this.session;
     const holdMs = s?.options.gapLimitMs ?? 500;
     const isRun = Boolean(s && s.config.mode !== 'monitor');
+    const fromMs = now - windowMs;
+    const inWindow = (p: SeriesPoint) => p.tMs >= fromMs;
     const devices = this.devices.map((info) => {
-      const d = this.dev(info.id);
+      const d = this.display.devices.get(info.id);
+      const h = this.history.get(info.id);
       const peaks = s?.timeline.devices.get(info.id);
+      const lastReadingMs = d?.latest?.tMs ?? -Infinity;
       return deviceView({
         info,
-        latest: d.latest,
-        power: d.power.toArray(),
-        vram: d.vram.toArray(),
+        latest: d?.latest,
+        // Only the window (the sparklines draw nothing older), not the whole 10-minute buffer.
+        power: d ? d.power.tail(inWindow) : [],
+        vram: d ? d.vram.tail(inWindow) : [],
         maxPowerWatts: peaks?.maxPowerWatts,
         peakVramBytes: peaks?.peakVramBytes,
-        stale: now - d.lastReadingMs > Math.max(holdMs, 3 * (this.opts.intervalMs || 100)) || d.lastGapMs > d.lastReadingMs,
-        history: d.history.snapshot().map((b) => ({ tMs: b.startMs + d.history.bucketDurationMs / 2, value: b.meanWatts ?? undefined })),
-        historyBucketMs: d.history.bucketDurationMs,
+        stale: now - lastReadingMs > Math.max(holdMs, 3 * (this.opts.intervalMs || 100)) || (d?.lastGap?.tMs ?? -Infinity) > lastReadingMs,
+        // The whole-run history only when the chart is shown.
+        history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],
+        historyBucketMs: h?.bucketDurationMs ?? 1000,
       });
     });
-    const hostLatest = this.hostDevice ? this.display.get(this.hostDevice.id)?.latest : undefined;
+    const hostLatest = this.hostDevice ? this.display.devices.get(this.hostDevice.id)?.latest : undefined;
     const runStart = isRun ? s!.runStartMs : this.shownRunStartMs;
     const summary = isRun ? summarize(this.shownRows, this.shownIdle ?? undefined, runStart !== null ? (now - runStart) / 1000 : null) : this.shownSummary;
     const stateWord = !s ? 'starting' : s.state === 'idle-baseline' ? 'measuring idle' : s.state === 'detecting' ? 'detecting' : s.state;
@@ -348,7 +335,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         progress: null,
       },
       devices,
-      windowFromMs: now - windowMs,
+      windowFromMs: fromMs,
       windowToMs: now,
       holdMs,
       runStartMs: runStart ?? this.originMs,

@@ -4,30 +4,16 @@
  * render (the heap grew ~3 MB/s during a replay) and renders slower. genwatt loads the production
  * build and puts NODE_ENV back as it was, so generators it starts see the user's environment.
  */
+import { borrowEnv } from '../borrowed-env.js';
+
 type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../../components/Dashboard.js')];
 
 let loading: Promise<InkModules> | undefined;
-/** Set while NODE_ENV is borrowed: what a child process must see instead. */
-let borrowed: { value: string | undefined } | null = null;
-
-/** NODE_ENV as the user had it, while genwatt borrows it (empty object otherwise). */
-export function userNodeEnv(): { NODE_ENV?: string } {
-  return borrowed ? { NODE_ENV: borrowed.value } : {};
-}
 
 export function loadInk(): Promise<InkModules> {
   if (loading) return loading;
-  const had = Object.prototype.hasOwnProperty.call(process.env, 'NODE_ENV');
-  const before = process.env.NODE_ENV;
-  if (!had) {
-    process.env.NODE_ENV = 'production';
-    borrowed = { value: undefined };
-  }
-  const restore = () => {
-    borrowed = null;
-    if (!had) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = before;
-  };
+  // The user's own NODE_ENV (development, say) is kept.
+  const restore = process.env.NODE_ENV === undefined ? borrowEnv('NODE_ENV', 'production') : () => undefined;
   loading = Promise.all([import('ink'), import('react'), import('../../components/Dashboard.js')]).then(
     (m) => {
       restore();

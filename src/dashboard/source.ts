@@ -13,8 +13,11 @@ export type SourceData = Pick<DashboardView, 'header' | 'run' | 'devices' | 'win
 
 export interface DashboardSource extends EventEmitter {
   readonly kind: 'live' | 'replay';
-  /** The data to draw, for a sparkline window of `windowMs` ending now. Emits `change` when it changes. */
-  data(windowMs: number): SourceData;
+  /**
+   * The data to draw, for a sparkline window of `windowMs` ending now (`history`: also the whole-run
+   * power history, for the chart). Emits `change` when it changes.
+   */
+  data(windowMs: number, opts?: { history?: boolean }): SourceData;
   /** Stops everything (a run is stopped and its recording finished). Safe to call twice. */
   close(): Promise<void>;
   /** Finished runs (live), for the summary printed after the dashboard closes. */
