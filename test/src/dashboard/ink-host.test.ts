@@ -4,7 +4,7 @@ import { DashboardController } from '../../../src/dashboard/controller.js';
 import { mountDashboard } from '../../../src/dashboard/ink-host.js';
 import { ReplaySource } from '../../../src/dashboard/replay-source.js';
 import { readSession } from '../../../src/session-reader.js';
-import { ROOT, sleep } from '../../helpers/gen.js';
+import { ROOT, sleep, waitFor } from '../../helpers/gen.js';
 import { FakeStdin, FakeStdout } from '../../helpers/term.js';
 
 async function mounted(cols = 80, rows = 24) {
@@ -56,10 +56,12 @@ describe('mountDashboard', () => {
 
   it('reflows on resize: the next frame has the new width', async () => {
     const { out, c, m } = await mounted(120, 30);
-    await sleep(50);
-    expect(out.last().split('\n').some((l) => l.length > 100)).toBe(true);
+    const wide = () => out.last().split('\n').some((l) => [...l].length > 100);
+    // the first frame may come late on a loaded machine: wait for it instead of a fixed sleep
+    await waitFor(wide, 5000);
     out.resize(60, 20);
-    await sleep(600);
+    const narrow = () => out.last().replace(/\n$/, '').split('\n').every((l) => [...l].length <= 60);
+    await waitFor(() => !wide() && narrow(), 5000).catch(() => undefined);
     const lines = out.last().replace(/\n$/, '').split('\n');
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(60);
     await c.quit();
