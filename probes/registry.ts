@@ -13,7 +13,12 @@ export function isProbeName(s: string): s is ProbeName {
  */
 export const AUTO_PROBES: readonly ProbeName[] = process.platform === 'darwin' ? ['macmon', 'powermetrics', 'host'] : ['nvml', 'nvidia-smi', 'amd-sysfs', 'amd-smi', 'rocm-smi', 'tegrastats', 'host'];
 
-export async function createProbe(name: ProbeName): Promise<Probe> {
+export interface ProbeFactoryOptions {
+  /** How many simulated GPUs the `simulated` probe shows (default 1). */
+  simGpus?: number;
+}
+
+export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {}): Promise<Probe> {
   switch (name) {
     case 'nvml':
       return new (await import('./nvidia/nvml-probe.js')).NvmlProbe();
@@ -31,7 +36,7 @@ export async function createProbe(name: ProbeName): Promise<Probe> {
     case 'nvidia-smi':
       return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
     case 'simulated':
-      return new (await import('./simulated/simulated-probe.js')).SimulatedProbe();
+      return new (await import('./simulated/simulated-probe.js')).SimulatedProbe({ gpus: opts.simGpus });
     case 'host':
       return new (await import('./host/host-probe.js')).HostProbe();
   }

@@ -67,8 +67,11 @@ export class StreamTool {
     return this.opts.now ? this.opts.now() : Date.now();
   }
 
+  private report: StreamReport | undefined;
+
   start(line: (line: string, arrivalMs: number) => LineVerdict, report: StreamReport): void {
     this.closed = false;
+    this.report = report;
     const gap = (reason: string) => {
       if (this.inGap) return;
       this.inGap = true;
@@ -123,7 +126,9 @@ export class StreamTool {
     const e = result as { code?: string; exitCode?: number; signal?: string };
     const why = e.code === 'ENOENT' ? 'not found on PATH' : e.exitCode !== undefined ? `exit code ${e.exitCode}` : `signal ${e.signal ?? '?'}`;
     const err = stderrTail.trim().split('\n').pop();
-    gap(`${basename(this.cmd)} ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`);
+    const reason = `${basename(this.cmd)} ended (${why}${err ? `: ${err}` : ''}); restarting in ${this.backoffMs} ms`;
+    gap(reason);
+    this.report?.sink.restart?.(this.report.probe, reason);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
     this.restartTimer = setTimeout(() => void this.spawn(onLine, gap), delay);

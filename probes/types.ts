@@ -90,6 +90,8 @@ export interface ReadingSink {
   gap(g: Gap): void;
   /** A note worth recording (restart, parse error). */
   note?(probe: ProbeName, message: string): void;
+  /** The probe's tool ended (died, or was killed after stalling) and is being restarted. */
+  restart?(probe: ProbeName, reason: string): void;
 }
 
 /**

@@ -90,6 +90,7 @@ export class BatchAssembler {
     const n = this.next++;
     for (const e of batch) e.batch = n;
     this.ends.push(batch[batch.length - 1].mtimeMs);
+    if (this.ends.length > 50) this.ends.splice(0, this.ends.length - 20); // only the last 11 are used
     this.lastEndMs = batch[batch.length - 1].mtimeMs;
     return batch;
   }

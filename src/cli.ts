@@ -443,6 +443,34 @@ async function main(): Promise<number> {
       },
     )
     .command(
+      'serve',
+      'headless node mode: sample all GPUs, watch output folders, record on a rotation, serve Prometheus /metrics',
+      (y) =>
+        y
+          .option('probe', { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` })
+          .option('listen', { type: 'string', default: '127.0.0.1:9464', describe: 'HOST:PORT for /metrics, /healthz, /api/sessions (another address than loopback is your explicit choice)' })
+          .option('watch', { type: 'string', array: true, describe: 'output folder to attribute images in (repeatable)' })
+          .option('record-dir', { type: 'string', describe: 'folder for recorded sessions (default: none)' })
+          .option('rotate', { type: 'string', default: 'run', choices: ['run', 'hour'], describe: 'one file per run (at most an hour each), or split at clock hours plus an hourly monitor file' })
+          .option('run-gap', { type: 'number', default: 60, describe: 'seconds without an image that end a run' })
+          .option('interval', { type: 'number', default: DEFAULTS.interval, describe: 'sampling interval, ms' })
+          .option('idle', { type: 'number', default: 5, describe: 'seconds at start taken as the idle baseline (0: none)' })
+          .option('warmup', { type: 'number', default: DEFAULTS.warmup, describe: "batches at a run's start counted as warm-up" })
+          .option('batch-gap', { type: 'number', describe: 'files within this many ms of each other are one batch (default: auto)' })
+          .option('node', { type: 'string', describe: 'node label on every metric (default: the host name)' })
+          .option('sim-gpus', { type: 'number', describe: 'with --probe simulated: how many simulated GPUs' })
+          .option('counter-interval', { type: 'number', describe: 'NVML energy counter read period, ms (default 1000)' }),
+      async (a) => {
+        const { runServe, ServeUsageError } = await import('./serve/serve-command.js');
+        try {
+          exitCode = await runServe({ ...(a as unknown as import('./serve/serve-command.js').ServeArgs), probe: probesArg(a.probe as string[] | undefined) });
+        } catch (err) {
+          if (err instanceof ServeUsageError) throw new UsageError(err.message);
+          throw err;
+        }
+      },
+    )
+    .command(
       'probe',
       'detected devices and one reading each',
       (y) => y.option('probe', { type: 'string', array: true, describe: `force probes: ${PROBE_NAMES.join(', ')}` }).option('json', { type: 'boolean', describe: 'JSON output' }),

@@ -8,8 +8,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import type { Detection, DeviceInfo, Gap, Probe, ProbeName, Reading } from '../probes/types.js';
-import { AUTO_PROBES, claimDevices, createProbe } from '../probes/registry.js';
+import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../probes/types.js';
+import { detectDevices, NoGpuError } from './detect-devices.js';
+export { NoGpuError } from './detect-devices.js';
 import { BatchAssembler, type ImageEvent } from './batches.js';
 import { windowEnergy } from './energy.js';
 import { hostFacts } from './host-facts.js';
@@ -64,13 +65,6 @@ export interface SessionResult {
   /** The journal left behind if finalizing failed. */
   journalFile: string | null;
   error?: string;
-}
-
-export class NoGpuError extends Error {
-  readonly noGpu = true;
-  constructor(readonly probes: ProbeReport[]) {
-    super(`no GPU found (${probes.map((p) => `${p.name}: ${p.reason ?? p.status}`).join('; ')}). Try \`genwatt demo\` for the built-in demo, or --probe simulated.`);
-  }
 }
 
 /** Gap limit for energy coverage: samples further apart than this are a gap. */
@@ -134,30 +128,16 @@ export class MeasureSession extends EventEmitter {
 
   /** Detects devices. Throws {@link NoGpuError} when no GPU is found and none is simulated. */
   async detect(): Promise<void> {
-    const names = this.config.probes ?? [...AUTO_PROBES];
-    const probes = await Promise.all(names.map((n) => createProbe(n)));
-    const detected = await Promise.all(probes.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [], reason: err.message }))));
-    const results = claimDevices(names, probes.map((p, i) => ({ name: p.name, detection: detected[i] }))).map((c) => c.detection);
-    probes.forEach((p, i) => {
-      const r = results[i];
-      const rep: ProbeReport = { name: p.name, status: r.status };
-      if (r.reason) rep.reason = r.reason;
-      if ('method' in r && r.method) rep.method = r.method;
-      this.probeReports.push(rep);
-      if (r.status === 'ok' && r.devices.length > 0) {
-        this.probes.push(p);
-        this.devices.push(...r.devices);
-      } else void p.close();
-    });
-    if (!this.devices.some((d) => !d.host) && this.config.simulateIfNoGpu && !names.includes('simulated')) {
-      const sim = await createProbe('simulated');
-      const r = await sim.detect();
-      this.probeReports.push({ name: 'simulated', status: 'ok', method: r.method, reason: 'no GPU found: using the simulated GPU' });
-      this.probes.push(sim);
-      this.devices.push(...r.devices);
+    try {
+      const d = await detectDevices({ probes: this.config.probes, simulateIfNoGpu: this.config.simulateIfNoGpu });
+      this.probes.push(...d.probes);
+      this.devices.push(...d.devices);
+      this.probeReports.push(...d.reports);
+    } catch (err) {
+      if (err instanceof NoGpuError) this.probeReports.push(...err.probes);
+      throw err;
     }
     this.gpuIds.push(...this.devices.filter((d) => !d.host).map((d) => d.id));
-    if (this.gpuIds.length === 0) throw new NoGpuError(this.probeReports);
   }
 
   /** Releases detected probes of a session that will not run. */
@@ -189,7 +169,9 @@ export class MeasureSession extends EventEmitter {
   async run(): Promise<SessionResult> {
     if (this.devices.length === 0) await this.detect();
     if (this.config.record) {
-      this.recorder = new Recorder(this.config.record);
+      this.recorder = new Recorder(this.config.record, {
+        onWriteError: (err) => this.note('recorder', err ? `cannot write ${this.config.record}: ${err.message}; records are kept in memory and retried` : `writing ${this.config.record} works again`),
+      });
       this.recordFile = this.config.record;
       this.recorder.write(this.header(), true);
     }
@@ -389,7 +371,8 @@ export class MeasureSession extends EventEmitter {
         this.recorder.finalize(doc);
         recordFile = this.recorder.file;
       } catch (err) {
-        finalizeError = `could not write ${this.recorder.file}: ${(err as Error).message}; the journal ${this.recorder.journal} keeps everything`;
+        const lost = this.recorder.lostRecords;
+        finalizeError = `could not write ${this.recorder.file}: ${(err as Error).message}; the journal ${this.recorder.journal} keeps everything${lost ? ` but ${lost} records the disk refused` : ''}`;
         journalFile = this.recorder.journal;
         doc = this.liveDoc(endMs);
       }

@@ -38,15 +38,33 @@ export function formatDoc(doc: SessionDoc): string {
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
+export interface RecorderOptions {
+  /** Flush period, ms (at most 1 s). */
+  flushMs?: number;
+  /** Called when a write fails (disk full, I/O error) and again once writing works again. */
+  onWriteError?: (err: Error | null) => void;
+  /** Unwritten records kept in memory while the disk refuses them; older ones are dropped beyond this. */
+  maxPendingBytes?: number;
+}
+
 export class Recorder {
   readonly journal: string;
   private fd: number | undefined;
   private buffer: string[] = [];
+  private bufferBytes = 0;
+  /** Bytes of a write that failed part-way: written first, byte for byte, so no line is torn. */
+  private carry: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private finalized = false;
+  private readonly opts: RecorderOptions;
+  /** The write error now in force, if any. */
+  writeError: Error | null = null;
+  /** Records dropped because the disk refused them for too long. */
+  lostRecords = 0;
 
   /** Opens `NAME.jsonl` exclusively; throws {@link RecordingExistsError} if either file exists. */
-  constructor(readonly file: string, flushMs = 250) {
+  constructor(readonly file: string, flushMsOrOpts: number | RecorderOptions = 250) {
+    this.opts = typeof flushMsOrOpts === 'number' ? { flushMs: flushMsOrOpts } : flushMsOrOpts;
     if (existsSync(file)) throw new RecordingExistsError(file);
     this.journal = journalPath(file);
     mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -56,36 +74,74 @@ export class Recorder {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RecordingExistsError(this.journal);
       throw err;
     }
-    this.timer = setInterval(() => this.flush(), Math.min(flushMs, 1000));
+    this.timer = setInterval(() => this.flush(), Math.min(this.opts.flushMs ?? 250, 1000));
     this.timer.unref?.();
   }
 
   write(rec: SessionRecord, urgent = false): void {
-    if (this.finalized) return;
-    this.buffer.push(JSON.stringify(rec));
+    if (this.finalized || this.fd === undefined) return;
+    const line = JSON.stringify(rec);
+    this.buffer.push(line);
+    this.bufferBytes += line.length + 1;
+    const cap = this.opts.maxPendingBytes ?? 32 * 1024 * 1024;
+    // Only while the disk refuses writes can the buffer grow this far: drop the oldest records, count them.
+    while (this.bufferBytes > cap && this.buffer.length > 1) {
+      this.bufferBytes -= this.buffer.shift()!.length + 1;
+      this.lostRecords++;
+    }
     if (urgent) this.flush();
   }
 
-  flush(): void {
-    if (this.fd === undefined || this.buffer.length === 0) return;
-    const text = this.buffer.join('\n') + '\n';
-    this.buffer = [];
-    writeSync(this.fd, text);
+  /**
+   * Writes what is buffered. Never throws: a failed write (ENOSPC, EIO) keeps the records in memory
+   * and is retried at the next flush. Returns true when everything written so far is on disk.
+   */
+  flush(): boolean {
+    if (this.fd === undefined) return this.buffer.length === 0 && !this.carry;
+    if (this.buffer.length === 0 && !this.carry) return true;
+    let buf = this.carry ?? Buffer.alloc(0);
+    if (this.buffer.length > 0) {
+      buf = Buffer.concat([buf, Buffer.from(this.buffer.join('\n') + '\n')]);
+      this.buffer = [];
+      this.bufferBytes = 0;
+    }
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off);
+      this.carry = undefined;
+      if (this.writeError) {
+        this.writeError = null;
+        this.opts.onWriteError?.(null);
+      }
+      return true;
+    } catch (err) {
+      this.carry = buf.subarray(off);
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.opts.onWriteError?.(err as Error);
+      }
+      return false;
+    }
   }
 
   /** Writes the whole document to NAME.json (temp + link: never overwrites), then drops the journal. */
   finalize(doc: SessionDoc): void {
     if (this.finalized) return;
-    this.flush();
+    if (!this.flush()) throw this.writeError ?? new Error('journal not fully written');
     if (this.fd !== undefined) fsyncSync(this.fd);
     const tmp = join(dirname(resolve(this.file)), `.${process.pid}-${Date.now()}.genwatt.tmp`);
     const fd = openSync(tmp, 'wx');
     try {
-      writeSync(fd, formatDoc(doc));
+      let off = 0;
+      const text = Buffer.from(formatDoc(doc));
+      while (off < text.length) off += writeSync(fd, text, off);
       fsyncSync(fd);
-    } finally {
+    } catch (err) {
       closeSync(fd);
+      unlinkSync(tmp);
+      throw err;
     }
+    closeSync(fd);
     try {
       linkSync(tmp, this.file);
     } catch (err) {
@@ -99,17 +155,22 @@ export class Recorder {
     unlinkSync(this.journal);
   }
 
-  /** Stops writing and leaves the journal as it is (used when finalizing fails). */
+  /** Stops writing and leaves the journal as it is (used when finalizing fails). Never throws. */
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.fd !== undefined) {
-      try {
-        this.flush();
-      } finally {
-        closeSync(this.fd);
-        this.fd = undefined;
+      if (!this.flush()) {
+        this.lostRecords += this.buffer.length + (this.carry ? 1 : 0);
+        this.buffer = [];
+        this.carry = undefined;
       }
+      try {
+        closeSync(this.fd);
+      } catch {
+        // nothing more can be done for a descriptor the kernel refuses to close
+      }
+      this.fd = undefined;
     }
   }
 }

@@ -26,6 +26,8 @@ export interface WatcherOptions {
   abandonMs?: number;
   /** How often to look for a folder that does not exist yet. Default 200 ms. */
   waitPollMs?: number;
+  /** How often to check that the watched folder is still the same folder. Default 1 s. */
+  rootCheckMs?: number;
   now?: () => number;
 }
 
@@ -34,6 +36,9 @@ export function isIgnoredName(name: string): boolean {
   const n = name.toLowerCase();
   return n.startsWith('.') || n.endsWith('.tmp') || n.endsWith('.part') || n.endsWith('.partial') || n.endsWith('.crdownload') || n.endsWith('~');
 }
+
+/** Counted names remembered to ignore late change events. */
+const COUNTED_MEMORY = 5000;
 
 interface Pending {
   firstSeenMs: number;
@@ -58,13 +63,18 @@ export class OutputWatcher extends EventEmitter {
   constructor(dir: string, opts: WatcherOptions = {}) {
     super();
     this.dir = resolve(dir);
-    this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, now: opts.now ?? Date.now };
+    this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, rootCheckMs: opts.rootCheckMs ?? 1000, now: opts.now ?? Date.now };
   }
 
   /** Resolves once watching (after waiting for the folder if needed); rejects if unreadable. */
   async start(): Promise<void> {
+    return this.watchRoot(false);
+  }
+
+  private async watchRoot(afterLoss: boolean): Promise<void> {
     let announced = false;
-    let existedAtStart = true;
+    // After the folder was removed, whatever the new one holds was written since: it all counts.
+    let existedAtStart = !afterLoss;
     for (;;) {
       if (this.closed) return;
       try {
@@ -76,7 +86,7 @@ export class OutputWatcher extends EventEmitter {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new WatchFolderError(this.dir, code === 'EACCES' ? 'permission denied' : (err as Error).message, { cause: err });
         existedAtStart = false;
-        if (!announced) this.emit('waiting', this.dir);
+        if (!announced && !afterLoss) this.emit('waiting', this.dir);
         announced = true;
         await new Promise((r) => setTimeout(r, this.opts.waitPollMs));
       }
@@ -102,7 +112,37 @@ export class OutputWatcher extends EventEmitter {
     w.on('unlink', (p) => this.forget(p));
     w.on('error', (err) => this.emit('error', err));
     await new Promise<void>((res) => w.once('ready', () => res()));
+    this.rootIno = (await stat(root).catch(() => undefined))?.ino;
+    // inotify keeps watching a removed folder's inode: notice removal (or replacement) and start over.
+    this.rootTimer ??= setInterval(() => void this.checkRoot(), this.opts.rootCheckMs);
+    this.rootTimer.unref?.();
     this.emit('ready');
+  }
+
+  private rootIno: number | undefined;
+  private rootTimer: NodeJS.Timeout | undefined;
+  private rewatching = false;
+
+  private async checkRoot(): Promise<void> {
+    if (this.closed || this.rewatching || !this.watcher) return;
+    const st = await stat(this.dir).catch(() => undefined);
+    if (st?.isDirectory() && st.ino === this.rootIno) return;
+    this.rewatching = true;
+    this.emit('note', `${this.dir} was removed${st ? ' and replaced' : ''}; watching for it again (images in the new folder count)`);
+    const old = this.watcher;
+    this.watcher = undefined;
+    for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
+    this.pending.clear();
+    this.counted.clear();
+    this.preexisting.clear();
+    await old.close().catch(() => undefined);
+    try {
+      await this.watchRoot(true);
+    } catch (err) {
+      this.emit('error', err as Error);
+    } finally {
+      this.rewatching = false;
+    }
   }
 
   /** Files already there at the start are not this run's images. */
@@ -165,6 +205,9 @@ export class OutputWatcher extends EventEmitter {
     if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
       this.pending.delete(p);
       this.counted.add(p);
+      this.countedTotal++;
+      // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
+      if (this.counted.size > COUNTED_MEMORY) this.counted.delete(this.counted.values().next().value!);
       const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
       this.emit('image', ev);
       return;
@@ -180,8 +223,10 @@ export class OutputWatcher extends EventEmitter {
 
   /** Images counted so far. */
   get count(): number {
-    return this.counted.size;
+    return this.countedTotal;
   }
+
+  private countedTotal = 0;
 
   /** Files still being written. */
   get pendingCount(): number {
@@ -190,6 +235,7 @@ export class OutputWatcher extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.rootTimer) clearInterval(this.rootTimer);
     for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
     this.pending.clear();
     await this.watcher?.close();

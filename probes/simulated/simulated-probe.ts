@@ -21,10 +21,16 @@ export class SimulatedProbe implements Probe {
   private phaseFromWatts = 30;
   private lastWatts = 30;
 
-  constructor(opts: { activityFile?: string; now?: () => number } = {}) {
+  /** Every simulated GPU (one unless asked for more, e.g. to load-test the exporter). */
+  readonly devices: DeviceInfo[];
+
+  constructor(opts: { activityFile?: string; now?: () => number; gpus?: number } = {}) {
     this.now = opts.now ?? Date.now;
-    this.activityFile = opts.activityFile ?? join(tmpdir(), `genwatt-sim-${process.pid}-${Date.now()}.activity`);
+    // A generator started outside genwatt (next to `genwatt serve`) names the file in the environment of both.
+    this.activityFile = opts.activityFile ?? process.env[SIM_ACTIVITY_ENV] ?? join(tmpdir(), `genwatt-sim-${process.pid}-${Date.now()}.activity`);
     this.activity = { phase: 'idle', sinceMs: this.now(), loaded: false };
+    const n = Math.max(1, Math.floor(opts.gpus ?? 1));
+    this.devices = [this.device, ...Array.from({ length: n - 1 }, (_, k) => ({ ...this.device, id: `sim-${k + 1}`, index: k + 1 }))];
   }
 
   readonly device: DeviceInfo = {
@@ -40,7 +46,7 @@ export class SimulatedProbe implements Probe {
   };
 
   async detect(): Promise<Detection> {
-    return { status: 'ok', devices: [this.device], method: 'simulated (instant power)' };
+    return { status: 'ok', devices: this.devices, method: 'simulated (instant power)' };
   }
 
   /** Environment for a child whose activity should drive the simulated GPU. */
@@ -68,7 +74,8 @@ export class SimulatedProbe implements Probe {
     const tMs = this.now();
     const s = simulate(this.activity, this.phaseFromWatts, tMs);
     this.lastWatts = s.powerWatts;
-    return [{ deviceId: SIM_DEVICE_ID, tMs, powerWatts: s.powerWatts, powerKind: 'instant', vramUsedBytes: s.vramUsedBytes, utilizationPercent: s.utilizationPercent, temperatureC: s.temperatureC, clockMhz: s.clockMhz }];
+    // Extra GPUs follow the same activity, a watt apart, so each series is told apart.
+    return this.devices.map((d, k) => ({ deviceId: d.id, tMs, powerWatts: s.powerWatts + k, powerKind: 'instant' as const, vramUsedBytes: s.vramUsedBytes, utilizationPercent: s.utilizationPercent, temperatureC: s.temperatureC, clockMhz: s.clockMhz }));
   }
 
   /** The generator exited: weights are gone, back to idle. */

@@ -1,0 +1,131 @@
+/**
+ * One watched output folder of `genwatt serve`: images → batches → per-image rows, as in `watch`,
+ * but for a node that runs for days. Images closer together than `runGapMs` form a run; the first
+ * batch of a run is its warm-up (model load), and its window opens at most `runGapMs` before it, so
+ * hours of idle before a run are never charged to its first image. A run is recorded in segments:
+ * `split()` (hour boundary, length cap) closes the open batch and continues in a new segment whose
+ * window starts where the last batch ended, so a recording recomputes to the same rows.
+ *
+ * Events: `segment-start` (SegmentStart), `image` (ImageEvent), `batch` ({batch, paths}),
+ * `rows` (ImageRow[]), `segment-end` ({endMs, reason}), `note` (message), `waiting`, `ready`.
+ */
+import { EventEmitter } from 'node:events';
+import { BatchAssembler, type ImageEvent } from '../batches.js';
+import { batchRows, type DeviceSeries, type IdleBaseline, type ImageRow } from '../image-rows.js';
+import { OutputWatcher } from '../watcher.js';
+
+export interface FolderTrackerOptions {
+  runGapMs: number;
+  batchGapMs: number | null;
+  warmupBatches: number;
+  gapLimitMs: number;
+  series: () => DeviceSeries[];
+  idle: () => IdleBaseline | undefined;
+  now?: () => number;
+}
+
+export interface SegmentStart {
+  /** Where the segment's first image window opens, epoch ms. */
+  startMs: number;
+  /** Warm-up batches at the segment's start: the configured number for a new run, 0 when continuing one. */
+  warmupBatches: number;
+  continued: boolean;
+}
+
+export class FolderTracker extends EventEmitter {
+  readonly watcher: OutputWatcher;
+  /** Images counted since start. */
+  images = 0;
+  private batches: BatchAssembler | undefined;
+  private windowStartMs = 0;
+  private lastImageMs = -Infinity;
+  private lastBatchEndMs = -Infinity;
+  private segmentImages = 0;
+  private warmupBatches = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private readonly startedMs: number;
+
+  constructor(readonly dir: string, private readonly opts: FolderTrackerOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+    this.startedMs = this.now();
+    this.watcher = new OutputWatcher(dir);
+    this.watcher.on('image', (ev: ImageEvent) => this.onImage(ev));
+    this.watcher.on('note', (m: string) => this.emit('note', m));
+    this.watcher.on('error', (err: Error) => this.emit('note', err.message));
+    this.watcher.on('waiting', (d: string) => this.emit('waiting', d));
+    this.watcher.on('ready', () => this.emit('ready'));
+  }
+
+  /** Starts watching (waits for a missing folder in the background). */
+  start(): void {
+    this.watcher.start().catch((err: Error) => this.emit('note', err.message));
+    this.timer = setInterval(() => this.tick(), 100);
+  }
+
+  /** True while a run is open (images came within the run gap). */
+  get inRun(): boolean {
+    return this.batches !== undefined;
+  }
+
+  /** Oldest time an open window still needs samples from (for trimming the timeline). */
+  get needsSamplesFromMs(): number {
+    return this.batches ? this.windowStartMs : this.now() - this.opts.runGapMs;
+  }
+
+  private onImage(ev: ImageEvent): void {
+    this.images++;
+    if (!this.batches) this.beginSegment(Math.max(this.startedMs, this.lastBatchEndMs, ev.mtimeMs - this.opts.runGapMs), this.opts.warmupBatches, false);
+    this.lastImageMs = Math.max(this.lastImageMs, ev.mtimeMs);
+    this.segmentImages++;
+    this.emit('image', ev);
+    const closed = this.batches!.add(ev);
+    if (closed) this.closeBatch(closed);
+  }
+
+  private beginSegment(startMs: number, warmupBatches: number, continued: boolean): void {
+    this.batches = new BatchAssembler(this.opts.batchGapMs ?? undefined, startMs);
+    this.windowStartMs = startMs;
+    this.warmupBatches = warmupBatches;
+    this.segmentImages = 0;
+    const s: SegmentStart = { startMs, warmupBatches, continued };
+    this.emit('segment-start', s);
+  }
+
+  private closeBatch(batch: ImageEvent[]): void {
+    const rows = batchRows(batch, batch[0].batch!, 0, this.windowStartMs, this.opts.series(), this.opts.idle(), { gapLimitMs: this.opts.gapLimitMs, warmupBatches: this.warmupBatches });
+    this.windowStartMs = Math.max(...batch.map((e) => e.mtimeMs));
+    this.lastBatchEndMs = this.windowStartMs;
+    this.emit('batch', { batch: batch[0].batch!, paths: batch.map((e) => e.path) });
+    this.emit('rows', rows);
+  }
+
+  private endSegment(reason: string): void {
+    if (!this.batches) return;
+    const last = this.batches.flush();
+    if (last) this.closeBatch(last);
+    this.batches = undefined;
+    this.emit('segment-end', { endMs: Math.max(this.lastBatchEndMs, this.windowStartMs), reason });
+  }
+
+  private tick(): void {
+    if (!this.batches) return;
+    const closed = this.batches.flushIfQuiet(this.now());
+    if (closed) this.closeBatch(closed);
+    if (this.now() - this.lastImageMs > this.opts.runGapMs) this.endSegment('run ended (no image for the run gap)');
+  }
+
+  /** Closes the open segment and continues the run in a new one (rotation). */
+  split(reason: string): void {
+    if (!this.batches || this.segmentImages === 0) return;
+    this.endSegment(reason);
+    this.beginSegment(this.windowStartMs, 0, true);
+  }
+
+  async close(reason = 'stopped'): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.watcher.close();
+    this.endSegment(reason);
+  }
+}
