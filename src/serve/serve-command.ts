@@ -9,6 +9,7 @@ export class ServeUsageError extends Error {}
 
 /** `HOST:PORT`, `[V6]:PORT` or `PORT` (loopback). */
 export function parseListen(s: string): { host: string; port: number } {
+  if (/^\d+$/.test(s.trim())) return parseListen(`127.0.0.1:${s.trim()}`);
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+))?:?(\d+)$/.exec(s.trim());
   const host = m ? (m[1] ?? m[2] ?? '127.0.0.1') : '';
   const port = m ? Number(m[3]) : NaN;
@@ -37,7 +38,9 @@ export interface ServeArgs {
 }
 
 export function serveConfig(a: ServeArgs): ServeConfig {
-  const { host, port } = parseListen(a.listen);
+  // Given twice, the last one wins (as for every other option).
+  const listen = String(Array.isArray(a.listen) ? a.listen.at(-1) : a.listen);
+  const { host, port } = parseListen(listen);
   if (a.rotate !== 'run' && a.rotate !== 'hour') throw new ServeUsageError(`--rotate must be run or hour, got ${JSON.stringify(a.rotate)}`);
   if (!(a['run-gap'] > 0)) throw new ServeUsageError(`--run-gap must be a positive number of seconds, got ${a['run-gap']}`);
   if (!(a.interval > 0)) throw new ServeUsageError(`--interval must be a positive number of milliseconds, got ${a.interval}`);
@@ -73,7 +76,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
   say(`node ${config.node}: ${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${gpus.map((d) => `${d.id} ${d.name} via ${d.probe}`).join('; ')})`);
   if (gpus.some((d) => d.simulated)) say('the simulated GPU is not real hardware: its numbers are a demo');
   say(`listening on ${node.url}/metrics`);
-  if (!isLoopback(config.host)) say(`${config.host} is reachable from other machines: you chose --listen ${a.listen}; put a firewall or an authenticating proxy in front`);
+  if (!isLoopback(config.host)) say(`${config.host} is reachable from other machines: you chose --listen ${config.host}:${config.port}; put a firewall or an authenticating proxy in front`);
   say(config.recordDir ? `recording into ${config.recordDir} (one file per run${config.rotate === 'hour' ? ', split at each hour, plus an hourly monitor file' : ', at most an hour each'})` : 'not recording (--record-dir DIR to keep sessions)');
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {

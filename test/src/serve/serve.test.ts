@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readSession } from '../../../src/session-reader.js';
+import { GENERATOR, sleep, tempDir, waitFor } from '../../helpers/gen.js';
+import { scrape, startServe, value, type ServeProc } from '../../helpers/serve.js';
+import { isLoopback, parseListen } from '../../../src/serve/serve-command.js';
+
+function generate(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<number | null> {
+  const p = spawn(process.execPath, [GENERATOR, '--out', dir, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  return new Promise((r) => p.once('exit', r));
+}
+
+let serve: ServeProc | undefined;
+afterEach(async () => {
+  await serve?.stop('SIGKILL');
+  serve = undefined;
+});
+
+describe('--listen', () => {
+  it('parses HOST:PORT, [v6]:PORT and PORT; rejects the rest', () => {
+    expect(parseListen('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseListen('9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseListen('[::1]:9')).toEqual({ host: '::1', port: 9 });
+    expect(parseListen('0.0.0.0:80')).toEqual({ host: '0.0.0.0', port: 80 });
+    expect(() => parseListen('host:99999')).toThrow(/--listen/);
+    expect(() => parseListen('nonsense')).toThrow(/--listen/);
+    expect(isLoopback('127.0.0.1') && isLoopback('::1') && !isLoopback('0.0.0.0')).toBe(true);
+  });
+});
+
+describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
+  it('exports device and image metrics with node/device labels; the recording holds the same images and joules', async () => {
+    const dir = tempDir('gw-serve-');
+    const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
+    serve = await startServe(['--probe', 'simulated', '--node', 'edge-1', '--watch', join(dir, 'out'), '--record-dir', join(dir, 'rec'), '--idle', '1', '--run-gap', '2', '--interval', '50'], { env });
+    expect(serve.log()).toMatch(/simulated GPU is not real hardware/);
+    let m = await scrape(serve.url);
+    const dev = { node: 'edge-1', device: 'sim-0', vendor: 'simulated' };
+    expect(value(m, 'genwatt_device_power_watts', { ...dev, kind: 'instant' })).toBeGreaterThan(0);
+    expect(value(m, 'genwatt_device_memory_total_bytes', dev)).toBe(24 * 1024 ** 3);
+    expect(value(m, 'genwatt_build_info', { node: 'edge-1' })).toBe(1);
+    // the folder does not exist yet: reported as not watched, images 0
+    expect(value(m, 'genwatt_images_total', { node: 'edge-1' })).toBe(0);
+    await sleep(1500);
+    const e0 = value(await scrape(serve.url), 'genwatt_device_energy_joules_total', dev)!;
+    expect(await generate(join(dir, 'out'), env, ['--count', '6', '--seconds', '0.4', '--load-seconds', '0.4'])).toBe(0);
+    await waitFor(() => /recorded .*\(6 images\)/.test(serve!.log()), 10000);
+    m = await scrape(serve.url);
+    const folder = { node: 'edge-1', folder: join(dir, 'out') };
+    expect(value(m, 'genwatt_images_total', { ...folder, phase: 'warmup' })).toBe(1);
+    expect(value(m, 'genwatt_images_total', { ...folder, phase: 'steady' })).toBe(5);
+    expect(value(m, 'genwatt_watch_folder_up', folder)).toBe(1);
+    expect(value(m, 'genwatt_image_energy_joules_count', folder)).toBe(5);
+    expect(value(m, 'genwatt_image_seconds_count', folder)).toBe(5);
+    const e1 = value(m, 'genwatt_device_energy_joules_total', dev)!;
+    expect(e1).toBeGreaterThan(e0 + 5 * 50); // five images at ~180 W for ~0.4 s each, at least
+    // The recorded session recomputes to the same steady joules the histogram summed.
+    const files = readdirSync(join(dir, 'rec')).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const doc = (await readSession(join(dir, 'rec', files[0]))).doc;
+    const steady = doc.rows.filter((r) => !r.warmup);
+    expect(steady).toHaveLength(5);
+    expect(value(m, 'genwatt_image_energy_joules_sum', folder)).toBeCloseTo(steady.reduce((a, r) => a + r.joules!, 0), 6);
+    expect(doc.run.tags.serve).toBe('edge-1');
+    // /api/sessions lists it and serves it
+    const list = (await (await fetch(`${serve.url}/api/sessions`)).json()) as { sessions: { name: string; complete: boolean; url: string }[] };
+    expect(list.sessions.map((s) => [s.name, s.complete])).toEqual([[files[0], true]]);
+    const got = (await (await fetch(`${serve.url}${list.sessions[0].url}`)).json()) as { rows: unknown[] };
+    expect(got.rows).toHaveLength(6);
+    expect((await fetch(`${serve.url}/api/sessions/..%2Fsecret.json`)).status).toBe(404);
+    expect((await fetch(`${serve.url}/api/sessions/nope.json`)).status).toBe(404);
+    expect((await fetch(`${serve.url}/metrics`, { method: 'POST' })).status).toBe(405);
+    const health = (await (await fetch(`${serve.url}/healthz`)).json()) as { status: string; devices: string[] };
+    expect(health).toMatchObject({ status: 'ok', devices: ['sim-0'] });
+    expect(await serve.stop('SIGTERM')).toBe(0);
+    expect(serve.log()).toMatch(/SIGTERM: stopping[\s\S]*stopped/);
+  }, 40000);
+
+  it('--sim-gpus 8: eight devices, each with its own series', async () => {
+    serve = await startServe(['--probe', 'simulated', '--sim-gpus', '8', '--idle', '0']);
+    await sleep(400);
+    const m = await scrape(serve.url);
+    const ids = new Set(m.filter((s) => s.name === 'genwatt_device_power_watts').map((s) => s.labels.device));
+    expect([...ids].sort()).toEqual(['sim-0', 'sim-1', 'sim-2', 'sim-3', 'sim-4', 'sim-5', 'sim-6', 'sim-7']);
+  });
+
+  it('another address than loopback is shown as an explicit choice; a bad --listen is a usage error', async () => {
+    serve = await startServe(['--probe', 'simulated', '--idle', '0', '--listen', '0.0.0.0:0']);
+    expect(serve.log()).toMatch(/0\.0\.0\.0 is reachable from other machines/);
+    await serve.stop();
+    const p = spawn(process.execPath, [join(import.meta.dirname, '../../../dist/src/cli.js'), 'serve', '--listen', 'x:y'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (c) => (err += c));
+    const code = await new Promise((r) => p.once('exit', r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/--listen must be HOST:PORT/);
+  });
+
+  it('no GPU: exits 1 with the reason, naming --probe simulated', async () => {
+    const p = spawn(process.execPath, [join(import.meta.dirname, '../../../dist/src/cli.js'), 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: '/nonexistent', GENWATT_NVML_LIB: '/nonexistent/libnvidia-ml.so.1' } });
+    let err = '';
+    p.stderr.on('data', (c) => (err += c));
+    expect(await new Promise((r) => p.once('exit', r))).toBe(1);
+    expect(err).toMatch(/no GPU found.*--probe simulated/);
+  });
+});
