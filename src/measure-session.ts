@@ -372,7 +372,8 @@ export class MeasureSession extends EventEmitter {
         recordFile = this.recorder.file;
       } catch (err) {
         const lost = this.recorder.lostRecords;
-        finalizeError = `could not write ${this.recorder.file}: ${(err as Error).message}; the journal ${this.recorder.journal} keeps everything${lost ? ` but ${lost} records the disk refused` : ''}`;
+        const cause = this.recorder.writeError ?? (err as Error);
+        finalizeError = `could not write ${this.recorder.file}: ${cause.message}; ${lost ? `the disk refused ${lost} records: the journal ${this.recorder.journal} has only what was written before` : `the journal ${this.recorder.journal} keeps everything`}`;
         journalFile = this.recorder.journal;
         doc = this.liveDoc(endMs);
       }

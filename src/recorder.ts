@@ -161,7 +161,9 @@ export class Recorder {
     this.timer = undefined;
     if (this.fd !== undefined) {
       if (!this.flush()) {
-        this.lostRecords += this.buffer.length + (this.carry ? 1 : 0);
+        let inCarry = 0;
+        if (this.carry) for (const b of this.carry) if (b === 10) inCarry++;
+        this.lostRecords += this.buffer.length + inCarry;
         this.buffer = [];
         this.carry = undefined;
       }

@@ -33,6 +33,8 @@ interface DeviceEntry {
   clock?: Latest;
   energy: EnergyTotal;
   lastReadingMs: number;
+  /** Time of a gap reported after the last reading: values from before it are not current. */
+  gapMs: number;
 }
 
 /** J per image: 1 J (a tiny GPU, a turbo model) … 50 kJ (an old card, a big model). */
@@ -63,7 +65,7 @@ export class ServeMetrics {
     const node = opts.node;
     for (const d of devices) {
       if (d.host) continue;
-      this.devices.set(d.id, { info: d, labels: { node, device: d.id, vendor: d.vendor, name: d.name }, energy: new EnergyTotal(opts.gapLimitMs, d.powerLimitWatts), lastReadingMs: -Infinity });
+      this.devices.set(d.id, { info: d, labels: { node, device: d.id, vendor: d.vendor, name: d.name }, energy: new EnergyTotal(opts.gapLimitMs, d.powerLimitWatts), lastReadingMs: -Infinity, gapMs: -Infinity });
     }
     const devLabels = ['node', 'device', 'vendor', 'name'] as const;
     const self = this;
@@ -78,7 +80,7 @@ export class ServeMetrics {
           const t = self.now();
           for (const e of self.devices.values()) {
             const v = pick(e);
-            if (v && t - v.tMs <= self.opts.staleMs) this.set(e.labels, v.value * scale);
+            if (v && self.current(e, v.tMs, t)) this.set(e.labels, v.value * scale);
           }
         },
       });
@@ -90,7 +92,7 @@ export class ServeMetrics {
       collect() {
         this.reset();
         const t = self.now();
-        for (const e of self.devices.values()) if (e.power && t - e.power.tMs <= self.opts.staleMs) this.set({ ...e.labels, kind: e.power.kind }, e.power.value);
+        for (const e of self.devices.values()) if (e.power && self.current(e, e.power.tMs, t)) this.set({ ...e.labels, kind: e.power.kind }, e.power.value);
       },
     });
     new Counter({
@@ -135,7 +137,7 @@ export class ServeMetrics {
       collect() {
         this.reset();
         const t = self.now();
-        for (const e of self.devices.values()) this.set(e.labels, t - e.lastReadingMs <= self.opts.staleMs ? 1 : 0);
+        for (const e of self.devices.values()) this.set(e.labels, self.current(e, e.lastReadingMs, t) ? 1 : 0);
       },
     });
     this.gaps = new Counter({ name: 'genwatt_sampler_gaps_total', help: 'Stretches without readings (a probe failed, stalled or was late)', labelNames: ['node', 'device', 'probe'], registers });
@@ -159,6 +161,11 @@ export class ServeMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'genwatt_' });
   }
 
+  /** A value is exported while it is fresh and no gap came after it. */
+  private current(e: DeviceEntry, tMs: number, nowMs: number): boolean {
+    return nowMs - tMs <= this.opts.staleMs && tMs >= e.gapMs;
+  }
+
   reading(r: Reading): void {
     const e = this.devices.get(r.deviceId);
     if (!e) return;
@@ -174,7 +181,11 @@ export class ServeMetrics {
   gap(g: Gap): void {
     const ids = g.deviceId === '*' ? [...this.devices.keys()] : [g.deviceId];
     for (const id of ids) {
-      this.devices.get(id)?.energy.gap();
+      const e = this.devices.get(id);
+      if (e) {
+        e.energy.gap();
+        e.gapMs = Math.max(e.gapMs, g.tMs);
+      }
       this.gaps.inc({ node: this.opts.node, device: id, probe: g.probe ?? 'sampler' });
     }
   }
