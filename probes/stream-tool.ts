@@ -81,7 +81,12 @@ export class StreamTool {
       report.sink.note?.(report.probe, reason);
     };
     const onLine = (text: string) => {
-      const verdict = line(text, this.now());
+      let verdict: LineVerdict;
+      try {
+        verdict = line(text, this.now());
+      } catch {
+        verdict = 'bad'; // a parser bug must cost one sample, never the process
+      }
       if (verdict === 'ok') this.good();
       else if (verdict === 'bad') {
         this.badLines++;

@@ -3,6 +3,7 @@
  * probes are read every interval. A poll still in flight at the next tick, or one that fails or
  * times out, is a gap; sampling never waits for anything else.
  */
+import { sanitizeReading } from '../probes/sanity.js';
 import type { Probe, ReadingSink } from '../probes/types.js';
 
 export interface SamplerOptions {
@@ -18,14 +19,21 @@ export class Sampler {
   private readonly lateSince = new Map<Probe, number>();
   private readonly now: () => number;
 
+  private readonly sink: ReadingSink;
+
   constructor(
     private readonly probes: readonly Probe[],
-    private readonly sink: ReadingSink,
+    sink: ReadingSink,
     private readonly opts: SamplerOptions,
     /** Device ids per probe, for gap records. */
     private readonly devicesOf: (p: Probe) => string[],
   ) {
     this.now = opts.now ?? Date.now;
+    // Every reading, polled or streamed, passes the sanity ranges before anything stores it.
+    this.sink = { ...sink, reading: (r) => sink.reading(sanitizeReading(r)) };
+    if (sink.note) this.sink.note = sink.note.bind(sink);
+    if (sink.restart) this.sink.restart = sink.restart.bind(sink);
+    this.sink.gap = sink.gap.bind(sink);
   }
 
   start(): void {

@@ -4,6 +4,7 @@
  * versions (`GPU use (%)`, `Average Graphics Package Power (W)`, `VRAM Total Used Memory (B)`...).
  * "N/A" and anything non-numeric is absent, never 0.
  */
+import { dropNonFinite, finiteNumber, parseVendorJson } from '../sanity.js';
 import type { Reading } from '../types.js';
 
 export interface AmdGpu {
@@ -26,7 +27,7 @@ function numOf(v: unknown): number | undefined {
   if (typeof v === 'string') {
     const m = /^\s*\(?(-?\d+(?:\.\d+)?)/.exec(v);
     if (!m || /^\s*N\/A/i.test(v)) return undefined;
-    return Number(m[1]);
+    return finiteNumber(m[1]);
   }
   return undefined;
 }
@@ -56,9 +57,9 @@ function get(o: unknown, ...path: string[]): unknown {
 
 /** `amd-smi metric --json` output → GPUs. Throws on text that is not JSON. */
 export function parseAmdSmiMetric(text: string): AmdGpu[] {
-  const data: unknown = JSON.parse(text);
+  const data: unknown = parseVendorJson(text, 'amd-smi metric --json');
   const list = Array.isArray(data) ? data : Array.isArray(get(data, 'gpu_data')) ? (get(data, 'gpu_data') as unknown[]) : [];
-  return list.map((g, i) => {
+  return dropNonFinite(list.map((g, i) => {
     const index = numOf(get(g, 'gpu')) ?? i;
     const r: AmdGpu['reading'] = {};
     // socket_power is the package power the SMU reports (an average on most boards).
@@ -81,16 +82,16 @@ export function parseAmdSmiMetric(text: string): AmdGpu[] {
     const e = leaf(get(g, 'energy', 'total_energy_consumption'), 'J');
     if (e !== undefined && e > 0) out.energyJoules = e;
     return out;
-  });
+  }));
 }
 
 /** `rocm-smi --json` output (a leading blank line is fine) → GPUs. Throws on text that is not JSON. */
 export function parseRocmSmi(text: string): AmdGpu[] {
-  const data = JSON.parse(text) as Record<string, Record<string, string>>;
+  const data = parseVendorJson(text, 'rocm-smi --json') as Record<string, Record<string, string>>;
   const cards = Object.keys(data)
-    .filter((k) => /^card\d+$/.test(k))
+    .filter((k) => /^card\d{1,6}$/.test(k))
     .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
-  return cards.map((k) => {
+  return dropNonFinite(cards.map((k) => {
     const c = data[k];
     const pick = (...names: string[]) => names.map((n) => c[n]).find((v) => v !== undefined);
     const index = Number(k.slice(4));
@@ -107,7 +108,7 @@ export function parseRocmSmi(text: string): AmdGpu[] {
     const temp = numOf(pick('Temperature (Sensor edge) (C)', 'Temperature (Sensor junction) (C)'));
     if (temp !== undefined) r.temperatureC = temp;
     const sclk = /(\d+)\s*Mhz/i.exec(pick('sclk clock speed:') ?? '');
-    if (sclk) r.clockMhz = Number(sclk[1]);
+    if (sclk) r.clockMhz = finiteNumber(sclk[1]);
     const bus = pick('PCI Bus');
     const out: AmdGpu = { id: bus && bus !== 'N/A' ? bus : `amd-${index}`, index, reading: r };
     if (bus && bus !== 'N/A') out.busId = bus;
@@ -118,7 +119,7 @@ export function parseRocmSmi(text: string): AmdGpu[] {
     const max = numOf(pick('Max Graphics Package Power (W)'));
     if (max !== undefined) out.powerLimitWatts = max;
     return out;
-  });
+  }));
 }
 
 export interface AmdStatic {
@@ -131,9 +132,9 @@ export interface AmdStatic {
 
 /** `amd-smi static --json` → per GPU: PCI bus id (to key GPUs), market name, power cap, driver. */
 export function parseAmdSmiStatic(text: string): AmdStatic[] {
-  const data: unknown = JSON.parse(text);
+  const data: unknown = parseVendorJson(text, 'amd-smi static --json');
   const list = Array.isArray(data) ? data : Array.isArray(get(data, 'gpu_data')) ? (get(data, 'gpu_data') as unknown[]) : [];
-  return list.map((g, i) => {
+  return dropNonFinite(list.map((g, i) => {
     const out: AmdStatic = { index: numOf(get(g, 'gpu')) ?? i };
     const bdf = get(g, 'bus', 'bdf');
     if (typeof bdf === 'string' && /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d$/i.test(bdf)) out.busId = bdf;
@@ -144,5 +145,5 @@ export function parseAmdSmiStatic(text: string): AmdStatic[] {
     const dv = get(g, 'driver', 'version');
     if (typeof dv === 'string' && dv !== 'N/A') out.driverVersion = dv;
     return out;
-  });
+  }));
 }

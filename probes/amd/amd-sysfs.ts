@@ -4,6 +4,7 @@
  * hwmon `temp1_input` (m°C) and `freq1_input` (Hz). The root is a parameter so tests read fixture
  * trees. Unreadable or missing files are absent values.
  */
+import { finiteNumber } from '../sanity.js';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Reading } from '../types.js';
@@ -24,7 +25,7 @@ export interface SysfsCard {
 const readNum = (f: string): number | undefined => {
   try {
     const t = readFileSync(f, 'utf8').trim();
-    return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : undefined;
+    return /^-?\d+(\.\d+)?$/.test(t) ? finiteNumber(t) : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { dropNonFinite, finiteNumber } from '../sanity.js';
 /**
  * Apple Silicon readings (pure): `powermetrics` text blocks (needs root; mW; layout varies by chip
  * and macOS, the GPU section may be absent) and `macmon pipe` JSON lines (no root; W).
@@ -37,17 +38,27 @@ export function parsePowermetricsBlock(text: string): PowermetricsSample | null 
   const lines = text.split('\n');
   const head = lines.map((l) => HEADER.exec(l.trim())).find(Boolean);
   if (!head) return null;
-  const out: PowermetricsSample = { elapsedMs: Number(head[2]) };
+  const elapsedMs = finiteNumber(head[2]);
+  if (elapsedMs === undefined) return null;
+  const out: PowermetricsSample = { elapsedMs };
   const t = parsePowermetricsDate(head[1]);
   if (t !== undefined) out.tMs = t;
   for (const raw of lines) {
     const l = raw.trim();
     let m: RegExpExecArray | null;
-    if ((m = /^GPU Power: (\d+(?:\.\d+)?) mW$/.exec(l))) out.gpuPowerWatts = Number(m[1]) / 1000;
-    else if ((m = /^CPU Power: (\d+(?:\.\d+)?) mW$/.exec(l))) out.cpuPowerWatts = Number(m[1]) / 1000;
-    else if ((m = /^GPU HW active frequency: (\d+(?:\.\d+)?) MHz$/.exec(l))) out.gpuActiveMhz = Number(m[1]);
-    else if ((m = /^GPU HW active residency:\s+(\d+(?:\.\d+)?)%/.exec(l))) out.gpuActivePercent = Number(m[1]);
-    else if ((m = /^GPU idle residency:\s+(\d+(?:\.\d+)?)%$/.exec(l)) && out.gpuActivePercent === undefined) out.gpuActivePercent = Math.round((100 - Number(m[1])) * 100) / 100;
+    let v: number | undefined;
+    // A number too large to be finite is garbage: the field stays absent.
+    if ((m = /^GPU Power: (\d+(?:\.\d+)?) mW$/.exec(l))) {
+      if ((v = finiteNumber(m[1])) !== undefined) out.gpuPowerWatts = v / 1000;
+    } else if ((m = /^CPU Power: (\d+(?:\.\d+)?) mW$/.exec(l))) {
+      if ((v = finiteNumber(m[1])) !== undefined) out.cpuPowerWatts = v / 1000;
+    } else if ((m = /^GPU HW active frequency: (\d+(?:\.\d+)?) MHz$/.exec(l))) {
+      if ((v = finiteNumber(m[1])) !== undefined) out.gpuActiveMhz = v;
+    } else if ((m = /^GPU HW active residency:\s+(\d+(?:\.\d+)?)%/.exec(l))) {
+      if ((v = finiteNumber(m[1])) !== undefined) out.gpuActivePercent = v;
+    } else if ((m = /^GPU idle residency:\s+(\d+(?:\.\d+)?)%$/.exec(l)) && out.gpuActivePercent === undefined) {
+      if ((v = finiteNumber(m[1])) !== undefined) out.gpuActivePercent = Math.round((100 - v) * 100) / 100;
+    }
   }
   return out;
 }
@@ -88,5 +99,5 @@ export function parseMacmonLine(line: string): MacmonSample | null {
     if (num(mem.ram_usage) !== undefined) out.ramUsedBytes = num(mem.ram_usage);
     if (num(mem.ram_total) !== undefined) out.ramTotalBytes = num(mem.ram_total);
   }
-  return out;
+  return dropNonFinite(out);
 }

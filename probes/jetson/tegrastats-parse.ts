@@ -1,3 +1,4 @@
+import { finiteNumber } from '../sanity.js';
 /**
  * One `tegrastats` line → what genwatt reads (pure). Layouts differ per board and JetPack: an
  * optional `MM-DD-YYYY HH:MM:SS` prefix, rails as `NAME cur/avg` with or without `mW`
@@ -37,21 +38,28 @@ export function parseTegrastatsLine(line: string): TegraLine | null {
   }
   const ram = /\bRAM (\d+)\/(\d+)MB\b/.exec(s);
   if (ram) {
-    out.ramUsedBytes = Number(ram[1]) * MB;
-    out.ramTotalBytes = Number(ram[2]) * MB;
+    const used = finiteNumber(ram[1]);
+    const total = finiteNumber(ram[2]);
+    if (used !== undefined) out.ramUsedBytes = used * MB;
+    if (total !== undefined) out.ramTotalBytes = total * MB;
   }
   const gr3d = /\bGR3D_FREQ (\d+)%(?:@\[?(\d+)[\],]?)?/.exec(s);
   if (gr3d) {
-    out.gpuPercent = Number(gr3d[1]);
-    if (gr3d[2] !== undefined) out.gpuClockMhz = Number(gr3d[2]);
+    const pct = finiteNumber(gr3d[1]);
+    if (pct !== undefined) out.gpuPercent = pct;
+    const mhz = finiteNumber(gr3d[2]);
+    if (mhz !== undefined) out.gpuClockMhz = mhz;
   }
   const temp = /\bGPU@(-?\d+(?:\.\d+)?)C\b/i.exec(s);
-  if (temp) out.gpuTemperatureC = Number(temp[1]);
+  const tempC = finiteNumber(temp?.[1]);
+  if (tempC !== undefined) out.gpuTemperatureC = tempC;
   // Rails: NAME cur/avg, each number optionally with mW; RAM/SWAP/IRAM (MB, kB) are not rails.
   const railRe = /(?:^|\s)([A-Za-z][A-Za-z0-9_]*) (\d+)(?:mW)?\/(\d+)(?:mW)?(?=\s|$)/g;
   for (let m; (m = railRe.exec(s)); ) {
     if (/^(RAM|SWAP|IRAM)$/.test(m[1])) continue;
-    out.rails.push({ name: m[1], currentMw: Number(m[2]), averageMw: Number(m[3]) });
+    const currentMw = finiteNumber(m[2]);
+    const averageMw = finiteNumber(m[3]);
+    if (currentMw !== undefined && averageMw !== undefined) out.rails.push({ name: m[1], currentMw, averageMw });
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * `gpu_power_readings/average_power_draw` + `instant_power_draw` (550+). Values like `N/A` or
  * `[Not Supported]` are absent.
  */
+import { finiteNumber, VendorFormatError } from '../sanity.js';
 import { XMLParser } from 'fast-xml-parser';
 
 export interface XmlGpu {
@@ -35,14 +36,19 @@ function number(v: unknown, unit?: string): number | undefined {
   const m = /^(-?\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(s);
   if (!m) return undefined;
   if (unit && m[2] && m[2] !== unit) return undefined;
-  return Number(m[1]);
+  return finiteNumber(m[1]);
 }
 
 export function parseNvidiaSmiXml(xml: string): XmlFacts {
   const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: true, processEntities: false });
-  const doc = parser.parse(xml) as Record<string, Record<string, unknown>>;
+  let doc: Record<string, Record<string, unknown>>;
+  try {
+    doc = parser.parse(xml) as Record<string, Record<string, unknown>>;
+  } catch (err) {
+    throw new VendorFormatError(`nvidia-smi -q -x output is not XML (${(err as Error).message})`, { cause: err });
+  }
   const log = doc.nvidia_smi_log;
-  if (!log) throw new Error('not nvidia-smi -q -x output (no <nvidia_smi_log>)');
+  if (!log || typeof log !== 'object') throw new VendorFormatError('not nvidia-smi -q -x output (no <nvidia_smi_log>)');
   const raw = log.gpu === undefined ? [] : Array.isArray(log.gpu) ? log.gpu : [log.gpu];
   const facts: XmlFacts = { gpus: [] };
   const dv = text(log.driver_version);
