@@ -21,7 +21,7 @@ export interface RecordingsOptions {
   dir: string;
   node: string;
   rotate: RotateMode;
-  /** Longest a file may cover (with `run`). */
+  /** Longest a file may cover. */
   maxSegmentMs: number;
   header: (mode: SessionMode, outDir: string | null, startMs: number, warmupBatches: number, tags: Record<string, string>) => HeaderRecord;
   timeline: Timeline;
@@ -161,9 +161,8 @@ export class Recordings {
     if (seg) this.finish(seg, e.endMs, e.reason);
   }
 
-  /** Segments (with `run`) open longer than the cap: the caller splits their runs. */
+  /** Segments open longer than the cap: the caller splits their runs. */
   overlong(nowMs: number): string[] {
-    if (this.opts.rotate !== 'run') return [];
     return [...this.folders.entries()].filter(([, f]) => f.seg && nowMs - f.seg.openedMs >= this.opts.maxSegmentMs).map(([k]) => k);
   }
 

@@ -35,6 +35,7 @@ export interface ServeArgs {
   listen: string;
   node?: string;
   'counter-interval'?: number;
+  'max-file-minutes': number;
 }
 
 export function serveConfig(a: ServeArgs): ServeConfig {
@@ -44,6 +45,7 @@ export function serveConfig(a: ServeArgs): ServeConfig {
   if (a.rotate !== 'run' && a.rotate !== 'hour') throw new ServeUsageError(`--rotate must be run or hour, got ${JSON.stringify(a.rotate)}`);
   if (!(a['run-gap'] > 0)) throw new ServeUsageError(`--run-gap must be a positive number of seconds, got ${a['run-gap']}`);
   if (!(a.interval > 0)) throw new ServeUsageError(`--interval must be a positive number of milliseconds, got ${a.interval}`);
+  if (!(a['max-file-minutes'] > 0 && a['max-file-minutes'] <= 1440)) throw new ServeUsageError(`--max-file-minutes must be more than 0 and at most 1440, got ${a['max-file-minutes']}`);
   if (!(a.idle >= 0)) throw new ServeUsageError(`--idle must be 0 or more seconds, got ${a.idle}`);
   const sim = a['sim-gpus'];
   if (sim !== undefined && !(Number.isInteger(sim) && sim >= 1 && sim <= 64)) throw new ServeUsageError(`--sim-gpus must be a whole number from 1 to 64, got ${sim}`);
@@ -62,6 +64,7 @@ export function serveConfig(a: ServeArgs): ServeConfig {
     port,
     node: a.node ?? hostname(),
     counterIntervalMs: a['counter-interval'] ?? null,
+    maxFileMs: a['max-file-minutes'] * 60_000,
   };
 }
 
@@ -77,7 +80,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
   if (gpus.some((d) => d.simulated)) say('the simulated GPU is not real hardware: its numbers are a demo');
   say(`listening on ${node.url}/metrics`);
   if (!isLoopback(config.host)) say(`${config.host} is reachable from other machines: you chose --listen ${config.host}:${config.port}; put a firewall or an authenticating proxy in front`);
-  say(config.recordDir ? `recording into ${config.recordDir} (one file per run${config.rotate === 'hour' ? ', split at each hour, plus an hourly monitor file' : ', at most an hour each'})` : 'not recording (--record-dir DIR to keep sessions)');
+  say(config.recordDir ? `recording into ${config.recordDir} (one file per run, at most ${a['max-file-minutes']} min each${config.rotate === 'hour' ? ', split at each clock hour, plus an hourly monitor file' : ''})` : 'not recording (--record-dir DIR to keep sessions)');
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       say(`${sig}: stopping`);

@@ -36,6 +36,8 @@ export interface ServeConfig {
   port: number;
   node: string;
   counterIntervalMs: number | null;
+  /** Longest a recording file may cover, ms (a longer run continues in a new file). */
+  maxFileMs: number;
 }
 
 const HOUR_MS = 3600_000;
@@ -104,7 +106,7 @@ export class ServeNode extends EventEmitter {
         dir: resolve(c.recordDir),
         node: c.node,
         rotate: c.rotate,
-        maxSegmentMs: HOUR_MS,
+        maxSegmentMs: c.maxFileMs,
         header: (...a) => this.header(...a),
         timeline: this.timeline,
         idle: () => this.idle,
@@ -143,7 +145,7 @@ export class ServeNode extends EventEmitter {
     // Keep only the samples open windows still need (the recordings have everything).
     this.timers.push(setInterval(() => this.timeline.retainFrom(Math.min(Date.now() - 60_000, ...this.trackers.map((t) => t.needsSamplesFromMs))), 5000));
     if (c.rotate === 'hour') this.scheduleHour();
-    else this.timers.push(setInterval(() => this.splitOverlong(), 10_000));
+    this.timers.push(setInterval(() => this.splitOverlong(), Math.min(10_000, Math.max(200, c.maxFileMs / 10))));
   }
 
   private measureIdle(): void {
@@ -206,7 +208,7 @@ export class ServeNode extends EventEmitter {
 
   private splitOverlong(): void {
     const long = new Set(this.recordings?.overlong(Date.now()) ?? []);
-    for (const t of this.trackers) if (long.has(t.dir)) t.split('file reached one hour');
+    for (const t of this.trackers) if (long.has(t.dir)) t.split(`file reached its length limit (${Math.round(this.config.maxFileMs / 60000)} min)`);
   }
 
   /** Stops everything; finished recordings are written, unfinished journals stay readable. */

@@ -12,6 +12,14 @@ function generate(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<
   return new Promise((r) => p.once('exit', r));
 }
 
+async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(150);
+  }
+}
+
 let serve: ServeProc | undefined;
 afterEach(async () => {
   await serve?.stop('SIGKILL');
@@ -76,6 +84,37 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     expect(health).toMatchObject({ status: 'ok', devices: ['sim-0'] });
     expect(await serve.stop('SIGTERM')).toBe(0);
     expect(serve.log()).toMatch(/SIGTERM: stopping[\s\S]*stopped/);
+  }, 40000);
+
+  it('a run longer than --max-file-minutes continues in a new file; the files together hold every image and the same joules', async () => {
+    const dir = tempDir('gw-split-');
+    const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
+    const rec = join(dir, 'rec');
+    serve = await startServe(['--probe', 'simulated', '--watch', join(dir, 'out'), '--record-dir', rec, '--rotate', 'hour', '--max-file-minutes', '0.04', '--idle', '0.5', '--run-gap', '2', '--interval', '50'], { env });
+    expect(await generate(join(dir, 'out'), env, ['--count', '20', '--seconds', '0.25', '--load-seconds', '0.2'])).toBe(0);
+    await until(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 20, 10000);
+    await sleep(2500); // the run gap (2 s) ends the run: every batch is closed
+    const m = await scrape(serve.url);
+    expect(await serve.stop('SIGTERM')).toBe(0);
+    const files = readdirSync(rec).filter((f) => f.endsWith('-out.json')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const docs = await Promise.all(files.map(async (f) => (await readSession(join(rec, f))).doc));
+    expect(docs.flatMap((d) => d.rows)).toHaveLength(20);
+    expect(docs[0].run.tags.continued).toBeUndefined();
+    expect(docs[0].rows[0].warmup).toBe(true);
+    for (const d of docs.slice(1)) {
+      expect(d.run.tags.continued).toBe('true');
+      expect(d.options.warmupBatches).toBe(0);
+    }
+    const steadyJ = docs.flatMap((d) => d.rows).filter((r) => !r.warmup).reduce((a, r) => a + r.joules!, 0);
+    expect(value(m, 'genwatt_image_energy_joules_sum')).toBeCloseTo(steadyJ, 6);
+    // --rotate hour also keeps a monitor file of every sample
+    const mon = readdirSync(rec).filter((f) => f.endsWith('-monitor.json'));
+    expect(mon).toHaveLength(1);
+    const monDoc = (await readSession(join(rec, mon[0]))).doc;
+    expect(monDoc.run.mode).toBe('monitor');
+    expect(monDoc.samples.length).toBeGreaterThan(50);
+    expect(monDoc.idle?.totalWatts).toBeGreaterThan(0);
   }, 40000);
 
   it('--sim-gpus 8: eight devices, each with its own series', async () => {
