@@ -273,6 +273,65 @@ async function replayRss() {
   report(`replay RSS of a 1-hour session (synthetic, simulated model, 10 Hz, ${images} images) at x${speed}: after 1 min vs the floor of the last 10 s (raw at the end ${atEnd.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB)`, `${atMinute.toFixed(0)} MiB -> ${floor.toFixed(0)} MiB = ${(growth * 100).toFixed(1)} %`, '<= 10 %', growth <= 0.1);
 }
 
+/** Starts `genwatt serve` and resolves with its base URL once it listens. */
+async function startServe(args, env = {}) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, PATH: CLEAN_PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  for (let i = 0; i < 300 && !/listening on (\S+)\/metrics/.test(out); i++) await sleep(50);
+  const m = /listening on (\S+)\/metrics/.exec(out);
+  if (!m) throw new Error(`serve did not start: ${out}`);
+  return { child, url: m[1] };
+}
+
+async function scrapeLatency() {
+  const dir = tmp();
+  const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
+  const { child, url } = await startServe(['--probe', 'simulated', '--sim-gpus', '8', '--interval', '100', '--watch', join(dir, 'out'), '--idle', '1'], env);
+  const gen = spawn(process.execPath, [join(root, 'fixtures/demo-generator.mjs'), '--out', join(dir, 'out'), '--count', '1000', '--seconds', '0.3', '--load-seconds', '0.2'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  await sleep(4000);
+  const time = async (path) => {
+    const t0 = performance.now();
+    const res = await fetch(url + path);
+    await res.text();
+    return performance.now() - t0;
+  };
+  const metrics = [];
+  const health = [];
+  let bytes = 0;
+  for (let i = 0; i < 200; i++) {
+    metrics.push(await time('/metrics'));
+    health.push(await time('/healthz'));
+    if (i === 0) bytes = (await (await fetch(url + '/metrics')).text()).length;
+    await sleep(20);
+  }
+  gen.kill('SIGKILL');
+  child.kill('SIGKILL');
+  const p95 = pct(metrics, 0.95);
+  report(`/metrics scrape latency, 8 simulated GPUs at 10 Hz + a watched folder with images, 200 scrapes (${(bytes / 1024).toFixed(1)} KiB each): p50 ${median(metrics).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms; /healthz side by side p50 ${median(health).toFixed(2)} ms, p95 ${pct(health, 0.95).toFixed(2)} ms (ratio of p95s ${(p95 / pct(health, 0.95)).toFixed(1)}x)`, `${p95.toFixed(2)} ms`, '<= 20 ms', p95 <= 20);
+}
+
+async function serveCpu() {
+  const seconds = 60;
+  const { child, url } = await startServe(['--probe', 'simulated', '--interval', '100', '--idle', '0']);
+  // side by side, the same sampling without the exporter: plain monitor
+  const plain = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], { env: { ...process.env, PATH: CLEAN_PATH }, stdio: 'ignore' });
+  await sleep(3000);
+  const s0 = cpuSeconds(child.pid);
+  const p0 = cpuSeconds(plain.pid);
+  const t0 = Date.now();
+  while (Date.now() - t0 < seconds * 1000) {
+    await (await fetch(url + '/metrics')).text();
+    await sleep(5000);
+  }
+  const wall = (Date.now() - t0) / 1000;
+  const serveRatio = (cpuSeconds(child.pid) - s0) / wall;
+  const plainRatio = (cpuSeconds(plain.pid) - p0) / wall;
+  child.kill('SIGKILL');
+  plain.kill('SIGKILL');
+  report(`serve CPU (CPU s per wall s, simulated GPU at 10 Hz, /metrics scraped every 5 s, ${seconds} s; plain monitor side by side ${plainRatio.toFixed(4)}, ratio ${(serveRatio / plainRatio).toFixed(2)}x)`, serveRatio.toFixed(4), '<= 0.03', serveRatio <= 0.03);
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
@@ -281,5 +340,7 @@ if (want('cost')) await watchingCost();
 if (want('ttff')) await timeToFirstFrame();
 if (want('dashcpu')) await dashboardCpu();
 if (want('replayrss')) await replayRss();
+if (want('scrape')) await scrapeLatency();
+if (want('servecpu')) await serveCpu();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);

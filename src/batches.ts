@@ -1,3 +1,5 @@
+import type { ImageMeta } from './image-meta.js';
+
 /**
  * Grouping image events into batches (pure). Files of one generation arrive within ~0.1 s
  * (turbo-batch2 on the H100: 770 J, then 12 J per file if taken naively), so they share one window.
@@ -14,6 +16,8 @@ export interface ImageEvent {
   detectedMs?: number;
   /** Batch number, assigned when the batch closes. */
   batch?: number;
+  /** Settings embedded in the image (steps, sampler, seed, size, model), when it has any. */
+  meta?: ImageMeta;
 }
 
 /** Gap used before any batch interval is known. */

@@ -481,14 +481,19 @@ async function main(): Promise<number> {
     )
     .command(
       'report <files..>',
-      'summarize recorded sessions (.json, or the .jsonl a killed genwatt left)',
-      (y) => y.positional('files', { type: 'string', array: true }).option('json', { type: 'boolean', describe: 'JSON output' }),
+      'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left): table, csv, md, html or json',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true })
+          .option('format', { type: 'string', choices: ['table', 'csv', 'md', 'html', 'json'], describe: 'output format (default: table; html is one self-contained page with SVG charts)' })
+          .option('out', { type: 'string', describe: 'write to FILE instead of stdout' })
+          .option('json', { type: 'boolean', describe: 'same as --format json' })
+          .option('price-kwh', { type: 'number', describe: 'electricity price per kWh: adds the cost of one image' })
+          .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' }),
       async (a) => {
-        const { readSession } = await import('./session-reader.js');
-        const { reportJson, reportText } = await import('./report.js');
-        const sessions = [];
-        for (const f of a.files as string[]) sessions.push(await readSession(f));
-        process.stdout.write(a.json ? JSON.stringify(reportJson(sessions), null, 2) + '\n' : reportText(sessions));
+        const { writeReport } = await import('./report-command.js');
+        const r = await writeReport({ files: a.files as string[], format: (a.format as string | undefined) ?? (a.json ? 'json' : 'table'), out: a.out as string | undefined, priceKwh: a['price-kwh'] as number | undefined, gco2Kwh: a['gco2-kwh'] as number | undefined });
+        if ('usage' in r) throw new UsageError(r.usage);
       },
     )
     .strict()

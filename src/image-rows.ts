@@ -5,6 +5,7 @@
  */
 import type { EnergyMethod } from '../probes/types.js';
 import type { ImageEvent } from './batches.js';
+import type { ImageMeta } from './image-meta.js';
 import { lowerBound, windowEnergy, type EnergyFigure, type PowerSample } from './energy.js';
 
 export interface SeriesSample extends PowerSample {
@@ -49,6 +50,8 @@ export interface ImageRow {
   windowEndMs: number;
   bytes?: number;
   note?: string;
+  /** The image's embedded settings (steps, sampler, seed, size, model). */
+  meta?: ImageMeta;
 }
 
 export interface RowOptions {
@@ -122,6 +125,7 @@ export function batchRows(batch: readonly ImageEvent[], batchIndex: number, firs
     };
     if (e.bytes !== undefined) row.bytes = e.bytes;
     if (fig.note) row.note = fig.note;
+    if (e.meta) row.meta = e.meta;
     return row;
   });
 }

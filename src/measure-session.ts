@@ -24,6 +24,7 @@ import { SCHEMA_NAME, SCHEMA_VERSION, type ChildExit, type HeaderRecord, type Lo
 import { summarize, type Summary } from './summary.js';
 import { Timeline } from './timeline.js';
 import type { OutputWatcher } from './watcher.js';
+import type { BackendConfig, BackendProgress, RunningBackend } from './backends/backend-types.js';
 
 export interface MeasureConfig {
   mode: SessionMode;
@@ -51,6 +52,8 @@ export interface MeasureConfig {
    * in measured runs (the most exact per-image figures), once a second when monitoring.
    */
   counterIntervalMs?: number | null;
+  /** Generate through a server's HTTP API (Forge/A1111, ComfyUI) instead of `argv`. */
+  backend?: BackendConfig;
 }
 
 export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
@@ -90,7 +93,9 @@ export class MeasureSession extends EventEmitter {
   private sampler: Sampler | undefined;
   private recorder: Recorder | undefined;
   private watcher: OutputWatcher | undefined;
-  private child: RunningChild | undefined;
+  private child: RunningChild | RunningBackend | undefined;
+  /** The server backend's progress (step x of y), when one drives the run. */
+  progress: BackendProgress | null = null;
   private batches: BatchAssembler;
   private windowStartMs = 0;
   private quietTimer: NodeJS.Timeout | undefined;
@@ -255,7 +260,30 @@ export class MeasureSession extends EventEmitter {
       if (closed) this.closeBatch(closed);
     }, 100);
     if (this.config.timeoutMs) setTimeout(() => this.stop('timeout'), this.config.timeoutMs).unref();
-    if (this.config.argv) {
+    if (this.config.backend && this.config.backend.kind !== 'command') {
+      const b = this.config.backend;
+      const hooks = {
+        tags: (t: Record<string, string>) => {
+          Object.assign(this.config.tags, t);
+          this.recorder?.write({ type: 'tags', tags: t }, true);
+          this.emit('tags', t);
+        },
+        note: (m: string) => this.note(b.kind, m),
+        progress: (p: BackendProgress) => {
+          this.progress = p;
+          this.emit('progress', p);
+        },
+      };
+      const mod = b.kind === 'forge' ? await import('./backends/forge-backend.js') : await import('./backends/comfyui-backend.js');
+      const backend = 'startForge' in mod ? mod.startForge(b, hooks) : mod.startComfyui(b, hooks);
+      this.child = backend;
+      void backend.done.then(async (exit) => {
+        this.childExit = exit;
+        if (this.watcher) await this.settleWatcher();
+        this.crossCheck(backend);
+        if (!this.stopRequested) this.stop('child-exit');
+      });
+    } else if (this.config.argv) {
       const env: Record<string, string> = {};
       for (const p of this.probes) Object.assign(env, p.childEnv?.() ?? {});
       this.child = await startChild(this.config.argv, {
@@ -278,6 +306,16 @@ export class MeasureSession extends EventEmitter {
         this.stop('child-exit');
       });
     }
+  }
+
+  /** The server's own image count against the watched folder's: a mismatch is shown and recorded. */
+  private crossCheck(b: RunningBackend): void {
+    const server = b.serverImages();
+    const kind = this.config.backend?.kind ?? 'server';
+    const tags = { 'server-images': String(server), 'watched-images': String(this.imagesSeen) };
+    Object.assign(this.config.tags, tags);
+    this.recorder?.write({ type: 'tags', tags }, true);
+    if (server !== this.imagesSeen) this.note('genwatt', `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${this.imagesSeen} appeared in ${this.config.outDir ?? 'the watched folder'}${this.imagesSeen < server ? ': is --out the folder the server saves into?' : ''}`);
   }
 
   private async settleWatcher(): Promise<void> {

@@ -4,9 +4,11 @@ import type { ImageRow } from './image-rows.js';
 import type { LoadedSession } from './session-reader.js';
 import type { Summary } from './summary.js';
 import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA, table } from './format.js';
+import { comparisonRow, type CompareOptions, type ComparisonRow } from './report-compare.js';
+import { comparisonCells } from './report-formats.js';
 
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
-export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage'>;
+export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'>;
 
 export interface ReportSession {
   file: string;
@@ -17,12 +19,15 @@ export interface ReportSession {
 }
 
 export function reportImage(r: ImageRow): ReportImage {
-  return { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage };
+  const out: ReportImage = { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage };
+  if (r.meta) out.meta = r.meta;
+  return out;
 }
 
-export function reportJson(sessions: readonly LoadedSession[]): { sessions: ReportSession[] } {
+export function reportJson(sessions: readonly LoadedSession[], opts: CompareOptions = {}): { sessions: ReportSession[]; comparison: ComparisonRow[] } {
   return {
     sessions: sessions.map((s) => ({ file: s.file, complete: s.doc.complete, summary: s.doc.summary, images: s.doc.rows.map(reportImage), warnings: s.warnings })),
+    comparison: sessions.map((s) => comparisonRow(s, opts)),
   };
 }
 
@@ -34,12 +39,15 @@ export function methodText(summary: Summary): string {
 }
 
 export function imagesTable(rows: readonly ImageRow[]): string {
-  const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', 'marks'];
+  const withMeta = rows.some((r) => r.meta?.steps !== undefined || r.meta?.sampler !== undefined);
+  const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', ...(withMeta ? ['steps', 'sampler', 'size'] : []), 'marks'];
   const body = rows.map((r) => {
     const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
-    return [String(r.index), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), marks];
+    const m = r.meta;
+    const meta = withMeta ? [m?.steps !== undefined ? String(m.steps) : NA, m?.sampler ?? NA, m?.width && m?.height ? `${m.width}x${m.height}` : NA] : [];
+    return [String(r.index), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), ...meta, marks];
   });
-  return table([head, ...body], [true, false, true, true, true, true, true, false]);
+  return table([head, ...body], [true, false, true, true, true, true, true, ...(withMeta ? [true, false, false] : []), false]);
 }
 
 export function summaryText(s: Summary): string {
@@ -54,7 +62,7 @@ export function summaryText(s: Summary): string {
   return lines.join('\n');
 }
 
-export function reportText(sessions: readonly LoadedSession[]): string {
+export function reportText(sessions: readonly LoadedSession[], opts: CompareOptions = {}): string {
   const parts: string[] = [];
   for (const s of sessions) {
     const d = s.doc;
@@ -76,13 +84,14 @@ export function reportText(sessions: readonly LoadedSession[]): string {
         .join('\n'),
     );
   }
-  if (sessions.length > 1) {
-    const head = ['session', 'images', 's/image', 'J/image', 'net J', 'idle W', 'mean W', 'peak VRAM', 'method'];
-    const body = sessions.map((s) => {
-      const m = s.doc.summary;
-      return [basename(s.file), String(m.images), fmtNum(m.secondsPerImage.mean, 3), fmtNum(m.joulesPerImage.mean, 1), fmtNum(m.joulesPerImage.netMean, 1), fmtNum(m.idleWatts, 1), fmtNum(m.meanWatts, 1), fmtBytes(m.peakVramBytes), m.method ?? NA];
-    });
-    parts.push(`== comparison (steady means)\n${table([head, ...body], [false, true, true, true, true, true, true, true, false])}`);
+  const rows = sessions.map((s) => comparisonRow(s, opts));
+  const perUnit = rows.some((r) => r.joulesPerStep !== null || r.joulesPerMegapixel !== null);
+  if (sessions.length > 1 || perUnit || opts.priceKwh !== undefined || opts.gco2Kwh !== undefined) {
+    // The terminal gets the columns that decide a comparison; csv, md, html and json have them all.
+    const keep = new Set(['session', 'backend', 'model', 'attention', 'steps', 'size', 'images', 's/image', 'J/image', 'net J/image', 'Wh/1000 img', 'mean W', 'peak VRAM', 'J/step', 'J/MP', 'method', 'cost/image', 'g CO₂e/image']);
+    const cells = comparisonCells(rows);
+    const idx = cells.head.map((h, i) => (keep.has(h) && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
+    parts.push(`== comparison (steady means)\n${table([idx.map((i) => cells.head[i]), ...cells.body.map((r) => idx.map((i) => r[i]))], idx.map((i) => cells.numeric[i]))}`);
   }
   return parts.join('\n\n') + '\n';
 }

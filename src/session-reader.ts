@@ -171,6 +171,9 @@ async function readJournal(file: string, text: string): Promise<LoadedSession> {
       case 'batch':
         for (const p of rec.paths as string[]) batchOf.set(p, rec.batch as number);
         break;
+      case 'tags':
+        Object.assign(header!.run.tags, rec.tags as Record<string, string>);
+        break;
       case 'end':
         finished = true;
         header!.run.endMs = rec.endMs as number;
@@ -208,6 +211,7 @@ async function readJournal(file: string, text: string): Promise<LoadedSession> {
       const out: ImageEvent = { path: e.path, mtimeMs: e.mtimeMs };
       if (e.bytes !== undefined) out.bytes = e.bytes;
       if (e.detectedMs !== undefined) out.detectedMs = e.detectedMs;
+      if (e.meta !== undefined) out.meta = e.meta;
       if (e.batch !== undefined) out.batch = e.batch;
       return out;
     }),

@@ -118,4 +118,5 @@ export type SessionRecord =
   | { type: 'run-start'; startMs: number }
   | ({ type: 'image' } & ImageEvent)
   | { type: 'batch'; batch: number; paths: string[] }
+  | { type: 'tags'; tags: Record<string, string> }
   | { type: 'end'; endMs: number; endedAt: string; exit: ChildExit | null; endReason: string | null };

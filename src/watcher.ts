@@ -1,5 +1,5 @@
 /**
- * Watches an output folder (chokidar) and reports each image once it is complete. Files present
+ * Watches an output folder (src/dir-watch.ts: one fs.watch per folder) and reports each image once it is complete. Files present
  * before the start are not counted; subfolders created during the run are; `*.tmp`, dotfiles and
  * partial writes never count. The event time is the final file's mtime. A folder that does not
  * exist yet is waited for.
@@ -8,9 +8,10 @@ import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import type { FSWatcher } from 'chokidar';
+import { DirWatch } from './dir-watch.js';
 import type { ImageEvent } from './batches.js';
 import { checkComplete, isImagePath } from './image-complete.js';
+import { readImageMeta } from './image-meta.js';
 
 export class WatchFolderError extends Error {
   readonly unreadable = true;
@@ -28,6 +29,8 @@ export interface WatcherOptions {
   waitPollMs?: number;
   /** How often to check that the watched folder is still the same folder. Default 1 s. */
   rootCheckMs?: number;
+  /** Read each image's embedded settings (default true). */
+  readMeta?: boolean;
   now?: () => number;
 }
 
@@ -53,7 +56,7 @@ interface Pending {
  */
 export class OutputWatcher extends EventEmitter {
   readonly dir: string;
-  private watcher: FSWatcher | undefined;
+  private watcher: DirWatch | undefined;
   private readonly preexisting = new Set<string>();
   private readonly counted = new Set<string>();
   private readonly pending = new Map<string, Pending>();
@@ -63,7 +66,7 @@ export class OutputWatcher extends EventEmitter {
   constructor(dir: string, opts: WatcherOptions = {}) {
     super();
     this.dir = resolve(dir);
-    this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, rootCheckMs: opts.rootCheckMs ?? 1000, now: opts.now ?? Date.now };
+    this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, rootCheckMs: opts.rootCheckMs ?? 1000, readMeta: opts.readMeta ?? true, now: opts.now ?? Date.now };
   }
 
   /** Resolves once watching (after waiting for the folder if needed); rejects if unreadable. */
@@ -99,19 +102,13 @@ export class OutputWatcher extends EventEmitter {
     }
     // A folder that appeared after the start holds only this run's files.
     if (existedAtStart) await this.snapshot(this.dir, 0);
-    const chokidar = await import('chokidar');
     const root = this.dir;
-    const w = chokidar.watch(root, {
-      ignoreInitial: existedAtStart,
-      persistent: true,
-      ignored: (p: string) => p !== root && relative(root, p).split(sep).some(isIgnoredName),
-    });
+    const w = new DirWatch(root, { ignored: (rel) => rel !== '' && rel.split(sep).some(isIgnoredName) });
     this.watcher = w;
-    w.on('add', (p) => this.consider(p));
-    w.on('change', (p) => this.consider(p));
-    w.on('unlink', (p) => this.forget(p));
-    w.on('error', (err) => this.emit('error', err));
-    await new Promise<void>((res) => w.once('ready', () => res()));
+    w.on('file', (p: string) => this.consider(p));
+    w.on('unlink', (p: string) => this.forget(p));
+    w.on('error', (err: Error) => this.emit('error', err));
+    await w.start(!existedAtStart);
     this.rootIno = (await stat(root).catch(() => undefined))?.ino;
     // inotify keeps watching a removed folder's inode: notice removal (or replacement) and start over.
     this.rootTimer ??= setInterval(() => void this.checkRoot(), this.opts.rootCheckMs);
@@ -135,7 +132,7 @@ export class OutputWatcher extends EventEmitter {
     this.pending.clear();
     this.counted.clear();
     this.preexisting.clear();
-    await old.close().catch(() => undefined);
+    old.close();
     try {
       await this.watchRoot(true);
     } catch (err) {
@@ -209,6 +206,13 @@ export class OutputWatcher extends EventEmitter {
       // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
       if (this.counted.size > COUNTED_MEMORY) this.counted.delete(this.counted.values().next().value!);
       const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
+      if (this.opts.readMeta) {
+        // What the image is (steps, sampler, size, model): a broken header costs the metadata, never the image.
+        const m = await readImageMeta(p);
+        if (Object.keys(m.meta).length) ev.meta = m.meta;
+        if (m.note) this.emit('note', `${basename(p)}: metadata skipped: ${m.note}`);
+        if (this.closed) return;
+      }
       this.emit('image', ev);
       return;
     }
@@ -238,6 +242,6 @@ export class OutputWatcher extends EventEmitter {
     if (this.rootTimer) clearInterval(this.rootTimer);
     for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
     this.pending.clear();
-    await this.watcher?.close();
+    this.watcher?.close();
   }
 }

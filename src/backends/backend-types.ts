@@ -1,0 +1,59 @@
+/** What `genwatt run` drives: a command line (the default) or a generation server's HTTP API. */
+import type { ChildExit } from '../session-types.js';
+
+export type BackendKind = 'command' | 'forge' | 'comfyui';
+
+/** Generation settings for Forge/A1111 (sent explicitly: the API's own defaults are 512² and 50 steps). */
+export interface ForgeSettings {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  width: number;
+  height: number;
+  cfgScale: number;
+  sampler: string;
+  scheduler: string | null;
+  /** -1 = random. */
+  seed: number;
+  batchSize: number;
+  /** Batches per request (A1111 `n_iter`). */
+  batchCount: number;
+}
+
+export interface BackendConfig {
+  kind: BackendKind;
+  url: string;
+  /** Generation requests made one after the other. */
+  requests: number;
+  /** No answer for this long is a timeout, ms (a txt2img call may run for minutes: default 30 min). */
+  timeoutMs: number;
+  forge?: ForgeSettings;
+  /** ComfyUI: the API-format workflow file and `NODE.input` overrides. */
+  workflow?: string;
+  overrides?: Record<string, unknown>;
+}
+
+/** Progress of the current request, for the dashboard (step x of y). */
+export interface BackendProgress {
+  request: number;
+  requests: number;
+  step: number | null;
+  steps: number | null;
+}
+
+/** A running server-backed generation, shaped like a child process for the measured session. */
+export interface RunningBackend {
+  pid: undefined;
+  done: Promise<ChildExit>;
+  stop(): void;
+  /** Images the server says it made so far. */
+  serverImages(): number;
+  progress(): BackendProgress | null;
+}
+
+export interface BackendHooks {
+  /** Facts to record with the run (model, flags, versions, server memory): merged into the run's tags. */
+  tags(tags: Record<string, string>): void;
+  note(message: string): void;
+  progress(p: BackendProgress): void;
+}
