@@ -90,7 +90,7 @@ function checkNumbers(a: SessionArgs): void {
   if (a['counter-interval'] !== undefined && !(a['counter-interval'] > 0)) throw new UsageError(`--counter-interval must be a positive number of milliseconds, got ${a['counter-interval']}`);
 }
 
-async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: SessionArgs, extra: { argv: string[] | null; outDir: string | null; defaultIdle: number; simulateIfNoGpu?: boolean; defaultRecord: boolean; onNoGpu?: () => Promise<number> }): Promise<number> {
+async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: SessionArgs, extra: { argv: string[] | null; backend?: import('./backends/backend-types.js').BackendConfig; outDir: string | null; defaultIdle: number; simulateIfNoGpu?: boolean; defaultRecord: boolean; onNoGpu?: () => Promise<number> }): Promise<number> {
   checkNumbers(a);
   const tags = parseTags(a.tag);
   const probes = probesArg(a.probe);
@@ -105,7 +105,7 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
       initial:
         mode === 'monitor'
           ? null
-          : { mode, label: extra.argv ? extra.argv.map((x) => x.split('/').pop()).join(' ') : `watching ${extra.outDir}`, argv: extra.argv, outDir: extra.outDir, count: a.count ?? null, idleSeconds: a.idle ?? extra.defaultIdle, timeoutMs: a.timeout ? a.timeout * 1000 : null, record, tags },
+          : { mode, label: extra.backend ? `${extra.backend.kind} ${extra.backend.url}` : extra.argv ? extra.argv.map((x) => x.split('/').pop()).join(' ') : `watching ${extra.outDir}`, argv: extra.argv, backend: extra.backend, outDir: extra.outDir, count: a.count ?? null, idleSeconds: a.idle ?? extra.defaultIdle, timeoutMs: a.timeout ? a.timeout * 1000 : null, record, tags },
       probes,
       tags,
       simulateIfNoGpu: Boolean(extra.simulateIfNoGpu),
@@ -124,6 +124,7 @@ async function runSession(mode: 'run' | 'watch' | 'monitor' | 'demo', a: Session
     timeoutMs: a.timeout ? a.timeout * 1000 : null,
     outDir: extra.outDir,
     argv: extra.argv,
+    backend: extra.backend,
     cwd: process.cwd(),
     tags,
     record,
@@ -387,11 +388,44 @@ async function main(): Promise<number> {
     )
     .command(
       'run',
-      'run a generation command and measure every image it writes: genwatt run --out DIR -- CMD ARG…',
-      (y) => sessionOptions(y).option('out', { type: 'string', describe: 'output folder to watch for images' }),
+      'measure every image of a generation: a command (genwatt run --out DIR -- CMD ARG…) or a server (--backend forge|comfyui --out ITS_OUTPUT_DIR)',
+      (y) =>
+        sessionOptions(y)
+          .option('out', { type: 'string', describe: 'output folder to watch for images' })
+          .option('backend', { type: 'string', choices: ['command', 'forge', 'comfyui'], describe: 'command (default), forge (Forge, Forge Neo, A1111 with --api) or comfyui' })
+          .option('url', { type: 'string', describe: 'server address (default http://127.0.0.1:7860 for forge, :8188 for comfyui)' })
+          .option('requests', { type: 'number', describe: 'server backends: generation requests, one after the other (default 1)' })
+          .option('prompt', { type: 'string', describe: 'forge: prompt' })
+          .option('negative-prompt', { type: 'string', describe: 'forge: negative prompt' })
+          .option('steps', { type: 'number', describe: 'forge: sampling steps (default 20)' })
+          .option('width', { type: 'number', describe: 'forge: width (default 1024)' })
+          .option('height', { type: 'number', describe: 'forge: height (default 1024)' })
+          .option('cfg', { type: 'number', describe: 'forge: CFG scale (default 7)' })
+          .option('sampler', { type: 'string', describe: 'forge: sampler name (default Euler)' })
+          .option('scheduler', { type: 'string', describe: 'forge: scheduler (Forge, A1111 1.9+)' })
+          .option('seed', { type: 'number', describe: 'forge: seed (-1 random; each request continues the seeds)' })
+          .option('batch-size', { type: 'number', describe: 'forge: images per batch (default 1)' })
+          .option('batch-count', { type: 'number', describe: 'forge: batches per request (default 1)' })
+          .option('workflow', { type: 'string', describe: 'comfyui: API-format workflow JSON (Workflow → Export (API))' })
+          .option('set', { type: 'string', array: true, describe: 'comfyui: override NODE.input=value (repeatable), e.g. --set 3.steps=8 --set 6.text="a cat"' })
+          .option('request-timeout', { type: 'number', describe: 'server backends: seconds one request may take (default 1800)' }),
       async (a) => {
         const cmd = ((a['--'] as string[] | undefined) ?? []).map(String);
         const positional = (a._ as (string | number)[]).slice(1).map(String);
+        const { backendConfig, BackendConfigError } = await import('./backends/backend-config.js');
+        let backend;
+        try {
+          backend = backendConfig({ backend: a.backend as string | undefined, url: a.url as string | undefined, prompt: a.prompt as string | undefined, negativePrompt: a['negative-prompt'] as string | undefined, steps: a.steps as number | undefined, width: a.width as number | undefined, height: a.height as number | undefined, cfg: a.cfg as number | undefined, sampler: a.sampler as string | undefined, scheduler: a.scheduler as string | undefined, seed: a.seed as number | undefined, batchSize: a['batch-size'] as number | undefined, batchCount: a['batch-count'] as number | undefined, requests: a.requests as number | undefined, workflow: a.workflow as string | undefined, set: a.set as string[] | undefined, requestTimeoutSeconds: a['request-timeout'] as number | undefined }, process.cwd());
+        } catch (err) {
+          if (err instanceof BackendConfigError) throw new UsageError(err.message);
+          throw err;
+        }
+        if (backend) {
+          if (cmd.length || positional.length) throw new UsageError(`--backend ${backend.kind} drives the server: give no command`);
+          if (!a.out) throw new UsageError(`--backend ${backend.kind} needs --out: the folder the server saves its images into (images are counted there)`);
+          exitCode = await runSession('run', a as unknown as SessionArgs, { argv: null, backend, outDir: resolve(a.out), defaultIdle: 5, defaultRecord: true });
+          return;
+        }
         if (cmd.length === 0) throw new UsageError(positional.length ? 'put the command after -- (genwatt run --out DIR -- CMD ARG…)' : 'no command given: genwatt run --out DIR -- CMD ARG…');
         if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}" before -- (options go before --, the command after it)`);
         exitCode = await runSession('run', a as unknown as SessionArgs, { argv: cmd, outDir: a.out ? resolve(a.out) : null, defaultIdle: 5, defaultRecord: true });

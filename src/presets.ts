@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from './package-info.js';
+import { backendConfig, BackendConfigError, type BackendOptions } from './backends/backend-config.js';
+import type { BackendConfig } from './backends/backend-types.js';
 
 export interface Preset {
   name: string;
@@ -23,6 +25,8 @@ export interface Preset {
   warmup: number | null;
   timeoutSeconds: number | null;
   tags: Record<string, string>;
+  /** A server backend instead of `command` (which is then empty). */
+  backend: BackendConfig | null;
 }
 
 export interface PresetLoad {
@@ -90,9 +94,18 @@ export async function parseConfig(text: string, file: string): Promise<Preset[]>
     names.add(name);
     const tags: Record<string, string> = {};
     for (const [k, v] of Object.entries((p.tags as Record<string, unknown>) ?? {})) tags[k] = String(v);
+    let backend: BackendConfig | null = null;
+    try {
+      backend = p.backend ? backendConfig(p.backend as BackendOptions, base) : null;
+    } catch (err) {
+      if (err instanceof BackendConfigError) throw new Error(`${file}: presets[${i}].backend: ${err.message}`);
+      throw err;
+    }
+    if (!backend && !Array.isArray(p.command)) throw new Error(`${file}: presets[${i}] needs a command (argv) or a backend (forge, comfyui)`);
+    if (backend && !p.out) throw new Error(`${file}: presets[${i}].out is missing: a ${backend.kind} preset counts images in the folder the server saves into`);
     const preset: Preset = {
       name,
-      command: (p.command as string[]).slice(),
+      command: backend ? [] : (p.command as string[]).slice(),
       cwd: resolve(base, (p.cwd as string | undefined) ?? '.'),
       out: p.out ? resolve(base, p.out as string) : null,
       count: (p.count as number | undefined) ?? null,
@@ -100,6 +113,7 @@ export async function parseConfig(text: string, file: string): Promise<Preset[]>
       warmup: (p.warmup as number | undefined) ?? null,
       timeoutSeconds: (p.timeoutSeconds as number | undefined) ?? null,
       tags,
+      backend,
     };
     if (typeof p.description === 'string') preset.description = p.description;
     return preset;
@@ -145,5 +159,6 @@ export function demoPreset(outDir: string, count = 10): Preset {
     warmup: null,
     timeoutSeconds: null,
     tags: { model: 'demo generator (no model)' },
+    backend: null,
   };
 }

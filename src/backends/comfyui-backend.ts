@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChildExit } from '../session-types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
-import { BackendError, requestJson } from './http.js';
+import { BackendError, requestJson, secondsText } from './http.js';
 
 const WHAT = 'ComfyUI';
 
@@ -136,7 +136,7 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
         const id = queued.body?.prompt_id;
         if (!id) throw new BackendError(`${WHAT} did not return a prompt_id for /prompt`, 'wrong-api');
         const outcome = await new Promise<{ ok: true } | { ok: false; interrupted: boolean; message: string }>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${Math.round(c.timeoutMs / 1000)} s`, 'timeout')), c.timeoutMs);
+          const timer = setTimeout(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${secondsText(c.timeoutMs)}`, 'timeout')), c.timeoutMs);
           const finish = (v: { ok: true } | { ok: false; interrupted: boolean; message: string }) => {
             clearTimeout(timer);
             listeners.delete(on);

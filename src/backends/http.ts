@@ -13,12 +13,16 @@ export class BackendError extends Error {
 /** Why a fetch failed, from undici's error chain (ECONNREFUSED, ENOTFOUND, …). */
 function networkReason(err: unknown): string {
   let e = err as { code?: string; cause?: unknown; message?: string } | undefined;
+  let deepest = (err as Error)?.message ?? String(err);
   for (let i = 0; e && i < 5; i++) {
     if (e.code) return e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ENOTFOUND' ? 'host not found' : e.code === 'ECONNRESET' ? 'connection reset' : e.code;
+    if (e.message) deepest = e.message;
     e = e.cause as typeof e;
   }
-  return (err as Error)?.message ?? String(err);
+  return deepest;
 }
+
+export const secondsText = (ms: number): string => `${ms < 10000 ? +(ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 
 export interface JsonResult<T> {
   status: number;
@@ -39,7 +43,7 @@ export async function requestJson<T>(what: string, url: string, init: { method?:
   try {
     res = await fetch(url, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers: init.body === undefined ? undefined : { 'content-type': 'application/json' }, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: ctl.signal });
   } catch (err) {
-    if (ctl.signal.aborted && !init.signal?.aborted) throw new BackendError(`${what} at ${url}: no answer within ${Math.round(init.timeoutMs / 1000)} s`, 'timeout', { cause: err });
+    if (ctl.signal.aborted && !init.signal?.aborted) throw new BackendError(`${what} at ${url}: no answer within ${secondsText(init.timeoutMs)}`, 'timeout', { cause: err });
     throw new BackendError(`cannot reach ${what} at ${url} (${networkReason(err)})`, 'unreachable', { cause: err });
   } finally {
     clearTimeout(timer);

@@ -4,6 +4,7 @@
  * sparklines run on across a switch. After a run ends, monitoring resumes and the run's numbers
  * stay on screen.
  */
+import type { BackendConfig, BackendProgress } from '../backends/backend-types.js';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
@@ -49,8 +50,17 @@ export interface RunSpec {
   record: string | null;
   warmupBatches?: number;
   tags: Record<string, string>;
+  /** A server backend (Forge/A1111, ComfyUI) instead of argv. */
+  backend?: BackendConfig;
 }
 
+
+/** `request 2/4 · step 13/20` for a server backend's progress. */
+export function progressText(p: BackendProgress): string {
+  const req = p.requests > 1 ? `request ${p.request}/${p.requests}` : '';
+  const step = p.step !== null && p.steps ? `step ${p.step}/${p.steps}` : '';
+  return [req, step].filter(Boolean).join(' · ') || 'generating';
+}
 
 /** Live points kept per device for the sparklines: 10 minutes at 10 Hz. */
 const LIVE_POINTS = 6000;
@@ -116,6 +126,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       timeoutMs: spec.timeoutMs ?? null,
       outDir: spec.outDir ?? null,
       argv: spec.argv ?? null,
+      backend: spec.backend,
       cwd: spec.cwd ?? this.opts.cwd,
       tags: { ...this.opts.tags, ...(spec.tags ?? {}) },
       record: spec.record,
@@ -160,6 +171,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       if (isRun && s.idle) this.shownIdle = s.idle;
       this.changed();
     });
+    s.on('progress', () => this.changed());
     s.on('rows', () => {
       if (isRun) this.shownRows = [...s.rows];
       this.changed();
@@ -228,7 +240,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     const spec: RunSpec = {
       mode: 'run',
       label: `preset ${p.name}`,
-      argv: presetArgv(p, count),
+      argv: p.backend ? null : presetArgv(p, count),
       cwd: p.cwd,
       outDir: p.out,
       count,
@@ -237,6 +249,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       record: defaultRecordPath(this.opts.recordDir, 'run'),
       tags: { preset: p.name, ...p.tags },
     };
+    if (p.backend) spec.backend = p.backend;
     if (p.warmup !== null) spec.warmupBatches = p.warmup;
     try {
       await this.begin(new MeasureSession(this.config('run', spec)), spec.label);
@@ -332,7 +345,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         imagesDone: isRun ? s!.imagesSeen : this.shownRows.length,
         target: isRun ? s!.config.count : null,
         elapsedSeconds: s ? (now - (isRun && s.runStartMs !== null ? s.runStartMs : s.startedMs)) / 1000 : null,
-        progress: null,
+        progress: isRun && s!.progress ? progressText(s!.progress) : null,
       },
       devices,
       windowFromMs: fromMs,

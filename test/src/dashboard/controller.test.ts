@@ -29,6 +29,7 @@ function preset(out: string, secondsPerImage = 0.3): Preset {
     idleSeconds: 0.3,
     warmup: null,
     timeoutSeconds: null,
+    backend: null,
     tags: { model: 'demo' },
   };
 }
