@@ -96,7 +96,8 @@ export async function parseConfig(text: string, file: string): Promise<Preset[]>
     for (const [k, v] of Object.entries((p.tags as Record<string, unknown>) ?? {})) tags[k] = String(v);
     let backend: BackendConfig | null = null;
     try {
-      backend = p.backend ? backendConfig(p.backend as BackendOptions, base) : null;
+      const b = p.backend as (BackendOptions & { kind?: string }) | undefined;
+      backend = b ? backendConfig({ ...b, backend: b.kind }, base) : null;
     } catch (err) {
       if (err instanceof BackendConfigError) throw new Error(`${file}: presets[${i}].backend: ${err.message}`);
       throw err;

@@ -34,7 +34,9 @@ export function sparkWindowMs(width: number): number {
 
 function presetDetail(p: Preset): string {
   const tags = Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(' ');
-  return [p.command.join(' '), p.out ? `watch ${p.out}` : 'no output folder', tags].filter(Boolean).join(' | ');
+  const b = p.backend;
+  const what = b ? `${b.kind} ${b.url}${b.forge ? ` ${b.forge.width}x${b.forge.height} ${b.forge.steps} steps` : b.workflow ? ` ${b.workflow.split('/').pop()}` : ''}` : p.command.join(' ');
+  return [what, p.out ? `watch ${p.out}` : 'no output folder', tags].filter(Boolean).join(' | ');
 }
 
 export class DashboardController extends EventEmitter {

@@ -66,4 +66,29 @@ describe('presets config', () => {
     expect(fieldName('/presets/3/tags/model')).toBe('presets[3].tags.model');
     expect(fieldName('')).toBe('');
   });
+
+  it('server presets: a forge backend with its settings; a comfyui workflow relative to the config file, checked on load', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'wf'));
+    writeFileSync(join(dir, 'wf/z.json'), JSON.stringify({ '3': { class_type: 'KSampler', inputs: { steps: 8, seed: 1 } }, '9': { class_type: 'SaveImage', inputs: {} } }));
+    writeFileSync(
+      join(dir, 'genwatt.config.json'),
+      JSON.stringify({
+        presets: [
+          { name: 'f', backend: { kind: 'forge', prompt: 'a cat', steps: 20, width: 1024, height: 1024, batchCount: 4 }, out: 'outputs' },
+          { name: 'c', backend: { kind: 'comfyui', url: 'http://gpu:8188', workflow: 'wf/z.json', set: { '3.steps': 6 }, requests: 3 }, out: 'comfy-out' },
+        ],
+      }),
+    );
+    const load = await loadPresets(dir, { HOME: '/nonexistent' });
+    expect(load.error).toBeNull();
+    const [f, c] = load.presets;
+    expect(f.command).toEqual([]);
+    expect(f.backend).toMatchObject({ kind: 'forge', url: 'http://127.0.0.1:7860', requests: 1, forge: { prompt: 'a cat', steps: 20, width: 1024, height: 1024, batchCount: 4, batchSize: 1, seed: -1 } });
+    expect(c.backend).toMatchObject({ kind: 'comfyui', url: 'http://gpu:8188', workflow: join(dir, 'wf/z.json'), overrides: { '3.steps': 6 }, requests: 3 });
+    writeFileSync(join(dir, 'genwatt.config.json'), JSON.stringify({ presets: [{ name: 'c', backend: { kind: 'comfyui', workflow: 'wf/z.json', set: { '7.steps': 6 } }, out: 'o' }] }));
+    expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(/genwatt\.config\.json: presets\[0\]\.backend: override 7\.steps: the workflow has no node 7 \(nodes: 3 KSampler, 9 SaveImage\)/);
+    writeFileSync(join(dir, 'genwatt.config.json'), JSON.stringify({ presets: [{ name: 'n' }] }));
+    expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(/presets\[0\] needs a command \(argv\) or a backend/);
+  });
 });
