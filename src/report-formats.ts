@@ -66,8 +66,8 @@ const cellText = (c: Column, r: ComparisonRow): string => {
   return v === null ? NA : String(v);
 };
 
-/** The columns a human reads (sd folded into "mean ± sd"). */
-export const readableColumns = (rows: readonly ComparisonRow[]) => shown(rows).filter((c) => c.md !== '');
+/** The columns a human reads: sd folded into "mean ± sd", columns unknown for every session left out. */
+export const readableColumns = (rows: readonly ComparisonRow[]) => shown(rows).filter((c) => c.md !== '' && rows.some((r) => c.raw(r) !== null));
 
 /** GitHub-flavoured Markdown table. */
 export function comparisonMarkdown(rows: readonly ComparisonRow[]): string {

@@ -31,8 +31,8 @@ export function niceStep(span: number, n = 5): number {
 }
 
 /**
- * Downsamples to at most `buckets` points (mean per bucket); an empty bucket, or samples further
- * apart than `gapMs`, breaks the line.
+ * Downsamples to at most `buckets` points (mean per bucket). Samples further apart than `gapMs`
+ * break the line (a null); buckets between two close samples simply have no point of their own.
  */
 export function bucketize(points: readonly (readonly [number, number])[], startMs: number, endMs: number, buckets: number, gapMs: number): ([number, number] | null)[] {
   const out: ([number, number] | null)[] = [];
@@ -51,7 +51,7 @@ export function bucketize(points: readonly (readonly [number, number])[], startM
   }
   for (let b = 0; b < buckets; b++) {
     if (breaks.has(b)) out.push(null);
-    out.push(counts[b] ? [startMs + ((b + 0.5) / buckets) * span, sums[b] / counts[b]] : null);
+    if (counts[b]) out.push([startMs + ((b + 0.5) / buckets) * span, sums[b] / counts[b]]);
   }
   return out;
 }
