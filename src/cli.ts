@@ -477,6 +477,35 @@ async function main(): Promise<number> {
       },
     )
     .command(
+      'plan <file>',
+      'run an experiment plan: presets × repeats, cool-down between sessions, one session file each, a combined report; run it again to resume',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'plan JSON (schema/plan.schema.json; examples in docs/examples/plans)' })
+          .option('probe', { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` })
+          .option('interval', { type: 'number', default: DEFAULTS.interval, describe: 'sampling interval, ms' }),
+      async (a) => {
+        const [{ loadPlan, planLabel }, { runPlan }] = await Promise.all([import('./plan.js'), import('./plan-runner.js')]);
+        let plan;
+        try {
+          plan = await loadPlan(String(a.file));
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        const ctl = new AbortController();
+        const say = (l: string) => process.stdout.write(`${l}\n`);
+        quitOnSignals(() => {
+          if (!ctl.signal.aborted) say('stopping: the current session is finished and recorded; run the plan again to resume');
+          ctl.abort();
+        });
+        say(`plan ${planLabel(plan)}: ${plan.sessions.length} session${plan.sessions.length === 1 ? '' : 's'} into ${plan.recordDir}`);
+        const r = await runPlan(plan, { probes: probesArg(a.probe as string[] | undefined), intervalMs: a.interval as number, log: say, signal: ctl.signal });
+        say(`recorded ${r.recorded.length}, skipped ${r.skipped.length} (already recorded), failed ${r.failed.length}`);
+        for (const f of r.reportFiles) say(`report: ${f}`);
+        exitCode = r.exitCode;
+      },
+    )
+    .command(
       'serve',
       'headless node mode: sample all GPUs, watch output folders, record on a rotation, serve Prometheus /metrics',
       (y) =>

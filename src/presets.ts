@@ -59,34 +59,42 @@ export function fieldName(pointer: string): string {
     .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
-/** Parses and validates one config text; throws an Error whose message names line and field. */
-export async function parseConfig(text: string, file: string): Promise<Preset[]> {
-  const { parse, parseTree, findNodeAtLocation, printParseErrorCode } = await import('jsonc-parser');
+/** Parses JSON with comments; throws an Error naming the file and line. */
+export async function parseJsonc(text: string, file: string): Promise<unknown> {
+  const { parse, printParseErrorCode } = await import('jsonc-parser');
   const errors: import('jsonc-parser').ParseError[] = [];
   const data: unknown = parse(text, errors, { allowTrailingComma: true });
   if (errors.length) throw new Error(`${file} line ${lineOf(text, errors[0].offset)}: not valid JSON (${printParseErrorCode(errors[0].error)})`);
+  return data;
+}
+
+/** Validates `data` (parsed from `text`) against a schema of schema/; the error names the file, line and field. */
+export async function validateAgainst(data: unknown, text: string, file: string, schemaName: string): Promise<void> {
+  const { parseTree, findNodeAtLocation } = await import('jsonc-parser');
   const { Ajv } = await import('ajv');
   const ajv = new Ajv({ allErrors: false, strict: false });
-  const validate = ajv.compile(JSON.parse(readFileSync(join(packageRoot(), 'schema/config.schema.json'), 'utf8')));
-  if (!validate(data)) {
-    const e = validate.errors![0];
-    let pointer = e.instancePath;
-    let what = e.message ?? 'is invalid';
-    if (e.keyword === 'required') {
-      pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
-      what = 'is missing';
-    } else if (e.keyword === 'additionalProperties') {
-      pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
-      what = 'is not a known field';
-    }
-    const path = pointer.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    let node = findNodeAtLocation(parseTree(text)!, path);
-    for (let k = path.length - 1; !node && k >= 0; k--) node = findNodeAtLocation(parseTree(text)!, path.slice(0, k));
-    const line = node ? ` line ${lineOf(text, node.offset)}` : '';
-    throw new Error(`${file}${line}: ${fieldName(pointer) || '(top level)'} ${what}`);
+  const validate = ajv.compile(JSON.parse(readFileSync(join(packageRoot(), 'schema', schemaName), 'utf8')));
+  if (validate(data)) return;
+  const e = validate.errors![0];
+  let pointer = e.instancePath;
+  let what = e.message ?? 'is invalid';
+  if (e.keyword === 'required') {
+    pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
+    what = 'is missing';
+  } else if (e.keyword === 'additionalProperties') {
+    pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+    what = 'is not a known field';
   }
+  const path = pointer.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  let node = findNodeAtLocation(parseTree(text)!, path);
+  for (let k = path.length - 1; !node && k >= 0; k--) node = findNodeAtLocation(parseTree(text)!, path.slice(0, k));
+  const line = node ? ` line ${lineOf(text, node.offset)}` : '';
+  throw new Error(`${file}${line}: ${fieldName(pointer) || '(top level)'} ${what}`);
+}
+
+/** Presets from validated raw objects; relative paths resolve against the file's folder. */
+export function buildPresets(raw: readonly Record<string, unknown>[], file: string): Preset[] {
   const base = dirname(file);
-  const raw = (data as { presets: Record<string, unknown>[] }).presets;
   const names = new Set<string>();
   return raw.map((p, i) => {
     const name = String(p.name);
@@ -119,6 +127,13 @@ export async function parseConfig(text: string, file: string): Promise<Preset[]>
     if (typeof p.description === 'string') preset.description = p.description;
     return preset;
   });
+}
+
+/** Parses and validates one config text; throws an Error whose message names line and field. */
+export async function parseConfig(text: string, file: string): Promise<Preset[]> {
+  const data = await parseJsonc(text, file);
+  await validateAgainst(data, text, file, 'config.schema.json');
+  return buildPresets((data as { presets: Record<string, unknown>[] }).presets, file);
 }
 
 /** Reads the first config that exists. Never throws: problems come back in `error`. */

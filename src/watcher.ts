@@ -58,6 +58,8 @@ export class OutputWatcher extends EventEmitter {
   readonly dir: string;
   private watcher: DirWatch | undefined;
   private readonly preexisting = new Set<string>();
+  /** When the files already there were listed: a later mtime means written again. */
+  private snapshotMs = 0;
   private readonly counted = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private closed = false;
@@ -101,7 +103,10 @@ export class OutputWatcher extends EventEmitter {
       throw new WatchFolderError(this.dir, 'folder is not readable (permission denied)', { cause: err });
     }
     // A folder that appeared after the start holds only this run's files.
-    if (existedAtStart) await this.snapshot(this.dir, 0);
+    if (existedAtStart) {
+      this.snapshotMs = Date.now();
+      await this.snapshot(this.dir, 0);
+    }
     const root = this.dir;
     const w = new DirWatch(root, { ignored: (rel) => rel !== '' && rel.split(sep).some(isIgnoredName) });
     this.watcher = w;
@@ -165,7 +170,7 @@ export class OutputWatcher extends EventEmitter {
   }
 
   private consider(p: string): void {
-    if (this.closed || this.counted.has(p) || this.preexisting.has(p) || !isImagePath(p) || isIgnoredName(basename(p))) return;
+    if (this.closed || this.counted.has(p) || !isImagePath(p) || isIgnoredName(basename(p))) return;
     let pend = this.pending.get(p);
     if (!pend) {
       pend = { firstSeenMs: this.opts.now() };
@@ -193,6 +198,12 @@ export class OutputWatcher extends EventEmitter {
       verdict = 'unknown' as const;
     }
     if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
+    // A file that was there before the start counts only once it is written again (sd-cli's
+    // out_%03d.png, the demo generator: a repeated run overwrites the same names).
+    if (st && this.preexisting.has(p)) {
+      if (st.mtimeMs <= this.snapshotMs) return this.forget(p);
+      this.preexisting.delete(p);
+    }
     const now = this.opts.now();
     const stable = st !== undefined && st.size === pend.lastSize && st.mtimeMs === pend.lastMtimeMs;
     if (st) {

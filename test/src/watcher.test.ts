@@ -1,6 +1,6 @@
 /** The output watcher on real folders, with files written by a real generator process. */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImageEvent } from '../../src/batches.js';
@@ -54,13 +54,13 @@ describe('output watcher', () => {
     }
   });
 
-  it('ignores files present before the start, dotfiles, *.tmp and non-images', async () => {
+  it('ignores files present before the start (unless written again), dotfiles, *.tmp and non-images', async () => {
     const dir = tempDir();
     generate(dir, '--count', '2');
     const { events, started } = await watch(dir);
     await started;
-    // touching an old file is not a new image
-    utimesSync(join(dir, '00000-1000.png'), new Date(), new Date());
+    // reading or appending nothing to an old file is not a new image
+    readFileSync(join(dir, '00000-1000.png'));
     appendFileSync(join(dir, '00001-1001.png'), '');
     const png = readFileSync(join(dir, '00000-1000.png'));
     writeFileSync(join(dir, '.hidden.png'), png);
@@ -71,6 +71,12 @@ describe('output watcher', () => {
     writeFileSync(join(dir, 'new.png'), png);
     await waitFor(() => events.length === 1);
     expect(events[0].path).toBe(join(dir, 'new.png'));
+    // A generator that reuses its names (sd-cli -o out_%03d.png, a repeated plan run) writes an old
+    // file again: that is this run's image. (Its mtime is after the start; a bare touch looks the
+    // same and would count too: genwatt cannot tell identical bytes written again from a touch.)
+    writeFileSync(join(dir, '00000-1000.png'), png);
+    await waitFor(() => events.length === 2);
+    expect(events[1].path).toBe(join(dir, '00000-1000.png'));
   });
 
   it('counts images in subfolders created during the run (Forge: outputs/txt2img-images/DATE/)', async () => {
