@@ -332,6 +332,27 @@ async function serveCpu() {
   report(`serve CPU (CPU s per wall s, simulated GPU at 10 Hz, /metrics scraped every 5 s, ${seconds} s; plain monitor side by side ${plainRatio.toFixed(4)}, ratio ${(serveRatio / plainRatio).toFixed(2)}x)`, serveRatio.toFixed(4), '<= 0.03', serveRatio <= 0.03);
 }
 
+async function reportTime() {
+  const { writeLongSession } = await import('./long-session.mjs');
+  const dir = tmp();
+  const files = [];
+  for (let i = 0; i < 10; i++) {
+    const f = join(dir, `hour-${i}.jsonl`);
+    await writeLongSession(f, { seconds: 3600, cycleMs: 1400 + i * 100 });
+    files.push(f);
+  }
+  const time = (fmt) => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, [CLI, 'report', ...files, '--format', fmt, '--out', join(dir, `r.${fmt}`)], { stdio: 'ignore' });
+    return (performance.now() - t0) / 1000;
+  };
+  const runs = { table: [], csv: [], html: [] };
+  for (let k = 0; k < 3; k++) for (const f of Object.keys(runs)) runs[f].push(time(f));
+  const html = median(runs.html);
+  const size = readFileSync(join(dir, 'r.html')).length;
+  report(`report generation, 10 sessions of 1 hour at 10 Hz (synthetic, simulated model; 36,000 samples each), median of 3: html ${html.toFixed(2)} s (${(size / 1024).toFixed(0)} KiB), side by side csv ${median(runs.csv).toFixed(2)} s, table ${median(runs.table).toFixed(2)} s (html/table ${(html / median(runs.table)).toFixed(2)}x)`, `${html.toFixed(2)} s`, '<= 5 s', html <= 5);
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
@@ -341,6 +362,7 @@ if (want('ttff')) await timeToFirstFrame();
 if (want('dashcpu')) await dashboardCpu();
 if (want('replayrss')) await replayRss();
 if (want('scrape')) await scrapeLatency();
+if (want('reporttime')) await reportTime();
 if (want('servecpu')) await serveCpu();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);
