@@ -56,6 +56,10 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     expect(doc.run.tags['cmd-flags']).not.toMatch(/ckpt_dir/); // paths stay out of the recording
     expect(doc.run.exit).toMatchObject({ reason: 'exited' });
     expect(r.err).not.toMatch(/says it made/);
+    // what each image was, in the report's per-image table
+    const rep = await genwatt(['report', rec]);
+    expect(rep.out).toMatch(/steps\s+sampler\s+size\s+seed\s+model/);
+    expect(rep.out).toMatch(/00001-101\.png .* 8\s+DPM\+\+ 2M\s+64x64\s+101\s+sd_xl_base_1\.0/);
   }, 30000);
 
   it('Ctrl-C interrupts the server job (/sdapi/v1/interrupt) and finalizes the recording', async () => {
