@@ -5,7 +5,7 @@
  */
 import type { Reading } from './types.js';
 
-const RANGES: Partial<Record<keyof Reading, [number, number]>> = {
+const RANGES: [keyof Reading, number, number][] = Object.entries({
   powerWatts: [0, 20_000],
   energyJoules: [0, 1e15],
   vramUsedBytes: [0, 2 ** 50],
@@ -14,12 +14,13 @@ const RANGES: Partial<Record<keyof Reading, [number, number]>> = {
   clockMhz: [0, 20_000],
   cpuPercent: [0, 100_000],
   ramUsedBytes: [0, 2 ** 56],
-};
+}).map(([k, [lo, hi]]) => [k as keyof Reading, lo, hi]);
 
 /** The reading without values outside what hardware can report (the same object when all are fine). */
 export function sanitizeReading(r: Reading): Reading {
   let out: Reading | undefined;
-  for (const [k, [lo, hi]] of Object.entries(RANGES) as [keyof Reading, [number, number]][]) {
+  // Called for every reading of every device: a flat table, no allocation unless a value is dropped.
+  for (const [k, lo, hi] of RANGES) {
     const v = r[k];
     if (v === undefined) continue;
     if (typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi) continue;

@@ -6,7 +6,8 @@
  * empty one — and ComfyUI keeps every image in one flat folder.) Subfolders that appear are watched
  * and their files reported; a watcher error (e.g. the kernel's event queue overflowed) rescans.
  *
- * Events: `file` (absolute path: created or changed), `unlink` (absolute path), `error` (Error).
+ * Events: `file` (absolute path: created or changed), `existing` (a file already there at the start,
+ * when those are not reported as new), `unlink` (absolute path), `error` (Error).
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
@@ -73,7 +74,7 @@ export class DirWatch extends EventEmitter {
       const full = join(dir, e.name);
       if (this.opts.ignored(relative(this.root, full))) continue;
       if (e.isDirectory()) await this.addDir(full, depth + 1, report);
-      else if (report && e.isFile()) this.emit('file', full);
+      else if (e.isFile()) this.emit(report ? 'file' : 'existing', full);
     }
   }
 

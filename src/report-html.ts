@@ -56,12 +56,11 @@ function timelineData(s: LoadedSession) {
   // VRAM summed over GPUs only where a single GPU reports (the common case); else the first GPU's.
   const vram = (vramBy.get(gpus[0]?.id ?? '') ?? []).sort((a, b) => a[0] - b[0]);
   const total = gpus[0]?.vramTotalBytes;
-  const ts = d.samples.map((r) => r.tMs);
   let start = d.run.startMs ?? Infinity;
   let end = d.run.endMs ?? -Infinity;
-  for (const t of ts) {
-    if (t < start) start = t;
-    if (t > end) end = t;
+  for (const r of d.samples) {
+    if (r.tMs < start) start = r.tMs;
+    if (r.tMs > end) end = r.tMs;
   }
   if (!Number.isFinite(start)) start = d.rows[0]?.windowStartMs ?? 0;
   if (!Number.isFinite(end)) end = d.rows.at(-1)?.tMs ?? start + 1;

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, resolve, sep } from 'node:path';
 import { DirWatch } from './dir-watch.js';
 import type { ImageEvent } from './batches.js';
 import { checkComplete, isImagePath } from './image-complete.js';
@@ -103,14 +103,13 @@ export class OutputWatcher extends EventEmitter {
       throw new WatchFolderError(this.dir, 'folder is not readable (permission denied)', { cause: err });
     }
     // A folder that appeared after the start holds only this run's files.
-    if (existedAtStart) {
-      this.snapshotMs = Date.now();
-      await this.snapshot(this.dir, 0);
-    }
+    // Files already there are not this run's images (dir-watch lists them as `existing`).
+    if (existedAtStart) this.snapshotMs = Date.now();
     const root = this.dir;
     const w = new DirWatch(root, { ignored: (rel) => rel !== '' && rel.split(sep).some(isIgnoredName) });
     this.watcher = w;
     w.on('file', (p: string) => this.consider(p));
+    w.on('existing', (p: string) => this.preexisting.add(p));
     w.on('unlink', (p: string) => this.forget(p));
     w.on('error', (err: Error) => this.emit('error', err));
     await w.start(!existedAtStart);
@@ -144,22 +143,6 @@ export class OutputWatcher extends EventEmitter {
       this.emit('error', err as Error);
     } finally {
       this.rewatching = false;
-    }
-  }
-
-  /** Files already there at the start are not this run's images. */
-  private async snapshot(dir: string, depth: number): Promise<void> {
-    if (depth > 20) return;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await this.snapshot(p, depth + 1);
-      else this.preexisting.add(p);
     }
   }
 

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChildExit } from '../session-types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
+import { doneExit, failedExit, plural, stoppedExit } from './backend-exit.js';
 import { BackendError, requestJson, secondsText } from './http.js';
 
 const WHAT = 'ComfyUI';
@@ -168,10 +169,9 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
           throw new BackendError(outcome.message, 'server');
         }
       }
-      return stopped ? { code: null, signal: null, reason: 'stopped', message: 'interrupted through /interrupt' } : { code: 0, signal: null, reason: 'exited', message: `${WHAT}: ${made} image${made === 1 ? '' : 's'} in ${c.requests} prompt${c.requests === 1 ? '' : 's'}` };
+      return stopped ? stoppedExit('/interrupt') : doneExit(`${WHAT}: ${plural(made, 'image')} in ${plural(c.requests, 'prompt')}`);
     } catch (err) {
-      if (stopped) return { code: null, signal: null, reason: 'stopped', message: 'interrupted through /interrupt' };
-      return { code: null, signal: null, reason: 'failed', message: err instanceof BackendError ? err.message : `${WHAT}: ${(err as Error).message}` };
+      return stopped ? stoppedExit('/interrupt') : failedExit(WHAT, err);
     } finally {
       socket?.close();
     }

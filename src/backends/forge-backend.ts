@@ -7,7 +7,8 @@
  */
 import type { ChildExit } from '../session-types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
-import { BackendError, requestJson } from './http.js';
+import { doneExit, failedExit, plural, stoppedExit } from './backend-exit.js';
+import { requestJson } from './http.js';
 
 const WHAT = 'Forge/A1111 (--api)';
 
@@ -115,11 +116,9 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
       if (typeof peak?.allocated?.peak === 'number') memTags['server-cuda-peak-allocated-bytes'] = String(peak.allocated.peak);
       if (typeof peak?.reserved?.peak === 'number') memTags['server-cuda-peak-reserved-bytes'] = String(peak.reserved.peak);
       if (Object.keys(memTags).length) hooks.tags(memTags);
-      return stopped ? { code: null, signal: null, reason: 'stopped', message: 'interrupted through /sdapi/v1/interrupt' } : { code: 0, signal: null, reason: 'exited', message: `${WHAT}: ${made} image${made === 1 ? '' : 's'} made in ${c.requests} request${c.requests === 1 ? '' : 's'}` };
+      return stopped ? stoppedExit('/sdapi/v1/interrupt') : doneExit(`${WHAT}: ${plural(made, 'image')} made in ${plural(c.requests, 'request')}`);
     } catch (err) {
-      if (stopped) return { code: null, signal: null, reason: 'stopped', message: 'interrupted through /sdapi/v1/interrupt' };
-      const msg = err instanceof BackendError ? err.message : `${WHAT}: ${(err as Error).message}`;
-      return { code: null, signal: null, reason: 'failed', message: msg };
+      return stopped ? stoppedExit('/sdapi/v1/interrupt') : failedExit(WHAT, err);
     } finally {
       if (poll) clearInterval(poll);
     }

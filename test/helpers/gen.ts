@@ -1,5 +1,7 @@
 /** Paths and helpers shared by tests that run real processes. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,4 +23,42 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000, stepMs = 20
     if (Date.now() > until) throw new Error('timed out waiting');
     await sleep(stepMs);
   }
+}
+
+/** Like waitFor, for a condition that must be awaited (an HTTP scrape). */
+export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 5000, stepMs = 150): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await sleep(stepMs);
+  }
+}
+
+/** A loopback port nothing listens on (free until someone takes it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the built CLI as a real process (CI=true: plain output); `onStart` gets the child, e.g. to signal it. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, onStart?: (p: ChildProcess) => void): Promise<{ code: number | null; out: string; err: string }> {
+  const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  p.stdout!.on('data', (c) => (out += c));
+  p.stderr!.on('data', (c) => (err += c));
+  onStart?.(p);
+  return new Promise((r) => p.once('exit', (code) => r({ code, out, err })));
+}
+
+/** Runs the demo generator into `dir` (the simulated GPU follows it through `env`). */
+export function generate(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<number | null> {
+  const p = spawn(process.execPath, [GENERATOR, '--out', dir, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  return new Promise((r) => p.once('exit', r));
 }

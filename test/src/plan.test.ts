@@ -1,11 +1,10 @@
 /** `genwatt plan`: a 2-session plan on the simulated GPU, interrupted (Ctrl-C) and resumed. Real processes. */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan.js';
 import { readSession } from '../../src/session-reader.js';
-import { CLI, GENERATOR, ROOT, tempDir, waitFor } from '../helpers/gen.js';
+import { GENERATOR, ROOT, spawnCli, tempDir, waitFor } from '../helpers/gen.js';
 
 function plan(dir: string): string {
   const file = join(dir, 'plan.json');
@@ -34,15 +33,6 @@ ${JSON.stringify(
   return file;
 }
 
-function genwatt(args: string[], onStart?: (p: ReturnType<typeof spawn>) => void) {
-  const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout!.on('data', (c) => (out += c));
-  p.stderr!.on('data', (c) => (out += c));
-  onStart?.(p);
-  return new Promise<{ code: number | null; out: string }>((r) => p.once('exit', (code) => r({ code, out })));
-}
-
 describe('genwatt plan', () => {
   it('interrupted in the second session, then resumed: the finished session is kept and skipped, the interrupted one set aside and run again, one combined report', async () => {
     const dir = tempDir('gw-plan-');
@@ -50,7 +40,7 @@ describe('genwatt plan', () => {
     const rec = join(dir, 'rec');
     const first = join(rec, 'tworuns-01-fast-r1.json');
     const second = join(rec, 'tworuns-02-slow-r1.json');
-    const r1 = await genwatt(['plan', file, '--probe', 'simulated'], (p) => {
+    const r1 = await spawnCli(['plan', file, '--probe', 'simulated'], {}, (p) => {
       // Ctrl-C once the second session has written an image
       void waitFor(() => existsSync(join(dir, 'out-slow')) && readdirSync(join(dir, 'out-slow')).some((f) => f.endsWith('.png')), 40000, 50).then(() => p.kill('SIGINT'));
     });
@@ -63,7 +53,7 @@ describe('genwatt plan', () => {
     expect((await readSession(second)).doc.run.endReason).toBe('interrupted');
     const before = readFileSync(first, 'utf8');
 
-    const r2 = await genwatt(['plan', file, '--probe', 'simulated']);
+    const r2 = await spawnCli(['plan', file, '--probe', 'simulated']);
     expect(r2.code, r2.out).toBe(0);
     expect(r2.out).toMatch(/01-fast-r1: already recorded in tworuns-01-fast-r1\.json, skipped/);
     expect(r2.out).toMatch(/02-slow-r1: tworuns-02-slow-r1\.json does not count \(it was interrupted\): kept as tworuns-02-slow-r1\.interrupted-1\.json, running it again/);
@@ -76,7 +66,7 @@ describe('genwatt plan', () => {
     for (const f of ['tworuns-report.html', 'tworuns-report.md', 'tworuns-report.csv']) expect(existsSync(join(rec, f))).toBe(true);
     const md = readFileSync(join(rec, 'tworuns-report.md'), 'utf8').trim().split('\n');
     expect(md).toHaveLength(4); // header, alignment, two sessions
-    const r3 = await genwatt(['plan', file, '--probe', 'simulated']);
+    const r3 = await spawnCli(['plan', file, '--probe', 'simulated']);
     expect(r3.code).toBe(0);
     expect(r3.out).toMatch(/recorded 0, skipped 2/);
     expect(r3.out).not.toMatch(/idle reference/); // nothing to run: no measuring at all

@@ -18,12 +18,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, appendFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { pngFile } from '../../../fixtures/png-writer.mjs';
-import { simPhase, sleep } from './sim-activity.js';
+import { closeServer, listenLoopback, readBody, sendJson, simPhase, sleep } from './server-util.js';
 
 export interface FakeComfyOptions {
   outDir: string;
@@ -61,18 +60,6 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
     const ws = clients.get(clientId);
     if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type, data }));
   };
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve) => {
-      let b = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (b += c));
-      req.on('end', () => resolve(b));
-    });
   const nextName = () => {
     const nums = readdirSync(o.outDir).map((f) => /^ComfyUI_(\d{5})_\.png$/.exec(f)?.[1]).filter(Boolean).map(Number);
     return `ComfyUI_${String((nums.length ? Math.max(...nums) : 0) + 1).padStart(5, '0')}_.png`;
@@ -157,37 +144,37 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname === '/system_stats') {
-      return json(res, 200, { system: { os: 'posix', ram_total: 32e9, ram_free: 20e9, comfyui_version: '0.3.75', python_version: '3.12.3', pytorch_version: '2.7.1+cu128', embedded_python: false, argv: ['main.py', '--listen'] }, devices: [{ name: 'cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync', type: 'cuda', index: 0, vram_total: 12e9, vram_free: 11e9, torch_vram_total: 0, torch_vram_free: 0 }] });
+      return sendJson(res, 200, { system: { os: 'posix', ram_total: 32e9, ram_free: 20e9, comfyui_version: '0.3.75', python_version: '3.12.3', pytorch_version: '2.7.1+cu128', embedded_python: false, argv: ['main.py', '--listen'] }, devices: [{ name: 'cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync', type: 'cuda', index: 0, vram_total: 12e9, vram_free: 11e9, torch_vram_total: 0, torch_vram_free: 0 }] });
     }
     if (req.method === 'POST' && url.pathname === '/interrupt') {
       fake.interrupts++;
       interrupted = true;
       await readBody(req);
-      return json(res, 200, {});
+      return sendJson(res, 200, {});
     }
     if (req.method === 'GET' && url.pathname.startsWith('/history/')) {
       const id = decodeURIComponent(url.pathname.slice('/history/'.length));
-      return json(res, 200, history.has(id) ? { [id]: history.get(id) } : {});
+      return sendJson(res, 200, history.has(id) ? { [id]: history.get(id) } : {});
     }
     if (req.method === 'POST' && url.pathname === '/prompt') {
       let body: { prompt?: Graph; client_id?: string };
       try {
         body = JSON.parse(await readBody(req));
       } catch {
-        return json(res, 400, { error: { type: 'invalid_prompt', message: 'Invalid JSON', details: '', extra_info: {} }, node_errors: {} });
+        return sendJson(res, 400, { error: { type: 'invalid_prompt', message: 'Invalid JSON', details: '', extra_info: {} }, node_errors: {} });
       }
       const g = body.prompt;
-      if (!g || typeof g !== 'object') return json(res, 400, { error: { type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, node_errors: {} });
+      if (!g || typeof g !== 'object') return sendJson(res, 400, { error: { type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, node_errors: {} });
       for (const [nid, n] of Object.entries(g)) {
-        if (!n || !KNOWN.has(n.class_type)) return json(res, 400, { error: { type: 'invalid_prompt', message: `Cannot execute because node ${n?.class_type} does not exist.`, details: `Node ID '#${nid}'`, extra_info: {} }, node_errors: {} });
+        if (!n || !KNOWN.has(n.class_type)) return sendJson(res, 400, { error: { type: 'invalid_prompt', message: `Cannot execute because node ${n?.class_type} does not exist.`, details: `Node ID '#${nid}'`, extra_info: {} }, node_errors: {} });
       }
-      if (!Object.values(g).some((n) => OUTPUT.has(n.class_type))) return json(res, 400, { error: { type: 'prompt_no_outputs', message: 'Prompt has no outputs', details: '', extra_info: {} }, node_errors: [] });
+      if (!Object.values(g).some((n) => OUTPUT.has(n.class_type))) return sendJson(res, 400, { error: { type: 'prompt_no_outputs', message: 'Prompt has no outputs', details: '', extra_info: {} }, node_errors: [] });
       const id = randomUUID();
       const clientId = body.client_id ?? '';
       fake.prompts.push({ id, prompt: g, clientId });
       const n = number++;
       queue = queue.then(() => execute(id, g, clientId));
-      return json(res, 200, { prompt_id: id, number: n, node_errors: {} });
+      return sendJson(res, 200, { prompt_id: id, number: n, node_errors: {} });
     }
     // aiohttp's own 404: plain text
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -204,15 +191,12 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
       ws.send(JSON.stringify({ type: 'status', data: { status: { exec_info: { queue_remaining: 0 } }, sid } }));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   fake.server = server;
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () =>
-    new Promise((r) => {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  fake.url = await listenLoopback(server);
+  fake.close = () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    return closeServer(server);
+  };
   return fake;
 }

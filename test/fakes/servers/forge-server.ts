@@ -17,11 +17,10 @@
  * One job at a time (A1111's queue lock). It also drives genwatt's simulated GPU when given the file.
  */
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pngFile } from '../../../fixtures/png-writer.mjs';
-import { simPhase, sleep } from './sim-activity.js';
+import { closeServer, listenLoopback, readBody, sendJson, simPhase, sleep } from './server-util.js';
 
 export interface FakeForgeOptions {
   outDir: string;
@@ -49,18 +48,6 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
   let counter = 0;
   const state = { skipped: false, interrupted: false, job: '', job_count: 0, job_timestamp: '0', job_no: 0, sampling_step: 0, sampling_steps: 0 };
   const fake: FakeForge = { url: '', server: undefined as unknown as Server, requests: [], interrupts: 0, close: async () => undefined };
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve) => {
-      let b = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (b += c));
-      req.on('end', () => resolve(b));
-    });
 
   async function txt2img(body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
     const p = { prompt: '', negative_prompt: '', steps: 50, width: 512, height: 512, cfg_scale: 7, sampler_name: 'Euler a', scheduler: 'Automatic', seed: -1, batch_size: 1, n_iter: 1, save_images: false, send_images: true, ...body } as Record<string, unknown>;
@@ -120,46 +107,41 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /sdapi/v1/options':
-        return json(res, 200, { sd_model_checkpoint: 'sd_xl_base_1.0.safetensors [31e35c80fc]', sd_vae: 'Automatic', samples_save: true, samples_format: 'png', outdir_txt2img_samples: join(o.outDir, 'txt2img-images') });
+        return sendJson(res, 200, { sd_model_checkpoint: 'sd_xl_base_1.0.safetensors [31e35c80fc]', sd_vae: 'Automatic', samples_save: true, samples_format: 'png', outdir_txt2img_samples: join(o.outDir, 'txt2img-images') });
       case 'GET /sdapi/v1/cmd-flags':
-        return json(res, 200, { api: true, listen: false, port: 7860, xformers: false, opt_sdp_attention: true, ckpt_dir: '/models/Stable-diffusion', cuda_malloc: true, pin_shared_memory: false, api_auth: null });
+        return sendJson(res, 200, { api: true, listen: false, port: 7860, xformers: false, opt_sdp_attention: true, ckpt_dir: '/models/Stable-diffusion', cuda_malloc: true, pin_shared_memory: false, api_auth: null });
       case 'GET /sdapi/v1/memory':
-        return json(res, 200, { ram: { free: 20e9, used: 12e9, total: 32e9 }, cuda: { system: { free: 2e9, used: 10e9, total: 12e9 }, active: { current: 7.1e9, peak: 9.4e9 }, allocated: { current: 7.1e9, peak: 9.4e9 }, reserved: { current: 9.8e9, peak: 10.2e9 }, inactive: { current: 0.2e9, peak: 1.1e9 }, events: { retries: 0, oom: 0 } } });
+        return sendJson(res, 200, { ram: { free: 20e9, used: 12e9, total: 32e9 }, cuda: { system: { free: 2e9, used: 10e9, total: 12e9 }, active: { current: 7.1e9, peak: 9.4e9 }, allocated: { current: 7.1e9, peak: 9.4e9 }, reserved: { current: 9.8e9, peak: 10.2e9 }, inactive: { current: 0.2e9, peak: 1.1e9 }, events: { retries: 0, oom: 0 } } });
       case 'GET /sdapi/v1/samplers':
-        return json(res, 200, SAMPLERS.map((name) => ({ name, aliases: [], options: {} })));
+        return sendJson(res, 200, SAMPLERS.map((name) => ({ name, aliases: [], options: {} })));
       case 'GET /sdapi/v1/progress': {
         const pr = state.sampling_steps ? (state.job_no * state.sampling_steps + state.sampling_step) / Math.max(1, state.job_count * state.sampling_steps) : 0;
-        return json(res, 200, { progress: state.job ? pr : 0, eta_relative: 0, state, current_image: null, textinfo: null });
+        return sendJson(res, 200, { progress: state.job ? pr : 0, eta_relative: 0, state, current_image: null, textinfo: null });
       }
       case 'POST /sdapi/v1/interrupt':
         fake.interrupts++;
         state.interrupted = true;
         await readBody(req);
-        return json(res, 200, {});
+        return sendJson(res, 200, {});
       case 'POST /sdapi/v1/txt2img': {
         let body: Record<string, unknown>;
         try {
           body = JSON.parse(await readBody(req)) as Record<string, unknown>;
         } catch {
-          return json(res, 422, { detail: [{ loc: ['body'], msg: 'Expecting value', type: 'value_error.jsondecode' }] });
+          return sendJson(res, 422, { detail: [{ loc: ['body'], msg: 'Expecting value', type: 'value_error.jsondecode' }] });
         }
         fake.requests.push(body);
         const run = busy.then(() => txt2img(body));
         busy = run.then(() => undefined);
         const r = await run;
-        return json(res, r.status, r.body);
+        return sendJson(res, r.status, r.body);
       }
       default:
-        return json(res, 404, { detail: 'Not Found' });
+        return sendJson(res, 404, { detail: 'Not Found' });
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   fake.server = server;
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () =>
-    new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  fake.url = await listenLoopback(server);
+  fake.close = () => closeServer(server);
   return fake;
 }

@@ -1,25 +1,14 @@
 /** `genwatt run --backend comfyui` against the protocol-faithful local ComfyUI (test/fakes/servers/comfyui-server.ts). */
-import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session-reader.js';
 import { applyOverrides, bumpSeeds, loadWorkflow } from '../../../src/backends/comfyui-backend.js';
-import { CLI, ROOT, tempDir, waitFor } from '../../helpers/gen.js';
+import { ROOT, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { startFakeComfy, type FakeComfy } from '../../fakes/servers/comfyui-server.js';
 import { startFakeForge } from '../../fakes/servers/forge-server.js';
 
 const WORKFLOW = join(ROOT, 'docs/examples/workflows/zimage-turbo_1024_8steps_api.json');
-
-function genwatt(args: string[], env: NodeJS.ProcessEnv = {}, onStart?: (p: ReturnType<typeof spawn>) => void) {
-  const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout!.on('data', (c) => (out += c));
-  p.stderr!.on('data', (c) => (err += c));
-  onStart?.(p);
-  return new Promise<{ code: number | null; out: string; err: string }>((r) => p.once('exit', (code) => r({ code, out, err })));
-}
 
 let comfy: FakeComfy | undefined;
 afterEach(async () => {
@@ -33,7 +22,7 @@ describe('comfyui backend', () => {
     const act = join(dir, 'activity');
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 30, simActivityFile: act });
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=6', '--set', '45.text="a red fox"', '--set', '41.batch_size=2', '--requests', '2', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0.3', '--record', rec], { GENWATT_SIM_ACTIVITY: act });
+    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=6', '--set', '45.text="a red fox"', '--set', '41.batch_size=2', '--requests', '2', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0.3', '--record', rec], { GENWATT_SIM_ACTIVITY: act });
     expect(r.code, r.err).toBe(0);
     expect(comfy.prompts).toHaveLength(2);
     expect(comfy.prompts[0].prompt['44'].inputs.steps).toBe(6);
@@ -53,7 +42,7 @@ describe('comfyui backend', () => {
     const dir = tempDir('gw-comfy-err-');
     comfy = await startFakeComfy({ outDir: join(dir, 'output') });
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '45.text="!error"', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec]);
+    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '45.text="!error"', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ComfyUI: node 45 \(CLIPTextEncode\) failed: SafetensorError: Error while deserializing header: HeaderTooLarge/);
     expect((await readSession(rec)).doc.run.exit?.reason).toBe('failed');
@@ -63,7 +52,7 @@ describe('comfyui backend', () => {
     const dir = tempDir('gw-comfy-int-');
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 50 });
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=200', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
+    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=200', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
       void waitFor(() => comfy!.prompts.length > 0, 10000).then(() => setTimeout(() => p.kill('SIGINT'), 500));
     });
     expect(r.code).toBe(130);
@@ -74,7 +63,7 @@ describe('comfyui backend', () => {
   it('a server that is not ComfyUI (Forge): a clear message', async () => {
     const dir = tempDir('gw-comfy-wrong-');
     const forge = await startFakeForge({ outDir: join(dir, 'o') });
-    const r = await genwatt(['run', '--backend', 'comfyui', '--url', forge.url, '--workflow', WORKFLOW, '--out', join(dir, 'o'), '--probe', 'simulated', '--idle', '0', '--no-record']);
+    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', forge.url, '--workflow', WORKFLOW, '--out', join(dir, 'o'), '--probe', 'simulated', '--idle', '0', '--no-record']);
     await forge.close();
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/is not the ComfyUI API \(404 Not Found\)/);
@@ -90,7 +79,7 @@ describe('comfyui backend', () => {
       [['--workflow', WORKFLOW, '--set', 'steps=4'], /--set must look like NODE\.input=value/],
       [['--workflow', join(dir, 'missing.json')], /cannot read the workflow .*ENOENT/],
     ] as const) {
-      const r = await genwatt(['run', '--backend', 'comfyui', '--out', dir, ...args]);
+      const r = await spawnCli(['run', '--backend', 'comfyui', '--out', dir, ...args]);
       expect(r.code, r.err).toBe(2);
       expect(r.err).toMatch(msg);
     }

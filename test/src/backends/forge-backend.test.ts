@@ -1,33 +1,11 @@
 /** `genwatt run --backend forge` against the protocol-faithful local Forge/A1111 (test/fakes/servers/forge-server.ts). */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session-reader.js';
-import { CLI, sleep, tempDir, waitFor } from '../../helpers/gen.js';
+import { freePort, sleep, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { startFakeForge, type FakeForge } from '../../fakes/servers/forge-server.js';
 import { startFakeComfy } from '../../fakes/servers/comfyui-server.js';
-
-function genwatt(args: string[], env: NodeJS.ProcessEnv = {}, onStart?: (p: ReturnType<typeof spawn>) => void) {
-  const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout!.on('data', (c) => (out += c));
-  p.stderr!.on('data', (c) => (err += c));
-  onStart?.(p);
-  return new Promise<{ code: number | null; out: string; err: string }>((r) => p.once('exit', (code) => r({ code, out, err })));
-}
-
-/** A port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let forge: FakeForge | undefined;
 afterEach(async () => {
@@ -41,7 +19,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const act = join(dir, 'activity');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 25, simActivityFile: act });
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'a lighthouse', '--steps', '8', '--width', '1024', '--height', '1024', '--cfg', '5', '--sampler', 'DPM++ 2M', '--scheduler', 'Karras', '--seed', '100', '--batch-count', '2', '--requests', '2', '--probe', 'simulated', '--idle', '0.3', '--record', rec], { GENWATT_SIM_ACTIVITY: act });
+    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'a lighthouse', '--steps', '8', '--width', '1024', '--height', '1024', '--cfg', '5', '--sampler', 'DPM++ 2M', '--scheduler', 'Karras', '--seed', '100', '--batch-count', '2', '--requests', '2', '--probe', 'simulated', '--idle', '0.3', '--record', rec], { GENWATT_SIM_ACTIVITY: act });
     expect(r.code, r.err).toBe(0);
     expect(forge.requests).toHaveLength(2);
     expect(forge.requests[0]).toEqual({ prompt: 'a lighthouse', negative_prompt: '', steps: 8, width: 1024, height: 1024, cfg_scale: 5, sampler_name: 'DPM++ 2M', scheduler: 'Karras', seed: 100, batch_size: 1, n_iter: 2, save_images: true, send_images: false });
@@ -57,7 +35,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     expect(doc.run.exit).toMatchObject({ reason: 'exited' });
     expect(r.err).not.toMatch(/says it made/);
     // what each image was, in the report's per-image table
-    const rep = await genwatt(['report', rec]);
+    const rep = await spawnCli(['report', rec]);
     expect(rep.out).toMatch(/steps\s+sampler\s+size\s+seed\s+model/);
     expect(rep.out).toMatch(/00001-101\.png .* 8\s+DPM\+\+ 2M\s+64x64\s+101\s+sd_xl_base_1\.0/);
   }, 30000);
@@ -66,7 +44,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const dir = tempDir('gw-forge-int-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 40 });
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '50', '--batch-count', '20', '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
+    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '50', '--batch-count', '20', '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
       const saved = () => {
         try {
           const day = readdirSync(join(dir, 'outputs', 'txt2img-images'))[0];
@@ -86,7 +64,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
   }, 40000);
 
   it.each([
-    ['connection refused', async () => ({ url: `http://127.0.0.1:${await closedPort()}`, extra: [] as string[] }), /cannot reach Forge\/A1111 \(--api\) at http:\/\/127\.0\.0\.1:\d+\/sdapi\/v1\/options \(connection refused\)/],
+    ['connection refused', async () => ({ url: `http://127.0.0.1:${await freePort()}`, extra: [] as string[] }), /cannot reach Forge\/A1111 \(--api\) at http:\/\/127\.0\.0\.1:\d+\/sdapi\/v1\/options \(connection refused\)/],
     ['the wrong API (a ComfyUI server)', async (dir: string) => ({ url: (await startFakeComfy({ outDir: join(dir, 'c') })).url, extra: [] }), /is not the Forge\/A1111 \(--api\) API \(404 Not Found\)/],
     ['an unknown sampler (404 from the API)', async () => ({ url: forge!.url, extra: ['--sampler', 'Nope'] }), /answered HTTP 404 on \/sdapi\/v1\/txt2img: Sampler not found/],
     ['CUDA out of memory (500 from the API)', async () => ({ url: forge!.url, extra: ['--prompt', 'x !oom'] }), /answered HTTP 500 on \/sdapi\/v1\/txt2img: OutOfMemoryError: CUDA out of memory/],
@@ -96,7 +74,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 20 });
     const { url, extra } = await setup(dir);
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'forge', '--url', url, '--out', join(dir, 'outputs'), '--prompt', 'x', ...extra, '--probe', 'simulated', '--idle', '0', '--record', rec]);
+    const r = await spawnCli(['run', '--backend', 'forge', '--url', url, '--out', join(dir, 'outputs'), '--prompt', 'x', ...extra, '--probe', 'simulated', '--idle', '0', '--record', rec]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(msg);
     const doc = (await readSession(rec)).doc;
@@ -109,7 +87,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const dir = tempDir('gw-forge-mis-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 10 });
     const rec = join(dir, 'r.json');
-    const r = await genwatt(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'elsewhere'), '--prompt', 'x', '--steps', '3', '--batch-count', '2', '--probe', 'simulated', '--idle', '0', '--record', rec]);
+    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'elsewhere'), '--prompt', 'x', '--steps', '3', '--batch-count', '2', '--probe', 'simulated', '--idle', '0', '--record', rec]);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/forge says it made 2 images, but 0 appeared in .*elsewhere: is --out the folder the server saves into\?/);
     const doc = (await readSession(rec)).doc;
@@ -123,7 +101,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
       [['--prompt', 'x'], /needs --out/],
       [['--prompt', 'x', '--out', '/tmp', '--', 'echo'], /give no command/],
     ] as const) {
-      const r = await genwatt(['run', '--backend', 'forge', ...args]);
+      const r = await spawnCli(['run', '--backend', 'forge', ...args]);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(msg);
     }

@@ -3,28 +3,15 @@
  * nvidia-smi replaying a real H100 capture) killed again and again or hanging, the watched folder
  * deleted and recreated, the recording disk full (a real 256 KiB tmpfs), and `serve` killed -9.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session-reader.js';
-import { CLI, FAKE_BIN, GENERATOR, sleep, tempDir, waitFor } from '../../helpers/gen.js';
+import { FAKE_BIN, generate, GENERATOR, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type Sample, type ServeProc } from '../../helpers/serve.js';
 
 const FAKE_PATH = `${FAKE_BIN}:/usr/bin:/bin`;
-
-function generate(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<number | null> {
-  const p = spawn(process.execPath, [GENERATOR, '--out', dir, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  return new Promise((r) => p.once('exit', r));
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(150);
-  }
-}
 
 /** A real size-limited filesystem; fails (never skips) where mounting is not allowed. */
 function mountTmpfs(dir: string, kib: number): () => void {
@@ -60,7 +47,7 @@ const nvDev = (m: Sample[]) => m.find((s) => s.name === 'genwatt_device_up')?.la
 describe('serve keeps going through faults', () => {
   it('nvidia-smi killed again and again: restarts counted, gaps marked, the energy counter never decreases', async () => {
     serve = await startServe(['--probe', 'nvidia-smi', '--idle', '0', '--interval', '100'], { env: { PATH: FAKE_PATH } });
-    await until(async () => value(await scrape(serve!.url), 'genwatt_device_power_watts') !== undefined, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_device_power_watts') !== undefined, 10000);
     let lastEnergy = 0;
     for (let k = 0; k < 3; k++) {
       // kill the nvidia-smi that serve started
@@ -71,7 +58,7 @@ describe('serve keeps going through faults', () => {
       expect(e).toBeGreaterThanOrEqual(lastEnergy);
       lastEnergy = e;
       // back with readings after the restart (back-off 0.5, 1, 2 s)
-      await until(async () => value(await scrape(serve!.url), "genwatt_device_up") === 1 && (value(await scrape(serve!.url), "genwatt_probe_restarts_total", { probe: "nvidia-smi" }) ?? 0) >= k + 1, 10000);
+      await waitForAsync(async () => value(await scrape(serve!.url), "genwatt_device_up") === 1 && (value(await scrape(serve!.url), "genwatt_probe_restarts_total", { probe: "nvidia-smi" }) ?? 0) >= k + 1, 10000);
     }
     const m = await scrape(serve.url);
     expect(value(m, 'genwatt_probe_restarts_total', { probe: 'nvidia-smi' })).toBeGreaterThanOrEqual(3);
@@ -83,13 +70,13 @@ describe('serve keeps going through faults', () => {
 
   it('nvidia-smi hanging (no output): the device is down and its power absent (never 0), then back after the restart', async () => {
     serve = await startServe(['--probe', 'nvidia-smi', '--idle', '0', '--interval', '100'], { env: { PATH: FAKE_PATH, FAKE_NVSMI_MODE: 'stall-after:15' } });
-    await until(async () => value(await scrape(serve!.url), 'genwatt_device_up') === 1, 10000);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_device_up') === 0, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_device_up') === 1, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_device_up') === 0, 10000);
     const down = await scrape(serve.url);
     expect(value(down, 'genwatt_device_power_watts')).toBeUndefined();
     expect(value(down, 'genwatt_device_memory_used_bytes')).toBeUndefined();
     expect(value(down, 'genwatt_device_memory_total_bytes')).toBeGreaterThan(0); // a fact, not a reading
-    await until(async () => value(await scrape(serve!.url), 'genwatt_device_up') === 1, 15000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_device_up') === 1, 15000);
     const m = await scrape(serve.url);
     expect(value(m, 'genwatt_probe_restarts_total', { probe: 'nvidia-smi' })).toBeGreaterThanOrEqual(1);
     expect(serve.log()).toMatch(/nvidia-smi stalled \(no line for \d+ ms\); restarting/);
@@ -103,14 +90,14 @@ describe('serve keeps going through faults', () => {
     serve = await startServe(['--probe', 'simulated', '--watch', out, '--idle', '0', '--run-gap', '2', '--interval', '50'], { env });
     await waitFor(() => /watching /.test(serve!.log()), 10000);
     expect(await generate(out, env, ['--count', '2', '--seconds', '0.2', '--load-seconds', '0.1'])).toBe(0);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 2, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 2, 10000);
     rmSync(out, { recursive: true });
     await waitFor(() => /was removed/.test(serve!.log()), 5000);
     expect(value(await scrape(serve.url), 'genwatt_watch_folder_up')).toBe(0);
     mkdirSync(out);
     await waitFor(() => (serve!.log().match(/watching /g) ?? []).length >= 2, 5000);
     expect(await generate(out, env, ['--count', '3', '--seconds', '0.2', '--load-seconds', '0.1'])).toBe(0);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 5, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 5, 10000);
     expect(value(await scrape(serve.url), 'genwatt_watch_folder_up')).toBe(1);
   }, 40000);
 
@@ -123,13 +110,13 @@ describe('serve keeps going through faults', () => {
     serve = await startServe(['--probe', 'simulated', '--watch', out, '--record-dir', rec, '--idle', '0', '--run-gap', '3', '--interval', '50'], { env });
     fill(join(rec, 'filler'));
     expect(await generate(out, env, ['--count', '4', '--seconds', '0.3', '--load-seconds', '0.1'])).toBe(0);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_recording_ok') === 0, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_recording_ok') === 0, 10000);
     let m = await scrape(serve.url);
     expect(value(m, 'genwatt_recording_write_errors_total')).toBeGreaterThanOrEqual(1);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 4, 5000); // measuring and serving go on
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 4, 5000); // measuring and serving go on
     expect(serve.log()).toMatch(/cannot write .*ENOSPC.*retrying/);
     rmSync(join(rec, 'filler'));
-    await until(async () => value(await scrape(serve!.url), 'genwatt_sessions_recorded_total') === 1, 20000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_sessions_recorded_total') === 1, 20000);
     m = await scrape(serve.url);
     expect(value(m, 'genwatt_recording_ok')).toBe(1);
     expect(value(m, 'genwatt_recording_lost_records_total')).toBe(0);
@@ -148,7 +135,7 @@ describe('serve keeps going through faults', () => {
     const args = ['--probe', 'simulated', '--watch', out, '--record-dir', rec, '--idle', '0', '--run-gap', '30', '--interval', '50'];
     serve = await startServe(args, { env });
     expect(await generate(out, env, ['--count', '3', '--seconds', '0.3', '--load-seconds', '0.1'])).toBe(0);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 3, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 3, 10000);
     await sleep(400); // the journal is flushed at every image and every 250 ms
     await serve.stop('SIGKILL');
     const journals = readdirSync(rec).filter((f) => f.endsWith('.jsonl'));
@@ -174,11 +161,8 @@ describe('run keeps going through faults', () => {
   it('nvidia-smi dying during a run: every image still measured, the outage recorded as a gap', async () => {
     const dir = tempDir('gw-runfault-');
     const rec = join(dir, 'r.json');
-    const p = spawn(process.execPath, [CLI, 'run', '--probe', 'nvidia-smi', '--idle', '0', '--plain', '--record', rec, '--out', join(dir, 'out'), '--', process.execPath, GENERATOR, '--out', join(dir, 'out'), '--count', '4', '--seconds', '0.6', '--load-seconds', '0.2'], {
-      env: { ...process.env, PATH: FAKE_PATH, FAKE_NVSMI_MODE: 'die-after:12', CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    expect(await new Promise((r) => p.once('exit', r))).toBe(0);
+    const r = await spawnCli(['run', '--probe', 'nvidia-smi', '--idle', '0', '--plain', '--record', rec, '--out', join(dir, 'out'), '--', process.execPath, GENERATOR, '--out', join(dir, 'out'), '--count', '4', '--seconds', '0.6', '--load-seconds', '0.2'], { PATH: FAKE_PATH, FAKE_NVSMI_MODE: 'die-after:12' });
+    expect(r.code).toBe(0);
     const doc = (await readSession(rec)).doc;
     expect(doc.rows).toHaveLength(4);
     expect(doc.gaps.length).toBeGreaterThanOrEqual(1);
@@ -191,12 +175,9 @@ describe('run keeps going through faults', () => {
     cleanups.push(mountTmpfs(recDir, 64));
     writeFileSync(join(recDir, 'x'), '');
     fill(join(recDir, 'filler'));
-    const p = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--idle', '0', '--plain', '--record', join(recDir, 'r.json'), '--out', join(dir, 'out'), '--', process.execPath, GENERATOR, '--out', join(dir, 'out'), '--count', '3', '--seconds', '0.2', '--load-seconds', '0.1'], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let all = '';
-    p.stdout!.on('data', (c) => (all += c));
-    p.stderr!.on('data', (c) => (all += c));
-    const code = await new Promise((r) => p.once('exit', r));
-    expect(code).toBe(1);
+    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--plain', '--record', join(recDir, 'r.json'), '--out', join(dir, 'out'), '--', process.execPath, GENERATOR, '--out', join(dir, 'out'), '--count', '3', '--seconds', '0.2', '--load-seconds', '0.1']);
+    const all = r.out + r.err;
+    expect(r.code).toBe(1);
     expect(all).toMatch(/00002-1002\.png/); // every image was still measured and printed
     expect(all).toMatch(/could not write .*r\.json: ENOSPC: no space left on device[^;]*; the disk refused \d+ records/);
   }, 30000);

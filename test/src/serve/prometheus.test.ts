@@ -5,26 +5,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENERATOR, tempDir } from '../../helpers/gen.js';
+import { freePort, generate, tempDir } from '../../helpers/gen.js';
 import { startServe, type ServeProc } from '../../helpers/serve.js';
 
 interface PromResult {
   metric: Record<string, string>;
   value: [number, string];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 let prom: ChildProcess | undefined;
@@ -73,8 +61,7 @@ describe('Prometheus scraping genwatt serve', () => {
     const images0 = Number((await query('sum(genwatt_images_total)'))[0]?.value[1] ?? 'NaN');
     expect(images0).toBe(0);
 
-    const gen = spawn(process.execPath, [GENERATOR, '--out', out, '--count', '5', '--seconds', '0.3', '--load-seconds', '0.3'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    expect(await new Promise((r) => gen.once('exit', r))).toBe(0);
+    expect(await generate(out, env, ['--count', '5', '--seconds', '0.3', '--load-seconds', '0.3'])).toBe(0);
     let images = 0;
     const until2 = Date.now() + 20000;
     while (Date.now() < until2 && images < 5) {

@@ -1,24 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session-reader.js';
-import { GENERATOR, sleep, tempDir, waitFor } from '../../helpers/gen.js';
+import { generate, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type ServeProc } from '../../helpers/serve.js';
 import { isLoopback, parseListen } from '../../../src/serve/serve-command.js';
-
-function generate(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<number | null> {
-  const p = spawn(process.execPath, [GENERATOR, '--out', dir, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  return new Promise((r) => p.once('exit', r));
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(150);
-  }
-}
 
 let serve: ServeProc | undefined;
 afterEach(async () => {
@@ -92,7 +78,7 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     const rec = join(dir, 'rec');
     serve = await startServe(['--probe', 'simulated', '--watch', join(dir, 'out'), '--record-dir', rec, '--rotate', 'hour', '--max-file-minutes', '0.04', '--idle', '0.5', '--run-gap', '2', '--interval', '50'], { env });
     expect(await generate(join(dir, 'out'), env, ['--count', '20', '--seconds', '0.25', '--load-seconds', '0.2'])).toBe(0);
-    await until(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 20, 10000);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 20, 10000);
     await sleep(2500); // the run gap (2 s) ends the run: every batch is closed
     const m = await scrape(serve.url);
     expect(await serve.stop('SIGTERM')).toBe(0);
@@ -129,19 +115,14 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     serve = await startServe(['--probe', 'simulated', '--idle', '0', '--listen', '0.0.0.0:0']);
     expect(serve.log()).toMatch(/0\.0\.0\.0 is reachable from other machines/);
     await serve.stop();
-    const p = spawn(process.execPath, [join(import.meta.dirname, '../../../dist/src/cli.js'), 'serve', '--listen', 'x:y'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (c) => (err += c));
-    const code = await new Promise((r) => p.once('exit', r));
-    expect(code).toBe(2);
-    expect(err).toMatch(/--listen must be HOST:PORT/);
+    const r = await spawnCli(['serve', '--listen', 'x:y']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--listen must be HOST:PORT/);
   });
 
   it('no GPU: exits 1 with the reason, naming --probe simulated', async () => {
-    const p = spawn(process.execPath, [join(import.meta.dirname, '../../../dist/src/cli.js'), 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: '/nonexistent', GENWATT_NVML_LIB: '/nonexistent/libnvidia-ml.so.1' } });
-    let err = '';
-    p.stderr.on('data', (c) => (err += c));
-    expect(await new Promise((r) => p.once('exit', r))).toBe(1);
-    expect(err).toMatch(/no GPU found.*--probe simulated/);
+    const r = await spawnCli(['serve', '--listen', '127.0.0.1:0'], { PATH: '/nonexistent' });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no GPU found.*--probe simulated/);
   });
 });
