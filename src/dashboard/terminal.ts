@@ -1,9 +1,13 @@
 /** Which output a command gets (pure): the dashboard, or plain lines; colors; ASCII or Unicode. */
 
-/** The same test Ink applies (is-in-ci): CI set and not "0"/"false", or CONTINUOUS_INTEGRATION, or CI_*. */
+/**
+ * CI set and not "0"/"false", or CONTINUOUS_INTEGRATION, or any CI_* variable: a superset of
+ * Ink's own test (is-in-ci 2: CI or CONTINUOUS_INTEGRATION), under which Ink holds every frame
+ * until unmount, so the dashboard is never mounted where Ink would think it runs in CI.
+ */
 export function inCi(env: NodeJS.ProcessEnv): boolean {
-  if (env.CI === '0' || env.CI === 'false') return false;
-  return 'CI' in env || 'CONTINUOUS_INTEGRATION' in env || Object.keys(env).some((k) => k.startsWith('CI_'));
+  const set = (k: string) => k in env && env[k] !== '0' && env[k] !== 'false';
+  return set('CI') || set('CONTINUOUS_INTEGRATION') || Object.keys(env).some((k) => k.startsWith('CI_') && set(k));
 }
 
 export interface TerminalFacts {

@@ -1,11 +1,18 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DashboardController } from '../../../src/dashboard/controller.js';
 import { mountDashboard } from '../../../src/dashboard/ink-host.js';
 import { ReplaySource } from '../../../src/dashboard/replay-source.js';
 import { readSession } from '../../../src/session-reader.js';
 import { ROOT, sleep, waitFor } from '../../helpers/gen.js';
 import { FakeStdin, FakeStdout } from '../../helpers/term.js';
+
+// genwatt mounts the dashboard only outside CI (terminal.ts), but this suite runs in CI: Ink
+// (is-in-ci, read once when Ink loads) would then hold every frame until unmount. Drop the CI
+// variables before Ink is loaded, so the frames here are the ones a user's terminal gets.
+vi.hoisted(() => {
+  for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
+});
 
 async function mounted(cols = 80, rows = 24) {
   const src = new ReplaySource(await readSession(join(ROOT, 'fixtures/sessions/demo-8.json')), { speed: 1 });
@@ -58,7 +65,9 @@ describe('mountDashboard', () => {
     const { out, c, m } = await mounted(120, 30);
     const wide = () => out.last().split('\n').some((l) => [...l].length > 100);
     // the first frame may come late on a loaded machine: wait for it instead of a fixed sleep
-    await waitFor(wide, 5000);
+    await waitFor(wide, 5000).catch(() => {
+      throw new Error(`no 120-column frame in 5 s (${out.frames.length} writes; Ink holds frames when it thinks it runs in CI)`);
+    });
     out.resize(60, 20);
     const narrow = () => out.last().replace(/\n$/, '').split('\n').every((l) => [...l].length <= 60);
     await waitFor(() => !wide() && narrow(), 5000).catch(() => undefined);

@@ -15,12 +15,14 @@ describe('dashboard or plain', () => {
     expect(plainReason({ ...tty, env: { TERM: 'dumb' } })).toMatch(/dumb/);
     expect(plainReason({ ...tty, env: {} })).toMatch(/TERM/);
   });
-  it('CI follows the rule Ink uses (CI=false and CI=0 are not CI; CI_* and CONTINUOUS_INTEGRATION are)', () => {
+  it('CI covers the rule Ink uses (CI=false and CI=0 are not CI; CI_* and CONTINUOUS_INTEGRATION are)', () => {
     expect(inCi({ CI: 'false' })).toBe(false);
     expect(inCi({ CI: '0' })).toBe(false);
     expect(inCi({ CI: '' })).toBe(true);
     expect(inCi({ CI_JOB_ID: '5' })).toBe(true);
     expect(inCi({ CONTINUOUS_INTEGRATION: '1' })).toBe(true);
+    // Ink would still think this is CI (CONTINUOUS_INTEGRATION), so genwatt must too
+    expect(inCi({ CI: 'false', CONTINUOUS_INTEGRATION: '1' })).toBe(true);
     expect(inCi({})).toBe(false);
   });
 });
