@@ -2,9 +2,10 @@
 import { fmtBytes, fmtNum, NA } from '../src/format.js';
 import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
-import { packSegments, seg, type Line } from './lines.js';
+import { lineWidth, packSegments, seg, type Line } from './lines.js';
 import { bar, resample, sparkline } from './sparkline.js';
 import { clip, rule } from './text-fit.js';
+import { textWidth } from '../src/text-width.js';
 import type { DashboardView, DeviceView } from './view-model.js';
 
 export function fmtW(v: number | undefined | null): string {
@@ -63,7 +64,7 @@ export function vramLine(d: DeviceView, v: DashboardView, g: Glyphs, width: numb
   const frac = d.vramUsedBytes !== undefined && d.vramTotalBytes ? d.vramUsedBytes / d.vramTotalBytes : null;
   const head: Line = [seg(`${d.memoryLabel} `), seg(vramText(d.vramUsedBytes, d.vramTotalBytes), 'vram', true)];
   const peak: Line = [seg(`peak ${fmtBytes(d.peakVramBytes)}`)];
-  const fixed = head.reduce((a, s) => a + s.text.length, 0) + 2 + peak[0].text.length + 2;
+  const fixed = lineWidth(head) + 2 + lineWidth(peak) + 2;
   const room = width - fixed;
   if (room < 6) return packSegments([head, peak], width);
   const barW = Math.min(20, Math.max(4, Math.floor(room / 3)));
@@ -90,7 +91,7 @@ export function compactRow(d: DeviceView, v: DashboardView, g: Glyphs, width: nu
   const label = `${focused ? '>' : ' '}${index} ${clip(d.name, 18, g.ellipsis)}`;
   const nums = `${fmtW(d.powerWatts)}${d.stale ? '?' : ''}`.padStart(8);
   const tail = `${vramText(d.vramUsedBytes, d.vramTotalBytes)} ${d.utilizationPercent === undefined ? NA : fmtNum(d.utilizationPercent, 0) + '%'} ${d.temperatureC === undefined ? NA : fmtNum(d.temperatureC, 0) + '°C'}`;
-  const sparkW = Math.max(0, width - label.length - nums.length - tail.length - 4);
+  const sparkW = Math.max(0, width - textWidth(label) - nums.length - textWidth(tail) - 4);
   const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: sparkW, holdMs: v.holdMs });
   return packSegments([[seg(label, focused ? 'selected' : undefined)], [seg(nums, d.stale ? 'warn' : 'power', true)], sparkW > 0 ? [seg(sparkline(vals, g, { min: 0, max: powerScale(d, vals) }), 'power')] : [], [seg(tail, 'vram')]], width, ' ');
 }

@@ -8,7 +8,7 @@ import { historyLines } from './history-section.js';
 import { imageTableLines } from './image-table.js';
 import { launcherLines } from './launcher-section.js';
 import { planLayout } from './layout.js';
-import { asciiLine, fitLine, type Line } from './lines.js';
+import { asciiLine, fitLine, safeLine, type Line } from './lines.js';
 import { runLines } from './run-section.js';
 import type { DashboardView } from './view-model.js';
 
@@ -39,5 +39,5 @@ export function frameLines(v: DashboardView): Line[] {
   body = body.slice(0, bodyH);
   while (body.length < bodyH) body.push([]);
   const all = [...head, ...body, foot].slice(-L.height);
-  return all.map((l) => fitLine(v.ascii ? asciiLine(l) : l, w));
+  return all.map((l) => fitLine(v.ascii ? asciiLine(l) : safeLine(l), w));
 }

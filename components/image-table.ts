@@ -3,15 +3,20 @@ import { basename } from 'node:path';
 import { fmtNum, NA } from '../src/format.js';
 import type { ImageRow } from '../src/image-rows.js';
 import type { Glyphs } from './glyphs.js';
+import { takeWidth, textWidth } from '../src/text-width.js';
 import { seg, type Line } from './lines.js';
-import { clipStart, padLeft, padRight, rule } from './text-fit.js';
+import { clip, clipStart, padLeft, padRight, rule } from './text-fit.js';
 
 interface Col {
   head: string;
   width: number;
-  cell: (r: ImageRow) => string;
+  cell: (r: ImageRow, g: Glyphs) => string;
+  /** Text columns are left-aligned, numbers right-aligned. */
+  left?: boolean;
   /** Lower = dropped first when the terminal is narrow. */
   priority: number;
+  /** Settings read from the images: a column only when a shown image has it. */
+  meta?: boolean;
 }
 
 function gibText(v: number | null): string {
@@ -34,7 +39,12 @@ const COLS: Col[] = [
   { head: 'net J', width: 8, cell: (r) => fmtNum(r.netJoules, 1), priority: 5 },
   { head: 'avg W', width: 7, cell: (r) => fmtNum(r.watts, 1), priority: 7 },
   { head: 'VRAM pk', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
+  { head: 'steps', width: 5, cell: (r) => (r.meta?.steps === undefined ? '' : String(r.meta.steps)), priority: 4, meta: true },
+  { head: 'size', width: 9, cell: (r) => (r.meta?.width && r.meta.height ? `${r.meta.width}x${r.meta.height}` : ''), priority: 3, meta: true },
+  { head: 'sampler', width: 16, cell: (r, g) => clip(r.meta?.sampler ?? '', 16, g.ellipsis), priority: 2, meta: true, left: true },
+  { head: 'seed', width: 20, cell: (r) => (r.meta?.seed === undefined ? '' : String(r.meta.seed)), priority: 1, meta: true },
 ];
+
 const MIN_FILE = 12;
 
 export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: number, maxRows: number): Line[] {
@@ -42,7 +52,11 @@ export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: num
   if (maxRows <= 0) return out;
   const shown = rows.slice(Math.max(0, rows.length - maxRows));
   const marksW = Math.max(5, ...shown.map((r) => marks(r).length));
-  let cols = [...COLS];
+  // Settings columns only when shown images carry them, as wide as their longest value (a seed
+  // can have 20 digits; a cut one is useless), up to the column's width.
+  let cols = COLS.filter((c) => !c.meta || shown.some((r) => c.cell(r, g) !== '')).map((c) =>
+    c.meta ? { ...c, width: Math.min(c.width, Math.max(c.head.length, ...shown.map((r) => textWidth(c.cell(r, g))))) } : c,
+  );
   const widthOf = (cs: Col[], withMarks: boolean) => cs.reduce((a, c) => a + c.width + 1, 0) + MIN_FILE + (withMarks ? marksW + 1 : 0);
   let withMarks = true;
   while (widthOf(cols, withMarks) > width) {
@@ -56,13 +70,13 @@ export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: num
   const row = (cells: string[], file: string, mk: string) => {
     const [first, ...rest] = cells;
     let s = `${padLeft(first, COLS[0].width)} ${padRight(clipStart(file, fileW, g.ellipsis), fileW)}`;
-    rest.forEach((c, i) => (s += ' ' + padLeft(c, cols[i + 1].width)));
+    rest.forEach((c, i) => (s += ' ' + (cols[i + 1].left ? padRight : padLeft)(c, cols[i + 1].width)));
     if (withMarks) s += ' ' + mk;
-    return s.slice(0, width).trimEnd();
+    return takeWidth(s, width).trimEnd();
   };
   out.push([seg(row(cols.map((c) => c.head), 'file', withMarks ? 'marks' : ''), 'dim')]);
   for (const r of shown.slice(Math.max(0, shown.length - (maxRows - 1)))) {
-    out.push([seg(row(cols.map((c) => c.cell(r)), basename(r.path), marks(r)), r.warmup ? 'dim' : undefined)]);
+    out.push([seg(row(cols.map((c) => c.cell(r, g)), basename(r.path), marks(r)), r.warmup ? 'dim' : undefined)]);
   }
   if (rows.length === 0 && maxRows >= 2) out.push([seg('no images yet', 'dim')]);
   return out;

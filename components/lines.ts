@@ -1,5 +1,7 @@
 /** Styled text lines (pure): each section of the dashboard is a list of these. */
 
+import { takeWidth, termSafe, textWidth } from '../src/text-width.js';
+
 export type Tone = 'title' | 'power' | 'vram' | 'warn' | 'error' | 'ok' | 'rec' | 'dim' | 'key' | 'selected' | 'marker';
 
 export interface Segment {
@@ -27,7 +29,7 @@ export function lineText(l: Line): string {
 
 export function lineWidth(l: Line): number {
   let n = 0;
-  for (const s of l) n += s.text.length;
+  for (const s of l) n += textWidth(s.text);
   return n;
 }
 
@@ -37,11 +39,12 @@ export function fitLine(l: Line, width: number): Line {
   let left = width;
   for (const s of l) {
     if (left <= 0) break;
-    if (s.text.length <= left) {
+    const w = textWidth(s.text);
+    if (w <= left) {
       out.push(s);
-      left -= s.text.length;
+      left -= w;
     } else {
-      out.push({ ...s, text: s.text.slice(0, left) });
+      out.push({ ...s, text: takeWidth(s.text, left) });
       left = 0;
     }
   }
@@ -73,6 +76,14 @@ const ASCII_MAP: Record<string, string> = { '°': '', '±': '+-', '…': '~', '�
 export function toAscii(s: string): string {
   // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(s) ? s : s.replace(/[^\x20-\x7e]/g, (c) => ASCII_MAP[c] ?? '?');
+}
+
+/** Control characters from outside (file names, tool output) drawn as `?`. */
+export function safeLine(l: Line): Line {
+  return l.map((s) => {
+    const text = termSafe(s.text);
+    return text === s.text ? s : { ...s, text };
+  });
 }
 
 export function asciiLine(l: Line): Line {

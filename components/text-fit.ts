@@ -1,34 +1,41 @@
-/** Fitting text into terminal columns (pure). The dashboard's own strings are single-width. */
+/** Fitting text into terminal columns (pure), measured in cells (text-width.ts). */
+import { takeWidth, takeWidthEnd, textWidth } from '../src/text-width.js';
 
 /** Truncates to `width` (with an ellipsis when cut) — never wider than the terminal. */
 export function clip(s: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
-  if (s.length <= width) return s;
-  if (width <= ellipsis.length) return s.slice(0, width);
-  return s.slice(0, width - ellipsis.length) + ellipsis;
+  if (textWidth(s) <= width) return s;
+  const e = textWidth(ellipsis);
+  if (width <= e) return takeWidth(s, width);
+  return takeWidth(s, width - e) + ellipsis;
 }
 
 /** Keeps the end of `s` (file names: the distinguishing part is at the end). */
 export function clipStart(s: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
-  if (s.length <= width) return s;
-  if (width <= ellipsis.length) return s.slice(s.length - width);
-  return ellipsis + s.slice(s.length - (width - ellipsis.length));
+  if (textWidth(s) <= width) return s;
+  const e = textWidth(ellipsis);
+  if (width <= e) return takeWidthEnd(s, width);
+  return ellipsis + takeWidthEnd(s, width - e);
 }
 
+/** Exactly `width` cells: cut, then padded (a cut wide character leaves a space). */
 export function padRight(s: string, width: number): string {
-  return s.length >= width ? s.slice(0, width) : s + ' '.repeat(width - s.length);
+  const t = textWidth(s) > width ? takeWidth(s, width) : s;
+  return t + ' '.repeat(Math.max(0, width - textWidth(t)));
 }
 
 export function padLeft(s: string, width: number): string {
-  return s.length >= width ? s.slice(0, width) : ' '.repeat(width - s.length) + s;
+  const t = textWidth(s) > width ? takeWidth(s, width) : s;
+  return ' '.repeat(Math.max(0, width - textWidth(t))) + t;
 }
 
 /** A section rule: `── title ────…` exactly `width` wide. */
 export function rule(title: string, width: number, ch: string): string {
   const head = `${ch}${ch} ${title} `;
-  if (head.length >= width) return clip(head, width);
-  return head + ch.repeat(width - head.length);
+  const w = textWidth(head);
+  if (w >= width) return padRight(clip(head, width), width);
+  return head + ch.repeat(width - w);
 }
 
 /** Joins parts with two spaces, dropping trailing parts that do not fit. */
@@ -37,7 +44,7 @@ export function joinFit(parts: readonly string[], width: number, sep = '  '): st
   for (const p of parts) {
     if (!p) continue;
     const next = s ? s + sep + p : p;
-    if (next.length > width) break;
+    if (textWidth(next) > width) break;
     s = next;
   }
   return s || clip(parts.find(Boolean) ?? '', width);

@@ -1,5 +1,7 @@
 /** Number formatting for text output (pure). Unknown prints as `n/a`, never 0. */
 
+import { termSafe, textWidth } from './text-width.js';
+
 export const NA = 'n/a';
 
 export function fmtNum(v: number | null | undefined, digits = 1): string {
@@ -30,9 +32,14 @@ export function fmtPercent(v: number | null | undefined, digits = 0): string {
   return v === null || v === undefined ? NA : `${(v * 100).toFixed(digits)}%`;
 }
 
-/** Pads cells into aligned columns; the first row is the header. */
+/** Pads cells into aligned columns (in terminal cells: CJK file names line up); the first row is the header. */
 export function table(rows: readonly (readonly string[])[], rightAlign: readonly boolean[] = []): string {
+  const cells = rows.map((r) => r.map(termSafe));
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  for (const r of cells) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, textWidth(c))));
+  const pad = (c: string, i: number) => {
+    const fill = ' '.repeat(widths[i] - textWidth(c));
+    return rightAlign[i] ? fill + c : c + fill;
+  };
+  return cells.map((r) => r.map(pad).join('  ').trimEnd()).join('\n');
 }

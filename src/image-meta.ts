@@ -220,7 +220,7 @@ export function parseParameters(text: string): ImageMeta {
   const cfg = num(p.get('CFG scale'));
   if (cfg !== undefined) meta.cfgScale = cfg;
   const seed = num(p.get('Seed'));
-  if (seed !== undefined) meta.seed = seed;
+  if (seed !== undefined && Number.isSafeInteger(seed)) meta.seed = seed;
   const model = p.get('Model');
   if (model) meta.model = model;
   const size = /^(\d+)x(\d+)$/.exec(p.get('Size') ?? '');
@@ -263,8 +263,10 @@ export function parseComfyPrompt(text: string): ImageMeta {
   if (typeof sc === 'string') meta.scheduler = sc;
   const cfg = val(si.cfg);
   if (typeof cfg === 'number') meta.cfgScale = cfg;
+  // ComfyUI seeds go up to 2^64: above 2^53 JSON.parse has already changed the last digits, and
+  // a wrong seed is worse than none.
   const seed = val(si.seed ?? si.noise_seed);
-  if (typeof seed === 'number') meta.seed = seed;
+  if (typeof seed === 'number' && Number.isSafeInteger(seed)) meta.seed = seed;
   const latent = nodes.find((n) => /^Empty.*LatentImage$/.test(n.class_type ?? ''));
   const w = val(latent?.inputs?.width);
   const h = val(latent?.inputs?.height);

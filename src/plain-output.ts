@@ -7,6 +7,7 @@ import type { DeviceInfo, Reading } from '../probes/types.js';
 import type { ImageRow } from './image-rows.js';
 import type { MeasureSession, SessionResult } from './measure-session.js';
 import { fmtBytes, fmtNum, fmtPercent, fmtWatts, NA } from './format.js';
+import { printable } from './text-width.js';
 import { reportImage, summaryText } from './report.js';
 import type { LogLine, Note } from './session-types.js';
 
@@ -22,7 +23,7 @@ export function imageLine(r: ImageRow, target: number | null): string {
   const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch of ${r.batchSize}` : '', r.flagged ? 'AVG-POWER' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean);
   return [
     `image ${r.index + 1}${target ? `/${target}` : ''}`,
-    basename(r.path),
+    printable(basename(r.path)),
     `${fmtNum(r.seconds, 3)} s`,
     `${fmtNum(r.joules, 1)} J`,
     `net ${fmtNum(r.netJoules, 1)} J`,
@@ -66,7 +67,7 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
       if (session.simulated) info('SIMULATED GPU: these numbers are the demo model, not hardware');
     }
   });
-  session.on('note', (n: Note) => info(`${n.source}: ${n.message}`));
+  session.on('note', (n: Note) => info(printable(`${n.source}: ${n.message}`)));
   if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
   if (!opts.json) session.on('rows', (rows: ImageRow[]) => rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count) + '\n')));
   if (session.config.mode === 'monitor' && !opts.json) {

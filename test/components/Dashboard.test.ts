@@ -4,7 +4,8 @@ import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { segmentStyle, styledLine } from '../../components/ansi.js';
 import { Dashboard } from '../../components/Dashboard.js';
-import { view } from '../helpers/view.js';
+import stringWidth from 'string-width';
+import { row, view } from '../helpers/view.js';
 import { FakeStdin, FakeStdout, stripAnsi, tick } from '../helpers/term.js';
 
 const noop = () => undefined;
@@ -39,6 +40,20 @@ describe('Dashboard (Ink)', () => {
       expect(out.last()).toMatch(/VRAM 20\.0\/80\.0 GiB/);
       inst.unmount();
     });
+
+  it('file names with CJK, emoji and an ESC: what Ink writes fits 80 cells a line (string-width), and only genwatt’s own color codes reach the terminal', async () => {
+    const names = ['/out/猫の画像_可愛い猫_高品質_00012.png', '/out/🐱🐱_cat_00013.png', '/out/evil\x1b[2J\x1b]0;owned\x07_00015.png'];
+    const v = view({ width: 80, height: 24 });
+    const out = new FakeStdout(80, 24);
+    const rows = names.map((path, i) => row(i, { path }));
+    const inst = inkRender(createElement(Dashboard, { view: { ...v, rows }, onKey: noop, keys: false }), { stdout: out as unknown as NodeJS.WriteStream, debug: true, patchConsole: false });
+    await tick();
+    const frame = out.frames.at(-1)!;
+    for (const l of frame.replace(/\n$/, '').split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+    expect(frame.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(stripAnsi(frame)).toMatch(/_高品質_00012\.png/);
+    inst.unmount();
+  });
 
   it('colors only when allowed: no color prop at all with color off (NO_COLOR / --no-color)', () => {
     const segs = [{ text: 'x', tone: 'power' as const }, { text: 'y', tone: 'dim' as const }, { text: 'z', tone: 'selected' as const, bold: true }];

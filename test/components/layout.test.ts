@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { frameLines } from '../../components/frame.js';
 import { planLayout } from '../../components/layout.js';
 import { lineText, lineWidth } from '../../components/lines.js';
-import { view } from '../helpers/view.js';
+import { row, view } from '../helpers/view.js';
+
+/** File names as users' tools write them: CJK prompts, emoji, combining marks, and a hostile ESC. */
+const OUTSIDE_NAMES = ['/out/猫の画像_可愛い猫_高品質_00012.png', '/out/🐱🐱_cat_00013.png', '/out/cafe\u0301-noir_00014.png', '/out/evil\x1b[2J\x1b[31m_00015.png'];
 
 const SIZES: [number, number][] = [
   [80, 24],
@@ -101,6 +104,32 @@ describe('frameLines', () => {
     const v = view();
     const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] }).map(lineText).join('\n');
     expect(text).toMatch(/313 W\? no fresh data/);
+  });
+
+  it('names from outside (CJK, emoji, combining marks, ESC): every line fits in cells, no control character reaches the screen', () => {
+    const rows = OUTSIDE_NAMES.map((path, i) => row(i, { path, meta: { sampler: 'DPM++ 2M カラス', steps: 20 } }));
+    for (const [w, h] of SIZES) {
+      const v = view({ width: w, height: h });
+      const lines = frameLines({ ...v, rows, run: v.run && { ...v.run, label: '猫 preset \x1b]0;title\x07' } });
+      for (const l of lines) expect(lineWidth(l)).toBeLessThanOrEqual(w);
+      const text = lines.map(lineText).join('\n');
+      expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect(text).toMatch(/\?\[31m_00015\.png/); // drawn, never obeyed
+      expect(text).toMatch(/品質_00012\.png/); // the end of a long name, in whole characters
+    }
+  });
+
+  it('image settings (steps, size, sampler, seed) get columns when the images carry them and the terminal has room', () => {
+    const meta = { steps: 20, width: 1024, height: 1024, sampler: 'DPM++ 2M Karras', seed: 156680208700286 }; // a ComfyUI-size seed
+    const rows = Array.from({ length: 5 }, (_, i) => row(i, { meta }));
+    const wide = frameLines(view({ width: 200, height: 50, rows })).map(lineText).join('\n');
+    expect(wide).toMatch(/file +s +J +net J +avg W +VRAM pk +steps +size +sampler +seed +marks/);
+    expect(wide).toMatch(/21\.00G +20 1024x1024 DPM\+\+ 2M Karras 156680208700286 /);
+    const narrow = frameLines(view({ width: 80, height: 24, rows })).map(lineText).join('\n');
+    expect(narrow).toMatch(/ +1\.600 +52\d\.0/); // the measured figures keep their room
+    expect(narrow).not.toMatch(/sampler|seed/);
+    const none = frameLines(view({ width: 200, height: 50 })).map(lineText).join('\n');
+    expect(none).not.toMatch(/steps|sampler|seed/);
   });
 
   it('tiny terminals get a clipped frame, never a bigger one', () => {

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageMetaFromBuffer, parseParameters, readImageMeta } from '../../src/image-meta.js';
+import { imageMetaFromBuffer, parseComfyPrompt, parseParameters, readImageMeta } from '../../src/image-meta.js';
 import { ROOT, tempDir } from '../helpers/gen.js';
 
 const IMG = join(ROOT, 'fixtures/images');
@@ -34,6 +34,14 @@ describe('image metadata', () => {
     // the layout of sd.cpp's get_image_params(): prompt, settings with Guidance/Eta/RNG
     const text = 'a cat\nSteps: 20, CFG scale: 7, Guidance: 3.5, Eta: 0, Seed: 42, Size: 512x768, Model: sd_xl_turbo_1.0_fp16, RNG: cuda, Sampler: euler_a, Version: stable-diffusion.cpp';
     expect(parseParameters(text)).toEqual({ source: 'parameters', steps: 20, cfgScale: 7, seed: 42, model: 'sd_xl_turbo_1.0_fp16', sampler: 'euler_a', width: 512, height: 768 });
+  });
+
+  it('a seed past 2^53 (ComfyUI allows up to 2^64) is left out rather than recorded with wrong digits', () => {
+    // JSON.parse already turns 18446744073709551615 into 18446744073709552000
+    const graph = (seed: string) => `{"3":{"class_type":"KSampler","inputs":{"seed":${seed},"steps":8,"cfg":1,"sampler_name":"euler","scheduler":"simple"}}}`;
+    expect(parseComfyPrompt(graph('18446744073709551615')).seed).toBeUndefined();
+    expect(parseComfyPrompt(graph('9007199254740991')).seed).toBe(9007199254740991);
+    expect(parseParameters('a cat\nSteps: 20, Seed: 18446744073709551615, Size: 512x512').seed).toBeUndefined();
   });
 
   it('no metadata: only the pixel size, no note', async () => {
