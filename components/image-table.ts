@@ -54,9 +54,11 @@ export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: num
   const marksW = Math.max(5, ...shown.map((r) => marks(r).length));
   // Settings columns only when shown images carry them, as wide as their longest value (a seed
   // can have 20 digits; a cut one is useless), up to the column's width.
-  let cols = COLS.filter((c) => !c.meta || shown.some((r) => c.cell(r, g) !== '')).map((c) =>
-    c.meta ? { ...c, width: Math.min(c.width, Math.max(c.head.length, ...shown.map((r) => textWidth(c.cell(r, g))))) } : c,
-  );
+  let cols = COLS.flatMap((c) => {
+    if (!c.meta) return [c];
+    const longest = Math.max(0, ...shown.map((r) => textWidth(c.cell(r, g))));
+    return longest === 0 ? [] : [{ ...c, width: Math.min(c.width, Math.max(c.head.length, longest)) }];
+  });
   const widthOf = (cs: Col[], withMarks: boolean) => cs.reduce((a, c) => a + c.width + 1, 0) + MIN_FILE + (withMarks ? marksW + 1 : 0);
   let withMarks = true;
   while (widthOf(cols, withMarks) > width) {

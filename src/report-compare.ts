@@ -65,7 +65,7 @@ const tag = (tags: Record<string, string>, ...keys: string[]): string | null => 
   return null;
 };
 
-const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const mean = (xs: readonly number[]): number | null => stats(xs).mean;
 
 /** Per-step and per-megapixel figures over the steady images that carry steps / a size. */
 function perUnit(rows: readonly ImageRow[]) {

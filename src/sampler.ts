@@ -30,10 +30,13 @@ export class Sampler {
   ) {
     this.now = opts.now ?? Date.now;
     // Every reading, polled or streamed, passes the sanity ranges before anything stores it.
-    this.sink = { ...sink, reading: (r) => sink.reading(sanitizeReading(r)) };
-    if (sink.note) this.sink.note = sink.note.bind(sink);
-    if (sink.restart) this.sink.restart = sink.restart.bind(sink);
-    this.sink.gap = sink.gap.bind(sink);
+    // (Sinks are class instances too: their methods are called on them, never copied off.)
+    this.sink = {
+      reading: (r) => sink.reading(sanitizeReading(r)),
+      gap: (g) => sink.gap(g),
+      note: (probe, message) => sink.note?.(probe, message),
+      restart: (probe, reason) => sink.restart?.(probe, reason),
+    };
   }
 
   start(): void {

@@ -54,7 +54,6 @@ export interface RunSpec {
   backend?: BackendConfig;
 }
 
-
 /** `request 2/4 · step 13/20` for a server backend's progress. */
 export function progressText(p: BackendProgress): string {
   const req = p.requests > 1 ? `request ${p.request}/${p.requests}` : '';
