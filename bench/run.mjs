@@ -79,7 +79,7 @@ function startup() {
 }
 
 async function detection() {
-  const { OutputWatcher } = await import(join(root, 'dist/src/watcher.js'));
+  const { OutputWatcher } = await import(join(root, 'dist/src/images/watcher.js'));
   const png = execFileSync(process.execPath, ['-e', `
     const { execFileSync } = require('child_process'); const d = require('fs').mkdtempSync('/tmp/gwpng-');
     execFileSync(process.execPath, [${JSON.stringify(join(root, 'fixtures/demo-generator.mjs'))}, '--out', d, '--count', '1', '--seconds', '0', '--load-seconds', '0']);
@@ -124,9 +124,9 @@ async function detection() {
 }
 
 async function energy() {
-  const { groupIntoBatches } = await import(join(root, 'dist/src/batches.js'));
-  const { computeRows } = await import(join(root, 'dist/src/image-rows.js'));
-  const { summarize } = await import(join(root, 'dist/src/summary.js'));
+  const { groupIntoBatches } = await import(join(root, 'dist/src/images/batches.js'));
+  const { computeRows } = await import(join(root, 'dist/src/energy/image-rows.js'));
+  const { summarize } = await import(join(root, 'dist/src/energy/summary.js'));
   const dir = join(root, 'fixtures/traces/h100');
   for (const name of ['sdxl-like', 'turbo-like', 'turbo-batch2']) {
     const trace = readFileSync(join(dir, `${name}_trace.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));

@@ -1,11 +1,11 @@
 /** Device panels (pure): full panels with charts, or one compact row per device. */
-import { fmtBytes, fmtNum, NA } from '../src/format.js';
+import { fmtBytes, fmtNum, NA } from '../src/text/format.js';
 import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
 import { bar, resample, sparkline } from './sparkline.js';
 import { clip, rule } from './text-fit.js';
-import { textWidth } from '../src/text-width.js';
+import { textWidth } from '../src/text/text-width.js';
 import type { DashboardView, DeviceView } from './view-model.js';
 
 export function fmtW(v: number | undefined | null): string {

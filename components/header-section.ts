@@ -1,5 +1,5 @@
 /** Header: who/what is measured, recording and run state (pure). */
-import { fmtBytes, fmtNum } from '../src/format.js';
+import { fmtBytes, fmtNum } from '../src/text/format.js';
 import type { Glyphs } from './glyphs.js';
 import { packSegments, seg, type Line } from './lines.js';
 import type { DashboardView } from './view-model.js';

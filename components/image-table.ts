@@ -1,9 +1,9 @@
 /** The per-image table (pure): the latest images that fit, newest at the bottom. */
 import { basename } from 'node:path';
-import { fmtNum, NA } from '../src/format.js';
-import type { ImageRow } from '../src/image-rows.js';
+import { fmtNum, NA } from '../src/text/format.js';
+import type { ImageRow } from '../src/energy/image-rows.js';
 import type { Glyphs } from './glyphs.js';
-import { takeWidth, textWidth } from '../src/text-width.js';
+import { takeWidth, textWidth } from '../src/text/text-width.js';
 import { seg, type Line } from './lines.js';
 import { clip, clipStart, padLeft, padRight, rule } from './text-fit.js';
 

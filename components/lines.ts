@@ -1,6 +1,6 @@
 /** Styled text lines (pure): each section of the dashboard is a list of these. */
 
-import { takeWidth, termSafe, textWidth } from '../src/text-width.js';
+import { takeWidth, termSafe, textWidth } from '../src/text/text-width.js';
 
 export type Tone = 'title' | 'power' | 'vram' | 'warn' | 'error' | 'ok' | 'rec' | 'dim' | 'key' | 'selected' | 'marker';
 

@@ -1,6 +1,6 @@
 /** Run panel (pure): last image, steady means with spread, idle, throughput, energy method. */
 import { basename } from 'node:path';
-import { fmtNum, NA } from '../src/format.js';
+import { fmtNum, NA } from '../src/text/format.js';
 import type { Glyphs } from './glyphs.js';
 import { packSegments, seg, type Line } from './lines.js';
 import { rule } from './text-fit.js';

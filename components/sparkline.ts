@@ -2,14 +2,8 @@
  * Sparkline maths (pure): resampling a time series into one value per column, and drawing it.
  * Unknown is never drawn as zero: a column without data is a space.
  */
-import { lowerBound } from '../src/energy.js';
+import { lowerBound, type SeriesPoint } from '../src/series/series.js';
 import type { Glyphs } from './glyphs.js';
-
-/** A point of a series; `value` undefined marks the start of a gap. */
-export interface SeriesPoint {
-  tMs: number;
-  value: number | undefined;
-}
 
 export interface ResampleOptions {
   fromMs: number;

@@ -1,5 +1,5 @@
 /** Fitting text into terminal columns (pure), measured in cells (text-width.ts). */
-import { takeWidth, takeWidthEnd, textWidth } from '../src/text-width.js';
+import { takeWidth, takeWidthEnd, textWidth } from '../src/text/text-width.js';
 
 /** Truncates to `width` (with an ellipsis when cut) — never wider than the terminal. */
 export function clip(s: string, width: number, ellipsis = '…'): string {

@@ -1,8 +1,8 @@
 /** What the dashboard draws: plain data handed to the components as props (no I/O behind it). */
 import type { EnergyMethod, PowerKind } from '../probes/types.js';
-import type { ImageRow } from '../src/image-rows.js';
-import type { Summary } from '../src/summary.js';
-import type { SeriesPoint } from './sparkline.js';
+import type { ImageRow } from '../src/energy/image-rows.js';
+import type { Summary } from '../src/energy/summary.js';
+import type { SeriesPoint } from '../src/series/series.js';
 
 export interface DeviceView {
   id: string;

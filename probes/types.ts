@@ -84,6 +84,15 @@ export interface Detection {
   method?: string;
 }
 
+/**
+ * How a probe samples: the interval, and how long a streaming tool may stay silent before it is
+ * restarted. Made from the sampling interval by one function (src/measure/interval-policy.ts).
+ */
+export interface SampleTiming {
+  intervalMs: number;
+  stallMs: number;
+}
+
 /** Where a streaming probe delivers what it reads. */
 export interface ReadingSink {
   reading(r: Reading): void;
@@ -104,7 +113,7 @@ export interface Probe {
   /** Polled probes: one reading per device. */
   poll?(): Promise<Reading[]>;
   /** Streaming probes: deliver every sensor update until `close`. */
-  start?(sink: ReadingSink, intervalMs: number): void;
+  start?(sink: ReadingSink, timing: SampleTiming): void;
   /** Environment for a generator started while this probe runs (the simulated GPU follows it). */
   childEnv?(): Record<string, string>;
   /** The generator exited. */

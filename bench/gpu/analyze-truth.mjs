@@ -4,7 +4,7 @@
 //   node bench/gpu/analyze-truth.mjs DIR        (DIR: the unpacked truth.tar.gz)
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readSession, recompute } from '../../dist/src/session-reader.js';
+import { readSession, recompute } from '../../dist/src/session/reader.js';
 
 const dir = process.argv[2];
 if (!dir) {

@@ -3,7 +3,7 @@
  * `rocm-smi`: one JSON query per sample, each started only when the previous one answered (they take
  * tens to hundreds of ms), a failed or garbled answer is a gap. GPUs keyed by PCI bus id.
  */
-import type { Detection, DeviceInfo, Probe, Reading, ReadingSink } from '../types.js';
+import type { Detection, DeviceInfo, Probe, Reading, ReadingSink, SampleTiming } from '../types.js';
 import { CounterGuard } from '../nvidia/nvml-map.js';
 import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi, type AmdGpu, type AmdStatic } from './amd-parse.js';
 import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
@@ -111,7 +111,8 @@ export class AmdToolProbe implements Probe {
     return { status: 'ok', devices, method: `${this.name} --json (package power: average, flagged)` };
   }
 
-  start(sink: ReadingSink, intervalMs: number): void {
+  start(sink: ReadingSink, timing: SampleTiming): void {
+    const intervalMs = timing.intervalMs;
     this.closed = false;
     let inGap = false;
     const loop = async () => {

@@ -1,6 +1,6 @@
 /** Apple Silicon through `macmon pipe` (JSON lines, W, no root), one long-lived process. */
 import { StreamTool, firstLine } from '../stream-tool.js';
-import type { Detection, DeviceInfo, Probe, Reading, ReadingSink } from '../types.js';
+import type { Detection, DeviceInfo, Probe, Reading, ReadingSink, SampleTiming } from '../types.js';
 import { parseMacmonLine } from './apple-parse.js';
 import { APPLE_DEVICE_ID, UNIFIED_MEMORY } from './powermetrics-probe.js';
 
@@ -26,8 +26,8 @@ export class MacmonProbe implements Probe {
     return { status: 'ok', devices: [d], method: 'macmon pipe (GPU power, W)' };
   }
 
-  start(sink: ReadingSink, intervalMs: number): void {
-    this.tool = new StreamTool(this.opts.command ?? 'macmon', ['pipe', '-i', String(Math.max(10, Math.round(intervalMs)))], { stallMs: Math.max(5 * intervalMs, 3000), backoffMs: this.opts.backoffMs, now: this.opts.now });
+  start(sink: ReadingSink, timing: SampleTiming): void {
+    this.tool = new StreamTool(this.opts.command ?? 'macmon', ['pipe', '-i', String(Math.max(10, Math.round(timing.intervalMs)))], { stallMs: timing.stallMs, backoffMs: this.opts.backoffMs, now: this.opts.now });
     this.tool.start(
       (line, arrivalMs) => {
         if (line.trim() === '') return 'skip';

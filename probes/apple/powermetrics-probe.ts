@@ -7,7 +7,7 @@
  */
 import { freemem, totalmem } from 'node:os';
 import { StreamTool, firstLine } from '../stream-tool.js';
-import type { Detection, DeviceInfo, Probe, Reading, ReadingSink } from '../types.js';
+import type { Detection, DeviceInfo, Probe, Reading, ReadingSink, SampleTiming } from '../types.js';
 import { isPowermetricsHeader, parsePowermetricsBlock } from './apple-parse.js';
 
 export const APPLE_DEVICE_ID = 'apple-gpu-0';
@@ -49,7 +49,8 @@ export class PowermetricsProbe implements Probe {
     return { status: 'ok', devices: [d], method: `powermetrics gpu_power (interval means${this.useSudo ? ', via sudo -n' : ''})` };
   }
 
-  start(sink: ReadingSink, intervalMs: number): void {
+  start(sink: ReadingSink, timing: SampleTiming): void {
+    const intervalMs = timing.intervalMs;
     const [cmd, args] = this.argv(intervalMs);
     let block: string[] = [];
     let blockArrival = 0;
@@ -71,7 +72,7 @@ export class PowermetricsProbe implements Probe {
       sink.reading(r);
       return true;
     };
-    this.tool = new StreamTool(cmd, args, { stallMs: Math.max(5 * intervalMs, 3000), backoffMs: this.opts.backoffMs, now: this.opts.now });
+    this.tool = new StreamTool(cmd, args, { stallMs: timing.stallMs, backoffMs: this.opts.backoffMs, now: this.opts.now });
     this.tool.start(
       (line, arrivalMs) => {
         if (isPowermetricsHeader(line)) {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { StreamTool, firstLine } from '../stream-tool.js';
-import type { Detection, DeviceInfo, Probe, ReadingSink, Reading } from '../types.js';
+import type { Detection, DeviceInfo, Probe, ReadingSink, Reading, SampleTiming } from '../types.js';
 import { chooseRail, parseTegrastatsLine, type RailChoice } from './tegrastats-parse.js';
 
 export const JETSON_DEVICE_ID = 'jetson-0';
@@ -51,9 +51,9 @@ export class TegrastatsProbe implements Probe {
     return { status: 'ok', devices: [d], method };
   }
 
-  start(sink: ReadingSink, intervalMs: number): void {
-    const every = Math.max(10, Math.round(intervalMs));
-    this.tool = new StreamTool(this.cmd, ['--interval', String(every)], { stallMs: Math.max(5 * every, 3000), backoffMs: this.opts.backoffMs, now: this.opts.now });
+  start(sink: ReadingSink, timing: SampleTiming): void {
+    const every = Math.max(10, Math.round(timing.intervalMs));
+    this.tool = new StreamTool(this.cmd, ['--interval', String(every)], { stallMs: timing.stallMs, backoffMs: this.opts.backoffMs, now: this.opts.now });
     this.tool.start(
       (line, arrivalMs) => {
         if (line.trim() === '') return 'skip';

@@ -4,7 +4,7 @@
  * and it is restarted with back-off (probes/stream-tool.ts).
  */
 import { StreamTool, type LineVerdict } from '../stream-tool.js';
-import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
+import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
 
 export const DETECT_FIELDS = ['index', 'uuid', 'pci.bus_id', 'name', 'memory.total', 'enforced.power.limit', 'power.limit', 'driver_version'] as const;
@@ -98,9 +98,9 @@ export class NvidiaSmiProbe implements Probe {
     return { status: 'ok', devices, method };
   }
 
-  start(sink: ReadingSink, intervalMs: number): void {
-    const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(intervalMs)))];
-    this.tool = new StreamTool(this.cmd, args, { stallMs: this.opts.stallMs ?? Math.max(5 * intervalMs, 2000), backoffMs: this.opts.backoffMs, maxBackoffMs: this.opts.maxBackoffMs, now: this.opts.now });
+  start(sink: ReadingSink, timing: SampleTiming): void {
+    const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(timing.intervalMs)))];
+    this.tool = new StreamTool(this.cmd, args, { stallMs: this.opts.stallMs ?? timing.stallMs, backoffMs: this.opts.backoffMs, maxBackoffMs: this.opts.maxBackoffMs, now: this.opts.now });
     this.tool.start((line, arrivalMs) => this.onLine(sink, line, arrivalMs), { probe: this.name, sink, deviceIds: () => this.devices.map((d) => d.id) });
   }
 

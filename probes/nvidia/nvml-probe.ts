@@ -3,7 +3,7 @@
  * power (field 186) and memory every interval; the energy counter, utilization, temperature, clock
  * and clock event reasons once a second (the counter read alone costs ~4 ms of CPU on an H100).
  */
-import type { Detection, DeviceInfo, Probe, ReadingSink } from '../types.js';
+import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
 import { CounterGuard, mapPoll, type Metric, type NvmlPoll } from './nvml-map.js';
 
@@ -137,7 +137,8 @@ export class NvmlProbe implements Probe {
     return mapped;
   }
 
-  start(sink: ReadingSink, intervalMs: number): void {
+  start(sink: ReadingSink, timing: SampleTiming): void {
+    const intervalMs = timing.intervalMs;
     const slowMs = this.opts.slowMs ?? 1000;
     const counterMs = () => this.opts.counterMs ?? 1000;
     const tick = () => {

@@ -1,5 +1,5 @@
 /** How a server-driven run ended, in the same shape a command's exit has. */
-import type { ChildExit } from '../session-types.js';
+import type { ChildExit } from '../session/types.js';
 import { BackendError } from './http.js';
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,5 +1,5 @@
 /** What `genwatt run` drives: a command line (the default) or a generation server's HTTP API. */
-import type { ChildExit } from '../session-types.js';
+import type { ChildExit } from '../session/types.js';
 
 export type BackendKind = 'command' | 'forge' | 'comfyui';
 

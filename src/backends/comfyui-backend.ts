@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ChildExit } from '../session-types.js';
+import type { ChildExit } from '../session/types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
 import { doneExit, failedExit, plural, stoppedExit } from './backend-exit.js';
 import { BackendError, requestJson, secondsText } from './http.js';

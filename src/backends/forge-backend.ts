@@ -5,7 +5,7 @@
  * `/sdapi/v1/progress`; Stop = `POST /sdapi/v1/interrupt`. The model, the server's flags and its
  * own peak memory are recorded as run tags.
  */
-import type { ChildExit } from '../session-types.js';
+import type { ChildExit } from '../session/types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
 import { doneExit, failedExit, plural, stoppedExit } from './backend-exit.js';
 import { requestJson } from './http.js';

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { DashboardView, LauncherView, Overlay } from '../../components/view-model.js';
-import type { Preset, PresetLoad } from '../presets.js';
+import type { Preset, PresetLoad } from '../backends/presets.js';
 import type { DashboardSource } from './source.js';
 
 /** The subset of Ink's key object the controller reads. */

@@ -8,18 +8,19 @@ import type { BackendConfig, BackendProgress } from '../backends/backend-types.j
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import type { SeriesPoint } from '../../components/sparkline.js';
+import type { SeriesPoint } from '../series/series.js';
 import type { DeviceInfo, Gap, ProbeName, Reading } from '../../probes/types.js';
-import type { ImageRow } from '../image-rows.js';
-import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure-session.js';
-import { presetArgv, type Preset } from '../presets.js';
-import { defaultRecordPath } from '../recorder.js';
-import { Timeline } from '../timeline.js';
-import { PowerHistory } from '../power-history.js';
-import type { Note } from '../session-types.js';
-import { summarize } from '../summary.js';
+import type { ImageRow } from '../energy/image-rows.js';
+import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure/measure-session.js';
+import { presetArgv, type Preset } from '../backends/presets.js';
+import { defaultRecordPath } from '../session/recorder.js';
+import { Timeline } from '../measure/timeline.js';
+import { PowerHistory } from '../series/power-history.js';
+import type { Note } from '../session/types.js';
+import { summarize } from '../energy/summary.js';
+import { intervalPolicy } from '../measure/interval-policy.js';
 import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
-import { fmtJoules, fmtSeconds } from '../format.js';
+import { fmtJoules, fmtSeconds } from '../text/format.js';
 
 export interface LiveOptions {
   probes?: ProbeName[];
@@ -52,6 +53,8 @@ export interface RunSpec {
   tags: Record<string, string>;
   /** A server backend (Forge/A1111, ComfyUI) instead of argv. */
   backend?: BackendConfig;
+  /** `outDir` is genwatt's own (the demo's temp folder): removed when the run ends. */
+  removeOutDir?: boolean;
 }
 
 /** `request 2/4 · step 13/20` for a server backend's progress. */
@@ -132,17 +135,18 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       simulateIfNoGpu: this.opts.simulateIfNoGpu,
       killAfterMs: this.opts.killAfterMs,
       counterIntervalMs: this.opts.counterIntervalMs ?? null,
+      removeOutDir: spec.removeOutDir,
     };
   }
 
   /** Detects devices and starts: the given run, or monitoring. Throws NoGpuError. */
-  async start(initial: RunSpec | null, opts: { demoIfSimulated?: () => RunSpec; monitorRecord?: string | null } = {}): Promise<void> {
+  async start(initial: RunSpec | null, opts: { demoIfSimulated?: () => RunSpec | Promise<RunSpec>; monitorRecord?: string | null } = {}): Promise<void> {
     if (initial) return this.begin(new MeasureSession(this.config(initial.mode, initial)), initial.label);
     const s = new MeasureSession(this.config('monitor', { record: opts.monitorRecord ?? null }));
     await s.detect();
     if (s.simulated && opts.demoIfSimulated) {
       await s.dispose();
-      const demo = opts.demoIfSimulated();
+      const demo = await opts.demoIfSimulated();
       this.banner = 'NO GPU FOUND: simulated GPU, demo numbers';
       return this.begin(new MeasureSession(this.config(demo.mode, demo)), demo.label);
     }
@@ -299,7 +303,8 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   data(windowMs: number, opts: { history?: boolean } = {}): SourceData {
     const now = Date.now();
     const s = this.session;
-    const holdMs = s?.options.gapLimitMs ?? 500;
+    const policy = s?.core.policy ?? intervalPolicy(this.opts.intervalMs);
+    const holdMs = policy.gapLimitMs;
     const isRun = Boolean(s && s.config.mode !== 'monitor');
     const fromMs = now - windowMs;
     const inWindow = (p: SeriesPoint) => p.tMs >= fromMs;
@@ -316,7 +321,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         vram: d ? d.vram.tail(inWindow) : [],
         maxPowerWatts: peaks?.maxPowerWatts,
         peakVramBytes: peaks?.peakVramBytes,
-        stale: now - lastReadingMs > Math.max(holdMs, 3 * (this.opts.intervalMs || 100)) || (d?.lastGap?.tMs ?? -Infinity) > lastReadingMs,
+        stale: now - lastReadingMs > policy.staleMs || (d?.lastGap?.tMs ?? -Infinity) > lastReadingMs,
         // The whole-run history only when the chart is shown.
         history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],
         historyBucketMs: h?.bucketDurationMs ?? 1000,

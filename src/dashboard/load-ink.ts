@@ -4,7 +4,7 @@
  * render (the heap grew ~3 MB/s during a replay) and renders slower. genwatt loads the production
  * build and puts NODE_ENV back as it was, so generators it starts see the user's environment.
  */
-import { borrowEnv } from '../borrowed-env.js';
+import { borrowEnv } from '../backends/borrowed-env.js';
 
 type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../../components/Dashboard.js')];
 

@@ -6,14 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
-import type { SeriesPoint } from '../../components/sparkline.js';
+import { lowerBound, type SeriesPoint } from '../series/series.js';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
-import { lowerBound } from '../energy.js';
-import { PowerHistory } from '../power-history.js';
-import type { SessionResult } from '../measure-session.js';
-import type { LoadedSession } from '../session-reader.js';
-import { summarize, type Summary } from '../summary.js';
-import type { IdleBaseline, ImageRow } from '../image-rows.js';
+import { PowerHistory } from '../series/power-history.js';
+import type { SessionResult } from '../measure/measure-session.js';
+import type { LoadedSession } from '../session/reader.js';
+import { summarize, type Summary } from '../energy/summary.js';
+import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
 import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
 
 interface ReplayDevice {

@@ -4,10 +4,10 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { DashboardView, DeviceView } from '../../components/view-model.js';
-import type { SeriesPoint } from '../../components/sparkline.js';
+import type { SeriesPoint } from '../series/series.js';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
-import type { Preset } from '../presets.js';
-import type { SessionResult } from '../measure-session.js';
+import type { Preset } from '../backends/presets.js';
+import type { SessionResult } from '../measure/measure-session.js';
 
 export type SourceData = Pick<DashboardView, 'header' | 'run' | 'devices' | 'windowFromMs' | 'windowToMs' | 'holdMs' | 'runStartMs' | 'nowMs' | 'summary' | 'idleWatts' | 'rows' | 'energyMethod' | 'replay'>;
 

@@ -10,9 +10,9 @@
  * `rows` (ImageRow[]), `segment-end` ({endMs, reason}), `note` (message), `waiting`, `ready`.
  */
 import { EventEmitter } from 'node:events';
-import { BatchAssembler, type ImageEvent } from '../batches.js';
-import { batchRows, type DeviceSeries, type IdleBaseline, type ImageRow } from '../image-rows.js';
-import { OutputWatcher } from '../watcher.js';
+import { BatchAssembler, type ImageEvent } from '../images/batches.js';
+import { batchRows, type DeviceSeries, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
+import { OutputWatcher } from '../images/watcher.js';
 
 export interface FolderTrackerOptions {
   runGapMs: number;

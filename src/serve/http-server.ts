@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { readSession } from '../session-reader.js';
+import { readSession } from '../session/reader.js';
 
 export interface HttpOptions {
   registry: Registry;

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
-import type { ImageRow } from '../image-rows.js';
+import type { ImageRow } from '../energy/image-rows.js';
 import { EnergyTotal } from './energy-total.js';
 
 export interface MetricsOptions {

@@ -6,14 +6,14 @@
  * retry list with its records in memory until the disk takes them: no finished session is lost.
  */
 import { basename } from 'node:path';
-import type { Gap, Reading } from '../../probes/types.js';
-import type { ImageEvent } from '../batches.js';
-import type { IdleBaseline } from '../image-rows.js';
-import { defaultRecordPath, Recorder } from '../recorder.js';
-import { readSession } from '../session-reader.js';
-import type { HeaderRecord, Note, SessionMode } from '../session-types.js';
-import type { Timeline } from '../timeline.js';
-import { SCALE_SPAN_MS } from '../energy.js';
+import type { EventEmitter } from 'node:events';
+import type { Reading } from '../../probes/types.js';
+import type { ImageEvent } from '../images/batches.js';
+import type { IdleBaseline } from '../energy/image-rows.js';
+import { defaultRecordPath, Recorder } from '../session/recorder.js';
+import type { HeaderRecord, SessionMode, SessionRecord } from '../session/types.js';
+import type { Timeline } from '../measure/timeline.js';
+import { SCALE_SPAN_MS } from '../energy/window-energy.js';
 
 export type RotateMode = 'run' | 'hour';
 
@@ -103,16 +103,11 @@ export class Recordings {
     for (const f of this.folders.values()) if (f.seg) yield f.seg;
   }
 
-  reading(r: Reading): void {
-    for (const s of this.open_()) s.recorder.write({ type: 'sample', ...r });
-  }
-
-  gap(g: Gap): void {
-    for (const s of this.open_()) s.recorder.write({ type: 'gap', ...g });
-  }
-
-  note(n: Note): void {
-    for (const s of this.open_()) s.recorder.write({ type: 'note', ...n });
+  /** Samples, gaps and notes of the node's session go to every open file. */
+  listen(session: EventEmitter): void {
+    session.on('record', (rec: SessionRecord) => {
+      if (rec.type === 'sample' || rec.type === 'gap' || rec.type === 'note') for (const s of this.open_()) s.recorder.write(rec);
+    });
   }
 
   /** The idle baseline became known: monitor files and open segments get it. */
@@ -189,10 +184,9 @@ export class Recordings {
       for (const seg of [...this.finishing]) {
         if (!seg.recorder.flush()) continue;
         try {
-          const doc = (await readSession(seg.recorder.journal)).doc;
-          seg.recorder.finalize(doc);
+          const c = await seg.recorder.finalizeFromJournal();
           this.finishing.splice(this.finishing.indexOf(seg), 1);
-          this.opts.log(`recorded ${basename(seg.recorder.file)} (${doc.rows.length} images)`);
+          this.opts.log(`recorded ${basename(seg.recorder.file)} (${c.rows.length} images)`);
           this.opts.onState({ ok: !this.failing, finished: true });
         } catch (err) {
           this.writeState(err as Error, seg.recorder.file);

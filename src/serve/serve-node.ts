@@ -6,16 +6,10 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import type { Server } from 'node:http';
-import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../../probes/types.js';
-import { detectDevices } from '../detect-devices.js';
-import { windowEnergy } from '../energy.js';
-import { hostFacts } from '../host-facts.js';
-import type { IdleBaseline } from '../image-rows.js';
-import { defaultGapLimitMs } from '../measure-session.js';
-import { genwattVersion } from '../package-info.js';
-import { Sampler } from '../sampler.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type HeaderRecord, type Note, type ProbeReport, type SessionMode } from '../session-types.js';
-import { Timeline } from '../timeline.js';
+import type { DeviceInfo, Gap, ProbeName, Reading } from '../../probes/types.js';
+import type { IdleBaseline } from '../energy/idle-baseline.js';
+import { SessionCore } from '../measure/session-core.js';
+import type { HeaderRecord, Note, SessionMode } from '../session/types.js';
 import { FolderTracker, type SegmentStart } from './folder-tracker.js';
 import { startHttp } from './http-server.js';
 import { ServeMetrics } from './metrics.js';
@@ -43,26 +37,31 @@ export interface ServeConfig {
 const HOUR_MS = 3600_000;
 
 export class ServeNode extends EventEmitter {
-  readonly version = genwattVersion();
-  readonly timeline = new Timeline({ liveCapacity: 8 });
-  devices: DeviceInfo[] = [];
-  probeReports: ProbeReport[] = [];
+  readonly core: SessionCore;
   metrics!: ServeMetrics;
   idle: IdleBaseline | undefined;
   url = '';
-  private probes: Probe[] = [];
-  private sampler: Sampler | undefined;
   private server: Server | undefined;
   private recordings: Recordings | undefined;
   private readonly trackers: FolderTracker[] = [];
   private timers: NodeJS.Timeout[] = [];
   private readonly startedMs = Date.now();
-  private readonly gapLimitMs: number;
-  private gpuIds: string[] = [];
 
   constructor(readonly config: ServeConfig) {
     super();
-    this.gapLimitMs = defaultGapLimitMs(config.intervalMs);
+    this.core = new SessionCore({ probes: config.probes, simGpus: config.simGpus, intervalMs: config.intervalMs, timeline: { liveCapacity: 8 } });
+  }
+
+  get version(): string {
+    return this.core.version;
+  }
+
+  get devices(): DeviceInfo[] {
+    return this.core.devices;
+  }
+
+  get timeline() {
+    return this.core.timeline;
   }
 
   private log(message: string): void {
@@ -70,37 +69,22 @@ export class ServeNode extends EventEmitter {
   }
 
   private note(source: string, message: string): void {
-    const n: Note = { tMs: Date.now(), source, message };
-    this.metrics?.note(source);
-    this.recordings?.note(n);
-    this.log(`${source}: ${message}`);
+    this.core.note(source, message);
   }
 
   private header(mode: SessionMode, outDir: string | null, startMs: number, warmupBatches: number, tags: Record<string, string>): HeaderRecord {
     const c = this.config;
-    return {
-      type: 'header',
-      schema: SCHEMA_NAME,
-      schemaVersion: SCHEMA_VERSION,
-      genwatt: this.version,
-      startedAt: new Date(startMs).toISOString(),
-      host: hostFacts(),
-      devices: this.devices,
-      probes: this.probeReports,
-      options: { intervalMs: c.intervalMs, idleSeconds: c.idleSeconds, warmupBatches, gapLimitMs: this.gapLimitMs, batchGapMs: c.batchGapMs, count: null },
-      run: { mode, argv: null, cwd: process.cwd(), outDir, tags, startMs, endMs: null, exit: null, endReason: null },
-    };
+    const options = this.core.sessionOptions({ idleSeconds: c.idleSeconds, warmupBatches, batchGapMs: c.batchGapMs, count: null });
+    return this.core.header(startMs, options, { mode, argv: null, cwd: process.cwd(), outDir, tags, startMs, endMs: null, exit: null, endReason: null });
   }
 
   /** Detects devices, starts sampling, watching, recording and the HTTP server. */
   async start(): Promise<void> {
     const c = this.config;
-    const d = await detectDevices({ probes: c.probes, simGpus: c.simGpus });
-    this.probes = d.probes;
-    this.devices = d.devices;
-    this.probeReports = d.reports;
-    this.gpuIds = this.devices.filter((x) => !x.host).map((x) => x.id);
-    this.metrics = new ServeMetrics(this.devices, { node: c.node, version: this.version, staleMs: Math.max(this.gapLimitMs, 2000), gapLimitMs: this.gapLimitMs });
+    const core = this.core;
+    await core.detect();
+    const policy = core.policy;
+    this.metrics = new ServeMetrics(this.devices, { node: c.node, version: this.version, staleMs: policy.metricStaleMs, gapLimitMs: policy.gapLimitMs });
     if (c.recordDir) {
       this.recordings = new Recordings({
         dir: resolve(c.recordDir),
@@ -113,35 +97,27 @@ export class ServeNode extends EventEmitter {
         log: (m) => this.log(m),
         onState: (s) => this.metrics.recording(s),
       });
+      this.recordings.listen(core);
     }
     const { server, address } = await startHttp(c.host, c.port, {
       registry: this.metrics.registry,
       recordDir: c.recordDir ? resolve(c.recordDir) : null,
-      health: () => ({ node: c.node, uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000), devices: this.gpuIds, watching: this.trackers.map((t) => t.dir), idleWatts: this.idle?.totalWatts ?? null }),
+      health: () => ({ node: c.node, uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000), devices: core.gpuIds, watching: this.trackers.map((t) => t.dir), idleWatts: this.idle?.totalWatts ?? null }),
     });
     this.server = server;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${host}:${address.port}`;
-    const sink = {
-      reading: (r: Reading) => {
-        this.timeline.add(r);
-        this.metrics.reading(r);
-        this.recordings?.reading(r);
-      },
-      gap: (g: Gap) => {
-        this.timeline.gap(g);
-        this.metrics.gap(g);
-        this.recordings?.gap(g);
-      },
-      note: (probe: ProbeName, message: string) => this.note(probe, message),
-      restart: (probe: ProbeName) => this.metrics.restart(probe),
-    };
-    for (const p of this.probes) p.setCounterInterval?.(c.counterIntervalMs ?? 1000);
-    this.sampler = new Sampler(this.probes, sink, { intervalMs: c.intervalMs }, (p) => this.devices.filter((x) => x.probe === p.name).map((x) => x.id));
-    this.sampler.start();
+    core.on('reading', (r: Reading) => this.metrics.reading(r));
+    core.on('gap', (g: Gap) => this.metrics.gap(g));
+    core.on('note', (n: Note) => {
+      this.metrics.note(n.source);
+      this.log(`${n.source}: ${n.message}`);
+    });
+    core.on('restart', (probe: ProbeName) => this.metrics.restart(probe));
+    core.startSampling(c.counterIntervalMs ?? 1000);
     this.recordings?.startMonitor(Date.now());
     for (const dir of c.watch) this.watchFolder(resolve(dir));
-    this.timers.push(setTimeout(() => this.measureIdle(), c.idleSeconds * 1000 + Math.min(300, 2 * c.intervalMs)));
+    this.timers.push(setTimeout(() => this.measureIdle(), c.idleSeconds * 1000 + policy.settleMs));
     // Keep only the samples open windows still need (the recordings have everything).
     this.timers.push(setInterval(() => this.timeline.retainFrom(Math.min(Date.now() - 60_000, ...this.trackers.map((t) => t.needsSamplesFromMs))), 5000));
     if (c.rotate === 'hour') this.scheduleHour();
@@ -149,18 +125,12 @@ export class ServeNode extends EventEmitter {
   }
 
   private measureIdle(): void {
-    const startMs = this.startedMs;
-    const endMs = startMs + this.config.idleSeconds * 1000;
     if (this.config.idleSeconds <= 0) return;
-    const devices = this.gpuIds.map((id) => {
-      const fig = windowEnergy(this.timeline.devices.get(id)?.samples ?? [], startMs, endMs, { gapLimitMs: this.gapLimitMs });
-      const watts = fig.joules === null ? null : fig.joules / ((endMs - startMs) / 1000);
-      return { deviceId: id, watts, method: fig.method, coverage: fig.coverage, flagged: fig.flagged };
-    });
-    const totalWatts = devices.every((x) => x.watts !== null) ? devices.reduce((a, x) => a + x.watts!, 0) : null;
-    this.idle = { startMs, endMs, devices, totalWatts };
+    const startMs = this.startedMs;
+    this.idle = this.core.idleOver(startMs, startMs + this.config.idleSeconds * 1000);
     this.recordings?.idleKnown();
-    this.log(`idle baseline over the first ${this.config.idleSeconds} s: ${totalWatts === null ? 'unknown (no power data)' : `${totalWatts.toFixed(1)} W`}`);
+    const w = this.idle.totalWatts;
+    this.log(`idle baseline over the first ${this.config.idleSeconds} s: ${w === null ? 'unknown (no power data)' : `${w.toFixed(1)} W`}`);
   }
 
   private watchFolder(dir: string): void {
@@ -169,8 +139,8 @@ export class ServeNode extends EventEmitter {
       runGapMs: c.runGapMs,
       batchGapMs: c.batchGapMs,
       warmupBatches: c.warmupBatches,
-      gapLimitMs: this.gapLimitMs,
-      series: () => this.timeline.series(this.gpuIds),
+      gapLimitMs: this.core.policy.gapLimitMs,
+      series: () => this.timeline.series(this.core.gpuIds),
       idle: () => this.idle,
     });
     this.trackers.push(t);
@@ -215,8 +185,7 @@ export class ServeNode extends EventEmitter {
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) clearTimeout(t);
     await Promise.all(this.trackers.map((t) => t.close('serve stopped')));
-    await this.sampler?.stop();
-    await Promise.all(this.probes.map((p) => p.close().catch(() => undefined)));
+    await this.core.stopSampling();
     await this.recordings?.close(Date.now());
     await new Promise<void>((r) => {
       if (!this.server) return r();

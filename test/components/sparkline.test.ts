@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../components/glyphs.js';
-import { bar, resample, sparkline, type SeriesPoint } from '../../components/sparkline.js';
+import { bar, resample, sparkline } from '../../components/sparkline.js';
+import type { SeriesPoint } from '../../src/series/series.js';
 
 const pts = (xs: [number, number | undefined][]): SeriesPoint[] => xs.map(([tMs, value]) => ({ tMs, value }));
 

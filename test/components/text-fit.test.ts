@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clip, clipStart, padLeft, padRight, rule } from '../../components/text-fit.js';
-import { textWidth } from '../../src/text-width.js';
+import { textWidth } from '../../src/text/text-width.js';
 
 describe('text-fit in cells', () => {
   it('pads and clips wide text to exactly the width asked', () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSession } from '../../src/session-reader.js';
+import { readSession } from '../../src/session/reader.js';
 import { CLI, sleep, tempDir } from '../helpers/gen.js';
 
 const SOCKET = `genwatt-e2e-${process.pid}`;

@@ -1,8 +1,8 @@
 /** Loads the real H100 traces in fixtures/traces/h100 (see its README for provenance). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageEvent } from '../../src/batches.js';
-import type { SeriesSample } from '../../src/image-rows.js';
+import type { ImageEvent } from '../../src/images/batches.js';
+import type { SeriesSample } from '../../src/energy/image-rows.js';
 
 export const TRACE_DIR = join(import.meta.dirname, '../../fixtures/traces/h100');
 export const SCENARIOS = ['sdxl-like', 'turbo-like', 'turbo-batch2'] as const;

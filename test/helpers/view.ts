@@ -1,7 +1,7 @@
 /** A DashboardView built from plain numbers, for component tests. */
 import type { DashboardView, DeviceView } from '../../components/view-model.js';
-import type { ImageRow } from '../../src/image-rows.js';
-import { summarize } from '../../src/summary.js';
+import type { ImageRow } from '../../src/energy/image-rows.js';
+import { summarize } from '../../src/energy/summary.js';
 
 export const NOW = 1_700_000_000_000;
 

@@ -16,7 +16,7 @@ import { chooseRail, parseTegrastatsLine } from '../../probes/jetson/tegrastats-
 import { deviceKey, parseCsv, parseTimestamp, rowToFacts, rowToReading } from '../../probes/nvidia/nvidia-smi-csv.js';
 import { parseNvidiaSmiXml } from '../../probes/nvidia/nvidia-smi-xml.js';
 import { sanitizeReading, VendorFormatError } from '../../probes/sanity.js';
-import { readSession, SessionFileError } from '../../src/session-reader.js';
+import { readSession, SessionFileError } from '../../src/session/reader.js';
 import { tempDir } from '../helpers/gen.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures');

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSession } from '../../src/session-reader.js';
+import { readSession } from '../../src/session/reader.js';
 import { GENERATOR, sleep, tempDir } from '../helpers/gen.js';
 import { scrape, startServe, value } from '../helpers/serve.js';
 

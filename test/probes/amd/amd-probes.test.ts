@@ -5,6 +5,7 @@ import { AmdSysfsProbe, AmdToolProbe } from '../../../probes/amd/amd-probes.js';
 import { claimDevices } from '../../../probes/registry.js';
 import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
 import { collect } from '../../helpers/sink.js';
+import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const FIX = join(import.meta.dirname, '../../../fixtures/amd');
 
@@ -25,7 +26,7 @@ describe('AMD probes', () => {
     // keyed by the bus id from `amd-smi static --json`, named and capped from it too
     expect(d.devices[0]).toMatchObject({ id: '0000:0b:00.0', busId: '0000:0b:00.0', vendor: 'amd', name: 'Navi 23 [Radeon RX 6600/6600 XT', powerLimitWatts: 100, vramTotalBytes: 8176 * 1024 * 1024 });
     const c = collect();
-    p.start(c.sink, 50);
+    p.start(c.sink, intervalPolicy(50));
     await waitFor(() => c.readings.length >= 3, 8000);
     await p.close();
     expect(c.readings[0]).toMatchObject({ deviceId: '0000:0b:00.0', powerWatts: 6, powerKind: 'average', utilizationPercent: 1, temperatureC: 36 });
@@ -38,7 +39,7 @@ describe('AMD probes', () => {
     process.env.FAKE_AMD_MODE = 'garbage';
     try {
       const c = collect();
-      p.start(c.sink, 30);
+      p.start(c.sink, intervalPolicy(30));
       await waitFor(() => c.gaps.length >= 1, 8000);
       await new Promise((r) => setTimeout(r, 200));
       await p.close();

@@ -5,6 +5,7 @@ import { MacmonProbe } from '../../../probes/apple/macmon-probe.js';
 import { PowermetricsProbe } from '../../../probes/apple/powermetrics-probe.js';
 import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
 import { collect } from '../../helpers/sink.js';
+import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 
 describe('PowermetricsProbe', () => {
@@ -15,7 +16,7 @@ describe('PowermetricsProbe', () => {
     expect(d.devices[0]).toMatchObject({ vendor: 'apple', memoryScope: 'system memory in use (unified memory)', powerScope: 'gpu cluster' });
     const c = collect();
     const t0 = Date.now();
-    p.start(c.sink, 100);
+    p.start(c.sink, intervalPolicy(100));
     await waitFor(() => c.readings.length >= 3, 5000);
     await p.close();
     expect(c.readings[0]).toMatchObject({ powerWatts: 0.031, powerKind: 'instant', utilizationPercent: 26.65, clockMhz: 708 });
@@ -36,7 +37,7 @@ describe('PowermetricsProbe', () => {
       const p = new PowermetricsProbe({ command: join(FAKE_BIN, 'powermetrics'), sudo: false, backoffMs: 100 });
       await p.detect();
       const c = collect();
-      p.start(c.sink, 60);
+      p.start(c.sink, intervalPolicy(60));
       await waitFor(() => c.gaps.length >= 1 && c.readings.length >= 3, 8000);
       await p.close();
       expect(c.gaps[0].reason).toMatch(/ended \(exit code 1: powermetrics: sampler failed\)/);
@@ -53,7 +54,7 @@ describe('MacmonProbe', () => {
     expect(d).toMatchObject({ status: 'ok', method: 'macmon pipe (GPU power, W)' });
     expect(d.devices[0].vramTotalBytes).toBe(8589934592);
     const c = collect();
-    p.start(c.sink, 50);
+    p.start(c.sink, intervalPolicy(50));
     await waitFor(() => c.readings.length >= 3, 5000);
     await p.close();
     expect(c.readings[0]).toMatchObject({ powerWatts: 0.025773834, powerKind: 'instant', clockMhz: 396, utilizationPercent: 5.29, temperatureC: 44.168976, vramUsedBytes: 7016267776 });
@@ -65,7 +66,7 @@ describe('MacmonProbe', () => {
     process.env.FAKE_MACMON_MODE = 'die-after:3';
     try {
       const c = collect();
-      p.start(c.sink, 40);
+      p.start(c.sink, intervalPolicy(40));
       await waitFor(() => c.gaps.length >= 1 && c.readings.length >= 4, 8000);
       await p.close();
       expect(c.gaps[0].reason).toMatch(/ended \(exit code 1: Error: IOReport channel went away\); restarting/);

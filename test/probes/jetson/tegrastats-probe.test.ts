@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TegrastatsProbe } from '../../../probes/jetson/tegrastats-probe.js';
 import { FAKE_BIN, sleep, waitFor } from '../../helpers/gen.js';
 import { collect } from '../../helpers/sink.js';
+import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const FAKE = join(FAKE_BIN, 'tegrastats');
 
@@ -28,7 +29,7 @@ describe('TegrastatsProbe (fake tegrastats replaying real captures)', () => {
       expect(d).toMatchObject({ status: 'ok', method: 'tegrastats (VDD_GPU_SOC: gpu+soc rail, instant)' });
       expect(d.devices[0]).toMatchObject({ id: 'jetson-0', vendor: 'jetson', name: 'Jetson AGX Orin 64GB', powerScope: 'gpu+soc rail', vramTotalBytes: 62841 * 1024 * 1024, memoryScope: 'shared system RAM (unified memory)' });
       const c = collect();
-      p.start(c.sink, 50);
+      p.start(c.sink, intervalPolicy(50));
       await waitFor(() => c.readings.length >= 5, 5000);
       await p.close();
       expect(c.readings[0]).toMatchObject({ deviceId: 'jetson-0', powerWatts: 2.798, powerKind: 'instant', utilizationPercent: 39, clockMhz: 305, temperatureC: 40.093, vramUsedBytes: 17953 * 1024 * 1024 });
@@ -47,7 +48,7 @@ describe('TegrastatsProbe (fake tegrastats replaying real captures)', () => {
       const p = new TegrastatsProbe({ command: FAKE, model: 'Jetson Nano', backoffMs: 100 });
       await p.detect();
       const c = collect();
-      p.start(c.sink, 40);
+      p.start(c.sink, intervalPolicy(40));
       await waitFor(() => c.readings.length >= 6, 8000);
       await p.close();
       expect(c.gaps[0].reason).toMatch(/tegrastats ended \(exit code 1: tegrastats: lost the sensor\); restarting/);
@@ -60,7 +61,7 @@ describe('TegrastatsProbe (fake tegrastats replaying real captures)', () => {
       const p = new TegrastatsProbe({ command: FAKE, model: 'x' });
       await p.detect();
       const c = collect();
-      p.start(c.sink, 40);
+      p.start(c.sink, intervalPolicy(40));
       await waitFor(() => c.readings.length >= 5, 5000);
       await p.close();
       expect(c.notes.some((n) => /unparseable tegrastats line/.test(n))).toBe(true);

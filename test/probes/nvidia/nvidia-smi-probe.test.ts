@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NvidiaSmiProbe } from '../../../probes/nvidia/nvidia-smi-probe.js';
 import type { Gap, Reading } from '../../../probes/types.js';
+import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const FAKE = join(import.meta.dirname, '../../fakes/bin/nvidia-smi');
 let probe: NvidiaSmiProbe | undefined;
@@ -21,7 +22,7 @@ function collect(p: NvidiaSmiProbe, intervalMs = 100) {
   const readings: Reading[] = [];
   const gaps: Gap[] = [];
   const notes: string[] = [];
-  p.start({ reading: (r) => readings.push(r), gap: (g) => gaps.push(g), note: (_n, m) => notes.push(m) }, intervalMs);
+  p.start({ reading: (r) => readings.push(r), gap: (g) => gaps.push(g), note: (_n, m) => notes.push(m) }, intervalPolicy(intervalMs));
   return { readings, gaps, notes };
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,6 +9,7 @@ import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding } from '../..
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
 import { collect } from '../../helpers/sink.js';
+import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const ok = <T>(value: T): Answer<T> => ({ ret: NVML.SUCCESS, value });
 const no = <T>(ret: number = NVML.ERROR_NOT_SUPPORTED): Answer<T> => ({ ret });
@@ -155,7 +156,7 @@ describe('NvmlProbe (fake binding)', () => {
     const p = new NvmlProbe({ load: async () => nv });
     await p.detect();
     const c = collect();
-    p.start(c.sink, 50);
+    p.start(c.sink, intervalPolicy(50));
     await new Promise((r) => setTimeout(r, 2300));
     await p.close();
     const n = c.readings.length;
@@ -177,7 +178,7 @@ describe('NvmlProbe (fake binding)', () => {
     await p.detect();
     p.setCounterInterval(50);
     const c = collect();
-    p.start(c.sink, 50);
+    p.start(c.sink, intervalPolicy(50));
     await new Promise((r) => setTimeout(r, 1600));
     await p.close();
     expect(nv.calls.energy).toBe(nv.calls.fields);
@@ -193,7 +194,7 @@ describe('NvmlProbe (fake binding)', () => {
     const d = await p.detect();
     expect(d.method).toBe('NVML (driver 580.159.04), AVERAGE power only, no energy counter');
     const c = collect();
-    p.start(c.sink, 50);
+    p.start(c.sink, intervalPolicy(50));
     await new Promise((r) => setTimeout(r, 180));
     await p.close();
     expect(c.readings.length).toBeGreaterThanOrEqual(3);
@@ -208,7 +209,7 @@ describe('NvmlProbe (fake binding)', () => {
     const p = new NvmlProbe({ load: async () => fakeNvml({ lost: true }), slowMs: 0 });
     await p.detect();
     const c = collect();
-    p.start(c.sink, 30);
+    p.start(c.sink, intervalPolicy(30));
     await new Promise((r) => setTimeout(r, 150));
     await p.close();
     expect(c.notes.filter((n) => /GPU is lost/.test(n))).toHaveLength(1);

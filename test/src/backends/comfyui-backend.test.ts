@@ -2,7 +2,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSession } from '../../../src/session-reader.js';
+import { readSession } from '../../../src/session/reader.js';
 import { applyOverrides, bumpSeeds, loadWorkflow } from '../../../src/backends/comfyui-backend.js';
 import { ROOT, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { startFakeComfy, type FakeComfy } from '../../fakes/servers/comfyui-server.js';

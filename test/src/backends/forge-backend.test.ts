@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSession } from '../../../src/session-reader.js';
+import { readSession } from '../../../src/session/reader.js';
 import { freePort, sleep, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { startFakeForge, type FakeForge } from '../../fakes/servers/forge-server.js';
 import { startFakeComfy } from '../../fakes/servers/comfyui-server.js';

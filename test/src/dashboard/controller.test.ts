@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DashboardController } from '../../../src/dashboard/controller.js';
 import { LiveSource, type RunSpec } from '../../../src/dashboard/live-source.js';
-import type { Preset } from '../../../src/presets.js';
-import { readSession } from '../../../src/session-reader.js';
+import type { Preset } from '../../../src/backends/presets.js';
+import { readSession } from '../../../src/session/reader.js';
 import { GENERATOR, ROOT, tempDir, waitFor } from '../../helpers/gen.js';
 
 const sources: LiveSource[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DashboardController } from '../../../src/dashboard/controller.js';
 import { mountDashboard } from '../../../src/dashboard/ink-host.js';
 import { ReplaySource } from '../../../src/dashboard/replay-source.js';
-import { readSession } from '../../../src/session-reader.js';
+import { readSession } from '../../../src/session/reader.js';
 import { ROOT, sleep, waitFor } from '../../helpers/gen.js';
 import { FakeStdin, FakeStdout } from '../../helpers/term.js';
 

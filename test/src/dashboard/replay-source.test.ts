@@ -4,8 +4,8 @@ import { frameLines } from '../../../components/frame.js';
 import { lineText } from '../../../components/lines.js';
 import { DashboardController } from '../../../src/dashboard/controller.js';
 import { ReplaySource } from '../../../src/dashboard/replay-source.js';
-import { reportJson } from '../../../src/report.js';
-import { readSession } from '../../../src/session-reader.js';
+import { reportJson } from '../../../src/report/report-text.js';
+import { readSession } from '../../../src/session/reader.js';
 import { ROOT } from '../../helpers/gen.js';
 
 const FINISHED = join(ROOT, 'fixtures/sessions/demo-8.json');

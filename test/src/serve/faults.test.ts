@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSession } from '../../../src/session-reader.js';
+import { readSession } from '../../../src/session/reader.js';
 import { FAKE_BIN, generate, GENERATOR, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type Sample, type ServeProc } from '../../helpers/serve.js';
 

@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSession } from '../../../src/session-reader.js';
+import { readSession } from '../../../src/session/reader.js';
 import { generate, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type ServeProc } from '../../helpers/serve.js';
-import { isLoopback, parseListen } from '../../../src/serve/serve-command.js';
+import { isLoopback, parseListen } from '../../../src/commands/serve.js';
 
 let serve: ServeProc | undefined;
 afterEach(async () => {

@@ -1,0 +1,92 @@
+/**
+ * Plain line output (no TTY, CI, --plain): progress and notes on stderr, one line per image and the
+ * final summary on stdout (or only the report JSON with --json), so scripts can read stdout.
+ */
+import { basename } from 'node:path';
+import type { DeviceInfo, Reading } from '../../probes/types.js';
+import type { ImageRow } from '../energy/image-rows.js';
+import type { MeasureSession, SessionResult } from '../measure/measure-session.js';
+import { fmtBytes, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
+import { printable } from '../text/text-width.js';
+import { reportImage, summaryText } from '../report/report-text.js';
+import type { LogLine, Note } from '../session/types.js';
+
+export interface PlainOptions {
+  json: boolean;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Echo the generator's output to stderr. */
+  showChildOutput: boolean;
+}
+
+export function imageLine(r: ImageRow, target: number | null): string {
+  const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch of ${r.batchSize}` : '', r.flagged ? 'AVG-POWER' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean);
+  return [
+    `image ${r.index + 1}${target ? `/${target}` : ''}`,
+    printable(basename(r.path)),
+    `${fmtNum(r.seconds, 3)} s`,
+    `${fmtNum(r.joules, 1)} J`,
+    `net ${fmtNum(r.netJoules, 1)} J`,
+    `${fmtNum(r.watts, 1)} W`,
+    `peak VRAM ${fmtBytes(r.peakVramBytes)}`,
+    r.method ?? NA,
+    ...marks,
+  ].join('  ');
+}
+
+export function deviceLine(d: DeviceInfo, r: Reading | undefined): string {
+  const kind = r?.powerKind ? ` (${r.powerKind})` : '';
+  const parts = [d.id.padEnd(16), (r?.powerWatts !== undefined ? fmtWatts(r.powerWatts) + kind : `power ${NA}`).padEnd(20)];
+  if (d.host) {
+    parts.push(`CPU ${fmtNum(r?.cpuPercent, 1)}%`, `RAM ${fmtBytes(r?.ramUsedBytes)}`);
+  } else {
+    parts.push(`VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}`, `util ${fmtNum(r?.utilizationPercent, 0)}%`, `${fmtNum(r?.temperatureC, 0)} °C`, `${fmtNum(r?.clockMhz, 0)} MHz`);
+    if (r?.energyJoules !== undefined) parts.push(`counter ${fmtNum(r.energyJoules, 1)} J`);
+  }
+  return parts.join('  ');
+}
+
+function safeWrite(stream: NodeJS.WritableStream, text: string): void {
+  try {
+    stream.write(text);
+  } catch {
+    // a dropped terminal (EPIO/EPIPE) must not stop the measurement
+  }
+}
+
+/** Wires a session to plain output; returns a function that prints the end. */
+export function attachPlain(session: MeasureSession, opts: PlainOptions): (result: SessionResult) => void {
+  const info = (s: string) => safeWrite(opts.err, `genwatt: ${s}\n`);
+  session.on('state', (s: string) => {
+    if (s === 'idle-baseline') info(`measuring idle power for ${session.config.idleSeconds} s…`);
+    if (s === 'running') {
+      const devs = session.devices.filter((d) => !d.host).map((d) => `${d.name} [${d.id}]`).join(', ');
+      const idle = session.idle?.totalWatts;
+      if (session.idle) info(`idle ${idle == null ? NA : fmtWatts(idle)} (${session.idle.devices.map((d) => d.method ?? NA).join(', ')})`);
+      info(`measuring ${devs}${session.recordFile ? `; recording to ${session.recordFile}` : ''}`);
+      if (session.simulated) info('SIMULATED GPU: these numbers are the demo model, not hardware');
+    }
+  });
+  session.on('note', (n: Note) => info(printable(`${n.source}: ${n.message}`)));
+  if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
+  if (!opts.json) session.on('rows', (rows: ImageRow[]) => rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count) + '\n')));
+  if (session.config.mode === 'monitor' && !opts.json) {
+    const timer = setInterval(() => {
+      for (const d of session.devices) safeWrite(opts.out, `${new Date().toISOString().slice(11, 19)}  ${deviceLine(d, session.timeline.devices.get(d.id)?.latest)}\n`);
+    }, 1000);
+    session.once('end', () => clearInterval(timer));
+  }
+  return (result) => {
+    if (opts.json) {
+      const file = result.recordFile ?? result.journalFile;
+      const report = { sessions: [{ file, complete: result.doc.complete, summary: result.summary, images: result.rows.map(reportImage), warnings: [] }] };
+      safeWrite(opts.out, JSON.stringify(report, null, 2) + '\n');
+    } else if (session.config.mode !== 'monitor' || result.rows.length > 0) {
+      safeWrite(opts.out, `\n${summaryText(result.summary)}\n`);
+    }
+    if (result.doc.run.exit?.message && result.doc.run.exit.reason !== 'exited') info(result.doc.run.exit.message);
+    if (result.error) info(result.error);
+    if (result.recordFile) info(`session recorded to ${result.recordFile}`);
+    else if (result.journalFile) info(`session journal kept at ${result.journalFile}`);
+  };
+}

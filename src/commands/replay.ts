@@ -1,0 +1,29 @@
+/** `genwatt replay FILE`: a recording played through the dashboard; without a terminal, its report. */
+import { dashboardWanted, quitOnSignals } from './dashboard.js';
+import { UsageError } from './flags.js';
+
+export interface ReplayFlags {
+  file: string;
+  speed: number;
+  plain: boolean;
+  color: boolean | undefined;
+  ascii: boolean | undefined;
+}
+
+export async function replayCommand(f: ReplayFlags): Promise<void> {
+  if (!(f.speed > 0) || !Number.isFinite(f.speed)) throw new UsageError(`--speed must be a positive number, got ${f.speed}`);
+  const { readSession } = await import('../session/reader.js');
+  const loaded = await readSession(f.file);
+  if (!(await dashboardWanted(f.plain))) {
+    const { reportText } = await import('../report/report-text.js');
+    process.stdout.write(reportText([loaded]));
+    return;
+  }
+  const [{ ReplaySource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }] = await Promise.all([import('../dashboard/replay-source.js'), import('../dashboard/controller.js'), import('../dashboard/ink-host.js'), import('../dashboard/terminal.js')]);
+  const source = new ReplaySource(loaded, { speed: f.speed });
+  const controller = new DashboardController(source, { ascii: useAscii(process.env, f.ascii), color: useColor(process.env, f.color) });
+  const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });
+  quitOnSignals(() => void controller.quit());
+  source.play();
+  await mounted.done;
+}

@@ -1,0 +1,61 @@
+/**
+ * `genwatt report`: reads the sessions, renders the chosen format (given, else from --out's
+ * extension), writes stdout or --out atomically. --out never replaces an input (a recording) and
+ * replaces another existing file only with --force.
+ */
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import type { CompareOptions } from '../report/compare.js';
+import { renderReport } from '../report/render.js';
+import { readSession, type LoadedSession } from '../session/reader.js';
+
+export interface ReportArgs extends CompareOptions {
+  files: string[];
+  /** Undefined: from --out's extension, else table. */
+  format: string | undefined;
+  out?: string;
+  force?: boolean;
+}
+
+const FORMAT_OF_EXTENSION: Record<string, string> = { '.html': 'html', '.htm': 'html', '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.json': 'json', '.txt': 'table' };
+
+/** The same file, however named (a symlink, a hard link, `./a/../b`). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Why --out may not be written, or null. */
+function outProblem(a: ReportArgs, out: string): string | null {
+  for (const f of a.files) if (sameFile(f, out)) return `--out ${a.out} is one of the sessions being reported: genwatt never writes over a recording`;
+  if (existsSync(out) && !a.force) return `--out ${a.out} already exists: choose another name, or add --force to replace it`;
+  return null;
+}
+
+export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { written: string | null }> {
+  for (const [k, v] of [['--price-kwh', a.priceKwh], ['--gco2-kwh', a.gco2Kwh]] as const) if (v !== undefined && !(Number.isFinite(v) && v >= 0)) return { usage: `${k} must be a number, 0 or more, got ${v}` };
+  const out = a.out === undefined ? undefined : resolve(a.out);
+  if (out) {
+    const problem = outProblem(a, out);
+    if (problem) return { usage: problem };
+  }
+  const format = a.format ?? (out ? FORMAT_OF_EXTENSION[extname(out).toLowerCase()] : undefined) ?? 'table';
+  const sessions: LoadedSession[] = [];
+  for (const f of a.files) sessions.push(await readSession(f, { samples: 'digest' }));
+  const text = await renderReport(sessions, format, { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh });
+  if (!out) {
+    process.stdout.write(text);
+    return { written: null };
+  }
+  const tmp = join(dirname(out), `.${process.pid}-${Date.now()}.report.tmp`);
+  writeFileSync(tmp, text, { flag: 'wx' });
+  renameSync(tmp, out);
+  process.stderr.write(`genwatt: report written to ${out} (${format})\n`);
+  return { written: out };
+}

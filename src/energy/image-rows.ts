@@ -1,0 +1,168 @@
+/**
+ * Per-image rows from batches of image events and device samples (pure). Image i's window runs
+ * from the previous batch's last file (or the run start, for the first batch: load and warm-up,
+ * flagged) to its own batch's last file; a batch's energy is shared equally by its files.
+ *
+ * Several GPUs: a window's energy is the sum over the charged GPUs, and unknown (null, with a note
+ * naming the silent GPU) as soon as one of them has no figure — never a partial sum that reads like
+ * the whole. Idle power follows the same rule (idle-baseline.ts).
+ */
+import type { EnergyMethod } from '../../probes/types.js';
+import type { ImageEvent } from '../images/batches.js';
+import type { ImageMeta } from '../images/image-meta.js';
+import { lowerBound } from '../series/series.js';
+import type { IdleBaseline } from './idle-baseline.js';
+import { windowEnergy, type EnergyFigure, type PowerSample } from './window-energy.js';
+
+export type { IdleBaseline } from './idle-baseline.js';
+
+export interface SeriesSample extends PowerSample {
+  vramUsedBytes?: number;
+}
+
+/** One GPU's samples, sorted by time. */
+export interface DeviceSeries {
+  deviceId: string;
+  samples: readonly SeriesSample[];
+}
+
+export interface ImageRow {
+  index: number;
+  path: string;
+  /** Event time: the file's mtime, epoch ms. */
+  tMs: number;
+  seconds: number;
+  /** Gross joules for this image (its share of the batch); null = unknown. */
+  joules: number | null;
+  /** Gross minus idle power over the window; null without an idle baseline. */
+  netJoules: number | null;
+  /** Mean gross power over the window. */
+  watts: number | null;
+  peakVramBytes: number | null;
+  batch: number;
+  batchSize: number;
+  warmup: boolean;
+  method: EnergyMethod | null;
+  coverage: number;
+  flagged: boolean;
+  windowStartMs: number;
+  windowEndMs: number;
+  bytes?: number;
+  note?: string;
+  /** The image's embedded settings (steps, sampler, seed, size, model). */
+  meta?: ImageMeta;
+}
+
+export interface RowOptions {
+  gapLimitMs: number;
+  /** Leading batches counted as warm-up (excluded from steady means). Default 1. */
+  warmupBatches: number;
+}
+
+const METHOD_RANK: Record<EnergyMethod, number> = { counter: 0, scaled: 1, instant: 2, average: 3 };
+
+/** Energy of the charged GPUs over a window: the sum, worst method, lowest coverage; unknown if any GPU is. */
+export function combinedEnergy(series: readonly DeviceSeries[], startMs: number, endMs: number, gapLimitMs: number): EnergyFigure {
+  let joules = 0;
+  let method: EnergyMethod | null = null;
+  let coverage = 1;
+  let flagged = false;
+  const notes: string[] = [];
+  const silent: string[] = [];
+  for (const s of series) {
+    const fig = windowEnergy(s.samples, startMs, endMs, { gapLimitMs });
+    coverage = Math.min(coverage, fig.coverage);
+    if (fig.note) notes.push(series.length > 1 ? `${s.deviceId}: ${fig.note}` : fig.note);
+    if (fig.joules === null || fig.method === null) {
+      silent.push(s.deviceId);
+      continue;
+    }
+    joules += fig.joules;
+    flagged ||= fig.flagged;
+    if (method === null || METHOD_RANK[fig.method] > METHOD_RANK[method]) method = fig.method;
+  }
+  if (series.length === 0) return { joules: null, method: null, coverage: 0, flagged: false, note: 'no GPU is charged for this window' };
+  if (silent.length > 0) {
+    if (series.length > 1) notes.push(`energy unknown: no figure for ${silent.join(', ')} (every charged GPU must have one)`);
+    return { joules: null, method: null, coverage, flagged: false, note: notes.join('; ') };
+  }
+  const out: EnergyFigure = { joules, method, coverage, flagged };
+  if (notes.length) out.note = notes.join('; ');
+  return out;
+}
+
+/** Highest VRAM in use over a window, summed over nothing: the largest single reading of any GPU. */
+export function peakVram(series: readonly DeviceSeries[], startMs: number, endMs: number): number | null {
+  let peak: number | null = null;
+  for (const s of series) {
+    for (let i = lowerBound(s.samples, startMs); i < s.samples.length && s.samples[i].tMs <= endMs; i++) {
+      const v = s.samples[i].vramUsedBytes;
+      if (v !== undefined && (peak === null || v > peak)) peak = v;
+    }
+  }
+  return peak;
+}
+
+/** What a closed batch cost, before idle is subtracted (the part that needs the samples). */
+export interface BatchFigure {
+  batch: number;
+  events: readonly ImageEvent[];
+  startMs: number;
+  endMs: number;
+  fig: EnergyFigure;
+  peakVramBytes: number | null;
+}
+
+export function batchFigure(batch: readonly ImageEvent[], batchIndex: number, windowStartMs: number, series: readonly DeviceSeries[], gapLimitMs: number): BatchFigure {
+  const endMs = Math.max(...batch.map((e) => e.mtimeMs));
+  const startMs = Math.min(windowStartMs, endMs);
+  return { batch: batchIndex, events: batch, startMs, endMs, fig: combinedEnergy(series, startMs, endMs, gapLimitMs), peakVramBytes: peakVram(series, startMs, endMs) };
+}
+
+/** A batch's rows: its energy shared by its files, net of idle when the baseline is known. */
+export function rowsOfBatch(b: BatchFigure, firstImageIndex: number, idle: IdleBaseline | undefined, opts: RowOptions): ImageRow[] {
+  const { fig, startMs, endMs } = b;
+  const n = b.events.length;
+  const windowSeconds = (endMs - startMs) / 1000;
+  const idleJ = idle?.totalWatts != null ? idle.totalWatts * windowSeconds : null;
+  return b.events.map((e, k) => {
+    const row: ImageRow = {
+      index: firstImageIndex + k,
+      path: e.path,
+      tMs: e.mtimeMs,
+      seconds: windowSeconds / n,
+      joules: fig.joules === null ? null : fig.joules / n,
+      netJoules: fig.joules === null || idleJ === null ? null : (fig.joules - idleJ) / n,
+      watts: fig.joules === null || windowSeconds <= 0 ? null : fig.joules / windowSeconds,
+      peakVramBytes: b.peakVramBytes,
+      batch: b.batch,
+      batchSize: n,
+      warmup: b.batch < opts.warmupBatches,
+      method: fig.method,
+      coverage: fig.coverage,
+      flagged: fig.flagged,
+      windowStartMs: startMs,
+      windowEndMs: endMs,
+    };
+    if (e.bytes !== undefined) row.bytes = e.bytes;
+    if (fig.note) row.note = fig.note;
+    if (e.meta) row.meta = e.meta;
+    return row;
+  });
+}
+
+/** Rows for one closed batch, whose window starts at `windowStartMs`. */
+export function batchRows(batch: readonly ImageEvent[], batchIndex: number, firstImageIndex: number, windowStartMs: number, series: readonly DeviceSeries[], idle: IdleBaseline | undefined, opts: RowOptions): ImageRow[] {
+  return rowsOfBatch(batchFigure(batch, batchIndex, windowStartMs, series, opts.gapLimitMs), firstImageIndex, idle, opts);
+}
+
+/** Rows for every batch of a run. */
+export function computeRows(batches: readonly (readonly ImageEvent[])[], runStartMs: number, series: readonly DeviceSeries[], idle: IdleBaseline | undefined, opts: RowOptions): ImageRow[] {
+  const rows: ImageRow[] = [];
+  let start = runStartMs;
+  batches.forEach((batch, b) => {
+    rows.push(...batchRows(batch, b, rows.length, start, series, idle, opts));
+    start = Math.max(...batch.map((e) => e.mtimeMs));
+  });
+  return rows;
+}

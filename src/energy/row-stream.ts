@@ -1,0 +1,155 @@
+/**
+ * Per-image rows computed while a recording streams past (a journal of any size, in bounded memory):
+ * samples are kept only as far back as the open windows need (plus the energy counter's calibration
+ * span), and a batch's figure is computed once every charged GPU has a sample past its window's end
+ * (by the gap limit, so late samples still count), from exactly the samples a whole-file reading would
+ * use. The result equals {@link computeRows} over the whole file.
+ */
+import type { Reading } from '../../probes/types.js';
+import { groupIntoBatches, type ImageEvent } from '../images/batches.js';
+import { batchFigure, rowsOfBatch, type BatchFigure, type DeviceSeries, type ImageRow, type RowOptions, type SeriesSample } from './image-rows.js';
+import type { IdleBaseline } from './idle-baseline.js';
+import { SCALE_SPAN_MS } from './window-energy.js';
+
+/** How far behind the oldest open window samples are kept: the counter's calibration span and slack. */
+const KEEP_BEHIND_MS = SCALE_SPAN_MS + 5000;
+
+/** The part of a reading the rows need. */
+export function seriesSample(r: Reading): SeriesSample | null {
+  if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined) return null;
+  const s: SeriesSample = { tMs: r.tMs };
+  if (r.powerWatts !== undefined) s.powerWatts = r.powerWatts;
+  if (r.powerKind !== undefined) s.powerKind = r.powerKind;
+  if (r.energyJoules !== undefined) s.energyJoules = r.energyJoules;
+  if (r.vramUsedBytes !== undefined) s.vramUsedBytes = r.vramUsedBytes;
+  return s;
+}
+
+/** Inserts keeping the series sorted by time (samples can arrive a little out of order). */
+export function insertSorted(arr: SeriesSample[], s: SeriesSample): void {
+  if (arr.length === 0 || arr[arr.length - 1].tMs <= s.tMs) {
+    arr.push(s);
+    return;
+  }
+  let i = arr.length - 1;
+  while (i > 0 && arr[i - 1].tMs > s.tMs) i--;
+  arr.splice(i, 0, s);
+}
+
+export interface RowStreamOptions {
+  gpuIds: readonly string[];
+  gapLimitMs: number;
+  batchGapMs: number | null;
+}
+
+export class RowStream {
+  private readonly series = new Map<string, SeriesSample[]>();
+  /** Latest sample time per GPU. */
+  private readonly latest = new Map<string, number>();
+  private readonly pending: { batch: number; events: ImageEvent[] }[] = [];
+  private readonly figures: BatchFigure[] = [];
+  /** Figures handed out by takeReady so far. */
+  private taken = 0;
+  /** Where the next window opens: the last batch's end, or the run start. */
+  private nextStartMs: number | null = null;
+  private runStartMs: number | null = null;
+  private firstImageMs: number | null = null;
+
+  constructor(private readonly o: RowStreamOptions) {
+    for (const id of o.gpuIds) this.series.set(id, []);
+  }
+
+  /** The run's start (the first window opens here). */
+  runStart(tMs: number): void {
+    this.runStartMs = tMs;
+  }
+
+  /** An image was counted (only its time matters here: a run without a start record opens at the first image). */
+  image(e: ImageEvent): void {
+    this.firstImageMs ??= e.mtimeMs;
+  }
+
+  sample(r: Reading): void {
+    const arr = this.series.get(r.deviceId);
+    if (!arr) return;
+    const s = seriesSample(r);
+    if (!s) return;
+    insertSorted(arr, s);
+    this.latest.set(r.deviceId, Math.max(this.latest.get(r.deviceId) ?? -Infinity, s.tMs));
+    this.computeReady(false);
+  }
+
+  /** A closed batch, in batch order. */
+  batch(index: number, events: ImageEvent[]): void {
+    this.pending.push({ batch: index, events });
+    this.computeReady(false);
+  }
+
+  private windowStart(): number {
+    return this.nextStartMs ?? this.runStartMs ?? this.firstImageMs ?? 0;
+  }
+
+  private seriesList(): DeviceSeries[] {
+    return this.o.gpuIds.map((id) => ({ deviceId: id, samples: this.series.get(id)! }));
+  }
+
+  private computeReady(all: boolean): void {
+    while (this.pending.length) {
+      const p = this.pending[0];
+      const endMs = Math.max(...p.events.map((e) => e.mtimeMs));
+      if (!all && !this.o.gpuIds.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs)) break;
+      this.pending.shift();
+      this.figures.push(batchFigure(p.events, p.batch, this.windowStart(), this.seriesList(), this.o.gapLimitMs));
+      this.nextStartMs = endMs;
+    }
+    this.trim();
+  }
+
+  /** Drops samples no open window can need. */
+  private trim(): void {
+    const keepFrom = this.windowStart() - KEEP_BEHIND_MS;
+    for (const arr of this.series.values()) {
+      let i = 0;
+      while (i < arr.length - 1 && arr[i + 1].tMs < keepFrom) i++;
+      if (i > 0) arr.splice(0, i);
+    }
+  }
+
+  /** The figures computed since the last call (a live session turns them into rows as they come). */
+  takeReady(): BatchFigure[] {
+    const out = this.figures.slice(this.taken);
+    this.taken = this.figures.length;
+    return out;
+  }
+
+  /** Samples held now (for memory checks). */
+  get heldSamples(): number {
+    let n = 0;
+    for (const a of this.series.values()) n += a.length;
+    return n;
+  }
+
+  /**
+   * The end of the recording: images whose batch never closed are grouped by the same rule, after
+   * the closed ones; every remaining figure is computed with the samples there are.
+   */
+  finish(open: ImageEvent[]): { figures: BatchFigure[]; regrouped: ImageEvent[] } {
+    this.computeReady(true);
+    let next = this.figures.reduce((m, f) => Math.max(m, f.batch + 1), 0);
+    const regrouped: ImageEvent[] = [];
+    for (const g of groupIntoBatches(open, this.o.batchGapMs ?? undefined)) {
+      const events = g.map((e) => ({ ...e, batch: next }));
+      regrouped.push(...events);
+      this.pending.push({ batch: next++, events });
+    }
+    this.computeReady(true);
+    return { figures: this.figures, regrouped };
+  }
+}
+
+/** Rows of the figures, in order, with idle applied (known only once the whole recording is read). */
+export function rowsOfFigures(figures: readonly BatchFigure[], idle: IdleBaseline | undefined, opts: RowOptions): ImageRow[] {
+  const rows: ImageRow[] = [];
+  for (const f of figures) rows.push(...rowsOfBatch(f, rows.length, idle, opts));
+  return rows;
+}

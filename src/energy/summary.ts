@@ -1,0 +1,81 @@
+/** The run summary from per-image rows (pure). Means are over steady (non-warm-up) images. */
+import type { EnergyMethod } from '../../probes/types.js';
+import type { IdleBaseline } from './idle-baseline.js';
+import type { ImageRow } from './image-rows.js';
+
+export interface Stats {
+  mean: number | null;
+  median: number | null;
+  p95: number | null;
+  stdev: number | null;
+}
+
+export interface Summary {
+  images: number;
+  warmupImages: number;
+  steadyImages: number;
+  durationSeconds: number | null;
+  secondsPerImage: Stats;
+  joulesPerImage: Stats & { netMean: number | null };
+  idleWatts: number | null;
+  /** Steady gross joules over steady seconds. */
+  meanWatts: number | null;
+  peakVramBytes: number | null;
+  /** Time-weighted coverage of the steady windows (all windows when there are no steady ones). */
+  coverage: number | null;
+  /** The energy method of the steady rows: one name, or `mixed`. */
+  method: EnergyMethod | 'mixed' | null;
+  /** True when any steady figure integrates average power. */
+  flagged: boolean;
+  imagesPerHour: number | null;
+  whPer1000Images: number | null;
+}
+
+/** Linear-interpolated percentile of sorted values (p in 0..1). */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const pos = (sorted.length - 1) * p;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function stats(values: readonly number[]): Stats {
+  if (values.length === 0) return { mean: null, median: null, p95: null, stdev: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
+  return { mean, median: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), stdev: Math.sqrt(variance) };
+}
+
+export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefined, durationSeconds: number | null): Summary {
+  const steady = rows.filter((r) => !r.warmup);
+  const known = steady.filter((r) => r.joules !== null);
+  const net = steady.filter((r) => r.netJoules !== null);
+  const sec = stats(steady.map((r) => r.seconds));
+  const joules = stats(known.map((r) => r.joules!));
+  const steadySeconds = known.reduce((a, r) => a + r.seconds, 0);
+  const steadyJoules = known.reduce((a, r) => a + r.joules!, 0);
+  const basis = steady.length > 0 ? steady : rows;
+  const span = basis.reduce((a, r) => a + r.seconds, 0);
+  const coverage = basis.length === 0 ? null : span > 0 ? basis.reduce((a, r) => a + r.coverage * r.seconds, 0) / span : Math.min(...basis.map((r) => r.coverage));
+  const methods = new Set(basis.map((r) => r.method).filter((m): m is EnergyMethod => m !== null));
+  let peak: number | null = null;
+  for (const r of rows) if (r.peakVramBytes !== null && (peak === null || r.peakVramBytes > peak)) peak = r.peakVramBytes;
+  return {
+    images: rows.length,
+    warmupImages: rows.length - steady.length,
+    steadyImages: steady.length,
+    durationSeconds,
+    secondsPerImage: sec,
+    joulesPerImage: { ...joules, netMean: net.length ? net.reduce((a, r) => a + r.netJoules!, 0) / net.length : null },
+    idleWatts: idle?.totalWatts ?? null,
+    meanWatts: steadySeconds > 0 ? steadyJoules / steadySeconds : null,
+    peakVramBytes: peak,
+    coverage,
+    method: methods.size === 0 ? null : methods.size === 1 ? [...methods][0] : 'mixed',
+    flagged: basis.some((r) => r.flagged),
+    imagesPerHour: sec.mean ? 3600 / sec.mean : null,
+    whPer1000Images: joules.mean !== null ? (joules.mean * 1000) / 3600 : null,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Starting what makes the images: a command line (the run controller: its own process group, its
+ * output captured line by line) or a server backend (Forge/A1111, ComfyUI) driven over HTTP. Both
+ * look alike to the session: a `done` promise with how it ended, and `stop()`.
+ */
+import type { BackendConfig, BackendHooks, RunningBackend } from '../backends/backend-types.js';
+import { startChild, type RunningChild } from '../backends/run-controller.js';
+import type { LogLine } from '../session/types.js';
+
+export type Generator = RunningChild | RunningBackend;
+
+export interface GeneratorSpec {
+  argv: string[] | null;
+  backend?: BackendConfig;
+  cwd: string;
+  /** Added to the child's environment (the simulated GPU's activity file). */
+  env: Record<string, string>;
+  killAfterMs?: number;
+}
+
+export interface GeneratorHooks extends BackendHooks {
+  log(l: LogLine): void;
+}
+
+/** Starts the generator, or returns null when the session only watches (no command, no server). */
+export async function startGenerator(spec: GeneratorSpec, hooks: GeneratorHooks): Promise<Generator | null> {
+  const b = spec.backend;
+  if (b && b.kind !== 'command') {
+    if (b.kind === 'forge') return (await import('../backends/forge-backend.js')).startForge(b, hooks);
+    return (await import('../backends/comfyui-backend.js')).startComfyui(b, hooks);
+  }
+  if (!spec.argv) return null;
+  return startChild(spec.argv, {
+    cwd: spec.cwd,
+    env: spec.env,
+    killAfterMs: spec.killAfterMs,
+    onLine: (stream, line) => hooks.log({ tMs: Date.now(), stream, line }),
+  });
+}
+
+/** True for a server backend (it can say how many images it made). */
+export function isBackend(g: Generator): g is RunningBackend {
+  return 'serverImages' in g;
+}

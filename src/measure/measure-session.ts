@@ -1,0 +1,371 @@
+/**
+ * One measured session: a run, a watch or monitoring. The shared core (session-core.ts) samples the
+ * devices; this adds the idle baseline before the run, the generator and the output watcher, batches →
+ * per-image rows, and the ending. Every record enters through the core's `record` event, which the
+ * recorder listens to; the CLI's plain output and the dashboard listen to the events below.
+ *
+ * Events: `state` (SessionState), `reading` (Reading), `gap` (Gap), `note` (Note), `image`
+ * (ImageEvent), `rows` (ImageRow[]), `log` (LogLine), `waiting` (dir), `tags`, `progress`, `end` (SessionResult).
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, rmSync } from 'node:fs';
+import type { DeviceInfo, ProbeName } from '../../probes/types.js';
+import type { BackendConfig, BackendProgress } from '../backends/backend-types.js';
+import { exitCodeFor } from '../backends/run-controller.js';
+import { rowsOfBatch, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
+import { RowStream } from '../energy/row-stream.js';
+import { BatchAssembler, type ImageEvent } from '../images/batches.js';
+import type { OutputWatcher } from '../images/watcher.js';
+import { recordTo } from '../session/record-listener.js';
+import { Recorder } from '../session/recorder.js';
+import type { ChildExit, LogLine, ProbeReport, SessionMode, SessionOptions } from '../session/types.js';
+import { isBackend, startGenerator, type Generator } from './generator.js';
+import { SessionCore } from './session-core.js';
+import { finishResult, type SessionResult } from './session-result.js';
+
+export { NoGpuError } from './detect-devices.js';
+export type { SessionResult } from './session-result.js';
+
+export interface MeasureConfig {
+  mode: SessionMode;
+  /** Forced probes, or undefined to auto-detect. */
+  probes?: ProbeName[];
+  intervalMs: number;
+  idleSeconds: number;
+  warmupBatches: number;
+  batchGapMs: number | null;
+  count: number | null;
+  timeoutMs: number | null;
+  outDir: string | null;
+  argv: string[] | null;
+  cwd: string;
+  tags: Record<string, string>;
+  /** Recording path, or null for none. */
+  record: string | null;
+  /** Grace between SIGTERM and SIGKILL for the generator's process group. */
+  killAfterMs?: number;
+  /** Use the simulated GPU when no real GPU is found (the demo). */
+  simulateIfNoGpu?: boolean;
+  /**
+   * Energy counter read period for probes where a read is costly (NVML), ms. Default: every sample
+   * in measured runs (the most exact per-image figures), once a second when monitoring.
+   */
+  counterIntervalMs?: number | null;
+  /** Generate through a server's HTTP API (Forge/A1111, ComfyUI) instead of `argv`. */
+  backend?: BackendConfig;
+  /** `outDir` is genwatt's own (the demo's temp folder): removed when the session ends. */
+  removeOutDir?: boolean;
+}
+
+export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
+
+export class MeasureSession extends EventEmitter {
+  readonly core: SessionCore;
+  rows: ImageRow[] = [];
+  idle: IdleBaseline | undefined;
+  state: SessionState = 'detecting';
+  runStartMs: number | null = null;
+  readonly startedMs = Date.now();
+  recordFile: string | null = null;
+  imagesSeen = 0;
+  childExit: ChildExit | null = null;
+  readonly options: SessionOptions;
+  /** The server backend's progress (step x of y), when one drives the run. */
+  progress: BackendProgress | null = null;
+  private recorder: Recorder | undefined;
+  private watcher: OutputWatcher | undefined;
+  private generator: Generator | undefined;
+  private batches: BatchAssembler;
+  private rowStream: RowStream | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopRequested: string | null = null;
+  private stopWaiters: (() => void)[] = [];
+  private failure: string | undefined;
+  /** Logs and notes kept for a session that records nothing (the rest are in the journal). */
+  readonly logs: LogLine[] = [];
+  readonly notes: import('../session/types.js').Note[] = [];
+
+  constructor(readonly config: MeasureConfig) {
+    super();
+    this.core = new SessionCore({ probes: config.probes, intervalMs: config.intervalMs, simulateIfNoGpu: config.simulateIfNoGpu });
+    this.options = this.core.sessionOptions({ idleSeconds: config.idleSeconds, warmupBatches: config.warmupBatches, batchGapMs: config.batchGapMs, count: config.count });
+    this.batches = new BatchAssembler(config.batchGapMs ?? undefined);
+    for (const ev of ['reading', 'gap'] as const) this.core.on(ev, (x) => this.emit(ev, x));
+    this.core.on('note', (n) => {
+      if (this.notes.length < 5000) this.notes.push(n);
+      this.emit('note', n);
+    });
+  }
+
+  get devices(): DeviceInfo[] {
+    return this.core.devices;
+  }
+
+  get probeReports(): ProbeReport[] {
+    return this.core.probeReports;
+  }
+
+  get timeline() {
+    return this.core.timeline;
+  }
+
+  get version(): string {
+    return this.core.version;
+  }
+
+  /** True when only the simulated GPU is measured. */
+  get simulated(): boolean {
+    return this.core.simulated;
+  }
+
+  get stopReason(): string | null {
+    return this.stopRequested;
+  }
+
+  private setState(s: SessionState): void {
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  private note(source: string, message: string): void {
+    this.core.note(source, message);
+  }
+
+  /** Detects devices. Throws NoGpuError when no GPU is found and none is simulated. */
+  detect(): Promise<void> {
+    return this.core.detect();
+  }
+
+  /** Releases detected probes of a session that will not run. */
+  dispose(): Promise<void> {
+    return this.core.dispose();
+  }
+
+  /** Runs the whole session to its end (count, child exit, stop(), timeout). */
+  async run(): Promise<SessionResult> {
+    await this.detect();
+    const c = this.config;
+    if (c.record) {
+      this.recorder = new Recorder(c.record, { onWriteError: (err) => this.note('recorder', err ? `cannot write ${c.record}: ${err.message}; records are kept in memory and retried` : `writing ${c.record} works again`) });
+      this.recordFile = c.record;
+      recordTo(this.core, this.recorder);
+    }
+    this.core.record(this.core.header(this.startedMs, this.options, { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null }), true);
+    if (c.mode !== 'monitor') {
+      this.rowStream = new RowStream({ gpuIds: this.core.gpuIds, gapLimitMs: this.core.policy.gapLimitMs, batchGapMs: c.batchGapMs });
+      this.core.on('reading', (r) => {
+        this.rowStream!.sample(r);
+        this.takeRows();
+      });
+    }
+    this.core.startSampling(c.counterIntervalMs ?? (c.mode === 'monitor' ? 1000 : c.intervalMs));
+    try {
+      await this.measureIdle();
+      // The timeline keeps full samples only for the idle window; energy windows use the row stream.
+      this.timers.push(setInterval(() => this.core.timeline.retainFrom(Date.now() - 60000), 10000));
+      if (!this.stopRequested && c.mode !== 'monitor') await this.startRun();
+      else if (c.mode === 'monitor') {
+        this.setState('running');
+        this.stopAfter(c.timeoutMs);
+      }
+      await this.stopped();
+    } catch (err) {
+      this.stopRequested ??= 'error';
+      this.note('genwatt', (err as Error).message);
+      return this.finish((err as Error).message);
+    }
+    return this.finish();
+  }
+
+  private async measureIdle(): Promise<void> {
+    const c = this.config;
+    if (c.idleSeconds <= 0 || c.mode === 'monitor') return;
+    this.setState('idle-baseline');
+    const startMs = Date.now();
+    await Promise.race([new Promise((r) => setTimeout(r, c.idleSeconds * 1000)), this.stopped()]);
+    // Let readings of the window's end arrive before integrating.
+    await new Promise((r) => setTimeout(r, this.core.policy.settleMs));
+    this.idle = this.core.idleOver(startMs, Math.min(Date.now(), startMs + c.idleSeconds * 1000));
+    this.core.record({ type: 'idle', ...this.idle }, true);
+  }
+
+  private async startWatcher(dir: string): Promise<void> {
+    const { OutputWatcher } = await import('../images/watcher.js');
+    const w = new OutputWatcher(dir);
+    this.watcher = w;
+    w.on('image', (ev: ImageEvent) => this.onImage(ev));
+    w.on('note', (m: string) => this.note('watcher', m));
+    w.on('waiting', (d: string) => {
+      this.note('watcher', `waiting for ${d} to appear`);
+      this.emit('waiting', d);
+    });
+    w.on('error', (err: Error) => this.note('watcher', err.message));
+    // An existing folder is watched before the command starts; a missing one is waited for.
+    const ready = w.start();
+    if (existsSync(dir)) await ready;
+    else ready.catch((err: Error) => this.fail(err));
+  }
+
+  private async startRun(): Promise<void> {
+    const c = this.config;
+    if (c.outDir) await this.startWatcher(c.outDir);
+    if (this.stopRequested) return;
+    this.runStartMs = Date.now();
+    this.batches = new BatchAssembler(c.batchGapMs ?? undefined, this.runStartMs);
+    this.rowStream!.runStart(this.runStartMs);
+    this.core.timeline.resetPeaks();
+    this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
+    this.setState('running');
+    this.stopAfter(c.timeoutMs);
+    this.timers.push(
+      setInterval(() => {
+        const closed = this.batches.flushIfQuiet(Date.now());
+        if (closed) this.closeBatch(closed);
+      }, 100),
+    );
+    const g = await startGenerator(
+      { argv: c.argv, backend: c.backend, cwd: c.cwd, env: this.core.childEnv(), killAfterMs: c.killAfterMs },
+      {
+        tags: (t) => {
+          Object.assign(c.tags, t);
+          this.core.record({ type: 'tags', tags: t }, true);
+          this.emit('tags', t);
+        },
+        note: (m) => this.note(c.backend?.kind ?? 'generator', m),
+        progress: (p) => {
+          this.progress = p;
+          this.emit('progress', p);
+        },
+        log: (l) => {
+          if (this.logs.length < 5000) this.logs.push(l);
+          this.core.record({ type: 'log', ...l });
+          this.emit('log', l);
+        },
+      },
+    );
+    if (!g) return;
+    this.generator = g;
+    void g.done.then(async (exit) => {
+      this.childExit = exit;
+      this.core.childExited();
+      if (this.stopRequested && !isBackend(g)) return;
+      // The last file may still be on its way through the watcher.
+      if (this.watcher) await this.settleWatcher();
+      if (isBackend(g)) this.crossCheck(g.serverImages());
+      if (!this.stopRequested) this.stop('child-exit');
+    });
+  }
+
+  /** The server's own image count against the watched folder's: a mismatch is shown and recorded. */
+  private crossCheck(server: number): void {
+    const kind = this.config.backend?.kind ?? 'server';
+    const tags = { 'server-images': String(server), 'watched-images': String(this.imagesSeen) };
+    Object.assign(this.config.tags, tags);
+    this.core.record({ type: 'tags', tags }, true);
+    if (server !== this.imagesSeen) this.note('genwatt', `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${this.imagesSeen} appeared in ${this.config.outDir ?? 'the watched folder'}${this.imagesSeen < server ? ': is --out the folder the server saves into?' : ''}`);
+  }
+
+  private async settleWatcher(): Promise<void> {
+    const until = Date.now() + 3000;
+    await new Promise((r) => setTimeout(r, 250));
+    while (this.watcher && this.watcher.pendingCount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  private fail(err: Error): void {
+    this.note('genwatt', err.message);
+    this.failure ??= err.message;
+    this.stop('error');
+  }
+
+  private onImage(ev: ImageEvent): void {
+    if (this.state !== 'running') return;
+    this.imagesSeen++;
+    this.core.record({ type: 'image', ...ev }, true);
+    this.rowStream?.image(ev);
+    this.emit('image', ev);
+    const closed = this.batches.add(ev);
+    if (closed) this.closeBatch(closed);
+    if (this.config.count !== null && this.imagesSeen >= this.config.count) {
+      const last = this.batches.flush();
+      if (last) this.closeBatch(last);
+      this.stop('count');
+    }
+  }
+
+  private closeBatch(batch: ImageEvent[]): void {
+    const index = batch[0].batch!;
+    this.core.record({ type: 'batch', batch: index, paths: batch.map((e) => e.path) }, true);
+    this.rowStream!.batch(index, batch);
+    this.takeRows();
+  }
+
+  /** Rows of the batches whose windows are complete (every GPU has samples past the end). */
+  private takeRows(): void {
+    const figures = this.rowStream?.takeReady() ?? [];
+    if (!figures.length) return;
+    const rows: ImageRow[] = [];
+    for (const f of figures) rows.push(...rowsOfBatch(f, this.rows.length + rows.length, this.idle, this.options));
+    this.rows.push(...rows);
+    this.emit('rows', rows);
+  }
+
+  /** --timeout: counted from the run's start (after the idle baseline). */
+  private stopAfter(ms: number | null): void {
+    if (!ms) return;
+    const t = setTimeout(() => this.stop('timeout'), ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private stopped(): Promise<void> {
+    if (this.stopRequested) return Promise.resolve();
+    return new Promise((r) => this.stopWaiters.push(r));
+  }
+
+  /** Ends the session (Ctrl-C, SIGHUP, count reached, child exit). Safe to call more than once. */
+  stop(reason: string): void {
+    if (this.stopRequested) return;
+    this.stopRequested = reason;
+    for (const w of this.stopWaiters.splice(0)) w();
+  }
+
+  private async stopGenerator(): Promise<void> {
+    const g = this.generator;
+    if (!g || this.childExit) return;
+    g.stop();
+    this.childExit = await g.done;
+    if (this.watcher) await this.settleWatcher();
+  }
+
+  private async finish(error?: string): Promise<SessionResult> {
+    this.setState('stopping');
+    for (const t of this.timers.splice(0)) clearTimeout(t);
+    await this.stopGenerator();
+    const ce = this.childExit;
+    // Ctrl-C or a closed terminal signals the whole process group: the command may die of the same
+    // signal before genwatt stops it. That is the user stopping the run, not the command failing.
+    if (this.stopRequested === 'interrupted' && ce?.reason === 'failed' && ce.signal && ['SIGHUP', 'SIGINT', 'SIGTERM'].includes(ce.signal)) {
+      this.childExit = { ...ce, reason: 'stopped', message: `stopped by ${ce.signal}, sent to genwatt and the command together (Ctrl-C, or the terminal closed)` };
+    }
+    await this.watcher?.close();
+    const last = this.batches.flush();
+    if (last) this.closeBatch(last);
+    await this.core.stopSampling();
+    this.rowStream?.finish([]);
+    this.takeRows();
+    const endMs = Date.now();
+    this.core.record({ type: 'end', endMs, endedAt: new Date(endMs).toISOString(), exit: this.childExit, endReason: this.stopRequested }, true);
+    if (this.config.removeOutDir && this.config.outDir) rmSync(this.config.outDir, { recursive: true, force: true });
+    const result = await finishResult(this, this.recorder, endMs, error ?? this.failure);
+    this.setState('done');
+    this.emit('end', result);
+    return result;
+  }
+
+  /** Exit code of the session: the generator's, 130 when interrupted, 1 on failure. */
+  exitCode(failed: boolean): number {
+    let code = this.childExit ? exitCodeFor(this.childExit) : 0;
+    if (this.stopRequested === 'interrupted') code = this.config.mode === 'watch' || this.config.mode === 'monitor' ? 0 : 130;
+    return failed ? code || 1 : code;
+  }
+}

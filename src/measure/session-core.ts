@@ -1,0 +1,165 @@
+/**
+ * What every measurement shares — a run, a watch, monitoring, the dashboard's launcher and `serve`:
+ * device detection, the sampler and its sanitized sink, the timeline, notes, the idle baseline, the
+ * session header, and a watch on genwatt's own event loop (a stall longer than the gap limit is a
+ * recorded gap with its cause). Everything that enters a session leaves it as one `record` event,
+ * which the recorder listens to.
+ *
+ * Events: `reading` (Reading), `gap` (Gap), `note` (Note), `restart` (probe, reason),
+ * `record` (SessionRecord, urgent: boolean).
+ */
+import { EventEmitter } from 'node:events';
+import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../../probes/types.js';
+import { idleBaseline, type IdleBaseline } from '../energy/idle-baseline.js';
+import { genwattVersion } from '../package-info.js';
+import { hostFacts } from '../session/host-facts.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type HeaderRecord, type Note, type ProbeReport, type RunInfo, type SessionOptions, type SessionRecord } from '../session/types.js';
+import { detectDevices, NoGpuError } from './detect-devices.js';
+import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
+import { LoopWatch } from './loop-watch.js';
+import { Sampler } from './sampler.js';
+import { Timeline, type TimelineOptions } from './timeline.js';
+
+export interface CoreConfig {
+  /** Forced probes, or undefined to auto-detect. */
+  probes?: ProbeName[];
+  intervalMs: number;
+  /** Use the simulated GPU when no real GPU is found (the demo). */
+  simulateIfNoGpu?: boolean;
+  /** Simulated GPUs to show (`serve --sim-gpus`). */
+  simGpus?: number;
+  timeline?: TimelineOptions;
+}
+
+export class SessionCore extends EventEmitter {
+  readonly policy: IntervalPolicy;
+  readonly timeline: Timeline;
+  readonly version = genwattVersion();
+  devices: DeviceInfo[] = [];
+  probeReports: ProbeReport[] = [];
+  /** The GPUs (host pseudo-device excluded). */
+  gpuIds: string[] = [];
+  private probes: Probe[] = [];
+  private sampler: Sampler | undefined;
+  private loopWatch: LoopWatch | undefined;
+
+  constructor(readonly config: CoreConfig) {
+    super();
+    this.policy = intervalPolicy(config.intervalMs);
+    this.timeline = new Timeline(config.timeline);
+  }
+
+  /** Detects devices. Throws {@link NoGpuError} when no GPU is found and none is simulated. */
+  async detect(): Promise<void> {
+    if (this.devices.length) return;
+    try {
+      const d = await detectDevices({ probes: this.config.probes, simulateIfNoGpu: this.config.simulateIfNoGpu, simGpus: this.config.simGpus });
+      this.probes.push(...d.probes);
+      this.devices.push(...d.devices);
+      this.probeReports.push(...d.reports);
+    } catch (err) {
+      if (err instanceof NoGpuError) this.probeReports.push(...err.probes);
+      throw err;
+    }
+    this.gpuIds = this.devices.filter((d) => !d.host).map((d) => d.id);
+  }
+
+  /** True when only the simulated GPU is measured. */
+  get simulated(): boolean {
+    return this.devices.some((d) => d.simulated);
+  }
+
+  /** Environment for a generator started now (the simulated GPU follows its child). */
+  childEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const p of this.probes) Object.assign(env, p.childEnv?.() ?? {});
+    return env;
+  }
+
+  childExited(): void {
+    for (const p of this.probes) p.onChildExit?.();
+  }
+
+  /** One record into the session: whoever records listens to `record`. */
+  record(rec: SessionRecord, urgent = false): void {
+    this.emit('record', rec, urgent);
+  }
+
+  note(source: string, message: string): Note {
+    const n: Note = { tMs: Date.now(), source, message };
+    this.record({ type: 'note', ...n });
+    this.emit('note', n);
+    return n;
+  }
+
+  private reading(r: Reading): void {
+    this.timeline.add(r);
+    this.record({ type: 'sample', ...r });
+    this.emit('reading', r);
+  }
+
+  private gap(g: Gap): void {
+    this.timeline.gap(g);
+    this.record({ type: 'gap', ...g });
+    this.emit('gap', g);
+  }
+
+  /** Starts sampling every probe (the energy counter read every `counterMs`) and the event-loop watch. */
+  startSampling(counterMs: number): void {
+    const sink = {
+      reading: (r: Reading) => this.reading(r),
+      gap: (g: Gap) => this.gap(g),
+      note: (probe: ProbeName, message: string) => void this.note(probe, message),
+      restart: (probe: ProbeName, reason: string) => void this.emit('restart', probe, reason),
+    };
+    for (const p of this.probes) p.setCounterInterval?.(counterMs);
+    this.sampler = new Sampler(this.probes, sink, { policy: this.policy }, (p) => this.devices.filter((d) => d.probe === p.name).map((d) => d.id));
+    this.sampler.start();
+    this.loopWatch = new LoopWatch(this.policy, (stalledMs, fromMs) => {
+      const reason = `genwatt's event loop was blocked for ${Math.round(stalledMs)} ms: no sample could be taken`;
+      for (const id of this.gpuIds) this.gap({ deviceId: id, tMs: fromMs, reason });
+      this.note('genwatt', reason);
+    });
+    this.loopWatch.start();
+  }
+
+  /** Stops sampling and closes every probe. */
+  async stopSampling(): Promise<void> {
+    this.loopWatch?.stop();
+    this.loopWatch = undefined;
+    if (this.sampler) await this.sampler.stop();
+    else await this.dispose();
+    this.sampler = undefined;
+  }
+
+  /** Releases detected probes of a session that will not run. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.probes.splice(0).map((p) => p.close().catch(() => undefined)));
+  }
+
+  /** The idle baseline over [startMs, endMs] of every GPU, from the timeline. */
+  idleOver(startMs: number, endMs: number): IdleBaseline {
+    return idleBaseline(this.timeline.series(this.gpuIds), startMs, endMs, this.policy.gapLimitMs);
+  }
+
+  /** The header record that opens a session's journal. */
+  header(startedMs: number, options: SessionOptions, run: RunInfo): HeaderRecord {
+    return {
+      type: 'header',
+      schema: SCHEMA_NAME,
+      schemaVersion: SCHEMA_VERSION,
+      genwatt: this.version,
+      startedAt: new Date(startedMs).toISOString(),
+      host: hostFacts(),
+      devices: this.devices,
+      probes: this.probeReports,
+      options,
+      run,
+    };
+  }
+
+  /** The options a session records, from its settings and the interval policy. */
+  sessionOptions(o: { idleSeconds: number; warmupBatches: number; batchGapMs: number | null; count: number | null }): SessionOptions {
+    return { intervalMs: this.policy.intervalMs, idleSeconds: o.idleSeconds, warmupBatches: o.warmupBatches, gapLimitMs: this.policy.gapLimitMs, batchGapMs: o.batchGapMs, count: o.count };
+  }
+}

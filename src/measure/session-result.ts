@@ -1,0 +1,80 @@
+/**
+ * How a measured session ends: the recording finished (the final file streamed from the journal),
+ * or the journal kept and why; the document the caller shows (without samples: they are in the file),
+ * and the exit code.
+ */
+import { summarize, type Summary } from '../energy/summary.js';
+import type { ImageRow } from '../energy/image-rows.js';
+import type { JournalContents } from '../session/journal-reader.js';
+import type { Recorder } from '../session/recorder.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type SessionDoc } from '../session/types.js';
+import type { MeasureSession } from './measure-session.js';
+
+export interface SessionResult {
+  /** The session's document; `samples` and `gaps` are empty here (the recording has them). */
+  doc: SessionDoc;
+  summary: Summary;
+  rows: ImageRow[];
+  exitCode: number;
+  /** The finished recording, if one was written. */
+  recordFile: string | null;
+  /** The journal left behind if finalizing failed. */
+  journalFile: string | null;
+  error?: string;
+}
+
+/** The document as the recording has it (rows recomputed from the journal), minus the bulky arrays. */
+function docOf(c: JournalContents, s: MeasureSession): SessionDoc {
+  const h = c.header;
+  return { schema: h.schema, schemaVersion: h.schemaVersion, genwatt: h.genwatt, startedAt: h.startedAt, endedAt: c.endedAt, complete: c.finished, host: h.host, devices: h.devices, probes: h.probes, options: h.options, run: h.run, idle: c.idle, samples: [], gaps: [], images: c.images, rows: c.rows, summary: c.summary, logs: s.logs, notes: s.notes };
+}
+
+/** The document from memory, when there is no recording to read back. */
+function liveDoc(s: MeasureSession, endMs: number): SessionDoc {
+  const h = s.core.header(s.startedMs, s.options, { mode: s.config.mode, argv: s.config.argv, cwd: s.config.cwd, outDir: s.config.outDir, tags: s.config.tags, startMs: s.runStartMs, endMs, exit: s.childExit, endReason: s.stopReason });
+  return {
+    schema: SCHEMA_NAME,
+    schemaVersion: SCHEMA_VERSION,
+    genwatt: h.genwatt,
+    startedAt: h.startedAt,
+    endedAt: new Date(endMs).toISOString(),
+    complete: true,
+    host: h.host,
+    devices: h.devices,
+    probes: h.probes,
+    options: h.options,
+    run: h.run,
+    idle: s.idle ?? null,
+    samples: [],
+    gaps: [],
+    images: s.rows.map((r) => ({ path: r.path, mtimeMs: r.tMs, batch: r.batch, ...(r.bytes !== undefined ? { bytes: r.bytes } : {}) })),
+    rows: s.rows,
+    summary: summarize(s.rows, s.idle, s.runStartMs !== null ? (endMs - s.runStartMs) / 1000 : null),
+    logs: s.logs,
+    notes: s.notes,
+  };
+}
+
+export async function finishResult(s: MeasureSession, recorder: Recorder | undefined, endMs: number, failure: string | undefined): Promise<SessionResult> {
+  let doc: SessionDoc;
+  let recordFile: string | null = null;
+  let journalFile: string | null = null;
+  let finalizeError: string | undefined;
+  if (recorder) {
+    try {
+      doc = docOf(await recorder.finalizeFromJournal(), s);
+      recordFile = recorder.file;
+    } catch (err) {
+      recorder.close();
+      const lost = recorder.lostRecords;
+      const cause = recorder.writeError ?? (err as Error);
+      finalizeError = `could not write ${recorder.file}: ${cause.message}; ${lost ? `the disk refused ${lost} records: the journal ${recorder.journal} has only what was written before` : `the journal ${recorder.journal} keeps everything`}`;
+      journalFile = recorder.journal;
+      doc = liveDoc(s, endMs);
+    }
+  } else doc = liveDoc(s, endMs);
+  const failed = Boolean(failure || finalizeError);
+  const result: SessionResult = { doc, summary: doc.summary, rows: doc.rows, exitCode: s.exitCode(failed), recordFile, journalFile };
+  if (failed) result.error = [failure, finalizeError].filter(Boolean).join('; ');
+  return result;
+}

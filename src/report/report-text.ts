@@ -1,0 +1,97 @@
+/** `genwatt report`: sessions as a text table or the report JSON that scripts rely on. */
+import { basename } from 'node:path';
+import type { ImageRow } from '../energy/image-rows.js';
+import type { LoadedSession } from '../session/reader.js';
+import type { Summary } from '../energy/summary.js';
+import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA, table } from '../text/format.js';
+import { comparisonRow, type CompareOptions, type ComparisonRow } from './compare.js';
+import { comparisonCells } from './formats.js';
+
+/** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
+export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'>;
+
+export interface ReportSession {
+  file: string;
+  complete: boolean;
+  summary: Summary;
+  images: ReportImage[];
+  warnings: string[];
+}
+
+export function reportImage(r: ImageRow): ReportImage {
+  const out: ReportImage = { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage };
+  if (r.meta) out.meta = r.meta;
+  return out;
+}
+
+export function reportJson(sessions: readonly LoadedSession[], opts: CompareOptions = {}): { sessions: ReportSession[]; comparison: ComparisonRow[] } {
+  return {
+    sessions: sessions.map((s) => ({ file: s.file, complete: s.doc.complete, summary: s.doc.summary, images: s.doc.rows.map(reportImage), warnings: s.warnings })),
+    comparison: sessions.map((s) => comparisonRow(s, opts)),
+  };
+}
+
+/** How the energy figures were obtained, in words. */
+export function methodText(summary: Summary): string {
+  if (!summary.method) return 'no energy figures';
+  const m = summary.method === 'counter' ? 'energy counter' : summary.method === 'scaled' ? 'instant power scaled to the energy counter' : summary.method === 'instant' ? 'instant power' : summary.method === 'average' ? 'AVERAGE power (biased low: flagged)' : 'mixed methods';
+  return `${m}, coverage ${fmtPercent(summary.coverage)}${summary.flagged && summary.method !== 'average' ? ' (some figures integrate average power: flagged)' : ''}`;
+}
+
+export function imagesTable(rows: readonly ImageRow[]): string {
+  const withMeta = rows.some((r) => r.meta?.steps !== undefined || r.meta?.sampler !== undefined);
+  const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', ...(withMeta ? ['steps', 'sampler', 'size', 'seed', 'model'] : []), 'marks'];
+  const body = rows.map((r) => {
+    const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
+    const m = r.meta;
+    const meta = withMeta ? [m?.steps !== undefined ? String(m.steps) : NA, m?.sampler ?? NA, m?.width && m?.height ? `${m.width}x${m.height}` : NA, m?.seed !== undefined ? String(m.seed) : NA, m?.model ?? NA] : [];
+    return [String(r.index), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), ...meta, marks];
+  });
+  return table([head, ...body], [true, false, true, true, true, true, true, ...(withMeta ? [true, false, false, true, false] : []), false]);
+}
+
+export function summaryText(s: Summary): string {
+  const lines = [
+    `images        ${s.images} (${s.warmupImages} warm-up, excluded from means; ${s.steadyImages} steady)`,
+    `s/image       mean ${fmtSeconds(s.secondsPerImage.mean)}  median ${fmtSeconds(s.secondsPerImage.median)}  p95 ${fmtSeconds(s.secondsPerImage.p95)}  sd ${fmtSeconds(s.secondsPerImage.stdev)}`,
+    `J/image       mean ${fmtJoules(s.joulesPerImage.mean)}  median ${fmtJoules(s.joulesPerImage.median)}  net of idle ${fmtJoules(s.joulesPerImage.netMean)}  sd ${fmtJoules(s.joulesPerImage.stdev)}`,
+    `power         mean ${fmtWatts(s.meanWatts)}  idle ${fmtWatts(s.idleWatts)}  peak VRAM ${fmtBytes(s.peakVramBytes)}`,
+    `throughput    ${s.imagesPerHour === null ? NA : s.imagesPerHour.toFixed(0)} images/hour  ${s.whPer1000Images === null ? NA : s.whPer1000Images.toFixed(1)} Wh per 1000 images`,
+    `measured by   ${methodText(s)}`,
+  ];
+  return lines.join('\n');
+}
+
+export function reportText(sessions: readonly LoadedSession[], opts: CompareOptions = {}): string {
+  const parts: string[] = [];
+  for (const s of sessions) {
+    const d = s.doc;
+    const gpus = d.devices.filter((x) => !x.host).map((x) => x.name).join(', ') || NA;
+    const tags = Object.entries(d.run.tags).map(([k, v]) => `${k}=${v}`).join(' ');
+    parts.push(
+      [
+        `== ${s.file}${d.complete ? '' : '  (UNFINISHED: genwatt was stopped before the end)'}`,
+        `host ${d.host.hostname} · ${gpus} · genwatt ${d.genwatt} · ${d.startedAt}`,
+        d.run.argv ? `command: ${d.run.argv.join(' ')}` : `mode: ${d.run.mode}${d.run.outDir ? ` ${d.run.outDir}` : ''}`,
+        tags ? `tags: ${tags}` : '',
+        ...s.warnings.map((w) => `warning: ${w}`),
+        '',
+        d.rows.length ? imagesTable(d.rows) : '(no images)',
+        '',
+        summaryText(d.summary),
+      ]
+        .filter((l, i) => l !== '' || i > 3)
+        .join('\n'),
+    );
+  }
+  const rows = sessions.map((s) => comparisonRow(s, opts));
+  const perUnit = rows.some((r) => r.joulesPerStep !== null || r.joulesPerMegapixel !== null);
+  if (sessions.length > 1 || perUnit || opts.priceKwh !== undefined || opts.gco2Kwh !== undefined) {
+    // The terminal gets the columns that decide a comparison; csv, md, html and json have them all.
+    const keep = new Set(['session', 'backend', 'model', 'attention', 'steps', 'size', 'images', 's/image', 'J/image', 'net J/image', 'Wh/1000 img', 'mean W', 'peak VRAM', 'J/step', 'J/MP', 'method', 'cost/image', 'g CO₂e/image']);
+    const cells = comparisonCells(rows);
+    const idx = cells.head.map((h, i) => (keep.has(h) && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
+    parts.push(`== comparison (steady means)\n${table([idx.map((i) => cells.head[i]), ...cells.body.map((r) => idx.map((i) => r[i]))], idx.map((i) => cells.numeric[i]))}`);
+  }
+  return parts.join('\n\n') + '\n';
+}

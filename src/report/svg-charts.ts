@@ -1,0 +1,160 @@
+/**
+ * SVG charts for the HTML report (pure: data in, markup out). Colours come from CSS variables of the
+ * page (light and dark themes, print); a missing sample is a gap in the line, never a drop to 0.
+ */
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export interface TimelineInput {
+  title: string;
+  startMs: number;
+  endMs: number;
+  /** Per device: [tMs, watts] samples, sorted; null breaks the line (a gap). */
+  power: { label: string; points: readonly (readonly [number, number] | null)[] }[];
+  /** Summed VRAM in bytes: [tMs, bytes], sorted; null breaks the line. */
+  vram: readonly (readonly [number, number] | null)[];
+  vramTotalBytes?: number;
+  /** Image events (file times); warm-ups drawn apart. */
+  images: readonly { tMs: number; warmup: boolean }[];
+  /** Samples further apart than this are a gap. */
+  gapMs: number;
+  width?: number;
+  height?: number;
+}
+
+/** Nice round step for an axis spanning `span` in about `n` ticks. */
+export function niceStep(span: number, n = 5): number {
+  if (!(span > 0)) return 1;
+  const raw = span / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/**
+ * Downsamples to at most `buckets` points (mean per bucket). Samples further apart than `gapMs`, or
+ * a null between them, break the line; buckets between two close samples have no point of their own.
+ */
+export function bucketize(points: readonly (readonly [number, number] | null)[], startMs: number, endMs: number, buckets: number, gapMs: number): ([number, number] | null)[] {
+  const out: ([number, number] | null)[] = [];
+  const span = Math.max(1, endMs - startMs);
+  const sums = new Float64Array(buckets);
+  const counts = new Uint32Array(buckets);
+  let prevT: number | undefined;
+  const breaks = new Set<number>();
+  let broken = false;
+  for (const p of points) {
+    if (p === null) {
+      broken = true;
+      continue;
+    }
+    const [t, v] = p;
+    if (t < startMs || t > endMs || !Number.isFinite(v)) continue;
+    const b = Math.min(buckets - 1, Math.floor(((t - startMs) / span) * buckets));
+    if ((prevT !== undefined && t - prevT > gapMs) || broken) breaks.add(b);
+    broken = false;
+    sums[b] += v;
+    counts[b]++;
+    prevT = t;
+  }
+  for (let b = 0; b < buckets; b++) {
+    if (breaks.has(b)) out.push(null);
+    if (counts[b]) out.push([startMs + ((b + 0.5) / buckets) * span, sums[b] / counts[b]]);
+  }
+  return out;
+}
+
+function path(pts: readonly ([number, number] | null)[], x: (t: number) => number, y: (v: number) => number): string {
+  let d = '';
+  let pen = false;
+  for (const p of pts) {
+    if (!p) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`;
+    pen = true;
+  }
+  return d;
+}
+
+const fmtTime = (s: number) => (s >= 120 ? `${(s / 60).toFixed(s >= 600 ? 0 : 1)} min` : `${s.toFixed(0)} s`);
+
+/** Power over time per device (W, left axis), VRAM (GiB, right axis, dashed), image markers. */
+export function timelineSvg(inp: TimelineInput): string {
+  const W = inp.width ?? 900;
+  const H = inp.height ?? 260;
+  const m = { l: 52, r: 56, t: 14, b: 42 };
+  const iw = W - m.l - m.r;
+  const ih = H - m.t - m.b;
+  const span = Math.max(1, inp.endMs - inp.startMs);
+  const x = (t: number) => m.l + ((t - inp.startMs) / span) * iw;
+  let pMax = 0;
+  for (const s of inp.power) for (const p of s.points) if (p && Number.isFinite(p[1]) && p[1] > pMax) pMax = p[1];
+  const pStep = niceStep(pMax || 1, 4);
+  const pTop = Math.max(pStep, Math.ceil((pMax || 1) / pStep) * pStep);
+  const yP = (v: number) => m.t + ih - (v / pTop) * ih;
+  let vMax = inp.vramTotalBytes ?? 0;
+  for (const p of inp.vram) if (p && p[1] > vMax) vMax = p[1];
+  const gib = vMax / 1024 ** 3;
+  const vStep = niceStep(gib || 1, 4);
+  const vTop = Math.max(vStep, Math.ceil((gib || 1) / vStep) * vStep);
+  const yV = (bytes: number) => m.t + ih - (bytes / 1024 ** 3 / vTop) * ih;
+  const buckets = Math.max(50, Math.min(1200, Math.floor(iw)));
+  const parts: string[] = [];
+  parts.push(`<svg class="chart timeline" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(inp.title)}" xmlns="http://www.w3.org/2000/svg">`);
+  parts.push(`<title>${esc(inp.title)}</title>`);
+  for (let v = 0; v <= pTop + 1e-9; v += pStep) parts.push(`<line class="grid" x1="${m.l}" x2="${m.l + iw}" y1="${yP(v).toFixed(1)}" y2="${yP(v).toFixed(1)}"/><text class="tick" x="${m.l - 6}" y="${(yP(v) + 4).toFixed(1)}" text-anchor="end">${+v.toFixed(6)}</text>`);
+  for (let v = 0; v <= vTop + 1e-9; v += vStep) parts.push(`<text class="tick vram" x="${m.l + iw + 6}" y="${(m.t + ih - (v / vTop) * ih + 4).toFixed(1)}">${+v.toFixed(6)}</text>`);
+  const tStep = niceStep(span / 1000, 6);
+  for (let s = 0; s <= span / 1000 + 1e-9; s += tStep) parts.push(`<text class="tick" x="${x(inp.startMs + s * 1000).toFixed(1)}" y="${m.t + ih + 16}" text-anchor="middle">${fmtTime(s)}</text>`);
+  parts.push(`<text class="axis" x="${m.l}" y="${H - 4}">W (lines) · VRAM GiB (dashed, right) · ▲ image, △ warm-up</text>`);
+  if (inp.vram.length) parts.push(`<path class="vram-line" d="${path(bucketize(inp.vram, inp.startMs, inp.endMs, buckets, inp.gapMs), x, yV)}"/>`);
+  inp.power.forEach((s, i) => parts.push(`<path class="power-line s${i % 6}" d="${path(bucketize(s.points, inp.startMs, inp.endMs, buckets, inp.gapMs), x, yP)}"><title>${esc(s.label)}</title></path>`));
+  for (const im of inp.images) {
+    const cx = x(im.tMs);
+    const y0 = m.t + ih + 2;
+    parts.push(`<path class="marker${im.warmup ? ' warmup' : ''}" d="M${cx.toFixed(1)},${y0} l-3.5,6 h7 z"/>`);
+  }
+  parts.push(`<rect class="frame" x="${m.l}" y="${m.t}" width="${iw}" height="${ih}"/>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+export interface BarItem {
+  label: string;
+  mean: number | null;
+  sd: number | null;
+}
+
+/** Horizontal bars (mean) with ±sd whiskers, one per session; unknown is written as n/a, no bar. */
+export function barsSvg(title: string, unit: string, items: readonly BarItem[], digits = 1, width = 900): string {
+  const rowH = 26;
+  const m = { l: 260, r: 90, t: 26, b: 10 };
+  const H = m.t + m.b + rowH * items.length;
+  const iw = width - m.l - m.r;
+  const max = Math.max(1e-9, ...items.map((i) => (i.mean ?? 0) + (i.sd ?? 0)));
+  const step = niceStep(max, 4);
+  const top = Math.ceil(max / step) * step;
+  const x = (v: number) => m.l + (v / top) * iw;
+  const parts = [`<svg class="chart bars" viewBox="0 0 ${width} ${H}" width="100%" role="img" aria-label="${esc(title)}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>`];
+  parts.push(`<text class="axis" x="${m.l}" y="14">${esc(title)} (${esc(unit)}), mean ± sd of steady images</text>`);
+  for (let v = 0; v <= top + 1e-9; v += step) parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${H - m.b}"/>`);
+  items.forEach((it, i) => {
+    const y = m.t + i * rowH;
+    const label = it.label.length > 38 ? `${it.label.slice(0, 37)}…` : it.label;
+    parts.push(`<text class="label" x="${m.l - 8}" y="${y + 17}" text-anchor="end">${esc(label)}<title>${esc(it.label)}</title></text>`);
+    if (it.mean === null) {
+      parts.push(`<text class="value" x="${m.l + 4}" y="${y + 17}">n/a</text>`);
+      return;
+    }
+    parts.push(`<rect class="bar s${i % 6}" x="${m.l}" y="${y + 5}" width="${Math.max(0.5, x(it.mean) - m.l).toFixed(1)}" height="${rowH - 10}"><title>${esc(`${it.label}: ${it.mean.toFixed(digits)} ${unit}${it.sd !== null ? ` ± ${it.sd.toFixed(digits)}` : ''}`)}</title></rect>`);
+    if (it.sd !== null && it.sd > 0) {
+      const a = x(Math.max(0, it.mean - it.sd));
+      const b = x(it.mean + it.sd);
+      parts.push(`<path class="whisker" d="M${a.toFixed(1)},${y + 13}H${b.toFixed(1)}M${a.toFixed(1)},${y + 8}V${y + 18}M${b.toFixed(1)},${y + 8}V${y + 18}"/>`);
+    }
+    parts.push(`<text class="value" x="${(x(it.mean + (it.sd ?? 0)) + 6).toFixed(1)}" y="${y + 17}">${it.mean.toFixed(digits)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}

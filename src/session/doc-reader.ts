@@ -1,0 +1,189 @@
+/**
+ * Reads a finished session document (`NAME.json`). genwatt writes it one top-level key per line and
+ * one array item per line (session/doc-writer.ts), so it is read as a stream: each item is validated
+ * as it passes (file and line named on the first problem) and the bulky arrays (samples, gaps, logs,
+ * notes) are kept, digested or counted as the caller asks — a session of any size in bounded memory.
+ * A file in another layout (hand-edited, pretty-printed) is parsed whole, up to {@link WHOLE_PARSE_MAX_BYTES}.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { DeviceInfo } from '../../probes/types.js';
+import { describeErrors, validator } from './schema.js';
+import { SessionFileError } from './session-file-error.js';
+import { textLines } from './text-lines.js';
+import { SCHEMA_NAME, type SessionDoc } from './types.js';
+
+/** Largest document parsed whole when it is not in genwatt's line layout (JSON.parse needs ~6× its size). */
+export const WHOLE_PARSE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The schema definition of each array's items. */
+const ITEM_DEF: Record<string, string> = { samples: 'reading', gaps: 'gap', images: 'imageEvent', rows: 'row', logs: 'log', notes: 'note', devices: 'device', probes: 'probe' };
+
+/** Arrays that can grow with the session's length: handed to the caller, not kept in the document. */
+export const BULK_KEYS = ['samples', 'gaps', 'logs', 'notes'] as const;
+export type BulkKey = (typeof BULK_KEYS)[number];
+
+/** Receives each bulky item (already validated); the document gets whatever the handler keeps. */
+export type BulkHandler = (key: BulkKey, item: unknown) => void;
+
+class NotLineLayout extends Error {}
+
+/** Line of a validation error's instance path, from what the reader saw. */
+function lineOfPath(path: string, keyLine: Map<string, number>, itemLines: Map<string, number[]>): number | undefined {
+  const [key, index] = path.split('/').slice(1);
+  if (key === undefined) return undefined;
+  if (index !== undefined && /^\d+$/.test(index)) return itemLines.get(key)?.[Number(index)] ?? keyLine.get(key);
+  return keyLine.get(key);
+}
+
+const stripComma = (s: string) => (s.endsWith(',') ? s.slice(0, -1) : s);
+
+/** Streams a line-layout document; throws NotLineLayout at the first line that does not fit it. */
+async function readLineLayout(file: string, sink: BulkSink): Promise<Record<string, unknown>> {
+  const bulk = sink.item;
+  const doc: Record<string, unknown> = {};
+  let announced = false;
+  const announce = () => {
+    if (announced || !Array.isArray(doc.devices) || !doc.options || typeof doc.options !== 'object') return;
+    announced = true;
+    sink.devices?.(doc.devices as DeviceInfo[], Number((doc.options as { gapLimitMs?: unknown }).gapLimitMs));
+  };
+  const keyLine = new Map<string, number>();
+  const itemLines = new Map<string, number[]>();
+  let state: 'start' | 'keys' | 'array' | 'end' = 'start';
+  let arrayKey = '';
+  let arrayItems: unknown[] = [];
+  let itemIndex = 0;
+  let itemFn: import('ajv').ValidateFunction | undefined;
+  for await (const { n, text } of textLines(file)) {
+    if (state === 'start') {
+      if (text !== '{') throw new NotLineLayout();
+      state = 'keys';
+      continue;
+    }
+    if (state === 'end') {
+      if (text.trim() !== '') throw new NotLineLayout();
+      continue;
+    }
+    if (state === 'array') {
+      if (text === '  ]' || text === '  ],') {
+        if (!(BULK_KEYS as readonly string[]).includes(arrayKey)) doc[arrayKey] = arrayItems;
+        state = 'keys';
+        announce();
+        continue;
+      }
+      if (!text.startsWith('    ')) throw new NotLineLayout();
+      let item: unknown;
+      try {
+        item = JSON.parse(stripComma(text.slice(4)));
+      } catch {
+        throw new NotLineLayout();
+      }
+      if (itemFn && !itemFn(item)) {
+        const e = itemFn.errors?.[0];
+        throw new SessionFileError(file, n, `/${arrayKey}/${itemIndex}${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}`);
+      }
+      itemIndex++;
+      if ((BULK_KEYS as readonly string[]).includes(arrayKey)) bulk(arrayKey as BulkKey, item);
+      else {
+        arrayItems.push(item);
+        itemLines.get(arrayKey)!.push(n);
+      }
+      continue;
+    }
+    if (text === '}') {
+      state = 'end';
+      continue;
+    }
+    const m = /^ {2}"([A-Za-z0-9_-]+)": (.*)$/.exec(text);
+    if (!m) throw new NotLineLayout();
+    const [, key, rest] = m;
+    keyLine.set(key, n);
+    if (rest === '[') {
+      state = 'array';
+      arrayKey = key;
+      arrayItems = [];
+      itemIndex = 0;
+      itemLines.set(key, []);
+      itemFn = ITEM_DEF[key] ? await validator(ITEM_DEF[key]) : undefined;
+      continue;
+    }
+    try {
+      doc[key] = JSON.parse(stripComma(rest));
+    } catch {
+      throw new NotLineLayout();
+    }
+    announce();
+  }
+  if (state !== 'end') throw new NotLineLayout();
+  for (const k of BULK_KEYS) if (Array.isArray(doc[k])) for (const item of doc[k] as unknown[]) bulk(k, item);
+  for (const k of BULK_KEYS) doc[k] = [];
+  const fn = await validator(null);
+  const schemaName = doc.schema;
+  if (!fn(doc)) {
+    const hint = schemaName !== SCHEMA_NAME ? ' (is this a genwatt session file?)' : '';
+    throw new SessionFileError(file, lineOfPath(fn.errors?.[0]?.instancePath ?? '', keyLine, itemLines), describeErrors(fn) + hint);
+  }
+  return doc;
+}
+
+/** Line (1-based) of a character offset. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** A document in another layout: parsed and validated whole (JSON.parse has no positions on Node 20: jsonc-parser says where). */
+async function readWhole(file: string, sink: BulkSink): Promise<Record<string, unknown>> {
+  const size = statSync(file).size;
+  if (size > WHOLE_PARSE_MAX_BYTES) throw new SessionFileError(file, undefined, `not in genwatt's line layout (one key, one array item a line) and too large to read whole (${(size / 1048576).toFixed(0)} MiB; at most ${WHOLE_PARSE_MAX_BYTES / 1048576} MiB)`);
+  const text = readFileSync(file, 'utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const { parse, printParseErrorCode } = await import('jsonc-parser');
+    const errors: import('jsonc-parser').ParseError[] = [];
+    parse(text, errors, { allowTrailingComma: false, disallowComments: true });
+    const first = errors[0];
+    const detail = first ? `${printParseErrorCode(first.error)} (${(err as Error).message.split('\n')[0]})` : (err as Error).message;
+    throw new SessionFileError(file, first ? lineOf(text, first.offset) : undefined, `not valid JSON: ${detail}`, { cause: err });
+  }
+  const fn = await validator(null);
+  if (!fn(doc)) {
+    let line: number | undefined;
+    const path = (fn.errors?.[0]?.instancePath ?? '').split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const { parseTree, findNodeAtLocation } = await import('jsonc-parser');
+    const tree = parseTree(text);
+    const node = tree && findNodeAtLocation(tree, path);
+    if (node) line = lineOf(text, node.offset);
+    const hint = (doc as { schema?: unknown })?.schema !== SCHEMA_NAME ? ' (is this a genwatt session file?)' : '';
+    throw new SessionFileError(file, line, describeErrors(fn) + hint);
+  }
+  const d = doc as Record<string, unknown>;
+  sink.devices?.(d.devices as DeviceInfo[], Number((d.options as { gapLimitMs?: unknown }).gapLimitMs));
+  for (const k of BULK_KEYS) {
+    for (const item of d[k] as unknown[]) sink.item(k, item);
+    d[k] = [];
+  }
+  return d;
+}
+
+/** Where the bulky items go; `reset` forgets them (the file turned out not to be in line layout and is read again whole). */
+export interface BulkSink {
+  item: BulkHandler;
+  reset(): void;
+  /** The devices and gap limit, announced before any bulky item. */
+  devices?(devices: readonly DeviceInfo[], gapLimitMs: number): void;
+}
+
+/** Reads a finished document; bulky items go to `sink` (the returned document has them empty). */
+export async function readDoc(file: string, sink: BulkSink): Promise<SessionDoc> {
+  try {
+    return (await readLineLayout(file, sink)) as unknown as SessionDoc;
+  } catch (err) {
+    if (!(err instanceof NotLineLayout)) throw err;
+  }
+  sink.reset();
+  return (await readWhole(file, sink)) as unknown as SessionDoc;
+}

@@ -1,0 +1,172 @@
+/**
+ * Reads a journal (`NAME.jsonl`) as a stream: each record is validated (file and line named on the
+ * first problem), samples, gaps, logs and notes go to the caller's handlers as they pass, and the
+ * rows and summary are computed on the way (energy/row-stream.ts), so a journal of any size is read
+ * in bounded memory. A killed writer can leave one half-written last line: everything before it counts.
+ */
+import type { Gap, Reading } from '../../probes/types.js';
+import { summarize, type Summary } from '../energy/summary.js';
+import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
+import { RowStream, rowsOfFigures } from '../energy/row-stream.js';
+import type { ImageEvent } from '../images/batches.js';
+import { describeErrors, validator } from './schema.js';
+import { SessionFileError } from './session-file-error.js';
+import { textLines } from './text-lines.js';
+import type { HeaderRecord, LogLine, Note } from './types.js';
+
+/** Where the bulky records go (each with its raw line, for copying without re-serializing). */
+export interface JournalHandlers {
+  /** The header, before any other record. */
+  header?(h: HeaderRecord): void;
+  sample?(r: Reading, line: string): void;
+  gap?(g: Gap, line: string): void;
+  log?(l: LogLine, line: string): void;
+  note?(n: Note, line: string): void;
+}
+
+/** Everything but the bulky records: small whatever the journal's size (images aside). */
+export interface JournalContents {
+  /** The header, its run completed by the run-start, tags and end records. */
+  header: HeaderRecord;
+  idle: IdleBaseline | null;
+  endedAt: string | null;
+  finished: boolean;
+  warnings: string[];
+  /** Image events with their batch numbers: closed batches first, then the ones that never closed. */
+  images: ImageEvent[];
+  rows: ImageRow[];
+  summary: Summary;
+}
+
+type Rec = { type?: unknown } & Record<string, unknown>;
+
+/** An image event as the document stores it (fields in the schema's order). */
+function imageOut(e: ImageEvent, batch: number | undefined): ImageEvent {
+  const out: ImageEvent = { path: e.path, mtimeMs: e.mtimeMs };
+  if (e.bytes !== undefined) out.bytes = e.bytes;
+  if (e.detectedMs !== undefined) out.detectedMs = e.detectedMs;
+  if (e.meta !== undefined) out.meta = e.meta;
+  if (batch !== undefined) out.batch = batch;
+  return out;
+}
+
+class JournalState {
+  header: HeaderRecord | undefined;
+  idle: IdleBaseline | null = null;
+  endedAt: string | null = null;
+  finished = false;
+  lastSampleMs: number | null = null;
+  /** Images not yet in a closed batch, in journal order. */
+  open: ImageEvent[] = [];
+  closed: ImageEvent[] = [];
+  rowStream: RowStream | undefined;
+
+  constructor(private readonly file: string) {}
+
+  start(h: HeaderRecord): void {
+    this.header = h;
+    const gpuIds = h.devices.filter((d) => !d.host).map((d) => d.id);
+    // A monitor session has no images: its samples need not be held for windows.
+    this.rowStream = new RowStream({ gpuIds: h.run.mode === 'monitor' ? [] : gpuIds, gapLimitMs: h.options.gapLimitMs, batchGapMs: h.options.batchGapMs });
+    if (h.run.startMs !== null) this.rowStream.runStart(h.run.startMs);
+  }
+
+  closeBatch(index: number, paths: string[]): void {
+    const inBatch = new Set(paths);
+    const events = this.open.filter((e) => inBatch.has(e.path));
+    this.open = this.open.filter((e) => !inBatch.has(e.path));
+    if (events.length === 0) return;
+    const numbered = events.map((e) => imageOut(e, index));
+    this.closed.push(...numbered);
+    // Stable by mtime, as a whole-file grouping sorts them.
+    this.rowStream!.batch(index, [...numbered].sort((a, b) => a.mtimeMs - b.mtimeMs));
+  }
+}
+
+function apply(st: JournalState, type: string, rec: Rec, line: string, n: number, h: JournalHandlers, file: string): void {
+  const { type: _t, ...body } = rec;
+  switch (type) {
+    case 'header':
+      if (st.header) throw new SessionFileError(file, n, 'a second header record');
+      st.start(rec as unknown as HeaderRecord);
+      h.header?.(rec as unknown as HeaderRecord);
+      break;
+    case 'sample': {
+      const r = body as unknown as Reading;
+      st.lastSampleMs = r.tMs;
+      st.rowStream!.sample(r);
+      h.sample?.(r, line);
+      break;
+    }
+    case 'gap':
+      h.gap?.(body as unknown as Gap, line);
+      break;
+    case 'note':
+      h.note?.(body as unknown as Note, line);
+      break;
+    case 'log':
+      h.log?.(body as unknown as LogLine, line);
+      break;
+    case 'idle':
+      st.idle = body as unknown as IdleBaseline;
+      break;
+    case 'run-start':
+      st.header!.run.startMs = rec.startMs as number;
+      st.rowStream!.runStart(rec.startMs as number);
+      break;
+    case 'image': {
+      const e = body as unknown as ImageEvent;
+      st.open.push(e);
+      st.rowStream!.image(e);
+      break;
+    }
+    case 'batch':
+      st.closeBatch(rec.batch as number, rec.paths as string[]);
+      break;
+    case 'tags':
+      Object.assign(st.header!.run.tags, rec.tags as Record<string, string>);
+      break;
+    case 'end':
+      st.finished = true;
+      st.header!.run.endMs = rec.endMs as number;
+      st.header!.run.exit = rec.exit as never;
+      st.header!.run.endReason = rec.endReason as string | null;
+      st.endedAt = rec.endedAt as string;
+      break;
+  }
+}
+
+export async function readJournalStream(file: string, handlers: JournalHandlers = {}): Promise<JournalContents> {
+  const st = new JournalState(file);
+  const warnings: string[] = [];
+  let sawAny = false;
+  for await (const { n, text, terminated } of textLines(file)) {
+    if (text.trim() === '') continue;
+    sawAny = true;
+    let rec: Rec;
+    try {
+      rec = JSON.parse(text) as Rec;
+    } catch (err) {
+      if (!terminated) {
+        warnings.push(`${file}:${n}: last line is incomplete (genwatt was stopped while writing it); ignored`);
+        break;
+      }
+      throw new SessionFileError(file, n, `not valid JSON (${(err as Error).message})`, { cause: err });
+    }
+    const type = typeof rec?.type === 'string' ? rec.type : undefined;
+    const fn = await validator(type ? `${type}Record` : 'record').catch(() => undefined);
+    if (!fn) throw new SessionFileError(file, n, `unknown record type ${JSON.stringify(rec?.type)}`);
+    if (!fn(rec)) throw new SessionFileError(file, n, `${type ?? 'record'} record: ${describeErrors(fn)}`);
+    if (!st.header && type !== 'header') throw new SessionFileError(file, n, 'the first record must be the header (is this a genwatt session journal?)');
+    apply(st, type!, rec, text, n, handlers, file);
+  }
+  if (!sawAny) throw new SessionFileError(file, 1, 'file is empty');
+  const header = st.header;
+  if (!header) throw new SessionFileError(file, undefined, 'empty journal: no header record');
+  if (!st.finished) warnings.push(`${file}: no end record: genwatt stopped without finishing this session (killed?); figures cover what was recorded`);
+  header.run.endMs ??= st.lastSampleMs;
+  const { figures, regrouped } = st.rowStream!.finish(st.open.map((e) => imageOut(e, undefined)));
+  const rows = rowsOfFigures(figures, st.idle ?? undefined, header.options);
+  const duration = header.run.startMs !== null && header.run.endMs !== null ? (header.run.endMs - header.run.startMs) / 1000 : null;
+  return { header, idle: st.idle, endedAt: st.endedAt, finished: st.finished, warnings, images: [...st.closed, ...regrouped.map((e) => imageOut(e, e.batch))], rows, summary: summarize(rows, st.idle ?? undefined, duration) };
+}

@@ -1,0 +1,217 @@
+/**
+ * Crash-safe recording. While running, records go to `NAME.jsonl` (flushed at least every second,
+ * at once for images and the end); on a normal end the whole session is written to `NAME.json`
+ * through a temp file and a hard link, so an existing file is never overwritten and a reader never
+ * sees half a document. A killed genwatt leaves the `.jsonl`, which `report` and `replay` read.
+ * The recorder only writes what it is given: it listens to a session (session/record-listener.ts).
+ */
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { formatDoc, writeDocFromJournal } from './doc-writer.js';
+import type { JournalContents } from './journal-reader.js';
+import type { SessionDoc, SessionRecord } from './types.js';
+
+export { formatDoc } from './doc-writer.js';
+
+export class RecordingExistsError extends Error {
+  readonly exists = true;
+  constructor(readonly file: string) {
+    super(`${file} already exists: genwatt never overwrites a recording (choose another --record name)`);
+  }
+}
+
+/** `x.json` → `x.jsonl`; anything else gets `.jsonl` appended. */
+export function journalPath(file: string): string {
+  return file.endsWith('.json') ? `${file}l` : `${file}.jsonl`;
+}
+
+/** A fresh timestamped path under `dir` that does not exist yet. */
+export function defaultRecordPath(dir: string, mode: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  for (let i = 0; ; i++) {
+    const p = resolve(dir, `${stamp}-${mode}${i ? `-${i}` : ''}.json`);
+    if (!existsSync(p) && !existsSync(journalPath(p))) return p;
+  }
+}
+
+/** The temp file a final document is written to before it is linked into place (a dotfile: never listed). */
+export function finalTempPath(file: string): string {
+  return join(dirname(resolve(file)), `.${basename(file)}.${process.pid}-${Date.now()}.genwatt.tmp`);
+}
+
+export interface RecorderOptions {
+  /** Flush period, ms (at most 1 s). */
+  flushMs?: number;
+  /** Called when a write fails (disk full, I/O error) and again once writing works again. */
+  onWriteError?: (err: Error | null) => void;
+  /** Unwritten records kept in memory while the disk refuses them; older ones are dropped beyond this. */
+  maxPendingBytes?: number;
+}
+
+export class Recorder {
+  readonly journal: string;
+  private fd: number | undefined;
+  private buffer: string[] = [];
+  private bufferBytes = 0;
+  /** Bytes of a write that failed part-way: written first, byte for byte, so no line is torn. */
+  private carry: Buffer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private finalized = false;
+  private readonly opts: RecorderOptions;
+  /** The write error now in force, if any. */
+  writeError: Error | null = null;
+  /** Records dropped because the disk refused them for too long. */
+  lostRecords = 0;
+
+  /** Opens `NAME.jsonl` exclusively; throws {@link RecordingExistsError} if either file exists. */
+  constructor(readonly file: string, flushMsOrOpts: number | RecorderOptions = 250) {
+    this.opts = typeof flushMsOrOpts === 'number' ? { flushMs: flushMsOrOpts } : flushMsOrOpts;
+    if (existsSync(file)) throw new RecordingExistsError(file);
+    this.journal = journalPath(file);
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    try {
+      this.fd = openSync(this.journal, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RecordingExistsError(this.journal);
+      throw err;
+    }
+    this.timer = setInterval(() => this.flush(), Math.min(this.opts.flushMs ?? 250, 1000));
+    this.timer.unref?.();
+  }
+
+  write(rec: SessionRecord, urgent = false): void {
+    if (this.finalized || this.fd === undefined) return;
+    const line = JSON.stringify(rec);
+    this.buffer.push(line);
+    this.bufferBytes += line.length + 1;
+    const cap = this.opts.maxPendingBytes ?? 32 * 1024 * 1024;
+    // Only while the disk refuses writes can the buffer grow this far: drop the oldest records, count them.
+    while (this.bufferBytes > cap && this.buffer.length > 1) {
+      this.bufferBytes -= this.buffer.shift()!.length + 1;
+      this.lostRecords++;
+    }
+    if (urgent) this.flush();
+  }
+
+  /**
+   * Writes what is buffered. Never throws: a failed write (ENOSPC, EIO) keeps the records in memory
+   * and is retried at the next flush. Returns true when everything written so far is on disk.
+   */
+  flush(): boolean {
+    if (this.fd === undefined) return this.buffer.length === 0 && !this.carry;
+    if (this.buffer.length === 0 && !this.carry) return true;
+    let buf = this.carry ?? Buffer.alloc(0);
+    if (this.buffer.length > 0) {
+      buf = Buffer.concat([buf, Buffer.from(this.buffer.join('\n') + '\n')]);
+      this.buffer = [];
+      this.bufferBytes = 0;
+    }
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off);
+      this.carry = undefined;
+      if (this.writeError) {
+        this.writeError = null;
+        this.opts.onWriteError?.(null);
+      }
+      return true;
+    } catch (err) {
+      this.carry = buf.subarray(off);
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.opts.onWriteError?.(err as Error);
+      }
+      return false;
+    }
+  }
+
+  /** Links a written temp file into place as NAME.json (never over an existing file), then drops the journal. */
+  private publish(tmp: string): void {
+    try {
+      linkSync(tmp, this.file);
+    } catch (err) {
+      unlinkSync(tmp);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RecordingExistsError(this.file);
+      throw err;
+    }
+    unlinkSync(tmp);
+    this.finalized = true;
+    this.close();
+    unlinkSync(this.journal);
+  }
+
+  private syncJournal(): void {
+    if (!this.flush()) throw this.writeError ?? new Error('journal not fully written');
+    if (this.fd !== undefined) fsyncSync(this.fd);
+  }
+
+  /** Writes a document held in memory to NAME.json (temp + link: never overwrites), then drops the journal. */
+  finalize(doc: SessionDoc): void {
+    if (this.finalized) return;
+    this.syncJournal();
+    const tmp = finalTempPath(this.file);
+    const fd = openSync(tmp, 'wx');
+    try {
+      let off = 0;
+      const text = Buffer.from(formatDoc(doc));
+      while (off < text.length) off += writeSync(fd, text, off);
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw err;
+    }
+    closeSync(fd);
+    this.publish(tmp);
+  }
+
+  /**
+   * Writes NAME.json from the journal itself (streamed: bounded memory whatever its size), then drops
+   * the journal. Returns what the journal holds besides its samples (rows, summary, run).
+   */
+  async finalizeFromJournal(): Promise<JournalContents> {
+    if (this.finalized) throw new Error(`${this.file} is already finalized`);
+    this.syncJournal();
+    const tmp = finalTempPath(this.file);
+    let contents: JournalContents;
+    try {
+      contents = await writeDocFromJournal(this.journal, tmp);
+      const fd = openSync(tmp, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not created
+      }
+      throw err;
+    }
+    this.publish(tmp);
+    return contents;
+  }
+
+  /** Stops writing and leaves the journal as it is (used when finalizing fails). Never throws. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.fd !== undefined) {
+      if (!this.flush()) {
+        let inCarry = 0;
+        if (this.carry) for (const b of this.carry) if (b === 10) inCarry++;
+        this.lostRecords += this.buffer.length + inCarry;
+        this.buffer = [];
+        this.carry = undefined;
+      }
+      try {
+        closeSync(this.fd);
+      } catch {
+        // nothing more can be done for a descriptor the kernel refuses to close
+      }
+      this.fd = undefined;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** The session schema's validators (schema/session.schema.json), compiled once, by definition name. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Ajv as AjvType, ValidateFunction } from 'ajv';
+import { packageRoot } from '../package-info.js';
+
+let ajv: AjvType | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+/** The validator of a definition (`reading`, `sampleRecord`, …), or of the whole document (null). */
+export async function validator(def: string | null): Promise<ValidateFunction> {
+  const key = def ?? '';
+  const hit = validators.get(key);
+  if (hit) return hit;
+  if (!ajv) {
+    const { Ajv } = await import('ajv');
+    ajv = new Ajv({ allErrors: false, strict: false });
+    ajv.addSchema(JSON.parse(readFileSync(join(packageRoot(), 'schema/session.schema.json'), 'utf8')), 'session');
+  }
+  const fn = ajv.getSchema(def ? `session#/definitions/${def}` : 'session');
+  if (!fn) throw new Error(`schema has no definition ${def}`);
+  validators.set(key, fn);
+  return fn;
+}
+
+/** The first error of the last validation, in words. */
+export function describeErrors(fn: ValidateFunction): string {
+  const e = fn.errors?.[0];
+  if (!e) return 'does not match the session schema';
+  return `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}`;
+}

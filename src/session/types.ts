@@ -1,0 +1,122 @@
+/** The recorded session: what a `.json` holds and what a `.jsonl` rebuilds to. Schema: schema/session.schema.json. */
+import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
+import type { ImageEvent } from '../images/batches.js';
+import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
+import type { Summary } from '../energy/summary.js';
+
+export const SCHEMA_NAME = 'genwatt-session';
+export const SCHEMA_VERSION = 1;
+
+export type SessionMode = 'run' | 'watch' | 'monitor' | 'demo';
+
+export interface HostFacts {
+  hostname: string;
+  platform: string;
+  release: string;
+  arch: string;
+  cpuModel: string;
+  cpuCount: number;
+  ramTotalBytes: number;
+  node: string;
+}
+
+export interface ProbeReport {
+  name: string;
+  status: 'ok' | 'unavailable' | 'error';
+  reason?: string;
+  method?: string;
+}
+
+export interface SessionOptions {
+  intervalMs: number;
+  idleSeconds: number;
+  warmupBatches: number;
+  gapLimitMs: number;
+  /** Null = automatic. */
+  batchGapMs: number | null;
+  count: number | null;
+}
+
+export interface ChildExit {
+  /** Exit code, when the child exited by itself. */
+  code: number | null;
+  signal: string | null;
+  /** How it ended: `exited` (code 0), `failed`, `not-found`, `stopped` (by genwatt), `timeout`. */
+  reason: 'exited' | 'failed' | 'not-found' | 'not-executable' | 'stopped' | 'timeout';
+  message?: string;
+}
+
+export interface RunInfo {
+  mode: SessionMode;
+  argv: string[] | null;
+  cwd: string;
+  outDir: string | null;
+  tags: Record<string, string>;
+  /** Run start (after the idle baseline), epoch ms: the first image window opens here. */
+  startMs: number | null;
+  endMs: number | null;
+  exit: ChildExit | null;
+  /** Why genwatt stopped: `count`, `child-exit`, `interrupted`, `timeout`, `error`. */
+  endReason: string | null;
+}
+
+export interface LogLine {
+  tMs: number;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface Note {
+  tMs: number;
+  source: string;
+  message: string;
+}
+
+export interface SessionDoc {
+  schema: typeof SCHEMA_NAME;
+  schemaVersion: number;
+  genwatt: string;
+  startedAt: string;
+  endedAt: string | null;
+  complete: boolean;
+  host: HostFacts;
+  devices: DeviceInfo[];
+  probes: ProbeReport[];
+  options: SessionOptions;
+  run: RunInfo;
+  idle: IdleBaseline | null;
+  samples: Reading[];
+  gaps: Gap[];
+  images: ImageEvent[];
+  rows: ImageRow[];
+  summary: Summary;
+  logs: LogLine[];
+  notes: Note[];
+}
+
+/** The header line of a `.jsonl`. */
+export interface HeaderRecord {
+  type: 'header';
+  schema: typeof SCHEMA_NAME;
+  schemaVersion: number;
+  genwatt: string;
+  startedAt: string;
+  host: HostFacts;
+  devices: DeviceInfo[];
+  probes: ProbeReport[];
+  options: SessionOptions;
+  run: RunInfo;
+}
+
+export type SessionRecord =
+  | HeaderRecord
+  | ({ type: 'sample' } & Reading)
+  | ({ type: 'gap' } & Gap)
+  | ({ type: 'note' } & Note)
+  | ({ type: 'log' } & LogLine)
+  | ({ type: 'idle' } & IdleBaseline)
+  | { type: 'run-start'; startMs: number }
+  | ({ type: 'image' } & ImageEvent)
+  | { type: 'batch'; batch: number; paths: string[] }
+  | { type: 'tags'; tags: Record<string, string> }
+  | { type: 'end'; endMs: number; endedAt: string; exit: ChildExit | null; endReason: string | null };

@@ -1,0 +1,84 @@
+/** Energy math edge cases (pure). */
+import { describe, expect, it } from 'vitest';
+import { counterScale, coverageOf, windowEnergy, type PowerSample } from '../../../src/energy/window-energy.js';
+
+const inst = (pts: [number, number][]): PowerSample[] => pts.map(([t, w]) => ({ tMs: t, powerWatts: w, powerKind: 'instant' }));
+const opts = { gapLimitMs: 500 };
+
+describe('windowEnergy', () => {
+  it('integrates instant power by trapezoid, with interpolated edges', () => {
+    const s = inst([[0, 100], [1000, 100], [2000, 300]]);
+    expect(windowEnergy(s, 0, 2000, { gapLimitMs: 2000 })).toMatchObject({ joules: 300, method: 'instant', coverage: 1, flagged: false });
+    expect(windowEnergy(s, 0, 2000, opts).coverage).toBe(0); // 1 s between samples is a gap at a 500 ms limit
+    expect(windowEnergy(s, 1500, 2000, opts).joules).toBeCloseTo(125, 6);
+  });
+
+  it('prefers the counter and reads it at the window edges', () => {
+    const s: PowerSample[] = [0, 100, 200, 300].map((t) => ({ tMs: t, energyJoules: 1000 + t / 10, powerWatts: 999, powerKind: 'instant' }));
+    expect(windowEnergy(s, 0, 300, opts)).toMatchObject({ joules: 30, method: 'counter' });
+  });
+
+  it('a counter that goes backwards (driver reload) is not trusted: power is used and it says why', () => {
+    const s: PowerSample[] = [
+      { tMs: 0, energyJoules: 5000, powerWatts: 100, powerKind: 'instant' },
+      { tMs: 500, energyJoules: 10, powerWatts: 100, powerKind: 'instant' },
+      { tMs: 1000, energyJoules: 60, powerWatts: 100, powerKind: 'instant' },
+    ];
+    const f = windowEnergy(s, 0, 1000, opts);
+    expect(f.method).toBe('instant');
+    expect(f.joules).toBeCloseTo(100, 6);
+    expect(f.note).toMatch(/backwards/);
+  });
+
+  it('average power is integrated only with the flag', () => {
+    const s: PowerSample[] = [0, 500, 1000].map((t) => ({ tMs: t, powerWatts: 50, powerKind: 'average' }));
+    expect(windowEnergy(s, 0, 1000, opts)).toMatchObject({ joules: 50, method: 'average', flagged: true });
+  });
+
+  it('a gap lowers coverage; no samples near the window is unknown (null), never 0', () => {
+    const s = inst([[0, 100], [100, 100], [2000, 100], [2100, 100]]);
+    const f = windowEnergy(s, 0, 2100, opts);
+    expect(f.coverage).toBeCloseTo(200 / 2100, 6);
+    expect(windowEnergy(inst([[0, 100]]), 10000, 11000, opts)).toMatchObject({ joules: null, method: null, coverage: 0 });
+    expect(windowEnergy([], 0, 1000, opts).joules).toBeNull();
+  });
+
+  it('coverage of a fully sampled window is 1', () => {
+    expect(coverageOf([{ t: 0, v: 1 }, { t: 100, v: 1 }, { t: 200, v: 1 }], 50, 150, 500)).toBe(1);
+  });
+});
+
+describe('counterScale: instant power scaled to a sparsely read energy counter', () => {
+  // Instant power reads 10 % low against the counter; the counter is read once a second.
+  const samples = Array.from({ length: 400 }, (_, i) => {
+    const tMs = i * 100;
+    const s: { tMs: number; powerWatts: number; powerKind: 'instant'; energyJoules?: number } = { tMs, powerWatts: 90, powerKind: 'instant' };
+    if (i % 10 === 0) s.energyJoules = 1000 + (tMs / 1000) * 100;
+    return s;
+  });
+
+  it('finds the factor over the readings before the window end and scales the window', () => {
+    const k = counterScale(samples, 20_050, { gapLimitMs: 500 })!;
+    expect(k.factor).toBeCloseTo(100 / 90, 6);
+    expect(k.spanMs).toBe(20_000);
+    const fig = windowEnergy(samples, 20_000, 20_600, { gapLimitMs: 500 });
+    expect(fig.method).toBe('scaled');
+    expect(fig.joules!).toBeCloseTo(60, 6); // 0.6 s at the counter's 100 W
+    expect(fig.note).toMatch(/instant power x 1\.1111/);
+  });
+
+  it('needs 20 s of counter history; a reset inside the span cuts it; implausible factors are refused', () => {
+    expect(counterScale(samples, 19_000, { gapLimitMs: 500 })).toBeNull();
+    expect(windowEnergy(samples, 18_000, 18_600, { gapLimitMs: 500 }).method).toBe('instant');
+    const reset = samples.map((s) => (s.energyJoules !== undefined && s.tMs >= 10_000 ? { ...s, energyJoules: s.energyJoules - 2000 } : s));
+    expect(counterScale(reset, 25_050, { gapLimitMs: 500 })).toBeNull(); // only 15 s since the reset
+    expect(counterScale(reset, 35_050, { gapLimitMs: 500 })!.spanMs).toBe(25_000);
+    const wild = samples.map((s) => (s.energyJoules !== undefined ? { ...s, energyJoules: s.energyJoules * 3 } : s));
+    expect(counterScale(wild, 20_050, { gapLimitMs: 500 })).toBeNull();
+  });
+
+  it('a dense counter is still used directly', () => {
+    const dense = samples.map((s) => ({ ...s, energyJoules: 1000 + (s.tMs / 1000) * 100 }));
+    expect(windowEnergy(dense, 20_000, 20_600, { gapLimitMs: 500 }).method).toBe('counter');
+  });
+});

@@ -1,0 +1,165 @@
+/** The output watcher on real folders, with files written by a real generator process. */
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ImageEvent } from '../../../src/images/batches.js';
+import { OutputWatcher, WatchFolderError } from '../../../src/images/watcher.js';
+import { checkComplete } from '../../../src/images/image-complete.js';
+import { GENERATOR, sleep, tempDir, waitFor } from '../../helpers/gen.js';
+
+let w: OutputWatcher | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+async function watch(dir: string) {
+  const events: ImageEvent[] = [];
+  const notes: string[] = [];
+  w = new OutputWatcher(dir, { waitPollMs: 50 });
+  w.on('image', (e: ImageEvent) => events.push(e));
+  w.on('note', (m: string) => notes.push(m));
+  return { events, notes, started: w.start() };
+}
+
+function generate(out: string, ...args: string[]) {
+  execFileSync(process.execPath, [GENERATOR, '--out', out, '--seconds', '0.05', '--load-seconds', '0', ...args]);
+}
+
+describe('output watcher', () => {
+  it('counts tmp + rename images once each, with the final file’s mtime and size', async () => {
+    const dir = tempDir();
+    const { events, started } = await watch(dir);
+    await started;
+    generate(dir, '--count', '4', '--write', 'atomic');
+    await waitFor(() => events.length === 4);
+    await sleep(300);
+    expect(events).toHaveLength(4);
+    expect(events.every((e) => !e.path.endsWith('.tmp'))).toBe(true);
+    for (const e of events) expect(e.bytes).toBe(readFileSync(e.path).length);
+  });
+
+  it('a file written in place in two halves is one image, counted once, complete', async () => {
+    const dir = tempDir();
+    const { events, started } = await watch(dir);
+    await started;
+    generate(dir, '--count', '3', '--write', 'halves');
+    await waitFor(() => events.length === 3);
+    await sleep(600);
+    expect(events).toHaveLength(3);
+    for (const e of events) {
+      expect(await checkComplete(e.path)).toBe('complete');
+      expect(e.bytes).toBe(readFileSync(e.path).length);
+    }
+  });
+
+  it('ignores files present before the start (unless written again), dotfiles, *.tmp and non-images', async () => {
+    const dir = tempDir();
+    generate(dir, '--count', '2');
+    const { events, started } = await watch(dir);
+    await started;
+    // reading or appending nothing to an old file is not a new image
+    readFileSync(join(dir, '00000-1000.png'));
+    appendFileSync(join(dir, '00001-1001.png'), '');
+    const png = readFileSync(join(dir, '00000-1000.png'));
+    writeFileSync(join(dir, '.hidden.png'), png);
+    writeFileSync(join(dir, 'x.png.tmp'), png);
+    writeFileSync(join(dir, 'notes.txt'), 'hello');
+    await sleep(700);
+    expect(events).toHaveLength(0);
+    writeFileSync(join(dir, 'new.png'), png);
+    await waitFor(() => events.length === 1);
+    expect(events[0].path).toBe(join(dir, 'new.png'));
+    // A generator that reuses its names (sd-cli -o out_%03d.png, a repeated plan run) writes an old
+    // file again: that is this run's image. (Its mtime is after the start; a bare touch looks the
+    // same and would count too: genwatt cannot tell identical bytes written again from a touch.)
+    writeFileSync(join(dir, '00000-1000.png'), png);
+    await waitFor(() => events.length === 2);
+    expect(events[1].path).toBe(join(dir, '00000-1000.png'));
+  });
+
+  it('counts images in subfolders created during the run (Forge: outputs/txt2img-images/DATE/)', async () => {
+    const dir = tempDir();
+    const { events, started } = await watch(dir);
+    await started;
+    generate(join(dir, 'txt2img-images', '2026-11-25'), '--count', '3');
+    await waitFor(() => events.length === 3);
+    expect(events.every((e) => e.path.includes(join('txt2img-images', '2026-11-25')))).toBe(true);
+  });
+
+  it('waits for a folder that does not exist yet, then counts everything in it', async () => {
+    const dir = join(tempDir(), 'later', 'out');
+    const { events, started } = await watch(dir);
+    let waited = false;
+    w!.on('waiting', () => (waited = true));
+    await sleep(200);
+    const child = spawn(process.execPath, [GENERATOR, '--out', dir, '--count', '3', '--seconds', '0.05', '--load-seconds', '0']);
+    await started;
+    await new Promise((r) => child.on('exit', r));
+    await waitFor(() => events.length === 3);
+    expect(waited).toBe(true);
+  });
+
+  it('never counts a truncated image (a writer that died mid-file)', async () => {
+    const dir = tempDir();
+    const src = tempDir();
+    generate(src, '--count', '1');
+    const png = readFileSync(join(src, '00000-1000.png'));
+    w = new OutputWatcher(dir, { settleMs: 100, abandonMs: 500 });
+    const events: ImageEvent[] = [];
+    const notes: string[] = [];
+    w.on('image', (e: ImageEvent) => events.push(e));
+    w.on('note', (m: string) => notes.push(m));
+    await w.start();
+    writeFileSync(join(dir, 'dead.png'), png.subarray(0, png.length - 100));
+    await waitFor(() => notes.length > 0, 3000);
+    expect(events).toHaveLength(0);
+    expect(notes[0]).toMatch(/dead\.png stayed incomplete/);
+  });
+
+  it('an unreadable folder is a clear error', async () => {
+    if (process.getuid?.() === 0) {
+      // root reads everything: use a file where a folder is expected instead
+      const f = join(tempDir(), 'file.png');
+      writeFileSync(f, 'x');
+      const ww = new OutputWatcher(f);
+      await expect(ww.start()).rejects.toThrow(WatchFolderError);
+      await expect(new OutputWatcher(f).start()).rejects.toThrow(/is a file, not a folder/);
+      return;
+    }
+    const dir = tempDir();
+    mkdirSync(join(dir, 'locked'));
+    chmodSync(join(dir, 'locked'), 0o000);
+    await expect(new OutputWatcher(join(dir, 'locked')).start()).rejects.toThrow(/not readable|permission denied/);
+  });
+});
+
+describe('image completeness', () => {
+  it('PNG needs its IEND chunk', async () => {
+    const dir = tempDir();
+    generate(dir, '--count', '1');
+    const f = join(dir, '00000-1000.png');
+    expect(await checkComplete(f)).toBe('complete');
+    const png = readFileSync(f);
+    writeFileSync(join(dir, 'half.png'), png.subarray(0, png.length >> 1));
+    expect(await checkComplete(join(dir, 'half.png'))).toBe('incomplete');
+    renameSync(join(dir, 'half.png'), join(dir, 'half2.png'));
+  });
+
+  it('JPEG needs its EOI marker; WebP its RIFF length', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xff, 0xd9]));
+    writeFileSync(join(dir, 'b.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]));
+    expect(await checkComplete(join(dir, 'a.jpg'))).toBe('complete');
+    expect(await checkComplete(join(dir, 'b.jpg'))).toBe('incomplete');
+    const webp = Buffer.alloc(30);
+    webp.write('RIFF', 0, 'latin1');
+    webp.writeUInt32LE(22, 4);
+    webp.write('WEBP', 8, 'latin1');
+    writeFileSync(join(dir, 'c.webp'), webp);
+    writeFileSync(join(dir, 'd.webp'), webp.subarray(0, 20));
+    expect(await checkComplete(join(dir, 'c.webp'))).toBe('complete');
+    expect(await checkComplete(join(dir, 'd.webp'))).toBe('incomplete');
+  });
+});
