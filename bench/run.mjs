@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // genwatt benchmarks (`npm run bench`, after the build). Everything is measured side by side in this
 // one run, because these machines are shared and noisy: report the ratios, not absolute times.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -353,6 +353,33 @@ async function reportTime() {
   report(`report generation, 10 sessions of 1 hour at 10 Hz (synthetic, simulated model; 36,000 samples each), median of 3: html ${html.toFixed(2)} s (${(size / 1024).toFixed(0)} KiB), side by side csv ${median(runs.csv).toFixed(2)} s, table ${median(runs.table).toFixed(2)} s (html/table ${(html / median(runs.table)).toFixed(2)}x)`, `${html.toFixed(2)} s`, '<= 5 s', html <= 5);
 }
 
+/** Peak RSS (MiB) and seconds of a node command, from bench/maxrss.mjs. */
+function measured(args) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'bench/maxrss.mjs'), ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, cwd: root });
+  const kib = Number(/maxrss-kib (\d+)/.exec(r.stderr)?.[1]);
+  return { seconds: (performance.now() - t0) / 1000, mib: kib / 1024, status: r.status, stderr: r.stderr };
+}
+
+async function bigJournal() {
+  const { writeLongSession } = await import('./long-session.mjs');
+  const dir = tmp();
+  const journal = join(dir, 'big.jsonl');
+  const out = join(dir, 'big.json');
+  // 4 simulated GPUs at 10 Hz for 40 hours, an image every 8 s: ~5.8 M samples, ~1 GB.
+  const { images } = await writeLongSession(journal, { seconds: 40 * 3600, gpus: 4, cycleMs: 8000 });
+  const bytes = statSync(journal).size;
+  writeFileSync(join(dir, 'fin.mjs'), `import { writeDocFromJournal } from ${JSON.stringify(join(root, 'dist/src/session/doc-writer.js'))};\nawait writeDocFromJournal(process.argv[2], process.argv[3]);\n`);
+  const fin = measured([join(dir, 'fin.mjs'), journal, out]);
+  const rep = measured([CLI, 'report', out, '--json']);
+  const repJ = measured([CLI, 'report', journal, '--json']);
+  const html = measured([CLI, 'report', out, '--format', 'html']);
+  const worst = Math.max(fin.mib, rep.mib, repJ.mib, html.mib);
+  const ok = [fin, rep, repJ, html].every((x) => x.status === 0);
+  report(`a ${(bytes / 2 ** 30).toFixed(2)} GiB journal (${images} images, 4 simulated GPUs at 10 Hz; synthetic): finalize ${fin.seconds.toFixed(1)} s / peak RSS ${fin.mib.toFixed(0)} MiB; report --json of the .json ${rep.seconds.toFixed(1)} s / ${rep.mib.toFixed(0)} MiB, of the .jsonl ${repJ.seconds.toFixed(1)} s / ${repJ.mib.toFixed(0)} MiB; html ${html.seconds.toFixed(1)} s / ${html.mib.toFixed(0)} MiB`, `peak RSS ${worst.toFixed(0)} MiB`, '<= 256 MiB, all exit 0', ok && worst <= 256);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
@@ -364,5 +391,6 @@ if (want('replayrss')) await replayRss();
 if (want('scrape')) await scrapeLatency();
 if (want('reporttime')) await reportTime();
 if (want('servecpu')) await serveCpu();
+if (want('bigjournal')) await bigJournal();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);

@@ -1,5 +1,5 @@
 /** Device panels (pure): full panels with charts, or one compact row per device. */
-import { fmtBytes, fmtNum, NA } from '../src/text/format.js';
+import { fmtBytes, fmtNum, fmtWatts, NA } from '../src/text/format.js';
 import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
@@ -8,10 +8,7 @@ import { clip, rule } from './text-fit.js';
 import { textWidth } from '../src/text/text-width.js';
 import type { DashboardView, DeviceView } from './view-model.js';
 
-export function fmtW(v: number | undefined | null): string {
-  if (v === undefined || v === null || !Number.isFinite(v)) return NA;
-  return `${v.toFixed(v < 100 ? 1 : 0)} W`;
-}
+const fmtW = (v: number | undefined | null): string => fmtWatts(v, 'compact');
 
 function gib(v: number | undefined): string {
   return v === undefined ? NA : (v / 1024 ** 3).toFixed(v >= 10 * 1024 ** 3 ? 1 : 2);

@@ -73,21 +73,11 @@ export interface NvmlBinding {
 
 const LIB_NAMES = ['libnvidia-ml.so.1', 'libnvidia-ml.so', 'nvml.dll'];
 
-/** Loads libnvidia-ml through koffi. Throws with the reason when it cannot. */
-export async function loadNvml(): Promise<NvmlBinding> {
-  const koffi = (await import('koffi')).default;
-  let lib: ReturnType<typeof koffi.load> | undefined;
-  const errors: string[] = [];
-  for (const n of LIB_NAMES) {
-    try {
-      lib = koffi.load(n);
-      break;
-    } catch (err) {
-      errors.push(`${n}: ${(err as Error).message}`);
-    }
-  }
-  if (!lib) throw new Error(`NVML library not found (${errors[0] ?? 'no candidates'})`);
-  const l = lib;
+/**
+ * The NVML symbols genwatt calls and the structs they fill (a declarative table: one line per
+ * function, as nvml.h declares it). A symbol an older driver lacks is undefined, not an error.
+ */
+function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib) {
   const opt = (proto: string) => {
     try {
       return l.func(proto);
@@ -139,6 +129,24 @@ export async function loadNvml(): Promise<NvmlBinding> {
     limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
     reasons: opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ?? opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
   };
+  return { f, MemoryV2 };
+}
+
+/** Loads libnvidia-ml through koffi. Throws with the reason when it cannot. */
+export async function loadNvml(): Promise<NvmlBinding> {
+  const koffi = (await import('koffi')).default;
+  let lib: ReturnType<typeof koffi.load> | undefined;
+  const errors: string[] = [];
+  for (const n of LIB_NAMES) {
+    try {
+      lib = koffi.load(n);
+      break;
+    } catch (err) {
+      errors.push(`${n}: ${(err as Error).message}`);
+    }
+  }
+  if (!lib) throw new Error(`NVML library not found (${errors[0] ?? 'no candidates'})`);
+  const { f, MemoryV2 } = nvmlSymbols(koffi, lib);
   const missing = <T>(): Answer<T> => ({ ret: NVML.ERROR_FUNCTION_NOT_FOUND });
   const str = (fn: (buf: Buffer, n: number) => number, n: number): Answer<string> => {
     const buf = Buffer.alloc(n);

@@ -47,9 +47,10 @@ export class RowStream {
   /** Latest sample time per GPU. */
   private readonly latest = new Map<string, number>();
   private readonly pending: { batch: number; events: ImageEvent[] }[] = [];
-  private readonly figures: BatchFigure[] = [];
-  /** Figures handed out by takeReady so far. */
-  private taken = 0;
+  /** Figures computed and not yet taken. */
+  private figures: BatchFigure[] = [];
+  /** The next batch number after every closed batch. */
+  private nextBatch = 0;
   /** Where the next window opens: the last batch's end, or the run start. */
   private nextStartMs: number | null = null;
   private runStartMs: number | null = null;
@@ -100,6 +101,7 @@ export class RowStream {
       if (!all && !this.o.gpuIds.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs)) break;
       this.pending.shift();
       this.figures.push(batchFigure(p.events, p.batch, this.windowStart(), this.seriesList(), this.o.gapLimitMs));
+      this.nextBatch = Math.max(this.nextBatch, p.batch + 1);
       this.nextStartMs = endMs;
     }
     this.trim();
@@ -117,8 +119,8 @@ export class RowStream {
 
   /** The figures computed since the last call (a live session turns them into rows as they come). */
   takeReady(): BatchFigure[] {
-    const out = this.figures.slice(this.taken);
-    this.taken = this.figures.length;
+    const out = this.figures;
+    this.figures = [];
     return out;
   }
 
@@ -131,11 +133,12 @@ export class RowStream {
 
   /**
    * The end of the recording: images whose batch never closed are grouped by the same rule, after
-   * the closed ones; every remaining figure is computed with the samples there are.
+   * the closed ones; every remaining figure is computed with the samples there are. Returns the
+   * figures not taken yet.
    */
   finish(open: ImageEvent[]): { figures: BatchFigure[]; regrouped: ImageEvent[] } {
     this.computeReady(true);
-    let next = this.figures.reduce((m, f) => Math.max(m, f.batch + 1), 0);
+    let next = Math.max(this.nextBatch, ...this.pending.map((p) => p.batch + 1));
     const regrouped: ImageEvent[] = [];
     for (const g of groupIntoBatches(open, this.o.batchGapMs ?? undefined)) {
       const events = g.map((e) => ({ ...e, batch: next }));

@@ -23,11 +23,17 @@ export interface SessionResult {
   error?: string;
 }
 
-/** The document as the recording has it (rows recomputed from the journal), minus the bulky arrays. */
+/**
+ * The document as the recording has it, minus the bulky arrays. The rows are the session's own: the
+ * file's were recomputed from the same samples by the same code (energy/row-stream.ts), so they are
+ * equal, and the final file is written without holding them.
+ */
 function docOf(c: JournalContents, s: MeasureSession): SessionDoc {
   const h = c.header;
-  return { schema: h.schema, schemaVersion: h.schemaVersion, genwatt: h.genwatt, startedAt: h.startedAt, endedAt: c.endedAt, complete: c.finished, host: h.host, devices: h.devices, probes: h.probes, options: h.options, run: h.run, idle: c.idle, samples: [], gaps: [], images: c.images, rows: c.rows, summary: c.summary, logs: s.logs, notes: s.notes };
+  return { schema: h.schema, schemaVersion: h.schemaVersion, genwatt: h.genwatt, startedAt: h.startedAt, endedAt: c.endedAt, complete: c.finished, host: h.host, devices: h.devices, probes: h.probes, options: h.options, run: h.run, idle: c.idle, samples: [], gaps: [], images: imagesOf(s.rows), rows: s.rows, summary: c.summary, logs: s.logs, notes: s.notes };
 }
+
+const imagesOf = (rows: readonly ImageRow[]) => rows.map((r) => ({ path: r.path, mtimeMs: r.tMs, batch: r.batch, ...(r.bytes !== undefined ? { bytes: r.bytes } : {}) }));
 
 /** The document from memory, when there is no recording to read back. */
 function liveDoc(s: MeasureSession, endMs: number): SessionDoc {
@@ -47,7 +53,7 @@ function liveDoc(s: MeasureSession, endMs: number): SessionDoc {
     idle: s.idle ?? null,
     samples: [],
     gaps: [],
-    images: s.rows.map((r) => ({ path: r.path, mtimeMs: r.tMs, batch: r.batch, ...(r.bytes !== undefined ? { bytes: r.bytes } : {}) })),
+    images: imagesOf(s.rows),
     rows: s.rows,
     summary: summarize(s.rows, s.idle, s.runStartMs !== null ? (endMs - s.runStartMs) / 1000 : null),
     logs: s.logs,

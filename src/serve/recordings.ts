@@ -186,7 +186,7 @@ export class Recordings {
         try {
           const c = await seg.recorder.finalizeFromJournal();
           this.finishing.splice(this.finishing.indexOf(seg), 1);
-          this.opts.log(`recorded ${basename(seg.recorder.file)} (${c.rows.length} images)`);
+          this.opts.log(`recorded ${basename(seg.recorder.file)} (${c.summary.images} images)`);
           this.opts.onState({ ok: !this.failing, finished: true });
         } catch (err) {
           this.writeState(err as Error, seg.recorder.file);

@@ -4,7 +4,8 @@
  * the samples: the first reads and validates every record and computes the rows; the second copies
  * the samples, gaps, logs and notes into place. A journal of any size finalizes in bounded memory.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { readJournalStream, type JournalContents } from './journal-reader.js';
 import { textLines } from './text-lines.js';
 import type { SessionDoc } from './types.js';
@@ -18,11 +19,14 @@ export function formatDoc(doc: SessionDoc): string {
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
-/** Buffered writes to a file descriptor (a few large writes instead of one per line). */
+/** Buffered writes to a file (a few large writes instead of one per line). */
 class Out {
   private parts: string[] = [];
   private bytes = 0;
-  constructor(private readonly fd: number) {}
+  readonly fd: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'wx');
+  }
   write(s: string): void {
     this.parts.push(s);
     this.bytes += s.length;
@@ -36,12 +40,23 @@ class Out {
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off);
   }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
 }
 
-const BULK = ['samples', 'gaps', 'logs', 'notes'] as const;
-type Bulk = (typeof BULK)[number];
-const TYPE_OF: Record<Bulk, string> = { samples: 'sample', gaps: 'gap', logs: 'log', notes: 'note' };
-const KIND_OF = new Map<string, Bulk>(BULK.map((k) => [TYPE_OF[k], k]));
+/** One array of the document, written as its items come: `[` + items a line each + `]`. */
+class ArrayOut {
+  private n = 0;
+  constructor(private readonly out: Out) {}
+  item(json: string): void {
+    this.out.write(`${this.n++ === 0 ? '\n' : ',\n'}    ${json}`);
+  }
+  get count(): number {
+    return this.n;
+  }
+}
 
 /** The array item of a journal line: the record without its type (text surgery when genwatt wrote it). */
 function itemText(line: string, type: string): string {
@@ -51,77 +66,79 @@ function itemText(line: string, type: string): string {
   return JSON.stringify(body);
 }
 
-function parses(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
+/** Copies a spool file (array items, one per line) into `out` as `key: [...]`. */
+async function appendArray(out: Out, key: string, spool: string, count: number, last: boolean): Promise<void> {
+  out.write(`  ${JSON.stringify(key)}: [`);
+  if (count > 0) {
+    out.flush();
+    let first = true;
+    for await (const { text } of textLines(spool)) {
+      out.write(`${first ? '\n' : ',\n'}    ${text}`);
+      first = false;
+    }
+    out.write('\n  ');
   }
+  out.write(last ? ']\n}\n' : '],\n');
 }
 
-/** The journal line's record type, cheaply (genwatt writes `type` first), else parsed. */
-function typeOf(line: string): string | undefined {
-  const m = /^\{"type":"([a-z-]+)"/.exec(line);
-  if (m) return m[1];
-  try {
-    const t = (JSON.parse(line) as { type?: unknown }).type;
-    return typeof t === 'string' ? t : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const SPOOLED = ['gaps', 'images', 'rows', 'logs', 'notes'] as const;
 
 /**
- * Writes the document a journal rebuilds to into `out` (created exclusively). Returns what the first
- * pass read (rows, summary, run), so the caller needs no third look at the file.
+ * Writes the document a journal rebuilds to into `out` (created exclusively), in two streaming
+ * passes: a scan (validation, header, idle, end), then the build: samples straight into place, the
+ * other arrays through spool files beside `out` (appended in order, then removed). Returns the
+ * journal's contents (summary, run; rows are in the file, not in memory).
  */
 export async function writeDocFromJournal(journal: string, out: string): Promise<JournalContents> {
-  const c = await readJournalStream(journal);
-  const h = c.header;
-  // Where each bulky array goes: samples straight into the file, the rest to spools, appended in order.
-  const fd = openSync(out, 'wx');
+  const scan = await readJournalStream(journal, {}, { rows: 'none' });
+  const h = scan.header;
+  const dir = dirname(out);
+  const stamp = `${process.pid}-${Date.now()}`;
+  const spools = Object.fromEntries(SPOOLED.map((k) => [k, join(dir, `.${basename(out)}.${k}.${stamp}.genwatt.tmp`)])) as Record<(typeof SPOOLED)[number], string>;
+  const o = new Out(out);
+  const files: Out[] = [];
   try {
-    const o = new Out(fd);
+    const spool = Object.fromEntries(SPOOLED.map((k) => {
+      const f = new Out(spools[k]);
+      files.push(f);
+      return [k, { file: f, n: 0, add(json: string) { f.write(`${json}\n`); this.n++; } }];
+    })) as Record<(typeof SPOOLED)[number], { file: Out; n: number; add(json: string): void }>;
     const head: [string, unknown][] = [
-      ['schema', h.schema],
-      ['schemaVersion', h.schemaVersion],
-      ['genwatt', h.genwatt],
-      ['startedAt', h.startedAt],
-      ['endedAt', c.endedAt],
-      ['complete', c.finished],
-      ['host', h.host],
-      ['devices', h.devices],
-      ['probes', h.probes],
-      ['options', h.options],
-      ['run', h.run],
-      ['idle', c.idle],
+      ['schema', h.schema], ['schemaVersion', h.schemaVersion], ['genwatt', h.genwatt], ['startedAt', h.startedAt], ['endedAt', scan.endedAt], ['complete', scan.finished],
+      ['host', h.host], ['devices', h.devices], ['probes', h.probes], ['options', h.options], ['run', h.run], ['idle', scan.idle],
     ];
-    const key = (k: string, v: unknown) => `  ${JSON.stringify(k)}: ${Array.isArray(v) ? (v.length === 0 ? '[]' : `[\n${v.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`) : JSON.stringify(v)}`;
-    o.write(`{\n${head.map(([k, v]) => key(k, v)).join(',\n')},\n`);
-    for (const kind of BULK) {
-      if (kind === 'logs') o.write(`${key('images', c.images)},\n${key('rows', c.rows)},\n${key('summary', c.summary)},\n`);
-      await copyArray(journal, kind, o);
-      o.write(kind === 'notes' ? '\n}\n' : ',\n');
-    }
-    o.flush();
+    o.write(`{\n${head.map(([k, v]) => keyText(k, v)).join(',\n')},\n  "samples": [`);
+    const samples = new ArrayOut(o);
+    const c = await readJournalStream(
+      journal,
+      {
+        sample: (_r, line) => samples.item(itemText(line, 'sample')),
+        gap: (_g, line) => spool.gaps.add(itemText(line, 'gap')),
+        log: (_l, line) => spool.logs.add(itemText(line, 'log')),
+        note: (_n, line) => spool.notes.add(itemText(line, 'note')),
+        image: (e) => spool.images.add(JSON.stringify(e)),
+        row: (r) => spool.rows.add(JSON.stringify(r)),
+      },
+      { rows: 'stream', idle: scan.idle },
+    );
+    o.write(samples.count ? '\n  ],\n' : '],\n');
+    for (const f of files) f.flush();
+    await appendArray(o, 'gaps', spools.gaps, spool.gaps.n, false);
+    await appendArray(o, 'images', spools.images, spool.images.n, false);
+    await appendArray(o, 'rows', spools.rows, spool.rows.n, false);
+    o.write(`${keyText('summary', c.summary)},\n`);
+    await appendArray(o, 'logs', spools.logs, spool.logs.n, false);
+    await appendArray(o, 'notes', spools.notes, spool.notes.n, true);
+    // The second pass read the same file: what it completed (run end, tags) is the scan's.
+    return { ...c, header: h, idle: scan.idle, endedAt: scan.endedAt, finished: scan.finished, warnings: scan.warnings };
   } finally {
-    closeSync(fd);
+    o.close();
+    for (const f of files) f.close();
+    for (const p of Object.values(spools)) rmSync(p, { force: true });
   }
-  return c;
 }
 
-/** One pass over the journal copying one kind of record as the array `kind`. */
-async function copyArray(journal: string, kind: Bulk, o: Out): Promise<void> {
-  const type = TYPE_OF[kind];
-  let n = 0;
-  o.write(`  ${JSON.stringify(kind)}: [`);
-  for await (const { text, terminated } of textLines(journal)) {
-    if (!text.startsWith('{')) continue;
-    if (!terminated && !parses(text)) continue; // a torn last line: left out by the first pass too
-    const t = typeOf(text);
-    if (t === undefined || KIND_OF.get(t) !== kind) continue;
-    o.write(`${n++ === 0 ? '\n' : ',\n'}    ${itemText(text, type)}`);
-  }
-  o.write(n === 0 ? ']' : '\n  ]');
+/** `  "key": value` as formatDoc writes it. */
+function keyText(k: string, v: unknown): string {
+  return `  ${JSON.stringify(k)}: ${Array.isArray(v) ? (v.length === 0 ? '[]' : `[\n${v.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`) : JSON.stringify(v)}`;
 }

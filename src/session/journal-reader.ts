@@ -1,13 +1,15 @@
 /**
  * Reads a journal (`NAME.jsonl`) as a stream: each record is validated (file and line named on the
  * first problem), samples, gaps, logs and notes go to the caller's handlers as they pass, and the
- * rows and summary are computed on the way (energy/row-stream.ts), so a journal of any size is read
- * in bounded memory. A killed writer can leave one half-written last line: everything before it counts.
+ * rows are computed on the way (energy/row-stream.ts), so a journal of any size is read without
+ * holding its samples. Rows are kept (reports), handed on as they complete (writing the final file:
+ * nothing per image is held but what the summary needs), or not computed at all (a first scan).
+ * A killed writer can leave one half-written last line: everything before it counts.
  */
 import type { Gap, Reading } from '../../probes/types.js';
 import { summarize, type Summary } from '../energy/summary.js';
-import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
-import { RowStream, rowsOfFigures } from '../energy/row-stream.js';
+import { rowsOfBatch, type BatchFigure, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
+import { RowStream } from '../energy/row-stream.js';
 import type { ImageEvent } from '../images/batches.js';
 import { describeErrors, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
@@ -22,9 +24,19 @@ export interface JournalHandlers {
   gap?(g: Gap, line: string): void;
   log?(l: LogLine, line: string): void;
   note?(n: Note, line: string): void;
+  /** With `rows: 'stream'`: each image (with its batch) and row as its batch completes, in order. */
+  image?(e: ImageEvent): void;
+  row?(r: ImageRow): void;
 }
 
-/** Everything but the bulky records: small whatever the journal's size (images aside). */
+export interface JournalReadOptions {
+  /** `keep` (default): rows and images in the result; `stream`: to the handlers; `none`: a scan. */
+  rows?: 'keep' | 'stream' | 'none';
+  /** The idle baseline, known from an earlier scan (needed to stream rows net of idle). */
+  idle?: IdleBaseline | null;
+}
+
+/** Everything but the bulky records. */
 export interface JournalContents {
   /** The header, its run completed by the run-start, tags and end records. */
   header: HeaderRecord;
@@ -32,9 +44,10 @@ export interface JournalContents {
   endedAt: string | null;
   finished: boolean;
   warnings: string[];
-  /** Image events with their batch numbers: closed batches first, then the ones that never closed. */
+  /** Image events with their batch numbers: closed batches first, then the ones that never closed (empty unless `keep`). */
   images: ImageEvent[];
   rows: ImageRow[];
+  /** Null for a scan. */
   summary: Summary;
 }
 
@@ -50,6 +63,9 @@ function imageOut(e: ImageEvent, batch: number | undefined): ImageEvent {
   return out;
 }
 
+/** The fields `summarize` reads: all a streamed journal keeps per image. */
+type SummaryRow = Pick<ImageRow, 'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes'>;
+
 class JournalState {
   header: HeaderRecord | undefined;
   idle: IdleBaseline | null = null;
@@ -60,30 +76,70 @@ class JournalState {
   open: ImageEvent[] = [];
   closed: ImageEvent[] = [];
   rowStream: RowStream | undefined;
+  /** Rows handed on so far (stream mode), and what the summary needs of them. */
+  streamed = 0;
+  summaryRows: SummaryRow[] = [];
 
-  constructor(private readonly file: string) {}
+  constructor(
+    readonly o: JournalReadOptions,
+    readonly h: JournalHandlers,
+  ) {}
+
+  get mode(): 'keep' | 'stream' | 'none' {
+    return this.o.rows ?? 'keep';
+  }
 
   start(h: HeaderRecord): void {
     this.header = h;
+    if (this.mode === 'none') return;
     const gpuIds = h.devices.filter((d) => !d.host).map((d) => d.id);
     // A monitor session has no images: its samples need not be held for windows.
     this.rowStream = new RowStream({ gpuIds: h.run.mode === 'monitor' ? [] : gpuIds, gapLimitMs: h.options.gapLimitMs, batchGapMs: h.options.batchGapMs });
     if (h.run.startMs !== null) this.rowStream.runStart(h.run.startMs);
   }
 
+  image(e: ImageEvent): void {
+    if (this.mode === 'none') return;
+    this.open.push(e);
+    this.rowStream!.image(e);
+  }
+
   closeBatch(index: number, paths: string[]): void {
+    if (this.mode === 'none') return;
     const inBatch = new Set(paths);
     const events = this.open.filter((e) => inBatch.has(e.path));
     this.open = this.open.filter((e) => !inBatch.has(e.path));
     if (events.length === 0) return;
     const numbered = events.map((e) => imageOut(e, index));
-    this.closed.push(...numbered);
+    if (this.mode === 'keep') this.closed.push(...numbered);
+    else for (const e of numbered) this.h.image?.(e);
     // Stable by mtime, as a whole-file grouping sorts them.
     this.rowStream!.batch(index, [...numbered].sort((a, b) => a.mtimeMs - b.mtimeMs));
+    this.drain();
+  }
+
+  sample(r: Reading): void {
+    this.lastSampleMs = r.tMs;
+    if (this.mode === 'none') return;
+    this.rowStream!.sample(r);
+    this.drain();
+  }
+
+  /** Stream mode: the rows of the figures completed so far, handed on in order. */
+  drain(figures?: readonly BatchFigure[]): void {
+    if (this.mode !== 'stream') return;
+    for (const f of figures ?? this.rowStream!.takeReady()) {
+      for (const r of rowsOfBatch(f, this.streamed, this.o.idle ?? undefined, this.header!.options)) {
+        this.streamed++;
+        this.h.row?.(r);
+        this.summaryRows.push({ seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, warmup: r.warmup, coverage: r.coverage, method: r.method, flagged: r.flagged, peakVramBytes: r.peakVramBytes });
+      }
+    }
   }
 }
 
-function apply(st: JournalState, type: string, rec: Rec, line: string, n: number, h: JournalHandlers, file: string): void {
+function apply(st: JournalState, type: string, rec: Rec, line: string, n: number, file: string): void {
+  const h = st.h;
   const { type: _t, ...body } = rec;
   switch (type) {
     case 'header':
@@ -91,13 +147,10 @@ function apply(st: JournalState, type: string, rec: Rec, line: string, n: number
       st.start(rec as unknown as HeaderRecord);
       h.header?.(rec as unknown as HeaderRecord);
       break;
-    case 'sample': {
-      const r = body as unknown as Reading;
-      st.lastSampleMs = r.tMs;
-      st.rowStream!.sample(r);
-      h.sample?.(r, line);
+    case 'sample':
+      st.sample(body as unknown as Reading);
+      h.sample?.(body as unknown as Reading, line);
       break;
-    }
     case 'gap':
       h.gap?.(body as unknown as Gap, line);
       break;
@@ -112,14 +165,11 @@ function apply(st: JournalState, type: string, rec: Rec, line: string, n: number
       break;
     case 'run-start':
       st.header!.run.startMs = rec.startMs as number;
-      st.rowStream!.runStart(rec.startMs as number);
+      st.rowStream?.runStart(rec.startMs as number);
       break;
-    case 'image': {
-      const e = body as unknown as ImageEvent;
-      st.open.push(e);
-      st.rowStream!.image(e);
+    case 'image':
+      st.image(body as unknown as ImageEvent);
       break;
-    }
     case 'batch':
       st.closeBatch(rec.batch as number, rec.paths as string[]);
       break;
@@ -136,37 +186,52 @@ function apply(st: JournalState, type: string, rec: Rec, line: string, n: number
   }
 }
 
-export async function readJournalStream(file: string, handlers: JournalHandlers = {}): Promise<JournalContents> {
-  const st = new JournalState(file);
+/** Parses and validates one line; null for a torn last line (with a warning). */
+async function parseLine(file: string, n: number, text: string, terminated: boolean, warnings: string[]): Promise<{ type: string; rec: Rec } | null> {
+  let rec: Rec;
+  try {
+    rec = JSON.parse(text) as Rec;
+  } catch (err) {
+    if (!terminated) {
+      warnings.push(`${file}:${n}: last line is incomplete (genwatt was stopped while writing it); ignored`);
+      return null;
+    }
+    throw new SessionFileError(file, n, `not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  const type = typeof rec?.type === 'string' ? rec.type : undefined;
+  const fn = await validator(type ? `${type}Record` : 'record').catch(() => undefined);
+  if (!fn) throw new SessionFileError(file, n, `unknown record type ${JSON.stringify(rec?.type)}`);
+  if (!fn(rec)) throw new SessionFileError(file, n, `${type ?? 'record'} record: ${describeErrors(fn)}`);
+  return { type: type!, rec };
+}
+
+export async function readJournalStream(file: string, handlers: JournalHandlers = {}, opts: JournalReadOptions = {}): Promise<JournalContents> {
+  const st = new JournalState(opts, handlers);
   const warnings: string[] = [];
   let sawAny = false;
   for await (const { n, text, terminated } of textLines(file)) {
     if (text.trim() === '') continue;
     sawAny = true;
-    let rec: Rec;
-    try {
-      rec = JSON.parse(text) as Rec;
-    } catch (err) {
-      if (!terminated) {
-        warnings.push(`${file}:${n}: last line is incomplete (genwatt was stopped while writing it); ignored`);
-        break;
-      }
-      throw new SessionFileError(file, n, `not valid JSON (${(err as Error).message})`, { cause: err });
-    }
-    const type = typeof rec?.type === 'string' ? rec.type : undefined;
-    const fn = await validator(type ? `${type}Record` : 'record').catch(() => undefined);
-    if (!fn) throw new SessionFileError(file, n, `unknown record type ${JSON.stringify(rec?.type)}`);
-    if (!fn(rec)) throw new SessionFileError(file, n, `${type ?? 'record'} record: ${describeErrors(fn)}`);
-    if (!st.header && type !== 'header') throw new SessionFileError(file, n, 'the first record must be the header (is this a genwatt session journal?)');
-    apply(st, type!, rec, text, n, handlers, file);
+    const p = await parseLine(file, n, text, terminated, warnings);
+    if (!p) break;
+    if (!st.header && p.type !== 'header') throw new SessionFileError(file, n, 'the first record must be the header (is this a genwatt session journal?)');
+    apply(st, p.type, p.rec, text, n, file);
   }
   if (!sawAny) throw new SessionFileError(file, 1, 'file is empty');
   const header = st.header;
   if (!header) throw new SessionFileError(file, undefined, 'empty journal: no header record');
   if (!st.finished) warnings.push(`${file}: no end record: genwatt stopped without finishing this session (killed?); figures cover what was recorded`);
   header.run.endMs ??= st.lastSampleMs;
-  const { figures, regrouped } = st.rowStream!.finish(st.open.map((e) => imageOut(e, undefined)));
-  const rows = rowsOfFigures(figures, st.idle ?? undefined, header.options);
   const duration = header.run.startMs !== null && header.run.endMs !== null ? (header.run.endMs - header.run.startMs) / 1000 : null;
-  return { header, idle: st.idle, endedAt: st.endedAt, finished: st.finished, warnings, images: [...st.closed, ...regrouped.map((e) => imageOut(e, e.batch))], rows, summary: summarize(rows, st.idle ?? undefined, duration) };
+  const base = { header, idle: st.idle, endedAt: st.endedAt, finished: st.finished, warnings };
+  if (st.mode === 'none') return { ...base, images: [], rows: [], summary: summarize([], undefined, duration) };
+  const { figures, regrouped } = st.rowStream!.finish(st.open.map((e) => imageOut(e, undefined)));
+  if (st.mode === 'stream') {
+    for (const e of regrouped) handlers.image?.(imageOut(e, e.batch));
+    st.drain(st.rowStream!.takeReady());
+    return { ...base, images: [], rows: [], summary: summarize(st.summaryRows as ImageRow[], st.idle ?? undefined, duration) };
+  }
+  const rows: ImageRow[] = [];
+  for (const f of figures) rows.push(...rowsOfBatch(f, rows.length, st.idle ?? undefined, header.options));
+  return { ...base, images: [...st.closed, ...regrouped.map((e) => imageOut(e, e.batch))], rows, summary: summarize(rows, st.idle ?? undefined, duration) };
 }

@@ -9,6 +9,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, unlink
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatDoc, writeDocFromJournal } from './doc-writer.js';
 import type { JournalContents } from './journal-reader.js';
+import { removeStaleTemps } from './stale-temps.js';
 import type { SessionDoc, SessionRecord } from './types.js';
 
 export { formatDoc } from './doc-writer.js';
@@ -69,6 +70,7 @@ export class Recorder {
     if (existsSync(file)) throw new RecordingExistsError(file);
     this.journal = journalPath(file);
     mkdirSync(dirname(resolve(file)), { recursive: true });
+    removeStaleTemps(dirname(resolve(file)));
     try {
       this.fd = openSync(this.journal, 'wx');
     } catch (err) {

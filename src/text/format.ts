@@ -8,8 +8,14 @@ export function fmtNum(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || !Number.isFinite(v) ? NA : v.toFixed(digits);
 }
 
-export function fmtWatts(v: number | null | undefined): string {
-  return v === null || v === undefined ? NA : `${v.toFixed(v < 100 ? 2 : 1)} W`;
+/**
+ * Watts, keeping mW precision where it matters (±1 W is ±7 % at 15 W on an edge board). `compact`
+ * (the dashboard's narrow columns): one decimal below 100 W, none above. Unknown is `n/a`.
+ */
+export function fmtWatts(v: number | null | undefined, style: 'full' | 'compact' = 'full'): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return NA;
+  const digits = style === 'compact' ? (v < 100 ? 1 : 0) : v < 100 ? 2 : 1;
+  return `${v.toFixed(digits)} W`;
 }
 
 export function fmtJoules(v: number | null | undefined): string {
