@@ -96,7 +96,9 @@ function serveOptions(y: Argv): Argv {
     .option('batch-gap', { type: 'string', describe: 'files within this many ms of each other are one batch (default: auto)' })
     .option('node', { type: 'string', describe: 'node label on every metric (default: the host name)' })
     .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs' })
-    .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000)' });
+    .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000)' })
+    .option('allow-host', { type: 'string', array: true, describe: 'while listening on loopback, also answer requests for this Host name (repeatable); others get 421' })
+    .option('max-connections', { type: 'string', describe: 'most HTTP connections at once (default 64; more are refused)' });
 }
 
 const strings = (v: unknown): string[] => ((v as (string | number)[] | undefined) ?? []).map(String);

@@ -3,7 +3,7 @@
  * probe is active) writes its phase to the file named by `GENWATT_SIM_ACTIVITY`; the probe reads it
  * at each poll. Clearly labelled as simulated everywhere.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Detection, DeviceInfo, Probe, Reading } from '../types.js';
@@ -16,6 +16,8 @@ export class SimulatedProbe implements Probe {
   readonly name = 'simulated' as const;
   /** The file the generator writes its phase to. */
   readonly activityFile: string;
+  /** The file is genwatt's own (not named by the environment): removed at close. */
+  private readonly ownsActivityFile: boolean;
   private readonly now: () => number;
   private activity: SimActivity;
   private phaseFromWatts = 30;
@@ -27,7 +29,9 @@ export class SimulatedProbe implements Probe {
   constructor(opts: { activityFile?: string; now?: () => number; gpus?: number } = {}) {
     this.now = opts.now ?? Date.now;
     // A generator started outside genwatt (next to `genwatt serve`) names the file in the environment of both.
-    this.activityFile = opts.activityFile ?? process.env[SIM_ACTIVITY_ENV] ?? join(tmpdir(), `genwatt-sim-${process.pid}-${Date.now()}.activity`);
+    const given = opts.activityFile ?? process.env[SIM_ACTIVITY_ENV];
+    this.activityFile = given ?? join(tmpdir(), `genwatt-sim-${process.pid}-${Date.now()}.activity`);
+    this.ownsActivityFile = given === undefined;
     this.activity = { phase: 'idle', sinceMs: this.now(), loaded: false };
     const n = Math.max(1, Math.floor(opts.gpus ?? 1));
     this.devices = [this.device, ...Array.from({ length: n - 1 }, (_, k) => ({ ...this.device, id: `sim-${k + 1}`, index: k + 1 }))];
@@ -84,5 +88,7 @@ export class SimulatedProbe implements Probe {
     this.activity = { phase: 'idle', sinceMs: this.now(), loaded: false };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.ownsActivityFile) rmSync(this.activityFile, { force: true });
+  }
 }

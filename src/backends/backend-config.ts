@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { BackendConfig, BackendKind } from './backend-types.js';
 import { applyOverrides, loadWorkflow } from './comfyui-backend.js';
+import { makeRedactor } from '../session/redact.js';
 
 export interface BackendOptions {
   backend?: string;
@@ -61,12 +62,15 @@ export function backendConfig(o: BackendOptions, baseDir: string): BackendConfig
   if (!['command', 'forge', 'comfyui'].includes(kind)) throw new BackendConfigError(`backend must be command, forge or comfyui, got ${JSON.stringify(o.backend)}`);
   if (kind === 'command') return null;
   const url = o.url ?? DEFAULT_URL[kind];
+  let u: URL;
   try {
-    const u = new URL(url);
+    u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
   } catch {
-    throw new BackendConfigError(`--url must be an http:// or https:// address, got ${JSON.stringify(url)}`);
+    throw new BackendConfigError(`--url must be an http:// or https:// address, got ${JSON.stringify(makeRedactor({}).text(url))}`);
   }
+  // Credentials in the URL would be recorded and printed (and fetch refuses them): they come from a file or the environment.
+  if (u.username || u.password) throw new BackendConfigError(`--url must not carry credentials (${u.protocol}//${u.username ? `${u.username}:***@` : ''}${u.host}): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`);
   const timeoutS = o.requestTimeoutSeconds ?? 1800;
   if (!(timeoutS > 0)) throw new BackendConfigError(`the request timeout must be a positive number of seconds, got ${timeoutS}`);
   const c: BackendConfig = { kind, url, requests: posInt('requests', o.requests, 1), timeoutMs: timeoutS * 1000 };

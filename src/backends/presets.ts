@@ -27,6 +27,8 @@ export interface Preset {
   tags: Record<string, string>;
   /** A server backend instead of `command` (which is then empty). */
   backend: BackendConfig | null;
+  /** `out` is genwatt's own temporary folder (the built-in demo's): removed after each run. */
+  ownOutDir?: boolean;
 }
 
 export interface PresetLoad {
@@ -176,5 +178,6 @@ export function demoPreset(outDir: string, count = 10): Preset {
     timeoutSeconds: null,
     tags: { model: 'demo generator (no model)' },
     backend: null,
+    ownOutDir: true,
   };
 }

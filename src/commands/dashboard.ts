@@ -63,7 +63,8 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
   const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });
   quitOnSignals(() => void controller.quit());
   // The config is read after the first frame: its parser and validator are not on the start-up path.
-  void loadPresets(process.cwd()).then((load) => controller.setPresets(load, [demoPreset(demoOut())]));
+  // The built-in demo preset's folder is made when it runs (the generator makes it) and removed after.
+  void loadPresets(process.cwd()).then((load) => controller.setPresets(load, [demoPreset(join(tmpdir(), `genwatt-demo-${process.pid}-${Date.now()}`))]));
   await mounted.done;
   return printResults(source.results());
 }

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { BackendConfig } from '../backends/backend-types.js';
 import type { SessionMode } from '../session/types.js';
 import { dashboardWanted, runDashboard } from './dashboard.js';
-import type { RecordChoice, SessionFlags } from './flags.js';
+import { UsageError, type RecordChoice, type SessionFlags } from './flags.js';
 
 export interface MeasureCommand {
   mode: SessionMode;
@@ -34,6 +34,17 @@ export async function recordPath(choice: RecordChoice, mode: string, defaultReco
   return defaultRecordPath(resolve('genwatt-sessions'), mode);
 }
 
+/** The recording can be written: checked before anything starts (exit 2 with the path and why). */
+export async function checkRecording(file: string): Promise<void> {
+  const { checkRecordFile, RecordTargetError } = await import('../session/record-target.js');
+  try {
+    checkRecordFile(file);
+  } catch (err) {
+    if (err instanceof RecordTargetError) throw new UsageError(`--record: ${err.message}`);
+    throw err;
+  }
+}
+
 /** The dashboard's run label: backend, command words, or the watched folder. */
 function runLabel(c: MeasureCommand): string {
   if (c.backend) return `${c.backend.kind} ${c.backend.url}`;
@@ -43,6 +54,7 @@ function runLabel(c: MeasureCommand): string {
 
 export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promise<number> {
   const record = await recordPath(f.record, c.mode, c.defaultRecord);
+  if (record) await checkRecording(record);
   const idleSeconds = f.idleSeconds ?? c.defaultIdleSeconds;
   if (!f.json && (await dashboardWanted(f.plain))) {
     const initial = c.mode === 'monitor' ? null : { mode: c.mode, label: runLabel(c), argv: c.argv, backend: c.backend, outDir: c.outDir, count: f.count, idleSeconds, timeoutMs: f.timeoutMs, record, tags: f.tags, removeOutDir: c.removeOutDir };

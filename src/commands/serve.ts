@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { ProbeName } from '../../probes/types.js';
 import { ServeNode, type ServeConfig } from '../serve/serve-node.js';
 import type { RotateMode } from '../serve/recordings.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../serve/http-server.js';
 import { DEFAULT_INTERVAL_MS, DEFAULT_WARMUP_BATCHES, numberFlag, RULES, UsageError, type RawFlags } from './flags.js';
 
 /** `HOST:PORT`, `[V6]:PORT` or `PORT` (loopback). */
@@ -50,12 +51,23 @@ export function serveConfig(a: ServeArgs): ServeConfig {
     node: a.node === undefined ? hostname() : String(a.node),
     counterIntervalMs: numberFlag('counter-interval', a['counter-interval'], RULES.counterIntervalMs) ?? null,
     maxFileMs: maxFileMinutes * 60_000,
+    allowHosts: ((a['allow-host'] as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')).map((h) => h.trim()).filter(Boolean),
+    maxConnections: numberFlag('max-connections', a['max-connections'], { must: 'a whole number from 1 to 10000', min: 1, integer: true, max: 10000 }) ?? DEFAULT_MAX_CONNECTIONS,
   };
 }
 
 /** Runs until SIGINT, SIGTERM or SIGHUP; returns the exit code. */
 export async function runServe(a: ServeArgs): Promise<number> {
   const config = serveConfig(a);
+  if (config.recordDir) {
+    const { checkRecordFolder, RecordTargetError } = await import('../session/record-target.js');
+    try {
+      checkRecordFolder(config.recordDir);
+    } catch (err) {
+      if (err instanceof RecordTargetError) throw new UsageError(`--record-dir: ${err.message}`);
+      throw err;
+    }
+  }
   const say = (m: string) => process.stdout.write(`genwatt serve: ${m}\n`);
   const node = new ServeNode(config);
   node.on('log', say);

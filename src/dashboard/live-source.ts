@@ -253,6 +253,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       tags: { preset: p.name, ...p.tags },
     };
     if (p.backend) spec.backend = p.backend;
+    if (p.ownOutDir) spec.removeOutDir = true;
     if (p.warmup !== null) spec.warmupBatches = p.warmup;
     try {
       await this.begin(new MeasureSession(this.config('run', spec)), spec.label);

@@ -6,12 +6,17 @@
  * empty one — and ComfyUI keeps every image in one flat folder.) Subfolders that appear are watched
  * and their files reported; a watcher error (e.g. the kernel's event queue overflowed) rescans.
  *
+ * Only real folders are entered: a symbolic link to a folder (`ln -s /usr out/x`, `ln -s . out/loop`)
+ * is not followed, so a link can neither pull a system tree into the run nor count a file twice.
+ * Symbolic links, FIFOs, sockets and devices are never reported as files; each is noted once.
+ *
  * Events: `file` (absolute path: created or changed), `existing` (a file already there at the start,
- * when those are not reported as new), `unlink` (absolute path), `error` (Error).
+ * when those are not reported as new), `unlink` (absolute path), `note` (message), `error` (Error).
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { kindOf } from './image-file.js';
 import { join, relative, sep } from 'node:path';
 
 export interface DirWatchOptions {
@@ -24,6 +29,8 @@ export interface DirWatchOptions {
 export class DirWatch extends EventEmitter {
   private readonly watchers = new Map<string, FSWatcher>();
   private closed = false;
+  /** Paths already noted as not followed / not a file (each noted once). */
+  private readonly noted = new Set<string>();
 
   constructor(readonly root: string, private readonly opts: DirWatchOptions) {
     super();
@@ -75,7 +82,17 @@ export class DirWatch extends EventEmitter {
       if (this.opts.ignored(relative(this.root, full))) continue;
       if (e.isDirectory()) await this.addDir(full, depth + 1, report);
       else if (e.isFile()) this.emit(report ? 'file' : 'existing', full);
+      else this.noteOnce(full, e);
     }
+  }
+
+  /** Says once that a path is skipped (a link not followed, a FIFO, socket or device). */
+  private noteOnce(full: string, st: Parameters<typeof kindOf>[0]): void {
+    if (this.noted.has(full)) return;
+    if (this.noted.size > 10000) this.noted.clear();
+    this.noted.add(full);
+    const kind = kindOf(st);
+    this.emit('note', kind === 'a symbolic link' ? `${full} is a symbolic link: not followed (only files and folders really in the watched folder count)` : `${full} is ${kind}: ignored`);
   }
 
   /** The kernel lost events (or gave no name): report every file of the folder; duplicates are harmless. */
@@ -89,7 +106,7 @@ export class DirWatch extends EventEmitter {
     if (this.opts.ignored(relative(this.root, full))) return;
     let st;
     try {
-      st = await stat(full);
+      st = await lstat(full);
     } catch {
       const sub = this.watchers.get(full);
       if (sub) {
@@ -101,6 +118,7 @@ export class DirWatch extends EventEmitter {
     }
     if (st.isDirectory()) await this.addDir(full, this.depthOf(full), true);
     else if (st.isFile()) this.emit('file', full);
+    else this.noteOnce(full, st);
   }
 
   close(): void {

@@ -2,9 +2,9 @@
  * Is an image file complete? Decided from its bytes (pure), so a file written in place in two
  * halves is counted once, whole, and a tmp + rename arrives without waiting for a quiet period.
  */
-import { open } from 'node:fs/promises';
+import { openRegular } from './image-file.js';
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.avif', '.jxl'] as const;
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.avif', '.heif', '.heic', '.jxl'] as const;
 
 /** `complete`, `incomplete`, or `unknown` (the format has no end marker: decide by stability). */
 export type Completeness = 'complete' | 'incomplete' | 'unknown';
@@ -38,11 +38,21 @@ async function bmffComplete(read: (pos: number, len: number) => Promise<Buffer>,
   return !needMdat || sawData ? 'complete' : 'incomplete';
 }
 
-/** Judges a file by its format's own structure. */
+/** Not a regular file (FIFO, socket, device, symlink): never opened for reading, never an image. */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+}
+
+/** Judges a file by its format's own structure. Throws NotRegularFileError for anything but a regular file. */
 export async function checkComplete(path: string): Promise<Completeness> {
-  const fh = await open(path, 'r');
+  const o = await openRegular(path);
+  if ('skip' in o) {
+    if (o.code === 'ENOTREG' || o.code === 'ELOOP') throw new NotRegularFileError(o.skip);
+    throw Object.assign(new Error(o.skip), { code: o.code });
+  }
+  const fh = o.fh;
   try {
-    const { size } = await fh.stat();
+    const size = o.size;
     if (size === 0) return 'incomplete';
     const read = async (pos: number, len: number) => {
       const buf = Buffer.alloc(Math.max(0, Math.min(len, size - pos)));

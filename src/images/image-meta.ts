@@ -1,26 +1,16 @@
 /**
- * What an image is, from the settings its generator embedded (pure parsing + one file read):
- * PNG tEXt / zTXt / iTXt chunks (A1111, Forge and stable-diffusion.cpp `parameters`; ComfyUI
- * `prompt`, the API graph) and EXIF UserComment in JPEG and WebP (A1111/Forge save their
- * `parameters` there). The pixel size comes from the image header itself. A corrupt or truncated
- * file gives what could be read and a note; it never throws.
+ * What an image is, from the settings its generator embedded: PNG tEXt / zTXt / iTXt chunks (A1111,
+ * Forge and stable-diffusion.cpp `parameters`; ComfyUI `prompt`, the API graph), EXIF UserComment in
+ * JPEG and WebP (A1111/Forge) and EXIF Model in WebP (ComfyUI's `prompt:{…}`). The pixel size comes
+ * from the image header itself. Anyone can write into a watched folder: every chunk is bounded (a
+ * compressed chunk inflates to at most {@link MAX_TEXT_BYTES}, else it is skipped with a note), and a
+ * corrupt or truncated file gives what could be read and a note; it never throws.
  */
-import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
+import { readImageHead } from './image-file.js';
+import { parseComfyPrompt, parseParameters, type ImageMeta } from './image-settings.js';
 
-export interface ImageMeta {
-  /** Which convention the settings followed. */
-  source?: 'parameters' | 'comfyui';
-  steps?: number;
-  sampler?: string;
-  scheduler?: string;
-  cfgScale?: number;
-  seed?: number;
-  model?: string;
-  /** Pixel size from the image header (else from the settings). */
-  width?: number;
-  height?: number;
-}
+export { parseComfyPrompt, parseParameters, parseParameterPairs, type ImageMeta } from './image-settings.js';
 
 export interface MetaResult {
   meta: ImageMeta;
@@ -28,84 +18,122 @@ export interface MetaResult {
   note?: string;
 }
 
-// ---------- containers ----------
+/** Largest text a metadata chunk may hold once decompressed (a bomb stops here, at no more cost). */
+export const MAX_TEXT_BYTES = 1 << 20;
+
+/** PNG text keywords genwatt reads; other chunks (ComfyUI's `workflow`, thumbnails) are not inflated. */
+const WANTED = new Set(['parameters', 'prompt']);
+
+const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Inflates with an output cap; null when the text would be larger. */
+function inflateCapped(data: Buffer): Buffer | null {
+  try {
+    return inflateSync(data, { maxOutputLength: MAX_TEXT_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) return null;
+    throw err;
+  }
+}
 
 /** PNG text chunks (keyword → text). Stops at a truncated or corrupt chunk and says so. */
 export function pngText(buf: Buffer): { texts: Map<string, string>; width?: number; height?: number; note?: string } {
   const texts = new Map<string, string>();
-  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  if (buf.length < 8 || !buf.subarray(0, 8).equals(sig)) return { texts, note: 'not a PNG file' };
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(PNG_SIG)) return { texts, note: 'not a PNG file' };
   let off = 8;
   let width: number | undefined;
   let height: number | undefined;
+  const skipped: string[] = [];
+  const done = (note?: string) => {
+    const notes = [...skipped, ...(note ? [note] : [])];
+    return { texts, width, height, ...(notes.length ? { note: notes.join('; ') } : {}) };
+  };
   while (off + 8 <= buf.length) {
     const len = buf.readUInt32BE(off);
     const type = buf.toString('latin1', off + 4, off + 8);
-    if (off + 12 + len > buf.length) return { texts, width, height, note: `truncated PNG (chunk ${JSON.stringify(type)} runs past the end)` };
+    if (off + 12 + len > buf.length) return done(`truncated PNG (chunk ${JSON.stringify(type)} runs past the end)`);
     const data = buf.subarray(off + 8, off + 8 + len);
     try {
       if (type === 'IHDR' && len >= 8) {
         width = data.readUInt32BE(0);
         height = data.readUInt32BE(4);
-      } else if (type === 'tEXt') {
+      } else if (type === 'tEXt' || type === 'zTXt' || type === 'iTXt') {
         const z = data.indexOf(0);
-        if (z > 0) texts.set(data.toString('latin1', 0, z), data.toString('latin1', z + 1));
-      } else if (type === 'zTXt') {
-        const z = data.indexOf(0);
-        if (z > 0) texts.set(data.toString('latin1', 0, z), inflateSync(data.subarray(z + 2)).toString('latin1'));
-      } else if (type === 'iTXt') {
-        const z = data.indexOf(0);
-        if (z > 0) {
-          const compressed = data[z + 1] === 1;
-          const lang = data.indexOf(0, z + 3);
-          const trans = lang >= 0 ? data.indexOf(0, lang + 1) : -1;
-          if (trans >= 0) {
-            const body = data.subarray(trans + 1);
-            texts.set(data.toString('latin1', 0, z), (compressed ? inflateSync(body) : body).toString('utf8'));
-          }
+        const key = z > 0 ? data.toString('latin1', 0, Math.min(z, 79)) : '';
+        if (WANTED.has(key)) {
+          const t = chunkText(type, data, z);
+          if (t === null) skipped.push(`${type} chunk "${key}" inflates past ${MAX_TEXT_BYTES / 1048576} MiB: skipped`);
+          else if (t !== undefined) texts.set(key, t);
         }
-      } else if (type === 'IEND') return { texts, width, height };
-    } catch (err) {
-      return { texts, width, height, note: `corrupt ${type} chunk (${(err as Error).message})` };
+      } else if (type === 'IEND') return done();
+    } catch {
+      return done(`corrupt ${type} chunk`);
     }
     off += 12 + len;
   }
-  return { texts, width, height, note: 'truncated PNG (no IEND chunk)' };
+  return done('truncated PNG (no IEND chunk)');
 }
 
-/** EXIF UserComment from a TIFF block (the EXIF payload). */
-export function exifUserComment(tiff: Buffer): string | undefined {
-  if (tiff.length < 8) return undefined;
+/** A text chunk's text; null when it would inflate past the cap. */
+function chunkText(type: string, data: Buffer, z: number): string | null | undefined {
+  if (type === 'tEXt') return data.toString('latin1', z + 1, Math.min(data.length, z + 1 + MAX_TEXT_BYTES));
+  if (type === 'zTXt') return inflateCapped(data.subarray(z + 2))?.toString('latin1') ?? null;
+  const compressed = data[z + 1] === 1;
+  const lang = data.indexOf(0, z + 3);
+  const trans = lang >= 0 ? data.indexOf(0, lang + 1) : -1;
+  if (trans < 0) return undefined;
+  const body = data.subarray(trans + 1);
+  if (!compressed) return body.toString('utf8', 0, Math.min(body.length, MAX_TEXT_BYTES));
+  return inflateCapped(body)?.toString('utf8') ?? null;
+}
+
+/** EXIF text fields from a TIFF block (the EXIF payload): UserComment, and IFD0's Make and Model. */
+export function exifTexts(tiff: Buffer): { userComment?: string; model?: string; make?: string } {
+  if (tiff.length < 8) return {};
   const le = tiff.toString('latin1', 0, 2) === 'II';
-  if (!le && tiff.toString('latin1', 0, 2) !== 'MM') return undefined;
+  if (!le && tiff.toString('latin1', 0, 2) !== 'MM') return {};
   const u16 = (o: number) => (le ? tiff.readUInt16LE(o) : tiff.readUInt16BE(o));
   const u32 = (o: number) => (le ? tiff.readUInt32LE(o) : tiff.readUInt32BE(o));
   const entries = (ifd: number) => {
     const out: { tag: number; type: number; count: number; valueOff: number }[] = [];
     if (ifd + 2 > tiff.length) return out;
-    const n = u16(ifd);
+    const n = Math.min(u16(ifd), 512);
     for (let i = 0; i < n && ifd + 2 + i * 12 + 12 <= tiff.length; i++) {
       const e = ifd + 2 + i * 12;
       out.push({ tag: u16(e), type: u16(e + 2), count: u32(e + 4), valueOff: e + 8 });
     }
     return out;
   };
-  const exifPtr = entries(u32(4)).find((e) => e.tag === 0x8769);
-  if (!exifPtr) return undefined;
-  const uc = entries(u32(exifPtr.valueOff)).find((e) => e.tag === 0x9286);
-  if (!uc || uc.count < 8) return undefined;
-  const at = uc.count > 4 ? u32(uc.valueOff) : uc.valueOff;
-  if (at + uc.count > tiff.length) return undefined;
-  const raw = tiff.subarray(at, at + uc.count);
-  const code = raw.toString('latin1', 0, 8);
-  const body = raw.subarray(8);
-  if (code.startsWith('UNICODE')) {
-    // piexif writes UTF-16 big-endian whatever the TIFF order; take the order that gives text.
-    const be = decodeUtf16(body, false);
-    const lef = decodeUtf16(body, true);
-    return printable(be) >= printable(lef) ? be : lef;
+  const raw = (e: { count: number; valueOff: number }) => {
+    const at = e.count > 4 ? u32(e.valueOff) : e.valueOff;
+    return at + e.count > tiff.length ? undefined : tiff.subarray(at, at + Math.min(e.count, MAX_TEXT_BYTES));
+  };
+  const ascii = (e: { count: number; valueOff: number } | undefined) => (e ? raw(e)?.toString('utf8').replace(/\0+$/, '') : undefined);
+  const ifd0 = entries(u32(4));
+  const out: { userComment?: string; model?: string; make?: string } = {};
+  const model = ascii(ifd0.find((e) => e.tag === 0x0110));
+  const make = ascii(ifd0.find((e) => e.tag === 0x010f));
+  if (model) out.model = model;
+  if (make) out.make = make;
+  const exifPtr = ifd0.find((e) => e.tag === 0x8769);
+  const uc = exifPtr ? entries(u32(exifPtr.valueOff)).find((e) => e.tag === 0x9286) : undefined;
+  const bytes = uc && uc.count >= 8 ? raw(uc) : undefined;
+  if (bytes) {
+    const code = bytes.toString('latin1', 0, 8);
+    const body = bytes.subarray(8);
+    if (code.startsWith('UNICODE')) {
+      // piexif writes UTF-16 big-endian whatever the TIFF order; take the order that gives text.
+      const be = decodeUtf16(body, false);
+      const lef = decodeUtf16(body, true);
+      out.userComment = printableCount(be) >= printableCount(lef) ? be : lef;
+    } else out.userComment = body.toString(code.startsWith('ASCII') ? 'latin1' : 'utf8').replace(/\0+$/, '');
   }
-  return body.toString(code.startsWith('ASCII') ? 'latin1' : 'utf8').replace(/\0+$/, '');
+  return out;
+}
+
+/** EXIF UserComment from a TIFF block. */
+export function exifUserComment(tiff: Buffer): string | undefined {
+  return exifTexts(tiff).userComment;
 }
 
 function decodeUtf16(b: Buffer, little: boolean): string {
@@ -115,17 +143,22 @@ function decodeUtf16(b: Buffer, little: boolean): string {
   return copy.toString('utf16le').replace(/\0+$/, '');
 }
 
-function printable(s: string): number {
+function printableCount(s: string): number {
   let n = 0;
-  for (const ch of s) if (/[\x20-\x7e\n]/.test(ch)) n++;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c <= 0x7e) || c === 10) n++;
+  }
   return n;
 }
 
+type ContainerInfo = { tiff?: Buffer; width?: number; height?: number; note?: string };
+
 /** JPEG: the APP1 Exif block and the frame size. */
-export function jpegInfo(buf: Buffer): { tiff?: Buffer; width?: number; height?: number; note?: string } {
+export function jpegInfo(buf: Buffer): ContainerInfo {
   if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return { note: 'not a JPEG file' };
   let off = 2;
-  const out: { tiff?: Buffer; width?: number; height?: number; note?: string } = {};
+  const out: ContainerInfo = {};
   while (off + 4 <= buf.length) {
     if (buf[off] !== 0xff) return { ...out, note: 'corrupt JPEG (lost marker sync)' };
     const marker = buf[off + 1];
@@ -149,9 +182,9 @@ export function jpegInfo(buf: Buffer): { tiff?: Buffer; width?: number; height?:
 }
 
 /** WebP: the EXIF chunk and the canvas size. */
-export function webpInfo(buf: Buffer): { tiff?: Buffer; width?: number; height?: number; note?: string } {
+export function webpInfo(buf: Buffer): ContainerInfo {
   if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WEBP') return { note: 'not a WebP file' };
-  const out: { tiff?: Buffer; width?: number; height?: number; note?: string } = {};
+  const out: ContainerInfo = {};
   let off = 12;
   while (off + 8 <= buf.length) {
     const type = buf.toString('latin1', off, off + 4);
@@ -175,149 +208,35 @@ export function webpInfo(buf: Buffer): { tiff?: Buffer; width?: number; height?:
   return out;
 }
 
-// ---------- conventions ----------
-
-const num = (s: string | undefined): number | undefined => {
-  if (s === undefined) return undefined;
-  const v = Number(s.trim());
-  return Number.isFinite(v) ? v : undefined;
-};
-
-/** `key: value` pairs of the settings line, quoted values allowed (A1111's own pattern). */
-export function parseParameterPairs(line: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const re = /\s*(\w[\w \-/+]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
-  for (let m; (m = re.exec(line)); ) {
-    if (m[0] === '') {
-      re.lastIndex++;
-      continue;
-    }
-    let v = m[2].trim();
-    if (v.startsWith('"') && v.endsWith('"')) {
-      try {
-        v = JSON.parse(v) as string;
-      } catch {
-        v = v.slice(1, -1);
-      }
-    }
-    out.set(m[1].trim(), v);
-  }
-  return out;
-}
-
-/** A1111 / Forge / stable-diffusion.cpp `parameters`: prompt, `Negative prompt:` …, then the settings line. */
-export function parseParameters(text: string): ImageMeta {
-  const lines = text.trim().split('\n');
-  const settings = [...lines].reverse().find((l) => /\bSteps:\s*\d+/.test(l)) ?? '';
-  const p = parseParameterPairs(settings);
-  const meta: ImageMeta = { source: 'parameters' };
-  const steps = num(p.get('Steps'));
-  if (steps !== undefined) meta.steps = steps;
-  const sampler = p.get('Sampler');
-  if (sampler) meta.sampler = sampler;
-  const sched = p.get('Schedule type') ?? p.get('Scheduler');
-  if (sched) meta.scheduler = sched;
-  const cfg = num(p.get('CFG scale'));
-  if (cfg !== undefined) meta.cfgScale = cfg;
-  const seed = num(p.get('Seed'));
-  if (seed !== undefined && Number.isSafeInteger(seed)) meta.seed = seed;
-  const model = p.get('Model');
-  if (model) meta.model = model;
-  const size = /^(\d+)x(\d+)$/.exec(p.get('Size') ?? '');
-  if (size) {
-    meta.width = Number(size[1]);
-    meta.height = Number(size[2]);
-  }
-  return meta;
-}
-
-type Graph = Record<string, { class_type?: string; inputs?: Record<string, unknown> }>;
-
-/** ComfyUI `prompt` (the API graph): the sampler node's settings, the latent size, the checkpoint. */
-export function parseComfyPrompt(text: string): ImageMeta {
-  const g = JSON.parse(text) as Graph;
-  if (!g || typeof g !== 'object' || Array.isArray(g)) throw new Error('prompt is not a ComfyUI graph');
-  const meta: ImageMeta = { source: 'comfyui' };
-  // An input is a value or a link [nodeId, output]: follow links to primitive nodes.
-  const val = (v: unknown, depth = 0): unknown => {
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && depth < 8) {
-      const n = g[v[0]];
-      const inputs = n?.inputs ?? {};
-      for (const k of ['value', 'seed', 'noise_seed', 'int', 'float', 'string']) if (k in inputs) return val(inputs[k], depth + 1);
-      return undefined;
-    }
-    return v;
-  };
-  const nodes = Object.values(g).filter((n) => n && typeof n === 'object');
-  const sampler = nodes.find((n) => /^KSampler/.test(n.class_type ?? '')) ?? nodes.find((n) => /Sampler/.test(n.class_type ?? '') && n.inputs && ('steps' in n.inputs || 'noise_seed' in n.inputs));
-  const si = sampler?.inputs ?? {};
-  const steps = val(si.steps);
-  if (typeof steps === 'number') meta.steps = steps;
-  else {
-    const sched = nodes.find((n) => n.inputs && typeof val(n.inputs.steps) === 'number');
-    if (sched) meta.steps = val(sched.inputs!.steps) as number;
-  }
-  const sn = val(si.sampler_name);
-  if (typeof sn === 'string') meta.sampler = sn;
-  const sc = val(si.scheduler);
-  if (typeof sc === 'string') meta.scheduler = sc;
-  const cfg = val(si.cfg);
-  if (typeof cfg === 'number') meta.cfgScale = cfg;
-  // ComfyUI seeds go up to 2^64: above 2^53 JSON.parse has already changed the last digits, and
-  // a wrong seed is worse than none.
-  const seed = val(si.seed ?? si.noise_seed);
-  if (typeof seed === 'number' && Number.isSafeInteger(seed)) meta.seed = seed;
-  const latent = nodes.find((n) => /^Empty.*LatentImage$/.test(n.class_type ?? ''));
-  const w = val(latent?.inputs?.width);
-  const h = val(latent?.inputs?.height);
-  if (typeof w === 'number' && typeof h === 'number') {
-    meta.width = w;
-    meta.height = h;
-  }
-  const loader = nodes.find((n) => n.inputs && ['ckpt_name', 'unet_name', 'model_name'].some((k) => typeof n.inputs![k] === 'string'));
-  const name = loader && (['ckpt_name', 'unet_name', 'model_name'].map((k) => loader.inputs![k]).find((x) => typeof x === 'string') as string | undefined);
-  if (name) meta.model = name.replace(/\.(safetensors|ckpt|gguf|pt|bin)$/i, '');
-  return meta;
-}
-
-/** Reads an image's embedded settings and pixel size. Never throws. */
-export async function readImageMeta(path: string): Promise<MetaResult> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (err) {
-    return { meta: {}, note: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
-  }
-  return imageMetaFromBuffer(buf);
+/** The settings text of a non-PNG container: A1111/Forge UserComment, else ComfyUI's `prompt:` Model. */
+function exifSettings(tiff: Buffer): { kind: 'parameters' | 'comfyui'; value: string } | undefined {
+  const t = exifTexts(tiff);
+  if (t.userComment) return { kind: 'parameters', value: t.userComment };
+  if (t.model?.startsWith('prompt:')) return { kind: 'comfyui', value: t.model.slice('prompt:'.length) };
+  return undefined;
 }
 
 export function imageMetaFromBuffer(buf: Buffer): MetaResult {
   const notes: string[] = [];
   let meta: ImageMeta = {};
   let text: { kind: 'parameters' | 'comfyui'; value: string } | undefined;
-  let width: number | undefined;
-  let height: number | undefined;
+  let r: ContainerInfo;
   if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50) {
-    const r = pngText(buf);
-    width = r.width;
-    height = r.height;
-    if (r.note) notes.push(r.note);
-    const params = r.texts.get('parameters');
-    const prompt = r.texts.get('prompt');
+    const p = pngText(buf);
+    r = p;
+    const params = p.texts.get('parameters');
+    const prompt = p.texts.get('prompt');
     if (params) text = { kind: 'parameters', value: params };
     else if (prompt) text = { kind: 'comfyui', value: prompt };
   } else {
-    const r = buf[0] === 0xff && buf[1] === 0xd8 ? jpegInfo(buf) : buf.toString('latin1', 0, 4) === 'RIFF' ? webpInfo(buf) : { note: 'no metadata reader for this format' };
-    width = r.width;
-    height = r.height;
-    if (r.note) notes.push(r.note);
+    r = buf[0] === 0xff && buf[1] === 0xd8 ? jpegInfo(buf) : buf.toString('latin1', 0, 4) === 'RIFF' ? webpInfo(buf) : { note: 'no metadata reader for this format' };
     try {
-      const uc = r.tiff ? exifUserComment(r.tiff) : undefined;
-      if (uc) text = { kind: 'parameters', value: uc };
-    } catch (err) {
-      notes.push(`corrupt EXIF (${(err as Error).message})`);
+      text = r.tiff ? exifSettings(r.tiff) : undefined;
+    } catch {
+      notes.push('corrupt EXIF');
     }
   }
+  if (r.note) notes.unshift(r.note);
   if (text) {
     try {
       meta = text.kind === 'parameters' ? parseParameters(text.value) : parseComfyPrompt(text.value);
@@ -325,11 +244,21 @@ export function imageMetaFromBuffer(buf: Buffer): MetaResult {
       notes.push(`unreadable ${text.kind === 'comfyui' ? 'ComfyUI prompt' : 'parameters'} (${(err as Error).message.slice(0, 80)})`);
     }
   }
-  if (width && height) {
-    meta.width = width;
-    meta.height = height;
+  if (r.width && r.height) {
+    meta.width = r.width;
+    meta.height = r.height;
   }
   const out: MetaResult = { meta };
   if (notes.length) out.note = notes.join('; ');
   return out;
 }
+
+/** Reads an image's embedded settings and pixel size: only the bytes that hold them, bounded. Never throws. */
+export async function readImageMeta(path: string): Promise<MetaResult> {
+  const head = await readImageHead(path);
+  if ('skip' in head) return { meta: {}, note: head.skip };
+  const r = imageMetaFromBuffer(head.buf);
+  if (head.note) r.note = r.note ? `${head.note}; ${r.note}` : head.note;
+  return r;
+}
+

@@ -6,11 +6,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access, readdir, stat } from 'node:fs/promises';
+import { access, lstat, readdir, stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { DirWatch } from './dir-watch.js';
 import type { ImageEvent } from './batches.js';
-import { checkComplete, isImagePath } from './image-complete.js';
+import { checkComplete, isImagePath, NotRegularFileError } from './image-complete.js';
 import { readImageMeta } from './image-meta.js';
 
 export class WatchFolderError extends Error {
@@ -61,6 +61,10 @@ export class OutputWatcher extends EventEmitter {
   /** When the files already there were listed: a later mtime means written again. */
   private snapshotMs = 0;
   private readonly counted = new Set<string>();
+  /** Counted files by identity (device, inode, mtime, size). */
+  private readonly countedFiles = new Set<string>();
+  /** Paths noted as not regular files (each noted once). */
+  private readonly notRegular = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private closed = false;
   private readonly opts: Required<Omit<WatcherOptions, 'now'>> & { now: () => number };
@@ -111,6 +115,7 @@ export class OutputWatcher extends EventEmitter {
     w.on('file', (p: string) => this.consider(p));
     w.on('existing', (p: string) => this.preexisting.add(p));
     w.on('unlink', (p: string) => this.forget(p));
+    w.on('note', (m: string) => this.emit('note', m));
     w.on('error', (err: Error) => this.emit('error', err));
     await w.start(!existedAtStart);
     this.rootIno = (await stat(root).catch(() => undefined))?.ino;
@@ -168,11 +173,22 @@ export class OutputWatcher extends EventEmitter {
     let verdict;
     let st;
     try {
-      st = await stat(p);
+      // lstat, and checkComplete opens only a regular file: a FIFO renamed over an image must never block a read.
+      st = await lstat(p);
+      if (!st.isFile()) throw new NotRegularFileError(p);
       verdict = await checkComplete(p);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return this.forget(p); // renamed away or deleted
+      if (err instanceof NotRegularFileError) {
+        this.forget(p);
+        if (!this.notRegular.has(p)) {
+          if (this.notRegular.size > 10000) this.notRegular.clear();
+          this.notRegular.add(p);
+          this.emit('note', `${basename(p)} is not a regular file (a FIFO, socket, device or link): ignored, never read`);
+        }
+        return;
+      }
       if (code === 'EACCES') {
         this.forget(p);
         this.emit('note', `cannot read ${p}: permission denied; not counted`);
@@ -196,6 +212,11 @@ export class OutputWatcher extends EventEmitter {
     if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
       this.pending.delete(p);
       this.counted.add(p);
+      // The same file under a second name (a hard link) is one image.
+      const id = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
+      if (this.countedFiles.has(id)) return;
+      this.countedFiles.add(id);
+      if (this.countedFiles.size > COUNTED_MEMORY) this.countedFiles.delete(this.countedFiles.values().next().value!);
       this.countedTotal++;
       // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
       if (this.counted.size > COUNTED_MEMORY) this.counted.delete(this.counted.values().next().value!);

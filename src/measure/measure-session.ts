@@ -236,7 +236,8 @@ export class MeasureSession extends EventEmitter {
           this.progress = p;
           this.emit('progress', p);
         },
-        log: (l) => {
+        log: (raw) => {
+          const l = { ...raw, line: this.core.redactor.text(raw.line) };
           if (this.logs.length < 5000) this.logs.push(l);
           this.core.record({ type: 'log', ...l });
           this.emit('log', l);
@@ -278,7 +279,10 @@ export class MeasureSession extends EventEmitter {
   }
 
   private onImage(ev: ImageEvent): void {
-    if (this.state !== 'running') return;
+    // An image that completes while the run is being stopped was made by it (its metadata is read
+    // after the file is complete): it counts, unless --count was already reached.
+    const accepting = this.state === 'running' || (this.state === 'stopping' && this.stopRequested !== 'count' && this.runStartMs !== null);
+    if (!accepting) return;
     this.imagesSeen++;
     this.core.record({ type: 'image', ...ev }, true);
     this.rowStream?.image(ev);

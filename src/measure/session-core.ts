@@ -19,6 +19,7 @@ import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch } from './loop-watch.js';
 import { Sampler } from './sampler.js';
 import { Timeline, type TimelineOptions } from './timeline.js';
+import { makeRedactor } from '../session/redact.js';
 
 export interface CoreConfig {
   /** Forced probes, or undefined to auto-detect. */
@@ -35,6 +36,8 @@ export class SessionCore extends EventEmitter {
   readonly policy: IntervalPolicy;
   readonly timeline: Timeline;
   readonly version = genwattVersion();
+  /** Secrets (flag values, tokens, the environment's secret values) never reach a record. */
+  readonly redactor = makeRedactor();
   devices: DeviceInfo[] = [];
   probeReports: ProbeReport[] = [];
   /** The GPUs (host pseudo-device excluded). */
@@ -80,13 +83,29 @@ export class SessionCore extends EventEmitter {
     for (const p of this.probes) p.onChildExit?.();
   }
 
-  /** One record into the session: whoever records listens to `record`. */
+  /** One record into the session: whoever records listens to `record`. Secrets are redacted here. */
   record(rec: SessionRecord, urgent = false): void {
-    this.emit('record', rec, urgent);
+    this.emit('record', this.redactRecord(rec), urgent);
+  }
+
+  private redactRecord(rec: SessionRecord): SessionRecord {
+    const r = this.redactor;
+    switch (rec.type) {
+      case 'header':
+        return { ...rec, run: { ...rec.run, argv: rec.run.argv && r.argv(rec.run.argv), tags: r.tags(rec.run.tags) } };
+      case 'tags':
+        return { ...rec, tags: r.tags(rec.tags) };
+      case 'note':
+        return { ...rec, message: r.text(rec.message) };
+      case 'log':
+        return { ...rec, line: r.text(rec.line) };
+      default:
+        return rec;
+    }
   }
 
   note(source: string, message: string): Note {
-    const n: Note = { tMs: Date.now(), source, message };
+    const n: Note = { tMs: Date.now(), source, message: this.redactor.text(message) };
     this.record({ type: 'note', ...n });
     this.emit('note', n);
     return n;

@@ -48,9 +48,14 @@ export const COLUMNS: Column[] = [
 
 const shown = (rows: readonly ComparisonRow[]) => COLUMNS.filter((c) => !c.optional || rows.some((r) => c.raw(r) !== null));
 
-function csvCell(v: string | number | null): string {
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR:
+ * a tag or file name anyone can choose) gets a leading apostrophe; numbers stay numbers.
+ */
+export function csvCell(v: string | number | null): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? String(Number(v.toPrecision(12))) : v;
+  let s = typeof v === 'number' ? String(Number(v.toPrecision(12))) : v;
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -72,7 +77,8 @@ export const readableColumns = (rows: readonly ComparisonRow[]) => shown(rows).f
 /** GitHub-flavoured Markdown table. */
 export function comparisonMarkdown(rows: readonly ComparisonRow[]): string {
   const cols = readableColumns(rows);
-  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  // Pipes split cells; HTML in a cell would be rendered by the Markdown viewer (a tag, a file name).
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
   const numeric = (c: Column) => rows.some((r) => typeof c.raw(r) === 'number');
   return [
     `| ${cols.map((c) => esc(c.md)).join(' | ')} |`,

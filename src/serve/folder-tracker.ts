@@ -36,6 +36,8 @@ export class FolderTracker extends EventEmitter {
   readonly watcher: OutputWatcher;
   /** Images counted since start. */
   images = 0;
+  /** The folder exists and is watched. */
+  ready = false;
   private batches: BatchAssembler | undefined;
   private windowStartMs = 0;
   private lastImageMs = -Infinity;
@@ -54,8 +56,17 @@ export class FolderTracker extends EventEmitter {
     this.watcher.on('image', (ev: ImageEvent) => this.onImage(ev));
     this.watcher.on('note', (m: string) => this.emit('note', m));
     this.watcher.on('error', (err: Error) => this.emit('note', err.message));
-    this.watcher.on('waiting', (d: string) => this.emit('waiting', d));
-    this.watcher.on('ready', () => this.emit('ready'));
+    this.watcher.on('waiting', (d: string) => {
+      this.ready = false;
+      this.emit('waiting', d);
+    });
+    this.watcher.on('ready', () => {
+      this.ready = true;
+      this.emit('ready');
+    });
+    this.watcher.on('note', (m: string) => {
+      if (/was removed/.test(m)) this.ready = false;
+    });
   }
 
   /** Starts watching (waits for a missing folder in the background). */

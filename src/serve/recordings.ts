@@ -49,7 +49,8 @@ export class Recordings {
   private monitor: Segment | undefined;
   private readonly finishing: Segment[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
-  private failing = false;
+  /** Why recordings cannot be written now (null while they can). */
+  failing: string | null = null;
 
   constructor(private readonly opts: RecordingsOptions) {
     this.retryTimer = setInterval(() => void this.retry(), 5000);
@@ -73,11 +74,11 @@ export class Recordings {
 
   private writeState(err: Error | null, file: string): void {
     if (err && !this.failing) {
-      this.failing = true;
+      this.failing = err.message;
       this.opts.log(`cannot write ${file}: ${err.message}; keeping records in memory and retrying`);
       this.opts.onState({ ok: false, failedNow: true });
     } else if (!err && this.failing) {
-      this.failing = false;
+      this.failing = null;
       this.opts.log(`recording works again (${basename(file)})`);
       this.opts.onState({ ok: true });
     }

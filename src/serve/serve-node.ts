@@ -30,6 +30,10 @@ export interface ServeConfig {
   port: number;
   node: string;
   counterIntervalMs: number | null;
+  /** Host names answered besides loopback and the node's names (when bound to loopback). */
+  allowHosts: string[];
+  /** Most open HTTP connections. */
+  maxConnections: number;
   /** Longest a recording file may cover, ms (a longer run continues in a new file). */
   maxFileMs: number;
 }
@@ -42,6 +46,7 @@ export class ServeNode extends EventEmitter {
   idle: IdleBaseline | undefined;
   url = '';
   private server: Server | undefined;
+  private closeHttp: (() => void) | undefined;
   private recordings: Recordings | undefined;
   private readonly trackers: FolderTracker[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -99,12 +104,17 @@ export class ServeNode extends EventEmitter {
       });
       this.recordings.listen(core);
     }
-    const { server, address } = await startHttp(c.host, c.port, {
+    const http = await startHttp(c.host, c.port, {
       registry: this.metrics.registry,
       recordDir: c.recordDir ? resolve(c.recordDir) : null,
-      health: () => ({ node: c.node, uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000), devices: core.gpuIds, watching: this.trackers.map((t) => t.dir), idleWatts: this.idle?.totalWatts ?? null }),
+      health: () => this.health(),
+      node: c.node,
+      allowHosts: c.allowHosts,
+      maxConnections: c.maxConnections,
     });
+    const { server, address } = http;
     this.server = server;
+    this.closeHttp = http.close;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${host}:${address.port}`;
     core.on('reading', (r: Reading) => this.metrics.reading(r));
@@ -122,6 +132,15 @@ export class ServeNode extends EventEmitter {
     this.timers.push(setInterval(() => this.timeline.retainFrom(Math.min(Date.now() - 60_000, ...this.trackers.map((t) => t.needsSamplesFromMs))), 5000));
     if (c.rotate === 'hour') this.scheduleHour();
     this.timers.push(setInterval(() => this.splitOverlong(), Math.min(10_000, Math.max(200, c.maxFileMs / 10))));
+  }
+
+  /** `ok`, or `degraded` with what is wrong: a watched folder missing, recordings failing. */
+  health(): { status: 'ok' | 'degraded'; problems: string[]; [k: string]: unknown } {
+    const c = this.config;
+    const problems: string[] = [];
+    for (const t of this.trackers) if (!t.ready) problems.push(`watched folder ${t.dir} is missing`);
+    if (this.recordings?.failing) problems.push(`recordings cannot be written to ${c.recordDir} (${this.recordings.failing})`);
+    return { status: problems.length ? 'degraded' : 'ok', problems, node: c.node, uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000), devices: this.core.gpuIds, watching: this.trackers.map((t) => t.dir), idleWatts: this.idle?.totalWatts ?? null };
   }
 
   private measureIdle(): void {
@@ -192,5 +211,6 @@ export class ServeNode extends EventEmitter {
       this.server.close(() => r());
       this.server.closeAllConnections();
     });
+    this.closeHttp?.();
   }
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { DeviceInfo } from '../../probes/types.js';
+import { jsonProblem } from '../text/json-problem.js';
 import { describeErrors, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
 import { textLines } from './text-lines.js';
@@ -146,7 +147,8 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
     const errors: import('jsonc-parser').ParseError[] = [];
     parse(text, errors, { allowTrailingComma: false, disallowComments: true });
     const first = errors[0];
-    const detail = first ? `${printParseErrorCode(first.error)} (${(err as Error).message.split('\n')[0]})` : (err as Error).message;
+    // Never Node's own message: it can quote the file's content (a symlinked /etc/shadow, say).
+    const detail = first ? printParseErrorCode(first.error) : jsonProblem(err);
     throw new SessionFileError(file, first ? lineOf(text, first.offset) : undefined, `not valid JSON: ${detail}`, { cause: err });
   }
   const fn = await validator(null);

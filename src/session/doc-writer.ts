@@ -7,7 +7,7 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readJournalStream, type JournalContents } from './journal-reader.js';
-import { textLines } from './text-lines.js';
+import { textLines, type TextSource } from './text-lines.js';
 import type { SessionDoc } from './types.js';
 
 /** Session document as text: one top-level key a line group, one array item a line. */
@@ -89,7 +89,7 @@ const SPOOLED = ['gaps', 'images', 'rows', 'logs', 'notes'] as const;
  * other arrays through spool files beside `out` (appended in order, then removed). Returns the
  * journal's contents (summary, run; rows are in the file, not in memory).
  */
-export async function writeDocFromJournal(journal: string, out: string): Promise<JournalContents> {
+export async function writeDocFromJournal(journal: TextSource, out: string): Promise<JournalContents> {
   const scan = await readJournalStream(journal, {}, { rows: 'none' });
   const h = scan.header;
   const dir = dirname(out);

@@ -11,9 +11,10 @@ import { summarize, type Summary } from '../energy/summary.js';
 import { rowsOfBatch, type BatchFigure, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { RowStream } from '../energy/row-stream.js';
 import type { ImageEvent } from '../images/batches.js';
+import { jsonProblem } from '../text/json-problem.js';
 import { describeErrors, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
-import { textLines } from './text-lines.js';
+import { sourceName, textLines, type TextSource } from './text-lines.js';
 import type { HeaderRecord, LogLine, Note } from './types.js';
 
 /** Where the bulky records go (each with its raw line, for copying without re-serializing). */
@@ -72,6 +73,8 @@ class JournalState {
   endedAt: string | null = null;
   finished = false;
   lastSampleMs: number | null = null;
+  /** The recorder's word that the disk filled up, if it did. */
+  diskFull: string | null = null;
   /** Images not yet in a closed batch, in journal order. */
   open: ImageEvent[] = [];
   closed: ImageEvent[] = [];
@@ -154,9 +157,12 @@ function apply(st: JournalState, type: string, rec: Rec, line: string, n: number
     case 'gap':
       h.gap?.(body as unknown as Gap, line);
       break;
-    case 'note':
-      h.note?.(body as unknown as Note, line);
+    case 'note': {
+      const note = body as unknown as Note;
+      if (note.source === 'recorder' && note.message.startsWith('disk full')) st.diskFull = note.message;
+      h.note?.(note, line);
       break;
+    }
     case 'log':
       h.log?.(body as unknown as LogLine, line);
       break;
@@ -196,20 +202,21 @@ async function parseLine(file: string, n: number, text: string, terminated: bool
       warnings.push(`${file}:${n}: last line is incomplete (genwatt was stopped while writing it); ignored`);
       return null;
     }
-    throw new SessionFileError(file, n, `not valid JSON (${(err as Error).message})`, { cause: err });
+    throw new SessionFileError(file, n, `not valid JSON (${jsonProblem(err)})`, { cause: err });
   }
   const type = typeof rec?.type === 'string' ? rec.type : undefined;
   const fn = await validator(type ? `${type}Record` : 'record').catch(() => undefined);
-  if (!fn) throw new SessionFileError(file, n, `unknown record type ${JSON.stringify(rec?.type)}`);
+  if (!fn) throw new SessionFileError(file, n, typeof rec?.type === 'string' ? 'unknown record type' : 'a record without a type');
   if (!fn(rec)) throw new SessionFileError(file, n, `${type ?? 'record'} record: ${describeErrors(fn)}`);
   return { type: type!, rec };
 }
 
-export async function readJournalStream(file: string, handlers: JournalHandlers = {}, opts: JournalReadOptions = {}): Promise<JournalContents> {
+export async function readJournalStream(source: TextSource, handlers: JournalHandlers = {}, opts: JournalReadOptions = {}): Promise<JournalContents> {
+  const file = sourceName(source);
   const st = new JournalState(opts, handlers);
   const warnings: string[] = [];
   let sawAny = false;
-  for await (const { n, text, terminated } of textLines(file)) {
+  for await (const { n, text, terminated } of textLines(source)) {
     if (text.trim() === '') continue;
     sawAny = true;
     const p = await parseLine(file, n, text, terminated, warnings);
@@ -220,7 +227,8 @@ export async function readJournalStream(file: string, handlers: JournalHandlers 
   if (!sawAny) throw new SessionFileError(file, 1, 'file is empty');
   const header = st.header;
   if (!header) throw new SessionFileError(file, undefined, 'empty journal: no header record');
-  if (!st.finished) warnings.push(`${file}: no end record: genwatt stopped without finishing this session (killed?); figures cover what was recorded`);
+  if (st.diskFull) warnings.push(`${file}: the disk was full while recording (${st.diskFull}); figures cover what was written`);
+  else if (!st.finished) warnings.push(`${file}: no end record: genwatt stopped without finishing this session (killed?); figures cover what was recorded`);
   header.run.endMs ??= st.lastSampleMs;
   const duration = header.run.startMs !== null && header.run.endMs !== null ? (header.run.endMs - header.run.startMs) / 1000 : null;
   const base = { header, idle: st.idle, endedAt: st.endedAt, finished: st.finished, warnings };

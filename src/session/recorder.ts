@@ -5,10 +5,11 @@
  * sees half a document. A killed genwatt leaves the `.jsonl`, which `report` and `replay` read.
  * The recorder only writes what it is given: it listens to a session (session/record-listener.ts).
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatDoc, writeDocFromJournal } from './doc-writer.js';
 import type { JournalContents } from './journal-reader.js';
+import { makeFolders } from './record-target.js';
 import { removeStaleTemps } from './stale-temps.js';
 import type { SessionDoc, SessionRecord } from './types.js';
 
@@ -54,6 +55,19 @@ export class Recorder {
   private fd: number | undefined;
   private buffer: string[] = [];
   private bufferBytes = 0;
+  /** The final document could not be written for want of space (the journal is whole). */
+  private finalFileRefused = false;
+
+  private appendLine(line: string): void {
+    try {
+      const b = Buffer.from(`${line}\n`);
+      let off = 0;
+      while (off < b.length) off += writeSync(this.fd!, b, off);
+    } catch {
+      // nothing more fits
+    }
+  }
+
   /** Bytes of a write that failed part-way: written first, byte for byte, so no line is torn. */
   private carry: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +83,7 @@ export class Recorder {
     this.opts = typeof flushMsOrOpts === 'number' ? { flushMs: flushMsOrOpts } : flushMsOrOpts;
     if (existsSync(file)) throw new RecordingExistsError(file);
     this.journal = journalPath(file);
-    mkdirSync(dirname(resolve(file)), { recursive: true });
+    makeFolders(dirname(resolve(file)));
     removeStaleTemps(dirname(resolve(file)));
     try {
       this.fd = openSync(this.journal, 'wx');
@@ -77,8 +91,46 @@ export class Recorder {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RecordingExistsError(this.journal);
       throw err;
     }
+    this.reserve = makeReserve(this.journal);
     this.timer = setInterval(() => this.flush(), Math.min(this.opts.flushMs ?? 250, 1000));
     this.timer.unref?.();
+  }
+
+  /** A little disk kept aside: if the disk fills up, it is given back to finish the journal cleanly. */
+  private reserve: string | null;
+
+  private dropReserve(): void {
+    if (this.reserve) rmSync(this.reserve, { force: true });
+    this.reserve = null;
+  }
+
+  /**
+   * The disk is full at the end: the reserve is given back, and the journal gets its torn line
+   * completed, a note saying how many records the disk refused, and the end record, so a reader says
+   * "disk full", not "killed?".
+   */
+  private closeOnFullDisk(): void {
+    if (!this.reserve || this.fd === undefined || (this.writeError as NodeJS.ErrnoException | null)?.code !== 'ENOSPC') return;
+    this.dropReserve();
+    if (this.flush()) {
+      this.appendLine(JSON.stringify({ type: 'note', tMs: Date.now(), source: 'recorder', message: 'disk full: the journal was finished in the space kept aside for it; the final file could not be written, so this journal is the whole recording' }));
+      return;
+    }
+    const end = [...this.buffer].reverse().find((l) => l.startsWith('{"type":"end"'));
+    let inCarry = 0;
+    if (this.carry) for (const b of this.carry) if (b === 10) inCarry++;
+    const lost = this.buffer.length + Math.max(0, inCarry - 1) - (end ? 1 : 0);
+    const note = JSON.stringify({ type: 'note', tMs: Date.now(), source: 'recorder', message: `disk full: the disk refused ${lost} records; the journal ends here` });
+    const tail = Buffer.concat([this.carry?.subarray(0, this.carry.indexOf(10) + 1 || this.carry.length) ?? Buffer.alloc(0), Buffer.from(`${this.carry && !this.carry.includes(10) ? '\n' : ''}${note}\n${end ? `${end}\n` : ''}`)]);
+    try {
+      let off = 0;
+      while (off < tail.length) off += writeSync(this.fd, tail, off);
+      this.lostRecords += lost;
+      this.buffer = [];
+      this.carry = undefined;
+    } catch {
+      // even the reserve was not enough: the reader will say the journal is torn
+    }
   }
 
   write(rec: SessionRecord, urgent = false): void {
@@ -140,6 +192,7 @@ export class Recorder {
     this.finalized = true;
     this.close();
     unlinkSync(this.journal);
+    this.dropReserve();
   }
 
   private syncJournal(): void {
@@ -190,6 +243,10 @@ export class Recorder {
       } catch {
         // not created
       }
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+        this.finalFileRefused = true;
+        this.writeError ??= err as Error;
+      }
       throw err;
     }
     this.publish(tmp);
@@ -201,7 +258,8 @@ export class Recorder {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.fd !== undefined) {
-      if (!this.flush()) {
+      if (!this.flush() || this.finalFileRefused) this.closeOnFullDisk();
+      if (this.buffer.length || this.carry) {
         let inCarry = 0;
         if (this.carry) for (const b of this.carry) if (b === 10) inCarry++;
         this.lostRecords += this.buffer.length + inCarry;
@@ -215,5 +273,26 @@ export class Recorder {
       }
       this.fd = undefined;
     }
+    this.dropReserve();
+  }
+}
+
+/** Bytes kept aside per recording for finishing its journal on a full disk. */
+const RESERVE_BYTES = 64 * 1024;
+
+/** Creates the reserve beside the journal (a genwatt temp file: removed if a killed genwatt left it); null if the disk has no room. */
+function makeReserve(journal: string): string | null {
+  const file = join(dirname(resolve(journal)), `.${basename(journal)}.reserve.${process.pid}-${Date.now()}.genwatt.tmp`);
+  try {
+    const fd = openSync(file, 'wx');
+    try {
+      writeSync(fd, Buffer.alloc(RESERVE_BYTES));
+    } finally {
+      closeSync(fd);
+    }
+    return file;
+  } catch {
+    rmSync(file, { force: true });
+    return null;
   }
 }

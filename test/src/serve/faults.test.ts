@@ -4,35 +4,15 @@
  * deleted and recreated, the recording disk full (a real 256 KiB tmpfs), and `serve` killed -9.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
 import { FAKE_BIN, generate, GENERATOR, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type Sample, type ServeProc } from '../../helpers/serve.js';
+import { fill, mountTmpfs } from '../../helpers/disk.js';
 
 const FAKE_PATH = `${FAKE_BIN}:/usr/bin:/bin`;
-
-/** A real size-limited filesystem; fails (never skips) where mounting is not allowed. */
-function mountTmpfs(dir: string, kib: number): () => void {
-  mkdirSync(dir, { recursive: true });
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cannot mount a ${kib} KiB tmpfs at ${dir} to simulate a full disk (${(r.stderr || r.error?.message || '').trim()}); this test needs root (CI runs as root)`);
-  return () => void spawnSync('umount', ['-l', dir]);
-}
-
-/** Fills the filesystem of `dir` to the last byte. */
-function fill(file: string): void {
-  const chunk = Buffer.alloc(4096, 1);
-  const fd = openSync(file, 'w');
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch {
-    // ENOSPC: full
-  } finally {
-    closeSync(fd);
-  }
-}
 
 let serve: ServeProc | undefined;
 const cleanups: (() => void)[] = [];

@@ -1,0 +1,51 @@
+/**
+ * Guarantee: a stalled event loop is a recorded gap. genwatt is frozen for real (SIGSTOP, then
+ * SIGCONT two seconds later: no timer fires, no sample is taken, exactly what a blocking parse did on
+ * ffcd592), and the recording and the exporter say so with the cause — in `run` and in `serve` (the
+ * dashboard's sessions are the same measured sessions as `run`).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSession } from '../../src/session/reader.js';
+import { CLI, GENERATOR, sleep, tempDir, waitFor } from '../helpers/gen.js';
+import { scrape, startServe, value } from '../helpers/serve.js';
+
+describe('a stalled event loop', () => {
+  it('run: a 2 s freeze is a gap in the recording, with its cause', async () => {
+    const dir = tempDir('gw-stall-');
+    const rec = join(dir, 'r.json');
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--record', rec, '--out', out, '--', process.execPath, GENERATOR, '--out', out, '--count', '40', '--seconds', '0.2', '--load-seconds', '0.1'], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 2, 20000);
+    child.kill('SIGSTOP');
+    await sleep(2000);
+    child.kill('SIGCONT');
+    await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 5, 20000);
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(130);
+    const doc = (await readSession(rec)).doc;
+    const stalls = doc.gaps.filter((g) => /event loop was blocked for \d+ ms/.test(g.reason));
+    expect(stalls.length).toBeGreaterThanOrEqual(1);
+    expect(Number(/blocked for (\d+) ms/.exec(stalls[0].reason)![1])).toBeGreaterThanOrEqual(1500);
+    expect(doc.notes.some((n) => /event loop was blocked/.test(n.message))).toBe(true);
+  }, 60000);
+
+  it('serve: the freeze moves genwatt_sampler_gaps_total', async () => {
+    const serve = await startServe(['--probe', 'simulated', '--interval', '50', '--idle', '0']);
+    try {
+      await sleep(500);
+      const before = value(await scrape(serve.url), 'genwatt_sampler_gaps_total') ?? 0;
+      serve.child.kill('SIGSTOP');
+      await sleep(2000);
+      serve.child.kill('SIGCONT');
+      await waitFor(() => /event loop was blocked/.test(serve.log()), 10000);
+      const after = value(await scrape(serve.url), 'genwatt_sampler_gaps_total') ?? 0;
+      expect(after).toBeGreaterThan(before);
+    } finally {
+      await serve.stop();
+    }
+  }, 30000);
+});
