@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests start real processes (the CLI, the demo generator, a fake nvidia-smi) on a 2-vCPU machine.
+// Tests start real processes (the CLI, the demo generator, a fake nvidia-smi) and wait on events,
+// never on the machine's speed, so two files run side by side even on a 2-vCPU machine.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30000,
     hookTimeout: 30000,
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });

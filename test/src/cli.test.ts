@@ -223,11 +223,15 @@ describe('genwatt CLI', () => {
     const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated'], { env: { ...process.env, PATH: CLEAN_PATH } });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
-    await sleep(2600);
+    // Waits for the lines themselves (a loaded machine may start slowly), then checks their pace.
+    const lineTimes: number[] = [];
+    child.stdout.on('data', (d: Buffer) => String(d).split('\n').filter((l) => /sim-0/.test(l)).forEach(() => lineTimes.push(Date.now())));
+    await waitFor(() => lineTimes.length >= 3, 20000);
     child.kill('SIGINT');
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
     const lines = stdout.split('\n').filter((l) => /sim-0/.test(l));
-    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lineTimes[2] - lineTimes[0]).toBeGreaterThanOrEqual(1500); // one a second, not faster
     expect(lines[0]).toMatch(/\d+\.\d+ W \(instant\) .*VRAM .*GiB/);
   });
 
