@@ -1,19 +1,34 @@
 /** The dashboard's root component: draws the frame from props; keys go back through `onKey`. */
-import { Box, Text, Transform, useInput, type Key } from 'ink';
-import type { ReactElement } from 'react';
+import { Box, Text, Transform, useInput, useStdin, type Key } from 'ink';
+import { useEffect, type ReactElement } from 'react';
 import { styledLine } from './ansi.js';
 import { frameLines } from './frame.js';
 import type { DashboardView } from './view-model.js';
 
+/** Ink's key, plus F10 (which Ink reports as an unnamed key). */
+export type DashboardKey = Partial<Key> & { f10?: boolean };
+
 export interface DashboardProps {
   view: DashboardView;
-  onKey: (input: string, key: Key) => void;
+  onKey: (input: string, key: DashboardKey) => void;
   /** False when stdin cannot be put into raw mode (not a terminal): no key handling. */
   keys: boolean;
 }
 
+/** F10's escape sequences (xterm, and the kitty keyboard protocol). */
+const F10 = new Set(['\x1b[21~', '\x1b[21;1~', '\x1b[21u']);
+
 function KeyInput({ onKey }: { onKey: DashboardProps['onKey'] }): null {
   useInput((input, key) => onKey(input, key));
+  // Ink parses F10 but gives it no flag: read the raw sequence from the same input events.
+  const { internal_eventEmitter: events } = useStdin() as unknown as { internal_eventEmitter?: NodeJS.EventEmitter };
+  useEffect(() => {
+    const raw = (data: string | Buffer) => {
+      if (F10.has(String(data))) onKey('', { f10: true });
+    };
+    events?.on('input', raw);
+    return () => void events?.off('input', raw);
+  }, [events, onKey]);
   return null;
 }
 

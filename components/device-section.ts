@@ -4,7 +4,7 @@ import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
 import { bar, resample, sparkline } from './sparkline.js';
-import { clip, rule } from './text-fit.js';
+import { clip, padLeft, rule } from './text-fit.js';
 import { textWidth } from '../src/text/text-width.js';
 import type { DashboardView, DeviceView } from './view-model.js';
 
@@ -19,10 +19,45 @@ export function vramText(used: number | undefined, total: number | undefined): s
   return `${gib(used)}/${gib(total)} GiB`;
 }
 
-function powerScale(d: DeviceView, values: readonly (number | null)[]): number {
+/** Top of a device's power scale: its limit, its maximum, what the window shows. */
+function ownScale(d: DeviceView, values: readonly (number | null)[] = []): number {
   const seen = values.reduce<number>((m, v) => (v !== null && v > m ? v : m), 0);
   return Math.max(d.powerLimitWatts ?? 0, d.maxPowerWatts ?? 0, seen, 1);
 }
+
+/** The scale a chart uses: its own, or (key `w`) the largest over every device, so they compare. */
+function powerScale(v: DashboardView, d: DeviceView, values: readonly (number | null)[]): number {
+  if (!v.sharedScale) return ownScale(d, values);
+  return Math.max(ownScale(d, values), ...v.devices.map((x) => ownScale(x)));
+}
+
+/** Colour of a power value by its share of the power limit (green, yellow past 50 %, red past 85 %). */
+export function powerTone(w: number | null, limit: number | undefined): 'power' | 'warn' | 'error' {
+  if (w === null || !limit) return 'power';
+  const share = w / limit;
+  return share >= 0.85 ? 'error' : share >= 0.5 ? 'warn' : 'power';
+}
+
+/** A chart row cut into segments of one tone each, by the value under each cell. */
+function tonedRow(text: string, values: readonly (number | null)[], perCell: number, limit: number | undefined): Line {
+  const cells = [...text];
+  const out: Line = [];
+  for (let c = 0; c < cells.length; c++) {
+    let v: number | null = null;
+    for (let k = 0; k < perCell; k++) {
+      const x = values[c * perCell + k];
+      if (x !== null && x !== undefined && (v === null || x > v)) v = x;
+    }
+    const tone = powerTone(v, limit);
+    const last = out[out.length - 1];
+    if (last && last.tone === tone) last.text += cells[c];
+    else out.push(seg(cells[c], tone));
+  }
+  return out;
+}
+
+/** Width of the chart's W axis labels. */
+const AXIS_W = 7;
 
 function kindText(d: DeviceView): string {
   const kind = d.powerKind ?? '';
@@ -48,13 +83,22 @@ export function powerLine(d: DeviceView, width: number): Line {
   );
 }
 
+/** A W value for the axis: whole watts from 10 W, one decimal below (edge boards). */
+const axisW = (w: number) => `${w >= 10 ? Math.round(w) : w.toFixed(1)} W`;
+
 function powerChart(d: DeviceView, v: DashboardView, g: Glyphs, width: number, rows: number): Line[] {
+  const chartW = Math.max(4, width - AXIS_W);
   if (rows <= 1) {
-    const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: width, holdMs: v.holdMs });
-    return [[seg(sparkline(vals, g, { min: 0, max: powerScale(d, vals) }), 'power')]];
+    const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: chartW, holdMs: v.holdMs });
+    const max = powerScale(v, d, vals);
+    return [[seg(padLeft(axisW(max), AXIS_W - 1) + ' ', 'dim'), ...tonedRow(sparkline(vals, g, { min: 0, max }), vals, 1, d.powerLimitWatts)]];
   }
-  const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: chartResolution(width, v.ascii), holdMs: v.holdMs });
-  return areaChart(vals, { height: rows, max: powerScale(d, vals), ascii: v.ascii }).map((l) => [seg(l, 'power')]);
+  const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: chartResolution(chartW, v.ascii), holdMs: v.holdMs });
+  const max = powerScale(v, d, vals);
+  return areaChart(vals, { height: rows, max, ascii: v.ascii }).map((l, i, all) => {
+    const label = i === 0 ? axisW(max) : i === all.length - 1 ? '0 W' : all.length >= 5 && i === Math.floor(all.length / 2) ? axisW(max / 2) : '';
+    return [seg(padLeft(label, AXIS_W - 1) + ' ', 'dim'), ...tonedRow(l, vals, v.ascii ? 1 : 2, d.powerLimitWatts)];
+  });
 }
 
 export function vramLine(d: DeviceView, v: DashboardView, g: Glyphs, width: number): Line {
@@ -80,7 +124,9 @@ function windowSeconds(v: DashboardView): number {
 
 export function fullPanel(d: DeviceView, v: DashboardView, g: Glyphs, width: number, chartRows: number, focused: boolean): Line[] {
   const mark = focused && v.devices.length > 1 ? '> ' : '';
-  const title = `${mark}${d.id} ${g.dot} ${d.name} ${g.dot} power, last ${windowSeconds(v)} s`;
+  const scale = v.sharedScale && v.devices.length > 1 ? ` ${g.dot} one scale` : '';
+  const charged = d.charged === false ? ` ${g.dot} NOT CHARGED to this run` : '';
+  const title = `${mark}${d.id} ${g.dot} ${d.name} ${g.dot} power, last ${windowSeconds(v)} s${scale}${charged}`;
   return [[seg(rule(title, width, g.rule), 'title')], powerLine(d, width), ...powerChart(d, v, g, width, chartRows), vramLine(d, v, g, width)];
 }
 
@@ -90,7 +136,8 @@ export function compactRow(d: DeviceView, v: DashboardView, g: Glyphs, width: nu
   const tail = `${vramText(d.vramUsedBytes, d.vramTotalBytes)} ${d.utilizationPercent === undefined ? NA : fmtNum(d.utilizationPercent, 0) + '%'} ${d.temperatureC === undefined ? NA : fmtNum(d.temperatureC, 0) + '°C'}`;
   const sparkW = Math.max(0, width - textWidth(label) - nums.length - textWidth(tail) - 4);
   const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: sparkW, holdMs: v.holdMs });
-  return packSegments([[seg(label, focused ? 'selected' : undefined)], [seg(nums, d.stale ? 'warn' : 'power', true)], sparkW > 0 ? [seg(sparkline(vals, g, { min: 0, max: powerScale(d, vals) }), 'power')] : [], [seg(tail, 'vram')]], width, ' ');
+  const spark = sparkW > 0 ? tonedRow(sparkline(vals, g, { min: 0, max: powerScale(v, d, vals) }), vals, 1, d.powerLimitWatts) : [];
+  return packSegments([[seg(label, focused ? 'selected' : undefined)], [seg(nums, d.stale ? 'warn' : 'power', true)], spark, [seg(d.charged === false ? `${tail} (not charged)` : tail, 'vram')]], width, ' ');
 }
 
 /** All device lines for the layout's mode. */

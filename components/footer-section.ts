@@ -1,4 +1,4 @@
-/** Footer (pure): the status message, then the keys that apply now. */
+/** The last two lines (pure): the status message on its own line, then the keys that apply now — always shown. */
 import type { Glyphs } from './glyphs.js';
 import { packSegments, seg, type Line } from './lines.js';
 import { clip } from './text-fit.js';
@@ -17,18 +17,23 @@ export function keyHints(v: DashboardView): KeyHint[] {
     keys.push({ key: 'l', what: 'launcher' }, { key: 's', what: v.run.mode === 'monitor' ? 'start preset' : 'stop run' });
     if (v.run.mode === 'monitor') keys.push({ key: 'r', what: v.header.recording ? 'stop rec' : 'record' });
   }
+  keys.push({ key: '↑/↓', what: 'scroll' });
   keys.push({ key: 'g', what: v.overlay === 'chart' ? 'back' : 'history' });
-  if (v.devices.length > 1) keys.push({ key: 'd', what: 'next device' });
+  keys.push({ key: 'p', what: v.overlay === 'processes' ? 'back' : 'processes' });
+  if (v.devices.length > 1) keys.push({ key: 'd', what: 'next device' }, { key: 'w', what: v.sharedScale ? 'own scales' : 'one scale' });
   keys.push({ key: '?', what: 'help' });
   return keys;
 }
 
-export function footerLine(v: DashboardView, g: Glyphs, width: number): Line {
-  if (v.status) {
-    // The message gets the line; `? help` stays so the keys are always one key away.
-    const tone = /fail|error|invalid|cannot|could not|refused|not a known|is missing/i.test(v.status) ? 'error' : 'warn';
-    return [seg(clip(v.status, width - 8, g.ellipsis), tone), seg(' '), seg('?', 'key', true), seg(' help', 'dim')];
-  }
+const ERROR_WORDS = /fail|error|invalid|cannot|could not|refused|not a known|is missing|not started|not found/i;
+
+export function statusLine(v: DashboardView, g: Glyphs, width: number): Line {
+  if (v.confirmQuit) return [seg(clip('a run is active: q again stops it, finishes its recording and quits; any other key cancels', width, g.ellipsis), 'warn', true)];
+  if (!v.status) return [];
+  return [seg(clip(v.status, width, g.ellipsis), ERROR_WORDS.test(v.status) ? 'error' : 'warn')];
+}
+
+export function footerLine(v: DashboardView, _g: Glyphs, width: number): Line {
   return packSegments(
     keyHints(v).map((k) => [seg(k.key, 'key', true), seg(` ${k.what}`, 'dim')]),
     width,

@@ -1,7 +1,14 @@
-/** Header: who/what is measured, recording and run state (pure). */
+/**
+ * Header: who/what is measured, recording and run state (pure). Two facts survive every width:
+ * whether the session records (`● REC <file>` or `not recording`; a long name keeps its end) and a
+ * simulated GPU's warning; the rest is dropped from the right when the terminal is narrow.
+ */
+import { basename } from 'node:path';
 import { fmtBytes, fmtNum } from '../src/text/format.js';
+import { textWidth } from '../src/text/text-width.js';
 import type { Glyphs } from './glyphs.js';
-import { packSegments, seg, type Line } from './lines.js';
+import { lineWidth, packSegments, seg, type Line } from './lines.js';
+import { clip, clipStart } from './text-fit.js';
 import type { DashboardView } from './view-model.js';
 
 export function fmtElapsed(seconds: number | null): string {
@@ -13,20 +20,46 @@ export function fmtElapsed(seconds: number | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
 }
 
+/** The recording fact, at most `room` cells: `● REC …name.json`, `recorded …`, or `not recording`. */
+export function recordingFact(v: DashboardView, g: Glyphs, room: number): Line {
+  const h = v.header;
+  if (!h.recordFile) return [seg(clip('not recording', room, g.ellipsis), 'dim')];
+  const name = basename(h.recordFile);
+  if (h.recording) {
+    const head = `${g.bullet} REC `;
+    return [seg(head, 'rec', true), seg(clipStart(name, Math.max(1, room - textWidth(head)), g.ellipsis))];
+  }
+  const head = 'recorded ';
+  return [seg(head, 'dim'), seg(clipStart(name, Math.max(1, room - textWidth(head)), g.ellipsis), 'dim')];
+}
+
+/** Appends `tail` to optional `parts` packed into what is left of `width`. */
+function withFixedTail(parts: readonly Line[], tail: Line, width: number, sep: string): Line {
+  const room = width - lineWidth(tail) - sep.length;
+  const head = room > 0 ? packSegments(parts, room, sep) : [];
+  return head.length ? [...head, seg(sep), ...tail] : tail;
+}
+
 export function headerLines(v: DashboardView, g: Glyphs, width: number): Line[] {
   const h = v.header;
-  const rec: Line = h.recording ? [seg(`${g.bullet} REC`, 'rec', true), seg(` ${h.recordFile ?? ''}`)] : [seg(h.recordFile ? `recorded ${h.recordFile}` : 'not recording', 'dim')];
-  const first = packSegments([[seg(`genwatt ${h.version}`, 'title', true)], [seg(h.host)], [seg(h.probes, 'dim')], rec], width, ` ${g.dot} `);
+  const rec = recordingFact(v, g, Math.max(8, Math.min(Math.floor(width / 2), 48)));
+  const sep = ` ${g.dot} `;
+  const first = withFixedTail([[seg(`genwatt ${h.version}`, 'title', true)], [seg(h.host)], [seg(h.probes, 'dim')]], rec, width, sep);
   const r = v.run;
   const count = r.target !== null ? `${r.imagesDone}/${r.target} images` : `${r.imagesDone} images`;
   const state: Line = [seg(r.mode.toUpperCase(), 'title', true), seg(` ${r.state}`, r.state.startsWith('failed') ? 'error' : r.state === 'running' ? 'ok' : undefined)];
-  const parts: Line[] = [state];
-  if (h.banner) parts.push([seg(h.banner, 'warn', true)]);
+  // The simulated-GPU warning is never dropped: cut to what fits after the state.
+  const banner: Line = h.banner ? [seg(clip(h.banner, Math.max(9, width - lineWidth(state) - 2), g.ellipsis), 'warn', true)] : [];
+  const parts: Line[] = [];
   if (r.mode !== 'monitor') parts.push([seg(count)]);
+  else if (r.lastRun) parts.push([seg(r.lastRun, 'dim')]);
   else if (r.imagesDone > 0) parts.push([seg(`last run ${count}`, 'dim')]);
   parts.push([seg(fmtElapsed(r.elapsedSeconds))]);
   if (r.progress) parts.push([seg(r.progress)]);
   if (r.label) parts.push([seg(r.label, 'dim')]);
   if (h.hostCpuPercent !== undefined || h.hostRamUsedBytes !== undefined) parts.push([seg(`CPU ${fmtNum(h.hostCpuPercent, 0)}% RAM ${fmtBytes(h.hostRamUsedBytes)}`, 'dim')]);
-  return [first, packSegments(parts, width)];
+  const fixed: Line = banner.length ? [...state, seg('  '), ...banner] : state;
+  const room = width - lineWidth(fixed) - 2;
+  const rest = room > 0 ? packSegments(parts, room) : [];
+  return [first, rest.length ? [...fixed, seg('  '), ...rest] : fixed];
 }

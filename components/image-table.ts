@@ -1,4 +1,7 @@
-/** The per-image table (pure): the latest images that fit, newest at the bottom. */
+/**
+ * The per-image table (pure): the images that fit, newest at the bottom; scrolled back `offset` rows
+ * from the newest, with the position in its rule.
+ */
 import { basename } from 'node:path';
 import { fmtNum, NA } from '../src/text/format.js';
 import type { ImageRow } from '../src/energy/image-rows.js';
@@ -39,6 +42,8 @@ const COLS: Col[] = [
   { head: 'net J', width: 8, cell: (r) => fmtNum(r.netJoules, 1), priority: 5 },
   { head: 'avg W', width: 7, cell: (r) => fmtNum(r.watts, 1), priority: 7 },
   { head: 'VRAM pk', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
+  // The generator's own processes (a shared GPU's total is not the generator's), when known.
+  { head: 'gen pk', width: 7, cell: (r) => (r.processPeakVramBytes === undefined ? '' : gibText(r.processPeakVramBytes)), priority: 6, meta: true },
   { head: 'steps', width: 5, cell: (r) => (r.meta?.steps === undefined ? '' : String(r.meta.steps)), priority: 4, meta: true },
   { head: 'size', width: 9, cell: (r) => (r.meta?.width && r.meta.height ? `${r.meta.width}x${r.meta.height}` : ''), priority: 3, meta: true },
   { head: 'sampler', width: 16, cell: (r, g) => clip(r.meta?.sampler ?? '', 16, g.ellipsis), priority: 2, meta: true, left: true },
@@ -47,10 +52,21 @@ const COLS: Col[] = [
 
 const MIN_FILE = 12;
 
-export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: number, maxRows: number): Line[] {
-  const out: Line[] = [[seg(rule(`images (${rows.length})`, width, g.rule), 'title')]];
+/** The first and end (exclusive) index of the rows shown, `room` at a time, `offset` back from the newest. */
+export function tableWindow(total: number, room: number, offset = 0): { from: number; to: number; offset: number } {
+  const max = Math.max(0, total - room);
+  const off = Math.max(0, Math.min(offset, max));
+  const to = total - off;
+  return { from: Math.max(0, to - room), to, offset: off };
+}
+
+export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: number, maxRows: number, offset = 0): Line[] {
+  const room = Math.max(0, maxRows - 1);
+  const win = tableWindow(rows.length, room, offset);
+  const where = rows.length > room && room > 0 ? ` ${g.dot} ${win.from + 1}–${win.to} of ${rows.length}${win.offset ? ' (↓ newer)' : ''}` : '';
+  const out: Line[] = [[seg(rule(`images (${rows.length})${where}`, width, g.rule), 'title')]];
   if (maxRows <= 0) return out;
-  const shown = rows.slice(Math.max(0, rows.length - maxRows));
+  const shown = rows.slice(win.from, win.to);
   const marksW = Math.max(5, ...shown.map((r) => marks(r).length));
   // Settings columns only when shown images carry them, as wide as their longest value (a seed
   // can have 20 digits; a cut one is useless), up to the column's width.
@@ -77,7 +93,7 @@ export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: num
     return takeWidth(s, width).trimEnd();
   };
   out.push([seg(row(cols.map((c) => c.head), 'file', withMarks ? 'marks' : ''), 'dim')]);
-  for (const r of shown.slice(Math.max(0, shown.length - (maxRows - 1)))) {
+  for (const r of shown) {
     out.push([seg(row(cols.map((c) => c.cell(r, g)), basename(r.path), marks(r)), r.warmup ? 'dim' : undefined)]);
   }
   if (rows.length === 0 && maxRows >= 2) out.push([seg('no images yet', 'dim')]);

@@ -1,21 +1,21 @@
 /** Run panel (pure): last image, steady means with spread, idle, throughput, energy method. */
 import { basename } from 'node:path';
-import { fmtNum, NA } from '../src/text/format.js';
+import { fixed, fmtNum, NA } from '../src/text/format.js';
 import type { Glyphs } from './glyphs.js';
 import { packSegments, seg, type Line } from './lines.js';
 import { rule } from './text-fit.js';
 import type { DashboardView } from './view-model.js';
 
 function s3(v: number | null | undefined): string {
-  return v === null || v === undefined ? NA : `${v.toFixed(v < 10 ? 2 : 1)} s`;
+  return v === null || v === undefined ? NA : `${fixed(v, v < 10 ? 2 : 1)} s`;
 }
 
 function j1(v: number | null | undefined): string {
-  return v === null || v === undefined ? NA : `${v.toFixed(v < 100 ? 1 : 0)} J`;
+  return v === null || v === undefined ? NA : `${fixed(v, Math.abs(v) < 100 ? 1 : 0)} J`;
 }
 
 function pm(v: number | null | undefined, digits: number): string {
-  return v === null || v === undefined ? '' : ` ±${v.toFixed(digits)}`;
+  return v === null || v === undefined ? '' : ` ±${fixed(v, digits)}`;
 }
 
 export function methodWords(m: DashboardView['energyMethod'], coverage: number | null, flagged: boolean): string {

@@ -34,6 +34,20 @@ export interface DeviceView {
   /** Whole-run power history, for the chart (`g`): one point per bucket (its mean). */
   history: readonly SeriesPoint[];
   historyBucketMs: number;
+  /** False for a GPU shown but not charged to the run (`--gpu`); undefined: charged. */
+  charged?: boolean;
+  /** Processes on this GPU (the `p` panel); null: the vendor interface gives no process list. */
+  processes?: readonly ProcessView[] | null;
+}
+
+export interface ProcessView {
+  pid: number;
+  /** Short name (from /proc), or n/a. */
+  name: string | null;
+  /** GPU memory this process uses, bytes; undefined when the driver does not say. */
+  usedBytes: number | undefined;
+  /** Part of the measured generator's process group. */
+  generator: boolean;
 }
 
 export interface LauncherPresetView {
@@ -63,7 +77,7 @@ export interface ReplayView {
   ended: boolean;
 }
 
-export type Overlay = 'none' | 'help' | 'launcher' | 'chart';
+export type Overlay = 'none' | 'help' | 'launcher' | 'chart' | 'processes';
 
 export interface DashboardView {
   /** Terminal size. */
@@ -94,6 +108,8 @@ export interface DashboardView {
     elapsedSeconds: number | null;
     /** Generator progress when a backend reports it (step x/y). */
     progress: string | null;
+    /** How the last run ended, while monitoring after it (e.g. "demo finished: 10 images"). */
+    lastRun?: string | null;
   };
   devices: readonly DeviceView[];
   focused: number;
@@ -114,4 +130,10 @@ export interface DashboardView {
   replay: ReplayView | null;
   /** The latest message (note, error, what a key did). */
   status: string | null;
+  /** Image rows scrolled back from the newest (0 or undefined: the newest are shown). */
+  tableOffset?: number;
+  /** One power scale for every device (key `w`), instead of each device's own. */
+  sharedScale?: boolean;
+  /** `q` was pressed during a run: a second `q` quits, any other key cancels. */
+  confirmQuit?: boolean;
 }

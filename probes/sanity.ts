@@ -9,6 +9,7 @@ const RANGES: [keyof Reading, number, number][] = Object.entries({
   powerWatts: [0, 20_000],
   energyJoules: [0, 1e15],
   vramUsedBytes: [0, 2 ** 50],
+  processVramBytes: [0, 2 ** 50],
   utilizationPercent: [0, 100],
   temperatureC: [-60, 250],
   clockMhz: [0, 20_000],

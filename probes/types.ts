@@ -58,6 +58,8 @@ export interface Reading {
   clockMhz?: number;
   /** Why clocks are held down now (NVML clock event reasons, e.g. `sw-power-cap`); empty: none. */
   throttleReasons?: string[];
+  /** GPU memory used by the measured generator's processes on this device (from the process list). */
+  processVramBytes?: number;
   /** Host only: CPU load and RAM in use. */
   cpuPercent?: number;
   ramUsedBytes?: number;
@@ -93,6 +95,13 @@ export interface SampleTiming {
   stallMs: number;
 }
 
+/** A process using a GPU, as the vendor interface lists it. */
+export interface GpuProcess {
+  pid: number;
+  /** GPU memory it uses, bytes; undefined when the driver does not say. */
+  usedBytes?: number;
+}
+
 /** Where a streaming probe delivers what it reads. */
 export interface ReadingSink {
   reading(r: Reading): void;
@@ -118,6 +127,11 @@ export interface Probe {
   childEnv?(): Record<string, string>;
   /** The generator exited. */
   onChildExit?(): void;
+  /**
+   * The processes on each of the probe's GPUs (device id → processes), or null when the interface
+   * gives no process list. Absent: the probe cannot list processes at all.
+   */
+  processes?(): Promise<Map<string, GpuProcess[]> | null>;
   /**
    * How often to read a costly energy counter, ms (NVML's costs ~4 ms of CPU a read on an H100).
    * Called before `start`: measured runs read it at every sample, monitoring once a second.

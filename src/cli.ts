@@ -163,7 +163,7 @@ async function main(): Promise<number> {
     })
     .command('report <files..>', 'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left): table, csv, md, html or json', (y) =>
       y
-        .positional('files', { type: 'string', array: true, describe: 'session files (one or more)' })
+        .positional('files', { type: 'string', describe: 'session files (one or more)', default: undefined })
         .option('format', { type: 'string', choices: ['table', 'csv', 'md', 'html', 'json'], describe: 'output format (default: from --out\'s extension, else table; html is one self-contained page with SVG charts)' })
         .option('out', { type: 'string', describe: 'write to FILE instead of stdout' })
         .option('force', { type: 'boolean', describe: 'let --out replace an existing file (never one of the inputs)' })

@@ -47,6 +47,12 @@ export interface FieldAnswer {
 
 export type DeviceHandle = unknown;
 
+/** A process using the GPU (nvmlProcessInfo_t): GPU memory in bytes, undefined when NVML does not say. */
+export interface NvmlProcess {
+  pid: number;
+  usedBytes?: number;
+}
+
 /** What genwatt asks NVML; implemented by koffi here and by fakes in tests. */
 export interface NvmlBinding {
   init(): number;
@@ -69,6 +75,42 @@ export interface NvmlBinding {
   smClockMhz(h: DeviceHandle): Answer<number>;
   enforcedPowerLimitMw(h: DeviceHandle): Answer<number>;
   clockEventReasons(h: DeviceHandle): Answer<bigint>;
+  /** Processes running compute work on the GPU (nvmlDeviceGetComputeRunningProcesses). */
+  computeProcesses(h: DeviceHandle): Answer<NvmlProcess[]>;
+  /** Processes with a graphics context on the GPU. */
+  graphicsProcesses(h: DeviceHandle): Answer<NvmlProcess[]>;
+}
+
+/** nvmlProcessInfo_t (v2/v3): pid u32 (+4 padding), usedGpuMemory u64, gpuInstanceId u32, computeInstanceId u32. */
+const PROCESS_INFO_BYTES = 24;
+/** NVML_VALUE_NOT_AVAILABLE for usedGpuMemory (e.g. under Windows WDDM, or without permission). */
+const NOT_AVAILABLE = 0xffffffffffffffffn;
+
+/** Decodes `count` nvmlProcessInfo_t entries. */
+export function decodeProcessInfos(buf: Buffer, count: number): NvmlProcess[] {
+  const out: NvmlProcess[] = [];
+  for (let i = 0; i < count && (i + 1) * PROCESS_INFO_BYTES <= buf.length; i++) {
+    const o = i * PROCESS_INFO_BYTES;
+    const used = buf.readBigUInt64LE(o + 8);
+    const p: NvmlProcess = { pid: buf.readUInt32LE(o) };
+    if (used !== NOT_AVAILABLE) p.usedBytes = Number(used);
+    out.push(p);
+  }
+  return out;
+}
+
+/** NVML's two-call pattern for process lists: ask the count, then fill a buffer a little larger. */
+function processList(fn: ((h: DeviceHandle, count: number[], infos: Buffer | null) => number) | undefined, h: DeviceHandle): Answer<NvmlProcess[]> {
+  if (!fn) return { ret: NVML.ERROR_FUNCTION_NOT_FOUND };
+  const count = [0];
+  let ret = fn(h, count, null);
+  if (ret === NVML.SUCCESS) return { ret, value: [] };
+  if (ret !== NVML.ERROR_INSUFFICIENT_SIZE) return { ret };
+  const n = Math.min(4096, count[0] + 8); // processes may start between the two calls
+  const buf = Buffer.alloc(n * PROCESS_INFO_BYTES);
+  count[0] = n;
+  ret = fn(h, count, buf);
+  return ret === NVML.SUCCESS ? { ret, value: decodeProcessInfos(buf, count[0]) } : { ret };
 }
 
 const LIB_NAMES = ['libnvidia-ml.so.1', 'libnvidia-ml.so', 'nvml.dll'];
@@ -128,6 +170,9 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     clock: l.func('int nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, _Out_ uint *clock)'),
     limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
     reasons: opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ?? opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
+    // v3 (driver 510+) and v2 fill the same 24-byte nvmlProcessInfo_t.
+    computeProcs: opt('int nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)') ?? opt('int nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)'),
+    graphicsProcs: opt('int nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)') ?? opt('int nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)'),
   };
   return { f, MemoryV2 };
 }
@@ -222,5 +267,7 @@ export async function loadNvml(): Promise<NvmlBinding> {
       const ret = f.reasons(h, out);
       return ret === 0 ? { ret, value: BigInt(out[0]) } : { ret };
     },
+    computeProcesses: (h) => processList(f.computeProcs, h),
+    graphicsProcesses: (h) => processList(f.graphicsProcs, h),
   };
 }

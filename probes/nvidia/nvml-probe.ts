@@ -3,7 +3,7 @@
  * power (field 186) and memory every interval; the energy counter, utilization, temperature, clock
  * and clock event reasons once a second (the counter read alone costs ~4 ms of CPU on an H100).
  */
-import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '../types.js';
+import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
 import { CounterGuard, mapPoll, type Metric, type NvmlPoll } from './nvml-map.js';
 
@@ -176,6 +176,28 @@ export class NvmlProbe implements Probe {
     };
     tick();
     this.timer = setInterval(tick, intervalMs);
+  }
+
+  /** Compute and graphics processes per GPU (a process in both is listed once, with the larger figure). */
+  async processes(): Promise<Map<string, GpuProcess[]> | null> {
+    const n = this.nvml;
+    if (!n || !this.initialized || typeof n.computeProcesses !== 'function') return null;
+    const out = new Map<string, GpuProcess[]>();
+    let any = false;
+    for (const d of this.devs) {
+      const byPid = new Map<number, GpuProcess>();
+      for (const a of [n.computeProcesses(d.handle), n.graphicsProcesses(d.handle)]) {
+        if (a.ret !== NVML.SUCCESS || !a.value) continue;
+        any = true;
+        for (const p of a.value) {
+          const seen = byPid.get(p.pid);
+          if (!seen) byPid.set(p.pid, { ...p });
+          else if (p.usedBytes !== undefined && (seen.usedBytes === undefined || p.usedBytes > seen.usedBytes)) seen.usedBytes = p.usedBytes;
+        }
+      }
+      out.set(d.info.id, [...byPid.values()]);
+    }
+    return any ? out : null;
   }
 
   async close(): Promise<void> {

@@ -13,12 +13,16 @@ export interface SimActivity {
   sinceMs: number;
   /** Whether model weights are resident (VRAM stays up after load until the generator exits). */
   loaded: boolean;
+  /** The generator's process id, when it says (the simulated process list shows it). */
+  pid?: number;
 }
 
 const GIB = 1024 ** 3;
 export const SIM_VRAM_TOTAL_BYTES = 24 * GIB;
 export const SIM_POWER_LIMIT_WATTS = 250;
-const BASE_VRAM_BYTES = 0.45 * GIB;
+/** What the driver and desktop hold with no generator (not a process of the generator's). */
+export const SIM_BASE_VRAM_BYTES = 0.45 * GIB;
+const BASE_VRAM_BYTES = SIM_BASE_VRAM_BYTES;
 const MODEL_VRAM_BYTES = 6.5 * GIB;
 const ACTIVATION_VRAM_BYTES = 1.6 * GIB;
 
@@ -71,7 +75,9 @@ export function simulate(act: SimActivity, fromWatts: number, tMs: number): SimR
 
 /** Parse the activity file (`PHASE SINCE_MS [loaded]`); undefined when it is not one. */
 export function parseActivity(text: string): SimActivity | undefined {
-  const m = /^(idle|load|compute|save)\s+(\d+)(\s+loaded)?\s*$/.exec(text.trim());
+  const m = /^(idle|load|compute|save)\s+(\d+)(\s+loaded)?(?:\s+pid=(\d+))?\s*$/.exec(text.trim());
   if (!m) return undefined;
-  return { phase: m[1] as SimPhase, sinceMs: Number(m[2]), loaded: m[3] !== undefined };
+  const a: SimActivity = { phase: m[1] as SimPhase, sinceMs: Number(m[2]), loaded: m[3] !== undefined };
+  if (m[4]) a.pid = Number(m[4]);
+  return a;
 }

@@ -6,8 +6,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Detection, DeviceInfo, Probe, Reading } from '../types.js';
-import { parseActivity, simulate, SIM_POWER_LIMIT_WATTS, SIM_VRAM_TOTAL_BYTES, type SimActivity } from './simulated-gpu.js';
+import type { Detection, DeviceInfo, GpuProcess, Probe, Reading } from '../types.js';
+import { parseActivity, simulate, SIM_BASE_VRAM_BYTES, SIM_POWER_LIMIT_WATTS, SIM_VRAM_TOTAL_BYTES, type SimActivity } from './simulated-gpu.js';
 
 export const SIM_DEVICE_ID = 'sim-0';
 export const SIM_ACTIVITY_ENV = 'GENWATT_SIM_ACTIVITY';
@@ -80,6 +80,17 @@ export class SimulatedProbe implements Probe {
     this.lastWatts = s.powerWatts;
     // Extra GPUs follow the same activity, a watt apart, so each series is told apart.
     return this.devices.map((d, k) => ({ deviceId: d.id, tMs, powerWatts: s.powerWatts + k, powerKind: 'instant' as const, vramUsedBytes: s.vramUsedBytes, utilizationPercent: s.utilizationPercent, temperatureC: s.temperatureC, clockMhz: s.clockMhz }));
+  }
+
+  /**
+   * The simulated process list: the generator (the pid it wrote) holding the model's memory while
+   * loaded — labelled simulated like everything this probe reports.
+   */
+  async processes(): Promise<Map<string, GpuProcess[]> | null> {
+    this.refreshActivity();
+    const a = this.activity;
+    const list: GpuProcess[] = a.pid !== undefined && a.phase !== 'idle' ? [{ pid: a.pid, usedBytes: simulate(a, this.lastWatts, this.now()).vramUsedBytes - SIM_BASE_VRAM_BYTES }] : [];
+    return new Map(this.devices.map((d) => [d.id, d.id === SIM_DEVICE_ID ? list : []]));
   }
 
   /** The generator exited: weights are gone, back to idle. */

@@ -55,6 +55,16 @@ function runLabel(c: MeasureCommand): string {
 export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promise<number> {
   const record = await recordPath(f.record, c.mode, c.defaultRecord);
   if (record) await checkRecording(record);
+  // A run that cannot start: one line, before any dashboard, idle baseline or recording.
+  const { checkCommand, checkOutDir, RunNotStartedError } = await import('../measure/preflight.js');
+  try {
+    if (c.mode !== 'monitor' && c.outDir) checkOutDir(c.outDir);
+    if (c.mode !== 'monitor' && c.argv) checkCommand(c.argv[0], process.cwd());
+  } catch (err) {
+    if (!(err instanceof RunNotStartedError)) throw err;
+    process.stderr.write(`genwatt: ${err.message}; nothing was measured or recorded\n`);
+    return err.exitCode;
+  }
   const idleSeconds = f.idleSeconds ?? c.defaultIdleSeconds;
   if (!f.json && (await dashboardWanted(f.plain))) {
     const initial = c.mode === 'monitor' ? null : { mode: c.mode, label: runLabel(c), argv: c.argv, backend: c.backend, outDir: c.outDir, count: f.count, idleSeconds, timeoutMs: f.timeoutMs, record, tags: f.tags, removeOutDir: c.removeOutDir };
@@ -82,8 +92,13 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     removeOutDir: c.removeOutDir,
   });
   try {
+    session.preflight();
     await session.detect();
   } catch (err) {
+    if (err instanceof RunNotStartedError) {
+      process.stderr.write(`genwatt: ${err.message}; nothing was measured or recorded\n`);
+      return err.exitCode;
+    }
     if (!(err instanceof NoGpuError)) throw err;
     if (c.onNoGpu) return c.onNoGpu();
     process.stderr.write(`genwatt: ${err.message}\n`);
@@ -96,7 +111,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
       process.stderr.write(`genwatt: ${sig} again: leaving now; the journal keeps what was recorded\n`);
       process.exit(130);
     }
-    process.stderr.write(`genwatt: ${sig}: stopping and finishing the recording…\n`);
+    process.stderr.write(`genwatt: ${sig}: stopping${record ? ' and finishing the recording…' : ' (not recording)'}\n`);
     session.stop('interrupted');
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
@@ -105,6 +120,11 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     end(result);
     return result.exitCode;
   } catch (err) {
+    await session.dispose();
+    if (err instanceof RunNotStartedError) {
+      process.stderr.write(`genwatt: ${err.message}; nothing was measured or recorded\n`);
+      return err.exitCode;
+    }
     if (!(err instanceof RecordingExistsError)) throw err;
     process.stderr.write(`genwatt: ${err.message}\n`);
     return 1;

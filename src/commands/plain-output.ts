@@ -67,7 +67,11 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
       if (session.simulated) info('SIMULATED GPU: these numbers are the demo model, not hardware');
     }
   });
-  session.on('note', (n: Note) => info(printable(`${n.source}: ${n.message}`)));
+  const said = new Set<string>();
+  session.on('note', (n: Note) => {
+    said.add(n.message);
+    info(printable(n.source === 'genwatt' ? n.message : `${n.source}: ${n.message}`));
+  });
   if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
   if (!opts.json) session.on('rows', (rows: ImageRow[]) => rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count) + '\n')));
   if (session.config.mode === 'monitor' && !opts.json) {
@@ -85,7 +89,7 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
       safeWrite(opts.out, `\n${summaryText(result.summary)}\n`);
     }
     if (result.doc.run.exit?.message && result.doc.run.exit.reason !== 'exited') info(result.doc.run.exit.message);
-    if (result.error) info(result.error);
+    if (result.error && !said.has(result.error)) info(result.error);
     if (result.recordFile) info(`session recorded to ${result.recordFile}`);
     else if (result.journalFile) info(`session journal kept at ${result.journalFile}`);
   };

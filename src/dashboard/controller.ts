@@ -6,18 +6,27 @@ import { EventEmitter } from 'node:events';
 import type { DashboardView, LauncherView, Overlay } from '../../components/view-model.js';
 import type { Preset, PresetLoad } from '../backends/presets.js';
 import type { DashboardSource } from './source.js';
+import { planLayout } from '../../components/layout.js';
 
-/** The subset of Ink's key object the controller reads. */
+/** The subset of Ink's key object the controller reads (plus F10, which the host detects). */
 export interface KeyInfo {
   upArrow?: boolean;
   downArrow?: boolean;
   leftArrow?: boolean;
   rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
   return?: boolean;
   escape?: boolean;
   ctrl?: boolean;
   shift?: boolean;
+  f10?: boolean;
 }
+
+/** Two Escapes within this long quit (as in nvtop and htop). */
+const ESC_ESC_MS = 1000;
 
 export interface ControllerOptions {
   ascii: boolean;
@@ -51,6 +60,15 @@ export class DashboardController extends EventEmitter {
   private quitting = false;
   /** Devices in the last view (for `d`). */
   private deviceCount = 0;
+  /** Image rows scrolled back from the newest; rows in the last view; rows a page holds. */
+  tableOffset = 0;
+  private lastRowCount = 0;
+  private pageRows = 5;
+  /** One power scale for every device (`w`). */
+  sharedScale = false;
+  /** `q` during a run asks first. */
+  confirmQuit = false;
+  private lastEscapeMs = -Infinity;
   private readonly now: () => number;
 
   constructor(
@@ -97,10 +115,29 @@ export class DashboardController extends EventEmitter {
   }
 
   view(width: number, height: number): DashboardView {
-    const data = this.source.data(sparkWindowMs(width), { history: this.overlay === 'chart' });
+    const data = this.source.data(sparkWindowMs(width), { history: this.overlay === 'chart', processes: this.overlay === 'processes' });
     this.deviceCount = data.devices.length;
+    // Scrolled back: new rows do not move what is on screen.
+    if (this.tableOffset > 0 && data.rows.length > this.lastRowCount) this.tableOffset += data.rows.length - this.lastRowCount;
+    this.lastRowCount = data.rows.length;
+    this.pageRows = Math.max(1, planLayout(width, height, data.devices.length, data.rows.length).tableRows - 2);
+    this.tableOffset = Math.min(this.tableOffset, Math.max(0, data.rows.length - 1));
     const status = this.statusText && this.now() < this.statusUntil ? this.statusText : null;
-    return { ...data, width, height, ascii: this.opts.ascii, color: this.opts.color, focused: this.focused, overlay: this.overlay, launcher: this.launcherView(), status };
+    return { ...data, width, height, ascii: this.opts.ascii, color: this.opts.color, focused: this.focused, overlay: this.overlay, launcher: this.launcherView(), status, tableOffset: this.tableOffset, sharedScale: this.sharedScale, confirmQuit: this.confirmQuit };
+  }
+
+  /** Scrolls the image table: up = older. */
+  private scroll(key: KeyInfo): boolean {
+    const page = this.pageRows;
+    if (key.upArrow) this.tableOffset += 1;
+    else if (key.downArrow) this.tableOffset = Math.max(0, this.tableOffset - 1);
+    else if (key.pageUp) this.tableOffset += page;
+    else if (key.pageDown) this.tableOffset = Math.max(0, this.tableOffset - page);
+    else if (key.home) this.tableOffset = Number.MAX_SAFE_INTEGER;
+    else if (key.end) this.tableOffset = 0;
+    else return false;
+    this.tableOffset = Math.min(this.tableOffset, Math.max(0, this.lastRowCount - 1));
+    return true;
   }
 
   private toggle(o: Overlay): void {
@@ -124,12 +161,35 @@ export class DashboardController extends EventEmitter {
     }
   }
 
+  /** q, Esc-Esc, F10 and Ctrl-C quit; during a run the first q asks (any other key cancels). */
+  private quitKey(input: string, key: KeyInfo): boolean {
+    const now = this.now();
+    if (this.confirmQuit) {
+      this.confirmQuit = false;
+      if (input === 'q' && !key.ctrl) void this.quit();
+      else this.setStatus('quit cancelled: the run goes on');
+      return true;
+    }
+    const escEsc = key.escape && now - this.lastEscapeMs < ESC_ESC_MS;
+    if (key.escape) this.lastEscapeMs = escEsc ? -Infinity : now;
+    if (key.ctrl && input === 'c') {
+      void this.quit();
+      return true;
+    }
+    if ((input === 'q' && !key.ctrl) || key.f10 || escEsc) {
+      if (input === 'q' && this.source.running?.()) {
+        this.confirmQuit = true;
+        return true;
+      }
+      void this.quit();
+      return true;
+    }
+    return false;
+  }
+
   key(input: string, key: KeyInfo): void {
     this.emit('change');
-    if ((key.ctrl && input === 'c') || (input === 'q' && !key.ctrl)) {
-      void this.quit();
-      return;
-    }
+    if (this.quitKey(input, key)) return;
     if (this.overlay === 'help') {
       this.overlay = 'none';
       return;
@@ -164,7 +224,15 @@ export class DashboardController extends EventEmitter {
         this.toggle('chart');
         return;
       case 'd':
+        if (this.deviceCount <= 1) this.setStatus(this.deviceCount === 1 ? 'there is only one GPU (d moves between GPUs when there are several)' : 'no GPU to focus');
         this.focused = this.deviceCount ? (this.focused + 1) % this.deviceCount : 0;
+        return;
+      case 'p':
+        this.toggle('processes');
+        return;
+      case 'w':
+        this.sharedScale = !this.sharedScale;
+        this.setStatus(this.sharedScale ? 'power charts: one scale for every GPU' : 'power charts: each GPU on its own scale');
         return;
       case 's':
         this.startOrStop();
@@ -179,6 +247,7 @@ export class DashboardController extends EventEmitter {
     }
     if (key.escape) this.overlay = 'none';
     if (src.seek && (key.leftArrow || key.rightArrow)) src.seek(key.leftArrow ? -1 : 1);
+    this.scroll(key);
   }
 
   private startOrStop(): void {

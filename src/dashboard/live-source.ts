@@ -9,6 +9,8 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import type { SeriesPoint } from '../series/series.js';
+import type { ProcessView } from '../../components/view-model.js';
+import type { ListedProcess } from '../measure/process-watch.js';
 import type { DeviceInfo, Gap, ProbeName, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure/measure-session.js';
@@ -57,6 +59,12 @@ export interface RunSpec {
   removeOutDir?: boolean;
 }
 
+/** Process lists as the panel shows them (undefined: not read yet; null: not listable). */
+function processViews(list: readonly ListedProcess[] | null | undefined): ProcessView[] | null | undefined {
+  if (list === undefined || list === null) return list;
+  return list.map((p) => ({ pid: p.pid, name: p.name, usedBytes: p.usedBytes, generator: p.generator }));
+}
+
 /** `request 2/4 · step 13/20` for a server backend's progress. */
 export function progressText(p: BackendProgress): string {
   const req = p.requests > 1 ? `request ${p.request}/${p.requests}` : '';
@@ -88,6 +96,8 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   private switching = false;
   private readonly originMs = Date.now();
   banner: string | null = null;
+  /** How the last run ended (shown while monitoring after it). */
+  private lastRun: string | null = null;
 
   constructor(readonly opts: LiveOptions) {
     super();
@@ -184,7 +194,11 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     this.sessionEnded = s.run().then(
       (res) => this.ended(s, res),
       (err: Error) => {
-        this.status(`genwatt: ${err.message}`);
+        // A run that could not start (command not found, --out a file): said at once; monitoring goes on.
+        this.status(`${isRun ? 'run not started: ' : ''}${err.message}`);
+        if (this.session === s) this.session = null;
+        if (!this.closing && !this.switching) void this.monitor(null);
+        this.changed();
         return null;
       },
     );
@@ -202,8 +216,12 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       const exit = res.doc.run.exit;
       const childFailed = exit && exit.reason !== 'exited' && exit.reason !== 'stopped';
       const counts = `${sum.images} images, ${fmtSeconds(sum.secondsPerImage.mean)} / ${fmtJoules(sum.joulesPerImage.mean)} per image`;
-      const what = res.error ? `run failed: ${res.error}` : childFailed ? `run failed: ${exit.message ?? exit.reason} (exit ${res.exitCode}); ${counts}` : `run ${s.stopReason === 'interrupted' ? 'stopped' : 'finished'}: ${counts}`;
+      const word = s.config.mode === 'demo' ? 'demo' : 'run';
+      const ended = s.stopReason === 'interrupted' ? 'stopped' : 'finished';
+      const what = res.error ? `${word} failed: ${res.error}` : childFailed ? `${word} failed: ${exit.message ?? exit.reason} (exit ${res.exitCode}); ${counts}` : `${word} ${ended}: ${counts}`;
       this.status(`${what}${res.recordFile ? `; recorded ${res.recordFile}` : ''}`);
+      // Said until the next run starts, after the status message has gone.
+      this.lastRun = res.error || childFailed ? `${word} failed · ${sum.images} images` : `${word} ${ended} · ${sum.images} images`;
     } else if (res.recordFile) this.status(`monitor recording saved: ${res.recordFile}`);
     if (this.session === s) this.session = null;
     // Back to monitoring unless the dashboard is closing or another session is being started.
@@ -301,13 +319,31 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     return this.finished;
   }
 
-  data(windowMs: number, opts: { history?: boolean } = {}): SourceData {
+  /** The process panel is open: the current session's process lists are read (released when it closes). */
+  private watchProcesses(s: MeasureSession | null, on: boolean): void {
+    const w = s?.core.processWatch;
+    if (on && w && this.processesFor !== s) {
+      this.processesFor?.core.processWatch?.release();
+      w.acquire();
+      this.processesFor = s;
+    } else if (!on && this.processesFor) {
+      this.processesFor.core.processWatch?.release();
+      this.processesFor = null;
+    }
+  }
+
+  private processesFor: MeasureSession | null = null;
+
+  data(windowMs: number, opts: { history?: boolean; processes?: boolean } = {}): SourceData {
     const now = Date.now();
     const s = this.session;
     const policy = s?.core.policy ?? intervalPolicy(this.opts.intervalMs);
     const holdMs = policy.gapLimitMs;
     const isRun = Boolean(s && s.config.mode !== 'monitor');
-    const fromMs = now - windowMs;
+    this.watchProcesses(s, Boolean(opts.processes));
+    // While the run (or the monitoring) is shorter than the window, the charts show just it.
+    const since = isRun && s!.runStartMs !== null ? s!.runStartMs : (s?.startedMs ?? this.originMs);
+    const fromMs = Math.max(now - windowMs, Math.min(since, now - 10_000));
     const inWindow = (p: SeriesPoint) => p.tMs >= fromMs;
     const devices = this.devices.map((info) => {
       const d = this.display.devices.get(info.id);
@@ -326,6 +362,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         // The whole-run history only when the chart is shown.
         history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],
         historyBucketMs: h?.bucketDurationMs ?? 1000,
+        processes: opts.processes ? processViews(s?.core.processWatch?.latest.get(info.id)) : undefined,
       });
     });
     const hostLatest = this.hostDevice ? this.display.devices.get(this.hostDevice.id)?.latest : undefined;
@@ -351,6 +388,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         target: isRun ? s!.config.count : null,
         elapsedSeconds: s ? (now - (isRun && s.runStartMs !== null ? s.runStartMs : s.startedMs)) / 1000 : null,
         progress: isRun && s!.progress ? progressText(s!.progress) : null,
+        lastRun: isRun ? null : this.lastRun,
       },
       devices,
       windowFromMs: fromMs,

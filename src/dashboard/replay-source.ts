@@ -206,7 +206,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
     return m;
   }
 
-  data(windowMs: number): SourceData {
+  data(windowMs: number, opts: { processes?: boolean } = {}): SourceData {
     const doc = this.loaded.doc;
     const pos = this.position();
     const t = this.startMs + pos;
@@ -227,6 +227,8 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
         stale: !lastPower || lastPower.value === undefined || t - lastPower.tMs > holdMs,
         history: d.history,
         historyBucketMs: d.historyBucketMs,
+        // Process lists are live only: a recording has none.
+        processes: opts.processes ? null : undefined,
       });
     });
     const idle = doc.idle && doc.idle.endMs <= t ? doc.idle : null;

@@ -3,7 +3,7 @@
  * data part of the view; the controller adds the UI state (overlays, launcher, focus, status).
  */
 import type { EventEmitter } from 'node:events';
-import type { DashboardView, DeviceView } from '../../components/view-model.js';
+import type { DashboardView, DeviceView, ProcessView } from '../../components/view-model.js';
 import type { SeriesPoint } from '../series/series.js';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
 import type { Preset } from '../backends/presets.js';
@@ -15,9 +15,10 @@ export interface DashboardSource extends EventEmitter {
   readonly kind: 'live' | 'replay';
   /**
    * The data to draw, for a sparkline window of `windowMs` ending now (`history`: also the whole-run
-   * power history, for the chart). Emits `change` when it changes.
+   * power history, for the chart; `processes`: the process lists, for the panel). Emits `change`
+   * when it changes.
    */
-  data(windowMs: number, opts?: { history?: boolean }): SourceData;
+  data(windowMs: number, opts?: { history?: boolean; processes?: boolean }): SourceData;
   /** Stops everything (a run is stopped and its recording finished). Safe to call twice. */
   close(): Promise<void>;
   /** Finished runs (live), for the summary printed after the dashboard closes. */
@@ -41,6 +42,8 @@ export interface DeviceParts {
   stale: boolean;
   history: readonly SeriesPoint[];
   historyBucketMs: number;
+  charged?: boolean;
+  processes?: readonly ProcessView[] | null;
 }
 
 export function deviceView(p: DeviceParts): DeviceView {
@@ -68,6 +71,8 @@ export function deviceView(p: DeviceParts): DeviceView {
     stale: p.stale,
     history: p.history,
     historyBucketMs: p.historyBucketMs,
+    ...(p.charged === false ? { charged: false } : {}),
+    ...(p.processes !== undefined ? { processes: p.processes } : {}),
   };
 }
 

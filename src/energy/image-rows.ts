@@ -18,6 +18,8 @@ export type { IdleBaseline } from './idle-baseline.js';
 
 export interface SeriesSample extends PowerSample {
   vramUsedBytes?: number;
+  /** GPU memory of the measured generator's processes on this device. */
+  processVramBytes?: number;
 }
 
 /** One GPU's samples, sorted by time. */
@@ -39,6 +41,8 @@ export interface ImageRow {
   /** Mean gross power over the window. */
   watts: number | null;
   peakVramBytes: number | null;
+  /** The generator's own processes' GPU memory peak over the window (from process lists), when known. */
+  processPeakVramBytes?: number;
   batch: number;
   batchSize: number;
   warmup: boolean;
@@ -91,12 +95,12 @@ export function combinedEnergy(series: readonly DeviceSeries[], startMs: number,
   return out;
 }
 
-/** Highest VRAM in use over a window, summed over nothing: the largest single reading of any GPU. */
-export function peakVram(series: readonly DeviceSeries[], startMs: number, endMs: number): number | null {
+/** Highest value of a memory field over a window: the largest single reading of any GPU. */
+export function peakVram(series: readonly DeviceSeries[], startMs: number, endMs: number, field: 'vramUsedBytes' | 'processVramBytes' = 'vramUsedBytes'): number | null {
   let peak: number | null = null;
   for (const s of series) {
     for (let i = lowerBound(s.samples, startMs); i < s.samples.length && s.samples[i].tMs <= endMs; i++) {
-      const v = s.samples[i].vramUsedBytes;
+      const v = s.samples[i][field];
       if (v !== undefined && (peak === null || v > peak)) peak = v;
     }
   }
@@ -111,12 +115,13 @@ export interface BatchFigure {
   endMs: number;
   fig: EnergyFigure;
   peakVramBytes: number | null;
+  processPeakVramBytes: number | null;
 }
 
 export function batchFigure(batch: readonly ImageEvent[], batchIndex: number, windowStartMs: number, series: readonly DeviceSeries[], gapLimitMs: number): BatchFigure {
   const endMs = Math.max(...batch.map((e) => e.mtimeMs));
   const startMs = Math.min(windowStartMs, endMs);
-  return { batch: batchIndex, events: batch, startMs, endMs, fig: combinedEnergy(series, startMs, endMs, gapLimitMs), peakVramBytes: peakVram(series, startMs, endMs) };
+  return { batch: batchIndex, events: batch, startMs, endMs, fig: combinedEnergy(series, startMs, endMs, gapLimitMs), peakVramBytes: peakVram(series, startMs, endMs), processPeakVramBytes: peakVram(series, startMs, endMs, 'processVramBytes') };
 }
 
 /** A batch's rows: its energy shared by its files, net of idle when the baseline is known. */
@@ -144,6 +149,7 @@ export function rowsOfBatch(b: BatchFigure, firstImageIndex: number, idle: IdleB
       windowStartMs: startMs,
       windowEndMs: endMs,
     };
+    if (b.processPeakVramBytes !== null) row.processPeakVramBytes = b.processPeakVramBytes;
     if (e.bytes !== undefined) row.bytes = e.bytes;
     if (fig.note) row.note = fig.note;
     if (e.meta) row.meta = e.meta;

@@ -16,12 +16,13 @@ const KEEP_BEHIND_MS = SCALE_SPAN_MS + 5000;
 
 /** The part of a reading the rows need. */
 export function seriesSample(r: Reading): SeriesSample | null {
-  if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined) return null;
+  if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined && r.processVramBytes === undefined) return null;
   const s: SeriesSample = { tMs: r.tMs };
   if (r.powerWatts !== undefined) s.powerWatts = r.powerWatts;
   if (r.powerKind !== undefined) s.powerKind = r.powerKind;
   if (r.energyJoules !== undefined) s.energyJoules = r.energyJoules;
   if (r.vramUsedBytes !== undefined) s.vramUsedBytes = r.vramUsedBytes;
+  if (r.processVramBytes !== undefined) s.processVramBytes = r.processVramBytes;
   return s;
 }
 

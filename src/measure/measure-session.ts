@@ -20,10 +20,12 @@ import { recordTo } from '../session/record-listener.js';
 import { Recorder } from '../session/recorder.js';
 import type { ChildExit, LogLine, ProbeReport, SessionMode, SessionOptions } from '../session/types.js';
 import { isBackend, startGenerator, type Generator } from './generator.js';
+import { checkCommand, checkOutDir } from './preflight.js';
 import { SessionCore } from './session-core.js';
 import { finishResult, type SessionResult } from './session-result.js';
 
 export { NoGpuError } from './detect-devices.js';
+export { RunNotStartedError } from './preflight.js';
 export type { SessionResult } from './session-result.js';
 
 export interface MeasureConfig {
@@ -131,6 +133,14 @@ export class MeasureSession extends EventEmitter {
     this.core.note(source, message);
   }
 
+  /** A run that cannot start says so before anything is measured or recorded (throws RunNotStartedError). */
+  preflight(): void {
+    const c = this.config;
+    if (c.mode === 'monitor') return;
+    if (c.outDir) checkOutDir(c.outDir);
+    if (c.argv && !(c.backend && c.backend.kind !== 'command')) checkCommand(c.argv[0], c.cwd);
+  }
+
   /** Detects devices. Throws NoGpuError when no GPU is found and none is simulated. */
   detect(): Promise<void> {
     return this.core.detect();
@@ -143,11 +153,12 @@ export class MeasureSession extends EventEmitter {
 
   /** Runs the whole session to its end (count, child exit, stop(), timeout). */
   async run(): Promise<SessionResult> {
-    await this.detect();
     const c = this.config;
+    this.preflight();
+    await this.detect();
     if (c.record) {
-      this.recorder = new Recorder(c.record, { onWriteError: (err) => this.note('recorder', err ? `cannot write ${c.record}: ${err.message}; records are kept in memory and retried` : `writing ${c.record} works again`) });
-      this.recordFile = c.record;
+      this.recorder = new Recorder(c.record, { onWriteError: (err) => this.note('recorder', err ? `cannot write ${this.recordFile}: ${err.message}; records are kept in memory and retried` : `writing ${this.recordFile} works again`) });
+      this.recordFile = this.recorder.file;
       recordTo(this.core, this.recorder);
     }
     this.core.record(this.core.header(this.startedMs, this.options, { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null }), true);
@@ -246,6 +257,11 @@ export class MeasureSession extends EventEmitter {
     );
     if (!g) return;
     this.generator = g;
+    // The generator's own GPU memory (and the GPUs it uses), from the process lists.
+    if (g.pid !== undefined) {
+      this.core.generatorGroup = g.pid;
+      this.core.processWatch?.acquire();
+    }
     void g.done.then(async (exit) => {
       this.childExit = exit;
       this.core.childExited();

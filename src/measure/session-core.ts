@@ -17,6 +17,8 @@ import { SCHEMA_NAME, SCHEMA_VERSION, type HeaderRecord, type Note, type ProbeRe
 import { detectDevices, NoGpuError } from './detect-devices.js';
 import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch } from './loop-watch.js';
+import { ProcessWatch } from './process-watch.js';
+import { sanitizeReading } from '../../probes/sanity.js';
 import { Sampler } from './sampler.js';
 import { Timeline, type TimelineOptions } from './timeline.js';
 import { makeRedactor } from '../session/redact.js';
@@ -45,6 +47,10 @@ export class SessionCore extends EventEmitter {
   private probes: Probe[] = [];
   private sampler: Sampler | undefined;
   private loopWatch: LoopWatch | undefined;
+  /** The processes on each GPU, read while someone needs them (see acquire in ProcessWatch). */
+  processWatch: ProcessWatch | undefined;
+  /** The generator's process group (its pid), while a command runs. */
+  generatorGroup: number | undefined;
 
   constructor(readonly config: CoreConfig) {
     super();
@@ -140,10 +146,16 @@ export class SessionCore extends EventEmitter {
       this.note('genwatt', reason);
     });
     this.loopWatch.start();
+    this.processWatch = new ProcessWatch(this.probes, (p) => this.devices.filter((d) => d.probe === p.name && !d.host).map((d) => d.id), {
+      everyMs: 1000,
+      generatorGroup: () => this.generatorGroup,
+      reading: (r) => this.reading(sanitizeReading(r)),
+    });
   }
 
   /** Stops sampling and closes every probe. */
   async stopSampling(): Promise<void> {
+    this.processWatch?.stop();
     this.loopWatch?.stop();
     this.loopWatch = undefined;
     if (this.sampler) await this.sampler.stop();

@@ -78,7 +78,7 @@ function sessionSection(s: LoadedSession, row: ComparisonRow, i: number): string
       const m = r.meta;
       const settings = m ? [m.steps !== undefined ? `${m.steps} steps` : '', m.sampler ?? '', m.width && m.height ? `${m.width}×${m.height}` : '', m.seed !== undefined ? `seed ${m.seed}` : '', m.model ?? ''].filter(Boolean).join(', ') : '';
       const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
-      return `<tr><td class="num">${r.index}</td><td>${esc(basename(r.path))}</td><td class="num">${fmtNum(r.seconds, 3)}</td><td class="num">${fmtNum(r.joules, 1)}</td><td class="num">${fmtNum(r.netJoules, 1)}</td><td class="num">${fmtNum(r.watts, 1)}</td><td class="num">${fmtBytes(r.peakVramBytes)}</td><td>${esc(settings)}</td><td>${esc(marks)}</td></tr>`;
+      return `<tr><td class="num">${r.index + 1}</td><td>${esc(basename(r.path))}</td><td class="num">${fmtNum(r.seconds, 3)}</td><td class="num">${fmtNum(r.joules, 1)}</td><td class="num">${fmtNum(r.netJoules, 1)}</td><td class="num">${fmtNum(r.watts, 1)}</td><td class="num">${fmtBytes(r.peakVramBytes)}</td><td>${esc(settings)}</td><td>${esc(marks)}</td></tr>`;
     })
     .join('')}</tbody></table></div></details>`;
   return `<section class="session" id="session-${i}"><h2>${esc(row.session)}${d.complete ? '' : ' <span class="warn">(unfinished recording)</span>'}</h2>

@@ -45,7 +45,7 @@ export function imagesTable(rows: readonly ImageRow[]): string {
     const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
     const m = r.meta;
     const meta = withMeta ? [m?.steps !== undefined ? String(m.steps) : NA, m?.sampler ?? NA, m?.width && m?.height ? `${m.width}x${m.height}` : NA, m?.seed !== undefined ? String(m.seed) : NA, m?.model ?? NA] : [];
-    return [String(r.index), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), ...meta, marks];
+    return [String(r.index + 1), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), ...meta, marks];
   });
   return table([head, ...body], [true, false, true, true, true, true, true, ...(withMeta ? [true, false, false, true, false] : []), false]);
 }

@@ -2,6 +2,8 @@
  * SVG charts for the HTML report (pure: data in, markup out). Colours come from CSS variables of the
  * page (light and dark themes, print); a missing sample is a gap in the line, never a drop to 0.
  */
+import { fixed } from '../text/format.js';
+
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export interface TimelineInput {
@@ -147,13 +149,13 @@ export function barsSvg(title: string, unit: string, items: readonly BarItem[], 
       parts.push(`<text class="value" x="${m.l + 4}" y="${y + 17}">n/a</text>`);
       return;
     }
-    parts.push(`<rect class="bar s${i % 6}" x="${m.l}" y="${y + 5}" width="${Math.max(0.5, x(it.mean) - m.l).toFixed(1)}" height="${rowH - 10}"><title>${esc(`${it.label}: ${it.mean.toFixed(digits)} ${unit}${it.sd !== null ? ` ± ${it.sd.toFixed(digits)}` : ''}`)}</title></rect>`);
+    parts.push(`<rect class="bar s${i % 6}" x="${m.l}" y="${y + 5}" width="${Math.max(0.5, x(it.mean) - m.l).toFixed(1)}" height="${rowH - 10}"><title>${esc(`${it.label}: ${fixed(it.mean, digits)} ${unit}${it.sd !== null ? ` ± ${fixed(it.sd, digits)}` : ''}`)}</title></rect>`);
     if (it.sd !== null && it.sd > 0) {
       const a = x(Math.max(0, it.mean - it.sd));
       const b = x(it.mean + it.sd);
       parts.push(`<path class="whisker" d="M${a.toFixed(1)},${y + 13}H${b.toFixed(1)}M${a.toFixed(1)},${y + 8}V${y + 18}M${b.toFixed(1)},${y + 8}V${y + 18}"/>`);
     }
-    parts.push(`<text class="value" x="${(x(it.mean + (it.sd ?? 0)) + 6).toFixed(1)}" y="${y + 17}">${it.mean.toFixed(digits)}</text>`);
+    parts.push(`<text class="value" x="${(x(it.mean + (it.sd ?? 0)) + 6).toFixed(1)}" y="${y + 17}">${fixed(it.mean, digits)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

@@ -32,8 +32,22 @@ export function defaultRecordPath(dir: string, mode: string, now = new Date()): 
   const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   for (let i = 0; ; i++) {
     const p = resolve(dir, `${stamp}-${mode}${i ? `-${i}` : ''}.json`);
-    if (!existsSync(p) && !existsSync(journalPath(p))) return p;
+    if (!existsSync(p) && !existsSync(journalPath(p))) {
+      chosenNames.add(p);
+      return p;
+    }
   }
+}
+
+/**
+ * Names genwatt chose itself: another genwatt started in the same second may take one first, and
+ * then the recorder moves on to the next free `-N` name. A name the user gave is never changed.
+ */
+const chosenNames = new Set<string>();
+
+function nextName(file: string): string {
+  const m = /^(.*?)(?:-(\d+))?\.json$/.exec(file);
+  return m ? `${m[1]}-${Number(m[2] ?? 0) + 1}.json` : `${file}-1`;
 }
 
 /** The temp file a final document is written to before it is linked into place (a dotfile: never listed). */
@@ -52,6 +66,8 @@ export interface RecorderOptions {
 
 export class Recorder {
   readonly journal: string;
+  /** The final file: the one asked for, or the next free name when genwatt chose it and another process took it. */
+  readonly file: string;
   private fd: number | undefined;
   private buffer: string[] = [];
   private bufferBytes = 0;
@@ -79,18 +95,25 @@ export class Recorder {
   lostRecords = 0;
 
   /** Opens `NAME.jsonl` exclusively; throws {@link RecordingExistsError} if either file exists. */
-  constructor(readonly file: string, flushMsOrOpts: number | RecorderOptions = 250) {
+  constructor(file: string, flushMsOrOpts: number | RecorderOptions = 250) {
     this.opts = typeof flushMsOrOpts === 'number' ? { flushMs: flushMsOrOpts } : flushMsOrOpts;
-    if (existsSync(file)) throw new RecordingExistsError(file);
-    this.journal = journalPath(file);
     makeFolders(dirname(resolve(file)));
     removeStaleTemps(dirname(resolve(file)));
-    try {
-      this.fd = openSync(this.journal, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RecordingExistsError(this.journal);
-      throw err;
+    const renamable = chosenNames.has(resolve(file));
+    for (let tries = 0; ; tries++) {
+      try {
+        if (existsSync(file)) throw new RecordingExistsError(file);
+        this.fd = openSync(journalPath(file), 'wx');
+        break;
+      } catch (err) {
+        const taken = err instanceof RecordingExistsError || (err as NodeJS.ErrnoException).code === 'EEXIST';
+        if (!taken) throw err;
+        if (!renamable || tries >= 1000) throw err instanceof RecordingExistsError ? err : new RecordingExistsError(journalPath(file));
+        file = nextName(file);
+      }
     }
+    this.file = file;
+    this.journal = journalPath(file);
     this.reserve = makeReserve(this.journal);
     this.timer = setInterval(() => this.flush(), Math.min(this.opts.flushMs ?? 250, 1000));
     this.timer.unref?.();

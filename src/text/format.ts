@@ -4,8 +4,14 @@ import { termSafe, textWidth } from './text-width.js';
 
 export const NA = 'n/a';
 
+/** Fixed digits, and never "-0.0": a value that rounds to zero is written as zero. */
+export function fixed(v: number, digits: number): string {
+  const s = v.toFixed(digits);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+}
+
 export function fmtNum(v: number | null | undefined, digits = 1): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? NA : v.toFixed(digits);
+  return v === null || v === undefined || !Number.isFinite(v) ? NA : fixed(v, digits);
 }
 
 /**
@@ -15,16 +21,16 @@ export function fmtNum(v: number | null | undefined, digits = 1): string {
 export function fmtWatts(v: number | null | undefined, style: 'full' | 'compact' = 'full'): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return NA;
   const digits = style === 'compact' ? (v < 100 ? 1 : 0) : v < 100 ? 2 : 1;
-  return `${v.toFixed(digits)} W`;
+  return `${fixed(v, digits)} W`;
 }
 
 export function fmtJoules(v: number | null | undefined): string {
   if (v === null || v === undefined) return NA;
-  return Math.abs(v) >= 10000 ? `${(v / 1000).toFixed(2)} kJ` : `${v.toFixed(1)} J`;
+  return Math.abs(v) >= 10000 ? `${fixed(v / 1000, 2)} kJ` : `${fixed(v, 1)} J`;
 }
 
 export function fmtSeconds(v: number | null | undefined): string {
-  return v === null || v === undefined ? NA : `${v.toFixed(v < 10 ? 3 : 1)} s`;
+  return v === null || v === undefined ? NA : `${fixed(v, v < 10 ? 3 : 1)} s`;
 }
 
 export function fmtBytes(v: number | null | undefined): string {

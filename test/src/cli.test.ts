@@ -114,16 +114,64 @@ describe('genwatt CLI', () => {
     const cwd = tempDir();
     const rec = join(cwd, 'keep.json');
     writeFileSync(rec, 'precious');
-    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--record', rec, '--', 'true'], { cwd });
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--record', rec, '--out', cwd, '--', 'true'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/already exists: genwatt never overwrites/);
     expect(readFileSync(rec, 'utf8')).toBe('precious');
   });
 
-  it('command not found: clear error, exit 127', async () => {
-    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--no-record', '--', 'no-such-generator-xyz']);
+  it('command not found: one clear error, exit 127, no n/a figures, nothing recorded', async () => {
+    const cwd = tempDir();
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '5', '--out', cwd, '--', 'no-such-generator-xyz'], { cwd });
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(/command not found: no-such-generator-xyz/);
+    expect(r.stderr.match(/no-such-generator-xyz/g)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/genwatt: genwatt:/);
+    expect(r.stdout).not.toMatch(/n\/a/);
+    expect(existsSync(join(cwd, 'genwatt-sessions'))).toBe(false);
+  });
+
+  it('run: no --out with a command is a usage error; --out naming a file is one too', async () => {
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--no-record', '--', process.execPath, '-e', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out: the folder your generator writes images into/);
+    const file = join(tempDir(), 'f.txt');
+    writeFileSync(file, 'x');
+    const r2 = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--no-record', '--out', file, '--', process.execPath, '-e', '0']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/is a file, not a folder/);
+  });
+
+  it('bare genwatt (npm start) honours --no-record, --count and --idle for its demo', async () => {
+    const cwd = tempDir();
+    const r = await genwatt(['--no-record', '--count', '3', '--idle', '0.3', '--plain'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(3);
+    expect(existsSync(join(cwd, 'genwatt-sessions'))).toBe(false);
+    const rec = join(cwd, 'mine.json');
+    const r2 = await genwatt(['--record', rec, '--count', '2', '--idle', '0', '--plain'], { cwd });
+    expect(r2.code).toBe(0);
+    expect(JSON.parse(readFileSync(rec, 'utf8')).rows).toHaveLength(2);
+    expect(existsSync(join(cwd, 'genwatt-sessions'))).toBe(false);
+  });
+
+  it('the live line and report print the same numbers for the same image, numbered the same way', async () => {
+    const cwd = tempDir();
+    const rec = join(cwd, 's.json');
+    const live = await genwatt(['demo', '--count', '5', '--idle', '0.5', '--plain', '--record', rec], { cwd });
+    expect(live.code).toBe(0);
+    const rep = await genwatt(['report', rec], { cwd });
+    expect(rep.code).toBe(0);
+    const liveRows = live.stdout.split('\n').filter((l) => l.startsWith('image ')).map((l) => {
+      const m = /^image (\d+)\s+(\S+)\s+([\d.]+) s\s+([\d.]+) J\s+net ([\d.]+) J\s+([\d.]+) W/.exec(l)!;
+      return m.slice(1, 7);
+    });
+    const repRows = rep.stdout.split('\n').filter((l) => /^\d+\s+\S+\.png/.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 6));
+    expect(liveRows).toHaveLength(5);
+    expect(repRows).toEqual(liveRows);
+    // and the summary lines agree too
+    const summary = (t: string) => t.split('\n').filter((l) => /^(s\/image|J\/image|power|throughput|measured by) /.test(l));
+    expect(summary(rep.stdout)).toEqual(summary(live.stdout));
   });
 
   it('a failing child: non-zero exit with the failure stated; its images are kept', async () => {
@@ -186,6 +234,26 @@ describe('genwatt CLI', () => {
     const torn = await genwatt(['report', journal, '--json']);
     expect(torn.code).toBe(0);
     expect(JSON.parse(torn.stdout).sessions[0].warnings.join(' ')).toMatch(/last line is incomplete/);
+  });
+
+  it('monitor: --count and --json are refused (exit 2), --timeout stops it, Ctrl-C says it was not recording', async () => {
+    expect((await genwatt(['monitor', '--probe', 'simulated', '--count', '3'])).code).toBe(2);
+    const j = await genwatt(['monitor', '--probe', 'simulated', '--json']);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toMatch(/genwatt probe --json/);
+    const t = await genwatt(['monitor', '--probe', 'simulated', '--plain', '--no-record', '--timeout', '1']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/sim-0/);
+    const child = spawn(process.execPath, [CLI, 'monitor', '--probe', 'simulated', '--plain', '--no-record'], { cwd: tempDir(), env: { ...process.env, PATH: CLEAN_PATH } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    await waitFor(() => /sim-0/.test(out), 20000);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(0);
+    expect(err).toMatch(/SIGINT: stopping \(not recording\)/);
   });
 
   it('malformed session files: error naming the file and line', async () => {

@@ -69,7 +69,7 @@ describe('DashboardController with a live source', () => {
     expect(c.view(80, 24).rows.length).toBe(loaded.doc.rows.length);
   });
 
-  it('q during a run stops the generator and finishes the recording before quitting', async () => {
+  it('q during a run asks first (any other key cancels); q again stops the generator and finishes the recording before quitting', async () => {
     const rec = tempDir();
     const out = join(tempDir(), 'out');
     const file = join(rec, 'quit.json');
@@ -79,6 +79,12 @@ describe('DashboardController with a live source', () => {
     const c = new DashboardController(src, { ascii: false, color: false });
     await waitFor(() => c.view(80, 24).rows.length >= 1, 15000);
     const quit = new Promise<void>((r) => c.once('quit', r));
+    c.key('q', {});
+    expect(c.view(80, 24).confirmQuit).toBe(true);
+    c.key('x', {});
+    expect(c.view(80, 24).confirmQuit).toBe(false);
+    expect(src.running()).toBe(true);
+    c.key('q', {});
     c.key('q', {});
     await quit;
     expect(existsSync(file)).toBe(true);

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
@@ -125,4 +125,24 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no GPU found.*--probe simulated/);
   });
+});
+
+describe('serve /healthz', () => {
+  let proc: ServeProc | undefined;
+  afterEach(async () => {
+    await proc?.stop('SIGKILL');
+    proc = undefined;
+  });
+
+  it('says degraded, with why, while a watched folder is missing; ok once it appears', async () => {
+    const dir = tempDir('gw-health-');
+    proc = await startServe(['--probe', 'simulated', '--watch', join(dir, 'later'), '--idle', '0', '--interval', '50']);
+    const health = async () => (await (await fetch(`${proc!.url}/healthz`)).json()) as { status: string; problems: string[] };
+    const h0 = await health();
+    expect(h0.status).toBe('degraded');
+    expect(h0.problems.join()).toContain(`watched folder ${join(dir, 'later')} is missing`);
+    mkdirSync(join(dir, 'later'));
+    await waitForAsync(async () => (await health()).status === 'ok', 15000);
+    expect((await health()).problems).toEqual([]);
+  }, 30000);
 });

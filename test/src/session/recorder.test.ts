@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { journalPath, Recorder, RecordingExistsError } from '../../../src/session/recorder.js';
+import { defaultRecordPath, journalPath, Recorder, RecordingExistsError } from '../../../src/session/recorder.js';
 import { readSession } from '../../../src/session/reader.js';
 import { tempDir } from '../../helpers/gen.js';
 
@@ -30,5 +30,24 @@ describe('recorder', () => {
     writeFileSync(join(cwd, 'u.json'), text);
     const line = text.split('\n').findIndex((l) => l.includes('"ten"')) + 1;
     await expect(readSession(join(cwd, 'u.json'))).rejects.toThrow(new RegExp(`u\\.json:${line}: /samples/0/powerWatts must be number`));
+  });
+
+  it('two sessions started in the same second with default names both record: the second takes the next free name; a name the user gave is never changed', () => {
+    const dir = tempDir();
+    const now = new Date('2026-11-30T04:00:00.000Z');
+    const a = defaultRecordPath(dir, 'run', now);
+    const b = defaultRecordPath(dir, 'run', now); // another process picked the same name before either opened it
+    expect(b).toBe(a);
+    const ra = new Recorder(a);
+    const rb = new Recorder(b);
+    expect(ra.file).toBe(a);
+    expect(rb.file).toBe(a.replace(/\.json$/, '-1.json'));
+    expect(existsSync(journalPath(a)) && existsSync(journalPath(rb.file))).toBe(true);
+    ra.close();
+    rb.close();
+    const mine = join(dir, 'mine.json');
+    writeFileSync(mine, 'precious');
+    expect(() => new Recorder(mine)).toThrow(RecordingExistsError);
+    expect(readFileSync(mine, 'utf8')).toBe('precious');
   });
 });

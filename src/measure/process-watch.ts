@@ -1,0 +1,137 @@
+/**
+ * Which processes use each GPU, as the vendor interface lists them (NVML's compute and graphics
+ * processes, the simulated GPU's generator), read every `everyMs` while someone needs it: the
+ * dashboard's process panel, and a run (the generator's own GPU memory, and the GPUs it runs on).
+ * Commands come from /proc (bounded, secrets redacted); a process is the generator's when it is in the generator's process group
+ * (the run controller starts it in a group of its own). A GPU whose interface gives no list is null.
+ */
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { GpuProcess, Probe, Reading } from '../../probes/types.js';
+import { makeRedactor } from '../session/redact.js';
+
+/** A command line can be megabytes; the panel shows one line of it. */
+const CMDLINE_MAX_BYTES = 4096;
+const redactor = makeRedactor();
+
+export interface ListedProcess extends GpuProcess {
+  name: string | null;
+  generator: boolean;
+}
+
+/** /proc/PID/stat: the process group (field 5), after the command name in parentheses. */
+export function processGroupOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(fields[2]);
+    return Number.isInteger(pgrp) ? pgrp : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The command as nvitop shows it (program name, then its arguments, secrets redacted); else /proc's short name. */
+export function commandOf(pid: number): string | null {
+  try {
+    const fd = openSync(`/proc/${pid}/cmdline`, 'r');
+    const buf = Buffer.alloc(CMDLINE_MAX_BYTES);
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const argv = buf.toString('utf8', 0, n).split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    if (argv.length && argv[0]) return redactor.argv([basename(argv[0]), ...argv.slice(1)]).join(' ');
+  } catch {
+    // gone, or not ours to read: fall back to the short name
+  }
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ProcessWatchOptions {
+  everyMs: number;
+  /** The generator's process group (its pid), when a command runs. */
+  generatorGroup: () => number | undefined;
+  /** The generator's GPU memory on a device, as a reading (recorded like any metric). */
+  reading?: (r: Reading) => void;
+  /** Every look: the devices the generator's processes were seen on. */
+  onLook?: (generatorDevices: Set<string>, lists: Map<string, ListedProcess[] | null>) => void;
+}
+
+export class ProcessWatch {
+  /** The latest list per device id (null: not listable). */
+  readonly latest = new Map<string, ListedProcess[] | null>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private users = 0;
+
+  constructor(
+    private readonly probes: readonly Probe[],
+    private readonly deviceIdsOf: (p: Probe) => string[],
+    private readonly o: ProcessWatchOptions,
+  ) {}
+
+  /** True when some probe can list processes. */
+  get available(): boolean {
+    return this.probes.some((p) => typeof p.processes === 'function');
+  }
+
+  /** Someone needs the lists (counted: the panel and a run may both). */
+  acquire(): void {
+    if (this.users++ === 0 && this.available) {
+      void this.look();
+      this.timer = setInterval(() => void this.look(), this.o.everyMs);
+      this.timer.unref?.();
+    }
+  }
+
+  release(): void {
+    if (this.users > 0 && --this.users === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** One look at every GPU's processes. */
+  async look(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const group = this.o.generatorGroup();
+      const tMs = Date.now();
+      const onGenerator = new Set<string>();
+      for (const p of this.probes) {
+        const ids = this.deviceIdsOf(p);
+        const lists = typeof p.processes === 'function' ? await p.processes().catch(() => null) : null;
+        for (const id of ids) {
+          const raw = lists?.get(id);
+          if (!raw) {
+            this.latest.set(id, null);
+            continue;
+          }
+          const listed = raw.map((x) => ({ ...x, name: commandOf(x.pid), generator: group !== undefined && (x.pid === group || processGroupOf(x.pid) === group) }));
+          this.latest.set(id, listed);
+          const mine = listed.filter((x) => x.generator);
+          if (mine.length) onGenerator.add(id);
+          const known = mine.filter((x) => x.usedBytes !== undefined);
+          if (known.length && this.o.reading) this.o.reading({ deviceId: id, tMs, processVramBytes: known.reduce((a, x) => a + x.usedBytes!, 0) });
+        }
+      }
+      this.o.onLook?.(onGenerator, this.latest);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.users = 0;
+  }
+}
