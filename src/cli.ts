@@ -78,7 +78,8 @@ function runOptions(y: Argv): Argv {
     .option('batch-count', { type: 'number', describe: 'forge: batches per request (default 1)' })
     .option('workflow', { type: 'string', describe: 'comfyui: API-format workflow JSON (Workflow → Export (API))' })
     .option('set', { type: 'string', array: true, describe: 'comfyui: override NODE.input=value (repeatable), e.g. --set 3.steps=8 --set 6.text="a cat"' })
-    .option('request-timeout', { type: 'number', describe: 'server backends: seconds one request may take (default 1800)' });
+    .option('request-timeout', { type: 'number', describe: 'server backends: seconds one request may take (default 1800)' })
+    .option('api-auth-file', { type: 'string', describe: 'server backends: a file holding one line user:password for a server started with --api-auth (or set GENWATT_API_AUTH); never recorded' });
 }
 
 function serveOptions(y: Argv): Argv {

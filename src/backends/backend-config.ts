@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BackendConfig, BackendKind } from './backend-types.js';
 import { applyOverrides, loadWorkflow } from './comfyui-backend.js';
 import { makeRedactor } from '../session/redact.js';
+import { ApiAuthError, loadApiAuth } from './api-auth.js';
 
 export interface BackendOptions {
   backend?: string;
@@ -26,6 +27,8 @@ export interface BackendOptions {
   /** `NODE.input=value` (value parsed as JSON when it can be, else a string) or an object. */
   set?: string[] | Record<string, unknown>;
   requestTimeoutSeconds?: number;
+  /** A file holding one line user:password (else GENWATT_API_AUTH). */
+  apiAuthFile?: string;
 }
 
 export class BackendConfigError extends Error {}
@@ -73,7 +76,15 @@ export function backendConfig(o: BackendOptions, baseDir: string): BackendConfig
   if (u.username || u.password) throw new BackendConfigError(`--url must not carry credentials (${u.protocol}//${u.username ? `${u.username}:***@` : ''}${u.host}): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`);
   const timeoutS = o.requestTimeoutSeconds ?? 1800;
   if (!(timeoutS > 0)) throw new BackendConfigError(`the request timeout must be a positive number of seconds, got ${timeoutS}`);
-  const c: BackendConfig = { kind, url, requests: posInt('requests', o.requests, 1), timeoutMs: timeoutS * 1000 };
+  if (!(timeoutS * 1000 <= 2 ** 31 - 1)) throw new BackendConfigError(`the request timeout must be at most ${Math.floor((2 ** 31 - 1) / 1000)} seconds, got ${timeoutS}`);
+  let auth;
+  try {
+    auth = loadApiAuth(o.apiAuthFile === undefined ? undefined : isAbsolute(o.apiAuthFile) ? o.apiAuthFile : resolve(baseDir, o.apiAuthFile));
+  } catch (err) {
+    if (err instanceof ApiAuthError) throw new BackendConfigError(err.message);
+    throw err;
+  }
+  const c: BackendConfig = { kind, url, requests: posInt('requests', o.requests, 1), timeoutMs: timeoutS * 1000, auth };
   if (kind === 'forge') {
     if (!o.prompt) throw new BackendConfigError('the forge backend needs a prompt (--prompt "…")');
     const steps = posInt('steps', o.steps, 20);

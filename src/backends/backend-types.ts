@@ -1,5 +1,6 @@
 /** What `genwatt run` drives: a command line (the default) or a generation server's HTTP API. */
 import type { ChildExit } from '../session/types.js';
+import type { ApiAuth } from './api-auth.js';
 
 export type BackendKind = 'command' | 'forge' | 'comfyui';
 
@@ -27,6 +28,8 @@ export interface BackendConfig {
   requests: number;
   /** No answer for this long is a timeout, ms (a txt2img call may run for minutes: default 30 min). */
   timeoutMs: number;
+  /** HTTP Basic credentials (--api-auth-file / GENWATT_API_AUTH); never recorded. */
+  auth?: ApiAuth | null;
   forge?: ForgeSettings;
   /** ComfyUI: the API-format workflow file and `NODE.input` overrides. */
   workflow?: string;
@@ -46,8 +49,8 @@ export interface RunningBackend {
   pid: undefined;
   done: Promise<ChildExit>;
   stop(): void;
-  /** Images the server says it made so far. */
-  serverImages(): number;
+  /** Images the server says it saved so far; null when it cannot say (a stopped Forge batch). */
+  serverImages(): number | null;
   progress(): BackendProgress | null;
 }
 

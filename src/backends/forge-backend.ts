@@ -1,46 +1,34 @@
 /**
  * Stable Diffusion WebUI Forge, Forge Neo and AUTOMATIC1111 (started with `--api`): one
  * `POST /sdapi/v1/txt2img` per request with every setting sent explicitly and `save_images: true`
- * (without it nothing reaches the disk, and the watcher counts the files); progress polled from
- * `/sdapi/v1/progress`; Stop = `POST /sdapi/v1/interrupt`. The model, the server's flags and its
- * own peak memory are recorded as run tags.
+ * (without it nothing reaches the disk, and the watcher counts the files). Before the run: the
+ * model, flags and attention backend as tags, and the save settings that would make the count
+ * wrong. Progress: `/sdapi/v1/progress?skip_current_image=true` once a second. Stop: the server
+ * has one global job and `/sdapi/v1/interrupt` stops whichever runs, so genwatt interrupts only a
+ * job that started after its own request was sent (api.py text2imgapi holds the queue lock: a
+ * request can wait behind another client's job).
  */
 import type { ChildExit } from '../session/types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
 import { doneExit, failedExit, plural, stoppedExit } from './backend-exit.js';
+import { attentionFact, flagsTag, forgeFlavour, saveWarnings } from './forge-facts.js';
 import { requestJson } from './http.js';
 
+export { attentionFact, flagsTag } from './forge-facts.js';
+
 const WHAT = 'Forge/A1111 (--api)';
+/** The server decodes a live preview for /progress at most this often from us (README). */
+const PROGRESS_EVERY_MS = 1000;
 
 interface Txt2ImgResponse {
   images?: unknown[];
   info?: string;
 }
 
+/** shared_state.State.dict(): job is '' when idle; job_timestamp changes at every State.begin(). */
 interface ProgressResponse {
   progress?: number;
-  state?: { sampling_step?: number; sampling_steps?: number; job_no?: number; job_count?: number; interrupted?: boolean };
-}
-
-/** Truthy server flags as one tag value, e.g. `xformers opt-sdp-attention cuda-malloc`. */
-export function flagsTag(flags: Record<string, unknown>): string {
-  return Object.entries(flags)
-    .filter(([k, v]) => v === true || (typeof v === 'string' && v !== '' && !/dir|path|file|url|port|listen|host|auth|key|token|secret|ckpt|model|vae|lora|embeddings|data/i.test(k)))
-    .map(([k, v]) => (v === true ? k : `${k}=${v}`))
-    .sort()
-    .join(' ');
-}
-
-/** The attention backend the flags select (A1111/Forge command-line names). */
-export function attentionFromFlags(flags: Record<string, unknown>): string | undefined {
-  const on = (k: string) => flags[k] === true;
-  if (on('attention_sage') || on('use_sage_attention')) return 'sage';
-  if (on('attention_flash') || on('use_flash_attention')) return 'flash';
-  if (on('xformers') || on('force_enable_xformers') || on('attention_xformers')) return 'xformers';
-  if (on('opt_sdp_attention') || on('opt_sdp_no_mem_attention') || on('attention_pytorch')) return 'sdpa';
-  if (on('attention_split') || on('opt_split_attention')) return 'split';
-  if (on('attention_quad') || on('opt_sub_quad_attention')) return 'sub-quadratic';
-  return undefined;
+  state?: { job?: string; job_timestamp?: string; sampling_step?: number; sampling_steps?: number; job_no?: number; job_count?: number; interrupted?: boolean };
 }
 
 export function txt2imgBody(c: BackendConfig, request: number): Record<string, unknown> {
@@ -64,43 +52,73 @@ export function txt2imgBody(c: BackendConfig, request: number): Record<string, u
   return body;
 }
 
+/** Model, flags, attention and settings as run tags; save-setting warnings as notes. */
+async function describeServer(c: BackendConfig, base: string, hooks: BackendHooks): Promise<Record<string, unknown> | null> {
+  const opts = (await requestJson<Record<string, unknown>>(WHAT, `${base}/sdapi/v1/options`, { timeoutMs: 15000, auth: c.auth })).body;
+  const flags = (await requestJson<Record<string, unknown>>(WHAT, `${base}/sdapi/v1/cmd-flags`, { timeoutMs: 15000, auth: c.auth })).body ?? {};
+  const flavour = forgeFlavour(flags);
+  const tags: Record<string, string> = { backend: 'forge', 'server-kind': flavour };
+  if (typeof opts?.sd_model_checkpoint === 'string') tags.model = opts.sd_model_checkpoint.replace(/\s*\[[0-9a-f]+\]$/, '').replace(/\.(safetensors|ckpt|gguf)$/, '');
+  const attn = attentionFact(flavour, flags, opts);
+  tags.attention = attn.attention;
+  if (attn.attention === 'unknown') hooks.note(`attention backend unknown: ${attn.why}; give it with --tag attention=… if you know it`);
+  const ft = flagsTag(flags);
+  if (ft) tags['cmd-flags'] = ft;
+  const f = c.forge!;
+  Object.assign(tags, { steps: String(f.steps), size: `${f.width}x${f.height}`, sampler: f.sampler, 'cfg-scale': String(f.cfgScale), 'batch-size': String(f.batchSize), 'batch-count': String(f.batchCount) });
+  if (f.scheduler) tags.scheduler = f.scheduler;
+  hooks.tags(tags);
+  for (const w of saveWarnings(opts, f.batchSize * f.batchCount)) hooks.note(w);
+  return opts;
+}
+
 export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBackend {
   const base = c.url.replace(/\/+$/, '');
   const stopCtl = new AbortController();
-  let made = 0;
+  let made: number | null = 0;
   let prog: BackendProgress | null = null;
   let stopped = false;
   let poll: NodeJS.Timeout | undefined;
+  /** The server's job when our request was sent (another client's, if busy). */
+  let jobBefore: { busy: boolean; timestamp: string | undefined } | null = null;
+  /** A job began after our request was sent: ours (the queue lock serves requests in turn). */
+  let oursStarted = false;
+
+  const progress = () => requestJson<ProgressResponse>(WHAT, `${base}/sdapi/v1/progress?skip_current_image=true`, { timeoutMs: 2000, auth: c.auth }).then((r) => r.body?.state);
 
   const run = async (): Promise<ChildExit> => {
     try {
-      const opts = (await requestJson<Record<string, unknown>>(WHAT, `${base}/sdapi/v1/options`, { timeoutMs: 15000 })).body;
-      const flags = (await requestJson<Record<string, unknown>>(WHAT, `${base}/sdapi/v1/cmd-flags`, { timeoutMs: 15000 })).body ?? {};
-      const tags: Record<string, string> = { backend: 'forge' };
-      if (typeof opts?.sd_model_checkpoint === 'string') tags.model = opts.sd_model_checkpoint.replace(/\s*\[[0-9a-f]+\]$/, '').replace(/\.(safetensors|ckpt)$/, '');
-      const attn = attentionFromFlags(flags);
-      if (attn) tags.attention = attn;
-      const ft = flagsTag(flags);
-      if (ft) tags['cmd-flags'] = ft;
+      const opts = await describeServer(c, base, hooks);
       const f = c.forge!;
-      Object.assign(tags, { steps: String(f.steps), size: `${f.width}x${f.height}`, sampler: f.sampler, 'cfg-scale': String(f.cfgScale), 'batch-size': String(f.batchSize), 'batch-count': String(f.batchCount) });
-      if (f.scheduler) tags.scheduler = f.scheduler;
-      hooks.tags(tags);
       poll = setInterval(() => {
-        requestJson<ProgressResponse>(WHAT, `${base}/sdapi/v1/progress?skip_current_image=true`, { timeoutMs: 2000 })
-          .then(({ body }) => {
-            if (!prog) return;
-            const st = body?.state;
-            const steps = st?.sampling_steps ?? null;
-            prog = { ...prog, step: st?.sampling_step ?? null, steps: steps && steps > 0 ? steps : prog.steps };
+        progress()
+          .then((st) => {
+            if (!prog || !st) return;
+            if (jobBefore && st.job && st.job_timestamp !== jobBefore.timestamp) oursStarted = true;
+            const steps = st.sampling_steps ?? null;
+            prog = { ...prog, step: oursStarted ? (st.sampling_step ?? null) : 0, steps: steps && steps > 0 ? steps : prog.steps };
             hooks.progress(prog);
           })
           .catch(() => undefined); // progress is a nicety; the request itself reports failures
-      }, 500);
+      }, PROGRESS_EVERY_MS);
       for (let r = 0; r < c.requests && !stopped; r++) {
         prog = { request: r + 1, requests: c.requests, step: 0, steps: f.steps };
         hooks.progress(prog);
-        const res = await requestJson<Txt2ImgResponse>(WHAT, `${base}/sdapi/v1/txt2img`, { body: txt2imgBody(c, r), timeoutMs: c.timeoutMs, signal: stopCtl.signal });
+        const st = await progress().catch(() => undefined);
+        jobBefore = { busy: Boolean(st?.job), timestamp: st?.job_timestamp };
+        oursStarted = !jobBefore.busy;
+        if (jobBefore.busy) hooks.note(`the server is busy with another job: this run's request ${r + 1} waits for it (measured from now)`);
+        const res = await requestJson<Txt2ImgResponse>(WHAT, `${base}/sdapi/v1/txt2img`, { body: txt2imgBody(c, r), timeoutMs: c.timeoutMs, signal: stopCtl.signal, auth: c.auth });
+        // processing.py: all_seeds lists the planned images, also when interrupted (the unfinished
+        // image is not saved: save_incomplete_images is off by default). Only a whole batch says
+        // how many were written; after an interrupt, the watched folder's count is the truth.
+        const after = await progress().catch(() => undefined);
+        const interrupted = stopped || Boolean(after?.interrupted && after.job_timestamp !== jobBefore.timestamp);
+        if (interrupted) {
+          if (!stopped) hooks.note('the server job was interrupted (from the web UI?): only the images it saved are counted');
+          made = null;
+          break;
+        }
         let n: number | undefined;
         try {
           const info = JSON.parse(res.body?.info ?? '{}') as { all_seeds?: unknown[] };
@@ -108,15 +126,17 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
         } catch {
           // info is optional: fall back to the images in the answer
         }
-        made += n ?? (Array.isArray(res.body?.images) ? res.body.images.length : 0);
+        if (opts?.samples_save === false) n = 0;
+        if (made !== null) made += n ?? (Array.isArray(res.body?.images) ? res.body.images.length : 0);
       }
-      const mem = await requestJson<{ cuda?: { allocated?: { peak?: number }; reserved?: { peak?: number } } }>(WHAT, `${base}/sdapi/v1/memory`, { timeoutMs: 15000 }).catch(() => undefined);
+      const mem = await requestJson<{ cuda?: { allocated?: { peak?: number }; reserved?: { peak?: number } } }>(WHAT, `${base}/sdapi/v1/memory`, { timeoutMs: 15000, auth: c.auth }).catch(() => undefined);
+      // torch.cuda.memory_stats peaks are never reset on the API path: the server process's lifetime peak.
       const peak = mem?.body?.cuda;
       const memTags: Record<string, string> = {};
-      if (typeof peak?.allocated?.peak === 'number') memTags['server-cuda-peak-allocated-bytes'] = String(peak.allocated.peak);
-      if (typeof peak?.reserved?.peak === 'number') memTags['server-cuda-peak-reserved-bytes'] = String(peak.reserved.peak);
+      if (typeof peak?.allocated?.peak === 'number') memTags['server-lifetime-peak-allocated-bytes'] = String(peak.allocated.peak);
+      if (typeof peak?.reserved?.peak === 'number') memTags['server-lifetime-peak-reserved-bytes'] = String(peak.reserved.peak);
       if (Object.keys(memTags).length) hooks.tags(memTags);
-      return stopped ? stoppedExit('/sdapi/v1/interrupt') : doneExit(`${WHAT}: ${plural(made, 'image')} made in ${plural(c.requests, 'request')}`);
+      return stopped ? stoppedExit('/sdapi/v1/interrupt') : doneExit(`${WHAT}: ${made === null ? 'interrupted' : `${plural(made, 'image')} saved`} in ${plural(c.requests, 'request')}`);
     } catch (err) {
       return stopped ? stoppedExit('/sdapi/v1/interrupt') : failedExit(WHAT, err);
     } finally {
@@ -130,9 +150,21 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
     stop() {
       if (stopped) return;
       stopped = true;
-      // Interrupt the current job; the blocked txt2img call then returns what was made.
-      void requestJson(WHAT, `${base}/sdapi/v1/interrupt`, { body: {}, timeoutMs: 5000 }).catch(() => stopCtl.abort());
-      setTimeout(() => stopCtl.abort(), 15000).unref();
+      void (async () => {
+        if (jobBefore && !oursStarted) {
+          const st = await progress().catch(() => undefined);
+          if (st?.job && st.job_timestamp !== jobBefore.timestamp) oursStarted = true;
+        }
+        if (jobBefore && !oursStarted) {
+          // The running job is another client's: interrupting it would stop their work, not ours.
+          hooks.note("the server is still running another client's job that started before this run's request: genwatt did not interrupt it. This run's request stays queued on the server and will run after it: stop it in the web UI (Interrupt) when it starts");
+          stopCtl.abort();
+          return;
+        }
+        // Interrupt our job; the blocked txt2img call then returns what was made.
+        await requestJson(WHAT, `${base}/sdapi/v1/interrupt`, { body: {}, timeoutMs: 5000, auth: c.auth }).catch(() => stopCtl.abort());
+        setTimeout(() => stopCtl.abort(), 15000).unref();
+      })();
     },
     serverImages: () => made,
     progress: () => prog,

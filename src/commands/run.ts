@@ -27,6 +27,7 @@ export async function runCommand(a: RawFlags, command: string[], positional: str
         workflow: a.workflow as string | undefined,
         set: a.set as string[] | undefined,
         requestTimeoutSeconds: a['request-timeout'] as number | undefined,
+        apiAuthFile: a['api-auth-file'] as string | undefined,
       },
       process.cwd(),
     );

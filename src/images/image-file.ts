@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { exifPayloadTiff, heifFacts } from './bmff.js';
 
 /** Most bytes read from one image for its settings. */
 export const MAX_HEAD_BYTES = 8 << 20;
@@ -63,6 +64,54 @@ async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer>
 interface Head {
   buf: Buffer;
   note?: string;
+  /** HEIF/AVIF/JXL: what the box walk found (the container itself is not kept). */
+  bmff?: { tiff?: Buffer; width?: number; height?: number; note?: string };
+}
+
+/** Top-level boxes walked in a HEIF/AVIF/JXL file (the header and the size of each, not the data). */
+const MAX_TOP_BOXES = 64;
+
+/**
+ * HEIF / AVIF (`ftyp`) and the JPEG XL container (`JXL `): the top-level box headers are walked, the
+ * `meta` box (HEIF) or `Exif` box (JXL) read, then the EXIF item's bytes — each bounded.
+ */
+async function bmffHead(fh: FileHandle, size: number): Promise<Head> {
+  const sig = Buffer.from('GWBMFF'); // what imageMetaFromHead sees as the container: the facts are in `bmff`
+  let off = 0;
+  for (let n = 0; n < MAX_TOP_BOXES && off + 8 <= size; n++) {
+    const h = await readAt(fh, off, 16);
+    if (h.length < 8) break;
+    let boxSize = h.readUInt32BE(0);
+    const type = h.toString('latin1', 4, 8);
+    let header = 8;
+    if (boxSize === 1 && h.length >= 16) {
+      const big = h.readBigUInt64BE(8);
+      boxSize = big > BigInt(size - off) ? -1 : Number(big);
+      header = 16;
+    } else if (boxSize === 0) boxSize = size - off;
+    if (boxSize < header || off + boxSize > size) return { buf: sig, bmff: { note: `truncated or corrupt box ${JSON.stringify(type)}` } };
+    const payloadLen = boxSize - header;
+    if (type === 'meta' || type === 'Exif') {
+      if (payloadLen > MAX_CHUNK_BYTES) return { buf: sig, bmff: { note: `${type} box of ${payloadLen} bytes: larger than genwatt reads; metadata skipped` } };
+      const payload = await readAt(fh, off + header, payloadLen);
+      if (type === 'Exif') return { buf: sig, bmff: { tiff: exifPayloadTiff(payload) } };
+      const f = heifFacts(payload);
+      const out: NonNullable<Head['bmff']> = { width: f.width, height: f.height, note: f.note };
+      if (f.exif) {
+        const total = f.exif.extents.reduce((a, e) => a + e.length, 0);
+        if (total > MAX_CHUNK_BYTES) return { buf: sig, bmff: { ...out, note: `EXIF item of ${total} bytes: larger than genwatt reads; metadata skipped` } };
+        const parts: Buffer[] = [];
+        for (const e of f.exif.extents) {
+          if (f.exif.inIdat) parts.push(f.idat && e.offset + e.length <= f.idat.length ? f.idat.subarray(e.offset, e.offset + e.length) : Buffer.alloc(0));
+          else if (e.offset + e.length <= size) parts.push(await readAt(fh, e.offset, e.length));
+        }
+        out.tiff = exifPayloadTiff(Buffer.concat(parts));
+      }
+      return { buf: sig, bmff: out };
+    }
+    off += boxSize;
+  }
+  return { buf: sig, bmff: {} };
 }
 
 /** PNG: the signature, IHDR, the text chunks and IEND — pixel data is skipped, not read. */
@@ -155,6 +204,7 @@ export async function readImageHead(path: string): Promise<Head | { skip: string
     if (sig.length >= 8 && sig[0] === 0x89 && sig.toString('latin1', 1, 4) === 'PNG') return await pngHead(o.fh, o.size);
     if (sig.length >= 2 && sig[0] === 0xff && sig[1] === 0xd8) return await jpegHead(o.fh, o.size);
     if (sig.length >= 12 && sig.toString('latin1', 0, 4) === 'RIFF' && sig.toString('latin1', 8, 12) === 'WEBP') return await webpHead(o.fh, o.size);
+    if (sig.length >= 12 && (sig.toString('latin1', 4, 8) === 'ftyp' || (sig.readUInt32BE(0) === 12 && sig.toString('latin1', 4, 8) === 'JXL '))) return await bmffHead(o.fh, o.size);
     return { buf: sig };
   } catch (err) {
     return { skip: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };

@@ -216,7 +216,7 @@ function exifSettings(tiff: Buffer): { kind: 'parameters' | 'comfyui'; value: st
   return undefined;
 }
 
-export function imageMetaFromBuffer(buf: Buffer): MetaResult {
+export function imageMetaFromBuffer(buf: Buffer, bmff?: ContainerInfo): MetaResult {
   const notes: string[] = [];
   let meta: ImageMeta = {};
   let text: { kind: 'parameters' | 'comfyui'; value: string } | undefined;
@@ -229,7 +229,7 @@ export function imageMetaFromBuffer(buf: Buffer): MetaResult {
     if (params) text = { kind: 'parameters', value: params };
     else if (prompt) text = { kind: 'comfyui', value: prompt };
   } else {
-    r = buf[0] === 0xff && buf[1] === 0xd8 ? jpegInfo(buf) : buf.toString('latin1', 0, 4) === 'RIFF' ? webpInfo(buf) : { note: 'no metadata reader for this format' };
+    r = bmff ?? (buf[0] === 0xff && buf[1] === 0xd8 ? jpegInfo(buf) : buf.toString('latin1', 0, 4) === 'RIFF' ? webpInfo(buf) : { note: 'no metadata reader for this format' });
     try {
       text = r.tiff ? exifSettings(r.tiff) : undefined;
     } catch {
@@ -257,7 +257,7 @@ export function imageMetaFromBuffer(buf: Buffer): MetaResult {
 export async function readImageMeta(path: string): Promise<MetaResult> {
   const head = await readImageHead(path);
   if ('skip' in head) return { meta: {}, note: head.skip };
-  const r = imageMetaFromBuffer(head.buf);
+  const r = imageMetaFromBuffer(head.buf, head.bmff);
   if (head.note) r.note = r.note ? `${head.note}; ${r.note}` : head.note;
   return r;
 }

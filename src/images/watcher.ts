@@ -31,6 +31,8 @@ export interface WatcherOptions {
   rootCheckMs?: number;
   /** Read each image's embedded settings (default true). */
   readMeta?: boolean;
+  /** Subfolders whose images are never counted (Forge's `*-grids`), by folder name. */
+  ignoreFolder?: (name: string) => boolean;
   now?: () => number;
 }
 
@@ -56,6 +58,7 @@ interface Pending {
  */
 export class OutputWatcher extends EventEmitter {
   readonly dir: string;
+  private readonly ignoreFolder: (name: string) => boolean;
   private watcher: DirWatch | undefined;
   private readonly preexisting = new Set<string>();
   /** When the files already there were listed: a later mtime means written again. */
@@ -67,11 +70,12 @@ export class OutputWatcher extends EventEmitter {
   private readonly notRegular = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private closed = false;
-  private readonly opts: Required<Omit<WatcherOptions, 'now'>> & { now: () => number };
+  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder'>> & { now: () => number };
 
   constructor(dir: string, opts: WatcherOptions = {}) {
     super();
     this.dir = resolve(dir);
+    this.ignoreFolder = opts.ignoreFolder ?? (() => false);
     this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, rootCheckMs: opts.rootCheckMs ?? 1000, readMeta: opts.readMeta ?? true, now: opts.now ?? Date.now };
   }
 
@@ -110,7 +114,7 @@ export class OutputWatcher extends EventEmitter {
     // Files already there are not this run's images (dir-watch lists them as `existing`).
     if (existedAtStart) this.snapshotMs = Date.now();
     const root = this.dir;
-    const w = new DirWatch(root, { ignored: (rel) => rel !== '' && rel.split(sep).some(isIgnoredName) });
+    const w = new DirWatch(root, { ignored: (rel) => rel !== '' && rel.split(sep).some((part) => isIgnoredName(part) || this.ignoreFolder(part)) });
     this.watcher = w;
     w.on('file', (p: string) => this.consider(p));
     w.on('existing', (p: string) => this.preexisting.add(p));

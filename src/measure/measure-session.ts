@@ -202,7 +202,8 @@ export class MeasureSession extends EventEmitter {
 
   private async startWatcher(dir: string): Promise<void> {
     const { OutputWatcher } = await import('../images/watcher.js');
-    const w = new OutputWatcher(dir);
+    // Forge/A1111 save grids into *-grids folders next to the images (modules/shared_options.py outdir_*_grids).
+    const w = new OutputWatcher(dir, this.config.backend?.kind === 'forge' ? { ignoreFolder: (name) => /-grids$/.test(name) } : {});
     this.watcher = w;
     w.on('image', (ev: ImageEvent) => this.onImage(ev));
     w.on('note', (m: string) => this.note('watcher', m));
@@ -234,10 +235,19 @@ export class MeasureSession extends EventEmitter {
         if (closed) this.closeBatch(closed);
       }, 100),
     );
+    const userTags = { ...c.tags };
     const g = await startGenerator(
       { argv: c.argv, backend: c.backend, cwd: c.cwd, env: this.core.childEnv(), killAfterMs: c.killAfterMs },
       {
-        tags: (t) => {
+        tags: (given) => {
+          // The server's facts win, except over what the user said where the server cannot tell ("unknown").
+          const t: Record<string, string> = {};
+          for (const [k, v] of Object.entries(given)) {
+            const mine = userTags[k];
+            if (mine !== undefined && v === 'unknown') continue;
+            if (mine !== undefined && mine !== v) this.note('genwatt', `--tag ${k}=${mine} disagrees with the server (${v}): recorded the server's`);
+            t[k] = v;
+          }
           Object.assign(c.tags, t);
           this.core.record({ type: 'tags', tags: t }, true);
           this.emit('tags', t);
@@ -274,12 +284,15 @@ export class MeasureSession extends EventEmitter {
   }
 
   /** The server's own image count against the watched folder's: a mismatch is shown and recorded. */
-  private crossCheck(server: number): void {
+  private crossCheck(server: number | null): void {
     const kind = this.config.backend?.kind ?? 'server';
-    const tags = { 'server-images': String(server), 'watched-images': String(this.imagesSeen) };
+    // Unknown (a stopped Forge batch) is left out, never written as a number.
+    const tags: Record<string, string> = { 'watched-images': String(this.imagesSeen) };
+    if (server !== null) tags['server-images'] = String(server);
     Object.assign(this.config.tags, tags);
     this.core.record({ type: 'tags', tags }, true);
-    if (server !== this.imagesSeen) this.note('genwatt', `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${this.imagesSeen} appeared in ${this.config.outDir ?? 'the watched folder'}${this.imagesSeen < server ? ': is --out the folder the server saves into?' : ''}`);
+    if (server === null) this.note('genwatt', `${kind} cannot say how many images it saved (stopped mid-batch): counted the ${this.imagesSeen} that appeared in ${this.config.outDir ?? 'the watched folder'}`);
+    else if (server !== this.imagesSeen) this.note('genwatt', `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${this.imagesSeen} appeared in ${this.config.outDir ?? 'the watched folder'}${this.imagesSeen < server ? ': is --out the folder the server saves into?' : ''}`);
   }
 
   private async settleWatcher(): Promise<void> {

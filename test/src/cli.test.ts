@@ -99,7 +99,10 @@ describe('genwatt CLI', () => {
     const rep = JSON.parse((await genwatt(['report', rec, '--json'])).stdout);
     expect(rep.sessions[0].summary).toEqual(live.sessions[0].summary);
     const s = rep.sessions[0];
-    expect(s.summary).toMatchObject({ images: 5, warmupImages: 1, method: 'instant', coverage: 1 });
+    expect(s.summary).toMatchObject({ images: 5, warmupImages: 1, method: 'instant' });
+    // a loaded machine can stall the sampler for a moment (recorded as a gap): coverage is near 1, not exactly
+    expect(s.summary.coverage).toBeGreaterThan(0.9);
+    expect(s.summary.coverage).toBeLessThanOrEqual(1);
     expect(Object.keys(s.summary.secondsPerImage)).toEqual(expect.arrayContaining(['mean', 'median', 'p95']));
     expect(Object.keys(s.summary.joulesPerImage)).toEqual(expect.arrayContaining(['mean', 'median', 'netMean']));
     expect(s.images.map((i: { batch: number }) => i.batch)).toEqual([0, 1, 2, 2, 3]);

@@ -30,6 +30,35 @@ describe('image metadata', () => {
     expect(r.meta).toEqual({ source: 'comfyui', steps: 8, sampler: 'res_multistep', scheduler: 'simple', cfgScale: 1, seed: 917431, model: 'z_image_turbo_bf16', width: 1024, height: 1024 });
   });
 
+  it('Forge Neo AVIF: the infotext from the EXIF item of the HEIF meta box (iinf/iloc), the size from ispe', async () => {
+    const r = await readImageMeta(join(IMG, 'forge-neo_zimage_usercomment.avif'));
+    expect(r.note).toBeUndefined();
+    expect(r.meta).toEqual({ source: 'parameters', steps: 8, sampler: 'Euler', scheduler: 'Simple', cfgScale: 1, seed: 42, model: 'z_image_turbo_bf16', width: 1024, height: 1024 });
+  });
+
+  it('ComfyUI animated WebP (SaveAnimatedWEBP): the prompt graph from EXIF 0x0110 `prompt:{…}`', async () => {
+    const r = await readImageMeta(join(IMG, 'comfyui_zimage-turbo_animated_exif-prompt.webp'));
+    expect(r.note).toBeUndefined();
+    expect(r.meta).toEqual({ source: 'comfyui', steps: 8, sampler: 'res_multistep', scheduler: 'simple', cfgScale: 1, seed: 917431, model: 'z_image_turbo_bf16', width: 512, height: 512 });
+  });
+
+  it('a crafted AVIF (an iloc extent far past the end, a box larger than its file) is read no further and says so', async () => {
+    const dir = tempDir();
+    const good = readFileSync(join(IMG, 'forge-neo_zimage_usercomment.avif'));
+    const huge = Buffer.from(good);
+    huge.writeUInt32BE(0x7fffffff, 0x20); // the meta box claims 2 GB
+    writeFileSync(join(dir, 'huge.avif'), huge);
+    const r = await readImageMeta(join(dir, 'huge.avif'));
+    expect(r.meta.seed).toBeUndefined();
+    expect(r.note).toMatch(/truncated or corrupt box "meta"/);
+    const far = Buffer.from(good);
+    far.writeUInt32BE(0x7ffffff0, 0x80); // the EXIF extent's offset, out of the file
+    writeFileSync(join(dir, 'far.avif'), far);
+    const r2 = await readImageMeta(join(dir, 'far.avif'));
+    expect(r2.meta.seed).toBeUndefined();
+    expect(r2.meta.width).toBe(1024);
+  });
+
   it('stable-diffusion.cpp parameters line (text only, no sd.cpp image captured)', () => {
     // the layout of sd.cpp's get_image_params(): prompt, settings with Guidance/Eta/RNG
     const text = 'a cat\nSteps: 20, CFG scale: 7, Guidance: 3.5, Eta: 0, Seed: 42, Size: 512x768, Model: sd_xl_turbo_1.0_fp16, RNG: cuda, Sampler: euler_a, Version: stable-diffusion.cpp';
