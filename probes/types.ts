@@ -137,5 +137,10 @@ export interface Probe {
    * Called before `start`: measured runs read it at every sample, monitoring once a second.
    */
   setCounterInterval?(ms: number): void;
+  /**
+   * Reads the energy counter now, outside the schedule (an image just completed: its window's edge is
+   * set by this read), delivering it as a counter-only reading to the running sink.
+   */
+  readCounterNow?(): void;
   close(): Promise<void>;
 }

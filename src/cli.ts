@@ -56,7 +56,8 @@ function sessionOptions(y: Argv): Argv {
     .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
     .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
     .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" })
-    .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default: every sample in runs, 1000 when monitoring; a read costs ~4 ms of CPU on an H100)' });
+    .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)' })
+    .option('gpu', { type: 'string', describe: "GPUs charged to the run: indices, PCI bus ids or UUIDs (--gpu 1, --gpu 0000:41:00.0,GPU-5ca8…), or auto; default: the generator's CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else the GPUs its processes use, else all" });
 }
 
 function runOptions(y: Argv): Argv {
@@ -86,7 +87,7 @@ function serveOptions(y: Argv): Argv {
   return y
     .option('probe', probeOption)
     .option('listen', { type: 'string', default: '127.0.0.1:9464', describe: 'HOST:PORT for /metrics, /healthz, /api/sessions (another address than loopback is your explicit choice)' })
-    .option('watch', { type: 'string', array: true, describe: 'output folder to attribute images in (repeatable)' })
+    .option('watch', { type: 'string', array: true, describe: 'output folder to attribute images in (repeatable); DIR=GPULIST charges it those GPUs only (--watch /srv/a/out=0 --watch /srv/b/out=1)' })
     .option('record-dir', { type: 'string', describe: 'folder for recorded sessions (default: none)' })
     .option('rotate', { type: 'string', default: 'run', choices: ['run', 'hour'], describe: 'one file per run, or also split at clock hours with an hourly monitor file of all samples' })
     .option('run-gap', { type: 'string', describe: 'seconds without an image that end a run (default 60)' })

@@ -45,6 +45,7 @@ export class NvmlProbe implements Probe {
   private nvml: NvmlBinding | undefined;
   private devs: Dev[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private sink: ReadingSink | undefined;
   private readonly now: () => number;
   private initialized = false;
 
@@ -137,7 +138,28 @@ export class NvmlProbe implements Probe {
     return mapped;
   }
 
+  /** The counter of every device now (an image completed), checked by each device's guard. */
+  readCounterNow(): void {
+    const sink = this.sink;
+    if (!sink || !this.nvml) return;
+    for (const d of this.devs) {
+      if (d.skip.has('energyMj')) continue;
+      const tMs = this.now();
+      let a;
+      try {
+        a = this.nvml.totalEnergyMj(d.handle);
+      } catch {
+        continue; // the scheduled reads report NVML failures
+      }
+      if (a.ret !== NVML.SUCCESS || a.value === undefined) continue;
+      const g = d.guard.feed(tMs, a.value / 1000, undefined);
+      if (g.note) sink.note?.('nvml', `${d.info.id}: ${g.note}`);
+      if (g.energyJoules !== undefined) sink.reading({ deviceId: d.info.id, tMs, energyJoules: g.energyJoules });
+    }
+  }
+
   start(sink: ReadingSink, timing: SampleTiming): void {
+    this.sink = sink;
     const intervalMs = timing.intervalMs;
     const slowMs = this.opts.slowMs ?? 1000;
     const counterMs = () => this.opts.counterMs ?? 1000;

@@ -4,7 +4,7 @@
  * caller wants, and a Forge txt2img call answers only when the whole batch is done), optional HTTP
  * Basic credentials, and errors that say what went wrong in one line.
  */
-import { Agent, fetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ApiAuth } from './api-auth.js';
 
 export class BackendError extends Error {
@@ -31,9 +31,16 @@ function networkReason(err: unknown): string {
 
 export const secondsText = (ms: number): string => `${ms < 10000 ? +(ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 
+/** undici, loaded on the first request (the dashboard and monitor never pay for it). */
+let undici: typeof import('undici') | undefined;
+async function loadUndici(): Promise<typeof import('undici')> {
+  undici ??= await import('undici');
+  return undici;
+}
+
 /** One dispatcher per timeout: a request lives exactly as long as its timeout says, never less. */
 const agents = new Map<number, Dispatcher>();
-export function agentFor(timeoutMs: number): Dispatcher {
+function agentFor(Agent: typeof import('undici').Agent, timeoutMs: number): Dispatcher {
   let a = agents.get(timeoutMs);
   if (!a) {
     // The abort timer below ends the request at timeoutMs; undici's own timers only must not fire first.
@@ -97,10 +104,11 @@ export async function requestJson<T>(what: string, url: string, init: { method?:
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.auth) headers.authorization = init.auth.header;
+  const { Agent, fetch } = await loadUndici();
   let res: Awaited<ReturnType<typeof fetch>>;
   let text: string;
   try {
-    res = await fetch(url, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: ctl.signal, dispatcher: agentFor(init.timeoutMs) });
+    res = await fetch(url, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: ctl.signal, dispatcher: agentFor(Agent, init.timeoutMs) });
     text = await res.text().catch(() => '');
   } catch (err) {
     if (ctl.signal.aborted && !init.signal?.aborted) throw new BackendError(`${what} at ${url}: no answer within ${secondsText(init.timeoutMs)}`, 'timeout', { cause: err });

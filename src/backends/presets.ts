@@ -24,6 +24,8 @@ export interface Preset {
   idleSeconds: number | null;
   warmup: number | null;
   timeoutSeconds: number | null;
+  /** GPUs charged to its runs (as `--gpu`); null: the run's default. */
+  gpu: string | null;
   tags: Record<string, string>;
   /** A server backend instead of `command` (which is then empty). */
   backend: BackendConfig | null;
@@ -123,6 +125,7 @@ export function buildPresets(raw: readonly Record<string, unknown>[], file: stri
       idleSeconds: (p.idleSeconds as number | undefined) ?? null,
       warmup: (p.warmup as number | undefined) ?? null,
       timeoutSeconds: (p.timeoutSeconds as number | undefined) ?? null,
+      gpu: p.gpu === undefined ? null : String(p.gpu),
       tags,
       backend,
     };
@@ -176,6 +179,7 @@ export function demoPreset(outDir: string, count = 10): Preset {
     idleSeconds: 2,
     warmup: null,
     timeoutSeconds: null,
+    gpu: null,
     tags: { model: 'demo generator (no model)' },
     backend: null,
     ownOutDir: true,

@@ -106,6 +106,8 @@ export interface SessionFlags {
   ascii: boolean | undefined;
   /** Grace between SIGTERM and SIGKILL for the generator's process group. */
   killAfterMs: number;
+  /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
+  gpu: string | undefined;
 }
 
 export const DEFAULT_INTERVAL_MS = 100;
@@ -138,6 +140,7 @@ export function sessionFlags(a: RawFlags): SessionFlags {
     json: Boolean(a.json),
     showOutput: Boolean(a['show-output']),
     counterIntervalMs,
+    gpu: a.gpu === undefined || a.gpu === null ? undefined : String(a.gpu),
     color: a.color === undefined ? undefined : Boolean(a.color),
     ascii: a.ascii === undefined ? undefined : Boolean(a.ascii),
     killAfterMs: killAfterSeconds * 1000,

@@ -8,6 +8,7 @@ import type { BackendConfig } from '../backends/backend-types.js';
 import type { SessionMode } from '../session/types.js';
 import { dashboardWanted, runDashboard } from './dashboard.js';
 import { UsageError, type RecordChoice, type SessionFlags } from './flags.js';
+import { GpuSelectError } from '../measure/gpu-select.js';
 
 export interface MeasureCommand {
   mode: SessionMode;
@@ -88,13 +89,19 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     record,
     simulateIfNoGpu: c.simulateIfNoGpu,
     counterIntervalMs: f.counterIntervalMs,
+    gpu: f.gpu,
     killAfterMs: f.killAfterMs,
     removeOutDir: c.removeOutDir,
   });
   try {
     session.preflight();
     await session.detect();
+    session.checkGpus();
   } catch (err) {
+    if (err instanceof GpuSelectError) {
+      await session.dispose();
+      throw new UsageError(err.message);
+    }
     if (err instanceof RunNotStartedError) {
       process.stderr.write(`genwatt: ${err.message}; nothing was measured or recorded\n`);
       return err.exitCode;

@@ -71,7 +71,14 @@ export async function runServe(a: ServeArgs): Promise<number> {
   const say = (m: string) => process.stdout.write(`genwatt serve: ${m}\n`);
   const node = new ServeNode(config);
   node.on('log', say);
-  await node.start();
+  try {
+    await node.start();
+  } catch (err) {
+    const { GpuSelectError } = await import('../measure/gpu-select.js');
+    if (!(err instanceof GpuSelectError)) throw err;
+    await node.stop().catch(() => undefined);
+    throw new UsageError(`--watch: ${err.message}`);
+  }
   const gpus = node.devices.filter((d) => !d.host);
   say(`node ${config.node}: ${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${gpus.map((d) => `${d.id} ${d.name} via ${d.probe}`).join('; ')})`);
   if (gpus.some((d) => d.simulated)) say('the simulated GPU is not real hardware: its numbers are a demo');

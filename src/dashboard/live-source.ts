@@ -37,8 +37,10 @@ export interface LiveOptions {
   tags: Record<string, string>;
   /** Timeout for SIGTERM → SIGKILL of a generator. */
   killAfterMs?: number;
-  /** NVML counter read period (null: per sample in runs, 1 s when monitoring). */
+  /** NVML counter read period (null: once a second and at each image in runs, never when monitoring). */
   counterIntervalMs?: number | null;
+  /** `--gpu` for runs started here (a preset's own `gpu` wins). */
+  gpu?: string;
 }
 
 export interface RunSpec {
@@ -57,6 +59,8 @@ export interface RunSpec {
   backend?: BackendConfig;
   /** `outDir` is genwatt's own (the demo's temp folder): removed when the run ends. */
   removeOutDir?: boolean;
+  /** GPUs charged (a preset's `gpu`, or `--gpu`). */
+  gpu?: string;
 }
 
 /** Process lists as the panel shows them (undefined: not read yet; null: not listable). */
@@ -146,6 +150,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       killAfterMs: this.opts.killAfterMs,
       counterIntervalMs: this.opts.counterIntervalMs ?? null,
       removeOutDir: spec.removeOutDir,
+      gpu: mode === 'monitor' ? undefined : (spec.gpu ?? this.opts.gpu),
     };
   }
 
@@ -267,6 +272,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       count,
       idleSeconds: p.idleSeconds ?? 5,
       timeoutMs: p.timeoutSeconds ? p.timeoutSeconds * 1000 : null,
+      ...(p.gpu ? { gpu: p.gpu } : {}),
       record: defaultRecordPath(this.opts.recordDir, 'run'),
       tags: { preset: p.name, ...p.tags },
     };
@@ -363,6 +369,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],
         historyBucketMs: h?.bucketDurationMs ?? 1000,
         processes: opts.processes ? processViews(s?.core.processWatch?.latest.get(info.id)) : undefined,
+        ...(isRun && s!.charged && !info.host && !s!.charged.includes(info.id) ? { charged: false } : {}),
       });
     });
     const hostLatest = this.hostDevice ? this.display.devices.get(this.hostDevice.id)?.latest : undefined;

@@ -5,6 +5,7 @@
  * build and puts NODE_ENV back as it was, so generators it starts see the user's environment.
  */
 import { borrowEnv } from '../backends/borrowed-env.js';
+import { installFastOutput } from './ink-fast-output.js';
 
 type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../../components/Dashboard.js')];
 
@@ -14,10 +15,10 @@ export function loadInk(): Promise<InkModules> {
   if (loading) return loading;
   // The user's own NODE_ENV (development, say) is kept.
   const restore = process.env.NODE_ENV === undefined ? borrowEnv('NODE_ENV', 'production') : () => undefined;
-  loading = Promise.all([import('ink'), import('react'), import('../../components/Dashboard.js')]).then(
-    (m) => {
+  loading = Promise.all([import('ink'), import('react'), import('../../components/Dashboard.js'), installFastOutput()]).then(
+    ([ink, react, dashboard]): InkModules => {
       restore();
-      return m;
+      return [ink, react, dashboard];
     },
     (err: unknown) => {
       restore();

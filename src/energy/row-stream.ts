@@ -38,7 +38,12 @@ export function insertSorted(arr: SeriesSample[], s: SeriesSample): void {
 }
 
 export interface RowStreamOptions {
+  /** Every GPU whose samples are kept. */
   gpuIds: readonly string[];
+  /** The GPUs charged to the run (default: all of gpuIds). */
+  charged?: readonly string[];
+  /** Compute no figure until {@link RowStream.charge} says which GPUs (decided from the generator's processes). */
+  hold?: boolean;
   gapLimitMs: number;
   batchGapMs: number | null;
 }
@@ -57,8 +62,21 @@ export class RowStream {
   private runStartMs: number | null = null;
   private firstImageMs: number | null = null;
 
+  private charged: readonly string[];
+  private holding: boolean;
+
   constructor(private readonly o: RowStreamOptions) {
     for (const id of o.gpuIds) this.series.set(id, []);
+    this.charged = (o.charged ?? o.gpuIds).filter((id) => this.series.has(id));
+    this.holding = Boolean(o.hold);
+  }
+
+  /** From now on, figures sum these GPUs only (and a held stream computes again). */
+  charge(ids: readonly string[]): void {
+    const known = ids.filter((id) => this.series.has(id));
+    if (known.length) this.charged = known;
+    this.holding = false;
+    this.computeReady(false);
   }
 
   /** The run's start (the first window opens here). */
@@ -92,14 +110,15 @@ export class RowStream {
   }
 
   private seriesList(): DeviceSeries[] {
-    return this.o.gpuIds.map((id) => ({ deviceId: id, samples: this.series.get(id)! }));
+    return this.charged.map((id) => ({ deviceId: id, samples: this.series.get(id)! }));
   }
 
   private computeReady(all: boolean): void {
+    if (this.holding && !all) return;
     while (this.pending.length) {
       const p = this.pending[0];
       const endMs = Math.max(...p.events.map((e) => e.mtimeMs));
-      if (!all && !this.o.gpuIds.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs)) break;
+      if (!all && !this.charged.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs)) break;
       this.pending.shift();
       this.figures.push(batchFigure(p.events, p.batch, this.windowStart(), this.seriesList(), this.o.gapLimitMs));
       this.nextBatch = Math.max(this.nextBatch, p.batch + 1);
@@ -108,8 +127,9 @@ export class RowStream {
     this.trim();
   }
 
-  /** Drops samples no open window can need. */
+  /** Drops samples no open window can need (none while holding: the held windows need them all). */
   private trim(): void {
+    if (this.holding) return;
     const keepFrom = this.windowStart() - KEEP_BEHIND_MS;
     for (const arr of this.series.values()) {
       let i = 0;

@@ -97,14 +97,56 @@ export function counterAt(points: readonly Point[], t: number): number | undefin
   return points[lo].v;
 }
 
-function counterEnergy(pts: Point[], startMs: number, endMs: number, opts: EnergyOptions): EnergyFigure | { reject: string } {
+/**
+ * How far from a window edge a counter read may be to set it. During a run the counter is read when
+ * an image completes (the moment the watcher accepts the file, a few ms after its mtime) and once a
+ * second otherwise; a read this close after the edge sets it, with instant power bridging the
+ * stretch in between.
+ */
+export const COUNTER_EDGE_MS = 150;
+/** A read this little before an edge is held (dense reads: the counter read at every sample, ≤ 100 ms apart). */
+const HOLD_MS = 120;
+
+/**
+ * The counter at a window edge `t`: the first read at or after `t` (within {@link COUNTER_EDGE_MS})
+ * minus the instant-power energy between `t` and that read. Undefined when no read follows that
+ * closely (a read before the edge is never held forward: with reads a second apart that lost up to
+ * a second of energy).
+ */
+export function counterAtEdge(counter: readonly Point[], instant: readonly Point[], t: number): number | undefined {
+  let lo = 0;
+  let hi = counter.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (counter[mid].t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  const after = counter[lo];
+  const before = lo > 0 ? counter[lo - 1] : undefined;
+  // Dense reads (the counter read at every sample): the last read at or before the edge is held, as
+  // the counter's own staircase holds it (on the H100 traces this matched the counter truth to
+  // 0.00 %). Sparse reads: the read taken when the image completed, just after the edge, is bridged
+  // back with instant power.
+  if (after && after.t === t) return after.v;
+  if (before !== undefined && t - before.t <= HOLD_MS) return before.v;
+  if (after && after.t - t <= COUNTER_EDGE_MS) {
+    // Bridge with instant power when it spans the stretch; else hold the read (a few ms of error).
+    const bridge = instant.length >= 2 && instant[0].t <= t && instant[instant.length - 1].t >= after.t ? trapezoidJoules(instant, t, after.t) : undefined;
+    return after.v - (bridge ?? 0);
+  }
+  return undefined;
+}
+
+function counterEnergy(pts: Point[], instant: Point[], startMs: number, endMs: number, opts: EnergyOptions): EnergyFigure | { reject: string } {
   for (let i = 1; i < pts.length; i++) {
     if (pts[i].v < pts[i - 1].v) return { reject: 'energy counter went backwards (reset or wrap): used power instead' };
   }
-  const a = counterAt(pts, startMs);
-  const b = counterAt(pts, endMs);
-  if (a === undefined || b === undefined || pts[pts.length - 1].t < endMs - opts.gapLimitMs) return { reject: 'energy counter does not span the window' };
-  return { joules: b - a, method: 'counter', coverage: coverageOf(pts, startMs, endMs, opts.gapLimitMs), flagged: false };
+  const a = counterAtEdge(pts, instant, startMs);
+  const b = counterAtEdge(pts, instant, endMs);
+  if (a === undefined || b === undefined) return { reject: 'energy counter not read near both window edges' };
+  // The difference is exact whatever the spacing of reads; coverage says how well the window was sampled.
+  const coverage = Math.max(coverageOf(pts, startMs, endMs, opts.gapLimitMs), coverageOf(instant, startMs, endMs, opts.gapLimitMs));
+  return { joules: Math.max(0, b - a), method: 'counter', coverage, flagged: false };
 }
 
 /**
@@ -112,7 +154,8 @@ function counterEnergy(pts: Point[], startMs: number, endMs: number, opts: Energ
  * around the window are used.
  */
 export function windowEnergy(samples: readonly PowerSample[], startMs: number, endMs: number, opts: EnergyOptions): EnergyFigure {
-  const around = sliceAround(samples, startMs, endMs);
+  // Reads up to COUNTER_EDGE_MS past each edge can set it (the counter read at an image's completion).
+  const around = sliceAround(samples, startMs - COUNTER_EDGE_MS, endMs + COUNTER_EDGE_MS);
   let note: string | undefined;
   const counter: Point[] = [];
   const instant: Point[] = [];
@@ -121,8 +164,8 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
     if (s.energyJoules !== undefined) counter.push({ t: s.tMs, v: s.energyJoules });
     if (s.powerWatts !== undefined) (s.powerKind === 'average' ? average : instant).push({ t: s.tMs, v: s.powerWatts });
   }
-  if (counter.length >= 2) {
-    const c = counterEnergy(counter, startMs, endMs, opts);
+  if (counter.length >= 1) {
+    const c = counterEnergy(counter, instant, startMs, endMs, opts);
     if ('joules' in c) {
       // A counter that skipped a stretch: use power there if it covers better.
       if (c.coverage >= 0.999 || instant.length < 2) return c;

@@ -53,7 +53,8 @@ interface Pending {
 }
 
 /**
- * Events: `image` (ImageEvent), `waiting` (dir), `ready`, `note` (message), `error` (Error, the
+ * Events: `complete` (ImageEvent, as soon as the file is known complete), `image` (ImageEvent, with
+ * its metadata), `waiting` (dir), `ready`, `note` (message), `error` (Error, the
  * watcher keeps going where it can).
  */
 export class OutputWatcher extends EventEmitter {
@@ -225,6 +226,8 @@ export class OutputWatcher extends EventEmitter {
       // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
       if (this.counted.size > COUNTED_MEMORY) this.counted.delete(this.counted.values().next().value!);
       const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
+      // The moment the file is known complete, before its metadata is read: the energy counter is read now.
+      this.emit('complete', ev);
       if (this.opts.readMeta) {
         // What the image is (steps, sampler, size, model): a broken header costs the metadata, never the image.
         const m = await readImageMeta(p);

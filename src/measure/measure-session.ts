@@ -18,7 +18,8 @@ import { BatchAssembler, type ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import { recordTo } from '../session/record-listener.js';
 import { Recorder } from '../session/recorder.js';
-import type { ChildExit, LogLine, ProbeReport, SessionMode, SessionOptions } from '../session/types.js';
+import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionMode, SessionOptions } from '../session/types.js';
+import { resolveGpuList, restrictIdle, visibleGpus, type GpuChoice } from './gpu-select.js';
 import { isBackend, startGenerator, type Generator } from './generator.js';
 import { checkCommand, checkOutDir } from './preflight.js';
 import { SessionCore } from './session-core.js';
@@ -57,6 +58,8 @@ export interface MeasureConfig {
   backend?: BackendConfig;
   /** `outDir` is genwatt's own (the demo's temp folder): removed when the session ends. */
   removeOutDir?: boolean;
+  /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
+  gpu?: string;
 }
 
 export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
@@ -146,6 +149,12 @@ export class MeasureSession extends EventEmitter {
     return this.core.detect();
   }
 
+  /** After detect: `--gpu` names GPUs that are here (throws GpuSelectError naming the ones there are). */
+  checkGpus(): void {
+    const c = this.config.gpu;
+    if (c !== undefined && c !== 'auto') resolveGpuList(c, this.core.devices);
+  }
+
   /** Releases detected probes of a session that will not run. */
   dispose(): Promise<void> {
     return this.core.dispose();
@@ -161,15 +170,24 @@ export class MeasureSession extends EventEmitter {
       this.recordFile = this.recorder.file;
       recordTo(this.core, this.recorder);
     }
-    this.core.record(this.core.header(this.startedMs, this.options, { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null }), true);
+    const choice = this.chooseGpus();
+    const run: RunInfo = { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null };
+    if (choice.ids) Object.assign(run, { gpus: choice.ids, gpuReason: choice.reason });
+    else if (choice.pending) Object.assign(run, { gpusPending: true, gpuReason: choice.reason });
+    this.core.record(this.core.header(this.startedMs, this.options, run), true);
+    if (choice.note) this.note('genwatt', choice.note);
     if (c.mode !== 'monitor') {
-      this.rowStream = new RowStream({ gpuIds: this.core.gpuIds, gapLimitMs: this.core.policy.gapLimitMs, batchGapMs: c.batchGapMs });
+      this.rowStream = new RowStream({ gpuIds: this.core.gpuIds, charged: choice.ids, hold: choice.pending, gapLimitMs: this.core.policy.gapLimitMs, batchGapMs: c.batchGapMs });
+      if (choice.pending) this.core.on('process-look', this.onProcessLook);
       this.core.on('reading', (r) => {
         this.rowStream!.sample(r);
         this.takeRows();
       });
     }
-    this.core.startSampling(c.counterIntervalMs ?? (c.mode === 'monitor' ? 1000 : c.intervalMs));
+    // The counter once a second, plus a read at every image's completion and at the run start
+    // (a read costs ~4 ms of CPU on an H100/H200): window edges come from those reads. Monitoring
+    // measures no image, so it does not read it at all unless --counter-interval asks.
+    this.core.startSampling(c.counterIntervalMs ?? (c.mode === 'monitor' ? Number.POSITIVE_INFINITY : 1000));
     try {
       await this.measureIdle();
       // The timeline keeps full samples only for the idle window; energy windows use the row stream.
@@ -188,6 +206,65 @@ export class MeasureSession extends EventEmitter {
     return this.finish();
   }
 
+  /** The GPUs charged to this run (undefined: all, or not decided yet). */
+  charged: string[] | undefined;
+  private gpuPending = false;
+  private looksAfterFirstImage = 0;
+
+  /** --gpu, else the generator's visibility variables, else its processes (decided later), else all. */
+  private chooseGpus(): { ids?: string[]; pending?: boolean; reason?: string; note?: string } {
+    const c = this.config;
+    const gpus = this.core.devices.filter((d) => !d.host);
+    const say = (ch: GpuChoice) => `charging ${ch.ids.length === 1 ? 'GPU' : 'GPUs'} ${ch.ids.join(', ')} to this run (${ch.reason})`;
+    if (c.gpu !== undefined && c.gpu !== 'auto') {
+      const ch = resolveGpuList(c.gpu, this.core.devices);
+      this.charged = ch.ids;
+      return { ids: ch.ids, reason: ch.reason, note: say(ch) };
+    }
+    const command = c.mode !== 'monitor' && Array.isArray(c.argv) && !(c.backend && c.backend.kind !== 'command');
+    if (command && c.gpu === undefined) {
+      const ch = visibleGpus({ ...process.env, ...this.core.childEnv() }, this.core.devices);
+      if (ch) {
+        this.charged = ch.ids;
+        return { ids: ch.ids, reason: ch.reason, note: say(ch) };
+      }
+    }
+    if (gpus.length <= 1) return {};
+    if (command && this.core.canListProcesses) {
+      this.gpuPending = true;
+      return { pending: true, reason: "the GPUs the generator's processes appear on", note: `${gpus.length} GPUs: the run will be charged to the ones the generator's processes appear on (give --gpu to choose)` };
+    }
+    return { reason: 'all GPUs', note: `${gpus.length} GPUs, all charged to this run${command ? ' (their interface lists no processes)' : ''}: give --gpu to choose` };
+  }
+
+  /** A look at the GPUs' processes while the charged GPUs are undecided. */
+  private readonly onProcessLook = (onGenerator: Set<string>, lists: Map<string, { pid: number; usedBytes?: number; generator: boolean }[] | null>): void => {
+    if (!this.gpuPending) return;
+    if (this.imagesSeen > 0) this.looksAfterFirstImage++;
+    const gpus = this.core.gpuIds;
+    if (onGenerator.size) {
+      const ids = gpus.filter((id) => onGenerator.has(id));
+      const evidence = ids.map((id) => `${(lists.get(id) ?? []).filter((p) => p.generator).map((p) => `pid ${p.pid}`).join(', ')} on ${id}`).join('; ');
+      this.decideGpus(ids, `the generator's processes: ${evidence}`);
+    } else if ([...lists.values()].every((l) => l === null)) this.decideGpus(gpus, 'all GPUs: their interface lists no processes');
+    else if (this.looksAfterFirstImage >= 3) this.decideGpus(gpus, "all GPUs: the generator's processes were not seen on any (a server or another process does its GPU work?)");
+  };
+
+  private decideGpus(ids: string[], reason: string): void {
+    this.gpuPending = false;
+    this.core.off('process-look', this.onProcessLook);
+    this.charged = ids;
+    this.core.record({ type: 'gpus', tMs: Date.now(), ids, reason }, true);
+    this.note('genwatt', `charging ${ids.length === 1 ? 'GPU' : 'GPUs'} ${ids.join(', ')} to this run (${reason})`);
+    if (this.idle) {
+      this.idle = restrictIdle(this.idle, ids);
+      this.core.record({ type: 'idle', ...this.idle }, true);
+    }
+    this.rowStream?.charge(ids);
+    this.takeRows();
+    this.emit('gpus', ids);
+  }
+
   private async measureIdle(): Promise<void> {
     const c = this.config;
     if (c.idleSeconds <= 0 || c.mode === 'monitor') return;
@@ -197,6 +274,7 @@ export class MeasureSession extends EventEmitter {
     // Let readings of the window's end arrive before integrating.
     await new Promise((r) => setTimeout(r, this.core.policy.settleMs));
     this.idle = this.core.idleOver(startMs, Math.min(Date.now(), startMs + c.idleSeconds * 1000));
+    if (this.charged) this.idle = restrictIdle(this.idle, this.charged);
     this.core.record({ type: 'idle', ...this.idle }, true);
   }
 
@@ -205,6 +283,9 @@ export class MeasureSession extends EventEmitter {
     // Forge/A1111 save grids into *-grids folders next to the images (modules/shared_options.py outdir_*_grids).
     const w = new OutputWatcher(dir, this.config.backend?.kind === 'forge' ? { ignoreFolder: (name) => /-grids$/.test(name) } : {});
     this.watcher = w;
+    w.on('complete', () => {
+      if (this.state === 'running' || this.state === 'stopping') this.core.readCountersNow();
+    });
     w.on('image', (ev: ImageEvent) => this.onImage(ev));
     w.on('note', (m: string) => this.note('watcher', m));
     w.on('waiting', (d: string) => {
@@ -227,6 +308,7 @@ export class MeasureSession extends EventEmitter {
     this.rowStream!.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
+    this.core.readCountersNow();
     this.setState('running');
     this.stopAfter(c.timeoutMs);
     this.timers.push(

@@ -150,7 +150,24 @@ export class SessionCore extends EventEmitter {
       everyMs: 1000,
       generatorGroup: () => this.generatorGroup,
       reading: (r) => this.reading(sanitizeReading(r)),
+      onLook: (onGenerator, lists) => this.emit('process-look', onGenerator, lists),
     });
+  }
+
+  /** True when some probe can list the processes on its GPUs (NVML; amd-smi where it gives one). */
+  get canListProcesses(): boolean {
+    return this.probes.some((p) => typeof p.processes === 'function');
+  }
+
+  /** Every probe's energy counter now (an image completed: its window edge is set by this read). */
+  readCountersNow(): void {
+    for (const p of this.probes) {
+      try {
+        p.readCounterNow?.();
+      } catch {
+        // a failed extra read leaves the edge to the scheduled reads or to power
+      }
+    }
   }
 
   /** Stops sampling and closes every probe. */

@@ -31,6 +31,7 @@ export interface PlanSession {
   idleSeconds: number;
   warmup: number;
   timeoutSeconds: number | null;
+  gpu: string | null;
   tags: Record<string, string>;
   coolDown: CoolDown;
   /** The session file this run records into. */
@@ -84,6 +85,7 @@ export async function loadPlan(file: string): Promise<Plan> {
         idleSeconds: (r.idleSeconds as number | undefined) ?? preset.idleSeconds ?? 5,
         warmup: (r.warmup as number | undefined) ?? preset.warmup ?? 1,
         timeoutSeconds: (r.timeoutSeconds as number | undefined) ?? preset.timeoutSeconds,
+        gpu: r.gpu === undefined ? preset.gpu : String(r.gpu),
         tags: { ...preset.tags, ...tags, plan: name, 'plan-run': id, preset: preset.name, repeat: `${k}/${repeats}` },
         coolDown: { ...planCool, ...((r.coolDown as Partial<CoolDown>) ?? {}) },
         file: join(recordDir, `${name}-${id}.json`),

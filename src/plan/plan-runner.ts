@@ -143,6 +143,7 @@ async function runSession(p: PlanSession, o: PlanOptions): Promise<LoadedSession
     tags: { ...p.tags },
     record: p.file,
     counterIntervalMs: null,
+    gpu: p.gpu ?? undefined,
   });
   s.on('note', (n: { source: string; message: string }) => o.log(`  ${n.source}: ${n.message}`));
   const abort = () => s.stop('interrupted');

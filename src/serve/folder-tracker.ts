@@ -53,6 +53,7 @@ export class FolderTracker extends EventEmitter {
     this.now = opts.now ?? Date.now;
     this.startedMs = this.now();
     this.watcher = new OutputWatcher(dir);
+    this.watcher.on('complete', (ev: ImageEvent) => this.emit('complete', ev));
     this.watcher.on('image', (ev: ImageEvent) => this.onImage(ev));
     this.watcher.on('note', (m: string) => this.emit('note', m));
     this.watcher.on('error', (err: Error) => this.emit('note', err.message));

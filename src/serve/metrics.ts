@@ -45,14 +45,14 @@ export class ServeMetrics {
   readonly registry = new Registry();
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly now: () => number;
-  private readonly images: Counter<'node' | 'folder' | 'phase'>;
-  private readonly imagesUnmeasured: Counter<'node' | 'folder'>;
-  private readonly imageJoules: Histogram<'node' | 'folder'>;
-  private readonly imageNetJoules: Histogram<'node' | 'folder'>;
-  private readonly imageSeconds: Histogram<'node' | 'folder'>;
+  private readonly images: Counter<'node' | 'folder' | 'gpus' | 'phase'>;
+  private readonly imagesUnmeasured: Counter<'node' | 'folder' | 'gpus'>;
+  private readonly imageJoules: Histogram<'node' | 'folder' | 'gpus'>;
+  private readonly imageNetJoules: Histogram<'node' | 'folder' | 'gpus'>;
+  private readonly imageSeconds: Histogram<'node' | 'folder' | 'gpus'>;
   private readonly gaps: Counter<'node' | 'device' | 'probe'>;
   private readonly restarts: Counter<'node' | 'probe'>;
-  private readonly folderUp: Gauge<'node' | 'folder'>;
+  private readonly folderUp: Gauge<'node' | 'folder' | 'gpus'>;
   private readonly recordingOk: Gauge<'node'>;
   private readonly recordingErrors: Counter<'node'>;
   private readonly recordingLost: Counter<'node'>;
@@ -142,12 +142,13 @@ export class ServeMetrics {
     });
     this.gaps = new Counter({ name: 'genwatt_sampler_gaps_total', help: 'Stretches without readings (a probe failed, stalled or was late)', labelNames: ['node', 'device', 'probe'], registers });
     this.restarts = new Counter({ name: 'genwatt_probe_restarts_total', help: 'Vendor tool restarts (it died or stalled)', labelNames: ['node', 'probe'], registers });
-    this.images = new Counter({ name: 'genwatt_images_total', help: 'Images completed in a watched folder; phase warmup = the first batch of a run (model load), steady = the rest', labelNames: ['node', 'folder', 'phase'], registers });
-    this.imagesUnmeasured = new Counter({ name: 'genwatt_images_unmeasured_total', help: 'Images whose energy is unknown (no power data over their window); not in the histograms', labelNames: ['node', 'folder'], registers });
-    this.imageJoules = new Histogram({ name: 'genwatt_image_energy_joules', help: 'GPU energy per steady image (gross), joules', labelNames: ['node', 'folder'], buckets: JOULE_BUCKETS, registers });
-    this.imageNetJoules = new Histogram({ name: 'genwatt_image_net_energy_joules', help: 'GPU energy per steady image net of idle power, joules', labelNames: ['node', 'folder'], buckets: JOULE_BUCKETS, registers });
-    this.imageSeconds = new Histogram({ name: 'genwatt_image_seconds', help: 'Seconds per steady image', labelNames: ['node', 'folder'], buckets: SECOND_BUCKETS, registers });
-    this.folderUp = new Gauge({ name: 'genwatt_watch_folder_up', help: '1 while the folder is watched, 0 while genwatt waits for it to exist', labelNames: ['node', 'folder'], registers });
+    // `gpus`: the GPU set a folder is charged to (`--watch DIR=0,1`: device ids; `all`).
+    this.images = new Counter({ name: 'genwatt_images_total', help: 'Images completed in a watched folder; phase warmup = the first batch of a run (model load), steady = the rest', labelNames: ['node', 'folder', 'gpus', 'phase'], registers });
+    this.imagesUnmeasured = new Counter({ name: 'genwatt_images_unmeasured_total', help: 'Images whose energy is unknown (no power data over their window); not in the histograms', labelNames: ['node', 'folder', 'gpus'], registers });
+    this.imageJoules = new Histogram({ name: 'genwatt_image_energy_joules', help: 'GPU energy per steady image (gross, over the folder\'s GPU set), joules', labelNames: ['node', 'folder', 'gpus'], buckets: JOULE_BUCKETS, registers });
+    this.imageNetJoules = new Histogram({ name: 'genwatt_image_net_energy_joules', help: 'GPU energy per steady image net of idle power, joules', labelNames: ['node', 'folder', 'gpus'], buckets: JOULE_BUCKETS, registers });
+    this.imageSeconds = new Histogram({ name: 'genwatt_image_seconds', help: 'Seconds per steady image', labelNames: ['node', 'folder', 'gpus'], buckets: SECOND_BUCKETS, registers });
+    this.folderUp = new Gauge({ name: 'genwatt_watch_folder_up', help: '1 while the folder is watched, 0 while genwatt waits for it to exist', labelNames: ['node', 'folder', 'gpus'], registers });
     this.recordingOk = new Gauge({ name: 'genwatt_recording_ok', help: '1 while recordings are written, 0 while the disk refuses writes', labelNames: ['node'], registers });
     this.recordingErrors = new Counter({ name: 'genwatt_recording_write_errors_total', help: 'Times writing a recording started failing (disk full, I/O error)', labelNames: ['node'], registers });
     this.recordingLost = new Counter({ name: 'genwatt_recording_lost_records_total', help: 'Records dropped because the disk refused them for too long', labelNames: ['node'], registers });
@@ -198,14 +199,17 @@ export class ServeMetrics {
     this.notes.inc({ node: this.opts.node, source });
   }
 
-  folder(folder: string, up: boolean): void {
-    this.folderUp.set({ node: this.opts.node, folder }, up ? 1 : 0);
-    this.images.inc({ node: this.opts.node, folder, phase: 'steady' }, 0);
-    this.images.inc({ node: this.opts.node, folder, phase: 'warmup' }, 0);
+  private readonly gpuSets = new Map<string, string>();
+
+  folder(folder: string, up: boolean, gpus = 'all'): void {
+    this.gpuSets.set(folder, gpus);
+    this.folderUp.set({ node: this.opts.node, folder, gpus }, up ? 1 : 0);
+    this.images.inc({ node: this.opts.node, folder, gpus, phase: 'steady' }, 0);
+    this.images.inc({ node: this.opts.node, folder, gpus, phase: 'warmup' }, 0);
   }
 
   rows(folder: string, rows: readonly ImageRow[]): void {
-    const l = { node: this.opts.node, folder };
+    const l = { node: this.opts.node, folder, gpus: this.gpuSets.get(folder) ?? 'all' };
     for (const r of rows) {
       this.images.inc({ ...l, phase: r.warmup ? 'warmup' : 'steady' });
       if (r.warmup) continue;

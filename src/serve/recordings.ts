@@ -25,13 +25,16 @@ export interface RecordingsOptions {
   maxSegmentMs: number;
   header: (mode: SessionMode, outDir: string | null, startMs: number, warmupBatches: number, tags: Record<string, string>) => HeaderRecord;
   timeline: Timeline;
-  idle: () => IdleBaseline | undefined;
+  /** The idle baseline, restricted to a folder's GPUs when one is given (its charged GPUs). */
+  idle: (folder?: string | null) => IdleBaseline | undefined;
   log: (message: string) => void;
   onState: (s: { ok: boolean; failedNow?: boolean; lost?: number; finished?: boolean }) => void;
 }
 
 interface Segment {
   recorder: Recorder;
+  /** The watched folder (null: the monitor file). */
+  folder: string | null;
   label: string;
   openedMs: number;
   idleWritten: boolean;
@@ -69,7 +72,7 @@ export class Recordings {
     }
     recorder.write(this.opts.header(mode, outDir, startMs, warmupBatches, tags), true);
     this.opts.log(`recording ${basename(file)}`);
-    return { recorder, label, openedMs: Date.now(), idleWritten: false };
+    return { recorder, folder: outDir, label, openedMs: Date.now(), idleWritten: false };
   }
 
   private writeState(err: Error | null, file: string): void {
@@ -92,7 +95,7 @@ export class Recordings {
   }
 
   private writeIdle(seg: Segment): void {
-    const idle = this.opts.idle();
+    const idle = this.opts.idle(seg.folder);
     if (idle && !seg.idleWritten) {
       seg.recorder.write({ type: 'idle', ...idle }, true);
       seg.idleWritten = true;

@@ -8,8 +8,9 @@ import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { DeviceInfo, Gap, ProbeName, Reading } from '../../probes/types.js';
 import type { IdleBaseline } from '../energy/idle-baseline.js';
+import { resolveGpuList, restrictIdle, type GpuChoice } from '../measure/gpu-select.js';
 import { SessionCore } from '../measure/session-core.js';
-import type { HeaderRecord, Note, SessionMode } from '../session/types.js';
+import type { HeaderRecord, Note, RunInfo, SessionMode } from '../session/types.js';
 import { FolderTracker, type SegmentStart } from './folder-tracker.js';
 import { startHttp } from './http-server.js';
 import { ServeMetrics } from './metrics.js';
@@ -80,7 +81,19 @@ export class ServeNode extends EventEmitter {
   private header(mode: SessionMode, outDir: string | null, startMs: number, warmupBatches: number, tags: Record<string, string>): HeaderRecord {
     const c = this.config;
     const options = this.core.sessionOptions({ idleSeconds: c.idleSeconds, warmupBatches, batchGapMs: c.batchGapMs, count: null });
-    return this.core.header(startMs, options, { mode, argv: null, cwd: process.cwd(), outDir, tags, startMs, endMs: null, exit: null, endReason: null });
+    const run: RunInfo = { mode, argv: null, cwd: process.cwd(), outDir, tags, startMs, endMs: null, exit: null, endReason: null };
+    const g = outDir ? this.folderGpus.get(outDir) : undefined;
+    if (g) Object.assign(run, { gpus: g.ids, gpuReason: g.reason });
+    return this.core.header(startMs, options, run);
+  }
+
+  /** `--watch DIR=GPULIST`: each folder's charged GPUs (absent: all). */
+  private readonly folderGpus = new Map<string, GpuChoice>();
+
+  /** The idle baseline over a folder's GPUs. */
+  private idleFor(folder?: string | null): IdleBaseline | undefined {
+    const g = folder ? this.folderGpus.get(folder) : undefined;
+    return this.idle && g ? restrictIdle(this.idle, g.ids) : this.idle;
   }
 
   /** Detects devices, starts sampling, watching, recording and the HTTP server. */
@@ -88,6 +101,14 @@ export class ServeNode extends EventEmitter {
     const c = this.config;
     const core = this.core;
     await core.detect();
+    // `--watch DIR=GPULIST` resolved before anything starts: a GPU that is not here is a usage error.
+    const dirs: string[] = [];
+    for (const entry of c.watch) {
+      const w = splitWatch(entry);
+      const dir = resolve(w.dir);
+      if (w.gpus) this.folderGpus.set(dir, resolveGpuList(w.gpus, this.core.devices));
+      dirs.push(dir);
+    }
     const policy = core.policy;
     this.metrics = new ServeMetrics(this.devices, { node: c.node, version: this.version, staleMs: policy.metricStaleMs, gapLimitMs: policy.gapLimitMs });
     if (c.recordDir) {
@@ -98,7 +119,7 @@ export class ServeNode extends EventEmitter {
         maxSegmentMs: c.maxFileMs,
         header: (...a) => this.header(...a),
         timeline: this.timeline,
-        idle: () => this.idle,
+        idle: (folder) => this.idleFor(folder),
         log: (m) => this.log(m),
         onState: (s) => this.metrics.recording(s),
       });
@@ -126,7 +147,7 @@ export class ServeNode extends EventEmitter {
     core.on('restart', (probe: ProbeName) => this.metrics.restart(probe));
     core.startSampling(c.counterIntervalMs ?? 1000);
     this.recordings?.startMonitor(Date.now());
-    for (const dir of c.watch) this.watchFolder(resolve(dir));
+    for (const dir of dirs) this.watchFolder(dir);
     this.timers.push(setTimeout(() => this.measureIdle(), c.idleSeconds * 1000 + policy.settleMs));
     // Keep only the samples open windows still need (the recordings have everything).
     this.timers.push(setInterval(() => this.timeline.retainFrom(Math.min(Date.now() - 60_000, ...this.trackers.map((t) => t.needsSamplesFromMs))), 5000));
@@ -159,24 +180,28 @@ export class ServeNode extends EventEmitter {
       batchGapMs: c.batchGapMs,
       warmupBatches: c.warmupBatches,
       gapLimitMs: this.core.policy.gapLimitMs,
-      series: () => this.timeline.series(this.core.gpuIds),
-      idle: () => this.idle,
+      series: () => this.timeline.series(this.folderGpus.get(dir)?.ids ?? this.core.gpuIds),
+      idle: () => this.idleFor(dir),
     });
     this.trackers.push(t);
-    this.metrics.folder(dir, false);
+    const g = this.folderGpus.get(dir);
+    if (g) this.log(`${dir}: charged to ${g.ids.length === 1 ? 'GPU' : 'GPUs'} ${g.ids.join(', ')}`);
+    this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all');
     t.on('ready', () => {
-      this.metrics.folder(dir, true);
+      this.metrics.folder(dir, true, g ? g.ids.join(',') : 'all');
       this.log(`watching ${dir}`);
     });
     t.on('waiting', () => {
-      this.metrics.folder(dir, false);
+      this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all');
       this.log(`waiting for ${dir} to exist`);
     });
     t.on('note', (m: string) => {
-      if (/was removed/.test(m)) this.metrics.folder(dir, false);
+      if (/was removed/.test(m)) this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all');
       this.note('watcher', m);
     });
     t.on('segment-start', (s: SegmentStart) => this.recordings?.segmentStart(dir, s));
+    // An image completed: the energy counter is read now, so its window edge comes from the counter.
+    t.on('complete', () => this.core.readCountersNow());
     t.on('image', (ev) => this.recordings?.image(dir, ev));
     t.on('batch', (b) => this.recordings?.batch(dir, b));
     t.on('rows', (rows) => this.metrics.rows(dir, rows));
@@ -213,4 +238,17 @@ export class ServeNode extends EventEmitter {
     });
     this.closeHttp?.();
   }
+}
+
+/**
+ * `--watch DIR=GPULIST` → the folder and its GPU list; `--watch DIR` → the folder alone. The list is
+ * what follows the last `=`, when it looks like one (indices, bus ids, UUIDs, commas).
+ */
+export function splitWatch(entry: string): { dir: string; gpus?: string } {
+  const i = entry.lastIndexOf('=');
+  if (i > 0 && i < entry.length - 1) {
+    const list = entry.slice(i + 1);
+    if (/^[A-Za-z0-9:.\-]+(,[A-Za-z0-9:.\-]+)*$/.test(list) && !list.includes('/')) return { dir: entry.slice(0, i), gpus: list };
+  }
+  return { dir: entry };
 }

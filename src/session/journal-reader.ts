@@ -96,8 +96,9 @@ class JournalState {
     this.header = h;
     if (this.mode === 'none') return;
     const gpuIds = h.devices.filter((d) => !d.host).map((d) => d.id);
-    // A monitor session has no images: its samples need not be held for windows.
-    this.rowStream = new RowStream({ gpuIds: h.run.mode === 'monitor' ? [] : gpuIds, gapLimitMs: h.options.gapLimitMs, batchGapMs: h.options.batchGapMs });
+    // A monitor session has no images: its samples need not be held for windows. The charged GPUs
+    // are the header's, or — decided from the generator's processes — a later `gpus` record's.
+    this.rowStream = new RowStream({ gpuIds: h.run.mode === 'monitor' ? [] : gpuIds, charged: h.run.gpus, hold: Boolean(h.run.gpusPending && !h.run.gpus), gapLimitMs: h.options.gapLimitMs, batchGapMs: h.options.batchGapMs });
     if (h.run.startMs !== null) this.rowStream.runStart(h.run.startMs);
   }
 
@@ -181,6 +182,13 @@ function apply(st: JournalState, type: string, rec: Rec, line: string, n: number
       break;
     case 'tags':
       Object.assign(st.header!.run.tags, rec.tags as Record<string, string>);
+      break;
+    case 'gpus':
+      st.header!.run.gpus = rec.ids as string[];
+      st.header!.run.gpuReason = rec.reason as string;
+      delete st.header!.run.gpusPending;
+      st.rowStream?.charge(rec.ids as string[]);
+      st.drain();
       break;
     case 'end':
       st.finished = true;

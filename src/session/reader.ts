@@ -48,8 +48,8 @@ export interface ReadOptions {
 const DIGEST_KEEP = 10_000;
 
 /** GPU series (host excluded) from recorded readings. */
-export function seriesFromSamples(devices: readonly DeviceInfo[], samples: readonly Reading[]): DeviceSeries[] {
-  const gpuIds = devices.filter((d) => !d.host).map((d) => d.id);
+export function seriesFromSamples(devices: readonly DeviceInfo[], samples: readonly Reading[], charged?: readonly string[]): DeviceSeries[] {
+  const gpuIds = devices.filter((d) => !d.host && (!charged || charged.includes(d.id))).map((d) => d.id);
   const by = new Map<string, NonNullable<ReturnType<typeof seriesSample>>[]>(gpuIds.map((id) => [id, []]));
   for (const r of samples) {
     const arr = by.get(r.deviceId);
@@ -64,7 +64,8 @@ export function seriesFromSamples(devices: readonly DeviceInfo[], samples: reado
 export function recompute(doc: SessionDoc): Pick<SessionDoc, 'rows' | 'summary'> {
   const batches = groupIntoBatches(doc.images, doc.options.batchGapMs ?? undefined, doc.run.startMs ?? undefined);
   const runStart = doc.run.startMs ?? doc.images[0]?.mtimeMs ?? 0;
-  const rows = computeRows(batches, runStart, seriesFromSamples(doc.devices, doc.samples), doc.idle ?? undefined, doc.options);
+  // Only the GPUs charged to the run (run.gpus; absent: all).
+  const rows = computeRows(batches, runStart, seriesFromSamples(doc.devices, doc.samples, doc.run.gpus), doc.idle ?? undefined, doc.options);
   const end = doc.run.endMs ?? (doc.samples.length ? doc.samples[doc.samples.length - 1].tMs : null);
   const duration = doc.run.startMs !== null && end !== null ? (end - doc.run.startMs) / 1000 : null;
   return { rows, summary: summarize(rows, doc.idle ?? undefined, duration) };

@@ -58,6 +58,12 @@ export interface RunInfo {
   exit: ChildExit | null;
   /** Why genwatt stopped: `count`, `child-exit`, `interrupted`, `timeout`, `error`. */
   endReason: string | null;
+  /** The GPUs charged to the run (device ids); absent: every GPU. */
+  gpus?: string[];
+  /** Why those (`--gpu 1`, `CUDA_VISIBLE_DEVICES=1`, the generator's processes, …). */
+  gpuReason?: string;
+  /** The charged GPUs are decided from the generator's processes once it appears (a `gpus` record follows). */
+  gpusPending?: boolean;
 }
 
 export interface LogLine {
@@ -119,4 +125,5 @@ export type SessionRecord =
   | ({ type: 'image' } & ImageEvent)
   | { type: 'batch'; batch: number; paths: string[] }
   | { type: 'tags'; tags: Record<string, string> }
+  | { type: 'gpus'; tMs: number; ids: string[]; reason: string }
   | { type: 'end'; endMs: number; endedAt: string; exit: ChildExit | null; endReason: string | null };

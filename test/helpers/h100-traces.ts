@@ -41,8 +41,25 @@ export function imageEvents(gen: GeneratorLine[]): ImageEvent[] {
 }
 
 /** Samples as a probe of the given kind would have delivered them. */
-export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average' | 'scaled'): SeriesSample[] {
+/**
+ * The trace as a probe would have delivered it. `completion`: genwatt's NVML probe during a run —
+ * instant power every sample, the counter once a second, plus `reads` (the counter read when an
+ * image completed) merged in as counter-only samples.
+ */
+export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average' | 'scaled' | 'completion', reads: readonly { tMs: number; energyJ: number }[] = []): SeriesSample[] {
   let lastCounterMs = -Infinity;
+  if (kind === 'completion') {
+    const out: SeriesSample[] = trace.map((r) => {
+      const s: SeriesSample = { tMs: r.epochMs, powerWatts: r.powerInstantW, powerKind: 'instant', vramUsedBytes: r.memUsedBytes };
+      if (r.epochMs - lastCounterMs >= 1000) {
+        s.energyJoules = r.energyJ;
+        lastCounterMs = r.epochMs;
+      }
+      return s;
+    });
+    for (const c of reads) out.push({ tMs: c.tMs, energyJoules: c.energyJ });
+    return out.sort((a, b) => a.tMs - b.tMs);
+  }
   return trace.map((r) => {
     if (kind === 'counter') return { tMs: r.epochMs, energyJoules: r.energyJ, vramUsedBytes: r.memUsedBytes };
     if (kind === 'scaled') {

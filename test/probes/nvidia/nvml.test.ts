@@ -188,6 +188,25 @@ describe('NvmlProbe (fake binding)', () => {
     expect(counted[1].tMs - counted[0].tMs).toBeLessThan(100);
   });
 
+  it('readCounterNow (an image completed): one counter-only reading per GPU at once, outside the schedule, once the counter is checked', async () => {
+    const nv = fakeNvml({ count: 2 });
+    const p = new NvmlProbe({ load: async () => nv });
+    await p.detect();
+    const c = collect();
+    p.start(c.sink, intervalPolicy(100));
+    p.readCounterNow(); // before the guard trusts the counter: nothing reported
+    expect(c.readings.filter((r) => r.powerWatts === undefined)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1300));
+    const before = nv.calls.energy;
+    const n = c.readings.length;
+    p.readCounterNow();
+    expect(nv.calls.energy).toBe(before + 2);
+    const extra = c.readings.slice(n);
+    expect(extra.map((r) => Object.keys(r).sort())).toEqual([['deviceId', 'energyJoules', 'tMs'], ['deviceId', 'energyJoules', 'tMs']]);
+    expect(extra.map((r) => r.deviceId)).toEqual(['00000000:00:06.0', '00000000:01:06.0']);
+    await p.close();
+  });
+
   it('a laptop-like GPU (no counter, no instant field): average power, marked so, no errors', async () => {
     const nv = fakeNvml({ energy: false, instant: false });
     const p = new NvmlProbe({ load: async () => nv });

@@ -10,13 +10,25 @@ import { imageEvents, loadGenerator, loadTrace, samplesAs, SCENARIOS, type Scena
 
 const GAP_LIMIT_MS = 500;
 
-function run(name: Scenario, kind: 'counter' | 'instant' | 'average' | 'scaled') {
+/** Counter reads at completion: the generator's own (its log) or the first trace row after each image (up to 50 ms late). */
+function completionReads(name: Scenario, late: boolean): { tMs: number; energyJ: number }[] {
+  const trace = loadTrace(name);
+  const gen = loadGenerator(name);
+  const at = gen.filter((g) => g.kind === 'image_saved' || g.kind === 'load_start');
+  return at.map((g) => {
+    if (!late) return { tMs: g.epoch_ms, energyJ: g.energy_mj / 1000 };
+    const r = trace.find((x) => x.epochMs >= g.epoch_ms)!;
+    return { tMs: r.epochMs, energyJ: r.energyJ };
+  });
+}
+
+function run(name: Scenario, kind: 'counter' | 'instant' | 'average' | 'scaled' | 'completion', reads: { tMs: number; energyJ: number }[] = []) {
   const trace = loadTrace(name);
   const gen = loadGenerator(name);
   const events = imageEvents(gen);
   const batches = groupIntoBatches(events);
   const runStart = gen.find((g) => g.kind === 'load_start')!.epoch_ms;
-  const rows = computeRows(batches, runStart, [{ deviceId: 'gpu', samples: samplesAs(trace, kind) }], undefined, { gapLimitMs: GAP_LIMIT_MS, warmupBatches: 1 });
+  const rows = computeRows(batches, runStart, [{ deviceId: 'gpu', samples: samplesAs(trace, kind, reads) }], undefined, { gapLimitMs: GAP_LIMIT_MS, warmupBatches: 1 });
   return { rows, batches, gen, summary: summarize(rows, undefined, null) };
 }
 
@@ -58,8 +70,22 @@ describe('energy per image on the real H100 traces', () => {
       const truth = truthSteadyMean(name).mean;
       const err = (summary.joulesPerImage.mean! - truth) / truth;
       expect(Math.abs(err)).toBeLessThan(0.01);
-      for (const r of rows) expect(['scaled', 'instant']).toContain(r.method);
+      for (const r of rows) expect(['counter', 'scaled', 'instant']).toContain(r.method);
       for (const r of rows.filter((x) => x.method === 'scaled')) expect(r.windowEndMs - loadTrace(name)[0].epochMs).toBeGreaterThanOrEqual(20000);
+    });
+
+    it(`${name}: counter read at each image's completion (the value the generator read) and once a second: every window by counter difference, as exact as the truth`, () => {
+      const { rows, summary } = run(name, 'completion', completionReads(name, false));
+      const truth = truthSteadyMean(name).mean;
+      expect(Math.abs((summary.joulesPerImage.mean! - truth) / truth)).toBeLessThan(0.001);
+      for (const r of rows) expect(r.method).toBe('counter');
+    });
+
+    it(`${name}: completion reads up to 50 ms late are bridged with instant power: within 1.5 % (a counter step at the run's two ends)`, () => {
+      const { rows, summary } = run(name, 'completion', completionReads(name, true));
+      const truth = truthSteadyMean(name).mean;
+      expect(Math.abs((summary.joulesPerImage.mean! - truth) / truth)).toBeLessThan(0.015);
+      for (const r of rows) expect(r.method).toBe('counter');
     });
 
     it(`${name}: average power is integrated only with the flag set`, () => {
