@@ -142,5 +142,7 @@ export interface Probe {
    * set by this read), delivering it as a counter-only reading to the running sink.
    */
   readCounterNow?(): void;
+  /** Read the costly energy counter of these devices only (the GPUs charged to a run); null: all. */
+  setCounterDevices?(ids: readonly string[] | null): void;
   close(): Promise<void>;
 }

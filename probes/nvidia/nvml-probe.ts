@@ -65,6 +65,17 @@ export class NvmlProbe implements Probe {
     this.opts.counterMs = ms;
   }
 
+  /** Devices whose counter is read (a run's charged GPUs); null: all. */
+  private counterIds: Set<string> | null = null;
+
+  setCounterDevices(ids: readonly string[] | null): void {
+    this.counterIds = ids ? new Set(ids) : null;
+  }
+
+  private counterWanted(d: Dev): boolean {
+    return !d.skip.has('energyMj') && (this.counterIds === null || this.counterIds.has(d.info.id));
+  }
+
   async detect(): Promise<Detection> {
     try {
       this.nvml = await (this.opts.load ?? (async () => (await import('./nvml-binding.js')).loadNvml()))();
@@ -143,7 +154,7 @@ export class NvmlProbe implements Probe {
     const sink = this.sink;
     if (!sink || !this.nvml) return;
     for (const d of this.devs) {
-      if (d.skip.has('energyMj')) continue;
+      if (!this.counterWanted(d)) continue;
       const tMs = this.now();
       let a;
       try {
@@ -169,7 +180,7 @@ export class NvmlProbe implements Probe {
         // Half an interval of slack, so a 1 s period does not slip to 1.1 s on a 100 ms timer.
         const slow = now - d.lastSlowMs >= slowMs - intervalMs / 2;
         if (slow) d.lastSlowMs = now;
-        const counter = now - d.lastCounterMs >= counterMs() - intervalMs / 2;
+        const counter = this.counterWanted(d) && now - d.lastCounterMs >= counterMs() - intervalMs / 2;
         if (counter) d.lastCounterMs = now;
         let mapped;
         try {

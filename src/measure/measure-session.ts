@@ -187,6 +187,8 @@ export class MeasureSession extends EventEmitter {
     // The counter once a second, plus a read at every image's completion and at the run start
     // (a read costs ~4 ms of CPU on an H100/H200): window edges come from those reads. Monitoring
     // measures no image, so it does not read it at all unless --counter-interval asks.
+    // Only the charged GPUs' counters are read (all of them until the generator's GPUs are known).
+    if (choice.ids) this.core.counterDevices(choice.ids);
     this.core.startSampling(c.counterIntervalMs ?? (c.mode === 'monitor' ? Number.POSITIVE_INFINITY : 1000));
     try {
       await this.measureIdle();
@@ -254,6 +256,7 @@ export class MeasureSession extends EventEmitter {
     this.gpuPending = false;
     this.core.off('process-look', this.onProcessLook);
     this.charged = ids;
+    this.core.counterDevices(ids);
     this.core.record({ type: 'gpus', tMs: Date.now(), ids, reason }, true);
     this.note('genwatt', `charging ${ids.length === 1 ? 'GPU' : 'GPUs'} ${ids.join(', ')} to this run (${reason})`);
     if (this.idle) {

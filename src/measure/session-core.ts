@@ -34,6 +34,9 @@ export interface CoreConfig {
   timeline?: TimelineOptions;
 }
 
+/** Least time between two on-demand counter reads, ms (below COUNTER_EDGE_MS, so a batch's last file still gets one within reach). */
+export const COUNTER_READ_SPACING_MS = 100;
+
 export class SessionCore extends EventEmitter {
   readonly policy: IntervalPolicy;
   readonly timeline: Timeline;
@@ -159,8 +162,25 @@ export class SessionCore extends EventEmitter {
     return this.probes.some((p) => typeof p.processes === 'function');
   }
 
-  /** Every probe's energy counter now (an image completed: its window edge is set by this read). */
+  private lastCounterReadMs = -Infinity;
+  private counterTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Every probe's energy counter now (an image completed: its window edge is set by this read). At
+   * most one read per {@link COUNTER_READ_SPACING_MS}: the files of a batch arrive together, and a
+   * read costs ~4 ms; a file that comes sooner gets a read that many ms after the last one.
+   */
   readCountersNow(): void {
+    const now = Date.now();
+    const wait = this.lastCounterReadMs + COUNTER_READ_SPACING_MS - now;
+    if (wait > 0) {
+      this.counterTimer ??= setTimeout(() => {
+        this.counterTimer = undefined;
+        this.readCountersNow();
+      }, wait);
+      return;
+    }
+    this.lastCounterReadMs = now;
     for (const p of this.probes) {
       try {
         p.readCounterNow?.();
@@ -170,8 +190,14 @@ export class SessionCore extends EventEmitter {
     }
   }
 
+  /** Read costly counters only on these GPUs (a run's charged ones); null: all. */
+  counterDevices(ids: readonly string[] | null): void {
+    for (const p of this.probes) p.setCounterDevices?.(ids);
+  }
+
   /** Stops sampling and closes every probe. */
   async stopSampling(): Promise<void> {
+    if (this.counterTimer) clearTimeout(this.counterTimer);
     this.processWatch?.stop();
     this.loopWatch?.stop();
     this.loopWatch = undefined;
