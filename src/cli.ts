@@ -57,6 +57,7 @@ function sessionOptions(y: Argv): Argv {
     .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
     .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" })
     .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)' })
+    .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
     .option('gpu', { type: 'string', describe: "GPUs charged to the run: indices, PCI bus ids or UUIDs (--gpu 1, --gpu 0000:41:00.0,GPU-5ca8…), or auto; default: the generator's CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else the GPUs its processes use, else all" });
 }
 

@@ -15,6 +15,8 @@ export interface SimActivity {
   loaded: boolean;
   /** The generator's process id, when it says (the simulated process list shows it). */
   pid?: number;
+  /** The simulated GPU (index) it runs on, when it says; the others stay idle. */
+  gpu?: number;
 }
 
 const GIB = 1024 ** 3;
@@ -75,9 +77,10 @@ export function simulate(act: SimActivity, fromWatts: number, tMs: number): SimR
 
 /** Parse the activity file (`PHASE SINCE_MS [loaded]`); undefined when it is not one. */
 export function parseActivity(text: string): SimActivity | undefined {
-  const m = /^(idle|load|compute|save)\s+(\d+)(\s+loaded)?(?:\s+pid=(\d+))?\s*$/.exec(text.trim());
+  const m = /^(idle|load|compute|save)\s+(\d+)(\s+loaded)?(?:\s+pid=(\d+))?(?:\s+gpu=(\d+))?\s*$/.exec(text.trim());
   if (!m) return undefined;
   const a: SimActivity = { phase: m[1] as SimPhase, sinceMs: Number(m[2]), loaded: m[3] !== undefined };
   if (m[4]) a.pid = Number(m[4]);
+  if (m[5]) a.gpu = Number(m[5]);
   return a;
 }

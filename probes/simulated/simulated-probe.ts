@@ -78,8 +78,14 @@ export class SimulatedProbe implements Probe {
     const tMs = this.now();
     const s = simulate(this.activity, this.phaseFromWatts, tMs);
     this.lastWatts = s.powerWatts;
-    // Extra GPUs follow the same activity, a watt apart, so each series is told apart.
-    return this.devices.map((d, k) => ({ deviceId: d.id, tMs, powerWatts: s.powerWatts + k, powerKind: 'instant' as const, vramUsedBytes: s.vramUsedBytes, utilizationPercent: s.utilizationPercent, temperatureC: s.temperatureC, clockMhz: s.clockMhz }));
+    // A generator that names its GPU drives that one and leaves the others idle; otherwise every GPU
+    // follows the activity. Each is a watt apart, so each series is told apart.
+    const on = this.activity.gpu;
+    const idle = on === undefined ? undefined : simulate({ phase: 'idle', sinceMs: 0, loaded: false }, 0, tMs);
+    return this.devices.map((d, k) => {
+      const x = idle && k !== on ? idle : s;
+      return { deviceId: d.id, tMs, powerWatts: x.powerWatts + k, powerKind: 'instant' as const, vramUsedBytes: x.vramUsedBytes, utilizationPercent: x.utilizationPercent, temperatureC: x.temperatureC, clockMhz: x.clockMhz };
+    });
   }
 
   /**
@@ -90,7 +96,9 @@ export class SimulatedProbe implements Probe {
     this.refreshActivity();
     const a = this.activity;
     const list: GpuProcess[] = a.pid !== undefined && a.phase !== 'idle' ? [{ pid: a.pid, usedBytes: simulate(a, this.lastWatts, this.now()).vramUsedBytes - SIM_BASE_VRAM_BYTES }] : [];
-    return new Map(this.devices.map((d) => [d.id, d.id === SIM_DEVICE_ID ? list : []]));
+    if (process.env.GENWATT_SIM_NO_PROCESS_LIST === '1') return null; // as an interface without process lists
+    const on = a.gpu ?? 0;
+    return new Map(this.devices.map((d, k) => [d.id, k === on ? list : []]));
   }
 
   /** The generator exited: weights are gone, back to idle. */

@@ -108,6 +108,8 @@ export interface SessionFlags {
   killAfterMs: number;
   /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
   gpu: string | undefined;
+  /** `--sim-gpus`: simulated GPUs (with --probe simulated). */
+  simGpus: number | undefined;
 }
 
 export const DEFAULT_INTERVAL_MS = 100;
@@ -141,6 +143,7 @@ export function sessionFlags(a: RawFlags): SessionFlags {
     showOutput: Boolean(a['show-output']),
     counterIntervalMs,
     gpu: a.gpu === undefined || a.gpu === null ? undefined : String(a.gpu),
+    simGpus: numberFlag('sim-gpus', a['sim-gpus'], { must: 'a whole number from 1 to 64', min: 1, integer: true, max: 64 }),
     color: a.color === undefined ? undefined : Boolean(a.color),
     ascii: a.ascii === undefined ? undefined : Boolean(a.ascii),
     killAfterMs: killAfterSeconds * 1000,

@@ -90,6 +90,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     simulateIfNoGpu: c.simulateIfNoGpu,
     counterIntervalMs: f.counterIntervalMs,
     gpu: f.gpu,
+    simGpus: f.simGpus,
     killAfterMs: f.killAfterMs,
     removeOutDir: c.removeOutDir,
   });

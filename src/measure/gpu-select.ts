@@ -73,7 +73,8 @@ export function visibleGpus(env: NodeJS.ProcessEnv, devices: readonly DeviceInfo
   ] as const) {
     const raw = env[name];
     if (raw === undefined) continue;
-    const mine = gpus.filter((d) => d.vendor === vendor);
+    // The simulated GPU stands in for an NVIDIA one (the demo generator reads CUDA_VISIBLE_DEVICES as CUDA does).
+    const mine = gpus.filter((d) => d.vendor === vendor || (vendor === 'nvidia' && d.vendor === 'simulated'));
     if (!mine.length) continue;
     const ids: string[] = [];
     for (const item of raw.split(',').map((s) => s.trim())) {

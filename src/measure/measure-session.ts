@@ -60,6 +60,8 @@ export interface MeasureConfig {
   removeOutDir?: boolean;
   /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
   gpu?: string;
+  /** With --probe simulated: how many simulated GPUs. */
+  simGpus?: number;
 }
 
 export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
@@ -92,7 +94,7 @@ export class MeasureSession extends EventEmitter {
 
   constructor(readonly config: MeasureConfig) {
     super();
-    this.core = new SessionCore({ probes: config.probes, intervalMs: config.intervalMs, simulateIfNoGpu: config.simulateIfNoGpu });
+    this.core = new SessionCore({ probes: config.probes, intervalMs: config.intervalMs, simulateIfNoGpu: config.simulateIfNoGpu, simGpus: config.simGpus });
     this.options = this.core.sessionOptions({ idleSeconds: config.idleSeconds, warmupBatches: config.warmupBatches, batchGapMs: config.batchGapMs, count: config.count });
     this.batches = new BatchAssembler(config.batchGapMs ?? undefined);
     for (const ev of ['reading', 'gap'] as const) this.core.on(ev, (x) => this.emit(ev, x));

@@ -91,3 +91,24 @@ describe('real captures', () => {
     expect(fx('nvidia-smi-help-query-gpu_drv580.159.04.txt')).toMatch(/"power.draw"\nThe last measured power draw for the entire board, in watts. On Ampere or newer devices, returns average power draw over 1 sec/);
   });
 });
+
+describe('the -lms stream of a two-GPU node (real capture: two H200s, one SDXL pipeline each)', () => {
+  it('every line parses to its own GPU, instant power and memory under load, nothing dropped', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { parseCsv, rowToReading, deviceKey, parseTimestamp } = await import('../../../probes/nvidia/nvidia-smi-csv.js');
+    const { STREAM_FIELDS } = await import('../../../probes/nvidia/nvidia-smi-probe.js');
+    const text = readFileSync(join(import.meta.dirname, '../../../fixtures/nvidia/nvidia-smi-lms100_h200x2_drv580_two-generators_nounits.csv'), 'utf8');
+    const { rows, bad } = parseCsv(text, STREAM_FIELDS);
+    expect(bad).toBe(0);
+    expect(rows.length).toBe(text.trim().split('\n').length);
+    const readings = rows.map((r) => rowToReading(r, deviceKey(r)!, parseTimestamp(r.timestamp)!));
+    const ids = [...new Set(readings.map((r) => r.deviceId))];
+    expect(ids).toEqual(['00000000:00:06.0', '00000000:00:07.0']);
+    for (const id of ids) {
+      const mine = readings.filter((r) => r.deviceId === id);
+      expect(mine.length).toBeGreaterThan(40);
+      expect(mine.every((r) => r.powerKind === 'instant' && r.powerWatts! > 100 && r.vramUsedBytes! > 10 * 1024 ** 3)).toBe(true);
+    }
+  });
+});

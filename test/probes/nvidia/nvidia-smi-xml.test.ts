@@ -20,6 +20,16 @@ describe('nvidia-smi -q -x', () => {
     expect(f.gpus).toEqual([{ powerLayout: 'gpu_power_readings (average + instant)', busId: '00000000:00:06.0', uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b', name: 'NVIDIA H100 80GB HBM3', vramTotalBytes: 81559 * MIB, powerDrawWatts: 71.01, powerDrawKind: 'instant', powerLimitWatts: 700 }]);
   });
 
+  it('two H200s, driver 580, each running a generator (the real two-GPU capture): both GPUs, in bus order', () => {
+    const f = parseNvidiaSmiXml(read('nvidia-smi-qx_h200x2_drv580.159.04_two-generators.xml'));
+    expect(f.driverVersion).toBe('580.159.04');
+    expect(f.gpus.map((g) => [g.busId, g.uuid, g.name, g.powerLimitWatts, g.powerDrawKind])).toEqual([
+      ['00000000:00:06.0', 'GPU-b823ecbd-bb17-cfb3-e35b-411dfeab51f3', 'NVIDIA H200', 700, 'instant'],
+      ['00000000:00:07.0', 'GPU-0292134e-89c8-e84e-9386-500b30d6a4d6', 'NVIDIA H200', 700, 'instant'],
+    ]);
+    expect(f.gpus.every((g) => (g.powerDrawWatts ?? 0) > 300)).toBe(true); // under load
+  });
+
   it('RTX 3060, driver 570 (550+ layout)', () => {
     const [g] = parseNvidiaSmiXml(read('nvidia-smi-qx_rtx3060_drv570.124.04_v12.xml')).gpus;
     expect(g).toMatchObject({ busId: '00000000:2D:00.0', name: 'NVIDIA GeForce RTX 3060', vramTotalBytes: 12288 * MIB, powerDrawWatts: 11.63, powerDrawKind: 'instant', powerLimitWatts: 170 });

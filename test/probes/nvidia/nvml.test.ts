@@ -4,7 +4,10 @@
  * counter in mJ; NOT_SUPPORTED as laptop and pre-Volta GPUs answer for the energy counter). The real
  * binding ran on the H100: bench/RESULTS.md.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../helpers/gen.js';
 import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding } from '../../../probes/nvidia/nvml-binding.js';
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
@@ -205,6 +208,37 @@ describe('NvmlProbe (fake binding)', () => {
     expect(extra.map((r) => Object.keys(r).sort())).toEqual([['deviceId', 'energyJoules', 'tMs'], ['deviceId', 'energyJoules', 'tMs']]);
     expect(extra.map((r) => r.deviceId)).toEqual(['00000000:00:06.0', '00000000:01:06.0']);
     await p.close();
+  });
+
+  it('process lists per GPU (the real two-H200 capture: pid 717 on the first, 718 on the second, 19464 MiB each); the counter read only on the charged GPU', async () => {
+    // fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv: what NVML's compute list held then
+    const apps = readFileSync(join(ROOT, 'fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map((x) => x.trim()));
+    const nv = fakeNvml({ count: 2 });
+    const f = nv as unknown as Record<string, unknown>;
+    f.pciBusId = (h: unknown) => ok(apps[(h as { i: number }).i][3]);
+    f.computeProcesses = (h: unknown) => {
+      const a = apps[(h as { i: number }).i];
+      return ok([{ pid: Number(a[0]), usedBytes: Number.parseInt(a[4], 10) * 1024 * 1024 }]);
+    };
+    f.graphicsProcesses = () => ok([]);
+    const p = new NvmlProbe({ load: async () => nv });
+    const d = await p.detect();
+    expect(d.devices.map((x) => x.id)).toEqual(['00000000:00:06.0', '00000000:00:07.0']);
+    const lists = await p.processes();
+    expect([...lists!.entries()]).toEqual([
+      ['00000000:00:06.0', [{ pid: 717, usedBytes: 19464 * 1024 * 1024 }]],
+      ['00000000:00:07.0', [{ pid: 718, usedBytes: 19464 * 1024 * 1024 }]],
+    ]);
+    // a run charged to the second GPU reads only its counter
+    p.setCounterDevices(['00000000:00:07.0']);
+    const c = collect();
+    p.start(c.sink, intervalPolicy(100));
+    await new Promise((r) => setTimeout(r, 1300));
+    const before = nv.calls.energy;
+    p.readCounterNow();
+    expect(nv.calls.energy).toBe(before + 1);
+    await p.close();
+    expect(c.readings.filter((r) => r.energyJoules !== undefined).every((r) => r.deviceId === '00000000:00:07.0')).toBe(true);
   });
 
   it('a laptop-like GPU (no counter, no instant field): average power, marked so, no errors', async () => {

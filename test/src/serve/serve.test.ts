@@ -146,3 +146,43 @@ describe('serve /healthz', () => {
     expect((await health()).problems).toEqual([]);
   }, 30000);
 });
+
+describe('serve --watch DIR=GPULIST', () => {
+  let proc: ServeProc | undefined;
+  afterEach(async () => {
+    await proc?.stop('SIGKILL');
+    proc = undefined;
+  });
+
+  it('two folders mapped to two GPUs export separate energy; an unmapped folder is charged both', async () => {
+    const dir = tempDir('gw-serve-gpus-');
+    const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    const c = join(dir, 'c');
+    proc = await startServe(['--probe', 'simulated', '--sim-gpus', '2', '--watch', `${a}=0`, '--watch', `${b}=sim-1`, '--watch', c, '--idle', '0.5', '--run-gap', '1', '--interval', '50'], { env });
+    expect(proc.log()).toMatch(new RegExp(`${a}: charged to GPU sim-0`));
+    // one generator at a time (one simulated activity): on GPU 0 into a, on GPU 1 into b, on GPU 0 into c
+    for (const [out, gpu] of [[a, '0'], [b, '1'], [c, '0']] as const) {
+      expect(await generate(out, env, ['--count', '4', '--seconds', '0.3', '--load-seconds', '0.2', '--gpu', gpu])).toBe(0);
+      await waitForAsync(async () => value(await scrape(proc!.url), 'genwatt_images_total', { folder: out, phase: 'steady' }) === 3, 10000);
+    }
+    const m = await scrape(proc.url);
+    const mean = (folder: string, gpus: string) => value(m, 'genwatt_image_energy_joules_sum', { folder, gpus })! / value(m, 'genwatt_image_energy_joules_count', { folder, gpus })!;
+    const ja = mean(a, 'sim-0');
+    const jb = mean(b, 'sim-1');
+    const jc = mean(c, 'all');
+    // a and b each cost one busy GPU; c also carries the idle GPU beside it (~30 W × 0.3 s)
+    expect(ja).toBeGreaterThan(30);
+    expect(Math.abs(jb - ja) / ja).toBeLessThan(0.15);
+    expect(jc - ja).toBeGreaterThan(5);
+    expect(value(m, 'genwatt_watch_folder_up', { folder: b, gpus: 'sim-1' })).toBe(1);
+  }, 60000);
+
+  it('a GPU that is not here is a usage error at start', async () => {
+    const dir = tempDir('gw-serve-gpus-bad-');
+    const r = await spawnCli(['serve', '--probe', 'simulated', '--watch', `${dir}=3`, '--listen', '127.0.0.1:0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--watch: --gpu 3: no such GPU here \(GPUs: 0 sim-0\)/);
+  }, 30000);
+});
