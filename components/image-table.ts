@@ -29,6 +29,7 @@ function gibText(v: number | null): string {
 export function marks(r: ImageRow): string {
   const m: string[] = [];
   if (r.warmup) m.push('warm-up');
+  if (r.blank) m.push('BLANK');
   if (r.batchSize > 1) m.push(`batch${r.batch}x${r.batchSize}`);
   if (r.flagged) m.push('AVG');
   if (r.coverage < 0.95) m.push(`cov ${Math.round(r.coverage * 100)}%`);

@@ -164,9 +164,14 @@ async function main(): Promise<number> {
     .command('probe', 'detected devices and one reading each', (y) => y.option('probe', probeOption).option('json', { type: 'boolean', describe: 'JSON output' }), async (a) => {
       await (await import('./commands/probe.js')).probeCommand(probesFlag(a.probe as string[] | undefined), Boolean(a.json));
     })
-    .command('report <files..>', 'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left): table, csv, md, html or json', (y) =>
+    .command('report <files..>', 'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left; or http://node:9464 for every finished session a genwatt serve recorded), grouped by configuration: table, csv, md, html or json', (y) =>
       y
-        .positional('files', { type: 'string', describe: 'session files (one or more)', default: undefined })
+        .positional('files', { type: 'string', describe: 'session files, or node URLs (http://node:9464) whose serve sessions are fetched', default: undefined })
+        .option('group-by', { type: 'string', describe: 'group sessions by these keys (device, backend, model, attention, precision, steps, size, node, preset, or any tag), comma-separated; default: all of the first nine' })
+        .option('group', { type: 'boolean', default: true, describe: 'group sessions by configuration (--no-group: one row per session)' })
+        .option('baseline', { type: 'string', describe: 'the configuration others are compared with: its label or its number (default: the first)' })
+        .option('since', { type: 'string', describe: 'node URLs: only sessions modified since this date' })
+        .option('save', { type: 'string', describe: 'node URLs: keep the fetched sessions in this folder (fetching only what it lacks)' })
         .option('format', { type: 'string', choices: ['table', 'csv', 'md', 'html', 'json'], describe: 'output format (default: from --out\'s extension, else table; html is one self-contained page with SVG charts)' })
         .option('out', { type: 'string', describe: 'write to FILE instead of stdout' })
         .option('force', { type: 'boolean', describe: 'let --out replace an existing file (never one of the inputs)' })
@@ -175,8 +180,10 @@ async function main(): Promise<number> {
         .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' }),
       async (a) => {
         const { writeReport } = await import('./commands/report.js');
-        const r = await writeReport({ files: strings(a.files), format: (a.format as string | undefined) ?? (a.json ? 'json' : undefined), out: a.out as string | undefined, force: Boolean(a.force), priceKwh: a['price-kwh'] as number | undefined, gco2Kwh: a['gco2-kwh'] as number | undefined });
+        const groupBy = a.group === false ? null : a['group-by'] === undefined ? undefined : String(a['group-by']).split(',').map((s) => s.trim()).filter(Boolean);
+        const r = await writeReport({ files: strings(a.files), format: (a.format as string | undefined) ?? (a.json ? 'json' : undefined), out: a.out as string | undefined, force: Boolean(a.force), priceKwh: a['price-kwh'] as number | undefined, gco2Kwh: a['gco2-kwh'] as number | undefined, groupBy, baseline: a.baseline as string | undefined, since: a.since as string | undefined, save: a.save as string | undefined });
         if ('usage' in r) throw new UsageError(r.usage);
+        if ('failed' in r) set(r.failed);
       },
     )
     .strict()

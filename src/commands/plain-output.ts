@@ -20,7 +20,7 @@ export interface PlainOptions {
 }
 
 export function imageLine(r: ImageRow, target: number | null): string {
-  const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch of ${r.batchSize}` : '', r.flagged ? 'AVG-POWER' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean);
+  const marks = [r.warmup ? 'warm-up' : '', r.blank ? `BLANK (entropy ${r.entropyBits?.toFixed(2)} bits): left out of the means` : '', r.batchSize > 1 ? `batch of ${r.batchSize}` : '', r.flagged ? 'AVG-POWER' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean);
   return [
     `image ${r.index + 1}${target ? `/${target}` : ''}`,
     printable(basename(r.path)),

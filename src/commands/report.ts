@@ -7,10 +7,16 @@ import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { CompareOptions } from '../report/compare.js';
 import { renderReport } from '../report/render.js';
+import { fetchFleet, isUrl } from './report-fleet.js';
 import { readSession, type LoadedSession } from '../session/reader.js';
 
 export interface ReportArgs extends CompareOptions {
+  /** Session files, and node URLs (`http://node:9464`) whose serve sessions are fetched. */
   files: string[];
+  /** Fleet: only sessions modified since then. */
+  since?: string;
+  /** Fleet: keep the fetched sessions here (only what it lacks is fetched). */
+  save?: string;
   /** Undefined: from --out's extension, else table. */
   format: string | undefined;
   out?: string;
@@ -33,12 +39,12 @@ function sameFile(a: string, b: string): boolean {
 
 /** Why --out may not be written, or null. */
 function outProblem(a: ReportArgs, out: string): string | null {
-  for (const f of a.files) if (sameFile(f, out)) return `--out ${a.out} is one of the sessions being reported: genwatt never writes over a recording`;
+  for (const f of a.files) if (!isUrl(f) && sameFile(f, out)) return `--out ${a.out} is one of the sessions being reported: genwatt never writes over a recording`;
   if (existsSync(out) && !a.force) return `--out ${a.out} already exists: choose another name, or add --force to replace it`;
   return null;
 }
 
-export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { written: string | null }> {
+export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { written: string | null } | { failed: number }> {
   for (const [k, v] of [['--price-kwh', a.priceKwh], ['--gco2-kwh', a.gco2Kwh]] as const) if (v !== undefined && !(Number.isFinite(v) && v >= 0)) return { usage: `${k} must be a number, 0 or more, got ${v}` };
   const out = a.out === undefined ? undefined : resolve(a.out);
   if (out) {
@@ -46,9 +52,22 @@ export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { 
     if (problem) return { usage: problem };
   }
   const format = a.format ?? (out ? FORMAT_OF_EXTENSION[extname(out).toLowerCase()] : undefined) ?? 'table';
+  const since = a.since === undefined ? undefined : new Date(a.since);
+  if (since && Number.isNaN(since.getTime())) return { usage: `--since must be a date (2026-11-30, 2026-11-30T08:00Z), got ${JSON.stringify(a.since)}` };
+  const urls = a.files.filter(isUrl);
+  const fleet = urls.length ? await fetchFleet(urls, { since, saveDir: a.save === undefined ? undefined : resolve(a.save) }) : null;
+  for (const p of fleet?.problems ?? []) process.stderr.write(`genwatt: warning: ${p}\n`);
   const sessions: LoadedSession[] = [];
-  for (const f of a.files) sessions.push(await readSession(f, { samples: 'digest' }));
-  const text = await renderReport(sessions, format, { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh });
+  try {
+    for (const f of [...a.files.filter((f) => !isUrl(f)), ...(fleet?.files ?? [])]) sessions.push(await readSession(f, { samples: 'digest' }));
+  } finally {
+    fleet?.cleanup();
+  }
+  if (!sessions.length) {
+    process.stderr.write(`genwatt: no session could be read${urls.length ? ' from the nodes given' : ''}\n`);
+    return { failed: 1 };
+  }
+  const text = await renderReport(sessions, format, { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh, groupBy: a.groupBy, baseline: a.baseline });
   if (!out) {
     process.stdout.write(text);
     return { written: null };

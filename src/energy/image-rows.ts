@@ -55,6 +55,10 @@ export interface ImageRow {
   note?: string;
   /** The image's embedded settings (steps, sampler, seed, size, model). */
   meta?: ImageMeta;
+  /** Luminance entropy, bits per pixel; null: not decoded. */
+  entropyBits?: number | null;
+  /** A black or uniform image: shown, left out of the steady means, its energy reported apart. */
+  blank?: boolean;
 }
 
 export interface RowOptions {
@@ -153,6 +157,8 @@ export function rowsOfBatch(b: BatchFigure, firstImageIndex: number, idle: IdleB
     if (e.bytes !== undefined) row.bytes = e.bytes;
     if (fig.note) row.note = fig.note;
     if (e.meta) row.meta = e.meta;
+    if (e.entropyBits !== undefined) row.entropyBits = e.entropyBits;
+    if (e.blank) row.blank = true;
     return row;
   });
 }

@@ -29,6 +29,10 @@ export interface Summary {
   flagged: boolean;
   imagesPerHour: number | null;
   whPer1000Images: number | null;
+  /** Blank (black or uniform) images among the steady ones: left out of the means above. */
+  blankImages?: number;
+  /** Their gross joules together (null when unknown). */
+  blankJoules?: number | null;
 }
 
 /** Linear-interpolated percentile of sorted values (p in 0..1). */
@@ -49,7 +53,9 @@ export function stats(values: readonly number[]): Stats {
 }
 
 export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefined, durationSeconds: number | null): Summary {
-  const steady = rows.filter((r) => !r.warmup);
+  // A blank image cost energy but is no image: left out of the means, reported apart.
+  const blanks = rows.filter((r) => !r.warmup && r.blank);
+  const steady = rows.filter((r) => !r.warmup && !r.blank);
   const known = steady.filter((r) => r.joules !== null);
   const net = steady.filter((r) => r.netJoules !== null);
   const sec = stats(steady.map((r) => r.seconds));
@@ -64,7 +70,7 @@ export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefi
   for (const r of rows) if (r.peakVramBytes !== null && (peak === null || r.peakVramBytes > peak)) peak = r.peakVramBytes;
   return {
     images: rows.length,
-    warmupImages: rows.length - steady.length,
+    warmupImages: rows.length - steady.length - blanks.length,
     steadyImages: steady.length,
     durationSeconds,
     secondsPerImage: sec,
@@ -77,5 +83,6 @@ export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefi
     flagged: basis.some((r) => r.flagged),
     imagesPerHour: sec.mean ? 3600 / sec.mean : null,
     whPer1000Images: joules.mean !== null ? (joules.mean * 1000) / 3600 : null,
+    ...(blanks.length ? { blankImages: blanks.length, blankJoules: blanks.every((r) => r.joules !== null) ? blanks.reduce((a, r) => a + r.joules!, 0) : null } : {}),
   };
 }

@@ -18,6 +18,10 @@ export interface ImageEvent {
   batch?: number;
   /** Settings embedded in the image (steps, sampler, seed, size, model), when it has any. */
   meta?: ImageMeta;
+  /** Luminance entropy, bits per pixel (0–8); null: not decoded (format, size, time). */
+  entropyBits?: number | null;
+  /** Entropy below BLANK_ENTROPY_BITS: a black or uniform image (left out of the steady means). */
+  blank?: boolean;
 }
 
 /** Gap used before any batch interval is known. */

@@ -12,6 +12,8 @@ import { DirWatch } from './dir-watch.js';
 import type { ImageEvent } from './batches.js';
 import { checkComplete, isImagePath, NotRegularFileError } from './image-complete.js';
 import { readImageMeta } from './image-meta.js';
+import { BLANK_ENTROPY_BITS } from './entropy.js';
+import { EntropyPool } from './entropy-pool.js';
 
 export class WatchFolderError extends Error {
   readonly unreadable = true;
@@ -33,6 +35,8 @@ export interface WatcherOptions {
   readMeta?: boolean;
   /** Subfolders whose images are never counted (Forge's `*-grids`), by folder name. */
   ignoreFolder?: (name: string) => boolean;
+  /** Decode each image for its entropy (blank images), in a worker (default true). */
+  entropy?: boolean;
   now?: () => number;
 }
 
@@ -71,12 +75,14 @@ export class OutputWatcher extends EventEmitter {
   private readonly notRegular = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private closed = false;
-  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder'>> & { now: () => number };
+  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy'>> & { now: () => number };
+  private readonly decoder: EntropyPool | undefined;
 
   constructor(dir: string, opts: WatcherOptions = {}) {
     super();
     this.dir = resolve(dir);
     this.ignoreFolder = opts.ignoreFolder ?? (() => false);
+    this.decoder = opts.entropy === false ? undefined : new EntropyPool(1000);
     this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, rootCheckMs: opts.rootCheckMs ?? 1000, readMeta: opts.readMeta ?? true, now: opts.now ?? Date.now };
   }
 
@@ -235,6 +241,13 @@ export class OutputWatcher extends EventEmitter {
         if (m.note) this.emit('note', `${basename(p)}: metadata skipped: ${m.note}`);
         if (this.closed) return;
       }
+      if (this.decoder) {
+        // Off the main thread, bounded in size and time: unknown (null) rather than late.
+        const e = await this.decoder.entropy(p);
+        ev.entropyBits = e.bits === null ? null : Math.round(e.bits * 1000) / 1000;
+        if (e.bits !== null && e.bits < BLANK_ENTROPY_BITS) ev.blank = true;
+        if (this.closed) return;
+      }
       this.emit('image', ev);
       return;
     }
@@ -265,5 +278,6 @@ export class OutputWatcher extends EventEmitter {
     for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
     this.pending.clear();
     this.watcher?.close();
+    await this.decoder?.close();
   }
 }

@@ -14,6 +14,10 @@ export interface CompareOptions {
   priceKwh?: number;
   /** Grid carbon intensity, g CO₂e per kWh. */
   gco2Kwh?: number;
+  /** Keys to group sessions by (default: every configuration key); null: one row per session. */
+  groupBy?: string[] | null;
+  /** The baseline configuration: its label or its 1-based number (default: the first). */
+  baseline?: string;
 }
 
 export interface ComparisonRow {
@@ -48,6 +52,14 @@ export interface ComparisonRow {
   costPerImage: number | null;
   /** Grams CO₂e of one steady image (needs --gco2-kwh). */
   gco2PerImage: number | null;
+  /** The node it was recorded on (`serve`'s node name, else the host name). */
+  node: string | null;
+  /** The launcher preset or plan run it came from. */
+  preset: string | null;
+  /** Its run tags (any can be a --group-by key). */
+  tags: Record<string, string>;
+  /** Blank images among its steady ones (left out of its means). */
+  blankImages: number;
 }
 
 /** The most common value among the rows, or null when none has it. */
@@ -83,7 +95,7 @@ function perUnit(rows: readonly ImageRow[]) {
 export function comparisonRow(s: LoadedSession, opts: CompareOptions = {}): ComparisonRow {
   const d = s.doc;
   const t = d.run.tags;
-  const steady = d.rows.filter((r) => !r.warmup);
+  const steady = d.rows.filter((r) => !r.warmup && !r.blank);
   const sum = d.summary;
   const metaRows = steady.length ? steady : d.rows;
   const stepsTag = Number(tag(t, 'steps'));
@@ -118,5 +130,9 @@ export function comparisonRow(s: LoadedSession, opts: CompareOptions = {}): Comp
     ...perUnit(steady),
     costPerImage: opts.priceKwh !== undefined && kwhPerImage !== null ? kwhPerImage * opts.priceKwh : null,
     gco2PerImage: opts.gco2Kwh !== undefined && kwhPerImage !== null ? kwhPerImage * opts.gco2Kwh : null,
+    node: tag(t, 'serve', 'node') ?? d.host?.hostname ?? null,
+    preset: tag(t, 'preset', 'plan-run'),
+    tags: { ...t },
+    blankImages: sum.blankImages ?? 0,
   };
 }

@@ -11,7 +11,9 @@ import { methodText } from './report-text.js';
 import type { LoadedSession, SessionDigest } from '../session/reader.js';
 import { SampleDigest } from '../session/sample-digest.js';
 import type { SeriesPoint } from '../series/series.js';
-import { barsSvg, esc, timelineSvg } from './svg-charts.js';
+import { barsSvg, esc, paretoSvg, timelineSvg } from './svg-charts.js';
+import { groupSessions } from './report-text.js';
+import { intervalText, ratioText, type ConfigGroup } from './groups.js';
 import { fmtBytes, fmtNum, fmtPercent } from '../text/format.js';
 
 const CSS = `
@@ -19,11 +21,15 @@ const CSS = `
   --s0:#d9480f; --s1:#1971c2; --s2:#2f9e44; --s3:#ae3ec9; --s4:#e8590c; --s5:#0c8599; --vram:#7048e8; --warm:#f08c00; --img:#495057; }
 @media (prefers-color-scheme: dark) { :root { --fg:#e6e8eb; --bg:#14171b; --muted:#9aa4ae; --grid:#2c3238; --frame:#59626b; --row:#1c2026;
   --s0:#ff8a5b; --s1:#74b9ff; --s2:#69db7c; --s3:#e599f7; --s4:#ffa94d; --s5:#66d9e8; --vram:#b197fc; --warm:#ffd43b; --img:#ced4da; } }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); margin: 24px auto; max-width: 1180px; padding: 0 16px; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); margin: 24px auto; max-width: 1400px; padding: 0 16px; box-sizing: border-box; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; } .muted { color: var(--muted); }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 12.5px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--grid); text-align: left; vertical-align: top; } td.num, th.num { text-align: right; white-space: nowrap; }
 tbody tr:nth-child(odd) { background: var(--row); } .scroll { overflow-x: auto; }
+td, th { overflow-wrap: normal; word-break: normal; hyphens: manual; } table.comparison, table.groups { font-size: 12px; } table.comparison th, table.groups th { white-space: nowrap; }
+tr.runs > td { padding: 0 8px 6px 24px; background: var(--bg); } tr.runs table { font-size: 11.5px; } details > summary { cursor: pointer; color: var(--muted); }
+svg .front { fill: none; stroke: var(--fg); stroke-width: 1.2; stroke-dasharray: 4 3; } svg .point { stroke: var(--bg); stroke-width: 1.5; } svg .label { font-size: 11px; }
+.base { font-weight: 600; }
 svg.chart { display: block; margin: 8px 0; font-size: 11px; } svg text { fill: var(--fg); } svg .tick, svg .axis { fill: var(--muted); }
 svg .grid { stroke: var(--grid); stroke-width: 1; } svg .frame { fill: none; stroke: var(--frame); }
 svg .power-line { fill: none; stroke-width: 1.4; } svg .vram-line { fill: none; stroke: var(--vram); stroke-width: 1.2; stroke-dasharray: 5 3; } svg .tick.vram { fill: var(--vram); }
@@ -89,13 +95,49 @@ function sessionSection(s: LoadedSession, row: ComparisonRow, i: number): string
 <figure>${chart}</figure>${imageTable}</section>`;
 }
 
+/** A name that breaks only between words (hyphens made non-breaking), shortened to `max` with the full name on hover. */
+function name(s: string, max = 28): string {
+  const short = s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  const nb = esc(short).replace(/-/g, '\u2011');
+  return short === s ? nb : `<span title="${esc(s)}">${nb}</span>`;
+}
+
+/** Per-step, per-megapixel and cost columns go to a second table, so the first fits 1400 px. */
+const SECOND_TABLE = new Set(['s/step', 'J/step', 's/MP', 'J/MP', 'cost/image', 'g CO₂e/image', 's p95', 'idle W', 'version']);
+
+function cellsTable(cls: string, cells: { head: string[]; body: string[][]; numeric: boolean[] }, keep: (h: string) => boolean): string {
+  const idx = cells.head.map((h, i) => (keep(h) ? i : -1)).filter((i) => i >= 0);
+  if (idx.length <= 1) return '';
+  return `<div class="scroll"><table class="${cls}"><thead><tr>${idx.map((i) => `<th${cells.numeric[i] ? ' class="num"' : ''}>${esc(cells.head[i])}</th>`).join('')}</tr></thead><tbody>${cells.body
+    .map((r) => `<tr>${idx.map((i) => `<td${cells.numeric[i] ? ' class="num"' : ''}>${cells.head[i] === 'session' || cells.head[i] === 'device(s)' || cells.head[i] === 'model' ? name(r[i], cells.head[i] === 'session' ? 34 : 24) : esc(r[i])}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table></div>`;
+}
+
+function groupsHtml(groups: readonly ConfigGroup[]): string {
+  const head = ['configuration', 'runs', 'images', 's/image (95% CI)', 'J/image (95% CI)', 'net J', 'Wh/1000', 'img/kWh', 'peak VRAM', 'vs baseline', 'Pareto'];
+  const num = [false, true, true, true, true, true, true, true, true, false, false];
+  const rows = groups
+    .map((g) => {
+      const cells = [name(g.label, 60), String(g.runs), `${g.images}${g.blankImages ? ` (${g.blankImages} blank)` : ''}`, esc(intervalText(g.secondsPerImage, 3)), esc(intervalText(g.joulesPerImage, 1)), fmtNum(g.joulesPerImage.netMean, 1), fmtNum(g.whPer1000Images, 1), fmtNum(g.imagesPerKwh, 0), fmtBytes(g.peakVramBytes), esc(ratioText(g)), g.pareto ? `★${g.paretoNames.length ? ` ${esc(g.paretoNames.join(', '))}` : ''}` : ''];
+      const runs = `<tr class="runs"><td colspan="${head.length}"><details><summary>${g.runs} run${g.runs === 1 ? '' : 's'}</summary><table><thead><tr><th>run</th><th>session</th><th class="num">images</th><th class="num">s/image</th><th class="num">J/image</th><th class="num">net J</th><th class="num">peak VRAM</th></tr></thead><tbody>${g.rows
+        .map((r, i) => `<tr><td class="num">${i + 1}</td><td>${name(r.session, 60)}</td><td class="num">${r.images}</td><td class="num">${fmtNum(r.secondsPerImage.mean, 3)}</td><td class="num">${fmtNum(r.joulesPerImage.mean, 1)}</td><td class="num">${fmtNum(r.netJoulesPerImage, 1)}</td><td class="num">${fmtBytes(r.peakVramBytes)}</td></tr>`)
+        .join('')}</tbody></table></details></td></tr>`;
+      return `<tr${g.baseline ? ' class="base"' : ''}>${cells.map((c, i) => `<td${num[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>${runs}`;
+    })
+    .join('');
+  return `<div class="scroll"><table class="groups"><thead><tr>${head.map((h, i) => `<th${num[i] ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
 export function reportHtml(sessions: readonly LoadedSession[], opts: CompareOptions = {}, now = new Date()): string {
   const rows = sessions.map((s) => comparisonRow(s, opts));
   const cells = comparisonCells(rows);
-  const table = `<div class="scroll"><table class="comparison"><thead><tr>${cells.head.map((h, i) => `<th${cells.numeric[i] ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${cells.body
-    .map((r) => `<tr>${r.map((c, i) => `<td${cells.numeric[i] ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table></div>`;
-  const label = (r: ComparisonRow) => [r.session, r.backend, r.attention].filter(Boolean).join(' · ');
+  const table = cellsTable('comparison', cells, (h) => !SECOND_TABLE.has(h)) + cellsTable('per-unit', cells, (h) => h === 'session' || SECOND_TABLE.has(h));
+  const groups = opts.groupBy === null || sessions.length < 2 ? null : groupSessions(sessions, rows, opts);
+  const groupSection = groups
+    ? `<section id="configurations"><h2>Configurations</h2><p class="muted">${sessions.length} runs in ${groups.length} configuration${groups.length === 1 ? '' : 's'}; mean ± 95 % confidence interval across runs (Student t; a configuration with one run shows its images' spread); ratios to the baseline (${esc(groups.find((g) => g.baseline)?.label ?? 'n/a')}).</p>${groupsHtml(groups)}<figure>${paretoSvg(groups.map((g) => ({ label: g.label, seconds: g.secondsPerImage.mean, joules: g.joulesPerImage.mean, secondsCi: g.secondsPerImage.ci95, joulesCi: g.joulesPerImage.ci95, pareto: g.pareto, names: g.paretoNames })))}</figure></section>`
+    : '';
+  // One label for the same run everywhere: the session's name.
+  const label = (r: ComparisonRow) => r.session;
   const bars =
     barsSvg('Energy per image', 'J', rows.map((r) => ({ label: label(r), mean: r.joulesPerImage.mean, sd: r.joulesPerImage.stdev })), 1) +
     barsSvg('Time per image', 's', rows.map((r) => ({ label: label(r), mean: r.secondsPerImage.mean, sd: r.secondsPerImage.stdev })), 3);
@@ -104,7 +146,8 @@ export function reportHtml(sessions: readonly LoadedSession[], opts: CompareOpti
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="genwatt">
 <title>genwatt report: ${sessions.length} session${sessions.length === 1 ? '' : 's'}</title><style>${CSS}</style></head>
 <body><header><h1>genwatt report</h1><p class="muted">${sessions.length} session${sessions.length === 1 ? '' : 's'} · generated ${esc(now.toISOString())}${prices ? ` · ${esc(prices)}` : ''} · steady means exclude warm-up images; ± is one standard deviation; n/a = not measured (never 0)</p></header>
-<section id="comparison"><h2>Comparison</h2>${table}</section>
+${groupSection}
+<section id="comparison"><h2>Sessions</h2>${table}</section>
 <section id="charts"><h2>Across sessions</h2>${bars}</section>
 ${sessions.map((s, i) => sessionSection(s, rows[i], i)).join('\n')}
 </body></html>

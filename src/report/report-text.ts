@@ -6,9 +6,11 @@ import type { Summary } from '../energy/summary.js';
 import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA, table } from '../text/format.js';
 import { comparisonRow, type CompareOptions, type ComparisonRow } from './compare.js';
 import { comparisonCells } from './formats.js';
+import { groupsJson, groupsText } from './group-output.js';
+import { GROUP_KEYS, groupRows, type ConfigGroup } from './groups.js';
 
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
-export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'>;
+export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'> & { entropyBits: number | null; blank: boolean };
 
 export interface ReportSession {
   file: string;
@@ -19,15 +21,18 @@ export interface ReportSession {
 }
 
 export function reportImage(r: ImageRow): ReportImage {
-  const out: ReportImage = { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage };
+  const out: ReportImage = { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage, entropyBits: r.entropyBits ?? null, blank: Boolean(r.blank) };
   if (r.meta) out.meta = r.meta;
   return out;
 }
 
-export function reportJson(sessions: readonly LoadedSession[], opts: CompareOptions = {}): { sessions: ReportSession[]; comparison: ComparisonRow[] } {
+export function reportJson(sessions: readonly LoadedSession[], opts: CompareOptions = {}) {
+  const comparison = sessions.map((s) => comparisonRow(s, opts));
   return {
-    sessions: sessions.map((s) => ({ file: s.file, complete: s.doc.complete, summary: s.doc.summary, images: s.doc.rows.map(reportImage), warnings: s.warnings })),
-    comparison: sessions.map((s) => comparisonRow(s, opts)),
+    sessions: sessions.map((s): ReportSession => ({ file: s.file, complete: s.doc.complete, summary: s.doc.summary, images: s.doc.rows.map(reportImage), warnings: s.warnings })),
+    comparison,
+    groups: opts.groupBy === null ? [] : groupsJson(groupSessions(sessions, comparison, opts)),
+    blankImages: sessions.reduce((a, s) => a + s.doc.rows.filter((r) => r.blank).length, 0),
   };
 }
 
@@ -42,7 +47,7 @@ export function imagesTable(rows: readonly ImageRow[]): string {
   const withMeta = rows.some((r) => r.meta?.steps !== undefined || r.meta?.sampler !== undefined);
   const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', ...(withMeta ? ['steps', 'sampler', 'size', 'seed', 'model'] : []), 'marks'];
   const body = rows.map((r) => {
-    const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
+    const marks = [r.warmup ? 'warm-up' : '', r.blank ? 'BLANK' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
     const m = r.meta;
     const meta = withMeta ? [m?.steps !== undefined ? String(m.steps) : NA, m?.sampler ?? NA, m?.width && m?.height ? `${m.width}x${m.height}` : NA, m?.seed !== undefined ? String(m.seed) : NA, m?.model ?? NA] : [];
     return [String(r.index + 1), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), ...meta, marks];
@@ -52,7 +57,7 @@ export function imagesTable(rows: readonly ImageRow[]): string {
 
 export function summaryText(s: Summary): string {
   const lines = [
-    `images        ${s.images} (${s.warmupImages} warm-up, excluded from means; ${s.steadyImages} steady)`,
+    `images        ${s.images} (${s.warmupImages} warm-up, excluded from means; ${s.steadyImages} steady${s.blankImages ? `; ${s.blankImages} BLANK (black or uniform), excluded, ${fmtJoules(s.blankJoules ?? null)} together` : ''})`,
     `s/image       mean ${fmtSeconds(s.secondsPerImage.mean)}  median ${fmtSeconds(s.secondsPerImage.median)}  p95 ${fmtSeconds(s.secondsPerImage.p95)}  sd ${fmtSeconds(s.secondsPerImage.stdev)}`,
     `J/image       mean ${fmtJoules(s.joulesPerImage.mean)}  median ${fmtJoules(s.joulesPerImage.median)}  net of idle ${fmtJoules(s.joulesPerImage.netMean)}  sd ${fmtJoules(s.joulesPerImage.stdev)}`,
     `power         mean ${fmtWatts(s.meanWatts)}  idle ${fmtWatts(s.idleWatts)}  peak VRAM ${fmtBytes(s.peakVramBytes)}`,
@@ -93,5 +98,21 @@ export function reportText(sessions: readonly LoadedSession[], opts: CompareOpti
     const idx = cells.head.map((h, i) => (keep.has(h) && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
     parts.push(`== comparison (steady means)\n${table([idx.map((i) => cells.head[i]), ...cells.body.map((r) => idx.map((i) => r[i]))], idx.map((i) => cells.numeric[i]))}`);
   }
+  if (sessions.length > 1 && opts.groupBy !== null) {
+    const groups = groupSessions(sessions, rows, opts);
+    parts.push(`== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)\n${groupsText(groups)}`);
+  }
   return parts.join('\n\n') + '\n';
+}
+
+/** Steady images' seconds and joules of a session (a one-run configuration's interval is over them). */
+export function steadyValues(s: LoadedSession): { seconds: number[]; joules: number[] } {
+  const steady = s.doc.rows.filter((r) => !r.warmup && !r.blank);
+  return { seconds: steady.map((r) => r.seconds), joules: steady.filter((r) => r.joules !== null).map((r) => r.joules!) };
+}
+
+/** Sessions grouped by configuration, per the options. */
+export function groupSessions(sessions: readonly LoadedSession[], rows: readonly ComparisonRow[], opts: CompareOptions): ConfigGroup[] {
+  const bySession = new Map(rows.map((r, i) => [r, sessions[i]]));
+  return groupRows(rows, opts.groupBy ?? GROUP_KEYS, (r) => steadyValues(bySession.get(r)!), opts.baseline);
 }

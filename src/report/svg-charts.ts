@@ -114,8 +114,9 @@ export function timelineSvg(inp: TimelineInput): string {
   inp.power.forEach((s, i) => parts.push(`<path class="power-line s${i % 6}" d="${path(bucketize(s.points, inp.startMs, inp.endMs, buckets, inp.gapMs), x, yP)}"><title>${esc(s.label)}</title></path>`));
   for (const im of inp.images) {
     const cx = x(im.tMs);
-    const y0 = m.t + ih + 2;
-    parts.push(`<path class="marker${im.warmup ? ' warmup' : ''}" d="M${cx.toFixed(1)},${y0} l-3.5,6 h7 z"/>`);
+    // Inside the plot, standing on the time axis: clear of the time labels below it.
+    const y0 = m.t + ih - 8;
+    parts.push(`<path class="marker${im.warmup ? ' warmup' : ''}" d="M${cx.toFixed(1)},${y0} l-3.5,7 h7 z"/>`);
   }
   parts.push(`<rect class="frame" x="${m.l}" y="${m.t}" width="${iw}" height="${ih}"/>`);
   parts.push('</svg>');
@@ -131,7 +132,7 @@ export interface BarItem {
 /** Horizontal bars (mean) with ±sd whiskers, one per session; unknown is written as n/a, no bar. */
 export function barsSvg(title: string, unit: string, items: readonly BarItem[], digits = 1, width = 900): string {
   const rowH = 26;
-  const m = { l: 260, r: 90, t: 26, b: 10 };
+  const m = { l: 260, r: 90, t: 26, b: 24 };
   const H = m.t + m.b + rowH * items.length;
   const iw = width - m.l - m.r;
   const max = Math.max(1e-9, ...items.map((i) => (i.mean ?? 0) + (i.sd ?? 0)));
@@ -140,7 +141,11 @@ export function barsSvg(title: string, unit: string, items: readonly BarItem[], 
   const x = (v: number) => m.l + (v / top) * iw;
   const parts = [`<svg class="chart bars" viewBox="0 0 ${width} ${H}" width="100%" role="img" aria-label="${esc(title)}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>`];
   parts.push(`<text class="axis" x="${m.l}" y="14">${esc(title)} (${esc(unit)}), mean ± sd of steady images</text>`);
-  for (let v = 0; v <= top + 1e-9; v += step) parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${H - m.b}"/>`);
+  for (let v = 0; v <= top + 1e-9; v += step) {
+    parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${H - m.b}"/>`);
+    // The value axis: a labelled tick under each grid line.
+    parts.push(`<text class="tick" x="${x(v).toFixed(1)}" y="${H - 8}" text-anchor="middle">${fixed(v, step < 1 ? 2 : 0)}</text>`);
+  }
   items.forEach((it, i) => {
     const y = m.t + i * rowH;
     const label = it.label.length > 38 ? `${it.label.slice(0, 37)}…` : it.label;
@@ -156,6 +161,65 @@ export function barsSvg(title: string, unit: string, items: readonly BarItem[], 
       parts.push(`<path class="whisker" d="M${a.toFixed(1)},${y + 13}H${b.toFixed(1)}M${a.toFixed(1)},${y + 8}V${y + 18}M${b.toFixed(1)},${y + 8}V${y + 18}"/>`);
     }
     parts.push(`<text class="value" x="${(x(it.mean + (it.sd ?? 0)) + 6).toFixed(1)}" y="${y + 17}">${fixed(it.mean, digits)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+export interface ParetoPoint {
+  label: string;
+  seconds: number | null;
+  joules: number | null;
+  /** 95 % CI half-widths. */
+  secondsCi: number | null;
+  joulesCi: number | null;
+  pareto: boolean;
+  names: string[];
+}
+
+/**
+ * The trade-off figure: s/image (x) against J/image (y), one point per configuration with both
+ * 95 % intervals as whiskers; the Pareto-optimal ones joined by a line and named.
+ */
+export function paretoSvg(points: readonly ParetoPoint[], width = 900, height = 420): string {
+  const known = points.filter((p) => p.seconds !== null && p.joules !== null);
+  const m = { l: 70, r: 30, t: 30, b: 46 };
+  const iw = width - m.l - m.r;
+  const ih = height - m.t - m.b;
+  const xs = known.flatMap((p) => [p.seconds! - (p.secondsCi ?? 0), p.seconds! + (p.secondsCi ?? 0)]);
+  const ys = known.flatMap((p) => [p.joules! - (p.joulesCi ?? 0), p.joules! + (p.joulesCi ?? 0)]);
+  const span = (v: number[]) => {
+    const lo = Math.max(0, Math.min(...v));
+    const hi = Math.max(...v);
+    const pad = (hi - lo || hi || 1) * 0.12;
+    const step = niceStep(hi - lo + 2 * pad, 5);
+    return { lo: Math.max(0, Math.floor((lo - pad) / step) * step), hi: Math.ceil((hi + pad) / step) * step, step };
+  };
+  const parts = [`<svg class="chart pareto" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Time against energy per image" xmlns="http://www.w3.org/2000/svg"><title>Time against energy per image</title>`];
+  parts.push(`<text class="axis" x="${m.l}" y="16">Energy against time per image: mean ± 95 % CI; ★ = Pareto-optimal (no configuration is both faster and leaner)</text>`);
+  if (!known.length) {
+    parts.push(`<text class="value" x="${m.l}" y="${m.t + 20}">n/a: no configuration has both figures</text></svg>`);
+    return parts.join('');
+  }
+  const X = span(xs);
+  const Y = span(ys);
+  const x = (v: number) => m.l + ((v - X.lo) / (X.hi - X.lo || 1)) * iw;
+  const y = (v: number) => m.t + ih - ((v - Y.lo) / (Y.hi - Y.lo || 1)) * ih;
+  const d = (v: number, step: number) => fixed(v, step < 0.1 ? 2 : step < 1 ? 1 : 0);
+  for (let v = X.lo; v <= X.hi + 1e-9; v += X.step) parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${m.t + ih}"/><text class="tick" x="${x(v).toFixed(1)}" y="${m.t + ih + 16}" text-anchor="middle">${d(v, X.step)}</text>`);
+  for (let v = Y.lo; v <= Y.hi + 1e-9; v += Y.step) parts.push(`<line class="grid" x1="${m.l}" x2="${m.l + iw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="tick" x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${d(v, Y.step)}</text>`);
+  parts.push(`<rect class="frame" x="${m.l}" y="${m.t}" width="${iw}" height="${ih}"/>`);
+  parts.push(`<text class="axis" x="${m.l + iw / 2}" y="${height - 8}" text-anchor="middle">seconds per image</text><text class="axis" transform="translate(16 ${m.t + ih / 2}) rotate(-90)" text-anchor="middle">joules per image</text>`);
+  const front = known.filter((p) => p.pareto).sort((a, b) => a.seconds! - b.seconds!);
+  if (front.length > 1) parts.push(`<path class="front" d="${front.map((p, i) => `${i ? 'L' : 'M'}${x(p.seconds!).toFixed(1)},${y(p.joules!).toFixed(1)}`).join('')}"/>`);
+  known.forEach((p, i) => {
+    const cx = x(p.seconds!);
+    const cy = y(p.joules!);
+    if (p.secondsCi) parts.push(`<path class="whisker" d="M${x(Math.max(X.lo, p.seconds! - p.secondsCi)).toFixed(1)},${cy.toFixed(1)}H${x(p.seconds! + p.secondsCi).toFixed(1)}"/>`);
+    if (p.joulesCi) parts.push(`<path class="whisker" d="M${cx.toFixed(1)},${y(Math.max(Y.lo, p.joules! - p.joulesCi)).toFixed(1)}V${y(p.joules! + p.joulesCi).toFixed(1)}"/>`);
+    parts.push(`<circle class="point s${i % 6}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${p.pareto ? 6 : 4.5}"><title>${esc(`${p.label}: ${fixed(p.seconds!, 3)} s, ${fixed(p.joules!, 1)} J`)}</title></circle>`);
+    const name = `${p.pareto ? '★ ' : ''}${p.label.length > 40 ? `${p.label.slice(0, 39)}…` : p.label}${p.names.length ? ` (${p.names.join(', ')})` : ''}`;
+    parts.push(`<text class="label" x="${(cx + 9).toFixed(1)}" y="${(cy - 8).toFixed(1)}">${esc(name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

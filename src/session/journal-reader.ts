@@ -60,12 +60,14 @@ function imageOut(e: ImageEvent, batch: number | undefined): ImageEvent {
   if (e.bytes !== undefined) out.bytes = e.bytes;
   if (e.detectedMs !== undefined) out.detectedMs = e.detectedMs;
   if (e.meta !== undefined) out.meta = e.meta;
+  if (e.entropyBits !== undefined) out.entropyBits = e.entropyBits;
+  if (e.blank) out.blank = true;
   if (batch !== undefined) out.batch = batch;
   return out;
 }
 
 /** The fields `summarize` reads: all a streamed journal keeps per image. */
-type SummaryRow = Pick<ImageRow, 'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes'>;
+type SummaryRow = Pick<ImageRow, 'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes' | 'blank'>;
 
 class JournalState {
   header: HeaderRecord | undefined;
@@ -136,7 +138,7 @@ class JournalState {
       for (const r of rowsOfBatch(f, this.streamed, this.o.idle ?? undefined, this.header!.options)) {
         this.streamed++;
         this.h.row?.(r);
-        this.summaryRows.push({ seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, warmup: r.warmup, coverage: r.coverage, method: r.method, flagged: r.flagged, peakVramBytes: r.peakVramBytes });
+        this.summaryRows.push({ seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, warmup: r.warmup, coverage: r.coverage, method: r.method, flagged: r.flagged, peakVramBytes: r.peakVramBytes, ...(r.blank ? { blank: true } : {}) });
       }
     }
   }

@@ -64,8 +64,11 @@ describe('genwatt plan', () => {
     expect(b.doc.rows).toHaveLength(6);
     expect(b.doc.rows[0].warmup).toBe(true);
     for (const f of ['tworuns-report.html', 'tworuns-report.md', 'tworuns-report.csv']) expect(existsSync(join(rec, f))).toBe(true);
-    const md = readFileSync(join(rec, 'tworuns-report.md'), 'utf8').trim().split('\n');
-    expect(md).toHaveLength(4); // header, alignment, two sessions
+    // Two presets, one run each: two configurations, then the two sessions.
+    const md = readFileSync(join(rec, 'tworuns-report.md'), 'utf8');
+    const [configs, perSession] = md.split('## Sessions');
+    expect(configs.trim().split('\n').filter((l) => l.startsWith('| **'))).toHaveLength(2);
+    expect(perSession.trim().split('\n')).toHaveLength(4); // header, alignment, two sessions
     const r3 = await spawnCli(['plan', file, '--probe', 'simulated']);
     expect(r3.code).toBe(0);
     expect(r3.out).toMatch(/recorded 0, skipped 2/);

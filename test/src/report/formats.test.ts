@@ -91,8 +91,14 @@ describe('csv and markdown', () => {
     const csv = run(['--format', 'csv', '--price-kwh', '0.25', '--out', join(dir, 'r.csv')]);
     expect(csv.status).toBe(0);
     expect(csv.stderr).toMatch(/report written to .*r\.csv/);
-    expect(readFileSync(join(dir, 'r.csv'), 'utf8').split('\r\n')[0]).toMatch(/cost_per_image/);
-    expect(run(['--format', 'md']).stdout).toMatch(/^\| session \|/);
+    const csvLines = readFileSync(join(dir, 'r.csv'), 'utf8').split('\r\n');
+    expect(csvLines[0]).toMatch(/^configuration,run,session,.*,cost_per_image$/);
+    expect(csvLines[1].split(',').at(-1)).toMatch(/^\d+\.\d+(e-\d+)?$/); // the H100 configuration's cost, a number
+    expect(run(['--format', 'csv', '--no-group']).stdout.split('\r\n')[0]).toMatch(/^session,devices,/);
+    const md = run(['--format', 'md']).stdout;
+    expect(md).toMatch(/^## Configurations\n/);
+    expect(md).toMatch(/\n## Sessions\n\n\| session \|/);
+    expect(run(['--format', 'md', '--no-group']).stdout).toMatch(/^\| session \|/);
     const json = JSON.parse(run(['--format', 'json']).stdout) as { sessions: unknown[]; comparison: { images: number }[] };
     expect(json.sessions).toHaveLength(2);
     expect(json.comparison).toHaveLength(2);

@@ -89,4 +89,20 @@ describe('HTML report in Chromium', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.length).toBeGreaterThan(20000);
   }, 60000);
+
+  it('fits 1400 px: no table scrolls sideways, names do not break at hyphens, configurations and the Pareto chart are there', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme });
+      await page.goto(`file://${file}`);
+      const tables = await page.evaluate(() => [...document.querySelectorAll('div.scroll')].map((d) => ({ scroll: d.scrollWidth, client: d.clientWidth })));
+      expect(tables.length).toBeGreaterThanOrEqual(3);
+      for (const t of tables) expect(t.scroll).toBeLessThanOrEqual(t.client);
+      expect(await page.locator('table.groups').count()).toBe(1);
+      expect(await page.locator('svg.chart.pareto circle.point').count()).toBeGreaterThanOrEqual(2);
+      // the session names keep their hyphens together (non-breaking)
+      const names = await page.locator('table.comparison tbody tr td:first-child').allTextContents();
+      expect(names.every((n) => !n.includes('-'))).toBe(true);
+      await page.close();
+    }
+  });
 });

@@ -1,0 +1,111 @@
+/** Configurations, intervals, baseline ratios and the Pareto front (pure), then the CLI end to end. */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ComparisonRow } from '../../../src/report/compare.js';
+import { groupRows, interval, t95 } from '../../../src/report/groups.js';
+import { GENERATOR, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
+
+function row(session: string, over: Partial<ComparisonRow> & { s: number; j: number }): ComparisonRow {
+  const st = (m: number) => ({ mean: m, median: m, p95: m, stdev: 0 });
+  return { session, file: `${session}.json`, complete: true, devices: 'GPU', backend: null, backendVersion: null, model: 'm', attention: null, precision: null, steps: 8, size: '512x512', images: 6, steadyImages: 5, secondsPerImage: st(over.s), joulesPerImage: st(over.j), netJoulesPerImage: over.j - 10, whPer1000Images: null, imagesPerKwh: null, meanWatts: null, peakVramBytes: 1e9, idleWatts: null, coverage: 1, method: 'counter', secondsPerStep: null, joulesPerStep: null, secondsPerMegapixel: null, joulesPerMegapixel: null, costPerImage: null, gco2PerImage: null, node: 'n', preset: null, tags: {}, blankImages: 0, ...over };
+}
+
+describe('configuration groups (pure)', () => {
+  it('Student t quantiles; a mean with its 95 % interval', () => {
+    expect(t95(1)).toBe(12.706);
+    expect(t95(9)).toBe(2.262);
+    expect(t95(1000)).toBe(1.96);
+    const i = interval([10, 12, 14], 'runs');
+    expect(i.mean).toBe(12);
+    expect(i.ci95).toBeCloseTo((4.303 * 2) / Math.sqrt(3), 6);
+    expect(interval([5], 'runs')).toEqual({ mean: 5, ci95: null, over: 'runs' });
+  });
+
+  it('groups by configuration, intervals across runs, ratios to the baseline, the Pareto front named', () => {
+    const rows = [
+      row('a1', { s: 1.0, j: 100, attention: 'sdpa' }),
+      row('a2', { s: 1.2, j: 110, attention: 'sdpa' }),
+      row('b1', { s: 0.6, j: 80, attention: 'sage' }),
+      row('b2', { s: 0.64, j: 76, attention: 'sage' }),
+      row('c1', { s: 0.5, j: 150, attention: 'xformers' }),
+    ];
+    const g = groupRows(rows, undefined, (r) => ({ seconds: [r.secondsPerImage.mean!, r.secondsPerImage.mean! + 0.1], joules: [r.joulesPerImage.mean!, r.joulesPerImage.mean! + 2] }));
+    expect(g.map((x) => [x.label, x.runs])).toEqual([['sdpa', 2], ['sage', 2], ['xformers', 1]]);
+    expect(g[0].secondsPerImage.mean).toBeCloseTo(1.1, 9);
+    expect(g[0].secondsPerImage.ci95).toBeCloseTo(1.2706, 4); // t(1) × sd 0.1414 / √2
+    expect(g[0].baseline).toBe(true);
+    expect(g[1].vsBaseline!.seconds).toBeCloseTo(0.62 / 1.1, 6);
+    expect(g[1].vsBaseline!.joules).toBeCloseTo(78 / 105, 6);
+    // one run: the interval is over its images, and says so
+    expect(g[2].secondsPerImage.over).toBe('images');
+    expect(g.map((x) => x.pareto)).toEqual([false, true, true]);
+    expect(g[1].paretoNames).toEqual(['least energy']);
+    expect(g[2].paretoNames).toEqual(['fastest']);
+    // another baseline, by label or number
+    expect(groupRows(rows, undefined, undefined, 'sage').find((x) => x.baseline)!.label).toBe('sage');
+    expect(groupRows(rows, undefined, undefined, '3').find((x) => x.baseline)!.label).toBe('xformers');
+    // --group-by a tag
+    expect(groupRows(rows, ['model']).length).toBe(1);
+  });
+});
+
+describe('report: configurations, blank images (CLI)', () => {
+  it('the demo plan: two groups of two runs each, intervals, a baseline ratio and the Pareto chart in the HTML', async () => {
+    const dir = tempDir('gw-plan-report-');
+    const plan = JSON.parse(readFileSync(join(ROOT, 'docs/examples/plans/demo-two-presets.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+    plan.recordDir = join(dir, 'rec');
+    for (const p of plan.presets) {
+      p.cwd = ROOT;
+      p.out = join(dir, p.name);
+    }
+    for (const r of plan.runs) Object.assign(r, { count: 4, idleSeconds: 0.5 });
+    plan.coolDown = { powerMarginWatts: 1000, temperatureMarginC: 100, holdSeconds: 0, maxSeconds: 1 };
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+    const ran = await spawnCli(['plan', join(dir, 'plan.json'), '--probe', 'simulated']);
+    expect(ran.code, ran.err).toBe(0);
+    const files = ['demo-0.5s', 'demo-0.8s'].flatMap((p) => [1, 2].map((k) => join(dir, 'rec', `demo-two-presets-0${p === 'demo-0.5s' ? 1 : 2}-${p}-r${k}.json`)));
+    const rep = JSON.parse((await spawnCli(['report', ...files, '--json'])).out);
+    expect(rep.groups.map((g: { label: string; runs: number }) => [g.label, g.runs])).toEqual([['demo-0.5s', 2], ['demo-0.8s', 2]]);
+    for (const g of rep.groups) {
+      expect(g.secondsPerImage.ci95).not.toBeNull();
+      expect(g.joulesPerImage.ci95).not.toBeNull();
+      expect(g.key).toMatchObject({ preset: g.label, model: 'demo', steps: '8' });
+      expect(g.sessions).toHaveLength(2);
+    }
+    expect(rep.groups[0].baseline).toBe(true);
+    expect(rep.groups[1].vsBaseline.seconds).toBeGreaterThan(1.3); // 0.8 s against 0.5 s images
+    expect(rep.groups[0].pareto).toBe(true);
+    expect(rep.blankImages).toBe(0);
+    const text = (await spawnCli(['report', ...files])).out;
+    expect(text).toMatch(/== configurations \(4 runs in 2 groups/);
+    expect(text).toMatch(/↳ run 2: demo-two-presets-02-demo-0\.8s-r2/);
+    expect(text).toMatch(/Pareto front .*demo-0\.5s \(fastest, least energy\)/);
+    const csv = (await spawnCli(['report', ...files, '--format', 'csv'])).out.split('\r\n');
+    expect(csv[0]).toMatch(/^configuration,run,session,/);
+    expect(csv.filter((l) => /^demo-0\.8s,2,/.test(l))).toHaveLength(1);
+    const html = (await spawnCli(['report', ...files, '--format', 'html'])).out;
+    expect(html).toMatch(/<svg class="chart pareto"/);
+    expect(html).toMatch(/<details><summary>2 runs<\/summary>/);
+    expect((await spawnCli(['report', ...files, '--no-group', '--json'])).out).toMatch(/"groups": \[\]/);
+  }, 120000);
+
+  it('a black PNG among normal ones is blank: marked, left out of the steady mean, its energy apart', async () => {
+    const dir = tempDir('gw-blank-');
+    const rec = join(dir, 'r.json');
+    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0.3', '--plain', '--record', rec, '--out', join(dir, 'o'), '--', process.execPath, GENERATOR, '--out', join(dir, 'o'), '--count', '5', '--seconds', '0.3', '--load-seconds', '0.3', '--black-at', '3']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/image 4 .*BLANK \(entropy 0\.00 bits\): left out of the means/);
+    const rep = JSON.parse((await spawnCli(['report', rec, '--json'])).out);
+    const s = rep.sessions[0];
+    expect(rep.blankImages).toBe(1);
+    expect(s.images.map((i: { blank: boolean }) => i.blank)).toEqual([false, false, false, true, false]);
+    expect(s.images[3].entropyBits).toBe(0);
+    expect(s.images[1].entropyBits).toBeGreaterThan(5);
+    expect(s.summary.steadyImages).toBe(3);
+    expect(s.summary.blankImages).toBe(1);
+    expect(s.summary.blankJoules).toBeCloseTo(s.images[3].joules, 6);
+    const steadyMean = [1, 2, 4].map((i) => s.images[i].joules).reduce((a: number, b: number) => a + b, 0) / 3;
+    expect(s.summary.joulesPerImage.mean).toBeCloseTo(steadyMean, 6);
+  }, 30000);
+});
