@@ -20,6 +20,8 @@ interface Col {
   priority: number;
   /** Settings read from the images: a column only when a shown image has it. */
   meta?: boolean;
+  /** For a meta column whose empty cell still says something: whether a row has the value. */
+  has?: (r: ImageRow) => boolean;
 }
 
 function gibText(v: number | null): string {
@@ -44,7 +46,8 @@ const COLS: Col[] = [
   { head: 'avg W', width: 7, cell: (r) => fmtNum(r.watts, 1), priority: 7 },
   { head: 'VRAM pk', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
   // The generator's own processes (a shared GPU's total is not the generator's), when known.
-  { head: 'gen pk', width: 7, cell: (r) => (r.processPeakVramBytes === undefined ? '' : gibText(r.processPeakVramBytes)), priority: 6, meta: true },
+  // An image no process sample fell in says n/a (unknown), never blank.
+  { head: 'gen pk', width: 7, cell: (r) => (r.processPeakVramBytes === undefined ? NA : gibText(r.processPeakVramBytes)), priority: 6, meta: true, has: (r) => r.processPeakVramBytes !== undefined },
   { head: 'steps', width: 5, cell: (r) => (r.meta?.steps === undefined ? '' : String(r.meta.steps)), priority: 4, meta: true },
   { head: 'size', width: 9, cell: (r) => (r.meta?.width && r.meta.height ? `${r.meta.width}x${r.meta.height}` : ''), priority: 3, meta: true },
   { head: 'sampler', width: 16, cell: (r, g) => clip(r.meta?.sampler ?? '', 16, g.ellipsis), priority: 2, meta: true, left: true },
@@ -73,6 +76,7 @@ export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: num
   // can have 20 digits; a cut one is useless), up to the column's width.
   let cols = COLS.flatMap((c) => {
     if (!c.meta) return [c];
+    if (c.has && !shown.some(c.has)) return [];
     const longest = Math.max(0, ...shown.map((r) => textWidth(c.cell(r, g))));
     return longest === 0 ? [] : [{ ...c, width: Math.min(c.width, Math.max(c.head.length, longest)) }];
   });

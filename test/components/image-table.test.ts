@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { imageTableLines, tableWindow } from '../../components/image-table.js';
+import { UNICODE_GLYPHS } from '../../components/glyphs.js';
+import { lineText } from '../../components/lines.js';
+import type { ImageRow } from '../../src/energy/image-rows.js';
+
+function row(i: number, extra: Partial<ImageRow> = {}): ImageRow {
+  return { index: i, path: `/out/${String(i).padStart(5, '0')}.png`, tMs: 1000 * i, seconds: 0.8, joules: 140, netJoules: 116, watts: 175, peakVramBytes: 8.55 * 1024 ** 3, batch: i, batchSize: 1, warmup: i === 0, method: 'instant', coverage: 1, flagged: false, windowStartMs: 0, windowEndMs: 1, ...extra };
+}
+
+describe('image table', () => {
+  it("the generator's own VRAM: a column only when some shown image has it, n/a (never blank) where it is unknown", () => {
+    const text = (rows: ImageRow[]) => imageTableLines(rows, UNICODE_GLYPHS, 100, 10).map(lineText);
+    expect(text([row(0), row(1)])[1]).not.toMatch(/gen pk/);
+    const t = text([row(0, { processPeakVramBytes: 8.1 * 1024 ** 3 }), row(1)]);
+    expect(t[1]).toMatch(/VRAM pk gen pk/);
+    expect(t[2]).toMatch(/8\.55G\s+8\.10G/);
+    expect(t[3]).toMatch(/8\.55G\s+n\/a/);
+  });
+
+  it('scrolls: the window, the position in the rule, and BLANK among the marks', () => {
+    expect(tableWindow(9, 5, 0)).toEqual({ from: 4, to: 9, offset: 0 });
+    expect(tableWindow(9, 5, 99)).toEqual({ from: 0, to: 5, offset: 4 });
+    const rows = Array.from({ length: 9 }, (_, i) => row(i, i === 3 ? { blank: true } : {}));
+    const t = imageTableLines(rows, UNICODE_GLYPHS, 100, 6, 4).map(lineText);
+    expect(t[0]).toMatch(/images \(9\) · 1–5 of 9 \(↓ newer\)/);
+    expect(t.find((l) => /^\s+4 /.test(l))).toMatch(/BLANK/);
+    expect(t.find((l) => /^\s+1 /.test(l))).toMatch(/warm-up/);
+  });
+});
