@@ -67,11 +67,12 @@ describe('small things', () => {
   it('the demo removes its temporary folders and the simulated GPU’s activity files', async () => {
     const tmp = tempDir('gw-tmpdir-');
     const cwd = tempDir();
-    const r = await spawnCli(['demo', '--images', '3', '--idle', '0.2', '--plain'], { TMPDIR: tmp }, (p) => void p);
+    // Recorded into a temporary folder: a test leaves nothing in the checkout.
+    const r = await spawnCli(['demo', '--images', '3', '--idle', '0.2', '--plain', '--record', join(cwd, 'demo.json')], { TMPDIR: tmp }, (p) => void p);
     expect(r.code, r.err).toBe(0);
     await sleep(200);
     expect(readdirSync(tmp).filter((f) => /^genwatt-(demo|sim)-/.test(f))).toEqual([]);
-    void cwd;
+    expect(readdirSync(cwd)).toEqual(['demo.json']);
   }, 60000);
 
   it('CSV cells that start with = + - @ are guarded; Markdown escapes HTML', async () => {
