@@ -9,22 +9,12 @@ import { createDeflate } from 'node:zlib';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from 'node:zlib';
 import { parseParameterPairs, parseParameters } from '../../src/images/image-settings.js';
 import { readImageMeta } from '../../src/images/image-meta.js';
 import { readSession } from '../../src/session/reader.js';
-import { pngFile } from '../../fixtures/png-writer.mjs';
+import { chunk, pngFile } from '../../fixtures/png-writer.mjs';
 import { CLI, GENERATOR, tempDir } from '../helpers/gen.js';
 import { trackPeak } from '../helpers/proc.js';
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td) >>> 0);
-  return Buffer.concat([len, td, crc]);
-}
 
 /** zlib of `bytes` spaces, streamed (never held): about a thousandth of its size. */
 function deflateOf(bytes: number): Promise<Buffer> {
