@@ -163,6 +163,9 @@ export class NvmlProbe implements Probe {
         continue; // the scheduled reads report NVML failures
       }
       if (a.ret !== NVML.SUCCESS || a.value === undefined) continue;
+      // This read stands for the scheduled one: the next comes a counter period later, so a run reads
+      // max(images, 1) times a second rather than images + 1 (each read ~4 ms of kernel CPU).
+      d.lastCounterMs = tMs;
       const g = d.guard.feed(tMs, a.value / 1000, undefined);
       if (g.note) sink.note?.('nvml', `${d.info.id}: ${g.note}`);
       if (g.energyJoules !== undefined) sink.reading({ deviceId: d.info.id, tMs, energyJoules: g.energyJoules });

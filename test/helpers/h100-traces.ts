@@ -49,7 +49,11 @@ export function imageEvents(gen: GeneratorLine[]): ImageEvent[] {
 export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average' | 'scaled' | 'completion', reads: readonly { tMs: number; energyJ: number }[] = []): SeriesSample[] {
   let lastCounterMs = -Infinity;
   if (kind === 'completion') {
+    // As the NVML probe schedules them: a scheduled read a second after the last read of either kind.
+    const sorted = [...reads].sort((a, b) => a.tMs - b.tMs);
+    let next = 0;
     const out: SeriesSample[] = trace.map((r) => {
+      while (next < sorted.length && sorted[next].tMs <= r.epochMs) lastCounterMs = Math.max(lastCounterMs, sorted[next++].tMs);
       const s: SeriesSample = { tMs: r.epochMs, powerWatts: r.powerInstantW, powerKind: 'instant', vramUsedBytes: r.memUsedBytes };
       if (r.epochMs - lastCounterMs >= 1000) {
         s.energyJoules = r.energyJ;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../helpers/gen.js';
+import { ROOT, waitFor } from '../../helpers/gen.js';
 import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding } from '../../../probes/nvidia/nvml-binding.js';
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
@@ -207,6 +207,32 @@ describe('NvmlProbe (fake binding)', () => {
     const extra = c.readings.slice(n);
     expect(extra.map((r) => Object.keys(r).sort())).toEqual([['deviceId', 'energyJoules', 'tMs'], ['deviceId', 'energyJoules', 'tMs']]);
     expect(extra.map((r) => r.deviceId)).toEqual(['00000000:00:06.0', '00000000:01:06.0']);
+    await p.close();
+  });
+
+  it('a read at an image stands for the scheduled one: the next scheduled read comes a counter period after it', async () => {
+    // A clock of our own: the ticks are real timers, what they decide is read from this clock.
+    let t = 0;
+    const nv = fakeNvml();
+    const p = new NvmlProbe({ load: async () => nv, now: () => t });
+    await p.detect();
+    const c = collect();
+    p.start(c.sink, intervalPolicy(20));
+    const ticks = async (n: number) => {
+      const f = nv.calls.fields;
+      await waitFor(() => nv.calls.fields >= f + n, 10000, 5);
+    };
+    await ticks(2); // the first tick read the counter (t = 0)
+    const e0 = nv.calls.energy;
+    t = 500;
+    p.readCounterNow(); // an image completed
+    expect(nv.calls.energy).toBe(e0 + 1);
+    t = 1400; // a period after the t = 0 read, not after the image's: no scheduled read yet
+    await ticks(3);
+    expect(nv.calls.energy).toBe(e0 + 1);
+    t = 1500; // a period after the image's read
+    await ticks(2);
+    expect(nv.calls.energy).toBe(e0 + 2);
     await p.close();
   });
 
