@@ -379,6 +379,28 @@ async function bigJournal() {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Blank-image decoding: pngjs's full RGBA decode vs png-luma's histogram from the inflated rows, alternated. */
+async function entropyDecode() {
+  const { PNG } = await import('pngjs');
+  const { pngLumaHistogram } = await import('../dist/src/images/png-luma.js');
+  const { histogramEntropy, luminanceEntropy } = await import('../dist/src/images/entropy.js');
+  for (const [w, kind] of [[1024, 'noise (a random-weights SDXL output compresses like this)'], [1024, 'smooth'], [512, 'noise']]) {
+    const png = new PNG({ width: w, height: w });
+    for (let i = 0; i < w * w * 4; i++) png.data[i] = (i & 3) === 3 ? 255 : kind === 'smooth' ? ((i >> 2) % w) >> 2 : (Math.random() * 256) | 0;
+    const buf = PNG.sync.write(png, { colorType: 2 });
+    const slow = () => { const p = PNG.sync.read(buf); return luminanceEntropy(p.data, w * w, 4); };
+    const fast = () => { const h = pngLumaHistogram(buf, 40e6); return histogramEntropy(h.hist, h.pixels); };
+    if (Math.abs(slow() - fast()) > 1e-9) throw new Error('png-luma disagrees with pngjs');
+    const ts = [], tf = [];
+    for (let k = 0; k < 12; k++) {
+      let t = performance.now(); slow(); ts.push(performance.now() - t);
+      t = performance.now(); fast(); tf.push(performance.now() - t);
+    }
+    const ms = median(ts), mf = median(tf);
+    report(`blank check of a ${w}² ${kind} PNG (${(buf.length / 1e6).toFixed(2)} MB), median of 12 alternated`, `pngjs ${ms.toFixed(1)} ms vs png-luma ${mf.toFixed(1)} ms = ${(mf / ms).toFixed(2)}×`, '<= 0.6×', mf / ms <= 0.6);
+  }
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
@@ -391,5 +413,6 @@ if (want('scrape')) await scrapeLatency();
 if (want('reporttime')) await reportTime();
 if (want('servecpu')) await serveCpu();
 if (want('bigjournal')) await bigJournal();
+if (want('entropy')) await entropyDecode();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);

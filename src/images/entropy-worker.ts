@@ -1,13 +1,14 @@
 /**
  * The image decoder, in a worker thread so decoding never runs on the sampler's path: reads one PNG or
  * JPEG (only a regular file, at most MAX_FILE_BYTES, at most MAX_PIXELS pixels by its header) and
- * answers its luminance entropy. Decoders: pngjs and jpeg-js (pure JavaScript; package.json's commit
- * message has the measured choice).
+ * answers its luminance entropy. Decoders: png-luma.ts for the 8-bit PNGs generators write, pngjs for
+ * every other PNG, jpeg-js for JPEG (pure JavaScript; the commit messages have the measured choice).
  */
 import { parentPort } from 'node:worker_threads';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { luminanceEntropy } from './entropy.js';
+import { histogramEntropy, luminanceEntropy } from './entropy.js';
+import { pngLumaHistogram } from './png-luma.js';
 import { openRegular } from './image-file.js';
 
 export const MAX_FILE_BYTES = 64 << 20;
@@ -33,6 +34,8 @@ async function entropyOf(path: string): Promise<{ bits: number | null; note?: st
     const w = buf.readUInt32BE(16);
     const h = buf.readUInt32BE(20);
     if (w * h > MAX_PIXELS) return { bits: null, note: `${w}x${h}: more pixels than genwatt decodes` };
+    const fast = pngLumaHistogram(buf, MAX_PIXELS);
+    if (fast) return { bits: histogramEntropy(fast.hist, fast.pixels) };
     const png = PNG.sync.read(buf);
     return { bits: luminanceEntropy(png.data, png.width * png.height, 4) };
   }

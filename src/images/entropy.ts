@@ -15,6 +15,12 @@ export function luminanceEntropy(data: Uint8Array, pixels: number, channels: num
   if (channels >= 3) {
     for (let i = 0, o = 0; i < n; i++, o += channels) hist[(data[o] * 299 + data[o + 1] * 587 + data[o + 2] * 114 + 500) / 1000 | 0]++;
   } else for (let i = 0, o = 0; i < n; i++, o += channels) hist[data[o]]++;
+  return histogramEntropy(hist, n);
+}
+
+/** Shannon entropy, bits, of a histogram over `n` samples. */
+export function histogramEntropy(hist: Uint32Array, n: number): number {
+  if (n <= 0) return 0;
   let h = 0;
   for (const c of hist) {
     if (c === 0) continue;
