@@ -4,6 +4,7 @@
 # cpu:   genwatt vs nvidia-smi -lms 100 and vs nvitop, side by side in one cpu-meter run (30 s each).
 # truth: real-sdxl.py (sdxl, turbo ×81, batch4) under `genwatt run --probe nvml`, genwatt's own CPU
 #        during each run (bench/gpu/self-cpu.sh) and its J/image against the generator's counter log.
+#        GW_ARGS="--no-blank-check" SCENARIOS="sdxl turbo81": the same without decoding images, a subset.
 set -u
 O=${1:?OUTDIR}; what=${2:-all}; mkdir -p "$O"
 B=.gpubundle
@@ -25,10 +26,12 @@ if [ "$what" = cpu ] || [ "$what" = all ]; then
     "nvitop-0.5=$(TUI "python3 -m nvitop --interval 0.5")" 2>&1 | tee "$O/cpu.txt"
 fi
 if [ "$what" = truth ] || [ "$what" = all ]; then
+  # GW_ARGS: more `genwatt run` options (e.g. --no-blank-check); SCENARIOS: a subset (default all three).
   for spec in "sdxl --preset sdxl" "turbo81 --preset turbo --batches 81" "batch4 --preset batch4"; do
     set -- $spec; name=$1; shift
+    case " ${SCENARIOS:-sdxl turbo81 batch4} " in *" $name "*) ;; *) continue ;; esac
     rm -rf "/tmp/img-$name"; rm -f "$O/gen-$name.jsonl"
-    bash bench/gpu/self-cpu.sh "$name" $G run --gpu "$GPU" --probe nvml --idle 3 --plain --record "$O/$name.json" --out "/tmp/img-$name" \
+    bash bench/gpu/self-cpu.sh "$name" $G run --gpu "$GPU" --probe nvml --idle 3 --plain ${GW_ARGS:-} --record "$O/$name.json" --out "/tmp/img-$name" \
       -- python3 $B/real-sdxl.py "/tmp/img-$name" "$O/gen-$name.jsonl" --gpu "$GPU" "$@" > "$O/$name.out" 2>&1
     tail -1 "$O/$name.out" | tee -a "$O/truth.txt"
     $G report --json "$O/$name.json" > "$O/$name.report.json" && python3 $B/truth-compare.py "$O/$name.report.json" "$O/gen-$name.jsonl" "$name" | tee -a "$O/truth.txt"

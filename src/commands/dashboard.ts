@@ -43,7 +43,7 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
     import('../measure/measure-session.js'),
     import('../backends/presets.js'),
   ]);
-  const source = new LiveSource({ probes: f.probes, intervalMs: f.intervalMs, warmupBatches: f.warmupBatches, batchGapMs: f.batchGapMs, cwd: process.cwd(), recordDir: resolve('genwatt-sessions'), simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu, tags: f.tags, counterIntervalMs: f.counterIntervalMs, killAfterMs: f.killAfterMs, gpu: f.gpu });
+  const source = new LiveSource({ probes: f.probes, intervalMs: f.intervalMs, warmupBatches: f.warmupBatches, batchGapMs: f.batchGapMs, cwd: process.cwd(), recordDir: resolve('genwatt-sessions'), simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu, tags: f.tags, counterIntervalMs: f.counterIntervalMs, blankCheck: f.blankCheck, killAfterMs: f.killAfterMs, gpu: f.gpu });
   const demoOut = () => mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
   const demoRun = async (): Promise<RunSpec> => {
     const d = plan.demo;

@@ -110,6 +110,8 @@ export interface SessionFlags {
   gpu: string | undefined;
   /** `--sim-gpus`: simulated GPUs (with --probe simulated). */
   simGpus: number | undefined;
+  /** Decode each image for its entropy (blank images); `--no-blank-check` turns it off. */
+  blankCheck: boolean;
 }
 
 export const DEFAULT_INTERVAL_MS = 100;
@@ -147,5 +149,6 @@ export function sessionFlags(a: RawFlags): SessionFlags {
     color: a.color === undefined ? undefined : Boolean(a.color),
     ascii: a.ascii === undefined ? undefined : Boolean(a.ascii),
     killAfterMs: killAfterSeconds * 1000,
+    blankCheck: a['blank-check'] !== false,
   };
 }

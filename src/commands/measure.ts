@@ -78,6 +78,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     intervalMs: f.intervalMs,
     idleSeconds,
     warmupBatches: f.warmupBatches,
+    blankCheck: f.blankCheck,
     batchGapMs: f.batchGapMs,
     count: f.count,
     timeoutMs: f.timeoutMs,

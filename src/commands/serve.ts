@@ -50,6 +50,7 @@ export function serveConfig(a: ServeArgs): ServeConfig {
     port,
     node: a.node === undefined ? hostname() : String(a.node),
     counterIntervalMs: numberFlag('counter-interval', a['counter-interval'], RULES.counterIntervalMs) ?? null,
+    blankCheck: a['blank-check'] !== false,
     maxFileMs: maxFileMinutes * 60_000,
     allowHosts: ((a['allow-host'] as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')).map((h) => h.trim()).filter(Boolean),
     maxConnections: numberFlag('max-connections', a['max-connections'], { must: 'a whole number from 1 to 10000', min: 1, integer: true, max: 10000 }) ?? DEFAULT_MAX_CONNECTIONS,

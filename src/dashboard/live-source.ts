@@ -39,6 +39,8 @@ export interface LiveOptions {
   killAfterMs?: number;
   /** NVML counter read period (null: once a second and at each image in runs, never when monitoring). */
   counterIntervalMs?: number | null;
+  /** Decode each image for its entropy (blank images); default true. */
+  blankCheck?: boolean;
   /** `--gpu` for runs started here (a preset's own `gpu` wins). */
   gpu?: string;
 }
@@ -149,6 +151,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       simulateIfNoGpu: this.opts.simulateIfNoGpu,
       killAfterMs: this.opts.killAfterMs,
       counterIntervalMs: this.opts.counterIntervalMs ?? null,
+      blankCheck: this.opts.blankCheck,
       removeOutDir: spec.removeOutDir,
       gpu: mode === 'monitor' ? undefined : (spec.gpu ?? this.opts.gpu),
     };

@@ -58,6 +58,8 @@ export interface MeasureConfig {
   backend?: BackendConfig;
   /** `outDir` is genwatt's own (the demo's temp folder): removed when the session ends. */
   removeOutDir?: boolean;
+  /** Decode each image for its entropy (blank images); default true. */
+  blankCheck?: boolean;
   /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
   gpu?: string;
   /** With --probe simulated: how many simulated GPUs. */
@@ -286,8 +288,9 @@ export class MeasureSession extends EventEmitter {
   private async startWatcher(dir: string): Promise<void> {
     const { OutputWatcher } = await import('../images/watcher.js');
     // Forge/A1111 save grids into *-grids folders next to the images (modules/shared_options.py outdir_*_grids).
-    const w = new OutputWatcher(dir, this.config.backend?.kind === 'forge' ? { ignoreFolder: (name) => /-grids$/.test(name) } : {});
+    const w = new OutputWatcher(dir, { entropy: this.config.blankCheck !== false, ...(this.config.backend?.kind === 'forge' ? { ignoreFolder: (name: string) => /-grids$/.test(name) } : {}) });
     this.watcher = w;
+    if (this.config.blankCheck === false) this.note('genwatt', 'blank check off (--no-blank-check): black or uniform images are not flagged');
     w.on('complete', () => {
       if (this.state === 'running' || this.state === 'stopping') this.core.readCountersNow();
     });

@@ -22,6 +22,8 @@ export interface FolderTrackerOptions {
   series: () => DeviceSeries[];
   idle: () => IdleBaseline | undefined;
   now?: () => number;
+  /** Decode each image for its entropy (blank images); default true. */
+  blankCheck?: boolean;
 }
 
 export interface SegmentStart {
@@ -52,7 +54,7 @@ export class FolderTracker extends EventEmitter {
     super();
     this.now = opts.now ?? Date.now;
     this.startedMs = this.now();
-    this.watcher = new OutputWatcher(dir);
+    this.watcher = new OutputWatcher(dir, { entropy: opts.blankCheck !== false });
     this.watcher.on('complete', (ev: ImageEvent) => this.emit('complete', ev));
     this.watcher.on('image', (ev: ImageEvent) => this.onImage(ev));
     this.watcher.on('note', (m: string) => this.emit('note', m));

@@ -31,6 +31,8 @@ export interface ServeConfig {
   port: number;
   node: string;
   counterIntervalMs: number | null;
+  /** Decode each image for its entropy (blank images). */
+  blankCheck?: boolean;
   /** Host names answered besides loopback and the node's names (when bound to loopback). */
   allowHosts: string[];
   /** Most open HTTP connections. */
@@ -179,6 +181,7 @@ export class ServeNode extends EventEmitter {
       runGapMs: c.runGapMs,
       batchGapMs: c.batchGapMs,
       warmupBatches: c.warmupBatches,
+      blankCheck: c.blankCheck,
       gapLimitMs: this.core.policy.gapLimitMs,
       series: () => this.timeline.series(this.folderGpus.get(dir)?.ids ?? this.core.gpuIds),
       idle: () => this.idleFor(dir),

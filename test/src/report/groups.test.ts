@@ -108,4 +108,16 @@ describe('report: configurations, blank images (CLI)', () => {
     const steadyMean = [1, 2, 4].map((i) => s.images[i].joules).reduce((a: number, b: number) => a + b, 0) / 3;
     expect(s.summary.joulesPerImage.mean).toBeCloseTo(steadyMean, 6);
   }, 30000);
+
+  it('--no-blank-check: nothing decoded, the black image counted like the rest, the recording says the check was off', async () => {
+    const dir = tempDir('gw-noblank-');
+    const rec = join(dir, 'r.json');
+    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--plain', '--no-blank-check', '--record', rec, '--out', join(dir, 'o'), '--', process.execPath, GENERATOR, '--out', join(dir, 'o'), '--count', '3', '--seconds', '0.2', '--load-seconds', '0.1', '--black-at', '1']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).not.toMatch(/BLANK/);
+    const s = JSON.parse((await spawnCli(['report', rec, '--json'])).out).sessions[0];
+    expect(s.images.map((i: { entropyBits: unknown; blank: unknown }) => [i.entropyBits, i.blank])).toEqual([[null, false], [null, false], [null, false]]);
+    expect(s.summary.blankImages ?? 0).toBe(0);
+    expect(JSON.parse(readFileSync(rec, 'utf8')).notes.map((n: { message: string }) => n.message)).toContain('blank check off (--no-blank-check): black or uniform images are not flagged');
+  }, 30000);
 });
