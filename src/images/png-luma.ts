@@ -2,7 +2,7 @@
  * The luminance histogram of the PNGs generators write — 8-bit greyscale, grey+alpha, RGB or RGBA,
  * not interlaced (what PIL, diffusers, A1111/Forge and ComfyUI save) — straight from the inflated
  * rows: native zlib, then each row unfiltered in place against the one above. pngjs builds a whole
- * RGBA bitmap in JavaScript first, 4–5× the CPU on a 1024² image (bench/entropy-decode.mjs); every
+ * RGBA bitmap in JavaScript first, 4–5× the CPU on a 1024² image (`npm run bench entropy`); every
  * other PNG (palette, 16-bit, interlaced) still goes through pngjs.
  */
 import { inflateSync } from 'node:zlib';
