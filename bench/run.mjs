@@ -401,6 +401,39 @@ async function entropyDecode() {
   }
 }
 
+/** Hostile image metadata (issue 11): a megabyte of A1111 `parameters` parsed, and a zTXt bomb read, each in its own process. */
+async function metaParse() {
+  const { parseParameters } = await import('../dist/src/images/image-settings.js');
+  const hostile = `${'a'.repeat(500_000)}\nSteps: 20, ${'x '.repeat(250_000)}, Size: 64x64`;
+  const ts = [];
+  for (let k = 0; k < 7; k++) { const t = performance.now(); parseParameters(hostile); ts.push(performance.now() - t); }
+  report(`a megabyte of hostile parameters text (a 500 000-character prompt, then 250 000 words without colons), median of 7`, `${median(ts).toFixed(1)} ms`, '< 50 ms', median(ts) < 50);
+  // The bomb: 64×48 PNG whose zTXt "parameters" inflates to 1 GiB, made with zlib (streamed, never held).
+  const { chunk, pngFile } = await import('../fixtures/png-writer.mjs');
+  const { createDeflate } = await import('node:zlib');
+  const z = createDeflate({ level: 9 });
+  const parts = [];
+  z.on('data', (c) => parts.push(c));
+  const ended = new Promise((r) => z.on('end', r));
+  const block = Buffer.alloc(1 << 20, 0x20);
+  for (let i = 0; i < 1024; i++) if (!z.write(block)) await new Promise((r) => z.once('drain', r));
+  z.end();
+  await ended;
+  const plain = pngFile(64, 48, [], 1);
+  const bomb = Buffer.concat([plain.subarray(0, plain.length - 12), chunk('zTXt', Buffer.concat([Buffer.from('parameters\0\0', 'latin1'), ...parts])), plain.subarray(plain.length - 12)]);
+  const dir = tmp();
+  writeFileSync(join(dir, 'bomb.png'), bomb);
+  writeFileSync(join(dir, 'plain.png'), plain);
+  const read = (f) => {
+    const code = `const {readImageMeta}=await import(${JSON.stringify(join(root, 'dist/src/images/image-meta.js'))});const t=performance.now();const r=await readImageMeta(${JSON.stringify(join(dir, f))});console.log(JSON.stringify({ms:performance.now()-t,maxRssKiB:process.resourceUsage().maxRSS,note:r.note??''}));`;
+    return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }));
+  };
+  const a = read('plain.png'), b = read('bomb.png');
+  const extraMiB = (b.maxRssKiB - a.maxRssKiB) / 1024;
+  report(`a ${(bomb.length / 1e6).toFixed(1)} MB PNG whose zTXt inflates to 1 GiB, read for its metadata (peak RSS against the same read of a plain PNG, separate processes)`, `+${extraMiB.toFixed(1)} MiB, ${b.ms.toFixed(0)} ms${/skipped/.test(b.note) ? ', skipped with a note' : ', NOT skipped'}`, '< 100 MB extra', extraMiB < 100 && /skipped/.test(b.note));
+  rmSync(dir, { recursive: true, force: true });
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
@@ -414,5 +447,6 @@ if (want('reporttime')) await reportTime();
 if (want('servecpu')) await serveCpu();
 if (want('bigjournal')) await bigJournal();
 if (want('entropy')) await entropyDecode();
+if (want('metaparse')) await metaParse();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);

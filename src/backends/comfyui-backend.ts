@@ -123,7 +123,16 @@ type Outcome = { ok: true } | { ok: false; interrupted: boolean; message: string
 /** Messages kept for a prompt whose waiter is not listening yet (a cached prompt ends within the /prompt round trip). */
 const BACKLOG = 512;
 
-async function openSocket(url: string, auth: BackendConfig['auth']): Promise<{ ws: import('ws').WebSocket; listeners: Set<(m: WsMessage) => void>; backlog: WsMessage[]; closed: () => Error | undefined; closeWaiters: Set<(e: Error) => void> }> {
+/** The websocket, its message listeners, the messages that came before a listener, and how it closed. */
+interface Socket {
+  ws: import('ws').WebSocket;
+  listeners: Set<(m: WsMessage) => void>;
+  backlog: WsMessage[];
+  closed: () => Error | undefined;
+  closeWaiters: Set<(e: Error) => void>;
+}
+
+async function openSocket(url: string, auth: BackendConfig['auth']): Promise<Socket> {
   const { WebSocket } = await import('ws');
   const ws = new WebSocket(url, { headers: auth ? { authorization: auth.header } : {}, maxPayload: 64 * 1024 * 1024 });
   const listeners = new Set<(m: WsMessage) => void>();
@@ -167,6 +176,57 @@ async function openSocket(url: string, auth: BackendConfig['auth']): Promise<{ w
   return { ws, listeners, backlog, closed: () => closed, closeWaiters };
 }
 
+/**
+ * Waits for our prompt's end: `executing` null (history written), or an error / interrupt.
+ * `step` gets the sampler's progress; `giveUp` receives the function that ends the wait for a prompt
+ * Stop took off the queue (it sends no message at all).
+ */
+function followPrompt(sock: Socket, id: string, graph: ComfyGraph, timeoutMs: number, step: (value: number | null, max: number | undefined) => void, giveUp: (f: () => void) => void): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    let success = false;
+    const timer = setTimeout(() => done(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${secondsText(timeoutMs)}`, 'timeout'))), timeoutMs);
+    const done = (f: () => void) => {
+      clearTimeout(timer);
+      sock.listeners.delete(on);
+      sock.closeWaiters.delete(onClose);
+      f();
+    };
+    const onClose = (e: Error) => done(() => reject(e));
+    const on = (m: WsMessage) => {
+      if (m.data?.prompt_id !== id) return;
+      if (m.type === 'execution_cached') {
+        // execution.py execute_async: one message with every node served from the cache.
+        // samplers first, then savers, as they would run
+        const work = (m.data.nodes ?? []).filter((n) => graph[n] && isWorkNode(graph[n].class_type)).sort((a, b) => Number(/^Save/.test(graph[a].class_type)) - Number(/^Save/.test(graph[b].class_type)));
+        if (work.length) done(() => resolve({ ok: false, interrupted: false, message: `${WHAT} served ${work.map((n) => `node ${n} (${graph[n].class_type})`).join(', ')} from its cache: nothing would be generated, so there is nothing to measure. The seeds did change; does a sampler take its seed from another node? Change an input (--set NODE.input=…) or clear the cache (Manager → Unload models / POST /free)`, cached: true }));
+      } else if (m.type === 'progress') step(m.data.value ?? null, m.data.max);
+      else if (m.type === 'execution_success') success = true;
+      else if (m.type === 'executing' && m.data.node === null) done(() => resolve(success ? { ok: true } : { ok: false, interrupted: false, message: `${WHAT} ended prompt ${id} without success` }));
+      else if (m.type === 'execution_error') done(() => resolve({ ok: false, interrupted: false, message: oneLine(`${WHAT}: node ${m.data?.node_id ?? '?'} (${m.data?.node_type ?? '?'}) failed: ${m.data?.exception_type ? `${m.data.exception_type}: ` : ''}${m.data?.exception_message ?? 'no message'}`, 400) }));
+      else if (m.type === 'execution_interrupted') done(() => resolve({ ok: false, interrupted: true, message: 'interrupted' }));
+    };
+    giveUp(() => done(() => resolve({ ok: false, interrupted: true, message: 'removed from the queue', dequeued: true })));
+    sock.listeners.add(on);
+    // What already came for this prompt while /prompt was answering.
+    for (const m of sock.backlog.filter((x) => x.data?.prompt_id === id)) if (sock.listeners.has(on)) on(m);
+    const closed = sock.closed();
+    if (closed) onClose(closed);
+    else sock.closeWaiters.add(onClose);
+  });
+}
+
+/** The files the history entry lists; the entry can lag `executing` null by a moment. */
+async function historyImages(base: string, auth: BackendConfig['auth'], id: string, note: (m: string) => void): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const hist = (await requestJson<Record<string, { outputs?: Record<string, { images?: { type?: string }[] }> }>>(WHAT, `${base}/history/${encodeURIComponent(id)}`, { timeoutMs: 15000, auth })).body;
+    const entry = hist?.[id];
+    if (entry) return Object.values(entry.outputs ?? {}).reduce((a, o) => a + (o.images ?? []).filter((im) => (im.type ?? 'output') === 'output').length, 0);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  note(`${WHAT} has no history entry for prompt ${id}: its image count is unknown`);
+  return 0;
+}
+
 export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBackend {
   const base = c.url.replace(/\/+$/, '');
   const clientId = randomUUID();
@@ -177,53 +237,10 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
   let socket: import('ws').WebSocket | undefined;
   /** Ends the wait for a prompt taken off the queue by Stop (it sends no message at all). */
   let giveUp: (() => void) | undefined;
-
-  /** Waits for our prompt's end: `executing` null (history written), or an error / interrupt. */
-  const follow = (sock: Awaited<ReturnType<typeof openSocket>>, id: string, graph: ComfyGraph): Promise<Outcome> =>
-    new Promise((resolve, reject) => {
-      let success = false;
-      const timer = setTimeout(() => done(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${secondsText(c.timeoutMs)}`, 'timeout'))), c.timeoutMs);
-      const done = (f: () => void) => {
-        clearTimeout(timer);
-        sock.listeners.delete(on);
-        sock.closeWaiters.delete(onClose);
-        f();
-      };
-      const onClose = (e: Error) => done(() => reject(e));
-      const on = (m: WsMessage) => {
-        if (m.data?.prompt_id !== id) return;
-        if (m.type === 'execution_cached') {
-          // execution.py execute_async: one message with every node served from the cache.
-          // samplers first, then savers, as they would run
-          const work = (m.data.nodes ?? []).filter((n) => graph[n] && isWorkNode(graph[n].class_type)).sort((a, b) => Number(/^Save/.test(graph[a].class_type)) - Number(/^Save/.test(graph[b].class_type)));
-          if (work.length) done(() => resolve({ ok: false, interrupted: false, message: `${WHAT} served ${work.map((n) => `node ${n} (${graph[n].class_type})`).join(', ')} from its cache: nothing would be generated, so there is nothing to measure. The seeds did change; does a sampler take its seed from another node? Change an input (--set NODE.input=…) or clear the cache (Manager → Unload models / POST /free)`, cached: true }));
-        } else if (m.type === 'progress' && prog) {
-          prog = { ...prog, step: m.data.value ?? null, steps: m.data.max ?? prog.steps };
-          hooks.progress(prog);
-        } else if (m.type === 'execution_success') success = true;
-        else if (m.type === 'executing' && m.data.node === null) done(() => resolve(success ? { ok: true } : { ok: false, interrupted: false, message: `${WHAT} ended prompt ${id} without success` }));
-        else if (m.type === 'execution_error') done(() => resolve({ ok: false, interrupted: false, message: oneLine(`${WHAT}: node ${m.data?.node_id ?? '?'} (${m.data?.node_type ?? '?'}) failed: ${m.data?.exception_type ? `${m.data.exception_type}: ` : ''}${m.data?.exception_message ?? 'no message'}`, 400) }));
-        else if (m.type === 'execution_interrupted') done(() => resolve({ ok: false, interrupted: true, message: 'interrupted' }));
-      };
-      giveUp = () => done(() => resolve({ ok: false, interrupted: true, message: 'removed from the queue', dequeued: true }));
-      sock.listeners.add(on);
-      // What already came for this prompt while /prompt was answering.
-      for (const m of sock.backlog.filter((x) => x.data?.prompt_id === id)) if (sock.listeners.has(on)) on(m);
-      const closed = sock.closed();
-      if (closed) onClose(closed);
-      else sock.closeWaiters.add(onClose);
-    });
-
-  /** The files the history entry lists; the entry can lag `executing` null by a moment. */
-  const historyImages = async (id: string): Promise<number> => {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const hist = (await requestJson<Record<string, { outputs?: Record<string, { images?: { type?: string }[] }> }>>(WHAT, `${base}/history/${encodeURIComponent(id)}`, { timeoutMs: 15000, auth: c.auth })).body;
-      const entry = hist?.[id];
-      if (entry) return Object.values(entry.outputs ?? {}).reduce((a, o) => a + (o.images ?? []).filter((im) => (im.type ?? 'output') === 'output').length, 0);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    hooks.note(`${WHAT} has no history entry for prompt ${id}: its image count is unknown`);
-    return 0;
+  const onStep = (value: number | null, max: number | undefined): void => {
+    if (!prog) return;
+    prog = { ...prog, step: value, steps: max ?? prog.steps };
+    hooks.progress(prog);
   };
 
   const run = async (): Promise<ChildExit> => {
@@ -255,13 +272,13 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
         const id = queued.body?.prompt_id;
         if (!id) throw new BackendError(`${WHAT} did not return a prompt_id for /prompt`, 'wrong-api');
         current = id;
-        const outcome = await follow(sock, id, g);
+        const outcome = await followPrompt(sock, id, g, c.timeoutMs, onStep, (f) => (giveUp = f));
         current = undefined;
         giveUp = undefined;
         if (!outcome.ok && outcome.dequeued) break;
         // A cached run lists the previous run's files in its history: not this run's images.
         if (!outcome.ok && outcome.cached) throw new BackendError(outcome.message, 'server');
-        made += await historyImages(id);
+        made += await historyImages(base, c.auth, id, hooks.note);
         if (!outcome.ok) {
           if (outcome.interrupted || stopped) break;
           throw new BackendError(outcome.message, 'server');

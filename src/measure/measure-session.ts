@@ -8,63 +8,30 @@
  * (ImageEvent), `rows` (ImageRow[]), `log` (LogLine), `waiting` (dir), `tags`, `progress`, `end` (SessionResult).
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
-import type { DeviceInfo, ProbeName } from '../../probes/types.js';
-import type { BackendConfig, BackendProgress } from '../backends/backend-types.js';
-import { exitCodeFor } from '../backends/run-controller.js';
+import { rmSync } from 'node:fs';
+import type { DeviceInfo } from '../../probes/types.js';
+import type { BackendProgress } from '../backends/backend-types.js';
 import { rowsOfBatch, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { RowStream } from '../energy/row-stream.js';
 import { BatchAssembler, type ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import { recordTo } from '../session/record-listener.js';
 import { Recorder } from '../session/recorder.js';
-import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionMode, SessionOptions } from '../session/types.js';
-import { resolveGpuList, restrictIdle, visibleGpus, type GpuChoice } from './gpu-select.js';
+import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionOptions } from '../session/types.js';
+import type { MeasureConfig } from './measure-config.js';
+import { GpuCharge } from './gpu-charge.js';
+import { openWatcher } from './run-watcher.js';
+import { countCheck, serverTags } from './server-facts.js';
+import { resolveGpuList, restrictIdle } from './gpu-select.js';
 import { isBackend, startGenerator, type Generator } from './generator.js';
 import { checkCommand, checkOutDir } from './preflight.js';
 import { SessionCore } from './session-core.js';
-import { finishResult, type SessionResult } from './session-result.js';
+import { asUserStop, finishResult, sessionExitCode, type SessionResult } from './session-result.js';
 
 export { NoGpuError } from './detect-devices.js';
 export { RunNotStartedError } from './preflight.js';
 export type { SessionResult } from './session-result.js';
-
-export interface MeasureConfig {
-  mode: SessionMode;
-  /** Forced probes, or undefined to auto-detect. */
-  probes?: ProbeName[];
-  intervalMs: number;
-  idleSeconds: number;
-  warmupBatches: number;
-  batchGapMs: number | null;
-  count: number | null;
-  timeoutMs: number | null;
-  outDir: string | null;
-  argv: string[] | null;
-  cwd: string;
-  tags: Record<string, string>;
-  /** Recording path, or null for none. */
-  record: string | null;
-  /** Grace between SIGTERM and SIGKILL for the generator's process group. */
-  killAfterMs?: number;
-  /** Use the simulated GPU when no real GPU is found (the demo). */
-  simulateIfNoGpu?: boolean;
-  /**
-   * Energy counter read period for probes where a read is costly (NVML), ms. Default: every sample
-   * in measured runs (the most exact per-image figures), once a second when monitoring.
-   */
-  counterIntervalMs?: number | null;
-  /** Generate through a server's HTTP API (Forge/A1111, ComfyUI) instead of `argv`. */
-  backend?: BackendConfig;
-  /** `outDir` is genwatt's own (the demo's temp folder): removed when the session ends. */
-  removeOutDir?: boolean;
-  /** Decode each image for its entropy (blank images); default true. */
-  blankCheck?: boolean;
-  /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
-  gpu?: string;
-  /** With --probe simulated: how many simulated GPUs. */
-  simGpus?: number;
-}
+export type { MeasureConfig } from './measure-config.js';
 
 export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
 
@@ -90,6 +57,7 @@ export class MeasureSession extends EventEmitter {
   private stopRequested: string | null = null;
   private stopWaiters: (() => void)[] = [];
   private failure: string | undefined;
+  private readonly gpuCharge: GpuCharge;
   /** Logs and notes kept for a session that records nothing (the rest are in the journal). */
   readonly logs: LogLine[] = [];
   readonly notes: import('../session/types.js').Note[] = [];
@@ -99,6 +67,7 @@ export class MeasureSession extends EventEmitter {
     this.core = new SessionCore({ probes: config.probes, intervalMs: config.intervalMs, simulateIfNoGpu: config.simulateIfNoGpu, simGpus: config.simGpus });
     this.options = this.core.sessionOptions({ idleSeconds: config.idleSeconds, warmupBatches: config.warmupBatches, batchGapMs: config.batchGapMs, count: config.count });
     this.batches = new BatchAssembler(config.batchGapMs ?? undefined);
+    this.gpuCharge = new GpuCharge(this.core, config, () => this.imagesSeen, this.onGpusDecided);
     for (const ev of ['reading', 'gap'] as const) this.core.on(ev, (x) => this.emit(ev, x));
     this.core.on('note', (n) => {
       if (this.notes.length < 5000) this.notes.push(n);
@@ -174,7 +143,7 @@ export class MeasureSession extends EventEmitter {
       this.recordFile = this.recorder.file;
       recordTo(this.core, this.recorder);
     }
-    const choice = this.chooseGpus();
+    const choice = this.gpuCharge.choose();
     const run: RunInfo = { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null };
     if (choice.ids) Object.assign(run, { gpus: choice.ids, gpuReason: choice.reason });
     else if (choice.pending) Object.assign(run, { gpusPending: true, gpuReason: choice.reason });
@@ -182,7 +151,7 @@ export class MeasureSession extends EventEmitter {
     if (choice.note) this.note('genwatt', choice.note);
     if (c.mode !== 'monitor') {
       this.rowStream = new RowStream({ gpuIds: this.core.gpuIds, charged: choice.ids, hold: choice.pending, gapLimitMs: this.core.policy.gapLimitMs, batchGapMs: c.batchGapMs });
-      if (choice.pending) this.core.on('process-look', this.onProcessLook);
+      if (choice.pending) this.gpuCharge.watchProcesses();
       this.core.on('reading', (r) => {
         this.rowStream!.sample(r);
         this.takeRows();
@@ -213,53 +182,12 @@ export class MeasureSession extends EventEmitter {
   }
 
   /** The GPUs charged to this run (undefined: all, or not decided yet). */
-  charged: string[] | undefined;
-  private gpuPending = false;
-  private looksAfterFirstImage = 0;
-
-  /** --gpu, else the generator's visibility variables, else its processes (decided later), else all. */
-  private chooseGpus(): { ids?: string[]; pending?: boolean; reason?: string; note?: string } {
-    const c = this.config;
-    const gpus = this.core.devices.filter((d) => !d.host);
-    const say = (ch: GpuChoice) => `charging ${ch.ids.length === 1 ? 'GPU' : 'GPUs'} ${ch.ids.join(', ')} to this run (${ch.reason})`;
-    if (c.gpu !== undefined && c.gpu !== 'auto') {
-      const ch = resolveGpuList(c.gpu, this.core.devices);
-      this.charged = ch.ids;
-      return { ids: ch.ids, reason: ch.reason, note: say(ch) };
-    }
-    const command = c.mode !== 'monitor' && Array.isArray(c.argv) && !(c.backend && c.backend.kind !== 'command');
-    if (command && c.gpu === undefined) {
-      const ch = visibleGpus({ ...process.env, ...this.core.childEnv() }, this.core.devices);
-      if (ch) {
-        this.charged = ch.ids;
-        return { ids: ch.ids, reason: ch.reason, note: say(ch) };
-      }
-    }
-    if (gpus.length <= 1) return {};
-    if (command && this.core.canListProcesses) {
-      this.gpuPending = true;
-      return { pending: true, reason: "the GPUs the generator's processes appear on", note: `${gpus.length} GPUs: the run will be charged to the ones the generator's processes appear on (give --gpu to choose)` };
-    }
-    return { reason: 'all GPUs', note: `${gpus.length} GPUs, all charged to this run${command ? ' (their interface lists no processes)' : ''}: give --gpu to choose` };
+  get charged(): string[] | undefined {
+    return this.gpuCharge.charged;
   }
 
-  /** A look at the GPUs' processes while the charged GPUs are undecided. */
-  private readonly onProcessLook = (onGenerator: Set<string>, lists: Map<string, { pid: number; usedBytes?: number; generator: boolean }[] | null>): void => {
-    if (!this.gpuPending) return;
-    if (this.imagesSeen > 0) this.looksAfterFirstImage++;
-    const gpus = this.core.gpuIds;
-    if (onGenerator.size) {
-      const ids = gpus.filter((id) => onGenerator.has(id));
-      const evidence = ids.map((id) => `${(lists.get(id) ?? []).filter((p) => p.generator).map((p) => `pid ${p.pid}`).join(', ')} on ${id}`).join('; ');
-      this.decideGpus(ids, `the generator's processes: ${evidence}`);
-    } else if ([...lists.values()].every((l) => l === null)) this.decideGpus(gpus, 'all GPUs: their interface lists no processes');
-    else if (this.looksAfterFirstImage >= 3) this.decideGpus(gpus, "all GPUs: the generator's processes were not seen on any (a server or another process does its GPU work?)");
-  };
-
-  private decideGpus(ids: string[], reason: string): void {
-    this.gpuPending = false;
-    this.core.off('process-look', this.onProcessLook);
-    this.charged = ids;
+  /** The generator's GPUs are known (process lists): records and windows from here on use them. */
+  private readonly onGpusDecided = (ids: string[], reason: string): void => {
     this.core.counterDevices(ids);
     this.core.record({ type: 'gpus', tMs: Date.now(), ids, reason }, true);
     this.note('genwatt', `charging ${ids.length === 1 ? 'GPU' : 'GPUs'} ${ids.join(', ')} to this run (${reason})`);
@@ -270,7 +198,7 @@ export class MeasureSession extends EventEmitter {
     this.rowStream?.charge(ids);
     this.takeRows();
     this.emit('gpus', ids);
-  }
+  };
 
   private async measureIdle(): Promise<void> {
     const c = this.config;
@@ -286,25 +214,18 @@ export class MeasureSession extends EventEmitter {
   }
 
   private async startWatcher(dir: string): Promise<void> {
-    const { OutputWatcher } = await import('../images/watcher.js');
-    // Forge/A1111 save grids into *-grids folders next to the images (modules/shared_options.py outdir_*_grids).
-    const w = new OutputWatcher(dir, { entropy: this.config.blankCheck !== false, ...(this.config.backend?.kind === 'forge' ? { ignoreFolder: (name: string) => /-grids$/.test(name) } : {}) });
-    this.watcher = w;
     if (this.config.blankCheck === false) this.note('genwatt', 'blank check off (--no-blank-check): black or uniform images are not flagged');
-    w.on('complete', () => {
-      if (this.state === 'running' || this.state === 'stopping') this.core.readCountersNow();
+    const { watcher, ready } = await openWatcher(dir, this.config, {
+      complete: () => {
+        if (this.state === 'running' || this.state === 'stopping') this.core.readCountersNow();
+      },
+      image: (ev) => this.onImage(ev),
+      note: (m) => this.note('watcher', m),
+      waiting: (d) => this.emit('waiting', d),
+      fail: (err) => this.fail(err),
     });
-    w.on('image', (ev: ImageEvent) => this.onImage(ev));
-    w.on('note', (m: string) => this.note('watcher', m));
-    w.on('waiting', (d: string) => {
-      this.note('watcher', `waiting for ${d} to appear`);
-      this.emit('waiting', d);
-    });
-    w.on('error', (err: Error) => this.note('watcher', err.message));
-    // An existing folder is watched before the command starts; a missing one is waited for.
-    const ready = w.start();
-    if (existsSync(dir)) await ready;
-    else ready.catch((err: Error) => this.fail(err));
+    this.watcher = watcher;
+    await ready;
   }
 
   private async startRun(): Promise<void> {
@@ -330,14 +251,7 @@ export class MeasureSession extends EventEmitter {
       { argv: c.argv, backend: c.backend, cwd: c.cwd, env: this.core.childEnv(), killAfterMs: c.killAfterMs },
       {
         tags: (given) => {
-          // The server's facts win, except over what the user said where the server cannot tell ("unknown").
-          const t: Record<string, string> = {};
-          for (const [k, v] of Object.entries(given)) {
-            const mine = userTags[k];
-            if (mine !== undefined && v === 'unknown') continue;
-            if (mine !== undefined && mine !== v) this.note('genwatt', `--tag ${k}=${mine} disagrees with the server (${v}): recorded the server's`);
-            t[k] = v;
-          }
+          const t = serverTags(given, userTags, (m) => this.note('genwatt', m));
           Object.assign(c.tags, t);
           this.core.record({ type: 'tags', tags: t }, true);
           this.emit('tags', t);
@@ -375,14 +289,10 @@ export class MeasureSession extends EventEmitter {
 
   /** The server's own image count against the watched folder's: a mismatch is shown and recorded. */
   private crossCheck(server: number | null): void {
-    const kind = this.config.backend?.kind ?? 'server';
-    // Unknown (a stopped Forge batch) is left out, never written as a number.
-    const tags: Record<string, string> = { 'watched-images': String(this.imagesSeen) };
-    if (server !== null) tags['server-images'] = String(server);
+    const { tags, note } = countCheck(this.config.backend?.kind ?? 'server', server, this.imagesSeen, this.config.outDir);
     Object.assign(this.config.tags, tags);
     this.core.record({ type: 'tags', tags }, true);
-    if (server === null) this.note('genwatt', `${kind} cannot say how many images it saved (stopped mid-batch): counted the ${this.imagesSeen} that appeared in ${this.config.outDir ?? 'the watched folder'}`);
-    else if (server !== this.imagesSeen) this.note('genwatt', `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${this.imagesSeen} appeared in ${this.config.outDir ?? 'the watched folder'}${this.imagesSeen < server ? ': is --out the folder the server saves into?' : ''}`);
+    if (note) this.note('genwatt', note);
   }
 
   private async settleWatcher(): Promise<void> {
@@ -464,12 +374,7 @@ export class MeasureSession extends EventEmitter {
     this.setState('stopping');
     for (const t of this.timers.splice(0)) clearTimeout(t);
     await this.stopGenerator();
-    const ce = this.childExit;
-    // Ctrl-C or a closed terminal signals the whole process group: the command may die of the same
-    // signal before genwatt stops it. That is the user stopping the run, not the command failing.
-    if (this.stopRequested === 'interrupted' && ce?.reason === 'failed' && ce.signal && ['SIGHUP', 'SIGINT', 'SIGTERM'].includes(ce.signal)) {
-      this.childExit = { ...ce, reason: 'stopped', message: `stopped by ${ce.signal}, sent to genwatt and the command together (Ctrl-C, or the terminal closed)` };
-    }
+    this.childExit = asUserStop(this.childExit, this.stopRequested);
     await this.watcher?.close();
     const last = this.batches.flush();
     if (last) this.closeBatch(last);
@@ -487,8 +392,6 @@ export class MeasureSession extends EventEmitter {
 
   /** Exit code of the session: the generator's, 130 when interrupted, 1 on failure. */
   exitCode(failed: boolean): number {
-    let code = this.childExit ? exitCodeFor(this.childExit) : 0;
-    if (this.stopRequested === 'interrupted') code = this.config.mode === 'watch' || this.config.mode === 'monitor' ? 0 : 130;
-    return failed ? code || 1 : code;
+    return sessionExitCode(this.childExit, this.stopRequested, this.config.mode, failed);
   }
 }

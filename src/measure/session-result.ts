@@ -3,11 +3,12 @@
  * or the journal kept and why; the document the caller shows (without samples: they are in the file),
  * and the exit code.
  */
+import { exitCodeFor } from '../backends/run-controller.js';
 import { summarize, type Summary } from '../energy/summary.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { JournalContents } from '../session/journal-reader.js';
 import type { Recorder } from '../session/recorder.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type SessionDoc } from '../session/types.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type ChildExit, type SessionDoc, type SessionMode } from '../session/types.js';
 import type { MeasureSession } from './measure-session.js';
 
 export interface SessionResult {
@@ -83,4 +84,22 @@ export async function finishResult(s: MeasureSession, recorder: Recorder | undef
   const result: SessionResult = { doc, summary: doc.summary, rows: doc.rows, exitCode: s.exitCode(failed), recordFile, journalFile };
   if (failed) result.error = [failure, finalizeError].filter(Boolean).join('; ');
   return result;
+}
+
+/**
+ * Ctrl-C or a closed terminal signals the whole process group: the command may die of the same
+ * signal before genwatt stops it. That is the user stopping the run, not the command failing.
+ */
+export function asUserStop(ce: ChildExit | null, stopReason: string | null): ChildExit | null {
+  if (stopReason === 'interrupted' && ce?.reason === 'failed' && ce.signal && ['SIGHUP', 'SIGINT', 'SIGTERM'].includes(ce.signal)) {
+    return { ...ce, reason: 'stopped', message: `stopped by ${ce.signal}, sent to genwatt and the command together (Ctrl-C, or the terminal closed)` };
+  }
+  return ce;
+}
+
+/** Exit code of a session: the generator's, 130 when a run is interrupted (0 for watch and monitor), at least 1 on failure. */
+export function sessionExitCode(ce: ChildExit | null, stopReason: string | null, mode: SessionMode, failed: boolean): number {
+  let code = ce ? exitCodeFor(ce) : 0;
+  if (stopReason === 'interrupted') code = mode === 'watch' || mode === 'monitor' ? 0 : 130;
+  return failed ? code || 1 : code;
 }

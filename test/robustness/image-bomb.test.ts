@@ -83,7 +83,7 @@ describe('hostile image metadata', () => {
     const meta = parseParameters(hostile);
     const ms = performance.now() - t0;
     expect(meta).toMatchObject({ steps: 20, width: 64, height: 64 });
-    expect(ms).toBeLessThan(2000); // generous for a loaded machine; bench/run.mjs metaparse measures it
+    expect(ms).toBeLessThan(2000); // generous for a loaded machine; `npm run bench metaparse` measures it
     // Longer than the cap: only its end is read (where the settings line is), never all of it.
     expect(parseParameters(`${'b'.repeat(3 << 20)}\nSteps: 7, Size: 8x8`)).toMatchObject({ steps: 7, width: 8 });
   });

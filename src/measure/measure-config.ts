@@ -1,0 +1,41 @@
+/** What a measured session is asked to do: the flags of run, watch, demo, monitor and the dashboard, in units. */
+import type { ProbeName } from '../../probes/types.js';
+import type { BackendConfig } from '../backends/backend-types.js';
+import type { SessionMode } from '../session/types.js';
+
+export interface MeasureConfig {
+  mode: SessionMode;
+  /** Forced probes, or undefined to auto-detect. */
+  probes?: ProbeName[];
+  intervalMs: number;
+  idleSeconds: number;
+  warmupBatches: number;
+  batchGapMs: number | null;
+  count: number | null;
+  timeoutMs: number | null;
+  outDir: string | null;
+  argv: string[] | null;
+  cwd: string;
+  tags: Record<string, string>;
+  /** Recording path, or null for none. */
+  record: string | null;
+  /** Grace between SIGTERM and SIGKILL for the generator's process group. */
+  killAfterMs?: number;
+  /** Use the simulated GPU when no real GPU is found (the demo). */
+  simulateIfNoGpu?: boolean;
+  /**
+   * Energy counter read period for probes where a read is costly (NVML), ms. Default: every sample
+   * in measured runs (the most exact per-image figures), once a second when monitoring.
+   */
+  counterIntervalMs?: number | null;
+  /** Generate through a server's HTTP API (Forge/A1111, ComfyUI) instead of `argv`. */
+  backend?: BackendConfig;
+  /** `outDir` is genwatt's own (the demo's temp folder): removed when the session ends. */
+  removeOutDir?: boolean;
+  /** Decode each image for its entropy (blank images); default true. */
+  blankCheck?: boolean;
+  /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
+  gpu?: string;
+  /** With --probe simulated: how many simulated GPUs. */
+  simGpus?: number;
+}
