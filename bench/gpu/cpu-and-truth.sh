@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13's GPU figures, on the lent GPU machine (../shared/docs/GPU.md), from the unpacked bundle:
 #   bash .gpubundle/unpack.sh && export PATH=/tmp/gw/bin:$PATH && bash bench/gpu/cpu-and-truth.sh OUTDIR [cpu|truth|all]
-# cpu:   genwatt vs nvidia-smi -lms 100 and vs nvitop, side by side in one cpu-meter run (30 s each).
+# cpu:   genwatt vs nvidia-smi -lms 100 and vs nvitop, side by side in one cpu-meter run (CPU_SECONDS, default 30).
 # truth: real-sdxl.py (sdxl, turbo ×81, batch4) under `genwatt run --probe nvml`, genwatt's own CPU
 #        during each run (bench/gpu/self-cpu.sh) and its J/image against the generator's counter log.
 #        GW_ARGS="--no-blank-check" SCENARIOS="sdxl turbo81": the same without decoding images, a subset.
@@ -17,7 +17,7 @@ GPU=${GPU:-0}
 if [ "$what" = cpu ] || [ "$what" = all ]; then
   F="timestamp,pci.bus_id,uuid,power.draw.instant,power.draw,memory.used,utilization.gpu,temperature.gpu,clocks.sm"
   TUI() { echo "TERM=xterm-256color script -qfc 'stty rows 40 cols 160; $1' /dev/null"; }
-  python3 $B/cpu-meter.py 30 \
+  python3 $B/cpu-meter.py "${CPU_SECONDS:-30}" \
     "gw-monitor-100=$G monitor --plain --probe nvml --interval 100 --no-record" \
     "nvidia-smi-lms100=nvidia-smi --query-gpu=$F --format=csv,noheader,nounits -lms 100" \
     "gw-dash-1000=$(TUI "$G monitor --probe nvml --interval 1000 --no-record")" \
