@@ -40,19 +40,26 @@ export function powerTone(w: number | null, limit: number | undefined): 'power' 
 
 /** A chart row cut into segments of one tone each, by the value under each cell. */
 function tonedRow(text: string, values: readonly (number | null)[], perCell: number, limit: number | undefined): Line {
-  const cells = [...text];
+  // Chart glyphs (braille U+28xx, ASCII) are one UTF-16 unit per cell: runs are sliced, not built
+  // a character at a time (this ran for every cell of every chart row, every frame).
+  const cells = /[\uD800-\uDFFF]/.test(text) ? [...text] : null;
+  const n = cells ? cells.length : text.length;
   const out: Line = [];
-  for (let c = 0; c < cells.length; c++) {
+  let start = 0;
+  let tone: ReturnType<typeof powerTone> | null = null;
+  for (let c = 0; c < n; c++) {
     let v: number | null = null;
     for (let k = 0; k < perCell; k++) {
       const x = values[c * perCell + k];
       if (x !== null && x !== undefined && (v === null || x > v)) v = x;
     }
-    const tone = powerTone(v, limit);
-    const last = out[out.length - 1];
-    if (last && last.tone === tone) last.text += cells[c];
-    else out.push(seg(cells[c], tone));
+    const t = powerTone(v, limit);
+    if (t === tone) continue;
+    if (tone !== null) out.push(seg(cells ? cells.slice(start, c).join('') : text.slice(start, c), tone));
+    start = c;
+    tone = t;
   }
+  if (tone !== null) out.push(seg(cells ? cells.slice(start).join('') : text.slice(start), tone));
   return out;
 }
 

@@ -49,7 +49,8 @@ export class DirWatch extends EventEmitter {
     return rel === '' ? 0 : rel.split(sep).length;
   }
 
-  private async addDir(dir: string, depth: number, report: boolean): Promise<void> {
+  /** `swept`: found by sweep(), reported as `swept` rather than `file`. */
+  private async addDir(dir: string, depth: number, report: boolean | 'swept'): Promise<void> {
     if (this.closed || this.watchers.has(dir) || depth > (this.opts.maxDepth ?? 20)) return;
     let w: FSWatcher;
     try {
@@ -70,7 +71,7 @@ export class DirWatch extends EventEmitter {
     await this.scan(dir, depth, report);
   }
 
-  private async scan(dir: string, depth: number, report: boolean): Promise<void> {
+  private async scan(dir: string, depth: number, report: boolean | 'swept'): Promise<void> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -81,7 +82,7 @@ export class DirWatch extends EventEmitter {
       const full = join(dir, e.name);
       if (this.opts.ignored(relative(this.root, full))) continue;
       if (e.isDirectory()) await this.addDir(full, depth + 1, report);
-      else if (e.isFile()) this.emit(report ? 'file' : 'existing', full);
+      else if (e.isFile()) this.emit(report === 'swept' ? 'swept' : report ? 'file' : 'existing', full);
       else this.noteOnce(full, e);
     }
   }
@@ -98,6 +99,14 @@ export class DirWatch extends EventEmitter {
   /** The kernel lost events (or gave no name): report every file of the folder; duplicates are harmless. */
   private async rescan(dir: string): Promise<void> {
     if (!this.closed) await this.scan(dir, this.depthOf(dir), true);
+  }
+
+  /**
+   * A last look before closing: every file of every watched folder reported as `swept` (a busy
+   * machine can deliver the kernel's events after the run ends); the caller skips what it knows.
+   */
+  async sweep(): Promise<void> {
+    for (const dir of [...this.watchers.keys()]) if (!this.closed) await this.scan(dir, this.depthOf(dir), 'swept');
   }
 
   private async onName(dir: string, name: string): Promise<void> {

@@ -51,6 +51,8 @@ const COUNTED_MEMORY = 5000;
 
 interface Pending {
   firstSeenMs: number;
+  /** Found by the last look (sweep), not by an event. */
+  swept?: boolean;
   timer?: NodeJS.Timeout;
   lastSize?: number;
   lastMtimeMs?: number;
@@ -68,7 +70,10 @@ export class OutputWatcher extends EventEmitter {
   private readonly preexisting = new Set<string>();
   /** When the files already there were listed: a later mtime means written again. */
   private snapshotMs = 0;
-  private readonly counted = new Set<string>();
+  /** Counted names → their mtime. */
+  private readonly counted = new Map<string, number>();
+  /** The newest mtime among counted names forgotten (bounded memory): a swept file no newer is not new. */
+  private forgottenUpToMs = -Infinity;
   /** Counted files by identity (device, inode, mtime, size). */
   private readonly countedFiles = new Set<string>();
   /** Paths noted as not regular files (each noted once). */
@@ -88,8 +93,13 @@ export class OutputWatcher extends EventEmitter {
 
   /** Resolves once watching (after waiting for the folder if needed); rejects if unreadable. */
   async start(): Promise<void> {
-    return this.watchRoot(false);
+    this.started = this.watchRoot(false);
+    return this.started;
   }
+
+  private started: Promise<void> | undefined;
+  /** Ends the wait between two looks for a missing folder. */
+  private wake: (() => void) | undefined;
 
   private async watchRoot(afterLoss: boolean): Promise<void> {
     let announced = false;
@@ -108,7 +118,11 @@ export class OutputWatcher extends EventEmitter {
         existedAtStart = false;
         if (!announced && !afterLoss) this.emit('waiting', this.dir);
         announced = true;
-        await new Promise((r) => setTimeout(r, this.opts.waitPollMs));
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, this.opts.waitPollMs);
+        });
+        this.wake = undefined;
       }
     }
     try {
@@ -125,6 +139,10 @@ export class OutputWatcher extends EventEmitter {
     this.watcher = w;
     w.on('file', (p: string) => this.consider(p));
     w.on('existing', (p: string) => this.preexisting.add(p));
+    // Found by the last look: an image already counted or there before the start is skipped unopened.
+    w.on('swept', (p: string) => {
+      if (!this.preexisting.has(p)) this.consider(p, true);
+    });
     w.on('unlink', (p: string) => this.forget(p));
     w.on('note', (m: string) => this.emit('note', m));
     w.on('error', (err: Error) => this.emit('error', err));
@@ -168,13 +186,13 @@ export class OutputWatcher extends EventEmitter {
     this.pending.delete(p);
   }
 
-  private consider(p: string): void {
+  private consider(p: string, swept = false): void {
     if (this.closed || this.counted.has(p) || !isImagePath(p) || isIgnoredName(basename(p))) return;
     let pend = this.pending.get(p);
     if (!pend) {
-      pend = { firstSeenMs: this.opts.now() };
+      pend = { firstSeenMs: this.opts.now(), ...(swept ? { swept } : {}) };
       this.pending.set(p, pend);
-    }
+    } else if (swept) return; // already being checked
     void this.check(p, pend);
   }
 
@@ -210,6 +228,7 @@ export class OutputWatcher extends EventEmitter {
     if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
     // A file that was there before the start counts only once it is written again (sd-cli's
     // out_%03d.png, the demo generator: a repeated run overwrites the same names).
+    if (st && pend.swept && st.mtimeMs <= this.forgottenUpToMs) return this.forget(p);
     if (st && this.preexisting.has(p)) {
       if (st.mtimeMs <= this.snapshotMs) return this.forget(p);
       this.preexisting.delete(p);
@@ -222,7 +241,7 @@ export class OutputWatcher extends EventEmitter {
     }
     if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
       this.pending.delete(p);
-      this.counted.add(p);
+      this.counted.set(p, st.mtimeMs);
       // The same file under a second name (a hard link) is one image.
       const id = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
       if (this.countedFiles.has(id)) return;
@@ -230,23 +249,34 @@ export class OutputWatcher extends EventEmitter {
       if (this.countedFiles.size > COUNTED_MEMORY) this.countedFiles.delete(this.countedFiles.values().next().value!);
       this.countedTotal++;
       // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
-      if (this.counted.size > COUNTED_MEMORY) this.counted.delete(this.counted.values().next().value!);
-      const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
-      // The moment the file is known complete, before its metadata is read: the energy counter is read now.
-      this.emit('complete', ev);
-      if (this.opts.readMeta) {
-        // What the image is (steps, sampler, size, model): a broken header costs the metadata, never the image.
-        const m = await readImageMeta(p);
-        if (Object.keys(m.meta).length) ev.meta = m.meta;
-        if (m.note) this.emit('note', `${basename(p)}: metadata skipped: ${m.note}`);
-        if (this.closed) return;
+      if (this.counted.size > COUNTED_MEMORY) {
+        const [oldest, mtimeMs] = this.counted.entries().next().value!;
+        this.counted.delete(oldest);
+        this.forgottenUpToMs = Math.max(this.forgottenUpToMs, mtimeMs);
       }
-      if (this.decoder) {
-        // Off the main thread, bounded in size and time: unknown (null) rather than late.
-        const e = await this.decoder.entropy(p);
-        ev.entropyBits = e.bits === null ? null : Math.round(e.bits * 1000) / 1000;
-        if (e.bits !== null && e.bits < BLANK_ENTROPY_BITS) ev.blank = true;
-        if (this.closed) return;
+      const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
+      // Until its metadata and blank check are done the image is still on its way (pendingCount):
+      // a run that ends meanwhile waits for it (the first decode also starts the worker).
+      this.inFlight++;
+      try {
+        // The moment the file is known complete, before its metadata is read: the energy counter is read now.
+        this.emit('complete', ev);
+        if (this.opts.readMeta) {
+          // What the image is (steps, sampler, size, model): a broken header costs the metadata, never the image.
+          const m = await readImageMeta(p);
+          if (Object.keys(m.meta).length) ev.meta = m.meta;
+          if (m.note) this.emit('note', `${basename(p)}: metadata skipped: ${m.note}`);
+          if (this.closed) return;
+        }
+        if (this.decoder) {
+          // Off the main thread, bounded in size and time: unknown (null) rather than late.
+          const e = await this.decoder.entropy(p);
+          ev.entropyBits = e.bits === null ? null : Math.round(e.bits * 1000) / 1000;
+          if (e.bits !== null && e.bits < BLANK_ENTROPY_BITS) ev.blank = true;
+          if (this.closed) return;
+        }
+      } finally {
+        this.inFlight--;
       }
       this.emit('image', ev);
       return;
@@ -267,9 +297,25 @@ export class OutputWatcher extends EventEmitter {
 
   private countedTotal = 0;
 
-  /** Files still being written. */
+  /** Files still being written, and complete ones whose metadata and blank check are not done yet. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.inFlight;
+  }
+
+  private inFlight = 0;
+
+  /** A last look at the folder before the run ends: images whose events have not arrived yet are checked now. */
+  async sweep(): Promise<void> {
+    // Still waiting for the folder to appear: look now (it may have appeared since the last look).
+    if (!this.watcher && this.wake && !this.closed) {
+      const st = await stat(this.dir).catch(() => undefined);
+      if (st?.isDirectory()) {
+        this.wake?.();
+        await Promise.race([this.started?.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+        return; // a folder that appeared after the start: watching it reported every file in it
+      }
+    }
+    await this.watcher?.sweep();
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,7 @@ import { Recorder } from '../session/recorder.js';
 import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionOptions } from '../session/types.js';
 import type { MeasureConfig } from './measure-config.js';
 import { GpuCharge } from './gpu-charge.js';
-import { openWatcher } from './run-watcher.js';
+import { openWatcher, settleWatcher } from './run-watcher.js';
 import { countCheck, serverTags } from './server-facts.js';
 import { resolveGpuList, restrictIdle } from './gpu-select.js';
 import { isBackend, startGenerator, type Generator } from './generator.js';
@@ -280,9 +280,10 @@ export class MeasureSession extends EventEmitter {
       this.childExit = exit;
       this.core.childExited();
       if (this.stopRequested && !isBackend(g)) return;
-      // The last file may still be on its way through the watcher.
-      if (this.watcher) await this.settleWatcher();
-      if (isBackend(g)) this.crossCheck(g.serverImages());
+      // The last file may still be on its way through the watcher; a server says how many it saved.
+      const server = isBackend(g) ? g.serverImages() : null;
+      if (this.watcher) await this.settleWatcher(this.stopRequested ? null : server);
+      if (isBackend(g)) this.crossCheck(server);
       if (!this.stopRequested) this.stop('child-exit');
     });
   }
@@ -295,10 +296,8 @@ export class MeasureSession extends EventEmitter {
     if (note) this.note('genwatt', note);
   }
 
-  private async settleWatcher(): Promise<void> {
-    const until = Date.now() + 3000;
-    await new Promise((r) => setTimeout(r, 250));
-    while (this.watcher && this.watcher.pendingCount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  private async settleWatcher(expected: number | null = null): Promise<void> {
+    if (this.watcher) await settleWatcher(this.watcher, () => this.imagesSeen, expected);
   }
 
   private fail(err: Error): void {

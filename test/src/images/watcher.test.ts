@@ -101,6 +101,39 @@ describe('output watcher', () => {
     expect(waited).toBe(true);
   });
 
+  it('an image is still pending from its `complete` until its `image` event (metadata and blank check): a run that ends meanwhile waits for it', async () => {
+    const dir = tempDir();
+    const { events, started } = await watch(dir);
+    await started;
+    const atComplete: number[] = [];
+    w!.on('complete', () => atComplete.push(w!.pendingCount));
+    generate(dir, '--count', '2');
+    await waitFor(() => events.length === 2);
+    expect(atComplete).toHaveLength(2);
+    expect(Math.min(...atComplete)).toBeGreaterThanOrEqual(1);
+    expect(w!.pendingCount).toBe(0);
+  });
+
+  it('the last look (sweep) watches a folder that appeared since the last poll and counts its images; images already counted are not counted again', async () => {
+    const dir = join(tempDir(), 'later');
+    const events: ImageEvent[] = [];
+    // The poll for the missing folder would look again only after a minute: only the sweep can find it.
+    w = new OutputWatcher(dir, { waitPollMs: 60_000 });
+    w.on('image', (e: ImageEvent) => events.push(e));
+    void w.start();
+    await waitFor(() => (w as unknown as { wake?: unknown }).wake !== undefined);
+    generate(dir, '--count', '2');
+    await sleep(100);
+    expect(events).toHaveLength(0);
+    await w.sweep();
+    await waitFor(() => events.length === 2 && w!.pendingCount === 0);
+    await w.sweep();
+    await waitFor(() => w!.pendingCount === 0);
+    await sleep(300);
+    expect(events.map((e) => e.path).sort()).toEqual([...new Set(events.map((e) => e.path))].sort());
+    expect(events).toHaveLength(2);
+  });
+
   it('never counts a truncated image (a writer that died mid-file)', async () => {
     const dir = tempDir();
     const src = tempDir();
