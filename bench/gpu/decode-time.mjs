@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { pngLumaHistogram } from '../../dist/src/images/png-luma.js';
+import { pngImageData, pngLumaHistogram } from '../../dist/src/images/png-luma.js';
 
 const dir = process.argv[2];
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -13,13 +13,7 @@ const rows = [];
 for (const name of readdirSync(dir).filter((n) => n.endsWith('.png')).sort()) {
   const p = join(dir, name);
   const buf = readFileSync(p);
-  const idat = [];
-  for (let off = 8; off + 12 <= buf.length; ) {
-    const len = buf.readUInt32BE(off);
-    if (buf.toString('latin1', off + 4, off + 8) === 'IDAT') idat.push(buf.subarray(off + 8, off + 8 + len));
-    off += 12 + len;
-  }
-  const z = Buffer.concat(idat);
+  const z = pngImageData(buf);
   const r = [], inf = [], all = [];
   for (let k = 0; k < 5; k++) {
     r.push(time(() => readFileSync(p)));

@@ -17,19 +17,10 @@ export function pngLumaHistogram(buf: Buffer, maxPixels: number): { hist: Uint32
   const depth = buf[24];
   const channels = CHANNELS[buf[25]];
   if (depth !== 8 || channels === undefined || buf[28] !== 0 || w === 0 || h === 0 || w * h > maxPixels) return null;
-  const idat: Buffer[] = [];
-  for (let off = 8; off + 12 <= buf.length; ) {
-    const len = buf.readUInt32BE(off);
-    const type = buf.toString('latin1', off + 4, off + 8);
-    if (off + 12 + len > buf.length) throw new Error('PNG chunk runs past the end of the file');
-    if (type === 'IDAT') idat.push(buf.subarray(off + 8, off + 8 + len));
-    if (type === 'IEND') break;
-    off += 12 + len;
-  }
   const stride = w * channels;
   const expected = (stride + 1) * h;
   // maxOutputLength bounds the inflate: a crafted stream cannot expand past the image's own size.
-  const raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected });
+  const raw = inflateSync(pngImageData(buf), { maxOutputLength: expected });
   if (raw.length < expected) throw new Error('PNG image data ends early');
   const hist = new Uint32Array(256);
   let prev = -1; // offset of the previous row's first byte; -1 = none (a row of zeros)
@@ -44,6 +35,20 @@ export function pngLumaHistogram(buf: Buffer, maxPixels: number): { hist: Uint32
     prev = cur;
   }
   return { hist, pixels: w * h };
+}
+
+/** A PNG's compressed image data: its IDAT chunks joined (throws on a chunk that runs past the end). */
+export function pngImageData(buf: Buffer): Buffer {
+  const idat: Buffer[] = [];
+  for (let off = 8; off + 12 <= buf.length; ) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    if (off + 12 + len > buf.length) throw new Error('PNG chunk runs past the end of the file');
+    if (type === 'IDAT') idat.push(buf.subarray(off + 8, off + 8 + len));
+    if (type === 'IEND') break;
+    off += 12 + len;
+  }
+  return Buffer.concat(idat);
 }
 
 function unfilter(b: Uint8Array, filter: number, cur: number, prev: number, stride: number, bpp: number): void {

@@ -226,9 +226,10 @@ export class OutputWatcher extends EventEmitter {
       verdict = 'unknown' as const;
     }
     if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
+    // Found by the last look but no newer than a counted name forgotten since: counted long ago.
+    if (st && pend.swept && st.mtimeMs <= this.forgottenUpToMs) return this.forget(p);
     // A file that was there before the start counts only once it is written again (sd-cli's
     // out_%03d.png, the demo generator: a repeated run overwrites the same names).
-    if (st && pend.swept && st.mtimeMs <= this.forgottenUpToMs) return this.forget(p);
     if (st && this.preexisting.has(p)) {
       if (st.mtimeMs <= this.snapshotMs) return this.forget(p);
       this.preexisting.delete(p);
@@ -304,8 +305,18 @@ export class OutputWatcher extends EventEmitter {
 
   private inFlight = 0;
 
-  /** A last look at the folder before the run ends: images whose events have not arrived yet are checked now. */
-  async sweep(): Promise<void> {
+  /**
+   * A last look at the folder before the run ends: images whose events have not arrived yet are
+   * checked now. Callers at the same moment (a child's exit and the session's end) share one look.
+   */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.lookOnceMore().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private sweeping: Promise<void> | undefined;
+
+  private async lookOnceMore(): Promise<void> {
     // Still waiting for the folder to appear: look now (it may have appeared since the last look).
     if (!this.watcher && this.wake && !this.closed) {
       const st = await stat(this.dir).catch(() => undefined);

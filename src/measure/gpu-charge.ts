@@ -17,6 +17,11 @@ export interface GpuChoiceNow {
   note?: string;
 }
 
+/** "charging GPU 1 to this run (why)": said when the choice is made. */
+export function chargeNote(ids: readonly string[], reason: string): string {
+  return `charging ${ids.length === 1 ? 'GPU' : 'GPUs'} ${ids.join(', ')} to this run (${reason})`;
+}
+
 export class GpuCharge {
   /** The GPUs charged (undefined: all, or not decided yet). */
   charged: string[] | undefined;
@@ -34,7 +39,7 @@ export class GpuCharge {
   choose(): GpuChoiceNow {
     const c = this.config;
     const gpus = this.core.devices.filter((d) => !d.host);
-    const say = (ch: GpuChoice) => `charging ${ch.ids.length === 1 ? 'GPU' : 'GPUs'} ${ch.ids.join(', ')} to this run (${ch.reason})`;
+    const say = (ch: GpuChoice) => chargeNote(ch.ids, ch.reason);
     if (c.gpu !== undefined && c.gpu !== 'auto') {
       const ch = resolveGpuList(c.gpu, this.core.devices);
       this.charged = ch.ids;

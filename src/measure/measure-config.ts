@@ -24,8 +24,8 @@ export interface MeasureConfig {
   /** Use the simulated GPU when no real GPU is found (the demo). */
   simulateIfNoGpu?: boolean;
   /**
-   * Energy counter read period for probes where a read is costly (NVML), ms. Default: every sample
-   * in measured runs (the most exact per-image figures), once a second when monitoring.
+   * Energy counter read period for probes where a read is costly (NVML), ms. Default: once a second
+   * plus a read at each image's completion in measured runs; never when monitoring.
    */
   counterIntervalMs?: number | null;
   /** Generate through a server's HTTP API (Forge/A1111, ComfyUI) instead of `argv`. */

@@ -19,7 +19,7 @@ import { recordTo } from '../session/record-listener.js';
 import { Recorder } from '../session/recorder.js';
 import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionOptions } from '../session/types.js';
 import type { MeasureConfig } from './measure-config.js';
-import { GpuCharge } from './gpu-charge.js';
+import { chargeNote, GpuCharge } from './gpu-charge.js';
 import { openWatcher, settleWatcher } from './run-watcher.js';
 import { countCheck, serverTags } from './server-facts.js';
 import { resolveGpuList, restrictIdle } from './gpu-select.js';
@@ -190,7 +190,7 @@ export class MeasureSession extends EventEmitter {
   private readonly onGpusDecided = (ids: string[], reason: string): void => {
     this.core.counterDevices(ids);
     this.core.record({ type: 'gpus', tMs: Date.now(), ids, reason }, true);
-    this.note('genwatt', `charging ${ids.length === 1 ? 'GPU' : 'GPUs'} ${ids.join(', ')} to this run (${reason})`);
+    this.note('genwatt', chargeNote(ids, reason));
     if (this.idle) {
       this.idle = restrictIdle(this.idle, ids);
       this.core.record({ type: 'idle', ...this.idle }, true);

@@ -5,45 +5,15 @@
  * parses in one pass (A1111's backtracking pattern took 1.8 s for 40 000 characters on ffcd592).
  */
 import { spawn } from 'node:child_process';
-import { createDeflate } from 'node:zlib';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseParameterPairs, parseParameters } from '../../src/images/image-settings.js';
 import { readImageMeta } from '../../src/images/image-meta.js';
 import { readSession } from '../../src/session/reader.js';
-import { chunk, pngFile } from '../../fixtures/png-writer.mjs';
+import { bombPng } from '../../fixtures/png-writer.mjs';
 import { CLI, GENERATOR, tempDir } from '../helpers/gen.js';
 import { trackPeak } from '../helpers/proc.js';
-
-/** zlib of `bytes` spaces, streamed (never held): about a thousandth of its size. */
-function deflateOf(bytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = createDeflate({ level: 9 });
-    const parts: Buffer[] = [];
-    z.on('data', (c: Buffer) => parts.push(c));
-    z.on('end', () => resolve(Buffer.concat(parts)));
-    z.on('error', reject);
-    const block = Buffer.alloc(1 << 20, 0x20);
-    let left = bytes;
-    const pump = () => {
-      while (left > 0) {
-        left -= block.length;
-        if (!z.write(block)) return void z.once('drain', pump);
-      }
-      z.end();
-    };
-    pump();
-  });
-}
-
-/** A valid 64×48 PNG with a zTXt `parameters` chunk that inflates to `bytes`. */
-async function bombPng(bytes: number): Promise<Buffer> {
-  const plain = pngFile(64, 48, [], 1);
-  const iend = plain.subarray(plain.length - 12);
-  const ztxt = chunk('zTXt', Buffer.concat([Buffer.from('parameters\0\0', 'latin1'), await deflateOf(bytes)]));
-  return Buffer.concat([plain.subarray(0, plain.length - 12), ztxt, iend]);
-}
 
 /** The A1111 pattern genwatt used to parse with (backtracking: quadratic on a long line without colons). */
 const A1111_PATTERN = /\s*(\w[\w \-/+]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
