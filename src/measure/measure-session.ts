@@ -280,10 +280,9 @@ export class MeasureSession extends EventEmitter {
       this.childExit = exit;
       this.core.childExited();
       if (this.stopRequested && !isBackend(g)) return;
-      // The last file may still be on its way through the watcher; a server says how many it saved.
-      const server = isBackend(g) ? g.serverImages() : null;
-      if (this.watcher) await this.settleWatcher(this.stopRequested ? null : server);
-      if (isBackend(g)) this.crossCheck(server);
+      // The last file may still be on its way through the watcher.
+      if (this.watcher) await this.settleWatcher();
+      if (isBackend(g)) this.crossCheck(g.serverImages());
       if (!this.stopRequested) this.stop('child-exit');
     });
   }
@@ -296,8 +295,8 @@ export class MeasureSession extends EventEmitter {
     if (note) this.note('genwatt', note);
   }
 
-  private async settleWatcher(expected: number | null = null): Promise<void> {
-    if (this.watcher) await settleWatcher(this.watcher, () => this.imagesSeen, expected);
+  private async settleWatcher(): Promise<void> {
+    if (this.watcher) await settleWatcher(this.watcher);
   }
 
   private fail(err: Error): void {

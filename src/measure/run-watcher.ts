@@ -35,17 +35,12 @@ export async function openWatcher(dir: string, config: MeasureConfig, hooks: Wat
 }
 
 /**
- * Takes a last look at the folder (files whose events are late), lets files still being checked
- * finish (up to 3 s); with `expected` (a server's own count) also
- * waits, up to 5 s, until that many images were seen: a busy machine can deliver a folder's events late.
+ * Takes a last look at the folder (files whose events are late: a busy machine can deliver the
+ * kernel's events after the run ends), then lets files still being written or checked finish (up to 3 s).
  */
-export async function settleWatcher(w: OutputWatcher, seen: () => number, expected: number | null): Promise<void> {
+export async function settleWatcher(w: OutputWatcher): Promise<void> {
   const t0 = Date.now();
-  const waiting = () => {
-    const ms = Date.now() - t0;
-    return (w.pendingCount > 0 && ms < 3000) || (expected !== null && seen() < expected && ms < 5000);
-  };
   await new Promise((r) => setTimeout(r, 250));
   await w.sweep();
-  while (waiting()) await new Promise((r) => setTimeout(r, 100));
+  while (w.pendingCount > 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 100));
 }
