@@ -5,9 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30000,
     hookTimeout: 30000,
     maxWorkers: 2,
-    minWorkers: 1,
   },
 });

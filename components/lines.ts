@@ -74,7 +74,6 @@ const ASCII_MAP: Record<string, string> = { '°': '', '±': '+-', '…': '~', '�
 
 /** Replaces what is not printable ASCII (for --ascii and non-UTF-8 locales), file names included. */
 export function toAscii(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(s) ? s : s.replace(/[^\x20-\x7e]/g, (c) => ASCII_MAP[c] ?? '?');
 }
 

@@ -93,7 +93,7 @@ export class StreamTool {
         if (this.badLines <= 5 || this.badLines % 100 === 0) report.sink.note?.(report.probe, `unparseable ${basename(this.cmd)} line #${this.badLines}: ${text.slice(0, 120)}`);
       }
     };
-    void this.spawn(onLine, gap);
+    this.spawn(onLine, gap).catch((err: unknown) => gap(`${basename(this.cmd)} could not be started: ${(err as Error).message}`));
     this.watchdog = setInterval(() => {
       if (this.child && this.now() - this.lastGoodMs > this.opts.stallMs) {
         gap(`${basename(this.cmd)} stalled (no line for ${Math.round(this.now() - this.lastGoodMs)} ms); restarting`);
@@ -136,7 +136,7 @@ export class StreamTool {
     this.report?.sink.restart?.(this.report.probe, reason);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
-    this.restartTimer = setTimeout(() => void this.spawn(onLine, gap), delay);
+    this.restartTimer = setTimeout(() => this.spawn(onLine, gap).catch((err: unknown) => gap(`${basename(this.cmd)} could not be restarted: ${(err as Error).message}`)), delay);
   }
 
   async close(): Promise<void> {
@@ -173,11 +173,11 @@ export async function firstLine(cmd: string, args: readonly string[], accept: (l
     eachLine(child.stdout, (line) => {
       if (!done && accept(line)) finish({ line });
     });
-    void child.then((r) => {
+    child.then((r) => {
       const e = r as { code?: string; exitCode?: number };
       const missing = e.code === 'ENOENT';
       const err = stderrTail.trim().split('\n').pop();
       finish({ error: missing ? `${cmd} not found on PATH` : `${cmd} ended before printing a sample (${e.exitCode !== undefined ? `exit code ${e.exitCode}` : 'killed'}${err ? `: ${err}` : ''})`, missing });
-    });
+    }, (err: unknown) => finish({ error: `${cmd} failed: ${(err as Error).message}`, missing: false }));
   });
 }

@@ -28,12 +28,15 @@ for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined)
 // loading it now, so it overlaps argument parsing and device detection.
 const DASHBOARD_COMMANDS = new Set([undefined, 'demo', 'run', 'watch', 'monitor', 'replay']);
 if (DASHBOARD_COMMANDS.has(rawArgs[0]?.startsWith('-') ? undefined : rawArgs[0]) && !rawArgs.some((a) => a === '--plain' || a === '--json' || a === '--help')) {
-  void import('./dashboard/terminal.js').then(async (t) => {
-    if (t.plainReason({ stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env }) === null) {
-      const { loadInk } = await import('./dashboard/load-ink.js');
-      void loadInk().catch(() => undefined);
-    }
-  });
+  // Only a head start: a failure here is met again, and reported, where the dashboard is mounted.
+  import('./dashboard/terminal.js')
+    .then(async (t) => {
+      if (t.plainReason({ stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env }) === null) {
+        const { loadInk } = await import('./dashboard/load-ink.js');
+        await loadInk();
+      }
+    })
+    .catch(() => undefined);
 }
 
 const probeOption = { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` } as const;

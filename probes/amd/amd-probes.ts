@@ -147,9 +147,13 @@ export class AmdToolProbe implements Probe {
       }
       if (this.closed) return;
       // No faster than the tool answers: the next query starts `intervalMs` after this one started, or now.
-      this.timer = setTimeout(() => void loop(), Math.max(0, intervalMs - (Date.now() - t0)));
+      this.timer = setTimeout(run, Math.max(0, intervalMs - (Date.now() - t0)));
     };
-    void loop();
+    // The loop catches the tool's failures itself; what escapes it (a sink that threw) is said, not lost.
+    const run = (): void => {
+      loop().catch((err: unknown) => sink.note?.(this.name, `sampling stopped: ${(err as Error).message}`));
+    };
+    run();
   }
 
   async close(): Promise<void> {

@@ -150,7 +150,7 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
     stop() {
       if (stopped) return;
       stopped = true;
-      void (async () => {
+      (async () => {
         if (jobBefore && !oursStarted) {
           const st = await progress().catch(() => undefined);
           if (st?.job && st.job_timestamp !== jobBefore.timestamp) oursStarted = true;
@@ -164,7 +164,10 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
         // Interrupt our job; the blocked txt2img call then returns what was made.
         await requestJson(WHAT, `${base}/sdapi/v1/interrupt`, { body: {}, timeoutMs: 5000, auth: c.auth }).catch(() => stopCtl.abort());
         setTimeout(() => stopCtl.abort(), 15000).unref();
-      })();
+      })().catch((err: unknown) => {
+        hooks.note(`could not stop the server's job: ${(err as Error).message}`);
+        stopCtl.abort();
+      });
     },
     serverImages: () => made,
     progress: () => prog,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunSpec } from '../dashboard/live-source.js';
 import type { SessionFlags } from './flags.js';
+import { termSafe } from '../text/text-width.js';
 
 /** True when the dashboard should open: terminals, no CI, no --plain, TERM not dumb. */
 export async function dashboardWanted(plain: boolean | undefined): Promise<boolean> {
@@ -61,11 +62,14 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
   }
   const controller = new DashboardController(source, { ascii: useAscii(process.env, f.ascii), color: useColor(process.env, f.color) });
   const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });
-  quitOnSignals(() => void controller.quit());
+  quitOnSignals(() => controller.quitNow());
   // The config is read after the first frame: its parser and validator are not on the start-up path.
   // The built-in demo preset's folder is made when it runs (the generator makes it) and removed after.
-  void loadPresets(process.cwd()).then((load) => controller.setPresets(load, [demoPreset(join(tmpdir(), `genwatt-demo-${process.pid}-${Date.now()}`))]));
+  loadPresets(process.cwd())
+    .then((load) => controller.setPresets(load, [demoPreset(join(tmpdir(), `genwatt-demo-${process.pid}-${Date.now()}`))]))
+    .catch((err: unknown) => controller.setStatus(`config: ${(err as Error).message}`, 15000));
   await mounted.done;
+  if (controller.quitError) process.stderr.write(`${termSafe(`genwatt: finishing the session failed: ${controller.quitError.message}`)}\n`);
   return printResults(source.results());
 }
 

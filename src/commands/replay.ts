@@ -23,7 +23,7 @@ export async function replayCommand(f: ReplayFlags): Promise<void> {
   const source = new ReplaySource(loaded, { speed: f.speed });
   const controller = new DashboardController(source, { ascii: useAscii(process.env, f.ascii), color: useColor(process.env, f.color) });
   const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });
-  quitOnSignals(() => void controller.quit());
+  quitOnSignals(() => controller.quitNow());
   source.play();
   await mounted.done;
 }

@@ -149,8 +149,21 @@ export class DashboardController extends EventEmitter {
     if (this.quitting) return;
     this.quitting = true;
     if (this.source.running?.()) this.setStatus('stopping the run and finishing the recording…', 60000);
-    await this.source.close();
+    try {
+      await this.source.close();
+    } catch (err) {
+      // The dashboard still closes; the reason reaches the terminal after it (quitError).
+      this.quitError = err as Error;
+    }
     this.emit('quit');
+  }
+
+  /** What went wrong while the source closed on quit, if anything. */
+  quitError: Error | undefined;
+
+  /** Quit from a key or a signal: quit() never rejects, so nothing is left unhandled. */
+  quitNow(): void {
+    this.quit().catch(() => undefined);
   }
 
   private async act(p: Promise<string> | string): Promise<void> {
@@ -161,19 +174,24 @@ export class DashboardController extends EventEmitter {
     }
   }
 
+  /** act() catches everything it awaits: the status line shows the outcome. */
+  private actNow(p: Promise<string> | string): void {
+    this.act(p).catch(() => undefined);
+  }
+
   /** q, Esc-Esc, F10 and Ctrl-C quit; during a run the first q asks (any other key cancels). */
   private quitKey(input: string, key: KeyInfo): boolean {
     const now = this.now();
     if (this.confirmQuit) {
       this.confirmQuit = false;
-      if (input === 'q' && !key.ctrl) void this.quit();
+      if (input === 'q' && !key.ctrl) this.quitNow();
       else this.setStatus('quit cancelled: the run goes on');
       return true;
     }
     const escEsc = key.escape && now - this.lastEscapeMs < ESC_ESC_MS;
     if (key.escape) this.lastEscapeMs = escEsc ? -Infinity : now;
     if (key.ctrl && input === 'c') {
-      void this.quit();
+      this.quitNow();
       return true;
     }
     if ((input === 'q' && !key.ctrl) || key.f10 || escEsc) {
@@ -181,7 +199,7 @@ export class DashboardController extends EventEmitter {
         this.confirmQuit = true;
         return true;
       }
-      void this.quit();
+      this.quitNow();
       return true;
     }
     return false;
@@ -238,7 +256,7 @@ export class DashboardController extends EventEmitter {
         this.startOrStop();
         return;
       case 'r':
-        if (src.toggleRecord) void this.act(src.toggleRecord());
+        if (src.toggleRecord) this.actNow(src.toggleRecord());
         else this.setStatus('nothing to record in replay');
         return;
       case ' ':
@@ -271,6 +289,6 @@ export class DashboardController extends EventEmitter {
     }
     this.overlay = 'none';
     this.setStatus(`starting ${p.name}…`);
-    void this.act(this.source.startPreset!(p, this.countOf(this.selected)));
+    this.actNow(this.source.startPreset!(p, this.countOf(this.selected)));
   }
 }

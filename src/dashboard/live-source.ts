@@ -167,7 +167,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
         // A run that could not start (command not found, --out a file): said at once; monitoring goes on.
         this.status(`${isRun ? 'run not started: ' : ''}${err.message}`);
         if (this.session === s) this.session = null;
-        if (!this.closing && !this.switching) void this.monitor(null);
+        if (!this.closing && !this.switching) this.backToMonitor();
         this.changed();
         return null;
       },
@@ -195,9 +195,14 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     } else if (res.recordFile) this.status(`monitor recording saved: ${res.recordFile}`);
     if (this.session === s) this.session = null;
     // Back to monitoring unless the dashboard is closing or another session is being started.
-    if (!this.closing && !this.switching) void this.monitor(null);
+    if (!this.closing && !this.switching) this.backToMonitor();
     this.changed();
     return res;
+  }
+
+  /** Monitoring again after a run; a failure to start it is on the status line. */
+  private backToMonitor(): void {
+    this.monitor(null).catch((err: unknown) => this.status(`monitoring stopped: ${(err as Error).message}`));
   }
 
   private async monitor(record: string | null): Promise<void> {
@@ -247,7 +252,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
     try {
       await this.begin(new MeasureSession(this.config('run', spec)), spec.label);
     } catch (err) {
-      void this.monitor(null);
+      this.backToMonitor();
       return `could not start ${p.name}: ${(err as Error).message}`;
     }
     return `started ${p.name}${count !== null ? ` (${count} images)` : ''}; recording ${basename(spec.record!)}`;

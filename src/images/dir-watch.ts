@@ -55,8 +55,8 @@ export class DirWatch extends EventEmitter {
     let w: FSWatcher;
     try {
       w = watch(dir, { persistent: true }, (_event, name) => {
-        if (name === null || name === undefined) void this.rescan(dir);
-        else void this.onName(dir, String(name));
+        if (name === null || name === undefined) this.background(this.rescan(dir));
+        else this.background(this.onName(dir, String(name)));
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.emit('error', err as Error);
@@ -64,7 +64,7 @@ export class DirWatch extends EventEmitter {
     }
     w.on('error', (err) => {
       this.emit('error', err);
-      void this.rescan(dir);
+      this.background(this.rescan(dir));
     });
     this.watchers.set(dir, w);
     // Read after watching, so nothing written in between is missed.
@@ -97,6 +97,11 @@ export class DirWatch extends EventEmitter {
   }
 
   /** The kernel lost events (or gave no name): report every file of the folder; duplicates are harmless. */
+  /** A look started from an fs event: what it could not do is an `error` event, never an unhandled rejection. */
+  private background(p: Promise<void>): void {
+    p.catch((err: unknown) => this.emit('error', err as Error));
+  }
+
   private async rescan(dir: string): Promise<void> {
     if (!this.closed) await this.scan(dir, this.depthOf(dir), true);
   }

@@ -72,7 +72,8 @@ export class EntropyPool {
     const w = this.worker;
     this.worker = undefined;
     this.finish({ bits: null, note });
-    void w?.terminate();
+    // Ending a worker that misbehaved: its exit code tells nothing more.
+    w?.terminate().catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -149,7 +149,7 @@ export class OutputWatcher extends EventEmitter {
     await w.start(!existedAtStart);
     this.rootIno = (await stat(root).catch(() => undefined))?.ino;
     // inotify keeps watching a removed folder's inode: notice removal (or replacement) and start over.
-    this.rootTimer ??= setInterval(() => void this.checkRoot(), this.opts.rootCheckMs);
+    this.rootTimer ??= setInterval(() => this.checkRoot().catch((err: unknown) => this.emit('error', err as Error)), this.opts.rootCheckMs);
     this.rootTimer.unref?.();
     this.emit('ready');
   }
@@ -193,7 +193,15 @@ export class OutputWatcher extends EventEmitter {
       pend = { firstSeenMs: this.opts.now(), ...(swept ? { swept } : {}) };
       this.pending.set(p, pend);
     } else if (swept) return; // already being checked
-    void this.check(p, pend);
+    this.checkSoon(p, pend);
+  }
+
+  /** check() from an event or a timer: an error it did not expect is an `error` event, and the file is forgotten. */
+  private checkSoon(p: string, pend: Pending): void {
+    this.check(p, pend).catch((err: unknown) => {
+      this.forget(p);
+      this.emit('error', err as Error);
+    });
   }
 
   private async check(p: string, pend: Pending): Promise<void> {
@@ -288,7 +296,7 @@ export class OutputWatcher extends EventEmitter {
       return;
     }
     // Look again after a quiet period, in case no further change event comes.
-    pend.timer = setTimeout(() => void this.check(p, pend), this.opts.settleMs);
+    pend.timer = setTimeout(() => this.checkSoon(p, pend), this.opts.settleMs);
   }
 
   /** Images counted so far. */

@@ -42,7 +42,7 @@ export async function detectDevices(opts: DetectOptions): Promise<Detected> {
     if (r.status === 'ok' && r.devices.length > 0) {
       out.probes.push(p);
       out.devices.push(...r.devices);
-    } else void p.close();
+    } else p.close().catch(() => undefined); // a probe that found nothing: how its close went does not matter
   });
   if (!out.devices.some((d) => !d.host) && opts.simulateIfNoGpu && !names.includes('simulated')) {
     const sim = await createProbe('simulated', factory);

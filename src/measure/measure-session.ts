@@ -276,15 +276,17 @@ export class MeasureSession extends EventEmitter {
       this.core.generatorGroup = g.pid;
       this.core.processWatch?.acquire();
     }
-    void g.done.then(async (exit) => {
-      this.childExit = exit;
-      this.core.childExited();
-      if (this.stopRequested && !isBackend(g)) return;
-      // The last file may still be on its way through the watcher.
-      if (this.watcher) await this.settleWatcher();
-      if (isBackend(g)) this.crossCheck(g.serverImages());
-      if (!this.stopRequested) this.stop('child-exit');
-    });
+    g.done
+      .then(async (exit) => {
+        this.childExit = exit;
+        this.core.childExited();
+        if (this.stopRequested && !isBackend(g)) return;
+        // The last file may still be on its way through the watcher.
+        if (this.watcher) await this.settleWatcher();
+        if (isBackend(g)) this.crossCheck(g.serverImages());
+        if (!this.stopRequested) this.stop('child-exit');
+      })
+      .catch((err: unknown) => this.fail(err as Error));
   }
 
   /** The server's own image count against the watched folder's: a mismatch is shown and recorded. */

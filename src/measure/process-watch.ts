@@ -62,6 +62,8 @@ export interface ProcessWatchOptions {
   reading?: (r: Reading) => void;
   /** Every look: the devices the generator's processes were seen on. */
   onLook?: (generatorDevices: Set<string>, lists: Map<string, ListedProcess[] | null>) => void;
+  /** A look that failed as a whole (said once per distinct message). */
+  onError?: (err: Error) => void;
 }
 
 export class ProcessWatch {
@@ -85,10 +87,21 @@ export class ProcessWatch {
   /** Someone needs the lists (counted: the panel and a run may both). */
   acquire(): void {
     if (this.users++ === 0 && this.available) {
-      void this.look();
-      this.timer = setInterval(() => void this.look(), this.o.everyMs);
+      const look = (): void => {
+        this.look().catch((err: unknown) => this.failed(err as Error));
+      };
+      look();
+      this.timer = setInterval(look, this.o.everyMs);
       this.timer.unref?.();
     }
+  }
+
+  private lastError: string | undefined;
+
+  private failed(err: Error): void {
+    if (err.message === this.lastError) return;
+    this.lastError = err.message;
+    this.o.onError?.(err);
   }
 
   release(): void {

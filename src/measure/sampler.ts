@@ -44,7 +44,8 @@ export class Sampler {
     const polled = this.probes.filter((p) => p.poll && !p.start);
     if (polled.length === 0) return;
     const tick = () => {
-      for (const p of polled) void this.pollOne(p);
+      // pollOne catches what a probe throws (a gap); what escapes it is a gap too.
+      for (const p of polled) this.pollOne(p).catch((err: unknown) => this.gap(p, `${p.name} read failed: ${(err as Error).message}`));
     };
     tick();
     this.timer = setInterval(tick, this.opts.policy.intervalMs);

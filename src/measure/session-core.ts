@@ -154,6 +154,7 @@ export class SessionCore extends EventEmitter {
       generatorGroup: () => this.generatorGroup,
       reading: (r) => this.reading(sanitizeReading(r)),
       onLook: (onGenerator, lists) => this.emit('process-look', onGenerator, lists),
+      onError: (err) => this.note('genwatt', `process lists: ${err.message}`),
     });
   }
 

@@ -56,7 +56,7 @@ export class Recordings {
   failing: string | null = null;
 
   constructor(private readonly opts: RecordingsOptions) {
-    this.retryTimer = setInterval(() => void this.retry(), 5000);
+    this.retryTimer = setInterval(() => this.retrySoon(), 5000);
     this.retryTimer.unref?.();
   }
 
@@ -175,7 +175,12 @@ export class Recordings {
   private finish(seg: Segment, endMs: number, reason: string): void {
     seg.recorder.write({ type: 'end', endMs, endedAt: new Date(endMs).toISOString(), exit: null, endReason: reason }, true);
     this.finishing.push(seg);
-    void this.retry();
+    this.retrySoon();
+  }
+
+  /** retry() from a timer: whatever it did not expect is logged, and the next timer tries again. */
+  private retrySoon(): void {
+    this.retry().catch((err: unknown) => this.opts.log(`finishing recordings failed: ${(err as Error).message}; trying again`));
   }
 
   private retrying = false;

@@ -8,7 +8,6 @@ import stringWidth from 'string-width';
 
 // One cell each: printable ASCII and Latin-1, general punctuation (…), arrows, box drawing, block
 // elements, braille. The dashboard's own glyphs are all here, so nearly every string takes this path.
-// eslint-disable-next-line no-control-regex
 const NARROW = /^[\x20-\x7e\xa0-\xac\xae-\xff\u2010-\u2027\u2190-\u21ff\u2500-\u259f\u2800-\u28ff]*$/;
 const segmenter = new Intl.Segmenter();
 const WIDTH = { countAnsiEscapeCodes: true } as const;

@@ -34,6 +34,17 @@ export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 500
   }
 }
 
+/**
+ * Signals `p` (after `delayMs`) once `cond` holds. If it never holds within `timeoutMs`, `p` is
+ * killed with SIGKILL instead, so the test fails on the exit code rather than hanging.
+ */
+export function signalWhen(p: ChildProcess, cond: () => boolean, signal: NodeJS.Signals, timeoutMs: number, delayMs = 0, stepMs = 50): void {
+  waitFor(cond, timeoutMs, stepMs).then(
+    () => setTimeout(() => p.kill(signal), delayMs),
+    () => p.kill('SIGKILL'),
+  );
+}
+
 /** A loopback port nothing listens on (free until someone takes it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ export async function startServe(args: string[], opts: { env?: NodeJS.ProcessEnv
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let gone = false;
-  void exited.then(() => (gone = true));
+  child.once('exit', () => (gone = true));
   await waitFor(() => /listening on (\S+)\/metrics/.test(out) || gone, opts.timeoutMs ?? 15000);
   const m = /listening on (\S+)\/metrics/.exec(out);
   if (!m) throw new Error(`serve did not start:\n${out}`);

@@ -274,7 +274,8 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
       fake.prompts.push({ id, prompt: g, clientId });
       const n = number++;
       pending.push({ number: n, id, graph: g, clientId, outputs: v.outputs });
-      void worker();
+      // A fake that breaks says so in the test's output (the test then fails on what never came).
+      worker().catch((err: unknown) => console.error('fake ComfyUI: worker failed', err));
       return sendJson(res, 200, { prompt_id: id, number: n, node_errors: v.nodeErrors });
     }
     // aiohttp's own 404: plain text

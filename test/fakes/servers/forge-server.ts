@@ -78,7 +78,7 @@ function saveAtomically(file: string, data: Buffer): void {
 export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
   const stepMs = o.stepMs ?? 20;
   const flavour = o.flavour ?? 'forge';
-  const options = { ...DEFAULT_OPTIONS, outdir_txt2img_samples: join(o.outDir, 'txt2img-images'), outdir_txt2img_grids: join(o.outDir, 'txt2img-grids'), ...o.options };
+  const options: Record<string, unknown> = { ...DEFAULT_OPTIONS, outdir_txt2img_samples: join(o.outDir, 'txt2img-images'), outdir_txt2img_grids: join(o.outDir, 'txt2img-grids'), ...o.options };
   const flags = { ...FLAGS[flavour], ...(o.apiAuth ? { api_auth: o.apiAuth } : {}), ...o.flags };
   let loaded = false;
   let busy: Promise<void> = Promise.resolve();

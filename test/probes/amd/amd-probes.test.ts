@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AmdSysfsProbe, AmdToolProbe } from '../../../probes/amd/amd-probes.js';
 import { claimDevices } from '../../../probes/registry.js';
+import type { Detection } from '../../../probes/types.js';
 import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
 import { collect } from '../../helpers/sink.js';
 import { intervalPolicy } from '../../../src/measure/interval-policy.js';
@@ -66,9 +67,9 @@ describe('AMD probes', () => {
   it('the first AMD probe that finds GPUs reads them; the others are not run', () => {
     const dev = (id: string) => ({ id, vendor: 'amd' as const, name: 'x', probe: 'amd-sysfs' as const });
     const claimed = claimDevices(['amd-sysfs', 'amd-smi', 'rocm-smi'], [
-      { name: 'amd-sysfs', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } },
-      { name: 'amd-smi', detection: { status: 'ok', devices: [dev('amd-0')] } },
-      { name: 'rocm-smi', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } },
+      { name: 'amd-sysfs', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } as Detection },
+      { name: 'amd-smi', detection: { status: 'ok', devices: [dev('amd-0')] } as Detection },
+      { name: 'rocm-smi', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } as Detection },
     ]);
     expect(claimed.map((c) => c.run)).toEqual([true, false, false]);
     expect(claimed[1].detection.reason).toBe('not needed: amd-sysfs reads these GPUs');

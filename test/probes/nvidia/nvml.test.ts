@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, waitFor } from '../../helpers/gen.js';
-import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding } from '../../../probes/nvidia/nvml-binding.js';
+import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding, type NvmlProcess } from '../../../probes/nvidia/nvml-binding.js';
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
 import { collect } from '../../helpers/sink.js';
@@ -130,6 +130,8 @@ function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count
     smClockMhz: () => ok(345),
     enforcedPowerLimitMw: () => ok(700_000),
     clockEventReasons: () => ok(0x1n),
+    computeProcesses: () => ok<NvmlProcess[]>([]),
+    graphicsProcesses: () => ok<NvmlProcess[]>([]),
   };
   return f;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
 import { applyOverrides, bumpSeeds, loadWorkflow, nodeErrorsText } from '../../../src/backends/comfyui-backend.js';
-import { ROOT, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
+import { ROOT, signalWhen, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { startFakeComfy, type FakeComfy } from '../../fakes/servers/comfyui-server.js';
 import { startFakeForge } from '../../fakes/servers/forge-server.js';
 
@@ -57,7 +57,7 @@ describe('comfyui backend', () => {
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 50 });
     const rec = join(dir, 'r.json');
     const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=200', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
-      void waitFor(() => comfy!.prompts.length > 0, 10000).then(() => setTimeout(() => p.kill('SIGINT'), 500));
+      signalWhen(p, () => comfy!.prompts.length > 0, 'SIGINT', 10000, 500);
     });
     expect(r.code).toBe(130);
     const id = comfy.prompts[0].id;
@@ -74,7 +74,7 @@ describe('comfyui backend', () => {
     const res = await fetch(`${comfy.url}/prompt`, { method: 'POST', body: JSON.stringify({ prompt: other, client_id: 'someone-else' }) });
     const otherId = ((await res.json()) as { prompt_id: string }).prompt_id;
     const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--no-record'], {}, (p) => {
-      void waitFor(() => comfy!.prompts.length > 1, 10000).then(() => setTimeout(() => p.kill('SIGINT'), 300));
+      signalWhen(p, () => comfy!.prompts.length > 1, 'SIGINT', 10000, 300);
     });
     expect(r.code).toBe(130);
     const ours = comfy.prompts[1].id;

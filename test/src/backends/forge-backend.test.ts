@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
-import { freePort, sleep, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
+import { freePort, signalWhen, sleep, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { startFakeForge, type FakeForge } from '../../fakes/servers/forge-server.js';
 import { startFakeComfy } from '../../fakes/servers/comfyui-server.js';
 import { attentionFact, flagsTag, forgeFlavour, saveWarnings } from '../../../src/backends/forge-facts.js';
@@ -60,7 +60,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
           return false;
         }
       };
-      void waitFor(saved, 20000, 50).then(() => p.kill('SIGINT'));
+      signalWhen(p, saved, 'SIGINT', 20000);
     });
     expect(r.code).toBe(130);
     expect(forge.interrupts).toBeGreaterThanOrEqual(1);
@@ -81,7 +81,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const other = fetch(`${forge.url}/sdapi/v1/txt2img`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'theirs', steps: 100, save_images: true, send_images: false }) });
     await waitFor(() => forge!.requests.length === 1, 5000);
     const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'ours', '--steps', '5', '--probe', 'simulated', '--idle', '0', '--no-record'], {}, (p) => {
-      void waitFor(() => forge!.requests.length === 2, 10000).then(() => setTimeout(() => p.kill('SIGINT'), 300));
+      signalWhen(p, () => forge!.requests.length === 2, 'SIGINT', 10000, 300);
     });
     expect(r.code).toBe(130);
     expect(forge.interrupts).toBe(0);

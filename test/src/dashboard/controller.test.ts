@@ -28,6 +28,7 @@ function preset(out: string, secondsPerImage = 0.3): Preset {
     count: 40,
     idleSeconds: 0.3,
     warmup: null,
+    gpu: null,
     timeoutSeconds: null,
     backend: null,
     tags: { model: 'demo' },

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { BLANK_ENTROPY_BITS, luminanceEntropy } from '../../../src/images/entropy.js';
-// The pool starts its worker from the compiled file beside it, so it is tested as built.
-import { EntropyPool } from '../../../dist/src/images/entropy-pool.js';
+import type { EntropyPool as Pool } from '../../../src/images/entropy-pool.js';
 import { ROOT, tempDir } from '../../helpers/gen.js';
 import { pngFile } from '../../../fixtures/png-writer.mjs';
 
 const IMAGES = join(ROOT, 'fixtures/images');
+// The pool starts its worker from the compiled file beside it, so it is tested as built (test/global-setup.ts builds dist/ before any test).
+const { EntropyPool } = (await import(join(ROOT, 'dist/src/images/entropy-pool.js'))) as { EntropyPool: typeof Pool };
 
 describe('luminance entropy (pure)', () => {
   it('0 for uniform, 1 for two equal halves, 8 for every grey level once; RGB weighted as Rec. 601', () => {

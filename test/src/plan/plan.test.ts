@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../src/plan/plan-file.js';
 import { readSession } from '../../../src/session/reader.js';
-import { GENERATOR, ROOT, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
+import { GENERATOR, ROOT, signalWhen, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 
 function plan(dir: string): string {
   const file = join(dir, 'plan.json');
@@ -42,7 +42,7 @@ describe('genwatt plan', () => {
     const second = join(rec, 'tworuns-02-slow-r1.json');
     const r1 = await spawnCli(['plan', file, '--probe', 'simulated'], {}, (p) => {
       // Ctrl-C once the second session has written an image
-      void waitFor(() => existsSync(join(dir, 'out-slow')) && readdirSync(join(dir, 'out-slow')).some((f) => f.endsWith('.png')), 40000, 50).then(() => p.kill('SIGINT'));
+      signalWhen(p, () => existsSync(join(dir, 'out-slow')) && readdirSync(join(dir, 'out-slow')).some((f) => f.endsWith('.png')), 'SIGINT', 40000);
     });
     expect(r1.code, r1.out).toBe(130);
     expect(r1.out).toMatch(/stopping: the current session is finished and recorded/);

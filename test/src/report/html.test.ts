@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The HTML report in a real browser: Debian's Chromium (installed by .ci/run) driven headless by
  * playwright-core. The page must render charts and the table with no console errors, in light and
