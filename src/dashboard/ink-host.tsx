@@ -1,12 +1,13 @@
 /**
- * Mounts the dashboard with Ink and redraws it at most `fps` times a second: sources only mark
- * the frame dirty, so sampling never waits for drawing. Uses the terminal's alternate screen (like
+ * Mounts the dashboard with Ink and redraws it when the redraw gate says (redraw-gate.ts): sources
+ * only mark the frame dirty, so sampling never waits for drawing. Uses the terminal's alternate screen (like
  * top and nvtop) and restores it on every way out. Ink's incremental mode left stale lines in
  * tmux here (6.8), so every frame is redrawn whole: about 2 KB at 80×24.
  */
 import type { DashboardController } from './controller.js';
 import { loadInk } from './load-ink.js';
 import { startHeapTrim } from './heap-trim.js';
+import { RedrawGate } from './redraw-gate.js';
 
 export interface HostOptions {
   stdout: NodeJS.WriteStream;
@@ -58,32 +59,21 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
   }
   const instance = render(element(), { stdout: out, stdin: o.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: o.fps ?? 4, incrementalRendering: false, debug: Boolean(o.debug) });
   let frames = 1;
-  let dataDirty = false;
-  let uiDirty = false;
-  let lastDraw = Date.now();
+  const now = Date.now;
+  const gate = new RedrawGate(now(), o.fps ?? 4, o.dataFps ?? 2);
   const redraw = () => {
-    dataDirty = false;
-    uiDirty = false;
-    lastDraw = Date.now();
+    gate.drawn(now());
     frames++;
     instance.rerender(element());
   };
-  const markData = () => (dataDirty = true);
-  const markUi = () => (uiDirty = true);
+  const markData = () => gate.markData();
+  const markUi = () => gate.markUi();
   controller.on('change', markUi);
   controller.source.on('change', markData);
   out.on('resize', markUi);
-  const fps = o.fps ?? 4;
-  const tickMs = 1000 / fps;
-  // Keys and resizes are answered at the next tick (at most `fps` frames a second); new samples
-  // at most `dataFps` times a second — the numbers stay live while drawing (Ink lays out and
-  // re-tokenizes the whole screen each frame) costs half; and once a second regardless, since the
-  // sparklines move with time.
-  const dataMs = 1000 / Math.min(fps, o.dataFps ?? 2);
   const timer = setInterval(() => {
-    const since = Date.now() - lastDraw;
-    if (uiDirty || (dataDirty && since >= dataMs - tickMs / 2) || since >= 1000 - tickMs / 2) redraw();
-  }, tickMs);
+    if (gate.due(now())) redraw();
+  }, gate.tickMs);
   const stopTrim = startHeapTrim();
   const done = new Promise<void>((resolve) => {
     controller.once('quit', () => {

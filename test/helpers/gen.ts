@@ -17,7 +17,7 @@ export function tempDir(prefix = 'gw-test-'): string {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `cond` holds or the time is up. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, stepMs = 20): Promise<void> {
+export async function waitFor(cond: () => boolean, timeoutMs = 15000, stepMs = 20): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > until) throw new Error('timed out waiting');
@@ -26,7 +26,7 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000, stepMs = 20
 }
 
 /** Like waitFor, for a condition that must be awaited (an HTTP scrape). */
-export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 5000, stepMs = 150): Promise<void> {
+export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 15000, stepMs = 150): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > until) throw new Error('timed out waiting');

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NvidiaSmiProbe } from '../../../probes/nvidia/nvidia-smi-probe.js';
+import { parseTimestamp } from '../../../probes/nvidia/nvidia-smi-csv.js';
 import type { Gap, Reading } from '../../../probes/types.js';
 import { intervalPolicy } from '../../../src/measure/interval-policy.js';
+import { waitFor } from '../../helpers/gen.js';
 
 const FAKE = join(import.meta.dirname, '../../fakes/bin/nvidia-smi');
 let probe: NvidiaSmiProbe | undefined;
@@ -16,6 +18,8 @@ afterEach(async () => {
   await probe?.close();
   delete process.env.FAKE_NVSMI_MODE;
   delete process.env.FAKE_NVSMI_SPAWNS;
+  delete process.env.FAKE_NVSMI_EMITTED;
+  probe = undefined;
 });
 
 function collect(p: NvidiaSmiProbe, intervalMs = 100) {
@@ -25,7 +29,12 @@ function collect(p: NvidiaSmiProbe, intervalMs = 100) {
   p.start({ reading: (r) => readings.push(r), gap: (g) => gaps.push(g), note: (_n, m) => notes.push(m) }, intervalPolicy(intervalMs));
   return { readings, gaps, notes };
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits for what the probe delivered to satisfy `cond`; a failure says what was seen. */
+async function until(what: string, cond: () => boolean, seen: () => unknown, timeoutMs = 20_000): Promise<void> {
+  await waitFor(cond, timeoutMs).catch(() => {
+    throw new Error(`${what} did not happen within ${timeoutMs} ms; seen: ${JSON.stringify(seen()).slice(0, 2000)}`);
+  });
+}
 
 describe('nvidia-smi probe', () => {
   it('detects the GPU keyed by PCI bus id, with instant power', async () => {
@@ -57,21 +66,30 @@ describe('nvidia-smi probe', () => {
     const det = await probe.detect();
     expect(det.method).toMatch(/average/);
     const { readings } = collect(probe);
-    await sleep(600);
-    expect(readings.length).toBeGreaterThan(2);
+    await until('3 readings', () => readings.length >= 3, () => readings);
     expect(readings.every((r) => r.powerKind === 'average')).toBe(true);
   });
 
-  it('streams every line from ONE long-lived process, with the capture’s timing', async () => {
-    const spawns = join(mkdtempSync(join(tmpdir(), 'gw-')), 'spawns');
+  it('streams every line from ONE long-lived process, each at the time nvidia-smi stamped it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-'));
+    const spawns = join(dir, 'spawns');
+    const emitted = join(dir, 'emitted');
     process.env.FAKE_NVSMI_SPAWNS = spawns;
+    process.env.FAKE_NVSMI_EMITTED = emitted;
     probe = new NvidiaSmiProbe({ command: FAKE });
     await probe.detect();
     const { readings, gaps } = collect(probe);
-    await sleep(1600);
-    expect(readings.length).toBeGreaterThanOrEqual(12);
-    expect(readings.length).toBeLessThanOrEqual(18);
+    await until('12 readings', () => readings.length >= 12, () => readings);
+    await probe.close();
+    probe = undefined;
     expect(readings[0]).toMatchObject({ deviceId: '00000000:00:06.0', powerWatts: 74.37, powerKind: 'instant', vramUsedBytes: 0, temperatureC: 34, clockMhz: 345 });
+    // Every line the tool printed is one reading, in order, at the tool's own timestamp (not when
+    // the line happened to be read: chunks merge on a busy machine).
+    const lines = readFileSync(emitted, 'utf8').trim().split('\n').slice(0, readings.length);
+    expect(readings.map((r) => r.powerWatts)).toEqual(lines.map((l) => Number(l.split(',')[3])));
+    const stamps = lines.map((l) => parseTimestamp(l.split(',')[0].trim()));
+    const atStamp = readings.filter((r, i) => Math.abs(r.tMs - stamps[i]!) < 1e-6).length;
+    expect(atStamp).toBeGreaterThanOrEqual(readings.length - 1);
     const streamSpawns = readFileSync(spawns, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
     expect(streamSpawns).toHaveLength(1);
     expect(streamSpawns[0]).toMatch(/-lms 100$/);
@@ -85,12 +103,12 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE, backoffMs: 100 });
     await probe.detect();
     const { readings, gaps } = collect(probe);
-    await sleep(1800);
-    expect(gaps.length).toBeGreaterThanOrEqual(1);
+    // 3 lines, death, restart, more lines
+    await until('readings after a restart', () => gaps.length >= 1 && readings.length > 3, () => ({ gaps, readings: readings.length }));
     expect(gaps[0].reason).toMatch(/nvidia-smi ended \(exit code 15: Unable to determine the device handle/);
     const streams = readFileSync(spawns, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
     expect(streams.length).toBeGreaterThanOrEqual(2);
-    expect(readings.length).toBeGreaterThan(3);
+    expect(readings.filter((r) => r.tMs > gaps[0].tMs).length).toBeGreaterThanOrEqual(1);
   });
 
   it('a stalled nvidia-smi is killed, marked and restarted', async () => {
@@ -98,9 +116,10 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE, stallMs: 400, backoffMs: 50 });
     await probe.detect();
     const { readings, gaps } = collect(probe);
-    await sleep(1500);
-    expect(gaps.some((g) => /stalled/.test(g.reason))).toBe(true);
-    expect(readings.length).toBeGreaterThanOrEqual(4); // 2 before the stall, more after the restart
+    await until('a stall gap, then readings again', () => gaps.some((g) => /stalled/.test(g.reason)) && readings.length >= 4, () => ({ gaps, readings: readings.length }));
+    const stall = gaps.find((g) => /stalled/.test(g.reason))!;
+    expect(readings.filter((r) => r.tMs < stall.tMs)).toHaveLength(2); // 2 before the stall, more after the restart
+    expect(readings.filter((r) => r.tMs > stall.tMs).length).toBeGreaterThanOrEqual(2);
   });
 
   it('garbage lines are skipped and noted; good lines keep flowing', async () => {
@@ -108,8 +127,7 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE });
     await probe.detect();
     const { readings, notes } = collect(probe);
-    await sleep(900);
-    expect(readings.length).toBeGreaterThanOrEqual(6);
+    await until('6 readings', () => readings.length >= 6, () => ({ readings: readings.length, notes }));
     expect(readings.every((r) => r.deviceId === '00000000:00:06.0' && Number.isFinite(r.powerWatts))).toBe(true);
     expect(notes.some((n) => /unparseable nvidia-smi line/.test(n))).toBe(true);
   });

@@ -97,13 +97,21 @@ describe('CounterGuard', () => {
   });
 });
 
-/** A fake NVML: one H100-like GPU by default; options make it a laptop GPU or a broken driver. */
-function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean } = {}): NvmlBinding & { calls: Record<string, number>; shut: boolean } {
-  const t0 = Date.now();
+/**
+ * A fake NVML: one H100-like GPU by default; options make it a laptop GPU or a broken driver. It
+ * keeps its own clock (`clock.ms`): each memory read (one per device per probe tick) moves
+ * it `stepMs` on, so what the probe decides at each tick depends on the ticks, never on the
+ * machine's speed. Pass `now: () => nv.clock.ms` to the probe.
+ */
+function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean; stepMs?: number } = {}): NvmlBinding & { calls: Record<string, number>; shut: boolean; clock: { ms: number }; energyAtMs: number[] } {
+  const clock = { ms: 0 };
+  const energyAtMs: number[] = [];
   const calls: Record<string, number> = {};
   const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
   const f = {
     calls,
+    clock,
+    energyAtMs,
     shut: false,
     init: () => o.init ?? 0,
     shutdown: () => {
@@ -119,12 +127,21 @@ function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count
     pciBusId: (h: unknown) => ok(`00000000:0${(h as { i: number }).i}:06.0`),
     totalEnergyMj: () => {
       count('energy');
+      energyAtMs.push(clock.ms);
       if (o.energy === false) return no<number>();
-      return ok(2_880_400 + 72 * (Date.now() - t0)); // 72 W: 72 mJ a millisecond
+      return ok(2_880_400 + 72 * clock.ms); // 72 W: 72 mJ a millisecond
     },
     powerUsageMw: () => (count('average'), ok(71_500)),
-    fieldValues: () => (count('fields'), o.instant === false ? ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }]) : ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: 0, timestampUs: 0, value: 72_000 }])),
-    memory: () => (count('memory'), ok({ totalBytes: 85_520_809_984, usedBytes: 1_048_576 })),
+    fieldValues: () => {
+      count('fields');
+      return o.instant === false ? ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }]) : ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: 0, timestampUs: 0, value: 72_000 }]);
+    },
+    memory: () => {
+      count('memory');
+      // asked once per GPU at every tick; the probe took this tick's time before: the next tick sees the clock a step on
+      queueMicrotask(() => (clock.ms += (o.stepMs ?? 50) / (o.count ?? 1)));
+      return ok({ totalBytes: 85_520_809_984, usedBytes: 1_048_576 });
+    },
     utilization: () => (count('slow'), ok({ gpu: 0, memory: 0 })),
     temperatureC: () => (o.lost ? no<number>(NVML.ERROR_GPU_IS_LOST) : ok(34)),
     smClockMhz: () => ok(345),
@@ -156,22 +173,30 @@ describe('NvmlProbe (fake binding)', () => {
     expect(b.reason).toBe('nvmlInit failed: Driver Not Loaded (9)');
   });
 
+  /** Waits until the probe has ticked `n` more times (each tick reads memory once per GPU). */
+  const ticks = async (nv: ReturnType<typeof fakeNvml>, n: number, gpus = 1) => {
+    const f = nv.calls.memory;
+    await waitFor(() => nv.calls.memory >= f + n * gpus, 20_000, 5);
+  };
+
   it('streams readings: instant power every tick, counter and slow metrics once a second; counter reported once checked', async () => {
-    const nv = fakeNvml();
-    const p = new NvmlProbe({ load: async () => nv });
+    const nv = fakeNvml(); // 50 ms of its clock per tick
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     await p.detect();
     const c = collect();
     p.start(c.sink, intervalPolicy(50));
-    await new Promise((r) => setTimeout(r, 2300));
+    await ticks(nv, 46); // 2.3 s of the GPU's clock
     await p.close();
     const n = c.readings.length;
-    expect(n).toBeGreaterThanOrEqual(30);
+    expect(n).toBeGreaterThanOrEqual(46);
     expect(c.readings.every((r) => r.powerKind === 'instant' && r.powerWatts === 72)).toBe(true);
-    // once a second (with half an interval of slack), not at every tick
-    expect(nv.calls.energy).toBeGreaterThanOrEqual(2);
-    expect(nv.calls.energy).toBeLessThanOrEqual(4);
+    // once a second (half an interval of slack), not at every tick: detect's read, then 0, 1000, 2000 ms of the run
+    const runReads = nv.energyAtMs.slice(1);
+    expect(runReads.length, runReads.join(' ')).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < runReads.length; i++) expect(runReads[i] - runReads[i - 1]).toBeGreaterThanOrEqual(975);
     expect(nv.calls.fields).toBe(n + 1); // detect read once
     expect(c.readings.filter((r) => r.utilizationPercent !== undefined).length).toBe(nv.calls.slow - 1); // detect read once
+    expect(c.readings.filter((r) => r.utilizationPercent !== undefined).length).toBeLessThanOrEqual(Math.ceil(n / 19));
     expect(c.notes.some((x) => /energy counter checked/.test(x))).toBe(true);
     expect(c.readings.some((r) => r.energyJoules !== undefined)).toBe(true);
     expect(c.readings[0].energyJoules).toBeUndefined(); // not before the check
@@ -179,29 +204,29 @@ describe('NvmlProbe (fake binding)', () => {
 
   it('a measured run reads the counter at every sample (setCounterInterval), so windows use its difference directly', async () => {
     const nv = fakeNvml();
-    const p = new NvmlProbe({ load: async () => nv });
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     await p.detect();
     p.setCounterInterval(50);
     const c = collect();
     p.start(c.sink, intervalPolicy(50));
-    await new Promise((r) => setTimeout(r, 1600));
+    await waitFor(() => c.readings.filter((r) => r.energyJoules !== undefined).length >= 5, 20_000, 5);
     await p.close();
     expect(nv.calls.energy).toBe(nv.calls.fields);
     const counted = c.readings.filter((r) => r.energyJoules !== undefined);
-    expect(counted.length).toBeGreaterThanOrEqual(5);
-    // consecutive counter readings 50 ms apart
-    expect(counted[1].tMs - counted[0].tMs).toBeLessThan(100);
+    // consecutive counter readings one 50 ms tick apart
+    expect(counted[1].tMs - counted[0].tMs).toBe(50);
+    expect(counted[1].energyJoules! - counted[0].energyJoules!).toBeCloseTo(72 * 0.05, 9);
   });
 
   it('readCounterNow (an image completed): one counter-only reading per GPU at once, outside the schedule, once the counter is checked', async () => {
-    const nv = fakeNvml({ count: 2 });
-    const p = new NvmlProbe({ load: async () => nv });
+    const nv = fakeNvml({ count: 2, stepMs: 100 });
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     await p.detect();
     const c = collect();
     p.start(c.sink, intervalPolicy(100));
     p.readCounterNow(); // before the guard trusts the counter: nothing reported
     expect(c.readings.filter((r) => r.powerWatts === undefined)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 1300));
+    await waitFor(() => c.notes.filter((x) => /energy counter checked/.test(x)).length === 2, 20_000, 5);
     const before = nv.calls.energy;
     const n = c.readings.length;
     p.readCounterNow();
@@ -213,27 +238,21 @@ describe('NvmlProbe (fake binding)', () => {
   });
 
   it('a read at an image stands for the scheduled one: the next scheduled read comes a counter period after it', async () => {
-    // A clock of our own: the ticks are real timers, what they decide is read from this clock.
-    let t = 0;
-    const nv = fakeNvml();
-    const p = new NvmlProbe({ load: async () => nv, now: () => t });
+    const nv = fakeNvml({ stepMs: 0 }); // the test sets the clock
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     await p.detect();
     const c = collect();
     p.start(c.sink, intervalPolicy(20));
-    const ticks = async (n: number) => {
-      const f = nv.calls.fields;
-      await waitFor(() => nv.calls.fields >= f + n, 10000, 5);
-    };
-    await ticks(2); // the first tick read the counter (t = 0)
+    await ticks(nv, 2); // the first tick read the counter (t = 0)
     const e0 = nv.calls.energy;
-    t = 500;
+    nv.clock.ms = 500;
     p.readCounterNow(); // an image completed
     expect(nv.calls.energy).toBe(e0 + 1);
-    t = 1400; // a period after the t = 0 read, not after the image's: no scheduled read yet
-    await ticks(3);
+    nv.clock.ms = 1400; // a period after the t = 0 read, not after the image's: no scheduled read yet
+    await ticks(nv, 3);
     expect(nv.calls.energy).toBe(e0 + 1);
-    t = 1500; // a period after the image's read
-    await ticks(2);
+    nv.clock.ms = 1500; // a period after the image's read
+    await ticks(nv, 2);
     expect(nv.calls.energy).toBe(e0 + 2);
     await p.close();
   });
@@ -241,7 +260,7 @@ describe('NvmlProbe (fake binding)', () => {
   it('process lists per GPU (the real two-H200 capture: pid 717 on the first, 718 on the second, 19464 MiB each); the counter read only on the charged GPU', async () => {
     // fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv: what NVML's compute list held then
     const apps = readFileSync(join(ROOT, 'fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map((x) => x.trim()));
-    const nv = fakeNvml({ count: 2 });
+    const nv = fakeNvml({ count: 2, stepMs: 100 });
     const f = nv as unknown as Record<string, unknown>;
     f.pciBusId = (h: unknown) => ok(apps[(h as { i: number }).i][3]);
     f.computeProcesses = (h: unknown) => {
@@ -249,7 +268,7 @@ describe('NvmlProbe (fake binding)', () => {
       return ok([{ pid: Number(a[0]), usedBytes: Number.parseInt(a[4], 10) * 1024 * 1024 }]);
     };
     f.graphicsProcesses = () => ok([]);
-    const p = new NvmlProbe({ load: async () => nv });
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     const d = await p.detect();
     expect(d.devices.map((x) => x.id)).toEqual(['00000000:00:06.0', '00000000:00:07.0']);
     const lists = await p.processes();
@@ -261,22 +280,23 @@ describe('NvmlProbe (fake binding)', () => {
     p.setCounterDevices(['00000000:00:07.0']);
     const c = collect();
     p.start(c.sink, intervalPolicy(100));
-    await new Promise((r) => setTimeout(r, 1300));
+    await waitFor(() => c.readings.some((r) => r.energyJoules !== undefined), 20_000, 5);
     const before = nv.calls.energy;
     p.readCounterNow();
     expect(nv.calls.energy).toBe(before + 1);
+    await ticks(nv, 11, 2); // past the next scheduled read
     await p.close();
     expect(c.readings.filter((r) => r.energyJoules !== undefined).every((r) => r.deviceId === '00000000:00:07.0')).toBe(true);
   });
 
   it('a laptop-like GPU (no counter, no instant field): average power, marked so, no errors', async () => {
     const nv = fakeNvml({ energy: false, instant: false });
-    const p = new NvmlProbe({ load: async () => nv });
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     const d = await p.detect();
     expect(d.method).toBe('NVML (driver 580.159.04), AVERAGE power only, no energy counter');
     const c = collect();
     p.start(c.sink, intervalPolicy(50));
-    await new Promise((r) => setTimeout(r, 180));
+    await ticks(nv, 22); // past a counter period: an unsupported counter is not asked again
     await p.close();
     expect(c.readings.length).toBeGreaterThanOrEqual(3);
     expect(c.readings.every((r) => r.powerKind === 'average' && r.energyJoules === undefined)).toBe(true);
@@ -287,11 +307,12 @@ describe('NvmlProbe (fake binding)', () => {
   });
 
   it('a lost GPU is noted once and marked as a gap', async () => {
-    const p = new NvmlProbe({ load: async () => fakeNvml({ lost: true }), slowMs: 0 });
+    const nv = fakeNvml({ lost: true });
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms, slowMs: 0 });
     await p.detect();
     const c = collect();
     p.start(c.sink, intervalPolicy(30));
-    await new Promise((r) => setTimeout(r, 150));
+    await ticks(nv, 5); // every tick asks the lost GPU's temperature again
     await p.close();
     expect(c.notes.filter((n) => /GPU is lost/.test(n))).toHaveLength(1);
     expect(c.gaps.some((g) => /GPU is lost/.test(g.reason))).toBe(true);

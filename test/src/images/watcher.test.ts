@@ -23,6 +23,16 @@ async function watch(dir: string) {
   return { events, notes, started: w.start() };
 }
 
+/**
+ * Every file now in the folder has been looked at and decided: the last look (sweep) considers
+ * each one, and nothing is still being checked. An assertion that something was NOT counted is
+ * made after this, never after a fixed sleep (which passes when the watcher is merely slow).
+ */
+async function settled(watcher: OutputWatcher): Promise<void> {
+  await watcher.sweep();
+  await waitFor(() => watcher.pendingCount === 0, 20_000);
+}
+
 function generate(out: string, ...args: string[]) {
   execFileSync(process.execPath, [GENERATOR, '--out', out, '--seconds', '0.05', '--load-seconds', '0', ...args]);
 }
@@ -33,8 +43,8 @@ describe('output watcher', () => {
     const { events, started } = await watch(dir);
     await started;
     generate(dir, '--count', '4', '--write', 'atomic');
-    await waitFor(() => events.length === 4);
-    await sleep(300);
+    await waitFor(() => events.length === 4, 20_000);
+    await settled(w!);
     expect(events).toHaveLength(4);
     expect(events.every((e) => !e.path.endsWith('.tmp'))).toBe(true);
     for (const e of events) expect(e.bytes).toBe(readFileSync(e.path).length);
@@ -45,8 +55,8 @@ describe('output watcher', () => {
     const { events, started } = await watch(dir);
     await started;
     generate(dir, '--count', '3', '--write', 'halves');
-    await waitFor(() => events.length === 3);
-    await sleep(600);
+    await waitFor(() => events.length === 3, 20_000);
+    await settled(w!);
     expect(events).toHaveLength(3);
     for (const e of events) {
       expect(await checkComplete(e.path)).toBe('complete');
@@ -66,7 +76,7 @@ describe('output watcher', () => {
     writeFileSync(join(dir, '.hidden.png'), png);
     writeFileSync(join(dir, 'x.png.tmp'), png);
     writeFileSync(join(dir, 'notes.txt'), 'hello');
-    await sleep(700);
+    await settled(w!);
     expect(events).toHaveLength(0);
     writeFileSync(join(dir, 'new.png'), png);
     await waitFor(() => events.length === 1);
@@ -93,12 +103,13 @@ describe('output watcher', () => {
     const { events, started } = await watch(dir);
     let waited = false;
     w!.on('waiting', () => (waited = true));
-    await sleep(200);
+    await waitFor(() => waited);
     const child = spawn(process.execPath, [GENERATOR, '--out', dir, '--count', '3', '--seconds', '0.05', '--load-seconds', '0']);
     await started;
     await new Promise((r) => child.on('exit', r));
-    await waitFor(() => events.length === 3);
-    expect(waited).toBe(true);
+    await waitFor(() => events.length === 3, 20_000);
+    await settled(w!);
+    expect(events).toHaveLength(3);
   });
 
   it('an image is still pending from its `complete` until its `image` event (metadata and blank check): a run that ends meanwhile waits for it', async () => {
@@ -120,16 +131,16 @@ describe('output watcher', () => {
     // The poll for the missing folder would look again only after a minute: only the sweep can find it.
     w = new OutputWatcher(dir, { waitPollMs: 60_000 });
     w.on('image', (e: ImageEvent) => events.push(e));
-    void w.start();
-    await waitFor(() => (w as unknown as { wake?: unknown }).wake !== undefined);
+    const started = w.start();
+    const waiting = () => (w as unknown as { wake?: unknown }).wake !== undefined;
+    await waitFor(waiting);
     generate(dir, '--count', '2');
-    await sleep(100);
+    expect(waiting()).toBe(true); // still between two looks a minute apart: only the sweep can find the folder
     expect(events).toHaveLength(0);
     await w.sweep();
-    await waitFor(() => events.length === 2 && w!.pendingCount === 0);
-    await w.sweep();
-    await waitFor(() => w!.pendingCount === 0);
-    await sleep(300);
+    await started;
+    await waitFor(() => events.length === 2 && w!.pendingCount === 0, 20_000);
+    await settled(w);
     expect(events.map((e) => e.path).sort()).toEqual([...new Set(events.map((e) => e.path))].sort());
     expect(events).toHaveLength(2);
   });
@@ -146,7 +157,7 @@ describe('output watcher', () => {
     w.on('note', (m: string) => notes.push(m));
     await w.start();
     writeFileSync(join(dir, 'dead.png'), png.subarray(0, png.length - 100));
-    await waitFor(() => notes.length > 0, 3000);
+    await waitFor(() => notes.length > 0, 20_000);
     expect(events).toHaveLength(0);
     expect(notes[0]).toMatch(/dead\.png stayed incomplete/);
   });
