@@ -11,11 +11,38 @@ export async function writeLongSession(file, { seconds = 3600, intervalMs = 100,
   const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
   const idleMs = 5000;
   const loadMs = 1200;
-  w({ type: 'header', schema: 'genwatt-session', schemaVersion: 1, genwatt: '0.1.0', startedAt: new Date(t0).toISOString(), host: { hostname: 'bench', platform: 'linux', release: '', arch: 'x64', cpuModel: '', cpuCount: 2, ramTotalBytes: 0, node: process.version },
-    devices: Array.from({ length: gpus }, (_, i) => ({ id: `sim-${i}`, vendor: 'simulated', name: 'Simulated GPU (genwatt demo, not real hardware)', probe: 'simulated', index: i, vramTotalBytes: 24 * 1024 ** 3, powerLimitWatts: 250, powerScope: 'simulated', simulated: true })),
+  w({
+    type: 'header',
+    schema: 'genwatt-session',
+    schemaVersion: 1,
+    genwatt: '0.1.0',
+    startedAt: new Date(t0).toISOString(),
+    host: { hostname: 'bench', platform: 'linux', release: '', arch: 'x64', cpuModel: '', cpuCount: 2, ramTotalBytes: 0, node: process.version },
+    devices: Array.from({ length: gpus }, (_, i) => ({
+      id: `sim-${i}`,
+      vendor: 'simulated',
+      name: 'Simulated GPU (genwatt demo, not real hardware)',
+      probe: 'simulated',
+      index: i,
+      vramTotalBytes: 24 * 1024 ** 3,
+      powerLimitWatts: 250,
+      powerScope: 'simulated',
+      simulated: true,
+    })),
     probes: [{ name: 'simulated', status: 'ok', method: 'simulated (instant power)' }],
     options: { intervalMs, idleSeconds: idleMs / 1000, warmupBatches: 1, gapLimitMs: Math.max(5 * intervalMs, 500), batchGapMs: null, count: null },
-    run: { mode: 'demo', argv: ['bench-long-session'], cwd: '/', outDir: '/out', tags: { synthetic: 'simulated model' }, startMs: null, endMs: null, exit: null, endReason: null } });
+    run: {
+      mode: 'demo',
+      argv: ['bench-long-session'],
+      cwd: '/',
+      outDir: '/out',
+      tags: { synthetic: 'simulated model' },
+      startMs: null,
+      endMs: null,
+      exit: null,
+      endReason: null,
+    },
+  });
   const runStart = t0 + idleMs;
   const end = t0 + seconds * 1000;
   let act = { phase: 'idle', sinceMs: t0, loaded: false };
@@ -34,7 +61,13 @@ export async function writeLongSession(file, { seconds = 3600, intervalMs = 100,
     for (let g = 0; g < gpus; g++) w({ type: 'sample', deviceId: `sim-${g}`, tMs: t, powerKind: 'instant', ...r });
     if (!idleDone && t >= runStart) {
       idleDone = true;
-      w({ type: 'idle', startMs: t0, endMs: runStart, devices: Array.from({ length: gpus }, (_, g) => ({ deviceId: `sim-${g}`, watts: 30, method: 'instant', coverage: 1, flagged: false })), totalWatts: 30 * gpus });
+      w({
+        type: 'idle',
+        startMs: t0,
+        endMs: runStart,
+        devices: Array.from({ length: gpus }, (_, g) => ({ deviceId: `sim-${g}`, watts: 30, method: 'instant', coverage: 1, flagged: false })),
+        totalWatts: 30 * gpus,
+      });
       w({ type: 'run-start', startMs: runStart });
     }
     if (t >= nextImage) {

@@ -13,10 +13,19 @@ const FAKE_BIN = join(root, 'test/fakes/bin');
 const CLEAN_PATH = '/usr/local/bin:/usr/bin:/bin';
 const tmp = (p = 'gw-bench-') => mkdtempSync(join(tmpdir(), p));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p + 0.5))]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p + 0.5))];
+};
 const results = [];
-const report = (name, value, goal, ok) => { results.push({ name, value, goal, ok }); console.log(`${ok ? 'PASS' : 'MISS'}  ${name}: ${value}  (goal ${goal})`); };
+const report = (name, value, goal, ok) => {
+  results.push({ name, value, goal, ok });
+  console.log(`${ok ? 'PASS' : 'MISS'}  ${name}: ${value}  (goal ${goal})`);
+};
 const only = process.argv.slice(2);
 const want = (k) => only.length === 0 || only.includes(k);
 
@@ -32,7 +41,8 @@ async function fidelity() {
   const emitted = join(dir, 'emitted');
   const rec = join(dir, 'fid.json');
   const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'nvidia-smi', '--interval', '50', '--record', rec], {
-    env: { ...process.env, PATH: `${FAKE_BIN}:${CLEAN_PATH}`, FAKE_NVSMI_MODE: 'speed:2', FAKE_NVSMI_EMITTED: emitted }, stdio: 'ignore',
+    env: { ...process.env, PATH: `${FAKE_BIN}:${CLEAN_PATH}`, FAKE_NVSMI_MODE: 'speed:2', FAKE_NVSMI_EMITTED: emitted },
+    stdio: 'ignore',
   });
   await sleep(8000);
   child.kill('SIGINT');
@@ -42,12 +52,20 @@ async function fidelity() {
   const streamed = new Set(lines.map((l) => l.split(', ').slice(0, 1).concat(l.split(', ').slice(3, 5)).join('|')));
   const recorded = doc.samples.filter((s) => s.deviceId !== 'host').length;
   const rate = lines.length / 8;
-  report('sampler fidelity (recorded / streamed distinct values, fake nvidia-smi at ~20 Hz)', `${recorded}/${streamed.size} = ${(recorded / streamed.size).toFixed(3)} (stream ${rate.toFixed(1)} lines/s)`, '>= 0.95', recorded / streamed.size >= 0.95);
+  report(
+    'sampler fidelity (recorded / streamed distinct values, fake nvidia-smi at ~20 Hz)',
+    `${recorded}/${streamed.size} = ${(recorded / streamed.size).toFixed(3)} (stream ${rate.toFixed(1)} lines/s)`,
+    '>= 0.95',
+    recorded / streamed.size >= 0.95,
+  );
 }
 
 async function watchingCost() {
   const seconds = 20;
-  const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], { env: { ...process.env, PATH: CLEAN_PATH }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], {
+    env: { ...process.env, PATH: CLEAN_PATH },
+    stdio: 'ignore',
+  });
   await sleep(1500); // start-up is measured separately
   const c0 = cpuSeconds(child.pid);
   const t0 = Date.now();
@@ -74,16 +92,29 @@ function startup() {
   const n = median(times.node);
   const v = median(times.version);
   const p = median(times.probe);
-  report('start-up: genwatt --version vs node -e 0 (median of 15, interleaved)', `${v.toFixed(0)} ms / ${n.toFixed(0)} ms = ${(v / n).toFixed(2)}x`, '<= 2x', v / n <= 2);
-  report('start-up: genwatt probe --json --probe simulated vs node -e 0', `${p.toFixed(0)} ms / ${n.toFixed(0)} ms = ${(p / n).toFixed(2)}x`, '<= 2x', p / n <= 2);
+  report(
+    'start-up: genwatt --version vs node -e 0 (median of 15, interleaved)',
+    `${v.toFixed(0)} ms / ${n.toFixed(0)} ms = ${(v / n).toFixed(2)}x`,
+    '<= 2x',
+    v / n <= 2,
+  );
+  report(
+    'start-up: genwatt probe --json --probe simulated vs node -e 0',
+    `${p.toFixed(0)} ms / ${n.toFixed(0)} ms = ${(p / n).toFixed(2)}x`,
+    '<= 2x',
+    p / n <= 2,
+  );
 }
 
 async function detection() {
   const { OutputWatcher } = await import(join(root, 'dist/src/images/watcher.js'));
-  const png = execFileSync(process.execPath, ['-e', `
+  const png = execFileSync(process.execPath, [
+    '-e',
+    `
     const { execFileSync } = require('child_process'); const d = require('fs').mkdtempSync('/tmp/gwpng-');
     execFileSync(process.execPath, [${JSON.stringify(join(root, 'fixtures/demo-generator.mjs'))}, '--out', d, '--count', '1', '--seconds', '0', '--load-seconds', '0']);
-    process.stdout.write(require('fs').readFileSync(d + '/00000-1000.png').toString('base64'));`]).toString();
+    process.stdout.write(require('fs').readFileSync(d + '/00000-1000.png').toString('base64'));`,
+  ]).toString();
   const data = Buffer.from(png, 'base64');
   // latency: tmp + rename, one file every 50 ms
   {
@@ -103,7 +134,12 @@ async function detection() {
     await sleep(1000);
     await w.close();
     const lat = [...renamedAt].filter(([f]) => seen.has(f)).map(([f, t]) => seen.get(f) - t);
-    report('image detection latency, tmp + rename (60 files)', `p50 ${pct(lat, 0.5)} ms, p95 ${pct(lat, 0.95)} ms, missed ${60 - lat.length}`, 'p95 <= 50 ms', pct(lat, 0.95) <= 50 && lat.length === 60);
+    report(
+      'image detection latency, tmp + rename (60 files)',
+      `p50 ${pct(lat, 0.5)} ms, p95 ${pct(lat, 0.95)} ms, missed ${60 - lat.length}`,
+      'p95 <= 50 ms',
+      pct(lat, 0.95) <= 50 && lat.length === 60,
+    );
   }
   // burst: 100 files within 1 s, half tmp + rename, half written in place
   {
@@ -114,7 +150,10 @@ async function detection() {
     await w.start();
     for (let i = 0; i < 100; i++) {
       const f = join(dir, `burst-${i}.png`);
-      if (i % 2) { writeFileSync(`${f}.tmp`, data); renameSync(`${f}.tmp`, f); } else writeFileSync(f, data);
+      if (i % 2) {
+        writeFileSync(`${f}.tmp`, data);
+        renameSync(`${f}.tmp`, f);
+      } else writeFileSync(f, data);
       await sleep(10);
     }
     await sleep(2000);
@@ -129,8 +168,15 @@ async function energy() {
   const { summarize } = await import(join(root, 'dist/src/energy/summary.js'));
   const dir = join(root, 'fixtures/traces/h100');
   for (const name of ['sdxl-like', 'turbo-like', 'turbo-batch2']) {
-    const trace = readFileSync(join(dir, `${name}_trace.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
-    const gen = readFileSync(join(dir, `${name}_generator.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trace = readFileSync(join(dir, `${name}_trace.csv`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
+    const gen = readFileSync(join(dir, `${name}_generator.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const saved = gen.filter((g) => g.kind === 'image_saved');
     const batches = groupIntoBatches(saved.map((g) => ({ path: g.path, mtimeMs: g.epoch_ms })));
     const e = (p) => saved.find((s) => s.path === p).energy_mj / 1000;
@@ -140,13 +186,20 @@ async function energy() {
     const out = [];
     const err = {};
     for (const kind of ['counter', 'instant', 'average']) {
-      const samples = trace.map(([t, avg, inst, mj]) => (kind === 'counter' ? { tMs: t, energyJoules: mj / 1000 } : { tMs: t, powerWatts: (kind === 'instant' ? inst : avg) / 1000, powerKind: kind }));
+      const samples = trace.map(([t, avg, inst, mj]) =>
+        kind === 'counter' ? { tMs: t, energyJoules: mj / 1000 } : { tMs: t, powerWatts: (kind === 'instant' ? inst : avg) / 1000, powerKind: kind },
+      );
       const rows = computeRows(batches, gen[0].epoch_ms, [{ deviceId: 'gpu', samples }], undefined, { gapLimitMs: 500, warmupBatches: 1 });
       const m = summarize(rows, undefined, null).joulesPerImage.mean;
       err[kind] = ((m - truth) / truth) * 100;
       out.push(`${kind} ${err[kind].toFixed(2)}%`);
     }
-    report(`energy error vs counter truth, ${name} (steady mean ${truth.toFixed(1)} J/image)`, out.join(', '), 'counter <= 0.5 %, instant <= 1 %', Math.abs(err.counter) <= 0.5 && Math.abs(err.instant) <= 1);
+    report(
+      `energy error vs counter truth, ${name} (steady mean ${truth.toFixed(1)} J/image)`,
+      out.join(', '),
+      'counter <= 0.5 %, instant <= 1 %',
+      Math.abs(err.counter) <= 0.5 && Math.abs(err.instant) <= 1,
+    );
   }
 }
 
@@ -167,7 +220,10 @@ function firstFrameMs(cmd, marker) {
     const t0 = process.hrtime.bigint();
     const c = inPty(cmd);
     let buf = '';
-    const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`no "${marker}" from ${cmd}`)); }, 20000);
+    const timer = setTimeout(() => {
+      c.kill('SIGKILL');
+      reject(new Error(`no "${marker}" from ${cmd}`));
+    }, 20000);
     c.stdout.on('data', (d) => {
       buf += d;
       if (buf.includes(marker)) {
@@ -182,7 +238,10 @@ function firstFrameMs(cmd, marker) {
 /** pid of the node process running genwatt under `script` (script → node, via exec). */
 async function nodePidUnder(pid) {
   for (let i = 0; i < 50; i++) {
-    const kids = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    const kids = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     const hit = kids.find((l) => l.includes('cli.js'));
     if (hit) return Number(hit.trim().split(/\s+/)[0]);
     for (const k of kids) {
@@ -209,7 +268,12 @@ async function timeToFirstFrame() {
     gw.push(await firstFrameMs(`'${process.execPath}' '${CLI}' demo --no-record`, 'genwatt 0.1.0'));
   }
   const ratio = median(gw) / median(base);
-  report(`time to first frame: genwatt demo vs a one-line Ink app (pty 80x24, median of 9 alternating)`, `${median(gw).toFixed(0)} ms vs ${median(base).toFixed(0)} ms = ${ratio.toFixed(2)}x`, '<= 1.1x', ratio <= 1.1);
+  report(
+    `time to first frame: genwatt demo vs a one-line Ink app (pty 80x24, median of 9 alternating)`,
+    `${median(gw).toFixed(0)} ms vs ${median(base).toFixed(0)} ms = ${ratio.toFixed(2)}x`,
+    '<= 1.1x',
+    ratio <= 1.1,
+  );
 }
 
 async function dashboardCpu() {
@@ -218,7 +282,10 @@ async function dashboardCpu() {
   const seconds = 30;
   const dash = inPty(`'${process.execPath}' '${CLI}' monitor --probe simulated --interval 100 --no-record`, 120, 40);
   dash.stdout.on('data', () => undefined);
-  const plain = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100', '--no-record'], { env: { ...process.env, PATH: CLEAN_PATH }, stdio: 'ignore' });
+  const plain = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100', '--no-record'], {
+    env: { ...process.env, PATH: CLEAN_PATH },
+    stdio: 'ignore',
+  });
   const floor = spawn(process.execPath, ['-e', 'setInterval(() => {}, 100)'], { stdio: 'ignore' });
   const pids = [await nodePidUnder(dash.pid), plain.pid, floor.pid];
   await sleep(2500);
@@ -228,9 +295,19 @@ async function dashboardCpu() {
   const c1 = pids.map(cpuSeconds);
   const wall = (Date.now() - t0) / 1000;
   for (const c of [dash, plain, floor]) c.kill('SIGKILL');
-  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of pids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   const [d, p, f] = c1.map((c, i) => (c - c0[i]) / wall);
-  report(`dashboard CPU (CPU s per wall s, monitor --probe simulated --interval 100 in a 120x40 pty, ${seconds} s; side by side: plain monitor ${p.toFixed(4)}, bare Node timer ${f.toFixed(4)}; dashboard/plain ${(d / Math.max(p, 1e-4)).toFixed(2)}x)`, d.toFixed(4), '<= 0.015', d <= 0.015);
+  report(
+    `dashboard CPU (CPU s per wall s, monitor --probe simulated --interval 100 in a 120x40 pty, ${seconds} s; side by side: plain monitor ${p.toFixed(4)}, bare Node timer ${f.toFixed(4)}; dashboard/plain ${(d / Math.max(p, 1e-4)).toFixed(2)}x)`,
+    d.toFixed(4),
+    '<= 0.015',
+    d <= 0.015,
+  );
 }
 
 async function replayRss() {
@@ -267,14 +344,26 @@ async function replayRss() {
   const atEnd = tail.at(-1);
   const floor = Math.min(...tail);
   child.kill('SIGKILL');
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
   const growth = (floor - atMinute) / atMinute;
-  report(`replay RSS of a 1-hour session (synthetic, simulated model, 10 Hz, ${images} images) at x${speed}: after 1 min vs the floor of the last 10 s (raw at the end ${atEnd.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB)`, `${atMinute.toFixed(0)} MiB -> ${floor.toFixed(0)} MiB = ${(growth * 100).toFixed(1)} %`, '<= 10 %', growth <= 0.1);
+  report(
+    `replay RSS of a 1-hour session (synthetic, simulated model, 10 Hz, ${images} images) at x${speed}: after 1 min vs the floor of the last 10 s (raw at the end ${atEnd.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB)`,
+    `${atMinute.toFixed(0)} MiB -> ${floor.toFixed(0)} MiB = ${(growth * 100).toFixed(1)} %`,
+    '<= 10 %',
+    growth <= 0.1,
+  );
 }
 
 /** Starts `genwatt serve` and resolves with its base URL once it listens. */
 async function startServe(args, env = {}) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, PATH: CLEAN_PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, PATH: CLEAN_PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   for (let i = 0; i < 300 && !/listening on (\S+)\/metrics/.test(out); i++) await sleep(50);
@@ -287,7 +376,11 @@ async function scrapeLatency() {
   const dir = tmp();
   const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
   const { child, url } = await startServe(['--probe', 'simulated', '--sim-gpus', '8', '--interval', '100', '--watch', join(dir, 'out'), '--idle', '1'], env);
-  const gen = spawn(process.execPath, [join(root, 'fixtures/demo-generator.mjs'), '--out', join(dir, 'out'), '--count', '1000', '--seconds', '0.3', '--load-seconds', '0.2'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const gen = spawn(
+    process.execPath,
+    [join(root, 'fixtures/demo-generator.mjs'), '--out', join(dir, 'out'), '--count', '1000', '--seconds', '0.3', '--load-seconds', '0.2'],
+    { env: { ...process.env, ...env }, stdio: 'ignore' },
+  );
   await sleep(4000);
   const time = async (path) => {
     const t0 = performance.now();
@@ -307,14 +400,22 @@ async function scrapeLatency() {
   gen.kill('SIGKILL');
   child.kill('SIGKILL');
   const p95 = pct(metrics, 0.95);
-  report(`/metrics scrape latency, 8 simulated GPUs at 10 Hz + a watched folder with images, 200 scrapes (${(bytes / 1024).toFixed(1)} KiB each): p50 ${median(metrics).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms; /healthz side by side p50 ${median(health).toFixed(2)} ms, p95 ${pct(health, 0.95).toFixed(2)} ms (ratio of p95s ${(p95 / pct(health, 0.95)).toFixed(1)}x)`, `${p95.toFixed(2)} ms`, '<= 20 ms', p95 <= 20);
+  report(
+    `/metrics scrape latency, 8 simulated GPUs at 10 Hz + a watched folder with images, 200 scrapes (${(bytes / 1024).toFixed(1)} KiB each): p50 ${median(metrics).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms; /healthz side by side p50 ${median(health).toFixed(2)} ms, p95 ${pct(health, 0.95).toFixed(2)} ms (ratio of p95s ${(p95 / pct(health, 0.95)).toFixed(1)}x)`,
+    `${p95.toFixed(2)} ms`,
+    '<= 20 ms',
+    p95 <= 20,
+  );
 }
 
 async function serveCpu() {
   const seconds = 60;
   const { child, url } = await startServe(['--probe', 'simulated', '--interval', '100', '--idle', '0']);
   // side by side, the same sampling without the exporter: plain monitor
-  const plain = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], { env: { ...process.env, PATH: CLEAN_PATH }, stdio: 'ignore' });
+  const plain = spawn(process.execPath, [CLI, 'monitor', '--plain', '--probe', 'simulated', '--interval', '100'], {
+    env: { ...process.env, PATH: CLEAN_PATH },
+    stdio: 'ignore',
+  });
   await sleep(3000);
   const s0 = cpuSeconds(child.pid);
   const p0 = cpuSeconds(plain.pid);
@@ -328,7 +429,12 @@ async function serveCpu() {
   const plainRatio = (cpuSeconds(plain.pid) - p0) / wall;
   child.kill('SIGKILL');
   plain.kill('SIGKILL');
-  report(`serve CPU (CPU s per wall s, simulated GPU at 10 Hz, /metrics scraped every 5 s, ${seconds} s; plain monitor side by side ${plainRatio.toFixed(4)}, ratio ${(serveRatio / plainRatio).toFixed(2)}x)`, serveRatio.toFixed(4), '<= 0.03', serveRatio <= 0.03);
+  report(
+    `serve CPU (CPU s per wall s, simulated GPU at 10 Hz, /metrics scraped every 5 s, ${seconds} s; plain monitor side by side ${plainRatio.toFixed(4)}, ratio ${(serveRatio / plainRatio).toFixed(2)}x)`,
+    serveRatio.toFixed(4),
+    '<= 0.03',
+    serveRatio <= 0.03,
+  );
 }
 
 async function reportTime() {
@@ -349,7 +455,12 @@ async function reportTime() {
   for (let k = 0; k < 3; k++) for (const f of Object.keys(runs)) runs[f].push(time(f));
   const html = median(runs.html);
   const size = readFileSync(join(dir, 'r.html')).length;
-  report(`report generation, 10 sessions of 1 hour at 10 Hz (synthetic, simulated model; 36,000 samples each), median of 3: html ${html.toFixed(2)} s (${(size / 1024).toFixed(0)} KiB), side by side csv ${median(runs.csv).toFixed(2)} s, table ${median(runs.table).toFixed(2)} s (html/table ${(html / median(runs.table)).toFixed(2)}x)`, `${html.toFixed(2)} s`, '<= 5 s', html <= 5);
+  report(
+    `report generation, 10 sessions of 1 hour at 10 Hz (synthetic, simulated model; 36,000 samples each), median of 3: html ${html.toFixed(2)} s (${(size / 1024).toFixed(0)} KiB), side by side csv ${median(runs.csv).toFixed(2)} s, table ${median(runs.table).toFixed(2)} s (html/table ${(html / median(runs.table)).toFixed(2)}x)`,
+    `${html.toFixed(2)} s`,
+    '<= 5 s',
+    html <= 5,
+  );
 }
 
 /** Peak RSS (MiB) and seconds of a node command, from bench/maxrss.mjs. */
@@ -368,14 +479,22 @@ async function bigJournal() {
   // 4 simulated GPUs at 10 Hz for 40 hours, an image every 8 s: ~5.8 M samples, ~1 GB.
   const { images } = await writeLongSession(journal, { seconds: 40 * 3600, gpus: 4, cycleMs: 8000 });
   const bytes = statSync(journal).size;
-  writeFileSync(join(dir, 'fin.mjs'), `import { writeDocFromJournal } from ${JSON.stringify(join(root, 'dist/src/session/doc-writer.js'))};\nawait writeDocFromJournal(process.argv[2], process.argv[3]);\n`);
+  writeFileSync(
+    join(dir, 'fin.mjs'),
+    `import { writeDocFromJournal } from ${JSON.stringify(join(root, 'dist/src/session/doc-writer.js'))};\nawait writeDocFromJournal(process.argv[2], process.argv[3]);\n`,
+  );
   const fin = measured([join(dir, 'fin.mjs'), journal, out]);
   const rep = measured([CLI, 'report', out, '--json']);
   const repJ = measured([CLI, 'report', journal, '--json']);
   const html = measured([CLI, 'report', out, '--format', 'html']);
   const worst = Math.max(fin.mib, rep.mib, repJ.mib, html.mib);
   const ok = [fin, rep, repJ, html].every((x) => x.status === 0);
-  report(`a ${(bytes / 2 ** 30).toFixed(2)} GiB journal (${images} images, 4 simulated GPUs at 10 Hz; synthetic): finalize ${fin.seconds.toFixed(1)} s / peak RSS ${fin.mib.toFixed(0)} MiB; report --json of the .json ${rep.seconds.toFixed(1)} s / ${rep.mib.toFixed(0)} MiB, of the .jsonl ${repJ.seconds.toFixed(1)} s / ${repJ.mib.toFixed(0)} MiB; html ${html.seconds.toFixed(1)} s / ${html.mib.toFixed(0)} MiB`, `peak RSS ${worst.toFixed(0)} MiB`, '<= 256 MiB, all exit 0', ok && worst <= 256);
+  report(
+    `a ${(bytes / 2 ** 30).toFixed(2)} GiB journal (${images} images, 4 simulated GPUs at 10 Hz; synthetic): finalize ${fin.seconds.toFixed(1)} s / peak RSS ${fin.mib.toFixed(0)} MiB; report --json of the .json ${rep.seconds.toFixed(1)} s / ${rep.mib.toFixed(0)} MiB, of the .jsonl ${repJ.seconds.toFixed(1)} s / ${repJ.mib.toFixed(0)} MiB; html ${html.seconds.toFixed(1)} s / ${html.mib.toFixed(0)} MiB`,
+    `peak RSS ${worst.toFixed(0)} MiB`,
+    '<= 256 MiB, all exit 0',
+    ok && worst <= 256,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -384,20 +503,41 @@ async function entropyDecode() {
   const { PNG } = await import('pngjs');
   const { pngLumaHistogram } = await import('../dist/src/images/png-luma.js');
   const { histogramEntropy, luminanceEntropy } = await import('../dist/src/images/entropy.js');
-  for (const [w, kind] of [[1024, 'noise (a random-weights SDXL output compresses like this)'], [1024, 'smooth'], [512, 'noise']]) {
+  for (const [w, kind] of [
+    [1024, 'noise (a random-weights SDXL output compresses like this)'],
+    [1024, 'smooth'],
+    [512, 'noise'],
+  ]) {
     const png = new PNG({ width: w, height: w });
     for (let i = 0; i < w * w * 4; i++) png.data[i] = (i & 3) === 3 ? 255 : kind === 'smooth' ? ((i >> 2) % w) >> 2 : (Math.random() * 256) | 0;
     const buf = PNG.sync.write(png, { colorType: 2 });
-    const slow = () => { const p = PNG.sync.read(buf); return luminanceEntropy(p.data, w * w, 4); };
-    const fast = () => { const h = pngLumaHistogram(buf, 40e6); return histogramEntropy(h.hist, h.pixels); };
+    const slow = () => {
+      const p = PNG.sync.read(buf);
+      return luminanceEntropy(p.data, w * w, 4);
+    };
+    const fast = () => {
+      const h = pngLumaHistogram(buf, 40e6);
+      return histogramEntropy(h.hist, h.pixels);
+    };
     if (Math.abs(slow() - fast()) > 1e-9) throw new Error('png-luma disagrees with pngjs');
-    const ts = [], tf = [];
+    const ts = [],
+      tf = [];
     for (let k = 0; k < 12; k++) {
-      let t = performance.now(); slow(); ts.push(performance.now() - t);
-      t = performance.now(); fast(); tf.push(performance.now() - t);
+      let t = performance.now();
+      slow();
+      ts.push(performance.now() - t);
+      t = performance.now();
+      fast();
+      tf.push(performance.now() - t);
     }
-    const ms = median(ts), mf = median(tf);
-    report(`blank check of a ${w}² ${kind} PNG (${(buf.length / 1e6).toFixed(2)} MB), median of 12 alternated`, `pngjs ${ms.toFixed(1)} ms vs png-luma ${mf.toFixed(1)} ms = ${(mf / ms).toFixed(2)}×`, '<= 0.6×', mf / ms <= 0.6);
+    const ms = median(ts),
+      mf = median(tf);
+    report(
+      `blank check of a ${w}² ${kind} PNG (${(buf.length / 1e6).toFixed(2)} MB), median of 12 alternated`,
+      `pngjs ${ms.toFixed(1)} ms vs png-luma ${mf.toFixed(1)} ms = ${(mf / ms).toFixed(2)}×`,
+      '<= 0.6×',
+      mf / ms <= 0.6,
+    );
   }
 }
 
@@ -406,8 +546,17 @@ async function metaParse() {
   const { parseParameters } = await import('../dist/src/images/image-settings.js');
   const hostile = `${'a'.repeat(500_000)}\nSteps: 20, ${'x '.repeat(250_000)}, Size: 64x64`;
   const ts = [];
-  for (let k = 0; k < 7; k++) { const t = performance.now(); parseParameters(hostile); ts.push(performance.now() - t); }
-  report(`a megabyte of hostile parameters text (a 500 000-character prompt, then 250 000 words without colons), median of 7`, `${median(ts).toFixed(1)} ms`, '< 50 ms', median(ts) < 50);
+  for (let k = 0; k < 7; k++) {
+    const t = performance.now();
+    parseParameters(hostile);
+    ts.push(performance.now() - t);
+  }
+  report(
+    `a megabyte of hostile parameters text (a 500 000-character prompt, then 250 000 words without colons), median of 7`,
+    `${median(ts).toFixed(1)} ms`,
+    '< 50 ms',
+    median(ts) < 50,
+  );
   // The bomb: 64×48 PNG whose zTXt "parameters" inflates to 1 GiB, made with zlib (streamed, never held).
   const { bombPng, pngFile } = await import('../fixtures/png-writer.mjs');
   const bomb = await bombPng(1 << 30);
@@ -419,9 +568,15 @@ async function metaParse() {
     const code = `const {readImageMeta}=await import(${JSON.stringify(join(root, 'dist/src/images/image-meta.js'))});const t=performance.now();const r=await readImageMeta(${JSON.stringify(join(dir, f))});console.log(JSON.stringify({ms:performance.now()-t,maxRssKiB:process.resourceUsage().maxRSS,note:r.note??''}));`;
     return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }));
   };
-  const a = read('plain.png'), b = read('bomb.png');
+  const a = read('plain.png'),
+    b = read('bomb.png');
   const extraMiB = (b.maxRssKiB - a.maxRssKiB) / 1024;
-  report(`a ${(bomb.length / 1e6).toFixed(1)} MB PNG whose zTXt inflates to 1 GiB, read for its metadata (peak RSS against the same read of a plain PNG, separate processes)`, `+${extraMiB.toFixed(1)} MiB, ${b.ms.toFixed(0)} ms${/skipped/.test(b.note) ? ', skipped with a note' : ', NOT skipped'}`, '< 100 MB extra', extraMiB < 100 && /skipped/.test(b.note));
+  report(
+    `a ${(bomb.length / 1e6).toFixed(1)} MB PNG whose zTXt inflates to 1 GiB, read for its metadata (peak RSS against the same read of a plain PNG, separate processes)`,
+    `+${extraMiB.toFixed(1)} MiB, ${b.ms.toFixed(0)} ms${/skipped/.test(b.note) ? ', skipped with a note' : ', NOT skipped'}`,
+    '< 100 MB extra',
+    extraMiB < 100 && /skipped/.test(b.note),
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -31,7 +31,9 @@ export function areaChart(values: readonly (number | null)[], o: ChartOptions): 
   const perCell = o.ascii ? 1 : 2;
   const rowsDots = o.ascii ? 1 : 4;
   const cells = Math.ceil(values.length / perCell);
-  const levels = values.map((v) => (v === null || !Number.isFinite(v) || !(o.max > 0) ? -1 : Math.max(0, Math.min(o.height * rowsDots, Math.round((v / o.max) * o.height * rowsDots)))));
+  const levels = values.map((v) =>
+    v === null || !Number.isFinite(v) || !(o.max > 0) ? -1 : Math.max(0, Math.min(o.height * rowsDots, Math.round((v / o.max) * o.height * rowsDots))),
+  );
   const lines: string[] = [];
   for (let row = 0; row < o.height; row++) {
     // dot rows of this text row, counted from the bottom of the chart
@@ -41,7 +43,7 @@ export function areaChart(values: readonly (number | null)[], o: ChartOptions): 
       if (o.ascii) {
         const lv = levels[c];
         // a known value always shows at least the bottom cell, so 0 W differs from a gap
-        line += lv < 0 ? ' ' : lv > bottomDot || (row === o.height - 1) ? '#' : ' ';
+        line += lv < 0 ? ' ' : lv > bottomDot || row === o.height - 1 ? '#' : ' ';
         continue;
       }
       let bits = 0;

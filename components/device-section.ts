@@ -144,7 +144,16 @@ export function compactRow(d: DeviceView, v: DashboardView, g: Glyphs, width: nu
   const sparkW = Math.max(0, width - textWidth(label) - nums.length - textWidth(tail) - 4);
   const vals = resample(d.power, { fromMs: v.windowFromMs, toMs: v.windowToMs, columns: sparkW, holdMs: v.holdMs });
   const spark = sparkW > 0 ? tonedRow(sparkline(vals, g, { min: 0, max: powerScale(v, d, vals) }), vals, 1, d.powerLimitWatts) : [];
-  return packSegments([[seg(label, focused ? 'selected' : undefined)], [seg(nums, d.stale ? 'warn' : 'power', true)], spark, [seg(d.charged === false ? `${tail} (not charged)` : tail, 'vram')]], width, ' ');
+  return packSegments(
+    [
+      [seg(label, focused ? 'selected' : undefined)],
+      [seg(nums, d.stale ? 'warn' : 'power', true)],
+      spark,
+      [seg(d.charged === false ? `${tail} (not charged)` : tail, 'vram')],
+    ],
+    width,
+    ' ',
+  );
 }
 
 /** All device lines for the layout's mode. */
@@ -162,7 +171,10 @@ export function deviceLines(v: DashboardView, g: Glyphs, width: number, mode: 'f
     ];
   }
   const shown = devs.slice(0, compactRows);
-  const lines: Line[] = [[seg(rule(`devices (${devs.length}) ${g.dot} d: focus`, width, g.rule), 'title')], ...shown.map((d, i) => compactRow(d, v, g, width, i, i === focused))];
+  const lines: Line[] = [
+    [seg(rule(`devices (${devs.length}) ${g.dot} d: focus`, width, g.rule), 'title')],
+    ...shown.map((d, i) => compactRow(d, v, g, width, i, i === focused)),
+  ];
   if (shown.length < devs.length) lines.push([seg(`+${devs.length - shown.length} more (make the terminal taller, or d to focus)`, 'dim')]);
   return lines;
 }

@@ -28,7 +28,8 @@ export function keyHints(v: DashboardView): KeyHint[] {
 const ERROR_WORDS = /fail|error|invalid|cannot|could not|refused|not a known|is missing|not started|not found/i;
 
 export function statusLine(v: DashboardView, g: Glyphs, width: number): Line {
-  if (v.confirmQuit) return [seg(clip('a run is active: q again stops it, finishes its recording and quits; any other key cancels', width, g.ellipsis), 'warn', true)];
+  if (v.confirmQuit)
+    return [seg(clip('a run is active: q again stops it, finishes its recording and quits; any other key cancels', width, g.ellipsis), 'warn', true)];
   if (!v.status) return [];
   return [seg(clip(v.status, width, g.ellipsis), ERROR_WORDS.test(v.status) ? 'error' : 'warn')];
 }

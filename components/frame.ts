@@ -45,8 +45,7 @@ export function frameLines(v: DashboardView): Line[] {
       const procs = processLines(v, g, w, Math.max(3, bodyH - run.length - 4));
       const tableRoom = bodyH - procs.length - run.length - 1;
       body = [...procs, ...run, ...(tableRoom > 1 ? imageTableLines(v.rows, g, w, tableRoom, v.tableOffset) : [])];
-    }
-    else if (v.overlay === 'launcher') {
+    } else if (v.overlay === 'launcher') {
       // The launcher takes what it needs; the run panel and the latest images stay visible below.
       const launcherH = Math.max(4, Math.min(bodyH - run.length, v.launcher.presets.length + 6));
       const launcher = launcherLines(v.launcher, g, w, launcherH, v.run.mode !== 'monitor' && v.run.state !== 'done');

@@ -47,7 +47,10 @@ export function headerLines(v: DashboardView, g: Glyphs, width: number): Line[] 
   const first = withFixedTail([[seg(`genwatt ${h.version}`, 'title', true)], [seg(h.host)], [seg(h.probes, 'dim')]], rec, width, sep);
   const r = v.run;
   const count = r.target !== null ? `${r.imagesDone}/${r.target} images` : `${r.imagesDone} images`;
-  const state: Line = [seg(r.mode.toUpperCase(), 'title', true), seg(` ${r.state}`, r.state.startsWith('failed') ? 'error' : r.state === 'running' ? 'ok' : undefined)];
+  const state: Line = [
+    seg(r.mode.toUpperCase(), 'title', true),
+    seg(` ${r.state}`, r.state.startsWith('failed') ? 'error' : r.state === 'running' ? 'ok' : undefined),
+  ];
   // The simulated-GPU warning is never dropped: cut to what fits after the state.
   const banner: Line = h.banner ? [seg(clip(h.banner, Math.max(9, width - lineWidth(state) - 2), g.ellipsis), 'warn', true)] : [];
   const parts: Line[] = [];
@@ -57,7 +60,8 @@ export function headerLines(v: DashboardView, g: Glyphs, width: number): Line[] 
   parts.push([seg(fmtElapsed(r.elapsedSeconds))]);
   if (r.progress) parts.push([seg(r.progress)]);
   if (r.label) parts.push([seg(r.label, 'dim')]);
-  if (h.hostCpuPercent !== undefined || h.hostRamUsedBytes !== undefined) parts.push([seg(`CPU ${fmtNum(h.hostCpuPercent, 0)}% RAM ${fmtBytes(h.hostRamUsedBytes)}`, 'dim')]);
+  if (h.hostCpuPercent !== undefined || h.hostRamUsedBytes !== undefined)
+    parts.push([seg(`CPU ${fmtNum(h.hostCpuPercent, 0)}% RAM ${fmtBytes(h.hostRamUsedBytes)}`, 'dim')]);
   const fixed: Line = banner.length ? [...state, seg('  '), ...banner] : state;
   const room = width - lineWidth(fixed) - 2;
   const rest = room > 0 ? packSegments(parts, room) : [];

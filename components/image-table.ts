@@ -47,7 +47,14 @@ const COLS: Col[] = [
   { head: 'VRAM pk', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
   // The generator's own processes (a shared GPU's total is not the generator's), when known.
   // An image no process sample fell in says n/a (unknown), never blank.
-  { head: 'gen pk', width: 7, cell: (r) => (r.processPeakVramBytes === undefined ? NA : gibText(r.processPeakVramBytes)), priority: 6, meta: true, has: (r) => r.processPeakVramBytes !== undefined },
+  {
+    head: 'gen pk',
+    width: 7,
+    cell: (r) => (r.processPeakVramBytes === undefined ? NA : gibText(r.processPeakVramBytes)),
+    priority: 6,
+    meta: true,
+    has: (r) => r.processPeakVramBytes !== undefined,
+  },
   { head: 'steps', width: 5, cell: (r) => (r.meta?.steps === undefined ? '' : String(r.meta.steps)), priority: 4, meta: true },
   { head: 'size', width: 9, cell: (r) => (r.meta?.width && r.meta.height ? `${r.meta.width}x${r.meta.height}` : ''), priority: 3, meta: true },
   { head: 'sampler', width: 16, cell: (r, g) => clip(r.meta?.sampler ?? '', 16, g.ellipsis), priority: 2, meta: true, left: true },
@@ -97,9 +104,27 @@ export function imageTableLines(rows: readonly ImageRow[], g: Glyphs, width: num
     if (withMarks) s += ' ' + mk;
     return takeWidth(s, width).trimEnd();
   };
-  out.push([seg(row(cols.map((c) => c.head), 'file', withMarks ? 'marks' : ''), 'dim')]);
+  out.push([
+    seg(
+      row(
+        cols.map((c) => c.head),
+        'file',
+        withMarks ? 'marks' : '',
+      ),
+      'dim',
+    ),
+  ]);
   for (const r of shown) {
-    out.push([seg(row(cols.map((c) => c.cell(r, g)), basename(r.path), marks(r)), r.warmup ? 'dim' : undefined)]);
+    out.push([
+      seg(
+        row(
+          cols.map((c) => c.cell(r, g)),
+          basename(r.path),
+          marks(r),
+        ),
+        r.warmup ? 'dim' : undefined,
+      ),
+    ]);
   }
   if (rows.length === 0 && maxRows >= 2) out.push([seg('no images yet', 'dim')]);
   return out;

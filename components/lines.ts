@@ -70,7 +70,7 @@ export function packSegments(groups: readonly Line[], width: number, sep = '  ')
   return out;
 }
 
-const ASCII_MAP: Record<string, string> = { '°': '', '±': '+-', '…': '~', '←': '<-', '→': '->', '×': 'x', '·': '|', '─': '-', '²': '2', 'µ': 'u' };
+const ASCII_MAP: Record<string, string> = { '°': '', '±': '+-', '…': '~', '←': '<-', '→': '->', '×': 'x', '·': '|', '─': '-', '²': '2', µ: 'u' };
 
 /** Replaces what is not printable ASCII (for --ascii and non-UTF-8 locales), file names included. */
 export function toAscii(s: string): string {

@@ -14,7 +14,9 @@ export function processLines(v: DashboardView, g: Glyphs, width: number, height:
   for (const d of v.devices) {
     if (out.length >= height) break;
     const procs = d.processes;
-    out.push([seg(clip(`${d.id} ${g.dot} ${d.name}${procs ? ` ${g.dot} ${procs.length} process${procs.length === 1 ? '' : 'es'}` : ''}`, width, g.ellipsis), 'title')]);
+    out.push([
+      seg(clip(`${d.id} ${g.dot} ${d.name}${procs ? ` ${g.dot} ${procs.length} process${procs.length === 1 ? '' : 'es'}` : ''}`, width, g.ellipsis), 'title'),
+    ]);
     if (procs === null || procs === undefined) {
       out.push([seg(procs === null ? '  n/a: this GPU’s interface gives no process list' : '  (reading the process list…)', 'dim')]);
       continue;
@@ -22,7 +24,13 @@ export function processLines(v: DashboardView, g: Glyphs, width: number, height:
     if (procs.length === 0) out.push([seg('  no process uses this GPU', 'dim')]);
     for (const p of [...procs].sort((a, b) => (b.usedBytes ?? -1) - (a.usedBytes ?? -1))) {
       const mem = p.usedBytes === undefined ? 'n/a' : fmtBytes(p.usedBytes);
-      out.push([seg(p.generator ? `${g.bullet} ` : '  ', p.generator ? 'rec' : undefined, true), seg(padLeft(String(p.pid), 8)), seg(' '), seg(padRight(clip(p.name ?? 'n/a', Math.max(4, width - 24), g.ellipsis), Math.max(4, width - 24))), seg(padLeft(mem, 12), 'vram')]);
+      out.push([
+        seg(p.generator ? `${g.bullet} ` : '  ', p.generator ? 'rec' : undefined, true),
+        seg(padLeft(String(p.pid), 8)),
+        seg(' '),
+        seg(padRight(clip(p.name ?? 'n/a', Math.max(4, width - 24), g.ellipsis), Math.max(4, width - 24))),
+        seg(padLeft(mem, 12), 'vram'),
+      ]);
     }
   }
   return out.slice(0, height);

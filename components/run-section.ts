@@ -19,18 +19,37 @@ function pm(v: number | null | undefined, digits: number): string {
 }
 
 export function methodWords(m: DashboardView['energyMethod'], coverage: number | null, flagged: boolean): string {
-  const name = m === null ? NA : m === 'counter' ? 'energy counter' : m === 'scaled' ? 'power scaled to counter' : m === 'instant' ? 'instant power' : m === 'average' ? 'AVERAGE power (flagged)' : 'mixed methods';
+  const name =
+    m === null
+      ? NA
+      : m === 'counter'
+        ? 'energy counter'
+        : m === 'scaled'
+          ? 'power scaled to counter'
+          : m === 'instant'
+            ? 'instant power'
+            : m === 'average'
+              ? 'AVERAGE power (flagged)'
+              : 'mixed methods';
   return `energy: ${name}${flagged && m !== 'average' ? ' (some flagged)' : ''}, coverage ${coverage === null ? NA : `${Math.round(coverage * 100)}%`}`;
 }
 
 export function runLines(v: DashboardView, g: Glyphs, width: number, lines: number): Line[] {
   const s = v.summary;
   const warm = v.rows.filter((r) => r.warmup).length;
-  const title = s && s.images > 0 ? `run ${g.dot} ${s.steadyImages} steady image${s.steadyImages === 1 ? '' : 's'}${warm ? ` after ${warm} warm-up` : ''}` : 'run';
+  const title =
+    s && s.images > 0 ? `run ${g.dot} ${s.steadyImages} steady image${s.steadyImages === 1 ? '' : 's'}${warm ? ` after ${warm} warm-up` : ''}` : 'run';
   const out: Line[] = [[seg(rule(title, width, g.rule), 'title')]];
   const last = v.rows.length ? v.rows[v.rows.length - 1] : null;
   if (!s || !last) {
-    const waiting = v.run.mode === 'monitor' ? 'monitoring: no run (l: launcher, s: start the selected preset, r: record)' : v.run.mode === 'replay' ? 'no image yet at this point of the recording' : v.run.state === 'idle-baseline' ? 'measuring idle power before the run…' : 'waiting for the first image…';
+    const waiting =
+      v.run.mode === 'monitor'
+        ? 'monitoring: no run (l: launcher, s: start the selected preset, r: record)'
+        : v.run.mode === 'replay'
+          ? 'no image yet at this point of the recording'
+          : v.run.state === 'idle-baseline'
+            ? 'measuring idle power before the run…'
+            : 'waiting for the first image…';
     out.push([seg(waiting, 'dim')]);
     const idle = v.idleWatts !== null ? `idle ${fmtNum(v.idleWatts, 1)} W` : '';
     if (lines > 1) out.push(idle ? [seg(idle)] : []);

@@ -1,7 +1,18 @@
 /** Which probes exist and which run: `--probe NAME` forces, default auto-detects. */
 import type { Detection, Probe, ProbeName } from './types.js';
 
-export const PROBE_NAMES: readonly ProbeName[] = ['nvml', 'nvidia-smi', 'amd-sysfs', 'amd-smi', 'rocm-smi', 'tegrastats', 'macmon', 'powermetrics', 'simulated', 'host'];
+export const PROBE_NAMES: readonly ProbeName[] = [
+  'nvml',
+  'nvidia-smi',
+  'amd-sysfs',
+  'amd-smi',
+  'rocm-smi',
+  'tegrastats',
+  'macmon',
+  'powermetrics',
+  'simulated',
+  'host',
+];
 
 export function isProbeName(s: string): s is ProbeName {
   return (PROBE_NAMES as readonly string[]).includes(s);
@@ -11,7 +22,8 @@ export function isProbeName(s: string): s is ProbeName {
  * Probes tried when none is forced (the simulated GPU only runs when asked for, or in the demo). On
  * macOS: macmon (no root) first, then powermetrics; elsewhere NVML, nvidia-smi, amdgpu sysfs, amd-smi, rocm-smi and tegrastats.
  */
-export const AUTO_PROBES: readonly ProbeName[] = process.platform === 'darwin' ? ['macmon', 'powermetrics', 'host'] : ['nvml', 'nvidia-smi', 'amd-sysfs', 'amd-smi', 'rocm-smi', 'tegrastats', 'host'];
+export const AUTO_PROBES: readonly ProbeName[] =
+  process.platform === 'darwin' ? ['macmon', 'powermetrics', 'host'] : ['nvml', 'nvidia-smi', 'amd-sysfs', 'amd-smi', 'rocm-smi', 'tegrastats', 'host'];
 
 export interface ProbeFactoryOptions {
   /** How many simulated GPUs the `simulated` probe shows (default 1). */
@@ -43,14 +55,25 @@ export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {
 }
 
 /** Probes that read the same vendor's GPUs through different interfaces, best first. */
-const FAMILY: Partial<Record<ProbeName, string>> = { nvml: 'nvidia', 'nvidia-smi': 'nvidia', 'amd-sysfs': 'amd', 'amd-smi': 'amd', 'rocm-smi': 'amd', macmon: 'apple', powermetrics: 'apple' };
+const FAMILY: Partial<Record<ProbeName, string>> = {
+  nvml: 'nvidia',
+  'nvidia-smi': 'nvidia',
+  'amd-sysfs': 'amd',
+  'amd-smi': 'amd',
+  'rocm-smi': 'amd',
+  macmon: 'apple',
+  powermetrics: 'apple',
+};
 
 /**
  * Several probes can see the same GPU (NVML and nvidia-smi; amdgpu sysfs, amd-smi and rocm-smi):
  * the first in `order` that finds GPUs reads its vendor's GPUs, and a device id is read once. A probe
  * left with no device is not run; its detection says which probe reads its GPUs instead.
  */
-export function claimDevices<D extends Detection>(order: readonly ProbeName[], found: readonly { name: ProbeName; detection: D }[]): { name: ProbeName; detection: D; run: boolean }[] {
+export function claimDevices<D extends Detection>(
+  order: readonly ProbeName[],
+  found: readonly { name: ProbeName; detection: D }[],
+): { name: ProbeName; detection: D; run: boolean }[] {
   const taken = new Map<string, ProbeName>();
   const families = new Map<string, ProbeName>();
   const sorted = [...found].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
@@ -72,7 +95,11 @@ export function claimDevices<D extends Detection>(order: readonly ProbeName[], f
     for (const x of mine) taken.set(x.id, f.name);
     if (mine.length === 0) {
       const by = [...new Set(others.map((x) => taken.get(x.id)))].join(', ');
-      out.set(f.name, { name: f.name, detection: { ...d, status: 'unavailable', devices: [], reason: `not needed: ${by} reads the same GPU${others.length > 1 ? 's' : ''}` }, run: false });
+      out.set(f.name, {
+        name: f.name,
+        detection: { ...d, status: 'unavailable', devices: [], reason: `not needed: ${by} reads the same GPU${others.length > 1 ? 's' : ''}` },
+        run: false,
+      });
     } else {
       if (fam) families.set(fam, f.name);
       out.set(f.name, { name: f.name, detection: { ...d, devices: mine }, run: true });

@@ -90,17 +90,21 @@ export class StreamTool {
       if (verdict === 'ok') this.good();
       else if (verdict === 'bad') {
         this.badLines++;
-        if (this.badLines <= 5 || this.badLines % 100 === 0) report.sink.note?.(report.probe, `unparseable ${basename(this.cmd)} line #${this.badLines}: ${text.slice(0, 120)}`);
+        if (this.badLines <= 5 || this.badLines % 100 === 0)
+          report.sink.note?.(report.probe, `unparseable ${basename(this.cmd)} line #${this.badLines}: ${text.slice(0, 120)}`);
       }
     };
     this.spawn(onLine, gap).catch((err: unknown) => gap(`${basename(this.cmd)} could not be started: ${(err as Error).message}`));
-    this.watchdog = setInterval(() => {
-      if (this.child && this.now() - this.lastGoodMs > this.opts.stallMs) {
-        gap(`${basename(this.cmd)} stalled (no line for ${Math.round(this.now() - this.lastGoodMs)} ms); restarting`);
-        this.lastGoodMs = this.now();
-        this.child.kill('SIGKILL');
-      }
-    }, Math.max(100, Math.min(1000, this.opts.stallMs / 4)));
+    this.watchdog = setInterval(
+      () => {
+        if (this.child && this.now() - this.lastGoodMs > this.opts.stallMs) {
+          gap(`${basename(this.cmd)} stalled (no line for ${Math.round(this.now() - this.lastGoodMs)} ms); restarting`);
+          this.lastGoodMs = this.now();
+          this.child.kill('SIGKILL');
+        }
+      },
+      Math.max(100, Math.min(1000, this.opts.stallMs / 4)),
+    );
     this.watchdog.unref?.();
   }
 
@@ -136,7 +140,10 @@ export class StreamTool {
     this.report?.sink.restart?.(this.report.probe, reason);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30000);
-    this.restartTimer = setTimeout(() => this.spawn(onLine, gap).catch((err: unknown) => gap(`${basename(this.cmd)} could not be restarted: ${(err as Error).message}`)), delay);
+    this.restartTimer = setTimeout(
+      () => this.spawn(onLine, gap).catch((err: unknown) => gap(`${basename(this.cmd)} could not be restarted: ${(err as Error).message}`)),
+      delay,
+    );
   }
 
   async close(): Promise<void> {
@@ -154,7 +161,12 @@ export class StreamTool {
 }
 
 /** Runs a tool until its first output line that `accept` takes, or the timeout; used by detection. */
-export async function firstLine(cmd: string, args: readonly string[], accept: (line: string) => boolean, timeoutMs: number): Promise<{ line: string } | { error: string; missing: boolean }> {
+export async function firstLine(
+  cmd: string,
+  args: readonly string[],
+  accept: (line: string) => boolean,
+  timeoutMs: number,
+): Promise<{ line: string } | { error: string; missing: boolean }> {
   const { execa } = await import('execa');
   const child = execa(cmd, [...args], { buffer: false, stdin: 'ignore', stderr: 'pipe', reject: false });
   let stderrTail = '';
@@ -173,11 +185,19 @@ export async function firstLine(cmd: string, args: readonly string[], accept: (l
     eachLine(child.stdout, (line) => {
       if (!done && accept(line)) finish({ line });
     });
-    child.then((r) => {
-      const e = r as { code?: string; exitCode?: number };
-      const missing = e.code === 'ENOENT';
-      const err = stderrTail.trim().split('\n').pop();
-      finish({ error: missing ? `${cmd} not found on PATH` : `${cmd} ended before printing a sample (${e.exitCode !== undefined ? `exit code ${e.exitCode}` : 'killed'}${err ? `: ${err}` : ''})`, missing });
-    }, (err: unknown) => finish({ error: `${cmd} failed: ${(err as Error).message}`, missing: false }));
+    child.then(
+      (r) => {
+        const e = r as { code?: string; exitCode?: number };
+        const missing = e.code === 'ENOENT';
+        const err = stderrTail.trim().split('\n').pop();
+        finish({
+          error: missing
+            ? `${cmd} not found on PATH`
+            : `${cmd} ended before printing a sample (${e.exitCode !== undefined ? `exit code ${e.exitCode}` : 'killed'}${err ? `: ${err}` : ''})`,
+          missing,
+        });
+      },
+      (err: unknown) => finish({ error: `${cmd} failed: ${(err as Error).message}`, missing: false }),
+    );
   });
 }

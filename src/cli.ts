@@ -7,7 +7,15 @@
 import type { Argv } from 'yargs';
 import { PROBE_NAMES } from '../probes/registry.js';
 import { genwattVersion } from './package-info.js';
-import { DEFAULT_INTERVAL_MS, DEFAULT_KILL_AFTER_SECONDS, DEFAULT_WARMUP_BATCHES, UsageError, probesFlag, sessionFlags, type RawFlags } from './commands/flags.js';
+import {
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_KILL_AFTER_SECONDS,
+  DEFAULT_WARMUP_BATCHES,
+  UsageError,
+  probesFlag,
+  sessionFlags,
+  type RawFlags,
+} from './commands/flags.js';
 
 function usageExit(msg: string): never {
   process.stderr.write(`genwatt: ${msg}\n(see genwatt --help)\n`);
@@ -51,7 +59,10 @@ function sessionOptions(y: Argv): Argv {
     .option('batch-gap', { type: 'string', describe: 'files within this many ms of each other are one batch (default: auto)' })
     .option('count', { type: 'string', describe: 'stop after this many images' })
     .option('timeout', { type: 'string', describe: 'stop after this many seconds' })
-    .option('kill-after', { type: 'string', describe: `seconds between SIGTERM and SIGKILL when the generator is stopped (default ${DEFAULT_KILL_AFTER_SECONDS})` })
+    .option('kill-after', {
+      type: 'string',
+      describe: `seconds between SIGTERM and SIGKILL when the generator is stopped (default ${DEFAULT_KILL_AFTER_SECONDS})`,
+    })
     .option('record', { type: 'string', describe: 'recording file (default: ./genwatt-sessions/<time>-<mode>.json); --no-record for none' })
     .option('tag', { type: 'string', array: true, describe: 'key=value recorded with the run (repeatable): model, steps, attention…' })
     .option('plain', { type: 'boolean', describe: 'plain line output instead of the dashboard' })
@@ -59,16 +70,30 @@ function sessionOptions(y: Argv): Argv {
     .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
     .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
     .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" })
-    .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)' })
+    .option('counter-interval', {
+      type: 'string',
+      describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)',
+    })
     .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
-    .option('blank-check', { type: 'boolean', describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)' })
-    .option('gpu', { type: 'string', describe: "GPUs charged to the run: indices, PCI bus ids or UUIDs (--gpu 1, --gpu 0000:41:00.0,GPU-5ca8…), or auto; default: the generator's CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else the GPUs its processes use, else all" });
+    .option('blank-check', {
+      type: 'boolean',
+      describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)',
+    })
+    .option('gpu', {
+      type: 'string',
+      describe:
+        "GPUs charged to the run: indices, PCI bus ids or UUIDs (--gpu 1, --gpu 0000:41:00.0,GPU-5ca8…), or auto; default: the generator's CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else the GPUs its processes use, else all",
+    });
 }
 
 function runOptions(y: Argv): Argv {
   return sessionOptions(y)
     .option('out', { type: 'string', describe: 'output folder to watch for images' })
-    .option('backend', { type: 'string', choices: ['command', 'forge', 'comfyui'], describe: 'command (default), forge (Forge, Forge Neo, A1111 with --api) or comfyui' })
+    .option('backend', {
+      type: 'string',
+      choices: ['command', 'forge', 'comfyui'],
+      describe: 'command (default), forge (Forge, Forge Neo, A1111 with --api) or comfyui',
+    })
     .option('url', { type: 'string', describe: 'server address (default http://127.0.0.1:7860 for forge, :8188 for comfyui)' })
     .option('requests', { type: 'number', describe: 'server backends: generation requests, one after the other (default 1)' })
     .option('prompt', { type: 'string', describe: 'forge: prompt' })
@@ -85,16 +110,32 @@ function runOptions(y: Argv): Argv {
     .option('workflow', { type: 'string', describe: 'comfyui: API-format workflow JSON (Workflow → Export (API))' })
     .option('set', { type: 'string', array: true, describe: 'comfyui: override NODE.input=value (repeatable), e.g. --set 3.steps=8 --set 6.text="a cat"' })
     .option('request-timeout', { type: 'number', describe: 'server backends: seconds one request may take (default 1800)' })
-    .option('api-auth-file', { type: 'string', describe: 'server backends: a file holding one line user:password for a server started with --api-auth (or set GENWATT_API_AUTH); never recorded' });
+    .option('api-auth-file', {
+      type: 'string',
+      describe: 'server backends: a file holding one line user:password for a server started with --api-auth (or set GENWATT_API_AUTH); never recorded',
+    });
 }
 
 function serveOptions(y: Argv): Argv {
   return y
     .option('probe', probeOption)
-    .option('listen', { type: 'string', default: '127.0.0.1:9464', describe: 'HOST:PORT for /metrics, /healthz, /api/sessions (another address than loopback is your explicit choice)' })
-    .option('watch', { type: 'string', array: true, describe: 'output folder to attribute images in (repeatable); DIR=GPULIST charges it those GPUs only (--watch /srv/a/out=0 --watch /srv/b/out=1)' })
+    .option('listen', {
+      type: 'string',
+      default: '127.0.0.1:9464',
+      describe: 'HOST:PORT for /metrics, /healthz, /api/sessions (another address than loopback is your explicit choice)',
+    })
+    .option('watch', {
+      type: 'string',
+      array: true,
+      describe: 'output folder to attribute images in (repeatable); DIR=GPULIST charges it those GPUs only (--watch /srv/a/out=0 --watch /srv/b/out=1)',
+    })
     .option('record-dir', { type: 'string', describe: 'folder for recorded sessions (default: none)' })
-    .option('rotate', { type: 'string', default: 'run', choices: ['run', 'hour'], describe: 'one file per run, or also split at clock hours with an hourly monitor file of all samples' })
+    .option('rotate', {
+      type: 'string',
+      default: 'run',
+      choices: ['run', 'hour'],
+      describe: 'one file per run, or also split at clock hours with an hourly monitor file of all samples',
+    })
     .option('run-gap', { type: 'string', describe: 'seconds without an image that end a run (default 60)' })
     .option('max-file-minutes', { type: 'string', describe: 'longest a recording file may cover, minutes (default 60); a longer run continues in a new file' })
     .option('interval', { type: 'string', describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
@@ -104,8 +145,15 @@ function serveOptions(y: Argv): Argv {
     .option('node', { type: 'string', describe: 'node label on every metric (default: the host name)' })
     .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs' })
     .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000)' })
-    .option('blank-check', { type: 'boolean', describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)' })
-    .option('allow-host', { type: 'string', array: true, describe: 'while listening on loopback, also answer requests for this Host name (repeatable); others get 421' })
+    .option('blank-check', {
+      type: 'boolean',
+      describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)',
+    })
+    .option('allow-host', {
+      type: 'string',
+      array: true,
+      describe: 'while listening on loopback, also answer requests for this Host name (repeatable); others get 421',
+    })
     .option('max-connections', { type: 'string', describe: 'most HTTP connections at once (default 64; more are refused)' });
 }
 
@@ -125,39 +173,84 @@ async function main(): Promise<number> {
     .usage('$0 [command]\n\nWhat does one generated image cost on this box: seconds, joules (gross and net of idle), watts, peak VRAM.')
     .parserConfiguration({ 'populate--': true })
     .version(genwattVersion())
-    .command('$0', 'the dashboard: live devices, launcher presets, per-image table (the demo on a simulated GPU when no GPU is found)', sessionOptions, async (a) => {
-      const positional = strings(a._);
-      if (positional.length) throw new UsageError(`unknown command "${positional[0]}"`);
-      set(await (await import('./commands/default.js')).defaultCommand(sessionFlags(a as RawFlags)));
-    })
-    .command('demo', 'the whole pipeline on a simulated GPU with a bundled generator writing real PNGs', (y) => sessionOptions(y).option('count', { alias: 'images', type: 'string', describe: 'images the demo generator writes (default 10)' }), async (a) => {
-      const { demoCommand, DEFAULT_DEMO_IMAGES } = await import('./commands/demo.js');
-      const f = sessionFlags(a as RawFlags);
-      set(await demoCommand({ ...f, count: null }, f.count ?? DEFAULT_DEMO_IMAGES));
-    })
-    .command('run', 'measure every image of a generation: a command (genwatt run --out DIR -- CMD ARG…) or a server (--backend forge|comfyui --out ITS_OUTPUT_DIR)', runOptions, async (a) => {
-      set(await (await import('./commands/run.js')).runCommand(a as RawFlags, strings(a['--']), strings(a._).slice(1)));
-    })
-    .command('watch <dir>', 'measure while something else generates into DIR (ends on Ctrl-C or --count)', (y) => sessionOptions(y).positional('dir', { type: 'string', describe: 'output folder to watch' }), async (a) => {
-      const [{ measureCommand }, { resolve }] = await Promise.all([import('./commands/measure.js'), import('node:path')]);
-      set(await measureCommand(sessionFlags(a as RawFlags), { mode: 'watch', argv: null, outDir: resolve(String(a.dir)), defaultIdleSeconds: 5, defaultRecord: true }));
-    })
+    .command(
+      '$0',
+      'the dashboard: live devices, launcher presets, per-image table (the demo on a simulated GPU when no GPU is found)',
+      sessionOptions,
+      async (a) => {
+        const positional = strings(a._);
+        if (positional.length) throw new UsageError(`unknown command "${positional[0]}"`);
+        set(await (await import('./commands/default.js')).defaultCommand(sessionFlags(a as RawFlags)));
+      },
+    )
+    .command(
+      'demo',
+      'the whole pipeline on a simulated GPU with a bundled generator writing real PNGs',
+      (y) => sessionOptions(y).option('count', { alias: 'images', type: 'string', describe: 'images the demo generator writes (default 10)' }),
+      async (a) => {
+        const { demoCommand, DEFAULT_DEMO_IMAGES } = await import('./commands/demo.js');
+        const f = sessionFlags(a as RawFlags);
+        set(await demoCommand({ ...f, count: null }, f.count ?? DEFAULT_DEMO_IMAGES));
+      },
+    )
+    .command(
+      'run',
+      'measure every image of a generation: a command (genwatt run --out DIR -- CMD ARG…) or a server (--backend forge|comfyui --out ITS_OUTPUT_DIR)',
+      runOptions,
+      async (a) => {
+        set(await (await import('./commands/run.js')).runCommand(a as RawFlags, strings(a['--']), strings(a._).slice(1)));
+      },
+    )
+    .command(
+      'watch <dir>',
+      'measure while something else generates into DIR (ends on Ctrl-C or --count)',
+      (y) => sessionOptions(y).positional('dir', { type: 'string', describe: 'output folder to watch' }),
+      async (a) => {
+        const [{ measureCommand }, { resolve }] = await Promise.all([import('./commands/measure.js'), import('node:path')]);
+        set(
+          await measureCommand(sessionFlags(a as RawFlags), {
+            mode: 'watch',
+            argv: null,
+            outDir: resolve(String(a.dir)),
+            defaultIdleSeconds: 5,
+            defaultRecord: true,
+          }),
+        );
+      },
+    )
     .command('monitor', 'devices only, no run (plain: one line per device per second); --record FILE to keep it', sessionOptions, async (a) => {
       set(await (await import('./commands/monitor.js')).monitorCommand(a as RawFlags));
     })
-    .command('replay <file>', 'play a recorded session (.json, or the .jsonl of an unfinished one) in the dashboard, with pause and seek; without a terminal (or --plain) print its report', (y) =>
-      y
-        .positional('file', { type: 'string', describe: 'a session recording: FILE.json, or FILE.jsonl left by an unfinished run' })
-        .option('speed', { type: 'number', default: 1, describe: 'playback speed (2 = twice as fast)' })
-        .option('plain', { type: 'boolean', describe: 'print the report instead of the dashboard' })
-        .option('color', { type: 'boolean', describe: 'colors (--no-color, or NO_COLOR, turns them off)' })
-        .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules' }),
+    .command(
+      'replay <file>',
+      'play a recorded session (.json, or the .jsonl of an unfinished one) in the dashboard, with pause and seek; without a terminal (or --plain) print its report',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'a session recording: FILE.json, or FILE.jsonl left by an unfinished run' })
+          .option('speed', { type: 'number', default: 1, describe: 'playback speed (2 = twice as fast)' })
+          .option('plain', { type: 'boolean', describe: 'print the report instead of the dashboard' })
+          .option('color', { type: 'boolean', describe: 'colors (--no-color, or NO_COLOR, turns them off)' })
+          .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules' }),
       async (a) => {
-        await (await import('./commands/replay.js')).replayCommand({ file: String(a.file), speed: a.speed as number, plain: Boolean(a.plain), color: a.color as boolean | undefined, ascii: a.ascii as boolean | undefined });
+        await (
+          await import('./commands/replay.js')
+        ).replayCommand({
+          file: String(a.file),
+          speed: a.speed as number,
+          plain: Boolean(a.plain),
+          color: a.color as boolean | undefined,
+          ascii: a.ascii as boolean | undefined,
+        });
       },
     )
-    .command('plan <file>', 'run an experiment plan: presets × repeats, cool-down between sessions, one session file each, a combined report; run it again to resume', (y) =>
-      y.positional('file', { type: 'string', describe: 'plan JSON (schema/plan.schema.json; examples in docs/examples/plans)' }).option('probe', probeOption).option('interval', { type: 'string', describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` }),
+    .command(
+      'plan <file>',
+      'run an experiment plan: presets × repeats, cool-down between sessions, one session file each, a combined report; run it again to resume',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'plan JSON (schema/plan.schema.json; examples in docs/examples/plans)' })
+          .option('probe', probeOption)
+          .option('interval', { type: 'string', describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` }),
       async (a) => {
         const f = sessionFlags({ probe: a.probe, interval: a.interval });
         set(await (await import('./commands/plan.js')).planCommand(String(a.file), f.probes, f.intervalMs));
@@ -166,27 +259,66 @@ async function main(): Promise<number> {
     .command('serve', 'headless node mode: sample all GPUs, watch output folders, record on a rotation, serve Prometheus /metrics', serveOptions, async (a) => {
       set(await (await import('./commands/serve.js')).runServe({ ...(a as RawFlags), probe: probesFlag(a.probe as string[] | undefined) }));
     })
-    .command('probe', 'detected devices and one reading each', (y) => y.option('probe', probeOption).option('json', { type: 'boolean', describe: 'JSON output' }), async (a) => {
-      await (await import('./commands/probe.js')).probeCommand(probesFlag(a.probe as string[] | undefined), Boolean(a.json));
-    })
-    .command('report <files..>', 'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left; or http://node:9464 for every finished session a genwatt serve recorded), grouped by configuration: table, csv, md, html or json', (y) =>
-      y
-        .positional('files', { type: 'string', describe: 'session files, or node URLs (http://node:9464) whose serve sessions are fetched', default: undefined })
-        .option('group-by', { type: 'string', describe: 'group sessions by these keys (device, backend, model, attention, precision, steps, size, node, preset, or any tag), comma-separated; default: all of the first nine' })
-        .option('group', { type: 'boolean', default: true, describe: 'group sessions by configuration (--no-group: one row per session)' })
-        .option('baseline', { type: 'string', describe: 'the configuration others are compared with: its label or its number (default: the first)' })
-        .option('since', { type: 'string', describe: 'node URLs: only sessions modified since this date' })
-        .option('save', { type: 'string', describe: 'node URLs: keep the fetched sessions in this folder (fetching only what it lacks)' })
-        .option('format', { type: 'string', choices: ['table', 'csv', 'md', 'html', 'json'], describe: 'output format (default: from --out\'s extension, else table; html is one self-contained page with SVG charts)' })
-        .option('out', { type: 'string', describe: 'write to FILE instead of stdout' })
-        .option('force', { type: 'boolean', describe: 'let --out replace an existing file (never one of the inputs)' })
-        .option('json', { type: 'boolean', describe: 'same as --format json' })
-        .option('price-kwh', { type: 'number', describe: 'electricity price per kWh: adds the cost of one image' })
-        .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' }),
+    .command(
+      'probe',
+      'detected devices and one reading each',
+      (y) => y.option('probe', probeOption).option('json', { type: 'boolean', describe: 'JSON output' }),
+      async (a) => {
+        await (await import('./commands/probe.js')).probeCommand(probesFlag(a.probe as string[] | undefined), Boolean(a.json));
+      },
+    )
+    .command(
+      'report <files..>',
+      'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left; or http://node:9464 for every finished session a genwatt serve recorded), grouped by configuration: table, csv, md, html or json',
+      (y) =>
+        y
+          .positional('files', {
+            type: 'string',
+            describe: 'session files, or node URLs (http://node:9464) whose serve sessions are fetched',
+            default: undefined,
+          })
+          .option('group-by', {
+            type: 'string',
+            describe:
+              'group sessions by these keys (device, backend, model, attention, precision, steps, size, node, preset, or any tag), comma-separated; default: all of the first nine',
+          })
+          .option('group', { type: 'boolean', default: true, describe: 'group sessions by configuration (--no-group: one row per session)' })
+          .option('baseline', { type: 'string', describe: 'the configuration others are compared with: its label or its number (default: the first)' })
+          .option('since', { type: 'string', describe: 'node URLs: only sessions modified since this date' })
+          .option('save', { type: 'string', describe: 'node URLs: keep the fetched sessions in this folder (fetching only what it lacks)' })
+          .option('format', {
+            type: 'string',
+            choices: ['table', 'csv', 'md', 'html', 'json'],
+            describe: "output format (default: from --out's extension, else table; html is one self-contained page with SVG charts)",
+          })
+          .option('out', { type: 'string', describe: 'write to FILE instead of stdout' })
+          .option('force', { type: 'boolean', describe: 'let --out replace an existing file (never one of the inputs)' })
+          .option('json', { type: 'boolean', describe: 'same as --format json' })
+          .option('price-kwh', { type: 'number', describe: 'electricity price per kWh: adds the cost of one image' })
+          .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' }),
       async (a) => {
         const { writeReport } = await import('./commands/report.js');
-        const groupBy = a.group === false ? null : a['group-by'] === undefined ? undefined : String(a['group-by']).split(',').map((s) => s.trim()).filter(Boolean);
-        const r = await writeReport({ files: strings(a.files), format: (a.format as string | undefined) ?? (a.json ? 'json' : undefined), out: a.out as string | undefined, force: Boolean(a.force), priceKwh: a['price-kwh'] as number | undefined, gco2Kwh: a['gco2-kwh'] as number | undefined, groupBy, baseline: a.baseline as string | undefined, since: a.since as string | undefined, save: a.save as string | undefined });
+        const groupBy =
+          a.group === false
+            ? null
+            : a['group-by'] === undefined
+              ? undefined
+              : String(a['group-by'])
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean);
+        const r = await writeReport({
+          files: strings(a.files),
+          format: (a.format as string | undefined) ?? (a.json ? 'json' : undefined),
+          out: a.out as string | undefined,
+          force: Boolean(a.force),
+          priceKwh: a['price-kwh'] as number | undefined,
+          gco2Kwh: a['gco2-kwh'] as number | undefined,
+          groupBy,
+          baseline: a.baseline as string | undefined,
+          since: a.since as string | undefined,
+          save: a.save as string | undefined,
+        });
         if ('usage' in r) throw new UsageError(r.usage);
         if ('failed' in r) set(r.failed);
       },

@@ -25,7 +25,13 @@ for (const [name, f] of Object.entries(calls)) {
   for (let i = 0; i < N; i++) f();
   const c = process.cpuUsage(c0);
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000 / N;
-  out[name] = { cpuUsPerCall: +((c.user + c.system) / N).toFixed(1), userUs: +(c.user / N).toFixed(1), systemUs: +(c.system / N).toFixed(1), wallUsPerCall: +wallUs.toFixed(1), ret: f().ret };
+  out[name] = {
+    cpuUsPerCall: +((c.user + c.system) / N).toFixed(1),
+    userUs: +(c.user / N).toFixed(1),
+    systemUs: +(c.system / N).toFixed(1),
+    wallUsPerCall: +wallUs.toFixed(1),
+    ret: f().ret,
+  };
 }
 n.shutdown();
 console.log(JSON.stringify(out, null, 1));

@@ -59,30 +59,32 @@ function get(o: unknown, ...path: string[]): unknown {
 export function parseAmdSmiMetric(text: string): AmdGpu[] {
   const data: unknown = parseVendorJson(text, 'amd-smi metric --json');
   const list = Array.isArray(data) ? data : Array.isArray(get(data, 'gpu_data')) ? (get(data, 'gpu_data') as unknown[]) : [];
-  return dropNonFinite(list.map((g, i) => {
-    const index = numOf(get(g, 'gpu')) ?? i;
-    const r: AmdGpu['reading'] = {};
-    // socket_power is the package power the SMU reports (an average on most boards).
-    const p = leaf(get(g, 'power', 'socket_power'), 'W') ?? leaf(get(g, 'power', 'average_socket_power'), 'W');
-    if (p !== undefined) {
-      r.powerWatts = p;
-      r.powerKind = 'average';
-    }
-    const used = leaf(get(g, 'mem_usage', 'used_vram'), 'MB');
-    if (used !== undefined) r.vramUsedBytes = used * MB;
-    const util = leaf(get(g, 'usage', 'gfx_activity'), '%');
-    if (util !== undefined) r.utilizationPercent = util;
-    const temp = leaf(get(g, 'temperature', 'edge'), 'C') ?? leaf(get(g, 'temperature', 'hotspot'), 'C');
-    if (temp !== undefined) r.temperatureC = temp;
-    const clk = leaf(get(g, 'clock', 'gfx_0', 'clk'), 'MHz');
-    if (clk !== undefined) r.clockMhz = clk;
-    const out: AmdGpu = { id: `amd-${index}`, index, reading: r };
-    const total = leaf(get(g, 'mem_usage', 'total_vram'), 'MB');
-    if (total !== undefined) out.vramTotalBytes = total * MB;
-    const e = leaf(get(g, 'energy', 'total_energy_consumption'), 'J');
-    if (e !== undefined && e > 0) out.energyJoules = e;
-    return out;
-  }));
+  return dropNonFinite(
+    list.map((g, i) => {
+      const index = numOf(get(g, 'gpu')) ?? i;
+      const r: AmdGpu['reading'] = {};
+      // socket_power is the package power the SMU reports (an average on most boards).
+      const p = leaf(get(g, 'power', 'socket_power'), 'W') ?? leaf(get(g, 'power', 'average_socket_power'), 'W');
+      if (p !== undefined) {
+        r.powerWatts = p;
+        r.powerKind = 'average';
+      }
+      const used = leaf(get(g, 'mem_usage', 'used_vram'), 'MB');
+      if (used !== undefined) r.vramUsedBytes = used * MB;
+      const util = leaf(get(g, 'usage', 'gfx_activity'), '%');
+      if (util !== undefined) r.utilizationPercent = util;
+      const temp = leaf(get(g, 'temperature', 'edge'), 'C') ?? leaf(get(g, 'temperature', 'hotspot'), 'C');
+      if (temp !== undefined) r.temperatureC = temp;
+      const clk = leaf(get(g, 'clock', 'gfx_0', 'clk'), 'MHz');
+      if (clk !== undefined) r.clockMhz = clk;
+      const out: AmdGpu = { id: `amd-${index}`, index, reading: r };
+      const total = leaf(get(g, 'mem_usage', 'total_vram'), 'MB');
+      if (total !== undefined) out.vramTotalBytes = total * MB;
+      const e = leaf(get(g, 'energy', 'total_energy_consumption'), 'J');
+      if (e !== undefined && e > 0) out.energyJoules = e;
+      return out;
+    }),
+  );
 }
 
 /** `rocm-smi --json` output (a leading blank line is fine) → GPUs. Throws on text that is not JSON. */
@@ -91,35 +93,37 @@ export function parseRocmSmi(text: string): AmdGpu[] {
   const cards = Object.keys(data)
     .filter((k) => /^card\d{1,6}$/.test(k))
     .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
-  return dropNonFinite(cards.map((k) => {
-    const c = data[k];
-    const pick = (...names: string[]) => names.map((n) => c[n]).find((v) => v !== undefined);
-    const index = Number(k.slice(4));
-    const r: AmdGpu['reading'] = {};
-    const p = numOf(pick('Average Graphics Package Power (W)', 'Current Socket Graphics Package Power (W)'));
-    if (p !== undefined) {
-      r.powerWatts = p;
-      r.powerKind = 'average';
-    }
-    const used = numOf(pick('VRAM Total Used Memory (B)'));
-    if (used !== undefined) r.vramUsedBytes = used;
-    const util = numOf(pick('GPU use (%)'));
-    if (util !== undefined) r.utilizationPercent = util;
-    const temp = numOf(pick('Temperature (Sensor edge) (C)', 'Temperature (Sensor junction) (C)'));
-    if (temp !== undefined) r.temperatureC = temp;
-    const sclk = /(\d+)\s*Mhz/i.exec(pick('sclk clock speed:') ?? '');
-    if (sclk) r.clockMhz = finiteNumber(sclk[1]);
-    const bus = pick('PCI Bus');
-    const out: AmdGpu = { id: bus && bus !== 'N/A' ? bus : `amd-${index}`, index, reading: r };
-    if (bus && bus !== 'N/A') out.busId = bus;
-    const name = pick('Device Name', 'Card Series', 'Card series');
-    if (name && !/^0x/i.test(name)) out.name = name;
-    const total = numOf(pick('VRAM Total Memory (B)'));
-    if (total !== undefined) out.vramTotalBytes = total;
-    const max = numOf(pick('Max Graphics Package Power (W)'));
-    if (max !== undefined) out.powerLimitWatts = max;
-    return out;
-  }));
+  return dropNonFinite(
+    cards.map((k) => {
+      const c = data[k];
+      const pick = (...names: string[]) => names.map((n) => c[n]).find((v) => v !== undefined);
+      const index = Number(k.slice(4));
+      const r: AmdGpu['reading'] = {};
+      const p = numOf(pick('Average Graphics Package Power (W)', 'Current Socket Graphics Package Power (W)'));
+      if (p !== undefined) {
+        r.powerWatts = p;
+        r.powerKind = 'average';
+      }
+      const used = numOf(pick('VRAM Total Used Memory (B)'));
+      if (used !== undefined) r.vramUsedBytes = used;
+      const util = numOf(pick('GPU use (%)'));
+      if (util !== undefined) r.utilizationPercent = util;
+      const temp = numOf(pick('Temperature (Sensor edge) (C)', 'Temperature (Sensor junction) (C)'));
+      if (temp !== undefined) r.temperatureC = temp;
+      const sclk = /(\d+)\s*Mhz/i.exec(pick('sclk clock speed:') ?? '');
+      if (sclk) r.clockMhz = finiteNumber(sclk[1]);
+      const bus = pick('PCI Bus');
+      const out: AmdGpu = { id: bus && bus !== 'N/A' ? bus : `amd-${index}`, index, reading: r };
+      if (bus && bus !== 'N/A') out.busId = bus;
+      const name = pick('Device Name', 'Card Series', 'Card series');
+      if (name && !/^0x/i.test(name)) out.name = name;
+      const total = numOf(pick('VRAM Total Memory (B)'));
+      if (total !== undefined) out.vramTotalBytes = total;
+      const max = numOf(pick('Max Graphics Package Power (W)'));
+      if (max !== undefined) out.powerLimitWatts = max;
+      return out;
+    }),
+  );
 }
 
 export interface AmdStatic {
@@ -134,16 +138,18 @@ export interface AmdStatic {
 export function parseAmdSmiStatic(text: string): AmdStatic[] {
   const data: unknown = parseVendorJson(text, 'amd-smi static --json');
   const list = Array.isArray(data) ? data : Array.isArray(get(data, 'gpu_data')) ? (get(data, 'gpu_data') as unknown[]) : [];
-  return dropNonFinite(list.map((g, i) => {
-    const out: AmdStatic = { index: numOf(get(g, 'gpu')) ?? i };
-    const bdf = get(g, 'bus', 'bdf');
-    if (typeof bdf === 'string' && /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d$/i.test(bdf)) out.busId = bdf;
-    const name = get(g, 'asic', 'market_name');
-    if (typeof name === 'string' && name !== 'N/A') out.name = name;
-    const cap = leaf(get(g, 'limit', 'socket_power'), 'W') ?? leaf(get(g, 'limit', 'max_power'), 'W');
-    if (cap !== undefined) out.powerLimitWatts = cap;
-    const dv = get(g, 'driver', 'version');
-    if (typeof dv === 'string' && dv !== 'N/A') out.driverVersion = dv;
-    return out;
-  }));
+  return dropNonFinite(
+    list.map((g, i) => {
+      const out: AmdStatic = { index: numOf(get(g, 'gpu')) ?? i };
+      const bdf = get(g, 'bus', 'bdf');
+      if (typeof bdf === 'string' && /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d$/i.test(bdf)) out.busId = bdf;
+      const name = get(g, 'asic', 'market_name');
+      if (typeof name === 'string' && name !== 'N/A') out.name = name;
+      const cap = leaf(get(g, 'limit', 'socket_power'), 'W') ?? leaf(get(g, 'limit', 'max_power'), 'W');
+      if (cap !== undefined) out.powerLimitWatts = cap;
+      const dv = get(g, 'driver', 'version');
+      if (typeof dv === 'string' && dv !== 'N/A') out.driverVersion = dv;
+      return out;
+    }),
+  );
 }

@@ -18,12 +18,21 @@ export class AmdSysfsProbe implements Probe {
     this.cards = findAmdCards(this.root).filter((c) => c.powerFile || c.vramTotalBytes !== undefined);
     if (this.cards.length === 0) return { status: 'unavailable', devices: [], reason: `no amdgpu card under ${this.root}` };
     const devices = this.cards.map((c, i): DeviceInfo => {
-      const d: DeviceInfo = { id: c.id, vendor: 'amd', name: `AMD GPU (${c.card})`, probe: 'amd-sysfs', index: i, powerScope: c.apu ? 'apu package (includes CPU)' : 'board' };
+      const d: DeviceInfo = {
+        id: c.id,
+        vendor: 'amd',
+        name: `AMD GPU (${c.card})`,
+        probe: 'amd-sysfs',
+        index: i,
+        powerScope: c.apu ? 'apu package (includes CPU)' : 'board',
+      };
       if (c.busId) d.busId = c.busId;
       if (c.vramTotalBytes !== undefined) d.vramTotalBytes = c.vramTotalBytes;
       return d;
     });
-    const files = [...new Set(this.cards.map((c) => (c.powerFile ? `${c.powerFile}: ${c.powerFile === 'power1_input' ? 'instant' : 'average'}` : 'no power file')))];
+    const files = [
+      ...new Set(this.cards.map((c) => (c.powerFile ? `${c.powerFile}: ${c.powerFile === 'power1_input' ? 'instant' : 'average'}` : 'no power file'))),
+    ];
     return { status: 'ok', devices, method: `amdgpu sysfs (${files.join('; ')})` };
   }
 
@@ -39,7 +48,19 @@ type Tool = 'amd-smi' | 'rocm-smi';
 
 const ARGS: Record<Tool, string[]> = {
   'amd-smi': ['metric', '--json'],
-  'rocm-smi': ['--showpower', '--showuse', '--showmemuse', '--showtemp', '--showclocks', '--showbus', '--showproductname', '--showmeminfo', 'vram', '--showmaxpower', '--json'],
+  'rocm-smi': [
+    '--showpower',
+    '--showuse',
+    '--showmemuse',
+    '--showtemp',
+    '--showclocks',
+    '--showbus',
+    '--showproductname',
+    '--showmeminfo',
+    'vram',
+    '--showmaxpower',
+    '--json',
+  ],
 };
 
 export class AmdToolProbe implements Probe {

@@ -54,8 +54,12 @@ export function findAmdCards(root = '/sys/class/drm'): SysfsCard[] {
     if (vendor !== undefined && vendor.toLowerCase() !== '0x1002') continue;
     let hwmonDir: string | undefined;
     try {
-      const h = readdirSync(join(dev, 'hwmon')).filter((x) => /^hwmon\d+$/.test(x)).sort();
-      hwmonDir = h.map((x) => join(dev, 'hwmon', x)).find((d) => readNum(join(d, 'power1_input')) !== undefined || readNum(join(d, 'power1_average')) !== undefined) ?? (h[0] ? join(dev, 'hwmon', h[0]) : undefined);
+      const h = readdirSync(join(dev, 'hwmon'))
+        .filter((x) => /^hwmon\d+$/.test(x))
+        .sort();
+      hwmonDir =
+        h.map((x) => join(dev, 'hwmon', x)).find((d) => readNum(join(d, 'power1_input')) !== undefined || readNum(join(d, 'power1_average')) !== undefined) ??
+        (h[0] ? join(dev, 'hwmon', h[0]) : undefined);
     } catch {
       hwmonDir = undefined;
     }

@@ -21,13 +21,24 @@ export class MacmonProbe implements Probe {
     const got = await firstLine(cmd, ['pipe', '-i', '200'], (l) => parseMacmonLine(l) !== null, 5000);
     if ('error' in got) return { status: got.missing ? 'unavailable' : 'error', devices: [], reason: got.error };
     const s = parseMacmonLine(got.line)!;
-    const d: DeviceInfo = { id: APPLE_DEVICE_ID, vendor: 'apple', name: 'Apple Silicon GPU', probe: 'macmon', powerScope: 'gpu cluster', memoryScope: UNIFIED_MEMORY };
+    const d: DeviceInfo = {
+      id: APPLE_DEVICE_ID,
+      vendor: 'apple',
+      name: 'Apple Silicon GPU',
+      probe: 'macmon',
+      powerScope: 'gpu cluster',
+      memoryScope: UNIFIED_MEMORY,
+    };
     if (s.ramTotalBytes !== undefined) d.vramTotalBytes = s.ramTotalBytes;
     return { status: 'ok', devices: [d], method: 'macmon pipe (GPU power, W)' };
   }
 
   start(sink: ReadingSink, timing: SampleTiming): void {
-    this.tool = new StreamTool(this.opts.command ?? 'macmon', ['pipe', '-i', String(Math.max(10, Math.round(timing.intervalMs)))], { stallMs: timing.stallMs, backoffMs: this.opts.backoffMs, now: this.opts.now });
+    this.tool = new StreamTool(this.opts.command ?? 'macmon', ['pipe', '-i', String(Math.max(10, Math.round(timing.intervalMs)))], {
+      stallMs: timing.stallMs,
+      backoffMs: this.opts.backoffMs,
+      now: this.opts.now,
+    });
     this.tool.start(
       (line, arrivalMs) => {
         if (line.trim() === '') return 'skip';

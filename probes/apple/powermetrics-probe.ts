@@ -42,10 +42,20 @@ export class PowermetricsProbe implements Probe {
     const got = await firstLine(cmd, args, (l) => /^GPU Power: /.test(l.trim()) || isPowermetricsHeader(l), 5000);
     if ('error' in got) {
       const refused = /password is required|not allowed|sudo:/.test(got.error);
-      const reason = refused ? `powermetrics needs root and sudo -n was refused (${got.error.replace(/^.*?: /, '')}): run genwatt with sudo, allow powermetrics in sudoers, or use --probe macmon` : got.error;
+      const reason = refused
+        ? `powermetrics needs root and sudo -n was refused (${got.error.replace(/^.*?: /, '')}): run genwatt with sudo, allow powermetrics in sudoers, or use --probe macmon`
+        : got.error;
       return { status: got.missing ? 'unavailable' : 'error', devices: [], reason };
     }
-    const d: DeviceInfo = { id: APPLE_DEVICE_ID, vendor: 'apple', name: 'Apple Silicon GPU', probe: 'powermetrics', powerScope: 'gpu cluster', vramTotalBytes: totalmem(), memoryScope: UNIFIED_MEMORY };
+    const d: DeviceInfo = {
+      id: APPLE_DEVICE_ID,
+      vendor: 'apple',
+      name: 'Apple Silicon GPU',
+      probe: 'powermetrics',
+      powerScope: 'gpu cluster',
+      vramTotalBytes: totalmem(),
+      memoryScope: UNIFIED_MEMORY,
+    };
     return { status: 'ok', devices: [d], method: `powermetrics gpu_power (interval means${this.useSudo ? ', via sudo -n' : ''})` };
   }
 

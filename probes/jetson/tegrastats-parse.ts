@@ -55,7 +55,7 @@ export function parseTegrastatsLine(line: string): TegraLine | null {
   if (tempC !== undefined) out.gpuTemperatureC = tempC;
   // Rails: NAME cur/avg, each number optionally with mW; RAM/SWAP/IRAM (MB, kB) are not rails.
   const railRe = /(?:^|\s)([A-Za-z][A-Za-z0-9_]*) (\d+)(?:mW)?\/(\d+)(?:mW)?(?=\s|$)/g;
-  for (let m; (m = railRe.exec(s)); ) {
+  for (let m; (m = railRe.exec(s));) {
     if (/^(RAM|SWAP|IRAM)$/.test(m[1])) continue;
     const currentMw = finiteNumber(m[2]);
     const averageMw = finiteNumber(m[3]);
@@ -83,7 +83,10 @@ export function chooseRail(rails: readonly Rail[]): RailChoice | null {
   if (gpuOnly) return { rail: gpuOnly, scope: 'gpu rail' };
   const withGpu = names.find((n) => /GPU/.test(n));
   if (withGpu) {
-    const parts = withGpu.replace(/^(VDD|POM_5V|VDD_SYS)_/, '').toLowerCase().split('_');
+    const parts = withGpu
+      .replace(/^(VDD|POM_5V|VDD_SYS)_/, '')
+      .toLowerCase()
+      .split('_');
     return { rail: withGpu, scope: `${parts.join('+')} rail` };
   }
   const input = names.find((n) => INPUT_RAILS.test(n));

@@ -18,19 +18,25 @@ const HEADER_ALIASES: Record<string, string> = {
   gpu_name: 'name',
   'gpu.power.draw.instant': 'power.draw.instant',
   'gpu.power.draw.average': 'power.draw.average',
-  'gpu_bus_id': 'pci.bus_id',
-  'gpu_uuid': 'uuid',
+  gpu_bus_id: 'pci.bus_id',
+  gpu_uuid: 'uuid',
 };
 
 /** Canonical field name for a query name or a CSV header cell (`power.draw [W]` → `power.draw`). */
 export function canonicalField(name: string): string {
-  const bare = name.trim().replace(/\s*\[[^\]]*\]\s*$/, '').trim();
+  const bare = name
+    .trim()
+    .replace(/\s*\[[^\]]*\]\s*$/, '')
+    .trim();
   return HEADER_ALIASES[bare] ?? bare;
 }
 
 /** Split one CSV line of nvidia-smi output. Values never contain quotes; separators are `, `. */
 export function splitCsvLine(line: string): string[] {
-  return line.replace(/\r$/, '').split(',').map((s) => s.trim());
+  return line
+    .replace(/\r$/, '')
+    .split(',')
+    .map((s) => s.trim());
 }
 
 /** A cell as text, or undefined for `[N/A]`, `[Not Supported]`, empty. */
@@ -173,5 +179,9 @@ export function parseCsv(text: string, queryFields?: readonly string[]): { field
 /** A header line names fields (`power.draw [W]`, `timestamp`) rather than holding values. */
 export function looksLikeHeader(line: string): boolean {
   const cells = splitCsvLine(line);
-  return cells.length > 0 && cells.every((c) => /^[a-z_][a-z0-9_.]*(\s*\[[^\]]+\])?$/i.test(c)) && cells.some((c) => c.includes('.') || c === 'name' || c === 'timestamp' || c === 'uuid');
+  return (
+    cells.length > 0 &&
+    cells.every((c) => /^[a-z_][a-z0-9_.]*(\s*\[[^\]]+\])?$/i.test(c)) &&
+    cells.some((c) => c.includes('.') || c === 'name' || c === 'timestamp' || c === 'uuid')
+  );
 }

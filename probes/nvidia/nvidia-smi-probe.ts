@@ -8,7 +8,17 @@ import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '..
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
 
 export const DETECT_FIELDS = ['index', 'uuid', 'pci.bus_id', 'name', 'memory.total', 'enforced.power.limit', 'power.limit', 'driver_version'] as const;
-export const STREAM_FIELDS = ['timestamp', 'pci.bus_id', 'uuid', 'power.draw.instant', 'power.draw', 'memory.used', 'utilization.gpu', 'temperature.gpu', 'clocks.sm'] as const;
+export const STREAM_FIELDS = [
+  'timestamp',
+  'pci.bus_id',
+  'uuid',
+  'power.draw.instant',
+  'power.draw',
+  'memory.used',
+  'utilization.gpu',
+  'temperature.gpu',
+  'clocks.sm',
+] as const;
 
 /** Options, mostly for tests. */
 export interface NvidiaSmiOptions {
@@ -28,7 +38,10 @@ export function explainSpawnError(cmd: string, err: unknown): string {
   if (e.code === 'ENOENT') return `${cmd} not found on PATH`;
   if (e.code === 'EACCES') return `${cmd} is not executable (permission denied)`;
   if (e.timedOut) return `${cmd} did not answer within the time limit`;
-  const first = (e.stderr ?? '').split('\n').map((s) => s.trim()).find((s) => s !== '');
+  const first = (e.stderr ?? '')
+    .split('\n')
+    .map((s) => s.trim())
+    .find((s) => s !== '');
   if (first) return `${cmd} failed: ${first}`;
   if (e.exitCode !== undefined) return `${cmd} exited with code ${e.exitCode}`;
   return `${cmd} failed: ${e.shortMessage ?? String(err)}`;
@@ -100,7 +113,12 @@ export class NvidiaSmiProbe implements Probe {
 
   start(sink: ReadingSink, timing: SampleTiming): void {
     const args = [`--query-gpu=${this.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(1, Math.round(timing.intervalMs)))];
-    this.tool = new StreamTool(this.cmd, args, { stallMs: this.opts.stallMs ?? timing.stallMs, backoffMs: this.opts.backoffMs, maxBackoffMs: this.opts.maxBackoffMs, now: this.opts.now });
+    this.tool = new StreamTool(this.cmd, args, {
+      stallMs: this.opts.stallMs ?? timing.stallMs,
+      backoffMs: this.opts.backoffMs,
+      maxBackoffMs: this.opts.maxBackoffMs,
+      now: this.opts.now,
+    });
     this.tool.start((line, arrivalMs) => this.onLine(sink, line, arrivalMs), { probe: this.name, sink, deviceIds: () => this.devices.map((d) => d.id) });
   }
 

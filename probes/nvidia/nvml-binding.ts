@@ -148,7 +148,15 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     latencyUsec: 'longlong',
     valueType: 'int',
     nvmlReturn: 'int',
-    value: koffi.union('nvmlValue_t', { dVal: 'double', uiVal: 'uint', ulVal: 'ulong', ullVal: 'ulonglong', sllVal: 'longlong', siVal: 'int', usVal: 'ushort' }),
+    value: koffi.union('nvmlValue_t', {
+      dVal: 'double',
+      uiVal: 'uint',
+      ulVal: 'ulong',
+      ullVal: 'ulonglong',
+      sllVal: 'longlong',
+      siVal: 'int',
+      usVal: 'ushort',
+    }),
   });
   const f = {
     init: l.func('int nvmlInit_v2()'),
@@ -169,10 +177,16 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     temp: l.func('int nvmlDeviceGetTemperature(nvmlDevice_t device, int sensorType, _Out_ uint *temp)'),
     clock: l.func('int nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, _Out_ uint *clock)'),
     limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
-    reasons: opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ?? opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
+    reasons:
+      opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ??
+      opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
     // v3 (driver 510+) and v2 fill the same 24-byte nvmlProcessInfo_t.
-    computeProcs: opt('int nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)') ?? opt('int nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)'),
-    graphicsProcs: opt('int nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)') ?? opt('int nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)'),
+    computeProcs:
+      opt('int nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)') ??
+      opt('int nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)'),
+    graphicsProcs:
+      opt('int nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)') ??
+      opt('int nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t device, _Inout_ uint *infoCount, void *infos)'),
   };
   return { f, MemoryV2 };
 }
@@ -233,12 +247,26 @@ export async function loadNvml(): Promise<NvmlBinding> {
       if (ret !== 0) return { ret };
       return {
         ret,
-        value: (vals as unknown as { fieldId: number; nvmlReturn: number; timestamp: number | bigint; valueType: number; value: Record<string, number | bigint> }[]).map((v) => ({
+        value: (
+          vals as unknown as { fieldId: number; nvmlReturn: number; timestamp: number | bigint; valueType: number; value: Record<string, number | bigint> }[]
+        ).map((v) => ({
           fieldId: v.fieldId,
           ret: v.nvmlReturn,
           timestampUs: Number(v.timestamp),
           // valueType 0 double, 1 uint, 2 ulong, 3 ulonglong, 4 sll, 5 int, 6 ushort
-          value: Number(v.valueType === 0 ? v.value.dVal : v.valueType === 1 ? v.value.uiVal : v.valueType === 5 ? v.value.siVal : v.valueType === 6 ? v.value.usVal : v.valueType === 4 ? v.value.sllVal : v.value.ullVal),
+          value: Number(
+            v.valueType === 0
+              ? v.value.dVal
+              : v.valueType === 1
+                ? v.value.uiVal
+                : v.valueType === 5
+                  ? v.value.siVal
+                  : v.valueType === 6
+                    ? v.value.usVal
+                    : v.valueType === 4
+                      ? v.value.sllVal
+                      : v.value.ullVal,
+          ),
         })),
       };
     },

@@ -124,8 +124,18 @@ export class CounterGuard {
     this.last = { tMs, joules };
     if (prev && joules > prev.joules) this.advancedMs = tMs;
     if (this.state === 'trusted') {
-      if (prev && joules < prev.joules) return this.restart(tMs, joules, `energy counter went backwards (${prev.joules.toFixed(1)} J → ${joules.toFixed(1)} J: driver reload?): using instant power until it checks out again`);
-      if ((powerWatts ?? 0) > 5 && tMs - this.advancedMs > this.stallMs) return this.restart(tMs, joules, `energy counter stalled for ${((tMs - this.advancedMs) / 1000).toFixed(1)} s while drawing ${powerWatts!.toFixed(0)} W: using instant power until it advances again`);
+      if (prev && joules < prev.joules)
+        return this.restart(
+          tMs,
+          joules,
+          `energy counter went backwards (${prev.joules.toFixed(1)} J → ${joules.toFixed(1)} J: driver reload?): using instant power until it checks out again`,
+        );
+      if ((powerWatts ?? 0) > 5 && tMs - this.advancedMs > this.stallMs)
+        return this.restart(
+          tMs,
+          joules,
+          `energy counter stalled for ${((tMs - this.advancedMs) / 1000).toFixed(1)} s while drawing ${powerWatts!.toFixed(0)} W: using instant power until it advances again`,
+        );
       return { energyJoules: joules };
     }
     if (!this.start || (prev && joules < prev.joules)) {

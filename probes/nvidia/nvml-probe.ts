@@ -102,7 +102,14 @@ export class NvmlProbe implements Probe {
       const bus = n.pciBusId(handle).value;
       const mem = n.memory(handle).value;
       const limit = n.enforcedPowerLimitMw(handle);
-      const info: DeviceInfo = { id: bus ? normalizeBusId(bus) : (uuid ?? `nvidia-${i}`), vendor: 'nvidia', name, probe: 'nvml', index: i, powerScope: 'board' };
+      const info: DeviceInfo = {
+        id: bus ? normalizeBusId(bus) : (uuid ?? `nvidia-${i}`),
+        vendor: 'nvidia',
+        name,
+        probe: 'nvml',
+        index: i,
+        powerScope: 'board',
+      };
       if (bus) info.busId = normalizeBusId(bus);
       if (uuid) info.uuid = uuid;
       if (mem) info.vramTotalBytes = mem.totalBytes;

@@ -84,7 +84,16 @@ export class SimulatedProbe implements Probe {
     const idle = on === undefined ? undefined : simulate({ phase: 'idle', sinceMs: 0, loaded: false }, 0, tMs);
     return this.devices.map((d, k) => {
       const x = idle && k !== on ? idle : s;
-      return { deviceId: d.id, tMs, powerWatts: x.powerWatts + k, powerKind: 'instant' as const, vramUsedBytes: x.vramUsedBytes, utilizationPercent: x.utilizationPercent, temperatureC: x.temperatureC, clockMhz: x.clockMhz };
+      return {
+        deviceId: d.id,
+        tMs,
+        powerWatts: x.powerWatts + k,
+        powerKind: 'instant' as const,
+        vramUsedBytes: x.vramUsedBytes,
+        utilizationPercent: x.utilizationPercent,
+        temperatureC: x.temperatureC,
+        clockMhz: x.clockMhz,
+      };
     });
   }
 
@@ -95,7 +104,8 @@ export class SimulatedProbe implements Probe {
   async processes(): Promise<Map<string, GpuProcess[]> | null> {
     this.refreshActivity();
     const a = this.activity;
-    const list: GpuProcess[] = a.pid !== undefined && a.phase !== 'idle' ? [{ pid: a.pid, usedBytes: simulate(a, this.lastWatts, this.now()).vramUsedBytes - SIM_BASE_VRAM_BYTES }] : [];
+    const list: GpuProcess[] =
+      a.pid !== undefined && a.phase !== 'idle' ? [{ pid: a.pid, usedBytes: simulate(a, this.lastWatts, this.now()).vramUsedBytes - SIM_BASE_VRAM_BYTES }] : [];
     if (process.env.GENWATT_SIM_NO_PROCESS_LIST === '1') return null; // as an interface without process lists
     const on = a.gpu ?? 0;
     return new Map(this.devices.map((d, k) => [d.id, k === on ? list : []]));

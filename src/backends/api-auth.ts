@@ -34,7 +34,9 @@ function readCredentialsFile(file: string): string {
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new ApiAuthError(`--api-auth-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ApiAuthError(
+      `--api-auth-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((err as NodeJS.ErrnoException).code ?? (err as Error).message)}`,
+    );
   }
   try {
     const st = fstatSync(fd);

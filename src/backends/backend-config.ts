@@ -62,7 +62,8 @@ export function parseOverrides(set: BackendOptions['set']): Record<string, unkno
 /** The backend to drive, or null for a plain command (`--backend command` or none). */
 export function backendConfig(o: BackendOptions, baseDir: string): BackendConfig | null {
   const kind = (o.backend ?? 'command') as BackendKind;
-  if (!['command', 'forge', 'comfyui'].includes(kind)) throw new BackendConfigError(`backend must be command, forge or comfyui, got ${JSON.stringify(o.backend)}`);
+  if (!['command', 'forge', 'comfyui'].includes(kind))
+    throw new BackendConfigError(`backend must be command, forge or comfyui, got ${JSON.stringify(o.backend)}`);
   if (kind === 'command') return null;
   const url = o.url ?? DEFAULT_URL[kind];
   let u: URL;
@@ -73,10 +74,14 @@ export function backendConfig(o: BackendOptions, baseDir: string): BackendConfig
     throw new BackendConfigError(`--url must be an http:// or https:// address, got ${JSON.stringify(makeRedactor({}).text(url))}`);
   }
   // Credentials in the URL would be recorded and printed (and fetch refuses them): they come from a file or the environment.
-  if (u.username || u.password) throw new BackendConfigError(`--url must not carry credentials (${u.protocol}//${u.username ? `${u.username}:***@` : ''}${u.host}): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`);
+  if (u.username || u.password)
+    throw new BackendConfigError(
+      `--url must not carry credentials (${u.protocol}//${u.username ? `${u.username}:***@` : ''}${u.host}): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`,
+    );
   const timeoutS = o.requestTimeoutSeconds ?? 1800;
   if (!(timeoutS > 0)) throw new BackendConfigError(`the request timeout must be a positive number of seconds, got ${timeoutS}`);
-  if (!(timeoutS * 1000 <= 2 ** 31 - 1)) throw new BackendConfigError(`the request timeout must be at most ${Math.floor((2 ** 31 - 1) / 1000)} seconds, got ${timeoutS}`);
+  if (!(timeoutS * 1000 <= 2 ** 31 - 1))
+    throw new BackendConfigError(`the request timeout must be at most ${Math.floor((2 ** 31 - 1) / 1000)} seconds, got ${timeoutS}`);
   let auth;
   try {
     auth = loadApiAuth(o.apiAuthFile === undefined ? undefined : isAbsolute(o.apiAuthFile) ? o.apiAuthFile : resolve(baseDir, o.apiAuthFile));
@@ -92,7 +97,19 @@ export function backendConfig(o: BackendOptions, baseDir: string): BackendConfig
     const height = posInt('height', o.height, 1024);
     if (o.cfg !== undefined && !(o.cfg >= 0)) throw new BackendConfigError(`cfg must be 0 or more, got ${o.cfg}`);
     if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new BackendConfigError(`seed must be a whole number (-1: random), got ${o.seed}`);
-    c.forge = { prompt: o.prompt, negativePrompt: o.negativePrompt ?? '', steps, width, height, cfgScale: o.cfg ?? 7, sampler: o.sampler ?? 'Euler', scheduler: o.scheduler ?? null, seed: o.seed ?? -1, batchSize: posInt('batch size', o.batchSize, 1), batchCount: posInt('batch count', o.batchCount, 1) };
+    c.forge = {
+      prompt: o.prompt,
+      negativePrompt: o.negativePrompt ?? '',
+      steps,
+      width,
+      height,
+      cfgScale: o.cfg ?? 7,
+      sampler: o.sampler ?? 'Euler',
+      scheduler: o.scheduler ?? null,
+      seed: o.seed ?? -1,
+      batchSize: posInt('batch size', o.batchSize, 1),
+      batchCount: posInt('batch count', o.batchCount, 1),
+    };
   } else {
     if (!o.workflow) throw new BackendConfigError('the comfyui backend needs an API-format workflow (--workflow FILE.json)');
     c.workflow = isAbsolute(o.workflow) ? o.workflow : resolve(baseDir, o.workflow);

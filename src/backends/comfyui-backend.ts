@@ -36,8 +36,15 @@ export function loadWorkflow(file: string): ComfyGraph {
   } catch (err) {
     throw new BackendError(`the workflow ${file} is not JSON (${(err as Error).message})`, 'usage');
   }
-  if (g && typeof g === 'object' && Array.isArray((g as { nodes?: unknown }).nodes)) throw new BackendError(`${file} is a ComfyUI UI workflow (nodes and links); genwatt needs the API format: in ComfyUI use Workflow → Export (API)`, 'usage');
-  if (!g || typeof g !== 'object' || Array.isArray(g) || !Object.values(g).every((n) => n && typeof n === 'object' && typeof (n as { class_type?: unknown }).class_type === 'string')) throw new BackendError(`${file} is not a ComfyUI API-format workflow (an object of nodes with class_type and inputs)`, 'usage');
+  if (g && typeof g === 'object' && Array.isArray((g as { nodes?: unknown }).nodes))
+    throw new BackendError(`${file} is a ComfyUI UI workflow (nodes and links); genwatt needs the API format: in ComfyUI use Workflow → Export (API)`, 'usage');
+  if (
+    !g ||
+    typeof g !== 'object' ||
+    Array.isArray(g) ||
+    !Object.values(g).every((n) => n && typeof n === 'object' && typeof (n as { class_type?: unknown }).class_type === 'string')
+  )
+    throw new BackendError(`${file} is not a ComfyUI API-format workflow (an object of nodes with class_type and inputs)`, 'usage');
   return g as ComfyGraph;
 }
 
@@ -50,7 +57,13 @@ export function applyOverrides(g: ComfyGraph, overrides: Record<string, unknown>
     const input = key.slice(dot + 1);
     if (dot <= 0 || !input) throw new BackendError(`override ${JSON.stringify(key)} must be NODE.input, e.g. 3.seed=42`, 'usage');
     const node = out[id];
-    if (!node) throw new BackendError(`override ${key}: the workflow has no node ${id} (nodes: ${Object.entries(out).map(([k, n]) => `${k} ${n.class_type}`).join(', ')})`, 'usage');
+    if (!node)
+      throw new BackendError(
+        `override ${key}: the workflow has no node ${id} (nodes: ${Object.entries(out)
+          .map(([k, n]) => `${k} ${n.class_type}`)
+          .join(', ')})`,
+        'usage',
+      );
     node.inputs ??= {};
     node.inputs[input] = value;
   }
@@ -93,7 +106,10 @@ interface NodeError {
 export function nodeErrorsText(nodeErrors: unknown): string {
   if (!nodeErrors || typeof nodeErrors !== 'object' || Array.isArray(nodeErrors)) return '';
   return Object.entries(nodeErrors as Record<string, NodeError>)
-    .map(([id, e]) => `node ${id} (${e?.class_type ?? '?'}): ${(e?.errors ?? []).map((x) => [x.message, x.details].filter(Boolean).join(': ')).join('; ') || 'invalid'}`)
+    .map(
+      ([id, e]) =>
+        `node ${id} (${e?.class_type ?? '?'}): ${(e?.errors ?? []).map((x) => [x.message, x.details].filter(Boolean).join(': ')).join('; ') || 'invalid'}`,
+    )
     .map((t) => oneLine(t, 300))
     .join('; ');
 }
@@ -114,7 +130,17 @@ function workflowFacts(g: ComfyGraph): Record<string, string> {
 
 interface WsMessage {
   type: string;
-  data?: { prompt_id?: string; node?: string | null; nodes?: string[]; value?: number; max?: number; exception_message?: string; exception_type?: string; node_id?: string; node_type?: string };
+  data?: {
+    prompt_id?: string;
+    node?: string | null;
+    nodes?: string[];
+    value?: number;
+    max?: number;
+    exception_message?: string;
+    exception_type?: string;
+    node_id?: string;
+    node_type?: string;
+  };
 }
 
 type Outcome = { ok: true } | { ok: false; interrupted: boolean; message: string; dequeued?: boolean; cached?: boolean };
@@ -166,7 +192,16 @@ async function openSocket(url: string, auth: BackendConfig['auth']): Promise<Soc
     ws.once('unexpected-response', (_req, res) => {
       clearTimeout(t);
       const status = res.statusCode ?? 0;
-      reject(new BackendError(status === 401 || status === 403 ? (auth ? `${WHAT} rejected the --api-auth credentials (HTTP ${status} on /ws)` : `${WHAT} wants --api-auth credentials (HTTP ${status} on /ws): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`) : `${WHAT} websocket ${url}: HTTP ${status}`, status === 401 || status === 403 ? 'auth' : 'unreachable'));
+      reject(
+        new BackendError(
+          status === 401 || status === 403
+            ? auth
+              ? `${WHAT} rejected the --api-auth credentials (HTTP ${status} on /ws)`
+              : `${WHAT} wants --api-auth credentials (HTTP ${status} on /ws): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`
+            : `${WHAT} websocket ${url}: HTTP ${status}`,
+          status === 401 || status === 403 ? 'auth' : 'unreachable',
+        ),
+      );
     });
     ws.once('error', (err) => {
       clearTimeout(t);
@@ -181,10 +216,20 @@ async function openSocket(url: string, auth: BackendConfig['auth']): Promise<Soc
  * `step` gets the sampler's progress; `giveUp` receives the function that ends the wait for a prompt
  * Stop took off the queue (it sends no message at all).
  */
-function followPrompt(sock: Socket, id: string, graph: ComfyGraph, timeoutMs: number, step: (value: number | null, max: number | undefined) => void, giveUp: (f: () => void) => void): Promise<Outcome> {
+function followPrompt(
+  sock: Socket,
+  id: string,
+  graph: ComfyGraph,
+  timeoutMs: number,
+  step: (value: number | null, max: number | undefined) => void,
+  giveUp: (f: () => void) => void,
+): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     let success = false;
-    const timer = setTimeout(() => done(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${secondsText(timeoutMs)}`, 'timeout'))), timeoutMs);
+    const timer = setTimeout(
+      () => done(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${secondsText(timeoutMs)}`, 'timeout'))),
+      timeoutMs,
+    );
     const done = (f: () => void) => {
       clearTimeout(timer);
       sock.listeners.delete(on);
@@ -197,12 +242,33 @@ function followPrompt(sock: Socket, id: string, graph: ComfyGraph, timeoutMs: nu
       if (m.type === 'execution_cached') {
         // execution.py execute_async: one message with every node served from the cache.
         // samplers first, then savers, as they would run
-        const work = (m.data.nodes ?? []).filter((n) => graph[n] && isWorkNode(graph[n].class_type)).sort((a, b) => Number(/^Save/.test(graph[a].class_type)) - Number(/^Save/.test(graph[b].class_type)));
-        if (work.length) done(() => resolve({ ok: false, interrupted: false, message: `${WHAT} served ${work.map((n) => `node ${n} (${graph[n].class_type})`).join(', ')} from its cache: nothing would be generated, so there is nothing to measure. The seeds did change; does a sampler take its seed from another node? Change an input (--set NODE.input=…) or clear the cache (Manager → Unload models / POST /free)`, cached: true }));
+        const work = (m.data.nodes ?? [])
+          .filter((n) => graph[n] && isWorkNode(graph[n].class_type))
+          .sort((a, b) => Number(/^Save/.test(graph[a].class_type)) - Number(/^Save/.test(graph[b].class_type)));
+        if (work.length)
+          done(() =>
+            resolve({
+              ok: false,
+              interrupted: false,
+              message: `${WHAT} served ${work.map((n) => `node ${n} (${graph[n].class_type})`).join(', ')} from its cache: nothing would be generated, so there is nothing to measure. The seeds did change; does a sampler take its seed from another node? Change an input (--set NODE.input=…) or clear the cache (Manager → Unload models / POST /free)`,
+              cached: true,
+            }),
+          );
       } else if (m.type === 'progress') step(m.data.value ?? null, m.data.max);
       else if (m.type === 'execution_success') success = true;
-      else if (m.type === 'executing' && m.data.node === null) done(() => resolve(success ? { ok: true } : { ok: false, interrupted: false, message: `${WHAT} ended prompt ${id} without success` }));
-      else if (m.type === 'execution_error') done(() => resolve({ ok: false, interrupted: false, message: oneLine(`${WHAT}: node ${m.data?.node_id ?? '?'} (${m.data?.node_type ?? '?'}) failed: ${m.data?.exception_type ? `${m.data.exception_type}: ` : ''}${m.data?.exception_message ?? 'no message'}`, 400) }));
+      else if (m.type === 'executing' && m.data.node === null)
+        done(() => resolve(success ? { ok: true } : { ok: false, interrupted: false, message: `${WHAT} ended prompt ${id} without success` }));
+      else if (m.type === 'execution_error')
+        done(() =>
+          resolve({
+            ok: false,
+            interrupted: false,
+            message: oneLine(
+              `${WHAT}: node ${m.data?.node_id ?? '?'} (${m.data?.node_type ?? '?'}) failed: ${m.data?.exception_type ? `${m.data.exception_type}: ` : ''}${m.data?.exception_message ?? 'no message'}`,
+              400,
+            ),
+          }),
+        );
       else if (m.type === 'execution_interrupted') done(() => resolve({ ok: false, interrupted: true, message: 'interrupted' }));
     };
     giveUp(() => done(() => resolve({ ok: false, interrupted: true, message: 'removed from the queue', dequeued: true })));
@@ -218,7 +284,12 @@ function followPrompt(sock: Socket, id: string, graph: ComfyGraph, timeoutMs: nu
 /** The files the history entry lists; the entry can lag `executing` null by a moment. */
 async function historyImages(base: string, auth: BackendConfig['auth'], id: string, note: (m: string) => void): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const hist = (await requestJson<Record<string, { outputs?: Record<string, { images?: { type?: string }[] }> }>>(WHAT, `${base}/history/${encodeURIComponent(id)}`, { timeoutMs: 15000, auth })).body;
+    const hist = (
+      await requestJson<Record<string, { outputs?: Record<string, { images?: { type?: string }[] }> }>>(WHAT, `${base}/history/${encodeURIComponent(id)}`, {
+        timeoutMs: 15000,
+        auth,
+      })
+    ).body;
     const entry = hist?.[id];
     if (entry) return Object.values(entry.outputs ?? {}).reduce((a, o) => a + (o.images ?? []).filter((im) => (im.type ?? 'output') === 'output').length, 0);
     await new Promise((r) => setTimeout(r, 100));
@@ -246,7 +317,12 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
   const run = async (): Promise<ChildExit> => {
     try {
       const graph = applyOverrides(loadWorkflow(c.workflow!), c.overrides ?? {});
-      const stats = (await requestJson<{ system?: { comfyui_version?: string; pytorch_version?: string; python_version?: string }; devices?: { name?: string; type?: string; vram_total?: number }[] }>(WHAT, `${base}/system_stats`, { timeoutMs: 15000, auth: c.auth })).body;
+      const stats = (
+        await requestJson<{
+          system?: { comfyui_version?: string; pytorch_version?: string; python_version?: string };
+          devices?: { name?: string; type?: string; vram_total?: number }[];
+        }>(WHAT, `${base}/system_stats`, { timeoutMs: 15000, auth: c.auth })
+      ).body;
       const offset = runSeedOffset();
       const tags: Record<string, string> = { backend: 'comfyui', ...workflowFacts(graph), 'seed-offset': String(offset) };
       if (stats?.system?.comfyui_version) tags['backend-version'] = stats.system.comfyui_version;
@@ -260,7 +336,12 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
         prog = { request: r + 1, requests: c.requests, step: 0, steps };
         hooks.progress(prog);
         const g = bumpSeeds(graph, offset + r);
-        const queued = await requestJson<{ prompt_id?: string; node_errors?: unknown; error?: unknown }>(WHAT, `${base}/prompt`, { body: { prompt: g, client_id: clientId }, timeoutMs: 30000, auth: c.auth, accept: (st) => st === 400 });
+        const queued = await requestJson<{ prompt_id?: string; node_errors?: unknown; error?: unknown }>(WHAT, `${base}/prompt`, {
+          body: { prompt: g, client_id: clientId },
+          timeoutMs: 30000,
+          auth: c.auth,
+          accept: (st) => st === 400,
+        });
         if (queued.status === 400) {
           const e = queued.body?.error as { message?: string; details?: string } | string | undefined;
           const head = typeof e === 'string' ? e : [e?.message, e?.details].filter(Boolean).join(': ');
@@ -307,7 +388,8 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
       ])
         .then(async () => {
           // A running prompt answers with execution_interrupted; a queued one just disappears.
-          const q = (await requestJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(WHAT, `${base}/queue`, { timeoutMs: 5000, auth: c.auth })).body;
+          const q = (await requestJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(WHAT, `${base}/queue`, { timeoutMs: 5000, auth: c.auth }))
+            .body;
           const listed = [...(q?.queue_running ?? []), ...(q?.queue_pending ?? [])].some((item) => Array.isArray(item) && item[1] === id);
           if (!listed && current === id) setTimeout(() => current === id && giveUp?.(), 1000).unref();
         })

@@ -58,14 +58,22 @@ async function describeServer(c: BackendConfig, base: string, hooks: BackendHook
   const flags = (await requestJson<Record<string, unknown>>(WHAT, `${base}/sdapi/v1/cmd-flags`, { timeoutMs: 15000, auth: c.auth })).body ?? {};
   const flavour = forgeFlavour(flags);
   const tags: Record<string, string> = { backend: 'forge', 'server-kind': flavour };
-  if (typeof opts?.sd_model_checkpoint === 'string') tags.model = opts.sd_model_checkpoint.replace(/\s*\[[0-9a-f]+\]$/, '').replace(/\.(safetensors|ckpt|gguf)$/, '');
+  if (typeof opts?.sd_model_checkpoint === 'string')
+    tags.model = opts.sd_model_checkpoint.replace(/\s*\[[0-9a-f]+\]$/, '').replace(/\.(safetensors|ckpt|gguf)$/, '');
   const attn = attentionFact(flavour, flags, opts);
   tags.attention = attn.attention;
   if (attn.attention === 'unknown') hooks.note(`attention backend unknown: ${attn.why}; give it with --tag attention=… if you know it`);
   const ft = flagsTag(flags);
   if (ft) tags['cmd-flags'] = ft;
   const f = c.forge!;
-  Object.assign(tags, { steps: String(f.steps), size: `${f.width}x${f.height}`, sampler: f.sampler, 'cfg-scale': String(f.cfgScale), 'batch-size': String(f.batchSize), 'batch-count': String(f.batchCount) });
+  Object.assign(tags, {
+    steps: String(f.steps),
+    size: `${f.width}x${f.height}`,
+    sampler: f.sampler,
+    'cfg-scale': String(f.cfgScale),
+    'batch-size': String(f.batchSize),
+    'batch-count': String(f.batchCount),
+  });
   if (f.scheduler) tags.scheduler = f.scheduler;
   hooks.tags(tags);
   for (const w of saveWarnings(opts, f.batchSize * f.batchCount)) hooks.note(w);
@@ -84,7 +92,8 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
   /** A job began after our request was sent: ours (the queue lock serves requests in turn). */
   let oursStarted = false;
 
-  const progress = () => requestJson<ProgressResponse>(WHAT, `${base}/sdapi/v1/progress?skip_current_image=true`, { timeoutMs: 2000, auth: c.auth }).then((r) => r.body?.state);
+  const progress = () =>
+    requestJson<ProgressResponse>(WHAT, `${base}/sdapi/v1/progress?skip_current_image=true`, { timeoutMs: 2000, auth: c.auth }).then((r) => r.body?.state);
 
   const run = async (): Promise<ChildExit> => {
     try {
@@ -108,7 +117,12 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
         jobBefore = { busy: Boolean(st?.job), timestamp: st?.job_timestamp };
         oursStarted = !jobBefore.busy;
         if (jobBefore.busy) hooks.note(`the server is busy with another job: this run's request ${r + 1} waits for it (measured from now)`);
-        const res = await requestJson<Txt2ImgResponse>(WHAT, `${base}/sdapi/v1/txt2img`, { body: txt2imgBody(c, r), timeoutMs: c.timeoutMs, signal: stopCtl.signal, auth: c.auth });
+        const res = await requestJson<Txt2ImgResponse>(WHAT, `${base}/sdapi/v1/txt2img`, {
+          body: txt2imgBody(c, r),
+          timeoutMs: c.timeoutMs,
+          signal: stopCtl.signal,
+          auth: c.auth,
+        });
         // processing.py: all_seeds lists the planned images, also when interrupted (the unfinished
         // image is not saved: save_incomplete_images is off by default). Only a whole batch says
         // how many were written; after an interrupt, the watched folder's count is the truth.
@@ -129,14 +143,19 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
         if (opts?.samples_save === false) n = 0;
         if (made !== null) made += n ?? (Array.isArray(res.body?.images) ? res.body.images.length : 0);
       }
-      const mem = await requestJson<{ cuda?: { allocated?: { peak?: number }; reserved?: { peak?: number } } }>(WHAT, `${base}/sdapi/v1/memory`, { timeoutMs: 15000, auth: c.auth }).catch(() => undefined);
+      const mem = await requestJson<{ cuda?: { allocated?: { peak?: number }; reserved?: { peak?: number } } }>(WHAT, `${base}/sdapi/v1/memory`, {
+        timeoutMs: 15000,
+        auth: c.auth,
+      }).catch(() => undefined);
       // torch.cuda.memory_stats peaks are never reset on the API path: the server process's lifetime peak.
       const peak = mem?.body?.cuda;
       const memTags: Record<string, string> = {};
       if (typeof peak?.allocated?.peak === 'number') memTags['server-lifetime-peak-allocated-bytes'] = String(peak.allocated.peak);
       if (typeof peak?.reserved?.peak === 'number') memTags['server-lifetime-peak-reserved-bytes'] = String(peak.reserved.peak);
       if (Object.keys(memTags).length) hooks.tags(memTags);
-      return stopped ? stoppedExit('/sdapi/v1/interrupt') : doneExit(`${WHAT}: ${made === null ? 'interrupted' : `${plural(made, 'image')} saved`} in ${plural(c.requests, 'request')}`);
+      return stopped
+        ? stoppedExit('/sdapi/v1/interrupt')
+        : doneExit(`${WHAT}: ${made === null ? 'interrupted' : `${plural(made, 'image')} saved`} in ${plural(c.requests, 'request')}`);
     } catch (err) {
       return stopped ? stoppedExit('/sdapi/v1/interrupt') : failedExit(WHAT, err);
     } finally {
@@ -157,7 +176,9 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
         }
         if (jobBefore && !oursStarted) {
           // The running job is another client's: interrupting it would stop their work, not ours.
-          hooks.note("the server is still running another client's job that started before this run's request: genwatt did not interrupt it. This run's request stays queued on the server and will run after it: stop it in the web UI (Interrupt) when it starts");
+          hooks.note(
+            "the server is still running another client's job that started before this run's request: genwatt did not interrupt it. This run's request stays queued on the server and will run after it: stop it in the web UI (Interrupt) when it starts",
+          );
           stopCtl.abort();
           return;
         }

@@ -26,7 +26,15 @@ export interface AttentionFact {
 }
 
 /** A1111's optimizer names (modules/sd_hijack_optimizations.py; the option holds `name - label`) as tags. */
-const A1111_OPTIMIZATION: Record<string, string> = { xformers: 'xformers', sdp: 'sdpa', 'sdp-no-mem': 'sdpa-no-mem', Doggettx: 'split', V1: 'v1', InvokeAI: 'invokeai', 'sub-quadratic': 'sub-quadratic' };
+const A1111_OPTIMIZATION: Record<string, string> = {
+  xformers: 'xformers',
+  sdp: 'sdpa',
+  'sdp-no-mem': 'sdpa-no-mem',
+  Doggettx: 'split',
+  V1: 'v1',
+  InvokeAI: 'invokeai',
+  'sub-quadratic': 'sub-quadratic',
+};
 
 /**
  * The attention backend, only where the server's own selection rule and its flags settle it:
@@ -41,13 +49,19 @@ export function attentionFact(flavour: ForgeFlavour, flags: Record<string, unkno
   const on = (k: string) => flags[k] === true;
   if (flavour === 'forge-neo') {
     if (on('use_pytorch_cross_attention')) return { attention: 'sdpa', why: '--use-pytorch-cross-attention' };
-    return { attention: 'unknown', why: 'Forge Neo picks SageAttention > FlashAttention > xformers > PyTorch from what is installed; its flags do not say which loaded (its console log does)' };
+    return {
+      attention: 'unknown',
+      why: 'Forge Neo picks SageAttention > FlashAttention > xformers > PyTorch from what is installed; its flags do not say which loaded (its console log does)',
+    };
   }
   if (flavour === 'forge') {
     if (on('attention_pytorch')) return { attention: 'sdpa', why: '--attention-pytorch' };
     if (on('disable_xformers') && on('attention_split')) return { attention: 'split', why: '--disable-xformers --attention-split' };
     if (on('disable_xformers') && on('attention_quad')) return { attention: 'sub-quadratic', why: '--disable-xformers --attention-quad' };
-    return { attention: 'unknown', why: 'Forge uses xformers whenever it is installed (A1111 attention flags do not select it); nothing in its flags says whether it is' };
+    return {
+      attention: 'unknown',
+      why: 'Forge uses xformers whenever it is installed (A1111 attention flags do not select it); nothing in its flags says whether it is',
+    };
   }
   const opt = typeof options?.cross_attention_optimization === 'string' ? options.cross_attention_optimization : 'Automatic';
   if (opt !== 'Automatic' && opt !== 'None') return { attention: A1111_OPTIMIZATION[opt.split(' - ')[0]] ?? opt, why: `cross_attention_optimization = ${opt}` };
@@ -86,14 +100,21 @@ export function flagsTag(flags: Record<string, unknown>): string {
 export function saveWarnings(options: Record<string, unknown> | null, perRequest: number): string[] {
   if (!options) return ['could not read /sdapi/v1/options: the save settings are unknown'];
   const out: string[] = [];
-  if (options.samples_save === false) out.push('"Always save all generated images" (samples_save) is off: the server writes no image files, so genwatt can count none. Turn it on in Settings → Saving images');
+  if (options.samples_save === false)
+    out.push(
+      '"Always save all generated images" (samples_save) is off: the server writes no image files, so genwatt can count none. Turn it on in Settings → Saving images',
+    );
   // processing.py process_images_inner: a grid is made when return_grid or grid_save, saved when grid_save.
   const gridOnlyIfMultiple = options.grid_only_if_multiple !== false;
   if (perRequest > 1 || !gridOnlyIfMultiple) {
-    if (options.grid_save !== false) out.push(`grids are saved (grid_save) for ${perRequest} images per request: their encoding time is inside the measured run; grid files (*-grids folders) are not counted`);
+    if (options.grid_save !== false)
+      out.push(
+        `grids are saved (grid_save) for ${perRequest} images per request: their encoding time is inside the measured run; grid files (*-grids folders) are not counted`,
+      );
     else if (options.return_grid !== false) out.push('a grid is made for each request (return_grid): its encoding time is inside the measured run');
   }
-  if (options.export_for_4chan !== false) out.push('"Save copy of large images as JPG" (export_for_4chan) is on: a large image gets a JPEG copy next to it, which would be counted as another image');
+  if (options.export_for_4chan !== false)
+    out.push('"Save copy of large images as JPG" (export_for_4chan) is on: a large image gets a JPEG copy next to it, which would be counted as another image');
   if (options.save_incomplete_images === true) out.push('save_incomplete_images is on: a stopped run also saves its unfinished images');
   return out;
 }

@@ -22,7 +22,16 @@ function networkReason(err: unknown): string {
   let e = err as { code?: string; cause?: unknown; message?: string } | undefined;
   let deepest = (err as Error)?.message ?? String(err);
   for (let i = 0; e && i < 5; i++) {
-    if (e.code) return e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ENOTFOUND' ? 'host not found' : e.code === 'ECONNRESET' ? 'connection reset' : e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? 'timed out' : e.code;
+    if (e.code)
+      return e.code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : e.code === 'ENOTFOUND'
+          ? 'host not found'
+          : e.code === 'ECONNRESET'
+            ? 'connection reset'
+            : e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+              ? 'timed out'
+              : e.code;
     if (e.message) deepest = e.message;
     e = e.cause as typeof e;
   }
@@ -75,12 +84,20 @@ export function errorDetail(body: unknown, text: string): string {
   const add = (x: unknown) => {
     if (x === undefined || x === null || x === '') return;
     if (typeof x === 'string') parts.push(x);
-    else if (Array.isArray(x)) parts.push(x.map((d) => (d && typeof d === 'object' && 'msg' in d ? `${Array.isArray((d as { loc?: unknown[] }).loc) ? `${(d as { loc: unknown[] }).loc.join('.')}: ` : ''}${String((d as { msg: unknown }).msg)}` : JSON.stringify(d))).join('; '));
+    else if (Array.isArray(x))
+      parts.push(
+        x
+          .map((d) =>
+            d && typeof d === 'object' && 'msg' in d
+              ? `${Array.isArray((d as { loc?: unknown[] }).loc) ? `${(d as { loc: unknown[] }).loc.join('.')}: ` : ''}${String((d as { msg: unknown }).msg)}`
+              : JSON.stringify(d),
+          )
+          .join('; '),
+      );
     else if (typeof x === 'object' && 'message' in x) {
       const e = x as { message: unknown; details?: unknown };
       parts.push(String(e.message) + (e.details ? `: ${String(e.details)}` : ''));
-    }
-    else parts.push(JSON.stringify(x));
+    } else parts.push(JSON.stringify(x));
   };
   add(b.error);
   add(b.detail);
@@ -96,7 +113,11 @@ export function errorDetail(body: unknown, text: string): string {
  * auth (401/403, naming where credentials go), wrong-api (404 / not JSON, with `what` naming the API
  * expected), http (4xx/5xx with the server's own detail, one line).
  */
-export async function requestJson<T>(what: string, url: string, init: { method?: string; body?: unknown; timeoutMs: number; signal?: AbortSignal; auth?: ApiAuth | null; accept?: (status: number) => boolean }): Promise<JsonResult<T>> {
+export async function requestJson<T>(
+  what: string,
+  url: string,
+  init: { method?: string; body?: unknown; timeoutMs: number; signal?: AbortSignal; auth?: ApiAuth | null; accept?: (status: number) => boolean },
+): Promise<JsonResult<T>> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(new Error('timeout')), init.timeoutMs);
   const onAbort = () => ctl.abort(init.signal?.reason);
@@ -108,10 +129,17 @@ export async function requestJson<T>(what: string, url: string, init: { method?:
   let res: Awaited<ReturnType<typeof fetch>>;
   let text: string;
   try {
-    res = await fetch(url, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: ctl.signal, dispatcher: agentFor(Agent, init.timeoutMs) });
+    res = await fetch(url, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: ctl.signal,
+      dispatcher: agentFor(Agent, init.timeoutMs),
+    });
     text = await res.text().catch(() => '');
   } catch (err) {
-    if (ctl.signal.aborted && !init.signal?.aborted) throw new BackendError(`${what} at ${url}: no answer within ${secondsText(init.timeoutMs)}`, 'timeout', { cause: err });
+    if (ctl.signal.aborted && !init.signal?.aborted)
+      throw new BackendError(`${what} at ${url}: no answer within ${secondsText(init.timeoutMs)}`, 'timeout', { cause: err });
     throw new BackendError(`cannot reach ${what} at ${url} (${networkReason(err)})`, 'unreachable', { cause: err });
   } finally {
     clearTimeout(timer);
@@ -126,10 +154,16 @@ export async function requestJson<T>(what: string, url: string, init: { method?:
   const path = new URL(url).pathname;
   if (res.status === 401 || res.status === 403) {
     const detail = errorDetail(body, text);
-    throw new BackendError(init.auth ? `${what} rejected the --api-auth credentials (HTTP ${res.status} on ${path}${detail ? `: ${detail}` : ''})` : `${what} wants --api-auth credentials (HTTP ${res.status} on ${path}): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`, 'auth');
+    throw new BackendError(
+      init.auth
+        ? `${what} rejected the --api-auth credentials (HTTP ${res.status} on ${path}${detail ? `: ${detail}` : ''})`
+        : `${what} wants --api-auth credentials (HTTP ${res.status} on ${path}): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`,
+      'auth',
+    );
   }
   if (init.accept?.(res.status)) return { status: res.status, body: body as T };
-  if (res.status === 404 && (body === undefined || (body as { detail?: string })?.detail === 'Not Found')) throw new BackendError(`${url} is not the ${what} API (404 Not Found)`, 'wrong-api');
+  if (res.status === 404 && (body === undefined || (body as { detail?: string })?.detail === 'Not Found'))
+    throw new BackendError(`${url} is not the ${what} API (404 Not Found)`, 'wrong-api');
   if (!res.ok) {
     const detail = errorDetail(body, text);
     throw new BackendError(`${what} answered HTTP ${res.status} on ${path}${detail ? `: ${detail}` : ''}`, 'http');

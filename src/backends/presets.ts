@@ -89,7 +89,10 @@ export async function validateAgainst(data: unknown, text: string, file: string,
     pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
     what = 'is not a known field';
   }
-  const path = pointer.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   let node = findNodeAtLocation(parseTree(text)!, path);
   for (let k = path.length - 1; !node && k >= 0; k--) node = findNodeAtLocation(parseTree(text)!, path.slice(0, k));
   const line = node ? ` line ${lineOf(text, node.offset)}` : '';
@@ -172,7 +175,18 @@ export function demoPreset(outDir: string, count = 10): Preset {
   return {
     name: 'demo (bundled generator)',
     description: 'writes real PNGs; drives the simulated GPU when no GPU is found',
-    command: [process.execPath, join(packageRoot(), 'fixtures/demo-generator.mjs'), '--out', '{out}', '--count', '{count}', '--seconds', '0.8', '--batch-at', '4'],
+    command: [
+      process.execPath,
+      join(packageRoot(), 'fixtures/demo-generator.mjs'),
+      '--out',
+      '{out}',
+      '--count',
+      '{count}',
+      '--seconds',
+      '0.8',
+      '--batch-at',
+      '4',
+    ],
     cwd: packageRoot(),
     out: outDir,
     count,

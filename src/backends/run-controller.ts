@@ -146,12 +146,17 @@ export async function startChild(argv: readonly string[], opts: ChildOptions = {
       resolve(e);
     };
     // Could not start at all: execa says why.
-    child.then((r) => {
-      const errCode = (r.cause as NodeJS.ErrnoException | undefined)?.code ?? (r as unknown as { code?: string }).code;
-      if (errCode === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? ''))) settle({ code: null, signal: null, reason: 'not-found', message: `command not found: ${argv[0]}` });
-      else if (errCode === 'EACCES' || (r.failed && r.exitCode === undefined && /EACCES/.test(r.message ?? ''))) settle({ code: null, signal: null, reason: 'not-executable', message: `command is not executable (permission denied): ${argv[0]}` });
-      else settle(ended(typeof r.exitCode === 'number' ? r.exitCode : null, r.signal ?? null));
-    }, (err: unknown) => settle({ code: null, signal: null, reason: 'not-found', message: `command could not be started: ${(err as Error).message}` }));
+    child.then(
+      (r) => {
+        const errCode = (r.cause as NodeJS.ErrnoException | undefined)?.code ?? (r as unknown as { code?: string }).code;
+        if (errCode === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')))
+          settle({ code: null, signal: null, reason: 'not-found', message: `command not found: ${argv[0]}` });
+        else if (errCode === 'EACCES' || (r.failed && r.exitCode === undefined && /EACCES/.test(r.message ?? '')))
+          settle({ code: null, signal: null, reason: 'not-executable', message: `command is not executable (permission denied): ${argv[0]}` });
+        else settle(ended(typeof r.exitCode === 'number' ? r.exitCode : null, r.signal ?? null));
+      },
+      (err: unknown) => settle({ code: null, signal: null, reason: 'not-found', message: `command could not be started: ${(err as Error).message}` }),
+    );
     child.once('exit', (code, signal) => {
       // What the command started and left behind is stopped with it; its output may drain a moment.
       if (pid !== undefined && signalGroup(pid, 0)) {

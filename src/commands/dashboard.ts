@@ -36,22 +36,48 @@ export function quitOnSignals(quit: () => void): void {
 }
 
 export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promise<number> {
-  const [{ LiveSource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }, { NoGpuError }, { demoPreset, loadPresets, presetArgv }] = await Promise.all([
-    import('../dashboard/live-source.js'),
-    import('../dashboard/controller.js'),
-    import('../dashboard/ink-host.js'),
-    import('../dashboard/terminal.js'),
-    import('../measure/measure-session.js'),
-    import('../backends/presets.js'),
-  ]);
-  const source = new LiveSource({ probes: f.probes, intervalMs: f.intervalMs, warmupBatches: f.warmupBatches, batchGapMs: f.batchGapMs, cwd: process.cwd(), recordDir: resolve('genwatt-sessions'), simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu, tags: f.tags, counterIntervalMs: f.counterIntervalMs, blankCheck: f.blankCheck, killAfterMs: f.killAfterMs, gpu: f.gpu });
+  const [{ LiveSource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }, { NoGpuError }, { demoPreset, loadPresets, presetArgv }] =
+    await Promise.all([
+      import('../dashboard/live-source.js'),
+      import('../dashboard/controller.js'),
+      import('../dashboard/ink-host.js'),
+      import('../dashboard/terminal.js'),
+      import('../measure/measure-session.js'),
+      import('../backends/presets.js'),
+    ]);
+  const source = new LiveSource({
+    probes: f.probes,
+    intervalMs: f.intervalMs,
+    warmupBatches: f.warmupBatches,
+    batchGapMs: f.batchGapMs,
+    cwd: process.cwd(),
+    recordDir: resolve('genwatt-sessions'),
+    simulateIfNoGpu: plan.simulateIfNoGpu || plan.demoIfNoGpu,
+    tags: f.tags,
+    counterIntervalMs: f.counterIntervalMs,
+    blankCheck: f.blankCheck,
+    killAfterMs: f.killAfterMs,
+    gpu: f.gpu,
+  });
   const demoOut = () => mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
   const demoRun = async (): Promise<RunSpec> => {
     const d = plan.demo;
     const p = demoPreset(demoOut(), d?.count ?? 10);
     const { defaultRecordPath } = await import('../session/recorder.js');
     const record = d ? d.record : defaultRecordPath(resolve('genwatt-sessions'), 'demo');
-    return { mode: 'demo', label: 'bundled demo generator', argv: presetArgv(p, p.count), cwd: p.cwd, outDir: p.out, count: p.count, idleSeconds: d?.idleSeconds ?? 2, timeoutMs: null, record, tags: { ...f.tags, ...p.tags }, removeOutDir: true };
+    return {
+      mode: 'demo',
+      label: 'bundled demo generator',
+      argv: presetArgv(p, p.count),
+      cwd: p.cwd,
+      outDir: p.out,
+      count: p.count,
+      idleSeconds: d?.idleSeconds ?? 2,
+      timeoutMs: null,
+      record,
+      tags: { ...f.tags, ...p.tags },
+      removeOutDir: true,
+    };
   };
   try {
     await source.start(plan.initial, { monitorRecord: plan.monitorRecord, demoIfSimulated: plan.demoIfNoGpu ? demoRun : undefined });
@@ -77,8 +103,10 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
 async function printResults(results: import('../measure/measure-session.js').SessionResult[]): Promise<number> {
   const { summaryText } = await import('../report/report-text.js');
   for (const r of results) {
-    if (r.doc.run.mode !== 'monitor' || r.rows.length) process.stdout.write(`${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(r.summary)}\n`);
-    if (r.doc.run.exit?.message && r.doc.run.exit.reason !== 'exited' && r.doc.run.exit.reason !== 'stopped') process.stderr.write(`genwatt: ${r.doc.run.exit.message}\n`);
+    if (r.doc.run.mode !== 'monitor' || r.rows.length)
+      process.stdout.write(`${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(r.summary)}\n`);
+    if (r.doc.run.exit?.message && r.doc.run.exit.reason !== 'exited' && r.doc.run.exit.reason !== 'stopped')
+      process.stderr.write(`genwatt: ${r.doc.run.exit.message}\n`);
     if (r.error) process.stderr.write(`genwatt: ${r.error}\n`);
     if (r.recordFile) process.stdout.write(`session recorded to ${r.recordFile}\n\n`);
     else if (r.journalFile) process.stdout.write(`session journal kept at ${r.journalFile}\n\n`);

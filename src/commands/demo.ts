@@ -10,7 +10,18 @@ export const DEFAULT_DEMO_IMAGES = 10;
 
 /** The demo generator's command line for `images` images into `out`. */
 export function demoArgv(out: string, images: number): string[] {
-  return [process.execPath, join(packageRoot(), 'fixtures/demo-generator.mjs'), '--out', out, '--count', String(images), '--seconds', '0.8', '--batch-at', String(Math.min(4, Math.max(1, images - 2)))];
+  return [
+    process.execPath,
+    join(packageRoot(), 'fixtures/demo-generator.mjs'),
+    '--out',
+    out,
+    '--count',
+    String(images),
+    '--seconds',
+    '0.8',
+    '--batch-at',
+    String(Math.min(4, Math.max(1, images - 2))),
+  ];
 }
 
 export async function demoCommand(f: SessionFlags, images: number): Promise<number> {

@@ -45,7 +45,14 @@ export async function fastDashboard(args: string[]): Promise<number | null> {
   if (!v || (v.count !== undefined && v.images !== undefined)) return null;
   let flags;
   try {
-    flags = sessionFlags({ count: v.count ?? v.images, idle: v.idle, record: v['no-record'] ? false : v.record, plain: v.plain, ascii: v['no-ascii'] ? false : v.ascii, color: v['no-color'] ? false : undefined });
+    flags = sessionFlags({
+      count: v.count ?? v.images,
+      idle: v.idle,
+      record: v['no-record'] ? false : v.record,
+      plain: v.plain,
+      ascii: v['no-ascii'] ? false : v.ascii,
+      color: v['no-color'] ? false : undefined,
+    });
   } catch {
     return null; // let the full parser explain
   }

@@ -33,7 +33,11 @@ export function numberFlag(name: string, raw: unknown, rule: NumberRule): number
   const last = Array.isArray(raw) ? raw[raw.length - 1] : raw; // given twice: the last one wins
   const text = String(last).trim();
   const v = text === '' ? NaN : Number(text);
-  const ok = Number.isFinite(v) && (rule.min === undefined || (rule.above ? v > rule.min : v >= rule.min)) && (!rule.integer || Number.isInteger(v)) && (rule.max === undefined || v <= rule.max);
+  const ok =
+    Number.isFinite(v) &&
+    (rule.min === undefined || (rule.above ? v > rule.min : v >= rule.min)) &&
+    (!rule.integer || Number.isInteger(v)) &&
+    (rule.max === undefined || v <= rule.max);
   if (!ok) {
     const tooBig = Number.isFinite(v) && rule.max !== undefined && v > rule.max;
     throw new UsageError(`--${name} must be ${rule.must}${tooBig ? ` (at most ${rule.max})` : ''}, got ${text === '' ? '""' : text}`);
@@ -71,7 +75,10 @@ export function parseTags(tags: readonly string[] | undefined): Record<string, s
 /** `--probe a,b --probe c` as probe names (undefined: auto-detect). */
 export function probesFlag(v: readonly unknown[] | undefined): ProbeName[] | undefined {
   if (!v || v.length === 0) return undefined;
-  const names = v.flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  const names = v
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) if (!isProbeName(n)) throw new UsageError(`unknown probe "${n}" (known: ${PROBE_NAMES.join(', ')})`);
   return [...new Set(names)] as ProbeName[];
 }

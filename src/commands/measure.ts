@@ -68,10 +68,29 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
   }
   const idleSeconds = f.idleSeconds ?? c.defaultIdleSeconds;
   if (!f.json && (await dashboardWanted(f.plain))) {
-    const initial = c.mode === 'monitor' ? null : { mode: c.mode, label: runLabel(c), argv: c.argv, backend: c.backend, outDir: c.outDir, count: f.count, idleSeconds, timeoutMs: f.timeoutMs, record, tags: f.tags, removeOutDir: c.removeOutDir };
+    const initial =
+      c.mode === 'monitor'
+        ? null
+        : {
+            mode: c.mode,
+            label: runLabel(c),
+            argv: c.argv,
+            backend: c.backend,
+            outDir: c.outDir,
+            count: f.count,
+            idleSeconds,
+            timeoutMs: f.timeoutMs,
+            record,
+            tags: f.tags,
+            removeOutDir: c.removeOutDir,
+          };
     return runDashboard(f, { initial, simulateIfNoGpu: Boolean(c.simulateIfNoGpu), monitorRecord: c.mode === 'monitor' ? record : null, demoIfNoGpu: false });
   }
-  const [{ MeasureSession, NoGpuError }, { RecordingExistsError }, { attachPlain }] = await Promise.all([import('../measure/measure-session.js'), import('../session/recorder.js'), import('./plain-output.js')]);
+  const [{ MeasureSession, NoGpuError }, { RecordingExistsError }, { attachPlain }] = await Promise.all([
+    import('../measure/measure-session.js'),
+    import('../session/recorder.js'),
+    import('./plain-output.js'),
+  ]);
   const session = new MeasureSession({
     mode: c.mode,
     probes: f.probes,

@@ -20,7 +20,13 @@ export interface PlainOptions {
 }
 
 export function imageLine(r: ImageRow, target: number | null): string {
-  const marks = [r.warmup ? 'warm-up' : '', r.blank ? `BLANK (entropy ${r.entropyBits?.toFixed(2)} bits): left out of the means` : '', r.batchSize > 1 ? `batch of ${r.batchSize}` : '', r.flagged ? 'AVG-POWER' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean);
+  const marks = [
+    r.warmup ? 'warm-up' : '',
+    r.blank ? `BLANK (entropy ${r.entropyBits?.toFixed(2)} bits): left out of the means` : '',
+    r.batchSize > 1 ? `batch of ${r.batchSize}` : '',
+    r.flagged ? 'AVG-POWER' : '',
+    r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : '',
+  ].filter(Boolean);
   return [
     `image ${r.index + 1}${target ? `/${target}` : ''}`,
     printable(basename(r.path)),
@@ -40,7 +46,12 @@ export function deviceLine(d: DeviceInfo, r: Reading | undefined): string {
   if (d.host) {
     parts.push(`CPU ${fmtNum(r?.cpuPercent, 1)}%`, `RAM ${fmtBytes(r?.ramUsedBytes)}`);
   } else {
-    parts.push(`VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}`, `util ${fmtNum(r?.utilizationPercent, 0)}%`, `${fmtNum(r?.temperatureC, 0)} °C`, `${fmtNum(r?.clockMhz, 0)} MHz`);
+    parts.push(
+      `VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}`,
+      `util ${fmtNum(r?.utilizationPercent, 0)}%`,
+      `${fmtNum(r?.temperatureC, 0)} °C`,
+      `${fmtNum(r?.clockMhz, 0)} MHz`,
+    );
     if (r?.energyJoules !== undefined) parts.push(`counter ${fmtNum(r.energyJoules, 1)} J`);
   }
   return parts.join('  ');
@@ -60,7 +71,10 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
   session.on('state', (s: string) => {
     if (s === 'idle-baseline') info(`measuring idle power for ${session.config.idleSeconds} s…`);
     if (s === 'running') {
-      const devs = session.devices.filter((d) => !d.host).map((d) => `${d.name} [${d.id}]`).join(', ');
+      const devs = session.devices
+        .filter((d) => !d.host)
+        .map((d) => `${d.name} [${d.id}]`)
+        .join(', ');
       const idle = session.idle?.totalWatts;
       if (session.idle) info(`idle ${idle == null ? NA : fmtWatts(idle)} (${session.idle.devices.map((d) => d.method ?? NA).join(', ')})`);
       info(`measuring ${devs}${session.recordFile ? `; recording to ${session.recordFile}` : ''}`);
@@ -76,7 +90,8 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
   if (!opts.json) session.on('rows', (rows: ImageRow[]) => rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count) + '\n')));
   if (session.config.mode === 'monitor' && !opts.json) {
     const timer = setInterval(() => {
-      for (const d of session.devices) safeWrite(opts.out, `${new Date().toISOString().slice(11, 19)}  ${deviceLine(d, session.timeline.devices.get(d.id)?.latest)}\n`);
+      for (const d of session.devices)
+        safeWrite(opts.out, `${new Date().toISOString().slice(11, 19)}  ${deviceLine(d, session.timeline.devices.get(d.id)?.latest)}\n`);
     }, 1000);
     session.once('end', () => clearInterval(timer));
   }

@@ -67,8 +67,13 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
   const list = names ?? [...AUTO_PROBES];
   const probes = await Promise.all(list.map((n) => createProbe(n)));
   const out: ProbeJson = { devices: [], probes: [] };
-  const detected = await Promise.all(probes.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [] as DeviceInfo[], reason: err.message }))));
-  const claimed = claimDevices(list, probes.map((p, i) => ({ name: p.name, detection: detected[i] })));
+  const detected = await Promise.all(
+    probes.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [] as DeviceInfo[], reason: err.message }))),
+  );
+  const claimed = claimDevices(
+    list,
+    probes.map((p, i) => ({ name: p.name, detection: detected[i] })),
+  );
   await Promise.all(
     probes.map(async (p, i) => {
       const det = claimed[i].detection;
@@ -91,7 +96,16 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
         if (d.powerLimitWatts !== undefined) j.powerLimitWatts = d.powerLimitWatts;
         if (d.powerScope) j.powerScope = d.powerScope;
         if (d.simulated) j.simulated = true;
-        if (r) j.reading = { powerWatts: orNull(r.powerWatts), powerKind: orNull(r.powerKind), energyJoules: orNull(r.energyJoules), vramUsedBytes: orNull(r.vramUsedBytes), utilizationPercent: orNull(r.utilizationPercent), temperatureC: orNull(r.temperatureC), clockMhz: orNull(r.clockMhz) };
+        if (r)
+          j.reading = {
+            powerWatts: orNull(r.powerWatts),
+            powerKind: orNull(r.powerKind),
+            energyJoules: orNull(r.energyJoules),
+            vramUsedBytes: orNull(r.vramUsedBytes),
+            utilizationPercent: orNull(r.utilizationPercent),
+            temperatureC: orNull(r.temperatureC),
+            clockMhz: orNull(r.clockMhz),
+          };
         out.devices.push(j);
       }
     }),
@@ -108,13 +122,17 @@ export async function probeCommand(names: ProbeName[] | undefined, json: boolean
     return;
   }
   const { fmtBytes, fmtNum, fmtWatts, NA } = await import('../text/format.js');
-  for (const p of res.probes) process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
+  for (const p of res.probes)
+    process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
   for (const d of res.devices) {
     const r = d.reading;
     const util = r?.utilizationPercent != null ? `${fmtNum(r.utilizationPercent, 0)}%` : NA;
     const temp = r?.temperatureC != null ? `${fmtNum(r.temperatureC, 0)} °C` : `${NA} °C`;
-    process.stdout.write(`${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${util}  ${temp}  limit ${fmtWatts(d.powerLimitWatts)}\n`);
+    process.stdout.write(
+      `${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${util}  ${temp}  limit ${fmtWatts(d.powerLimitWatts)}\n`,
+    );
   }
-  if (res.host) process.stdout.write(`host  ${res.host.name}  CPU ${fmtNum(res.host.reading?.cpuPercent, 1)}%  RAM ${fmtBytes(res.host.reading?.ramUsedBytes)}\n`);
+  if (res.host)
+    process.stdout.write(`host  ${res.host.name}  CPU ${fmtNum(res.host.reading?.cpuPercent, 1)}%  RAM ${fmtBytes(res.host.reading?.ramUsedBytes)}\n`);
   if (res.devices.length === 0) process.stdout.write('No GPU found. Try `genwatt demo` for the built-in demo on a simulated GPU.\n');
 }

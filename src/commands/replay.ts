@@ -19,7 +19,12 @@ export async function replayCommand(f: ReplayFlags): Promise<void> {
     process.stdout.write(reportText([loaded]));
     return;
   }
-  const [{ ReplaySource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }] = await Promise.all([import('../dashboard/replay-source.js'), import('../dashboard/controller.js'), import('../dashboard/ink-host.js'), import('../dashboard/terminal.js')]);
+  const [{ ReplaySource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }] = await Promise.all([
+    import('../dashboard/replay-source.js'),
+    import('../dashboard/controller.js'),
+    import('../dashboard/ink-host.js'),
+    import('../dashboard/terminal.js'),
+  ]);
   const source = new ReplaySource(loaded, { speed: f.speed });
   const controller = new DashboardController(source, { ascii: useAscii(process.env, f.ascii), color: useColor(process.env, f.color) });
   const mounted = await mountDashboard(controller, { stdout: process.stdout, stdin: process.stdin, altScreen: true });

@@ -42,7 +42,10 @@ export function isUrl(s: string): boolean {
 
 async function download(url: string, file: string): Promise<void> {
   const { fetch, Agent } = await import('undici');
-  const res = await fetch(url, { dispatcher: new Agent({ headersTimeout: FILE_TIMEOUT_MS, bodyTimeout: FILE_TIMEOUT_MS }), signal: AbortSignal.timeout(FILE_TIMEOUT_MS) });
+  const res = await fetch(url, {
+    dispatcher: new Agent({ headersTimeout: FILE_TIMEOUT_MS, bodyTimeout: FILE_TIMEOUT_MS }),
+    signal: AbortSignal.timeout(FILE_TIMEOUT_MS),
+  });
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
   let bytes = 0;
   const cap = new Transform({
@@ -71,7 +74,10 @@ export async function fetchFleet(urls: readonly string[], o: { since?: Date; sav
   const { fetch, Agent } = await import('undici');
   const agent = new Agent({ headersTimeout: LIST_TIMEOUT_MS, bodyTimeout: LIST_TIMEOUT_MS, connectTimeout: LIST_TIMEOUT_MS });
   for (const raw of urls) {
-    const base = raw.replace(/\/+$/, '').replace(/\/api\/sessions$/, '').replace(/\/metrics$/, '');
+    const base = raw
+      .replace(/\/+$/, '')
+      .replace(/\/api\/sessions$/, '')
+      .replace(/\/metrics$/, '');
     let list: Listed[];
     try {
       const res = await fetch(`${base}/api/sessions`, { dispatcher: agent, signal: AbortSignal.timeout(LIST_TIMEOUT_MS) });
@@ -81,7 +87,9 @@ export async function fetchFleet(urls: readonly string[], o: { since?: Date; sav
       list = body.sessions;
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      problems.push(`${raw}: cannot read its sessions (${e.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (e.cause?.code ?? e.message)}): not reported`);
+      problems.push(
+        `${raw}: cannot read its sessions (${e.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (e.cause?.code ?? e.message)}): not reported`,
+      );
       continue;
     }
     const node = nodeLabel(base);

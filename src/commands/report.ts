@@ -23,7 +23,15 @@ export interface ReportArgs extends CompareOptions {
   force?: boolean;
 }
 
-const FORMAT_OF_EXTENSION: Record<string, string> = { '.html': 'html', '.htm': 'html', '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.json': 'json', '.txt': 'table' };
+const FORMAT_OF_EXTENSION: Record<string, string> = {
+  '.html': 'html',
+  '.htm': 'html',
+  '.csv': 'csv',
+  '.md': 'md',
+  '.markdown': 'md',
+  '.json': 'json',
+  '.txt': 'table',
+};
 
 /** The same file, however named (a symlink, a hard link, `./a/../b`). */
 function sameFile(a: string, b: string): boolean {
@@ -39,13 +47,18 @@ function sameFile(a: string, b: string): boolean {
 
 /** Why --out may not be written, or null. */
 function outProblem(a: ReportArgs, out: string): string | null {
-  for (const f of a.files) if (!isUrl(f) && sameFile(f, out)) return `--out ${a.out} is one of the sessions being reported: genwatt never writes over a recording`;
+  for (const f of a.files)
+    if (!isUrl(f) && sameFile(f, out)) return `--out ${a.out} is one of the sessions being reported: genwatt never writes over a recording`;
   if (existsSync(out) && !a.force) return `--out ${a.out} already exists: choose another name, or add --force to replace it`;
   return null;
 }
 
 export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { written: string | null } | { failed: number }> {
-  for (const [k, v] of [['--price-kwh', a.priceKwh], ['--gco2-kwh', a.gco2Kwh]] as const) if (v !== undefined && !(Number.isFinite(v) && v >= 0)) return { usage: `${k} must be a number, 0 or more, got ${v}` };
+  for (const [k, v] of [
+    ['--price-kwh', a.priceKwh],
+    ['--gco2-kwh', a.gco2Kwh],
+  ] as const)
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) return { usage: `${k} must be a number, 0 or more, got ${v}` };
   const out = a.out === undefined ? undefined : resolve(a.out);
   if (out) {
     const problem = outProblem(a, out);

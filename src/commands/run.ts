@@ -41,7 +41,10 @@ export async function runCommand(a: RawFlags, command: string[], positional: str
     if (!out) throw new UsageError(`--backend ${backend.kind} needs --out: the folder the server saves its images into (images are counted there)`);
     return measureCommand(f, { mode: 'run', argv: null, backend, outDir: out, defaultIdleSeconds: 5, defaultRecord: true });
   }
-  if (command.length === 0) throw new UsageError(positional.length ? 'put the command after -- (genwatt run --out DIR -- CMD ARG…)' : 'no command given: genwatt run --out DIR -- CMD ARG…');
+  if (command.length === 0)
+    throw new UsageError(
+      positional.length ? 'put the command after -- (genwatt run --out DIR -- CMD ARG…)' : 'no command given: genwatt run --out DIR -- CMD ARG…',
+    );
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}" before -- (options go before --, the command after it)`);
   // Without the folder the images land in, nothing can be measured per image.
   if (!out) throw new UsageError('--out: the folder your generator writes images into (genwatt run --out DIR -- CMD ARG…)');

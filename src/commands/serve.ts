@@ -13,7 +13,8 @@ export function parseListen(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+))?:?(\d+)$/.exec(s.trim());
   const host = m ? (m[1] ?? m[2] ?? '127.0.0.1') : '';
   const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port >= 0 && port <= 65535) || (m[1] && isIP(m[1]) !== 6)) throw new UsageError(`--listen must be HOST:PORT, [IPv6]:PORT or PORT, got ${JSON.stringify(s)}`);
+  if (!m || !(port >= 0 && port <= 65535) || (m[1] && isIP(m[1]) !== 6))
+    throw new UsageError(`--listen must be HOST:PORT, [IPv6]:PORT or PORT, got ${JSON.stringify(s)}`);
   return { host, port };
 }
 
@@ -52,8 +53,13 @@ export function serveConfig(a: ServeArgs): ServeConfig {
     counterIntervalMs: numberFlag('counter-interval', a['counter-interval'], RULES.counterIntervalMs) ?? null,
     blankCheck: a['blank-check'] !== false,
     maxFileMs: maxFileMinutes * 60_000,
-    allowHosts: ((a['allow-host'] as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')).map((h) => h.trim()).filter(Boolean),
-    maxConnections: numberFlag('max-connections', a['max-connections'], { must: 'a whole number from 1 to 10000', min: 1, integer: true, max: 10000 }) ?? DEFAULT_MAX_CONNECTIONS,
+    allowHosts: ((a['allow-host'] as string[] | undefined) ?? [])
+      .flatMap((h) => String(h).split(','))
+      .map((h) => h.trim())
+      .filter(Boolean),
+    maxConnections:
+      numberFlag('max-connections', a['max-connections'], { must: 'a whole number from 1 to 10000', min: 1, integer: true, max: 10000 }) ??
+      DEFAULT_MAX_CONNECTIONS,
   };
 }
 
@@ -84,8 +90,15 @@ export async function runServe(a: ServeArgs): Promise<number> {
   say(`node ${config.node}: ${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${gpus.map((d) => `${d.id} ${d.name} via ${d.probe}`).join('; ')})`);
   if (gpus.some((d) => d.simulated)) say('the simulated GPU is not real hardware: its numbers are a demo');
   say(`listening on ${node.url}/metrics`);
-  if (!isLoopback(config.host)) say(`${config.host} is reachable from other machines: you chose --listen ${config.host}:${config.port}; put a firewall or an authenticating proxy in front`);
-  say(config.recordDir ? `recording into ${config.recordDir} (one file per run, at most ${config.maxFileMs / 60_000} min each${config.rotate === 'hour' ? ', split at each clock hour, plus an hourly monitor file' : ''})` : 'not recording (--record-dir DIR to keep sessions)');
+  if (!isLoopback(config.host))
+    say(
+      `${config.host} is reachable from other machines: you chose --listen ${config.host}:${config.port}; put a firewall or an authenticating proxy in front`,
+    );
+  say(
+    config.recordDir
+      ? `recording into ${config.recordDir} (one file per run, at most ${config.maxFileMs / 60_000} min each${config.rotate === 'hour' ? ', split at each clock hour, plus an hourly monitor file' : ''})`
+      : 'not recording (--record-dir DIR to keep sessions)',
+  );
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       say(`${sig}: stopping`);

@@ -42,9 +42,13 @@ export function sparkWindowMs(width: number): number {
 }
 
 function presetDetail(p: Preset): string {
-  const tags = Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(' ');
+  const tags = Object.entries(p.tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const b = p.backend;
-  const what = b ? `${b.kind} ${b.url}${b.forge ? ` ${b.forge.width}x${b.forge.height} ${b.forge.steps} steps` : b.workflow ? ` ${b.workflow.split('/').pop()}` : ''}` : p.command.join(' ');
+  const what = b
+    ? `${b.kind} ${b.url}${b.forge ? ` ${b.forge.width}x${b.forge.height} ${b.forge.steps} steps` : b.workflow ? ` ${b.workflow.split('/').pop()}` : ''}`
+    : p.command.join(' ');
   return [what, p.out ? `watch ${p.out}` : 'no output folder', tags].filter(Boolean).join(' | ');
 }
 
@@ -123,7 +127,20 @@ export class DashboardController extends EventEmitter {
     this.pageRows = Math.max(1, planLayout(width, height, data.devices.length, data.rows.length).tableRows - 2);
     this.tableOffset = Math.min(this.tableOffset, Math.max(0, data.rows.length - 1));
     const status = this.statusText && this.now() < this.statusUntil ? this.statusText : null;
-    return { ...data, width, height, ascii: this.opts.ascii, color: this.opts.color, focused: this.focused, overlay: this.overlay, launcher: this.launcherView(), status, tableOffset: this.tableOffset, sharedScale: this.sharedScale, confirmQuit: this.confirmQuit };
+    return {
+      ...data,
+      width,
+      height,
+      ascii: this.opts.ascii,
+      color: this.opts.color,
+      focused: this.focused,
+      overlay: this.overlay,
+      launcher: this.launcherView(),
+      status,
+      tableOffset: this.tableOffset,
+      sharedScale: this.sharedScale,
+      confirmQuit: this.confirmQuit,
+    };
   }
 
   /** Scrolls the image table: up = older. */
@@ -242,7 +259,8 @@ export class DashboardController extends EventEmitter {
         this.toggle('chart');
         return;
       case 'd':
-        if (this.deviceCount <= 1) this.setStatus(this.deviceCount === 1 ? 'there is only one GPU (d moves between GPUs when there are several)' : 'no GPU to focus');
+        if (this.deviceCount <= 1)
+          this.setStatus(this.deviceCount === 1 ? 'there is only one GPU (d moves between GPUs when there are several)' : 'no GPU to focus');
         this.focused = this.deviceCount ? (this.focused + 1) % this.deviceCount : 0;
         return;
       case 'p':
@@ -284,7 +302,9 @@ export class DashboardController extends EventEmitter {
   private startSelected(): void {
     const p = this.presets[this.selected];
     if (!p) {
-      this.setStatus(this.presetLoad.error ? `no presets: ${this.presetLoad.error}` : 'no presets: add genwatt.config.json (see the example in the genwatt repository)');
+      this.setStatus(
+        this.presetLoad.error ? `no presets: ${this.presetLoad.error}` : 'no presets: add genwatt.config.json (see the example in the genwatt repository)',
+      );
       return;
     }
     this.overlay = 'none';

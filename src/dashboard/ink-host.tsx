@@ -57,7 +57,15 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
     out.write(ENTER_ALT);
     process.once('exit', leave);
   }
-  const instance = render(element(), { stdout: out, stdin: o.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: o.fps ?? 4, incrementalRendering: false, debug: Boolean(o.debug) });
+  const instance = render(element(), {
+    stdout: out,
+    stdin: o.stdin,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: o.fps ?? 4,
+    incrementalRendering: false,
+    debug: Boolean(o.debug),
+  });
   let frames = 1;
   const now = Date.now;
   const gate = new RedrawGate(now(), o.fps ?? 4, o.dataFps ?? 2);

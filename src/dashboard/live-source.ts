@@ -188,7 +188,11 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       const counts = `${sum.images} images, ${fmtSeconds(sum.secondsPerImage.mean)} / ${fmtJoules(sum.joulesPerImage.mean)} per image`;
       const word = s.config.mode === 'demo' ? 'demo' : 'run';
       const ended = s.stopReason === 'interrupted' ? 'stopped' : 'finished';
-      const what = res.error ? `${word} failed: ${res.error}` : childFailed ? `${word} failed: ${exit.message ?? exit.reason} (exit ${res.exitCode}); ${counts}` : `${word} ${ended}: ${counts}`;
+      const what = res.error
+        ? `${word} failed: ${res.error}`
+        : childFailed
+          ? `${word} failed: ${exit.message ?? exit.reason} (exit ${res.exitCode}); ${counts}`
+          : `${word} ${ended}: ${counts}`;
       this.status(`${what}${res.recordFile ? `; recorded ${res.recordFile}` : ''}`);
       // Said until the next run starts, after the status message has gone.
       this.lastRun = res.error || childFailed ? `${word} failed · ${sum.images} images` : `${word} ${ended} · ${sum.images} images`;

@@ -25,7 +25,18 @@ interface ReplayDevice {
 }
 
 /** Fields a reading may carry; the latest value of each is shown. */
-const FIELDS = ['powerWatts', 'powerKind', 'energyJoules', 'vramUsedBytes', 'utilizationPercent', 'temperatureC', 'clockMhz', 'throttleReasons', 'cpuPercent', 'ramUsedBytes'] as const;
+const FIELDS = [
+  'powerWatts',
+  'powerKind',
+  'energyJoules',
+  'vramUsedBytes',
+  'utilizationPercent',
+  'temperatureC',
+  'clockMhz',
+  'throttleReasons',
+  'cpuPercent',
+  'ramUsedBytes',
+] as const;
 
 export interface ReplayOptions {
   speed: number;
@@ -234,7 +245,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
     const idle = doc.idle && doc.idle.endMs <= t ? doc.idle : null;
     const { rows, summary } = atEnd ? { rows: doc.rows, summary: doc.summary } : this.visible(t, idle);
     const hostLatest = this.host ? this.latestAt(this.host, t) : undefined;
-    const argv = doc.run.argv ? doc.run.argv.map((a) => basename(a)).join(' ') : doc.run.outDir ?? '';
+    const argv = doc.run.argv ? doc.run.argv.map((a) => basename(a)).join(' ') : (doc.run.outDir ?? '');
     const simulated = doc.devices.some((d) => d.simulated);
     return {
       header: {

@@ -9,7 +9,22 @@ import type { DeviceInfo, Reading } from '../../probes/types.js';
 import type { Preset } from '../backends/presets.js';
 import type { SessionResult } from '../measure/measure-session.js';
 
-export type SourceData = Pick<DashboardView, 'header' | 'run' | 'devices' | 'windowFromMs' | 'windowToMs' | 'holdMs' | 'runStartMs' | 'nowMs' | 'summary' | 'idleWatts' | 'rows' | 'energyMethod' | 'replay'>;
+export type SourceData = Pick<
+  DashboardView,
+  | 'header'
+  | 'run'
+  | 'devices'
+  | 'windowFromMs'
+  | 'windowToMs'
+  | 'holdMs'
+  | 'runStartMs'
+  | 'nowMs'
+  | 'summary'
+  | 'idleWatts'
+  | 'rows'
+  | 'energyMethod'
+  | 'replay'
+>;
 
 export interface DashboardSource extends EventEmitter {
   readonly kind: 'live' | 'replay';

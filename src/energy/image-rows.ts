@@ -100,7 +100,12 @@ export function combinedEnergy(series: readonly DeviceSeries[], startMs: number,
 }
 
 /** Highest value of a memory field over a window: the largest single reading of any GPU. */
-export function peakVram(series: readonly DeviceSeries[], startMs: number, endMs: number, field: 'vramUsedBytes' | 'processVramBytes' = 'vramUsedBytes'): number | null {
+export function peakVram(
+  series: readonly DeviceSeries[],
+  startMs: number,
+  endMs: number,
+  field: 'vramUsedBytes' | 'processVramBytes' = 'vramUsedBytes',
+): number | null {
   let peak: number | null = null;
   for (const s of series) {
     for (let i = lowerBound(s.samples, startMs); i < s.samples.length && s.samples[i].tMs <= endMs; i++) {
@@ -122,10 +127,24 @@ export interface BatchFigure {
   processPeakVramBytes: number | null;
 }
 
-export function batchFigure(batch: readonly ImageEvent[], batchIndex: number, windowStartMs: number, series: readonly DeviceSeries[], gapLimitMs: number): BatchFigure {
+export function batchFigure(
+  batch: readonly ImageEvent[],
+  batchIndex: number,
+  windowStartMs: number,
+  series: readonly DeviceSeries[],
+  gapLimitMs: number,
+): BatchFigure {
   const endMs = Math.max(...batch.map((e) => e.mtimeMs));
   const startMs = Math.min(windowStartMs, endMs);
-  return { batch: batchIndex, events: batch, startMs, endMs, fig: combinedEnergy(series, startMs, endMs, gapLimitMs), peakVramBytes: peakVram(series, startMs, endMs), processPeakVramBytes: peakVram(series, startMs, endMs, 'processVramBytes') };
+  return {
+    batch: batchIndex,
+    events: batch,
+    startMs,
+    endMs,
+    fig: combinedEnergy(series, startMs, endMs, gapLimitMs),
+    peakVramBytes: peakVram(series, startMs, endMs),
+    processPeakVramBytes: peakVram(series, startMs, endMs, 'processVramBytes'),
+  };
 }
 
 /** A batch's rows: its energy shared by its files, net of idle when the baseline is known. */
@@ -164,12 +183,26 @@ export function rowsOfBatch(b: BatchFigure, firstImageIndex: number, idle: IdleB
 }
 
 /** Rows for one closed batch, whose window starts at `windowStartMs`. */
-export function batchRows(batch: readonly ImageEvent[], batchIndex: number, firstImageIndex: number, windowStartMs: number, series: readonly DeviceSeries[], idle: IdleBaseline | undefined, opts: RowOptions): ImageRow[] {
+export function batchRows(
+  batch: readonly ImageEvent[],
+  batchIndex: number,
+  firstImageIndex: number,
+  windowStartMs: number,
+  series: readonly DeviceSeries[],
+  idle: IdleBaseline | undefined,
+  opts: RowOptions,
+): ImageRow[] {
   return rowsOfBatch(batchFigure(batch, batchIndex, windowStartMs, series, opts.gapLimitMs), firstImageIndex, idle, opts);
 }
 
 /** Rows for every batch of a run. */
-export function computeRows(batches: readonly (readonly ImageEvent[])[], runStartMs: number, series: readonly DeviceSeries[], idle: IdleBaseline | undefined, opts: RowOptions): ImageRow[] {
+export function computeRows(
+  batches: readonly (readonly ImageEvent[])[],
+  runStartMs: number,
+  series: readonly DeviceSeries[],
+  idle: IdleBaseline | undefined,
+  opts: RowOptions,
+): ImageRow[] {
   const rows: ImageRow[] = [];
   let start = runStartMs;
   batches.forEach((batch, b) => {

@@ -64,7 +64,8 @@ export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefi
   const steadyJoules = known.reduce((a, r) => a + r.joules!, 0);
   const basis = steady.length > 0 ? steady : rows;
   const span = basis.reduce((a, r) => a + r.seconds, 0);
-  const coverage = basis.length === 0 ? null : span > 0 ? basis.reduce((a, r) => a + r.coverage * r.seconds, 0) / span : Math.min(...basis.map((r) => r.coverage));
+  const coverage =
+    basis.length === 0 ? null : span > 0 ? basis.reduce((a, r) => a + r.coverage * r.seconds, 0) / span : Math.min(...basis.map((r) => r.coverage));
   const methods = new Set(basis.map((r) => r.method).filter((m): m is EnergyMethod => m !== null));
   let peak: number | null = null;
   for (const r of rows) if (r.peakVramBytes !== null && (peak === null || r.peakVramBytes > peak)) peak = r.peakVramBytes;
@@ -83,6 +84,8 @@ export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefi
     flagged: basis.some((r) => r.flagged),
     imagesPerHour: sec.mean ? 3600 / sec.mean : null,
     whPer1000Images: joules.mean !== null ? (joules.mean * 1000) / 3600 : null,
-    ...(blanks.length ? { blankImages: blanks.length, blankJoules: blanks.every((r) => r.joules !== null) ? blanks.reduce((a, r) => a + r.joules!, 0) : null } : {}),
+    ...(blanks.length
+      ? { blankImages: blanks.length, blankJoules: blanks.every((r) => r.joules !== null) ? blanks.reduce((a, r) => a + r.joules!, 0) : null }
+      : {}),
   };
 }

@@ -55,7 +55,10 @@ export class BatchAssembler {
    * @param fixedGapMs a fixed gap, or undefined for {@link autoBatchGapMs}.
    * @param windowStartMs the run start: where the first batch's window opens.
    */
-  constructor(private readonly fixedGapMs?: number, windowStartMs?: number) {
+  constructor(
+    private readonly fixedGapMs?: number,
+    windowStartMs?: number,
+  ) {
     this.lastEndMs = windowStartMs;
   }
 

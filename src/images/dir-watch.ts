@@ -32,7 +32,10 @@ export class DirWatch extends EventEmitter {
   /** Paths already noted as not followed / not a file (each noted once). */
   private readonly noted = new Set<string>();
 
-  constructor(readonly root: string, private readonly opts: DirWatchOptions) {
+  constructor(
+    readonly root: string,
+    private readonly opts: DirWatchOptions,
+  ) {
     super();
   }
 
@@ -93,7 +96,12 @@ export class DirWatch extends EventEmitter {
     if (this.noted.size > 10000) this.noted.clear();
     this.noted.add(full);
     const kind = kindOf(st);
-    this.emit('note', kind === 'a symbolic link' ? `${full} is a symbolic link: not followed (only files and folders really in the watched folder count)` : `${full} is ${kind}: ignored`);
+    this.emit(
+      'note',
+      kind === 'a symbolic link'
+        ? `${full} is a symbolic link: not followed (only files and folders really in the watched folder count)`
+        : `${full} is ${kind}: ignored`,
+    );
   }
 
   /** The kernel lost events (or gave no name): report every file of the folder; duplicates are harmless. */

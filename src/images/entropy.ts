@@ -13,7 +13,7 @@ export function luminanceEntropy(data: Uint8Array, pixels: number, channels: num
   const n = Math.min(pixels, Math.floor(data.length / channels));
   if (n <= 0) return 0;
   if (channels >= 3) {
-    for (let i = 0, o = 0; i < n; i++, o += channels) hist[(data[o] * 299 + data[o + 1] * 587 + data[o + 2] * 114 + 500) / 1000 | 0]++;
+    for (let i = 0, o = 0; i < n; i++, o += channels) hist[((data[o] * 299 + data[o + 1] * 587 + data[o + 2] * 114 + 500) / 1000) | 0]++;
   } else for (let i = 0, o = 0; i < n; i++, o += channels) hist[data[o]]++;
   return histogramEntropy(hist, n);
 }

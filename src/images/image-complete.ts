@@ -69,7 +69,8 @@ export async function checkComplete(path: string): Promise<Completeness> {
       }
       return 'incomplete';
     }
-    if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return head.readUInt32LE(4) + 8 <= size ? 'complete' : 'incomplete';
+    if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP')
+      return head.readUInt32LE(4) + 8 <= size ? 'complete' : 'incomplete';
     if (head.toString('latin1', 4, 8) === 'ftyp') return bmffComplete(read, size, true);
     if (head.length >= 12 && head.readUInt32BE(0) === 12 && head.toString('latin1', 4, 8) === 'JXL ') return bmffComplete(read, size, true);
     if (head[0] === 0xff && head[1] === 0x0a) return 'unknown'; // bare JXL codestream: no end marker

@@ -19,7 +19,14 @@ const MAX_CHUNKS = 4096;
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** What a path is, when it is not a regular file. */
-export function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean; isSymbolicLink?(): boolean }): string {
+export function kindOf(st: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink?(): boolean;
+}): string {
   if (st.isSymbolicLink?.()) return 'a symbolic link';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isSocket()) return 'a socket';
@@ -32,7 +39,9 @@ export function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacter
  * Opens a regular file for reading without following a symlink or blocking on a FIFO. Returns the
  * handle and its size, or why it was not opened.
  */
-export async function openRegular(path: string): Promise<{ fh: FileHandle; size: number; mtimeMs: number; dev: number; ino: number } | { skip: string; code?: string }> {
+export async function openRegular(
+  path: string,
+): Promise<{ fh: FileHandle; size: number; mtimeMs: number; dev: number; ino: number } | { skip: string; code?: string }> {
   let fh: FileHandle;
   try {
     fh = await open(path, OPEN_FLAGS);
@@ -180,7 +189,8 @@ async function webpHead(fh: FileHandle, size: number): Promise<Head> {
     if (type === 'EXIF' || type === 'VP8X' || type === 'VP8 ' || type === 'VP8L') {
       // The image chunks are cut to their headers (the size is in the first bytes).
       const take = type === 'EXIF' ? len : Math.min(len, 16);
-      if (take > MAX_CHUNK_BYTES) return { buf: Buffer.concat([riff, ...parts]), note: `WebP EXIF chunk of ${len} bytes: larger than genwatt reads; metadata skipped` };
+      if (take > MAX_CHUNK_BYTES)
+        return { buf: Buffer.concat([riff, ...parts]), note: `WebP EXIF chunk of ${len} bytes: larger than genwatt reads; metadata skipped` };
       if (off + 8 + take > size) return { buf: Buffer.concat([riff, ...parts, h]) };
       const body = await readAt(fh, off + 8, take);
       const hdr = Buffer.from(h);
@@ -204,7 +214,8 @@ export async function readImageHead(path: string): Promise<Head | { skip: string
     if (sig.length >= 8 && sig[0] === 0x89 && sig.toString('latin1', 1, 4) === 'PNG') return await pngHead(o.fh, o.size);
     if (sig.length >= 2 && sig[0] === 0xff && sig[1] === 0xd8) return await jpegHead(o.fh, o.size);
     if (sig.length >= 12 && sig.toString('latin1', 0, 4) === 'RIFF' && sig.toString('latin1', 8, 12) === 'WEBP') return await webpHead(o.fh, o.size);
-    if (sig.length >= 12 && (sig.toString('latin1', 4, 8) === 'ftyp' || (sig.readUInt32BE(0) === 12 && sig.toString('latin1', 4, 8) === 'JXL '))) return await bmffHead(o.fh, o.size);
+    if (sig.length >= 12 && (sig.toString('latin1', 4, 8) === 'ftyp' || (sig.readUInt32BE(0) === 12 && sig.toString('latin1', 4, 8) === 'JXL ')))
+      return await bmffHead(o.fh, o.size);
     return { buf: sig };
   } catch (err) {
     return { skip: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };

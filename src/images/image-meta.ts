@@ -229,7 +229,13 @@ export function imageMetaFromBuffer(buf: Buffer, bmff?: ContainerInfo): MetaResu
     if (params) text = { kind: 'parameters', value: params };
     else if (prompt) text = { kind: 'comfyui', value: prompt };
   } else {
-    r = bmff ?? (buf[0] === 0xff && buf[1] === 0xd8 ? jpegInfo(buf) : buf.toString('latin1', 0, 4) === 'RIFF' ? webpInfo(buf) : { note: 'no metadata reader for this format' });
+    r =
+      bmff ??
+      (buf[0] === 0xff && buf[1] === 0xd8
+        ? jpegInfo(buf)
+        : buf.toString('latin1', 0, 4) === 'RIFF'
+          ? webpInfo(buf)
+          : { note: 'no metadata reader for this format' });
     try {
       text = r.tiff ? exifSettings(r.tiff) : undefined;
     } catch {
@@ -261,4 +267,3 @@ export async function readImageMeta(path: string): Promise<MetaResult> {
   if (head.note) r.note = r.note ? `${head.note}; ${r.note}` : head.note;
   return r;
 }
-

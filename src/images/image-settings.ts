@@ -148,7 +148,9 @@ export function parseComfyPrompt(text: string): ImageMeta {
     return v;
   };
   const nodes = Object.values(g).filter((n) => n && typeof n === 'object');
-  const sampler = nodes.find((n) => /^KSampler/.test(n.class_type ?? '')) ?? nodes.find((n) => /Sampler/.test(n.class_type ?? '') && n.inputs && ('steps' in n.inputs || 'noise_seed' in n.inputs));
+  const sampler =
+    nodes.find((n) => /^KSampler/.test(n.class_type ?? '')) ??
+    nodes.find((n) => /Sampler/.test(n.class_type ?? '') && n.inputs && ('steps' in n.inputs || 'noise_seed' in n.inputs));
   const si = sampler?.inputs ?? {};
   const steps = val(si.steps);
   if (typeof steps === 'number') meta.steps = steps;

@@ -40,7 +40,7 @@ export function pngLumaHistogram(buf: Buffer, maxPixels: number): { hist: Uint32
 /** A PNG's compressed image data: its IDAT chunks joined (throws on a chunk that runs past the end). */
 export function pngImageData(buf: Buffer): Buffer {
   const idat: Buffer[] = [];
-  for (let off = 8; off + 12 <= buf.length; ) {
+  for (let off = 8; off + 12 <= buf.length;) {
     const len = buf.readUInt32BE(off);
     const type = buf.toString('latin1', off + 4, off + 8);
     if (off + 12 + len > buf.length) throw new Error('PNG chunk runs past the end of the file');
@@ -58,7 +58,7 @@ function unfilter(b: Uint8Array, filter: number, cur: number, prev: number, stri
     if (filter === 2) filter = 0;
     else if (filter === 4) filter = 1;
     else if (filter === 3) {
-      for (let i = bpp; i < stride; i++) b[cur + i] = (b[cur + i] + (b[cur + i - bpp] >> 1));
+      for (let i = bpp; i < stride; i++) b[cur + i] = b[cur + i] + (b[cur + i - bpp] >> 1);
       return;
     }
   }
@@ -66,14 +66,14 @@ function unfilter(b: Uint8Array, filter: number, cur: number, prev: number, stri
     case 0:
       return;
     case 1: // Sub
-      for (let i = bpp; i < stride; i++) b[cur + i] = (b[cur + i] + b[cur + i - bpp]);
+      for (let i = bpp; i < stride; i++) b[cur + i] = b[cur + i] + b[cur + i - bpp];
       return;
     case 2: // Up
-      for (let i = 0; i < stride; i++) b[cur + i] = (b[cur + i] + b[prev + i]);
+      for (let i = 0; i < stride; i++) b[cur + i] = b[cur + i] + b[prev + i];
       return;
     case 3: // Average
-      for (let i = 0; i < bpp; i++) b[cur + i] = (b[cur + i] + (b[prev + i] >> 1));
-      for (let i = bpp; i < stride; i++) b[cur + i] = (b[cur + i] + ((b[cur + i - bpp] + b[prev + i]) >> 1));
+      for (let i = 0; i < bpp; i++) b[cur + i] = b[cur + i] + (b[prev + i] >> 1);
+      for (let i = bpp; i < stride; i++) b[cur + i] = b[cur + i] + ((b[cur + i - bpp] + b[prev + i]) >> 1);
       return;
     case 4: // Paeth (grey and grey+alpha rows; RGB and RGBA go through paethLumaRow)
       for (let i = 0; i < bpp; i++) b[cur + i] = b[cur + i] + b[prev + i];
@@ -104,11 +104,18 @@ function paeth(a: number, up: number, c: number): number {
  */
 function paethLumaRow(b: Uint8Array, cur: number, prev: number, w: number, channels: number, hist: Uint32Array): void {
   const t = lumaTable();
-  let ar = 0, ag = 0, ab = 0, cr = 0, cg = 0, cb = 0;
+  let ar = 0,
+    ag = 0,
+    ab = 0,
+    cr = 0,
+    cg = 0,
+    cb = 0;
   if (channels === 3) {
     // RGB apart from RGBA: one loop shape each keeps V8's code for the common case tight
     for (let o = cur, u = prev, end = cur + w * 3; o < end; o += 3, u += 3) {
-      const ur = b[u], ug = b[u + 1], ub = b[u + 2];
+      const ur = b[u],
+        ug = b[u + 1],
+        ub = b[u + 2];
       const r = (b[o] + paeth(ar, ur, cr)) & 255;
       const g = (b[o + 1] + paeth(ag, ug, cg)) & 255;
       const bl = (b[o + 2] + paeth(ab, ub, cb)) & 255;
@@ -116,13 +123,22 @@ function paethLumaRow(b: Uint8Array, cur: number, prev: number, w: number, chann
       b[o + 1] = g;
       b[o + 2] = bl;
       hist[t[r * 299 + g * 587 + bl * 114]]++;
-      ar = r; ag = g; ab = bl; cr = ur; cg = ug; cb = ub;
+      ar = r;
+      ag = g;
+      ab = bl;
+      cr = ur;
+      cg = ug;
+      cb = ub;
     }
     return;
   }
-  let aa = 0, ca = 0;
+  let aa = 0,
+    ca = 0;
   for (let o = cur, u = prev, end = cur + w * 4; o < end; o += 4, u += 4) {
-    const ur = b[u], ug = b[u + 1], ub = b[u + 2], ua = b[u + 3];
+    const ur = b[u],
+      ug = b[u + 1],
+      ub = b[u + 2],
+      ua = b[u + 3];
     const r = (b[o] + paeth(ar, ur, cr)) & 255;
     const g = (b[o + 1] + paeth(ag, ug, cg)) & 255;
     const bl = (b[o + 2] + paeth(ab, ub, cb)) & 255;
@@ -132,7 +148,13 @@ function paethLumaRow(b: Uint8Array, cur: number, prev: number, w: number, chann
     b[o + 2] = bl;
     b[o + 3] = aa;
     hist[t[r * 299 + g * 587 + bl * 114]]++;
-    ar = r; ag = g; ab = bl; cr = ur; cg = ug; cb = ub; ca = ua;
+    ar = r;
+    ag = g;
+    ab = bl;
+    cr = ur;
+    cg = ug;
+    cb = ub;
+    ca = ua;
   }
 }
 

@@ -17,7 +17,11 @@ import { EntropyPool } from './entropy-pool.js';
 
 export class WatchFolderError extends Error {
   readonly unreadable = true;
-  constructor(readonly dir: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly dir: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`cannot watch ${dir}: ${detail}`, options);
   }
 }
@@ -88,7 +92,14 @@ export class OutputWatcher extends EventEmitter {
     this.dir = resolve(dir);
     this.ignoreFolder = opts.ignoreFolder ?? (() => false);
     this.decoder = opts.entropy === false ? undefined : new EntropyPool(1000);
-    this.opts = { settleMs: opts.settleMs ?? 400, abandonMs: opts.abandonMs ?? 10000, waitPollMs: opts.waitPollMs ?? 200, rootCheckMs: opts.rootCheckMs ?? 1000, readMeta: opts.readMeta ?? true, now: opts.now ?? Date.now };
+    this.opts = {
+      settleMs: opts.settleMs ?? 400,
+      abandonMs: opts.abandonMs ?? 10000,
+      waitPollMs: opts.waitPollMs ?? 200,
+      rootCheckMs: opts.rootCheckMs ?? 1000,
+      readMeta: opts.readMeta ?? true,
+      now: opts.now ?? Date.now,
+    };
   }
 
   /** Resolves once watching (after waiting for the folder if needed); rejects if unreadable. */
@@ -114,7 +125,8 @@ export class OutputWatcher extends EventEmitter {
       } catch (err) {
         if (err instanceof WatchFolderError) throw err;
         const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new WatchFolderError(this.dir, code === 'EACCES' ? 'permission denied' : (err as Error).message, { cause: err });
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+          throw new WatchFolderError(this.dir, code === 'EACCES' ? 'permission denied' : (err as Error).message, { cause: err });
         existedAtStart = false;
         if (!announced && !afterLoss) this.emit('waiting', this.dir);
         announced = true;

@@ -21,7 +21,9 @@ export interface Detected {
 export class NoGpuError extends Error {
   readonly noGpu = true;
   constructor(readonly probes: ProbeReport[]) {
-    super(`no GPU found (${probes.map((p) => `${p.name}: ${p.reason ?? p.status}`).join('; ')}). Try \`genwatt demo\` for the built-in demo, or --probe simulated.`);
+    super(
+      `no GPU found (${probes.map((p) => `${p.name}: ${p.reason ?? p.status}`).join('; ')}). Try \`genwatt demo\` for the built-in demo, or --probe simulated.`,
+    );
   }
 }
 
@@ -31,7 +33,10 @@ export async function detectDevices(opts: DetectOptions): Promise<Detected> {
   const factory = { simGpus: opts.simGpus };
   const all = await Promise.all(names.map((n) => createProbe(n, factory)));
   const detected = await Promise.all(all.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [], reason: err.message }))));
-  const results = claimDevices(names, all.map((p, i) => ({ name: p.name, detection: detected[i] }))).map((c) => c.detection);
+  const results = claimDevices(
+    names,
+    all.map((p, i) => ({ name: p.name, detection: detected[i] })),
+  ).map((c) => c.detection);
   const out: Detected = { probes: [], devices: [], reports: [] };
   all.forEach((p, i) => {
     const r = results[i];

@@ -56,9 +56,16 @@ export class GpuCharge {
     if (gpus.length <= 1) return {};
     if (command && this.core.canListProcesses) {
       this.pending = true;
-      return { pending: true, reason: "the GPUs the generator's processes appear on", note: `${gpus.length} GPUs: the run will be charged to the ones the generator's processes appear on (give --gpu to choose)` };
+      return {
+        pending: true,
+        reason: "the GPUs the generator's processes appear on",
+        note: `${gpus.length} GPUs: the run will be charged to the ones the generator's processes appear on (give --gpu to choose)`,
+      };
     }
-    return { reason: 'all GPUs', note: `${gpus.length} GPUs, all charged to this run${command ? ' (their interface lists no processes)' : ''}: give --gpu to choose` };
+    return {
+      reason: 'all GPUs',
+      note: `${gpus.length} GPUs, all charged to this run${command ? ' (their interface lists no processes)' : ''}: give --gpu to choose`,
+    };
   }
 
   /** A pending choice: look at each process listing until the generator's GPUs are known. */
@@ -72,10 +79,19 @@ export class GpuCharge {
     const gpus = this.core.gpuIds;
     if (onGenerator.size) {
       const ids = gpus.filter((id) => onGenerator.has(id));
-      const evidence = ids.map((id) => `${(lists.get(id) ?? []).filter((p) => p.generator).map((p) => `pid ${p.pid}`).join(', ')} on ${id}`).join('; ');
+      const evidence = ids
+        .map(
+          (id) =>
+            `${(lists.get(id) ?? [])
+              .filter((p) => p.generator)
+              .map((p) => `pid ${p.pid}`)
+              .join(', ')} on ${id}`,
+        )
+        .join('; ');
       this.decide(ids, `the generator's processes: ${evidence}`);
     } else if ([...lists.values()].every((l) => l === null)) this.decide(gpus, 'all GPUs: their interface lists no processes');
-    else if (this.looksAfterFirstImage >= 3) this.decide(gpus, "all GPUs: the generator's processes were not seen on any (a server or another process does its GPU work?)");
+    else if (this.looksAfterFirstImage >= 3)
+      this.decide(gpus, "all GPUs: the generator's processes were not seen on any (a server or another process does its GPU work?)");
   };
 
   private decide(ids: string[], reason: string): void {

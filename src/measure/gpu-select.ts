@@ -46,7 +46,10 @@ function findOne(item: string, gpus: readonly DeviceInfo[]): DeviceInfo | undefi
 /** `--gpu LIST` against the GPUs found. Throws GpuSelectError naming what is there. */
 export function resolveGpuList(list: string, devices: readonly DeviceInfo[]): GpuChoice {
   const gpus = devices.filter((d) => !d.host);
-  const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new GpuSelectError('--gpu needs a list: indices, PCI bus ids or UUIDs (e.g. --gpu 1 or --gpu 0000:41:00.0,GPU-5ca8…)');
   const ids: string[] = [];
   for (const item of items) {
@@ -95,7 +98,10 @@ export function visibleGpus(env: NodeJS.ProcessEnv, devices: readonly DeviceInfo
 }
 
 /** Idle per device restricted to the charged GPUs, with the total over them (null when any is unknown). */
-export function restrictIdle<T extends { devices: { deviceId: string; watts: number | null }[]; totalWatts: number | null }>(idle: T, ids: readonly string[]): T {
+export function restrictIdle<T extends { devices: { deviceId: string; watts: number | null }[]; totalWatts: number | null }>(
+  idle: T,
+  ids: readonly string[],
+): T {
   const devices = idle.devices.filter((d) => ids.includes(d.deviceId));
   const known = devices.length === ids.length && devices.every((d) => d.watts !== null);
   return { ...idle, devices, totalWatts: known ? devices.reduce((a, d) => a + d.watts!, 0) : null };

@@ -65,7 +65,12 @@ export class MeasureSession extends EventEmitter {
   constructor(readonly config: MeasureConfig) {
     super();
     this.core = new SessionCore({ probes: config.probes, intervalMs: config.intervalMs, simulateIfNoGpu: config.simulateIfNoGpu, simGpus: config.simGpus });
-    this.options = this.core.sessionOptions({ idleSeconds: config.idleSeconds, warmupBatches: config.warmupBatches, batchGapMs: config.batchGapMs, count: config.count });
+    this.options = this.core.sessionOptions({
+      idleSeconds: config.idleSeconds,
+      warmupBatches: config.warmupBatches,
+      batchGapMs: config.batchGapMs,
+      count: config.count,
+    });
     this.batches = new BatchAssembler(config.batchGapMs ?? undefined);
     this.gpuCharge = new GpuCharge(this.core, config, () => this.imagesSeen, this.onGpusDecided);
     for (const ev of ['reading', 'gap'] as const) this.core.on(ev, (x) => this.emit(ev, x));
@@ -139,7 +144,13 @@ export class MeasureSession extends EventEmitter {
     this.preflight();
     await this.detect();
     if (c.record) {
-      this.recorder = new Recorder(c.record, { onWriteError: (err) => this.note('recorder', err ? `cannot write ${this.recordFile}: ${err.message}; records are kept in memory and retried` : `writing ${this.recordFile} works again`) });
+      this.recorder = new Recorder(c.record, {
+        onWriteError: (err) =>
+          this.note(
+            'recorder',
+            err ? `cannot write ${this.recordFile}: ${err.message}; records are kept in memory and retried` : `writing ${this.recordFile} works again`,
+          ),
+      });
       this.recordFile = this.recorder.file;
       recordTo(this.core, this.recorder);
     }
@@ -150,7 +161,13 @@ export class MeasureSession extends EventEmitter {
     this.core.record(this.core.header(this.startedMs, this.options, run), true);
     if (choice.note) this.note('genwatt', choice.note);
     if (c.mode !== 'monitor') {
-      this.rowStream = new RowStream({ gpuIds: this.core.gpuIds, charged: choice.ids, hold: choice.pending, gapLimitMs: this.core.policy.gapLimitMs, batchGapMs: c.batchGapMs });
+      this.rowStream = new RowStream({
+        gpuIds: this.core.gpuIds,
+        charged: choice.ids,
+        hold: choice.pending,
+        gapLimitMs: this.core.policy.gapLimitMs,
+        batchGapMs: c.batchGapMs,
+      });
       if (choice.pending) this.gpuCharge.watchProcesses();
       this.core.on('reading', (r) => {
         this.rowStream!.sample(r);

@@ -9,7 +9,10 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 export class RunNotStartedError extends Error {
   readonly notStarted = true;
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }

@@ -42,7 +42,10 @@ export function commandOf(pid: number): string | null {
     } finally {
       closeSync(fd);
     }
-    const argv = buf.toString('utf8', 0, n).split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    const argv = buf
+      .toString('utf8', 0, n)
+      .split('\0')
+      .filter((a, i, all) => a !== '' || i < all.length - 1);
     if (argv.length && argv[0]) return redactor.argv([basename(argv[0]), ...argv.slice(1)]).join(' ');
   } catch {
     // gone, or not ours to read: fall back to the short name
@@ -128,7 +131,11 @@ export class ProcessWatch {
             this.latest.set(id, null);
             continue;
           }
-          const listed = raw.map((x) => ({ ...x, name: commandOf(x.pid), generator: group !== undefined && (x.pid === group || processGroupOf(x.pid) === group) }));
+          const listed = raw.map((x) => ({
+            ...x,
+            name: commandOf(x.pid),
+            generator: group !== undefined && (x.pid === group || processGroupOf(x.pid) === group),
+          }));
           this.latest.set(id, listed);
           const mine = listed.filter((x) => x.generator);
           if (mine.length) onGenerator.add(id);

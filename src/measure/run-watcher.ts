@@ -19,7 +19,10 @@ export interface WatcherHooks {
 export async function openWatcher(dir: string, config: MeasureConfig, hooks: WatcherHooks): Promise<{ watcher: OutputWatcher; ready: Promise<void> }> {
   const { OutputWatcher } = await import('../images/watcher.js');
   // Forge/A1111 save grids into *-grids folders next to the images (modules/shared_options.py outdir_*_grids).
-  const w = new OutputWatcher(dir, { entropy: config.blankCheck !== false, ...(config.backend?.kind === 'forge' ? { ignoreFolder: (name: string) => /-grids$/.test(name) } : {}) });
+  const w = new OutputWatcher(dir, {
+    entropy: config.blankCheck !== false,
+    ...(config.backend?.kind === 'forge' ? { ignoreFolder: (name: string) => /-grids$/.test(name) } : {}),
+  });
   w.on('complete', hooks.complete);
   w.on('image', hooks.image);
   w.on('note', hooks.note);

@@ -19,6 +19,10 @@ export function countCheck(kind: string, server: number | null, seen: number, ou
   const tags: Record<string, string> = { 'watched-images': String(seen) };
   if (server !== null) tags['server-images'] = String(server);
   if (server === null) return { tags, note: `${kind} cannot say how many images it saved (stopped mid-batch): counted the ${seen} that appeared in ${where}` };
-  if (server !== seen) return { tags, note: `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${seen} appeared in ${where}${seen < server ? ': is --out the folder the server saves into?' : ''}` };
+  if (server !== seen)
+    return {
+      tags,
+      note: `${kind} says it made ${server} image${server === 1 ? '' : 's'}, but ${seen} appeared in ${where}${seen < server ? ': is --out the folder the server saves into?' : ''}`,
+    };
   return { tags };
 }

@@ -13,7 +13,16 @@ import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../../probes/ty
 import { idleBaseline, type IdleBaseline } from '../energy/idle-baseline.js';
 import { genwattVersion } from '../package-info.js';
 import { hostFacts } from '../session/host-facts.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type HeaderRecord, type Note, type ProbeReport, type RunInfo, type SessionOptions, type SessionRecord } from '../session/types.js';
+import {
+  SCHEMA_NAME,
+  SCHEMA_VERSION,
+  type HeaderRecord,
+  type Note,
+  type ProbeReport,
+  type RunInfo,
+  type SessionOptions,
+  type SessionRecord,
+} from '../session/types.js';
 import { detectDevices, NoGpuError } from './detect-devices.js';
 import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch } from './loop-watch.js';
@@ -235,6 +244,13 @@ export class SessionCore extends EventEmitter {
 
   /** The options a session records, from its settings and the interval policy. */
   sessionOptions(o: { idleSeconds: number; warmupBatches: number; batchGapMs: number | null; count: number | null }): SessionOptions {
-    return { intervalMs: this.policy.intervalMs, idleSeconds: o.idleSeconds, warmupBatches: o.warmupBatches, gapLimitMs: this.policy.gapLimitMs, batchGapMs: o.batchGapMs, count: o.count };
+    return {
+      intervalMs: this.policy.intervalMs,
+      idleSeconds: o.idleSeconds,
+      warmupBatches: o.warmupBatches,
+      gapLimitMs: this.policy.gapLimitMs,
+      batchGapMs: o.batchGapMs,
+      count: o.count,
+    };
   }
 }

@@ -31,14 +31,45 @@ export interface SessionResult {
  */
 function docOf(c: JournalContents, s: MeasureSession): SessionDoc {
   const h = c.header;
-  return { schema: h.schema, schemaVersion: h.schemaVersion, genwatt: h.genwatt, startedAt: h.startedAt, endedAt: c.endedAt, complete: c.finished, host: h.host, devices: h.devices, probes: h.probes, options: h.options, run: h.run, idle: c.idle, samples: [], gaps: [], images: imagesOf(s.rows), rows: s.rows, summary: c.summary, logs: s.logs, notes: s.notes };
+  return {
+    schema: h.schema,
+    schemaVersion: h.schemaVersion,
+    genwatt: h.genwatt,
+    startedAt: h.startedAt,
+    endedAt: c.endedAt,
+    complete: c.finished,
+    host: h.host,
+    devices: h.devices,
+    probes: h.probes,
+    options: h.options,
+    run: h.run,
+    idle: c.idle,
+    samples: [],
+    gaps: [],
+    images: imagesOf(s.rows),
+    rows: s.rows,
+    summary: c.summary,
+    logs: s.logs,
+    notes: s.notes,
+  };
 }
 
-const imagesOf = (rows: readonly ImageRow[]) => rows.map((r) => ({ path: r.path, mtimeMs: r.tMs, batch: r.batch, ...(r.bytes !== undefined ? { bytes: r.bytes } : {}) }));
+const imagesOf = (rows: readonly ImageRow[]) =>
+  rows.map((r) => ({ path: r.path, mtimeMs: r.tMs, batch: r.batch, ...(r.bytes !== undefined ? { bytes: r.bytes } : {}) }));
 
 /** The document from memory, when there is no recording to read back. */
 function liveDoc(s: MeasureSession, endMs: number): SessionDoc {
-  const h = s.core.header(s.startedMs, s.options, { mode: s.config.mode, argv: s.config.argv, cwd: s.config.cwd, outDir: s.config.outDir, tags: s.config.tags, startMs: s.runStartMs, endMs, exit: s.childExit, endReason: s.stopReason });
+  const h = s.core.header(s.startedMs, s.options, {
+    mode: s.config.mode,
+    argv: s.config.argv,
+    cwd: s.config.cwd,
+    outDir: s.config.outDir,
+    tags: s.config.tags,
+    startMs: s.runStartMs,
+    endMs,
+    exit: s.childExit,
+    endReason: s.stopReason,
+  });
   return {
     schema: SCHEMA_NAME,
     schemaVersion: SCHEMA_VERSION,

@@ -41,7 +41,16 @@ export class Timeline {
   private state(id: string): DeviceState {
     let s = this.devices.get(id);
     if (!s) {
-      s = { deviceId: id, latest: undefined, power: new RingBuffer(this.liveCapacity), vram: new RingBuffer(this.liveCapacity), maxPowerWatts: undefined, peakVramBytes: undefined, samples: [], lastGap: undefined };
+      s = {
+        deviceId: id,
+        latest: undefined,
+        power: new RingBuffer(this.liveCapacity),
+        vram: new RingBuffer(this.liveCapacity),
+        maxPowerWatts: undefined,
+        peakVramBytes: undefined,
+        samples: [],
+        lastGap: undefined,
+      };
       this.devices.set(id, s);
     }
     return s;

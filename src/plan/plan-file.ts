@@ -46,7 +46,11 @@ export interface Plan {
   sessions: PlanSession[];
 }
 
-const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 48) || 'preset';
+const slug = (s: string) =>
+  s
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 48) || 'preset';
 
 export async function loadPlan(file: string): Promise<Plan> {
   const path = resolve(file);
@@ -92,7 +96,11 @@ export async function loadPlan(file: string): Promise<Plan> {
       });
     }
   });
-  for (const s of sessions) if (s.count === null && !s.preset.backend) throw new Error(`${path}: run ${s.id} has no image count (give runs[${s.runIndex}].count or the preset's count): a plan's sessions must end by themselves`);
+  for (const s of sessions)
+    if (s.count === null && !s.preset.backend)
+      throw new Error(
+        `${path}: run ${s.id} has no image count (give runs[${s.runIndex}].count or the preset's count): a plan's sessions must end by themselves`,
+      );
   const plan: Plan = { name, file: path, recordDir, sessions };
   if (typeof data.description === 'string') plan.description = data.description;
   return plan;

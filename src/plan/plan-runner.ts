@@ -61,7 +61,22 @@ function moveAside(file: string): string {
 
 /** Watches the GPUs (no recording) until `until` says stop, or the time is up. */
 async function watchGpus(o: PlanOptions, seconds: number, onReading: (r: Reading, gpuIds: string[]) => boolean | void): Promise<void> {
-  const s = new MeasureSession({ mode: 'monitor', probes: o.probes, intervalMs: o.intervalMs, idleSeconds: 0, warmupBatches: 0, batchGapMs: null, count: null, timeoutMs: null, outDir: null, argv: null, cwd: process.cwd(), tags: {}, record: null, counterIntervalMs: null });
+  const s = new MeasureSession({
+    mode: 'monitor',
+    probes: o.probes,
+    intervalMs: o.intervalMs,
+    idleSeconds: 0,
+    warmupBatches: 0,
+    batchGapMs: null,
+    count: null,
+    timeoutMs: null,
+    outDir: null,
+    argv: null,
+    cwd: process.cwd(),
+    tags: {},
+    record: null,
+    counterIntervalMs: null,
+  });
   await s.detect();
   const gpuIds = s.devices.filter((d) => !d.host).map((d) => d.id);
   s.on('reading', (r: Reading) => {
@@ -80,8 +95,8 @@ async function idleReference(o: PlanOptions, seconds: number): Promise<IdleRefer
   await watchGpus(o, seconds, (r, gpus) => {
     if (!gpus.includes(r.deviceId)) return;
     const a = sums.get(r.deviceId) ?? { w: 0, nw: 0, t: 0, nt: 0 };
-    if (r.powerWatts !== undefined) (a.w += r.powerWatts), a.nw++;
-    if (r.temperatureC !== undefined) (a.t += r.temperatureC), a.nt++;
+    if (r.powerWatts !== undefined) ((a.w += r.powerWatts), a.nw++);
+    if (r.temperatureC !== undefined) ((a.t += r.temperatureC), a.nt++);
     sums.set(r.deviceId, a);
   });
   const ref: IdleReference = { watts: new Map(), temperatureC: new Map() };
@@ -117,13 +132,20 @@ async function coolDown(o: PlanOptions, c: CoolDown, ref: IdleReference): Promis
       if (!v) return false;
       const wRef = ref.watts.get(id);
       const tRef = ref.temperatureC.get(id);
-      return (wRef === undefined || (v.w !== undefined && v.w <= wRef + c.powerMarginWatts)) && (tRef === undefined || (v.t !== undefined && v.t <= tRef + c.temperatureMarginC));
+      return (
+        (wRef === undefined || (v.w !== undefined && v.w <= wRef + c.powerMarginWatts)) &&
+        (tRef === undefined || (v.t !== undefined && v.t <= tRef + c.temperatureMarginC))
+      );
     });
     okSince = ok ? (okSince ?? Date.now()) : null;
     if (okSince !== null && Date.now() - okSince >= c.holdSeconds * 1000) return (cooled = true);
   });
   const waited = ((Date.now() - t0) / 1000).toFixed(1);
-  return cooled ? `back within ${c.powerMarginWatts} W and ${c.temperatureMarginC} °C of idle after ${waited} s` : o.signal.aborted ? 'interrupted' : `not back near idle after the ${c.maxSeconds} s cap; going on`;
+  return cooled
+    ? `back within ${c.powerMarginWatts} W and ${c.temperatureMarginC} °C of idle after ${waited} s`
+    : o.signal.aborted
+      ? 'interrupted'
+      : `not back near idle after the ${c.maxSeconds} s cap; going on`;
 }
 
 async function runSession(p: PlanSession, o: PlanOptions): Promise<LoadedSession | null> {
@@ -184,7 +206,9 @@ export async function runPlan(plan: Plan, o: PlanOptions): Promise<PlanResult> {
     const refSeconds = Math.max(1, todo[0].idleSeconds);
     o.log(`idle reference: ${refSeconds} s of power and temperature before the first session`);
     const ref = await idleReference(o, refSeconds);
-    o.log(`  ${[...ref.watts].map(([id, w]) => `${id} ${w.toFixed(1)} W${ref.temperatureC.has(id) ? ` ${ref.temperatureC.get(id)!.toFixed(1)} °C` : ''}`).join('; ') || 'no power readings'}`);
+    o.log(
+      `  ${[...ref.watts].map(([id, w]) => `${id} ${w.toFixed(1)} W${ref.temperatureC.has(id) ? ` ${ref.temperatureC.get(id)!.toFixed(1)} °C` : ''}`).join('; ') || 'no power readings'}`,
+    );
     let first = true;
     for (const [k, p] of todo.entries()) {
       if (o.signal.aborted) break;
@@ -199,16 +223,19 @@ export async function runPlan(plan: Plan, o: PlanOptions): Promise<PlanResult> {
       }
       const why = notDone(loaded);
       const m = loaded.doc.summary;
-      o.log(`  ${m.images} images (${m.warmupImages} warm-up): ${m.secondsPerImage.mean?.toFixed(3) ?? 'n/a'} s/image, ${m.joulesPerImage.mean?.toFixed(1) ?? 'n/a'} J/image → ${basename(p.file)}${why ? ` (does not count: ${why})` : ''}`);
+      o.log(
+        `  ${m.images} images (${m.warmupImages} warm-up): ${m.secondsPerImage.mean?.toFixed(3) ?? 'n/a'} s/image, ${m.joulesPerImage.mean?.toFixed(1) ?? 'n/a'} J/image → ${basename(p.file)}${why ? ` (does not count: ${why})` : ''}`,
+      );
       (why ? res.failed : res.recorded).push(p.file);
     }
   }
   // The combined report: every session of the plan that counts.
   const done: LoadedSession[] = [];
-  for (const p of plan.sessions) if (existsSync(p.file)) {
-    const l = await readSession(p.file, { samples: 'digest' }).catch(() => null);
-    if (l && notDone(l) === null) done.push(l);
-  }
+  for (const p of plan.sessions)
+    if (existsSync(p.file)) {
+      const l = await readSession(p.file, { samples: 'digest' }).catch(() => null);
+      if (l && notDone(l) === null) done.push(l);
+    }
   if (done.length) {
     const { renderReport } = await import('../report/render.js');
     for (const fmt of ['html', 'md', 'csv'] as const) {

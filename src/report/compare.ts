@@ -107,7 +107,11 @@ export function comparisonRow(s: LoadedSession, opts: CompareOptions = {}): Comp
     session: basename(s.file).replace(/\.jsonl?$/, ''),
     file: s.file,
     complete: d.complete,
-    devices: d.devices.filter((x) => !x.host).map((x) => x.name).join(' + ') || 'n/a',
+    devices:
+      d.devices
+        .filter((x) => !x.host)
+        .map((x) => x.name)
+        .join(' + ') || 'n/a',
     backend: tag(t, 'backend'),
     backendVersion: tag(t, 'backend-version', 'version'),
     model: tag(t, 'model') ?? mode(metaRows.map((r) => r.meta?.model)),

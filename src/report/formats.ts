@@ -24,10 +24,20 @@ export const COLUMNS: Column[] = [
   { csv: 'steps', md: 'steps', raw: (r) => r.steps },
   { csv: 'size', md: 'size', raw: (r) => r.size },
   { csv: 'images', md: 'images', raw: (r) => r.images, text: (r) => `${r.images} (${r.steadyImages} steady)` },
-  { csv: 'seconds_per_image_mean', md: 's/image', raw: (r) => r.secondsPerImage.mean, text: (r) => `${n(r.secondsPerImage.mean, 3)} ± ${n(r.secondsPerImage.stdev, 3)}` },
+  {
+    csv: 'seconds_per_image_mean',
+    md: 's/image',
+    raw: (r) => r.secondsPerImage.mean,
+    text: (r) => `${n(r.secondsPerImage.mean, 3)} ± ${n(r.secondsPerImage.stdev, 3)}`,
+  },
   { csv: 'seconds_per_image_sd', md: '', raw: (r) => r.secondsPerImage.stdev },
   { csv: 'seconds_per_image_p95', md: 's p95', raw: (r) => r.secondsPerImage.p95, text: (r) => n(r.secondsPerImage.p95, 3) },
-  { csv: 'joules_per_image_mean', md: 'J/image', raw: (r) => r.joulesPerImage.mean, text: (r) => `${n(r.joulesPerImage.mean, 1)} ± ${n(r.joulesPerImage.stdev, 1)}` },
+  {
+    csv: 'joules_per_image_mean',
+    md: 'J/image',
+    raw: (r) => r.joulesPerImage.mean,
+    text: (r) => `${n(r.joulesPerImage.mean, 1)} ± ${n(r.joulesPerImage.stdev, 1)}`,
+  },
   { csv: 'joules_per_image_sd', md: '', raw: (r) => r.joulesPerImage.stdev },
   { csv: 'net_joules_per_image', md: 'net J/image', raw: (r) => r.netJoulesPerImage, text: (r) => n(r.netJoulesPerImage, 1) },
   { csv: 'wh_per_1000_images', md: 'Wh/1000 img', raw: (r) => r.whPer1000Images, text: (r) => n(r.whPer1000Images, 1) },
@@ -41,7 +51,13 @@ export const COLUMNS: Column[] = [
   { csv: 'joules_per_megapixel', md: 'J/MP', raw: (r) => r.joulesPerMegapixel, text: (r) => n(r.joulesPerMegapixel, 1) },
   { csv: 'coverage', md: 'coverage', raw: (r) => r.coverage, text: (r) => fmtPercent(r.coverage) },
   { csv: 'energy_method', md: 'method', raw: (r) => r.method },
-  { csv: 'cost_per_image', md: 'cost/image', raw: (r) => r.costPerImage, text: (r) => (r.costPerImage === null ? NA : r.costPerImage.toPrecision(3)), optional: true },
+  {
+    csv: 'cost_per_image',
+    md: 'cost/image',
+    raw: (r) => r.costPerImage,
+    text: (r) => (r.costPerImage === null ? NA : r.costPerImage.toPrecision(3)),
+    optional: true,
+  },
   { csv: 'gco2_per_image', md: 'g CO₂e/image', raw: (r) => r.gco2PerImage, text: (r) => n(r.gco2PerImage, 3), optional: true },
   { csv: 'complete', md: '', raw: (r) => (r.complete ? 'true' : 'false') },
 ];
@@ -78,17 +94,29 @@ export const readableColumns = (rows: readonly ComparisonRow[]) => shown(rows).f
 export function comparisonMarkdown(rows: readonly ComparisonRow[]): string {
   const cols = readableColumns(rows);
   // Pipes split cells; HTML in a cell would be rendered by the Markdown viewer (a tag, a file name).
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  const esc = (s: string) =>
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/\|/g, '\\|')
+      .replace(/[\r\n]+/g, ' ');
   const numeric = (c: Column) => rows.some((r) => typeof c.raw(r) === 'number');
-  return [
-    `| ${cols.map((c) => esc(c.md)).join(' | ')} |`,
-    `| ${cols.map((c) => (numeric(c) ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((r) => `| ${cols.map((c) => esc(cellText(c, r))).join(' | ')} |`),
-  ].join('\n') + '\n';
+  return (
+    [
+      `| ${cols.map((c) => esc(c.md)).join(' | ')} |`,
+      `| ${cols.map((c) => (numeric(c) ? '---:' : '---')).join(' | ')} |`,
+      ...rows.map((r) => `| ${cols.map((c) => esc(cellText(c, r))).join(' | ')} |`),
+    ].join('\n') + '\n'
+  );
 }
 
 /** Cells for a text or HTML table. */
 export function comparisonCells(rows: readonly ComparisonRow[]): { head: string[]; body: string[][]; numeric: boolean[] } {
   const cols = readableColumns(rows);
-  return { head: cols.map((c) => c.md), body: rows.map((r) => cols.map((c) => cellText(c, r))), numeric: cols.map((c) => rows.some((r) => typeof c.raw(r) === 'number')) };
+  return {
+    head: cols.map((c) => c.md),
+    body: rows.map((r) => cols.map((c) => cellText(c, r))),
+    numeric: cols.map((c) => rows.some((r) => typeof c.raw(r) === 'number')),
+  };
 }

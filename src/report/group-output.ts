@@ -10,19 +10,61 @@ export function groupsText(groups: readonly ConfigGroup[]): string {
   const head = ['configuration', 'runs', 'images', 's/image (95% CI)', 'J/image (95% CI)', 'net J', 'Wh/1000', 'img/kWh', 'peak VRAM', 'vs baseline', 'Pareto'];
   const body: string[][] = [];
   for (const g of groups) {
-    body.push([g.label, String(g.runs), `${g.images}${g.blankImages ? ` (${g.blankImages} blank)` : ''}`, intervalText(g.secondsPerImage, 3), intervalText(g.joulesPerImage, 1), fmtNum(g.joulesPerImage.netMean, 1), fmtNum(g.whPer1000Images, 1), fmtNum(g.imagesPerKwh, 0), fmtBytes(g.peakVramBytes), ratioText(g), paretoText(g)]);
-    if (g.runs > 1) g.rows.forEach((r, i) => body.push([`  ↳ run ${i + 1}: ${r.session}`, '', String(r.images), fmtNum(r.secondsPerImage.mean, 3), fmtNum(r.joulesPerImage.mean, 1), fmtNum(r.netJoulesPerImage, 1), fmtNum(r.whPer1000Images, 1), fmtNum(r.imagesPerKwh, 0), fmtBytes(r.peakVramBytes), '', '']));
+    body.push([
+      g.label,
+      String(g.runs),
+      `${g.images}${g.blankImages ? ` (${g.blankImages} blank)` : ''}`,
+      intervalText(g.secondsPerImage, 3),
+      intervalText(g.joulesPerImage, 1),
+      fmtNum(g.joulesPerImage.netMean, 1),
+      fmtNum(g.whPer1000Images, 1),
+      fmtNum(g.imagesPerKwh, 0),
+      fmtBytes(g.peakVramBytes),
+      ratioText(g),
+      paretoText(g),
+    ]);
+    if (g.runs > 1)
+      g.rows.forEach((r, i) =>
+        body.push([
+          `  ↳ run ${i + 1}: ${r.session}`,
+          '',
+          String(r.images),
+          fmtNum(r.secondsPerImage.mean, 3),
+          fmtNum(r.joulesPerImage.mean, 1),
+          fmtNum(r.netJoulesPerImage, 1),
+          fmtNum(r.whPer1000Images, 1),
+          fmtNum(r.imagesPerKwh, 0),
+          fmtBytes(r.peakVramBytes),
+          '',
+          '',
+        ]),
+      );
   }
   const front = groups.filter((g) => g.pareto).map((g) => `${g.label}${g.paretoNames.length ? ` (${g.paretoNames.join(', ')})` : ''}`);
   return `${table([head, ...body], [false, true, true, true, true, true, true, true, true, false, false])}\n\nPareto front (no other configuration is both faster and leaner): ${front.join('; ') || NA}\n`;
 }
 
 export function groupsMarkdown(groups: readonly ConfigGroup[]): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-  const lines = ['| configuration | runs | images | s/image (95% CI) | J/image (95% CI) | net J | Wh/1000 | img/kWh | peak VRAM | vs baseline | Pareto |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |'];
+  const esc = (s: string) =>
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/\|/g, '\\|')
+      .replace(/[\r\n]+/g, ' ');
+  const lines = [
+    '| configuration | runs | images | s/image (95% CI) | J/image (95% CI) | net J | Wh/1000 | img/kWh | peak VRAM | vs baseline | Pareto |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  ];
   for (const g of groups) {
-    lines.push(`| **${esc(g.label)}** | ${g.runs} | ${g.images} | ${intervalText(g.secondsPerImage, 3)} | ${intervalText(g.joulesPerImage, 1)} | ${fmtNum(g.joulesPerImage.netMean, 1)} | ${fmtNum(g.whPer1000Images, 1)} | ${fmtNum(g.imagesPerKwh, 0)} | ${fmtBytes(g.peakVramBytes)} | ${ratioText(g)} | ${paretoText(g)} |`);
-    if (g.runs > 1) for (const [i, r] of g.rows.entries()) lines.push(`| &nbsp;&nbsp;↳ run ${i + 1}: ${esc(r.session)} |  | ${r.images} | ${fmtNum(r.secondsPerImage.mean, 3)} | ${fmtNum(r.joulesPerImage.mean, 1)} | ${fmtNum(r.netJoulesPerImage, 1)} | ${fmtNum(r.whPer1000Images, 1)} | ${fmtNum(r.imagesPerKwh, 0)} | ${fmtBytes(r.peakVramBytes)} |  |  |`);
+    lines.push(
+      `| **${esc(g.label)}** | ${g.runs} | ${g.images} | ${intervalText(g.secondsPerImage, 3)} | ${intervalText(g.joulesPerImage, 1)} | ${fmtNum(g.joulesPerImage.netMean, 1)} | ${fmtNum(g.whPer1000Images, 1)} | ${fmtNum(g.imagesPerKwh, 0)} | ${fmtBytes(g.peakVramBytes)} | ${ratioText(g)} | ${paretoText(g)} |`,
+    );
+    if (g.runs > 1)
+      for (const [i, r] of g.rows.entries())
+        lines.push(
+          `| &nbsp;&nbsp;↳ run ${i + 1}: ${esc(r.session)} |  | ${r.images} | ${fmtNum(r.secondsPerImage.mean, 3)} | ${fmtNum(r.joulesPerImage.mean, 1)} | ${fmtNum(r.netJoulesPerImage, 1)} | ${fmtNum(r.whPer1000Images, 1)} | ${fmtNum(r.imagesPerKwh, 0)} | ${fmtBytes(r.peakVramBytes)} |  |  |`,
+        );
   }
   return lines.join('\n') + '\n';
 }
@@ -30,13 +72,117 @@ export function groupsMarkdown(groups: readonly ConfigGroup[]): string {
 /** A row per configuration (`run` empty) and one per run beneath it (`run` = 1, 2, …); raw numbers. */
 export function groupsCsv(groups: readonly ConfigGroup[], prices: { priceKwh?: number; gco2Kwh?: number } = {}): string {
   // Cost and CO₂ per image follow from the mean J/image; columns only when a price or intensity was given.
-  const extra = (j: number | null) => [...(prices.priceKwh !== undefined ? [j === null ? null : (j / 3.6e6) * prices.priceKwh] : []), ...(prices.gco2Kwh !== undefined ? [j === null ? null : (j / 3.6e6) * prices.gco2Kwh] : [])];
-  const head = ['configuration', 'run', 'session', 'device', 'backend', 'model', 'attention', 'precision', 'steps', 'size', 'node', 'preset', 'runs', 'images', 'blank_images', 'seconds_per_image_mean', 'seconds_per_image_ci95', 'joules_per_image_mean', 'joules_per_image_ci95', 'ci_over', 'net_joules_per_image', 'wh_per_1000_images', 'images_per_kwh', 'peak_vram_bytes', 'vs_baseline_seconds', 'vs_baseline_joules', 'pareto', 'baseline', ...(prices.priceKwh !== undefined ? ['cost_per_image'] : []), ...(prices.gco2Kwh !== undefined ? ['gco2_per_image'] : [])];
+  const extra = (j: number | null) => [
+    ...(prices.priceKwh !== undefined ? [j === null ? null : (j / 3.6e6) * prices.priceKwh] : []),
+    ...(prices.gco2Kwh !== undefined ? [j === null ? null : (j / 3.6e6) * prices.gco2Kwh] : []),
+  ];
+  const head = [
+    'configuration',
+    'run',
+    'session',
+    'device',
+    'backend',
+    'model',
+    'attention',
+    'precision',
+    'steps',
+    'size',
+    'node',
+    'preset',
+    'runs',
+    'images',
+    'blank_images',
+    'seconds_per_image_mean',
+    'seconds_per_image_ci95',
+    'joules_per_image_mean',
+    'joules_per_image_ci95',
+    'ci_over',
+    'net_joules_per_image',
+    'wh_per_1000_images',
+    'images_per_kwh',
+    'peak_vram_bytes',
+    'vs_baseline_seconds',
+    'vs_baseline_joules',
+    'pareto',
+    'baseline',
+    ...(prices.priceKwh !== undefined ? ['cost_per_image'] : []),
+    ...(prices.gco2Kwh !== undefined ? ['gco2_per_image'] : []),
+  ];
   const out = [head.join(',')];
   for (const g of groups) {
     const k = g.key;
-    out.push([g.label, null, null, k.device, k.backend, k.model, k.attention, k.precision, k.steps, k.size, k.node, k.preset, g.runs, g.images, g.blankImages, g.secondsPerImage.mean, g.secondsPerImage.ci95, g.joulesPerImage.mean, g.joulesPerImage.ci95, g.joulesPerImage.over, g.joulesPerImage.netMean, g.whPer1000Images, g.imagesPerKwh, g.peakVramBytes, g.vsBaseline?.seconds ?? null, g.vsBaseline?.joules ?? null, g.pareto ? 'true' : 'false', g.baseline ? 'true' : 'false', ...extra(g.joulesPerImage.mean)].map(csvCell).join(','));
-    g.rows.forEach((r, i) => out.push([g.label, i + 1, r.session, r.devices, r.backend, r.model, r.attention, r.precision, r.steps, r.size, r.node, r.preset, null, r.images, r.blankImages, r.secondsPerImage.mean, null, r.joulesPerImage.mean, null, null, r.netJoulesPerImage, r.whPer1000Images, r.imagesPerKwh, r.peakVramBytes, null, null, null, null, ...extra(r.joulesPerImage.mean)].map(csvCell).join(',')));
+    out.push(
+      [
+        g.label,
+        null,
+        null,
+        k.device,
+        k.backend,
+        k.model,
+        k.attention,
+        k.precision,
+        k.steps,
+        k.size,
+        k.node,
+        k.preset,
+        g.runs,
+        g.images,
+        g.blankImages,
+        g.secondsPerImage.mean,
+        g.secondsPerImage.ci95,
+        g.joulesPerImage.mean,
+        g.joulesPerImage.ci95,
+        g.joulesPerImage.over,
+        g.joulesPerImage.netMean,
+        g.whPer1000Images,
+        g.imagesPerKwh,
+        g.peakVramBytes,
+        g.vsBaseline?.seconds ?? null,
+        g.vsBaseline?.joules ?? null,
+        g.pareto ? 'true' : 'false',
+        g.baseline ? 'true' : 'false',
+        ...extra(g.joulesPerImage.mean),
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+    g.rows.forEach((r, i) =>
+      out.push(
+        [
+          g.label,
+          i + 1,
+          r.session,
+          r.devices,
+          r.backend,
+          r.model,
+          r.attention,
+          r.precision,
+          r.steps,
+          r.size,
+          r.node,
+          r.preset,
+          null,
+          r.images,
+          r.blankImages,
+          r.secondsPerImage.mean,
+          null,
+          r.joulesPerImage.mean,
+          null,
+          null,
+          r.netJoulesPerImage,
+          r.whPer1000Images,
+          r.imagesPerKwh,
+          r.peakVramBytes,
+          null,
+          null,
+          null,
+          null,
+          ...extra(r.joulesPerImage.mean),
+        ]
+          .map(csvCell)
+          .join(','),
+      ),
+    );
   }
   return out.join('\r\n') + '\r\n';
 }
@@ -45,7 +191,17 @@ export function groupsCsv(groups: readonly ConfigGroup[], prices: { priceKwh?: n
 export function groupsJson(groups: readonly ConfigGroup[]) {
   return groups.map((g) => ({
     label: g.label,
-    key: { device: g.key.device, backend: g.key.backend, model: g.key.model, attention: g.key.attention, precision: g.key.precision, steps: g.key.steps, size: g.key.size, node: g.key.node, preset: g.key.preset },
+    key: {
+      device: g.key.device,
+      backend: g.key.backend,
+      model: g.key.model,
+      attention: g.key.attention,
+      precision: g.key.precision,
+      steps: g.key.steps,
+      size: g.key.size,
+      node: g.key.node,
+      preset: g.key.preset,
+    },
     runs: g.runs,
     images: g.images,
     blankImages: g.blankImages,

@@ -43,7 +43,10 @@ export interface ConfigGroup {
 }
 
 /** Two-sided 95 % Student t quantiles by degrees of freedom (1–30), then 40, 60, 120, ∞. */
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,
+  2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 export function t95(df: number): number {
   if (df < 1) return Number.NaN;
   if (df <= 30) return T95[Math.floor(df) - 1];
@@ -65,7 +68,18 @@ export function interval(values: readonly number[], over: 'runs' | 'images'): In
 
 /** A row's key: its configuration, with `node` and `preset` from its tags. */
 export function rowKey(r: ComparisonRow): GroupKey {
-  return { device: r.devices, backend: r.backend, model: r.model, attention: r.attention, precision: r.precision, steps: r.steps === null ? null : String(r.steps), size: r.size, node: r.node, preset: r.preset, ...r.tags };
+  return {
+    device: r.devices,
+    backend: r.backend,
+    model: r.model,
+    attention: r.attention,
+    precision: r.precision,
+    steps: r.steps === null ? null : String(r.steps),
+    size: r.size,
+    node: r.node,
+    preset: r.preset,
+    ...r.tags,
+  };
 }
 
 function labelOf(key: GroupKey, names: readonly string[]): string {
@@ -82,7 +96,12 @@ const mean = (xs: readonly (number | null)[]): number | null => {
  * Groups of rows by `by` (default: every key). `perImage` gives a run's steady image values, used for
  * the interval of a configuration that has one run.
  */
-export function groupRows(rows: readonly ComparisonRow[], by: readonly string[] = GROUP_KEYS, perImage: (r: ComparisonRow) => { seconds: number[]; joules: number[] } = () => ({ seconds: [], joules: [] }), baseline?: string): ConfigGroup[] {
+export function groupRows(
+  rows: readonly ComparisonRow[],
+  by: readonly string[] = GROUP_KEYS,
+  perImage: (r: ComparisonRow) => { seconds: number[]; joules: number[] } = () => ({ seconds: [], joules: [] }),
+  baseline?: string,
+): ConfigGroup[] {
   const map = new Map<string, ComparisonRow[]>();
   for (const r of rows) {
     const k = rowKey(r);
@@ -94,8 +113,18 @@ export function groupRows(rows: readonly ComparisonRow[], by: readonly string[] 
     for (const k of Object.keys(key)) if (!by.includes(k) && rs.some((r) => rowKey(r)[k] !== key[k])) key[k] = null;
     const runs = rs.length;
     const one = runs === 1 ? perImage(rs[0]) : null;
-    const sec = one ? interval(one.seconds, 'images') : interval(rs.map((r) => r.secondsPerImage.mean).filter((x): x is number => x !== null), 'runs');
-    const jou = one ? interval(one.joules, 'images') : interval(rs.map((r) => r.joulesPerImage.mean).filter((x): x is number => x !== null), 'runs');
+    const sec = one
+      ? interval(one.seconds, 'images')
+      : interval(
+          rs.map((r) => r.secondsPerImage.mean).filter((x): x is number => x !== null),
+          'runs',
+        );
+    const jou = one
+      ? interval(one.joules, 'images')
+      : interval(
+          rs.map((r) => r.joulesPerImage.mean).filter((x): x is number => x !== null),
+          'runs',
+        );
     const peaks = rs.map((r) => r.peakVramBytes).filter((x): x is number => x !== null);
     return {
       label: labelOf(key, by),
@@ -144,7 +173,9 @@ export function markPareto(groups: ConfigGroup[]): void {
   for (const g of known) {
     const s = g.secondsPerImage.mean!;
     const j = g.joulesPerImage.mean!;
-    g.pareto = !known.some((o) => o !== g && o.secondsPerImage.mean! <= s && o.joulesPerImage.mean! <= j && (o.secondsPerImage.mean! < s || o.joulesPerImage.mean! < j));
+    g.pareto = !known.some(
+      (o) => o !== g && o.secondsPerImage.mean! <= s && o.joulesPerImage.mean! <= j && (o.secondsPerImage.mean! < s || o.joulesPerImage.mean! < j),
+    );
   }
   if (!known.length) return;
   const fastest = known.reduce((a, b) => (b.secondsPerImage.mean! < a.secondsPerImage.mean! ? b : a));

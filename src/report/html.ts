@@ -47,7 +47,10 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margi
 function digestOf(s: LoadedSession): SessionDigest {
   if (s.digest) return s.digest;
   const d = s.doc;
-  const dg = new SampleDigest(d.devices.filter((x) => !x.host).map((x) => x.id), d.options.gapLimitMs);
+  const dg = new SampleDigest(
+    d.devices.filter((x) => !x.host).map((x) => x.id),
+    d.options.gapLimitMs,
+  );
   for (const r of d.samples) dg.add(r);
   return { series: dg.result(), firstMs: dg.firstMs, lastMs: dg.lastMs, resolutionMs: dg.resolutionMs, samples: d.samples.length };
 }
@@ -74,16 +77,44 @@ function sessionSection(s: LoadedSession, row: ComparisonRow, i: number): string
   const d = s.doc;
   const t = timelineData(s);
   const chart = t.samples
-    ? timelineSvg({ title: `${row.session}: power and VRAM over the session`, startMs: t.start, endMs: t.end, power: t.power, vram: t.vram, vramTotalBytes: t.total, images: d.rows.map((r) => ({ tMs: r.tMs, warmup: r.warmup })), gapMs: t.gapMs })
+    ? timelineSvg({
+        title: `${row.session}: power and VRAM over the session`,
+        startMs: t.start,
+        endMs: t.end,
+        power: t.power,
+        vram: t.vram,
+        vramTotalBytes: t.total,
+        images: d.rows.map((r) => ({ tMs: r.tMs, warmup: r.warmup })),
+        gapMs: t.gapMs,
+      })
     : '<p class="muted">No samples in this file (a summary-only document): no timeline.</p>';
-  const tags = Object.entries(d.run.tags).map(([k, v]) => `${esc(k)}=${esc(v)}`).join(' · ');
+  const tags = Object.entries(d.run.tags)
+    .map(([k, v]) => `${esc(k)}=${esc(v)}`)
+    .join(' · ');
   const sum = d.summary;
   const rows = d.rows.slice(0, 500);
   const imageTable = `<details><summary>${d.rows.length} images${d.rows.length > rows.length ? ` (first ${rows.length} shown)` : ''}</summary><div class="scroll"><table class="images"><thead><tr><th class="num">#</th><th>file</th><th class="num">s</th><th class="num">J</th><th class="num">net J</th><th class="num">W</th><th class="num">peak VRAM</th><th>settings</th><th>marks</th></tr></thead><tbody>${rows
     .map((r) => {
       const m = r.meta;
-      const settings = m ? [m.steps !== undefined ? `${m.steps} steps` : '', m.sampler ?? '', m.width && m.height ? `${m.width}×${m.height}` : '', m.seed !== undefined ? `seed ${m.seed}` : '', m.model ?? ''].filter(Boolean).join(', ') : '';
-      const marks = [r.warmup ? 'warm-up' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
+      const settings = m
+        ? [
+            m.steps !== undefined ? `${m.steps} steps` : '',
+            m.sampler ?? '',
+            m.width && m.height ? `${m.width}×${m.height}` : '',
+            m.seed !== undefined ? `seed ${m.seed}` : '',
+            m.model ?? '',
+          ]
+            .filter(Boolean)
+            .join(', ')
+        : '';
+      const marks = [
+        r.warmup ? 'warm-up' : '',
+        r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '',
+        r.flagged ? 'avg-power' : '',
+        r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
       return `<tr><td class="num">${r.index + 1}</td><td>${esc(basename(r.path))}</td><td class="num">${fmtNum(r.seconds, 3)}</td><td class="num">${fmtNum(r.joules, 1)}</td><td class="num">${fmtNum(r.netJoules, 1)}</td><td class="num">${fmtNum(r.watts, 1)}</td><td class="num">${fmtBytes(r.peakVramBytes)}</td><td>${esc(settings)}</td><td>${esc(marks)}</td></tr>`;
     })
     .join('')}</tbody></table></div></details>`;
@@ -109,7 +140,10 @@ function cellsTable(cls: string, cells: { head: string[]; body: string[][]; nume
   const idx = cells.head.map((h, i) => (keep(h) ? i : -1)).filter((i) => i >= 0);
   if (idx.length <= 1) return '';
   return `<div class="scroll"><table class="${cls}"><thead><tr>${idx.map((i) => `<th${cells.numeric[i] ? ' class="num"' : ''}>${esc(cells.head[i])}</th>`).join('')}</tr></thead><tbody>${cells.body
-    .map((r) => `<tr>${idx.map((i) => `<td${cells.numeric[i] ? ' class="num"' : ''}>${cells.head[i] === 'session' || cells.head[i] === 'device(s)' || cells.head[i] === 'model' ? name(r[i], cells.head[i] === 'session' ? 34 : 24) : esc(r[i])}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${idx.map((i) => `<td${cells.numeric[i] ? ' class="num"' : ''}>${cells.head[i] === 'session' || cells.head[i] === 'device(s)' || cells.head[i] === 'model' ? name(r[i], cells.head[i] === 'session' ? 34 : 24) : esc(r[i])}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table></div>`;
 }
 
@@ -118,9 +152,24 @@ function groupsHtml(groups: readonly ConfigGroup[]): string {
   const num = [false, true, true, true, true, true, true, true, true, false, false];
   const rows = groups
     .map((g) => {
-      const cells = [name(g.label, 60), String(g.runs), `${g.images}${g.blankImages ? ` (${g.blankImages} blank)` : ''}`, esc(intervalText(g.secondsPerImage, 3)), esc(intervalText(g.joulesPerImage, 1)), fmtNum(g.joulesPerImage.netMean, 1), fmtNum(g.whPer1000Images, 1), fmtNum(g.imagesPerKwh, 0), fmtBytes(g.peakVramBytes), esc(ratioText(g)), g.pareto ? `★${g.paretoNames.length ? ` ${esc(g.paretoNames.join(', '))}` : ''}` : ''];
+      const cells = [
+        name(g.label, 60),
+        String(g.runs),
+        `${g.images}${g.blankImages ? ` (${g.blankImages} blank)` : ''}`,
+        esc(intervalText(g.secondsPerImage, 3)),
+        esc(intervalText(g.joulesPerImage, 1)),
+        fmtNum(g.joulesPerImage.netMean, 1),
+        fmtNum(g.whPer1000Images, 1),
+        fmtNum(g.imagesPerKwh, 0),
+        fmtBytes(g.peakVramBytes),
+        esc(ratioText(g)),
+        g.pareto ? `★${g.paretoNames.length ? ` ${esc(g.paretoNames.join(', '))}` : ''}` : '',
+      ];
       const runs = `<tr class="runs"><td colspan="${head.length}"><details><summary>${g.runs} run${g.runs === 1 ? '' : 's'}</summary><table><thead><tr><th>run</th><th>session</th><th class="num">images</th><th class="num">s/image</th><th class="num">J/image</th><th class="num">net J</th><th class="num">peak VRAM</th></tr></thead><tbody>${g.rows
-        .map((r, i) => `<tr><td class="num">${i + 1}</td><td>${name(r.session, 60)}</td><td class="num">${r.images}</td><td class="num">${fmtNum(r.secondsPerImage.mean, 3)}</td><td class="num">${fmtNum(r.joulesPerImage.mean, 1)}</td><td class="num">${fmtNum(r.netJoulesPerImage, 1)}</td><td class="num">${fmtBytes(r.peakVramBytes)}</td></tr>`)
+        .map(
+          (r, i) =>
+            `<tr><td class="num">${i + 1}</td><td>${name(r.session, 60)}</td><td class="num">${r.images}</td><td class="num">${fmtNum(r.secondsPerImage.mean, 3)}</td><td class="num">${fmtNum(r.joulesPerImage.mean, 1)}</td><td class="num">${fmtNum(r.netJoulesPerImage, 1)}</td><td class="num">${fmtBytes(r.peakVramBytes)}</td></tr>`,
+        )
         .join('')}</tbody></table></details></td></tr>`;
       return `<tr${g.baseline ? ' class="base"' : ''}>${cells.map((c, i) => `<td${num[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>${runs}`;
     })
@@ -139,9 +188,21 @@ export function reportHtml(sessions: readonly LoadedSession[], opts: CompareOpti
   // One label for the same run everywhere: the session's name.
   const label = (r: ComparisonRow) => r.session;
   const bars =
-    barsSvg('Energy per image', 'J', rows.map((r) => ({ label: label(r), mean: r.joulesPerImage.mean, sd: r.joulesPerImage.stdev })), 1) +
-    barsSvg('Time per image', 's', rows.map((r) => ({ label: label(r), mean: r.secondsPerImage.mean, sd: r.secondsPerImage.stdev })), 3);
-  const prices = [opts.priceKwh !== undefined ? `price ${opts.priceKwh} per kWh` : '', opts.gco2Kwh !== undefined ? `${opts.gco2Kwh} g CO₂e per kWh` : ''].filter(Boolean).join(', ');
+    barsSvg(
+      'Energy per image',
+      'J',
+      rows.map((r) => ({ label: label(r), mean: r.joulesPerImage.mean, sd: r.joulesPerImage.stdev })),
+      1,
+    ) +
+    barsSvg(
+      'Time per image',
+      's',
+      rows.map((r) => ({ label: label(r), mean: r.secondsPerImage.mean, sd: r.secondsPerImage.stdev })),
+      3,
+    );
+  const prices = [opts.priceKwh !== undefined ? `price ${opts.priceKwh} per kWh` : '', opts.gco2Kwh !== undefined ? `${opts.gco2Kwh} g CO₂e per kWh` : '']
+    .filter(Boolean)
+    .join(', ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="genwatt">
 <title>genwatt report: ${sessions.length} session${sessions.length === 1 ? '' : 's'}</title><style>${CSS}</style></head>

@@ -12,16 +12,28 @@ export async function renderReport(sessions: readonly LoadedSession[], format: s
       return JSON.stringify(reportJson(sessions, opts), null, 2) + '\n';
     }
     case 'csv': {
-      const [{ comparisonRow }, { comparisonCsv }, { groupSessions }, { groupsCsv }] = await Promise.all([import('./compare.js'), import('./formats.js'), import('./report-text.js'), import('./group-output.js')]);
+      const [{ comparisonRow }, { comparisonCsv }, { groupSessions }, { groupsCsv }] = await Promise.all([
+        import('./compare.js'),
+        import('./formats.js'),
+        import('./report-text.js'),
+        import('./group-output.js'),
+      ]);
       const rows = sessions.map((s) => comparisonRow(s, opts));
       // Grouped: a row per configuration and one per run beneath it (`run` column); --no-group: per session.
       return opts.groupBy === null ? comparisonCsv(rows) : groupsCsv(groupSessions(sessions, rows, opts), opts);
     }
     case 'md': {
-      const [{ comparisonRow }, { comparisonMarkdown }, { groupSessions }, { groupsMarkdown }] = await Promise.all([import('./compare.js'), import('./formats.js'), import('./report-text.js'), import('./group-output.js')]);
+      const [{ comparisonRow }, { comparisonMarkdown }, { groupSessions }, { groupsMarkdown }] = await Promise.all([
+        import('./compare.js'),
+        import('./formats.js'),
+        import('./report-text.js'),
+        import('./group-output.js'),
+      ]);
       const rows = sessions.map((s) => comparisonRow(s, opts));
       const perSession = comparisonMarkdown(rows);
-      return opts.groupBy === null || sessions.length < 2 ? perSession : `## Configurations\n\n${groupsMarkdown(groupSessions(sessions, rows, opts))}\n## Sessions\n\n${perSession}`;
+      return opts.groupBy === null || sessions.length < 2
+        ? perSession
+        : `## Configurations\n\n${groupsMarkdown(groupSessions(sessions, rows, opts))}\n## Sessions\n\n${perSession}`;
     }
     case 'html':
       return (await import('./html.js')).reportHtml(sessions, opts);

@@ -10,7 +10,10 @@ import { groupsJson, groupsText } from './group-output.js';
 import { GROUP_KEYS, groupRows, type ConfigGroup } from './groups.js';
 
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
-export type ReportImage = Pick<ImageRow, 'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'> & { entropyBits: number | null; blank: boolean };
+export type ReportImage = Pick<
+  ImageRow,
+  'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'
+> & { entropyBits: number | null; blank: boolean };
 
 export interface ReportSession {
   file: string;
@@ -21,7 +24,22 @@ export interface ReportSession {
 }
 
 export function reportImage(r: ImageRow): ReportImage {
-  const out: ReportImage = { index: r.index, path: r.path, tMs: r.tMs, seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, batch: r.batch, warmup: r.warmup, watts: r.watts, peakVramBytes: r.peakVramBytes, method: r.method, coverage: r.coverage, entropyBits: r.entropyBits ?? null, blank: Boolean(r.blank) };
+  const out: ReportImage = {
+    index: r.index,
+    path: r.path,
+    tMs: r.tMs,
+    seconds: r.seconds,
+    joules: r.joules,
+    netJoules: r.netJoules,
+    batch: r.batch,
+    warmup: r.warmup,
+    watts: r.watts,
+    peakVramBytes: r.peakVramBytes,
+    method: r.method,
+    coverage: r.coverage,
+    entropyBits: r.entropyBits ?? null,
+    blank: Boolean(r.blank),
+  };
   if (r.meta) out.meta = r.meta;
   return out;
 }
@@ -29,7 +47,13 @@ export function reportImage(r: ImageRow): ReportImage {
 export function reportJson(sessions: readonly LoadedSession[], opts: CompareOptions = {}) {
   const comparison = sessions.map((s) => comparisonRow(s, opts));
   return {
-    sessions: sessions.map((s): ReportSession => ({ file: s.file, complete: s.doc.complete, summary: s.doc.summary, images: s.doc.rows.map(reportImage), warnings: s.warnings })),
+    sessions: sessions.map((s): ReportSession => ({
+      file: s.file,
+      complete: s.doc.complete,
+      summary: s.doc.summary,
+      images: s.doc.rows.map(reportImage),
+      warnings: s.warnings,
+    })),
     comparison,
     groups: opts.groupBy === null ? [] : groupsJson(groupSessions(sessions, comparison, opts)),
     blankImages: sessions.reduce((a, s) => a + s.doc.rows.filter((r) => r.blank).length, 0),
@@ -39,7 +63,16 @@ export function reportJson(sessions: readonly LoadedSession[], opts: CompareOpti
 /** How the energy figures were obtained, in words. */
 export function methodText(summary: Summary): string {
   if (!summary.method) return 'no energy figures';
-  const m = summary.method === 'counter' ? 'energy counter' : summary.method === 'scaled' ? 'instant power scaled to the energy counter' : summary.method === 'instant' ? 'instant power' : summary.method === 'average' ? 'AVERAGE power (biased low: flagged)' : 'mixed methods';
+  const m =
+    summary.method === 'counter'
+      ? 'energy counter'
+      : summary.method === 'scaled'
+        ? 'instant power scaled to the energy counter'
+        : summary.method === 'instant'
+          ? 'instant power'
+          : summary.method === 'average'
+            ? 'AVERAGE power (biased low: flagged)'
+            : 'mixed methods';
   return `${m}, coverage ${fmtPercent(summary.coverage)}${summary.flagged && summary.method !== 'average' ? ' (some figures integrate average power: flagged)' : ''}`;
 }
 
@@ -47,10 +80,36 @@ export function imagesTable(rows: readonly ImageRow[]): string {
   const withMeta = rows.some((r) => r.meta?.steps !== undefined || r.meta?.sampler !== undefined);
   const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', ...(withMeta ? ['steps', 'sampler', 'size', 'seed', 'model'] : []), 'marks'];
   const body = rows.map((r) => {
-    const marks = [r.warmup ? 'warm-up' : '', r.blank ? 'BLANK' : '', r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '', r.flagged ? 'avg-power' : '', r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : ''].filter(Boolean).join(' ');
+    const marks = [
+      r.warmup ? 'warm-up' : '',
+      r.blank ? 'BLANK' : '',
+      r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '',
+      r.flagged ? 'avg-power' : '',
+      r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     const m = r.meta;
-    const meta = withMeta ? [m?.steps !== undefined ? String(m.steps) : NA, m?.sampler ?? NA, m?.width && m?.height ? `${m.width}x${m.height}` : NA, m?.seed !== undefined ? String(m.seed) : NA, m?.model ?? NA] : [];
-    return [String(r.index + 1), basename(r.path), fmtNum(r.seconds, 3), fmtNum(r.joules, 1), fmtNum(r.netJoules, 1), fmtNum(r.watts, 1), fmtBytes(r.peakVramBytes), ...meta, marks];
+    const meta = withMeta
+      ? [
+          m?.steps !== undefined ? String(m.steps) : NA,
+          m?.sampler ?? NA,
+          m?.width && m?.height ? `${m.width}x${m.height}` : NA,
+          m?.seed !== undefined ? String(m.seed) : NA,
+          m?.model ?? NA,
+        ]
+      : [];
+    return [
+      String(r.index + 1),
+      basename(r.path),
+      fmtNum(r.seconds, 3),
+      fmtNum(r.joules, 1),
+      fmtNum(r.netJoules, 1),
+      fmtNum(r.watts, 1),
+      fmtBytes(r.peakVramBytes),
+      ...meta,
+      marks,
+    ];
   });
   return table([head, ...body], [true, false, true, true, true, true, true, ...(withMeta ? [true, false, false, true, false] : []), false]);
 }
@@ -71,8 +130,14 @@ export function reportText(sessions: readonly LoadedSession[], opts: CompareOpti
   const parts: string[] = [];
   for (const s of sessions) {
     const d = s.doc;
-    const gpus = d.devices.filter((x) => !x.host).map((x) => x.name).join(', ') || NA;
-    const tags = Object.entries(d.run.tags).map(([k, v]) => `${k}=${v}`).join(' ');
+    const gpus =
+      d.devices
+        .filter((x) => !x.host)
+        .map((x) => x.name)
+        .join(', ') || NA;
+    const tags = Object.entries(d.run.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     parts.push(
       [
         `== ${s.file}${d.complete ? '' : '  (UNFINISHED: genwatt was stopped before the end)'}`,
@@ -93,14 +158,40 @@ export function reportText(sessions: readonly LoadedSession[], opts: CompareOpti
   const perUnit = rows.some((r) => r.joulesPerStep !== null || r.joulesPerMegapixel !== null);
   if (sessions.length > 1 || perUnit || opts.priceKwh !== undefined || opts.gco2Kwh !== undefined) {
     // The terminal gets the columns that decide a comparison; csv, md, html and json have them all.
-    const keep = new Set(['session', 'backend', 'model', 'attention', 'steps', 'size', 'images', 's/image', 'J/image', 'net J/image', 'Wh/1000 img', 'mean W', 'peak VRAM', 'J/step', 'J/MP', 'method', 'cost/image', 'g CO₂e/image']);
+    const keep = new Set([
+      'session',
+      'backend',
+      'model',
+      'attention',
+      'steps',
+      'size',
+      'images',
+      's/image',
+      'J/image',
+      'net J/image',
+      'Wh/1000 img',
+      'mean W',
+      'peak VRAM',
+      'J/step',
+      'J/MP',
+      'method',
+      'cost/image',
+      'g CO₂e/image',
+    ]);
     const cells = comparisonCells(rows);
     const idx = cells.head.map((h, i) => (keep.has(h) && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
-    parts.push(`== comparison (steady means)\n${table([idx.map((i) => cells.head[i]), ...cells.body.map((r) => idx.map((i) => r[i]))], idx.map((i) => cells.numeric[i]))}`);
+    parts.push(
+      `== comparison (steady means)\n${table(
+        [idx.map((i) => cells.head[i]), ...cells.body.map((r) => idx.map((i) => r[i]))],
+        idx.map((i) => cells.numeric[i]),
+      )}`,
+    );
   }
   if (sessions.length > 1 && opts.groupBy !== null) {
     const groups = groupSessions(sessions, rows, opts);
-    parts.push(`== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)\n${groupsText(groups)}`);
+    parts.push(
+      `== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)\n${groupsText(groups)}`,
+    );
   }
   return parts.join('\n\n') + '\n';
 }

@@ -36,7 +36,13 @@ export function niceStep(span: number, n = 5): number {
  * Downsamples to at most `buckets` points (mean per bucket). Samples further apart than `gapMs`, or
  * a null between them, break the line; buckets between two close samples have no point of their own.
  */
-export function bucketize(points: readonly (readonly [number, number] | null)[], startMs: number, endMs: number, buckets: number, gapMs: number): ([number, number] | null)[] {
+export function bucketize(
+  points: readonly (readonly [number, number] | null)[],
+  startMs: number,
+  endMs: number,
+  buckets: number,
+  gapMs: number,
+): ([number, number] | null)[] {
   const out: ([number, number] | null)[] = [];
   const span = Math.max(1, endMs - startMs);
   const sums = new Float64Array(buckets);
@@ -105,13 +111,22 @@ export function timelineSvg(inp: TimelineInput): string {
   const parts: string[] = [];
   parts.push(`<svg class="chart timeline" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(inp.title)}" xmlns="http://www.w3.org/2000/svg">`);
   parts.push(`<title>${esc(inp.title)}</title>`);
-  for (let v = 0; v <= pTop + 1e-9; v += pStep) parts.push(`<line class="grid" x1="${m.l}" x2="${m.l + iw}" y1="${yP(v).toFixed(1)}" y2="${yP(v).toFixed(1)}"/><text class="tick" x="${m.l - 6}" y="${(yP(v) + 4).toFixed(1)}" text-anchor="end">${+v.toFixed(6)}</text>`);
-  for (let v = 0; v <= vTop + 1e-9; v += vStep) parts.push(`<text class="tick vram" x="${m.l + iw + 6}" y="${(m.t + ih - (v / vTop) * ih + 4).toFixed(1)}">${+v.toFixed(6)}</text>`);
+  for (let v = 0; v <= pTop + 1e-9; v += pStep)
+    parts.push(
+      `<line class="grid" x1="${m.l}" x2="${m.l + iw}" y1="${yP(v).toFixed(1)}" y2="${yP(v).toFixed(1)}"/><text class="tick" x="${m.l - 6}" y="${(yP(v) + 4).toFixed(1)}" text-anchor="end">${+v.toFixed(6)}</text>`,
+    );
+  for (let v = 0; v <= vTop + 1e-9; v += vStep)
+    parts.push(`<text class="tick vram" x="${m.l + iw + 6}" y="${(m.t + ih - (v / vTop) * ih + 4).toFixed(1)}">${+v.toFixed(6)}</text>`);
   const tStep = niceStep(span / 1000, 6);
-  for (let s = 0; s <= span / 1000 + 1e-9; s += tStep) parts.push(`<text class="tick" x="${x(inp.startMs + s * 1000).toFixed(1)}" y="${m.t + ih + 16}" text-anchor="middle">${fmtTime(s)}</text>`);
+  for (let s = 0; s <= span / 1000 + 1e-9; s += tStep)
+    parts.push(`<text class="tick" x="${x(inp.startMs + s * 1000).toFixed(1)}" y="${m.t + ih + 16}" text-anchor="middle">${fmtTime(s)}</text>`);
   parts.push(`<text class="axis" x="${m.l}" y="${H - 4}">W (lines) · VRAM GiB (dashed, right) · ▲ image, △ warm-up</text>`);
   if (inp.vram.length) parts.push(`<path class="vram-line" d="${path(bucketize(inp.vram, inp.startMs, inp.endMs, buckets, inp.gapMs), x, yV)}"/>`);
-  inp.power.forEach((s, i) => parts.push(`<path class="power-line s${i % 6}" d="${path(bucketize(s.points, inp.startMs, inp.endMs, buckets, inp.gapMs), x, yP)}"><title>${esc(s.label)}</title></path>`));
+  inp.power.forEach((s, i) =>
+    parts.push(
+      `<path class="power-line s${i % 6}" d="${path(bucketize(s.points, inp.startMs, inp.endMs, buckets, inp.gapMs), x, yP)}"><title>${esc(s.label)}</title></path>`,
+    ),
+  );
   for (const im of inp.images) {
     const cx = x(im.tMs);
     // Inside the plot, standing on the time axis: clear of the time labels below it.
@@ -139,7 +154,9 @@ export function barsSvg(title: string, unit: string, items: readonly BarItem[], 
   const step = niceStep(max, 4);
   const top = Math.ceil(max / step) * step;
   const x = (v: number) => m.l + (v / top) * iw;
-  const parts = [`<svg class="chart bars" viewBox="0 0 ${width} ${H}" width="100%" role="img" aria-label="${esc(title)}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>`];
+  const parts = [
+    `<svg class="chart bars" viewBox="0 0 ${width} ${H}" width="100%" role="img" aria-label="${esc(title)}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>`,
+  ];
   parts.push(`<text class="axis" x="${m.l}" y="14">${esc(title)} (${esc(unit)}), mean ± sd of steady images</text>`);
   for (let v = 0; v <= top + 1e-9; v += step) {
     parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${H - m.b}"/>`);
@@ -154,11 +171,15 @@ export function barsSvg(title: string, unit: string, items: readonly BarItem[], 
       parts.push(`<text class="value" x="${m.l + 4}" y="${y + 17}">n/a</text>`);
       return;
     }
-    parts.push(`<rect class="bar s${i % 6}" x="${m.l}" y="${y + 5}" width="${Math.max(0.5, x(it.mean) - m.l).toFixed(1)}" height="${rowH - 10}"><title>${esc(`${it.label}: ${fixed(it.mean, digits)} ${unit}${it.sd !== null ? ` ± ${fixed(it.sd, digits)}` : ''}`)}</title></rect>`);
+    parts.push(
+      `<rect class="bar s${i % 6}" x="${m.l}" y="${y + 5}" width="${Math.max(0.5, x(it.mean) - m.l).toFixed(1)}" height="${rowH - 10}"><title>${esc(`${it.label}: ${fixed(it.mean, digits)} ${unit}${it.sd !== null ? ` ± ${fixed(it.sd, digits)}` : ''}`)}</title></rect>`,
+    );
     if (it.sd !== null && it.sd > 0) {
       const a = x(Math.max(0, it.mean - it.sd));
       const b = x(it.mean + it.sd);
-      parts.push(`<path class="whisker" d="M${a.toFixed(1)},${y + 13}H${b.toFixed(1)}M${a.toFixed(1)},${y + 8}V${y + 18}M${b.toFixed(1)},${y + 8}V${y + 18}"/>`);
+      parts.push(
+        `<path class="whisker" d="M${a.toFixed(1)},${y + 13}H${b.toFixed(1)}M${a.toFixed(1)},${y + 8}V${y + 18}M${b.toFixed(1)},${y + 8}V${y + 18}"/>`,
+      );
     }
     parts.push(`<text class="value" x="${(x(it.mean + (it.sd ?? 0)) + 6).toFixed(1)}" y="${y + 17}">${fixed(it.mean, digits)}</text>`);
   });
@@ -195,8 +216,12 @@ export function paretoSvg(points: readonly ParetoPoint[], width = 900, height = 
     const step = niceStep(hi - lo + 2 * pad, 5);
     return { lo: Math.max(0, Math.floor((lo - pad) / step) * step), hi: Math.ceil((hi + pad) / step) * step, step };
   };
-  const parts = [`<svg class="chart pareto" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Time against energy per image" xmlns="http://www.w3.org/2000/svg"><title>Time against energy per image</title>`];
-  parts.push(`<text class="axis" x="${m.l}" y="16">Energy against time per image: mean ± 95 % CI; ★ = Pareto-optimal (no configuration is both faster and leaner)</text>`);
+  const parts = [
+    `<svg class="chart pareto" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Time against energy per image" xmlns="http://www.w3.org/2000/svg"><title>Time against energy per image</title>`,
+  ];
+  parts.push(
+    `<text class="axis" x="${m.l}" y="16">Energy against time per image: mean ± 95 % CI; ★ = Pareto-optimal (no configuration is both faster and leaner)</text>`,
+  );
   if (!known.length) {
     parts.push(`<text class="value" x="${m.l}" y="${m.t + 20}">n/a: no configuration has both figures</text></svg>`);
     return parts.join('');
@@ -206,18 +231,35 @@ export function paretoSvg(points: readonly ParetoPoint[], width = 900, height = 
   const x = (v: number) => m.l + ((v - X.lo) / (X.hi - X.lo || 1)) * iw;
   const y = (v: number) => m.t + ih - ((v - Y.lo) / (Y.hi - Y.lo || 1)) * ih;
   const d = (v: number, step: number) => fixed(v, step < 0.1 ? 2 : step < 1 ? 1 : 0);
-  for (let v = X.lo; v <= X.hi + 1e-9; v += X.step) parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${m.t + ih}"/><text class="tick" x="${x(v).toFixed(1)}" y="${m.t + ih + 16}" text-anchor="middle">${d(v, X.step)}</text>`);
-  for (let v = Y.lo; v <= Y.hi + 1e-9; v += Y.step) parts.push(`<line class="grid" x1="${m.l}" x2="${m.l + iw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="tick" x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${d(v, Y.step)}</text>`);
+  for (let v = X.lo; v <= X.hi + 1e-9; v += X.step)
+    parts.push(
+      `<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.t}" y2="${m.t + ih}"/><text class="tick" x="${x(v).toFixed(1)}" y="${m.t + ih + 16}" text-anchor="middle">${d(v, X.step)}</text>`,
+    );
+  for (let v = Y.lo; v <= Y.hi + 1e-9; v += Y.step)
+    parts.push(
+      `<line class="grid" x1="${m.l}" x2="${m.l + iw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="tick" x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${d(v, Y.step)}</text>`,
+    );
   parts.push(`<rect class="frame" x="${m.l}" y="${m.t}" width="${iw}" height="${ih}"/>`);
-  parts.push(`<text class="axis" x="${m.l + iw / 2}" y="${height - 8}" text-anchor="middle">seconds per image</text><text class="axis" transform="translate(16 ${m.t + ih / 2}) rotate(-90)" text-anchor="middle">joules per image</text>`);
+  parts.push(
+    `<text class="axis" x="${m.l + iw / 2}" y="${height - 8}" text-anchor="middle">seconds per image</text><text class="axis" transform="translate(16 ${m.t + ih / 2}) rotate(-90)" text-anchor="middle">joules per image</text>`,
+  );
   const front = known.filter((p) => p.pareto).sort((a, b) => a.seconds! - b.seconds!);
-  if (front.length > 1) parts.push(`<path class="front" d="${front.map((p, i) => `${i ? 'L' : 'M'}${x(p.seconds!).toFixed(1)},${y(p.joules!).toFixed(1)}`).join('')}"/>`);
+  if (front.length > 1)
+    parts.push(`<path class="front" d="${front.map((p, i) => `${i ? 'L' : 'M'}${x(p.seconds!).toFixed(1)},${y(p.joules!).toFixed(1)}`).join('')}"/>`);
   known.forEach((p, i) => {
     const cx = x(p.seconds!);
     const cy = y(p.joules!);
-    if (p.secondsCi) parts.push(`<path class="whisker" d="M${x(Math.max(X.lo, p.seconds! - p.secondsCi)).toFixed(1)},${cy.toFixed(1)}H${x(p.seconds! + p.secondsCi).toFixed(1)}"/>`);
-    if (p.joulesCi) parts.push(`<path class="whisker" d="M${cx.toFixed(1)},${y(Math.max(Y.lo, p.joules! - p.joulesCi)).toFixed(1)}V${y(p.joules! + p.joulesCi).toFixed(1)}"/>`);
-    parts.push(`<circle class="point s${i % 6}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${p.pareto ? 6 : 4.5}"><title>${esc(`${p.label}: ${fixed(p.seconds!, 3)} s, ${fixed(p.joules!, 1)} J`)}</title></circle>`);
+    if (p.secondsCi)
+      parts.push(
+        `<path class="whisker" d="M${x(Math.max(X.lo, p.seconds! - p.secondsCi)).toFixed(1)},${cy.toFixed(1)}H${x(p.seconds! + p.secondsCi).toFixed(1)}"/>`,
+      );
+    if (p.joulesCi)
+      parts.push(
+        `<path class="whisker" d="M${cx.toFixed(1)},${y(Math.max(Y.lo, p.joules! - p.joulesCi)).toFixed(1)}V${y(p.joules! + p.joulesCi).toFixed(1)}"/>`,
+      );
+    parts.push(
+      `<circle class="point s${i % 6}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${p.pareto ? 6 : 4.5}"><title>${esc(`${p.label}: ${fixed(p.seconds!, 3)} s, ${fixed(p.joules!, 1)} J`)}</title></circle>`,
+    );
     const name = `${p.pareto ? '★ ' : ''}${p.label.length > 40 ? `${p.label.slice(0, 39)}…` : p.label}${p.names.length ? ` (${p.names.join(', ')})` : ''}`;
     parts.push(`<text class="label" x="${(cx + 9).toFixed(1)}" y="${(cy - 8).toFixed(1)}">${esc(name)}</text>`);
   });

@@ -50,7 +50,10 @@ export class FolderTracker extends EventEmitter {
   private readonly now: () => number;
   private readonly startedMs: number;
 
-  constructor(readonly dir: string, private readonly opts: FolderTrackerOptions) {
+  constructor(
+    readonly dir: string,
+    private readonly opts: FolderTrackerOptions,
+  ) {
     super();
     this.now = opts.now ?? Date.now;
     this.startedMs = this.now();
@@ -108,7 +111,10 @@ export class FolderTracker extends EventEmitter {
   }
 
   private closeBatch(batch: ImageEvent[]): void {
-    const rows = batchRows(batch, batch[0].batch!, 0, this.windowStartMs, this.opts.series(), this.opts.idle(), { gapLimitMs: this.opts.gapLimitMs, warmupBatches: this.warmupBatches });
+    const rows = batchRows(batch, batch[0].batch!, 0, this.windowStartMs, this.opts.series(), this.opts.idle(), {
+      gapLimitMs: this.opts.gapLimitMs,
+      warmupBatches: this.warmupBatches,
+    });
     this.windowStartMs = Math.max(...batch.map((e) => e.mtimeMs));
     this.lastBatchEndMs = this.windowStartMs;
     this.emit('batch', { batch: batch[0].batch!, paths: batch.map((e) => e.path) });

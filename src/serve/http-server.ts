@@ -121,7 +121,8 @@ async function session(req: IncomingMessage, res: ServerResponse, o: HttpOptions
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: HttpOptions, cache: JournalCache, loopback: boolean): Promise<void> {
-  if (loopback && !hostAllowed(req, o)) return json(res, 421, { error: 'this genwatt serve answers only its loopback and node names (start it with --allow-host NAME to add one)' });
+  if (loopback && !hostAllowed(req, o))
+    return json(res, 421, { error: 'this genwatt serve answers only its loopback and node names (start it with --allow-host NAME to add one)' });
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     return json(res, 405, { error: `${req.method} is not supported; use GET` });
@@ -144,7 +145,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HttpOptions,
     }
     return session(req, res, o, cache, name);
   }
-  if (path === '/') return send(res, 200, 'text/plain; charset=utf-8', 'genwatt serve\n  /metrics        Prometheus metrics\n  /healthz        health\n  /api/sessions   recorded sessions\n');
+  if (path === '/')
+    return send(
+      res,
+      200,
+      'text/plain; charset=utf-8',
+      'genwatt serve\n  /metrics        Prometheus metrics\n  /healthz        health\n  /api/sessions   recorded sessions\n',
+    );
   return json(res, 404, { error: `no such endpoint: ${path}` });
 }
 

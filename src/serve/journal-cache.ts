@@ -39,7 +39,10 @@ export class JournalCache {
     while (this.entries.size > this.maxEntries) {
       const [oldKey, old] = this.entries.entries().next().value!;
       this.entries.delete(oldKey);
-      void old.then((p) => rmSync(p, { force: true }), () => undefined);
+      void old.then(
+        (p) => rmSync(p, { force: true }),
+        () => undefined,
+      );
     }
     return build;
   }

@@ -59,13 +59,22 @@ export class ServeMetrics {
   private readonly sessions: Counter<'node'>;
   private readonly notes: Counter<'node' | 'source'>;
 
-  constructor(devices: readonly DeviceInfo[], private readonly opts: MetricsOptions) {
+  constructor(
+    devices: readonly DeviceInfo[],
+    private readonly opts: MetricsOptions,
+  ) {
     this.now = opts.now ?? Date.now;
     const registers = [this.registry];
     const node = opts.node;
     for (const d of devices) {
       if (d.host) continue;
-      this.devices.set(d.id, { info: d, labels: { node, device: d.id, vendor: d.vendor, name: d.name }, energy: new EnergyTotal(opts.gapLimitMs, d.powerLimitWatts), lastReadingMs: -Infinity, gapMs: -Infinity });
+      this.devices.set(d.id, {
+        info: d,
+        labels: { node, device: d.id, vendor: d.vendor, name: d.name },
+        energy: new EnergyTotal(opts.gapLimitMs, d.powerLimitWatts),
+        lastReadingMs: -Infinity,
+        gapMs: -Infinity,
+      });
     }
     const devLabels = ['node', 'device', 'vendor', 'name'] as const;
     const self = this;
@@ -140,21 +149,92 @@ export class ServeMetrics {
         for (const e of self.devices.values()) this.set(e.labels, self.current(e, e.lastReadingMs, t) ? 1 : 0);
       },
     });
-    this.gaps = new Counter({ name: 'genwatt_sampler_gaps_total', help: 'Stretches without readings (a probe failed, stalled or was late)', labelNames: ['node', 'device', 'probe'], registers });
-    this.restarts = new Counter({ name: 'genwatt_probe_restarts_total', help: 'Vendor tool restarts (it died or stalled)', labelNames: ['node', 'probe'], registers });
+    this.gaps = new Counter({
+      name: 'genwatt_sampler_gaps_total',
+      help: 'Stretches without readings (a probe failed, stalled or was late)',
+      labelNames: ['node', 'device', 'probe'],
+      registers,
+    });
+    this.restarts = new Counter({
+      name: 'genwatt_probe_restarts_total',
+      help: 'Vendor tool restarts (it died or stalled)',
+      labelNames: ['node', 'probe'],
+      registers,
+    });
     // `gpus`: the GPU set a folder is charged to (`--watch DIR=0,1`: device ids; `all`).
-    this.images = new Counter({ name: 'genwatt_images_total', help: 'Images completed in a watched folder; phase warmup = the first batch of a run (model load), steady = the rest', labelNames: ['node', 'folder', 'gpus', 'phase'], registers });
-    this.imagesUnmeasured = new Counter({ name: 'genwatt_images_unmeasured_total', help: 'Images whose energy is unknown (no power data over their window); not in the histograms', labelNames: ['node', 'folder', 'gpus'], registers });
-    this.imageJoules = new Histogram({ name: 'genwatt_image_energy_joules', help: 'GPU energy per steady image (gross, over the folder\'s GPU set), joules', labelNames: ['node', 'folder', 'gpus'], buckets: JOULE_BUCKETS, registers });
-    this.imageNetJoules = new Histogram({ name: 'genwatt_image_net_energy_joules', help: 'GPU energy per steady image net of idle power, joules', labelNames: ['node', 'folder', 'gpus'], buckets: JOULE_BUCKETS, registers });
-    this.imageSeconds = new Histogram({ name: 'genwatt_image_seconds', help: 'Seconds per steady image', labelNames: ['node', 'folder', 'gpus'], buckets: SECOND_BUCKETS, registers });
-    this.folderUp = new Gauge({ name: 'genwatt_watch_folder_up', help: '1 while the folder is watched, 0 while genwatt waits for it to exist', labelNames: ['node', 'folder', 'gpus'], registers });
-    this.recordingOk = new Gauge({ name: 'genwatt_recording_ok', help: '1 while recordings are written, 0 while the disk refuses writes', labelNames: ['node'], registers });
-    this.recordingErrors = new Counter({ name: 'genwatt_recording_write_errors_total', help: 'Times writing a recording started failing (disk full, I/O error)', labelNames: ['node'], registers });
-    this.recordingLost = new Counter({ name: 'genwatt_recording_lost_records_total', help: 'Records dropped because the disk refused them for too long', labelNames: ['node'], registers });
-    this.sessions = new Counter({ name: 'genwatt_sessions_recorded_total', help: 'Session files finished in the record folder', labelNames: ['node'], registers });
-    this.notes = new Counter({ name: 'genwatt_notes_total', help: 'Faults and notices logged, by source (a probe, watcher, recorder)', labelNames: ['node', 'source'], registers });
-    new Gauge({ name: 'genwatt_build_info', help: 'genwatt build: version and Node.js version', labelNames: ['node', 'version', 'nodejs'], registers }).set({ node, version: opts.version, nodejs: process.version }, 1);
+    this.images = new Counter({
+      name: 'genwatt_images_total',
+      help: 'Images completed in a watched folder; phase warmup = the first batch of a run (model load), steady = the rest',
+      labelNames: ['node', 'folder', 'gpus', 'phase'],
+      registers,
+    });
+    this.imagesUnmeasured = new Counter({
+      name: 'genwatt_images_unmeasured_total',
+      help: 'Images whose energy is unknown (no power data over their window); not in the histograms',
+      labelNames: ['node', 'folder', 'gpus'],
+      registers,
+    });
+    this.imageJoules = new Histogram({
+      name: 'genwatt_image_energy_joules',
+      help: "GPU energy per steady image (gross, over the folder's GPU set), joules",
+      labelNames: ['node', 'folder', 'gpus'],
+      buckets: JOULE_BUCKETS,
+      registers,
+    });
+    this.imageNetJoules = new Histogram({
+      name: 'genwatt_image_net_energy_joules',
+      help: 'GPU energy per steady image net of idle power, joules',
+      labelNames: ['node', 'folder', 'gpus'],
+      buckets: JOULE_BUCKETS,
+      registers,
+    });
+    this.imageSeconds = new Histogram({
+      name: 'genwatt_image_seconds',
+      help: 'Seconds per steady image',
+      labelNames: ['node', 'folder', 'gpus'],
+      buckets: SECOND_BUCKETS,
+      registers,
+    });
+    this.folderUp = new Gauge({
+      name: 'genwatt_watch_folder_up',
+      help: '1 while the folder is watched, 0 while genwatt waits for it to exist',
+      labelNames: ['node', 'folder', 'gpus'],
+      registers,
+    });
+    this.recordingOk = new Gauge({
+      name: 'genwatt_recording_ok',
+      help: '1 while recordings are written, 0 while the disk refuses writes',
+      labelNames: ['node'],
+      registers,
+    });
+    this.recordingErrors = new Counter({
+      name: 'genwatt_recording_write_errors_total',
+      help: 'Times writing a recording started failing (disk full, I/O error)',
+      labelNames: ['node'],
+      registers,
+    });
+    this.recordingLost = new Counter({
+      name: 'genwatt_recording_lost_records_total',
+      help: 'Records dropped because the disk refused them for too long',
+      labelNames: ['node'],
+      registers,
+    });
+    this.sessions = new Counter({
+      name: 'genwatt_sessions_recorded_total',
+      help: 'Session files finished in the record folder',
+      labelNames: ['node'],
+      registers,
+    });
+    this.notes = new Counter({
+      name: 'genwatt_notes_total',
+      help: 'Faults and notices logged, by source (a probe, watcher, recorder)',
+      labelNames: ['node', 'source'],
+      registers,
+    });
+    new Gauge({ name: 'genwatt_build_info', help: 'genwatt build: version and Node.js version', labelNames: ['node', 'version', 'nodejs'], registers }).set(
+      { node, version: opts.version, nodejs: process.version },
+      1,
+    );
     this.recordingOk.set({ node }, 1);
     this.recordingErrors.inc({ node }, 0);
     this.recordingLost.inc({ node }, 0);

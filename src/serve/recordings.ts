@@ -60,7 +60,14 @@ export class Recordings {
     this.retryTimer.unref?.();
   }
 
-  private open(mode: SessionMode, outDir: string | null, startMs: number, warmupBatches: number, label: string, tags: Record<string, string>): Segment | undefined {
+  private open(
+    mode: SessionMode,
+    outDir: string | null,
+    startMs: number,
+    warmupBatches: number,
+    label: string,
+    tags: Record<string, string>,
+  ): Segment | undefined {
     const safe = label.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'x';
     const file = defaultRecordPath(this.opts.dir, `${this.opts.node.replace(/[^A-Za-z0-9._-]+/g, '_')}-${safe}`, new Date(startMs));
     let recorder: Recorder;
@@ -128,7 +135,10 @@ export class Recordings {
     if (!f) return;
     if (!f.seg && f.pending) {
       const p = f.pending;
-      f.seg = this.open('watch', folder, p.startMs, p.warmupBatches, basename(folder), { serve: this.opts.node, ...(p.continued ? { continued: 'true' } : {}) });
+      f.seg = this.open('watch', folder, p.startMs, p.warmupBatches, basename(folder), {
+        serve: this.opts.node,
+        ...(p.continued ? { continued: 'true' } : {}),
+      });
       f.pending = undefined;
       if (f.seg) {
         this.writeIdle(f.seg);
@@ -216,7 +226,9 @@ export class Recordings {
     await this.retry();
     for (const seg of this.finishing.splice(0)) {
       seg.recorder.close();
-      this.opts.log(`could not finish ${basename(seg.recorder.file)}: its journal ${basename(seg.recorder.journal)} keeps what the disk took${seg.recorder.lostRecords ? ` (${seg.recorder.lostRecords} records lost)` : ''}`);
+      this.opts.log(
+        `could not finish ${basename(seg.recorder.file)}: its journal ${basename(seg.recorder.journal)} keeps what the disk took${seg.recorder.lostRecords ? ` (${seg.recorder.lostRecords} records lost)` : ''}`,
+      );
       if (seg.recorder.lostRecords) this.opts.onState({ ok: false, lost: seg.recorder.lostRecords });
     }
   }

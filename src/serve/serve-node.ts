@@ -163,7 +163,15 @@ export class ServeNode extends EventEmitter {
     const problems: string[] = [];
     for (const t of this.trackers) if (!t.ready) problems.push(`watched folder ${t.dir} is missing`);
     if (this.recordings?.failing) problems.push(`recordings cannot be written to ${c.recordDir} (${this.recordings.failing})`);
-    return { status: problems.length ? 'degraded' : 'ok', problems, node: c.node, uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000), devices: this.core.gpuIds, watching: this.trackers.map((t) => t.dir), idleWatts: this.idle?.totalWatts ?? null };
+    return {
+      status: problems.length ? 'degraded' : 'ok',
+      problems,
+      node: c.node,
+      uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000),
+      devices: this.core.gpuIds,
+      watching: this.trackers.map((t) => t.dir),
+      idleWatts: this.idle?.totalWatts ?? null,
+    };
   }
 
   private measureIdle(): void {

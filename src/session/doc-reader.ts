@@ -17,7 +17,16 @@ import { SCHEMA_NAME, type SessionDoc } from './types.js';
 export const WHOLE_PARSE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The schema definition of each array's items. */
-const ITEM_DEF: Record<string, string> = { samples: 'reading', gaps: 'gap', images: 'imageEvent', rows: 'row', logs: 'log', notes: 'note', devices: 'device', probes: 'probe' };
+const ITEM_DEF: Record<string, string> = {
+  samples: 'reading',
+  gaps: 'gap',
+  images: 'imageEvent',
+  rows: 'row',
+  logs: 'log',
+  notes: 'note',
+  devices: 'device',
+  probes: 'probe',
+};
 
 /** Arrays that can grow with the session's length: handed to the caller, not kept in the document. */
 export const BULK_KEYS = ['samples', 'gaps', 'logs', 'notes'] as const;
@@ -137,7 +146,12 @@ function lineOf(text: string, offset: number): number {
 /** A document in another layout: parsed and validated whole (JSON.parse has no positions on Node 20: jsonc-parser says where). */
 async function readWhole(file: string, sink: BulkSink): Promise<Record<string, unknown>> {
   const size = statSync(file).size;
-  if (size > WHOLE_PARSE_MAX_BYTES) throw new SessionFileError(file, undefined, `not in genwatt's line layout (one key, one array item a line) and too large to read whole (${(size / 1048576).toFixed(0)} MiB; at most ${WHOLE_PARSE_MAX_BYTES / 1048576} MiB)`);
+  if (size > WHOLE_PARSE_MAX_BYTES)
+    throw new SessionFileError(
+      file,
+      undefined,
+      `not in genwatt's line layout (one key, one array item a line) and too large to read whole (${(size / 1048576).toFixed(0)} MiB; at most ${WHOLE_PARSE_MAX_BYTES / 1048576} MiB)`,
+    );
   const text = readFileSync(file, 'utf8');
   let doc: unknown;
   try {
@@ -154,7 +168,10 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
   const fn = await validator(null);
   if (!fn(doc)) {
     let line: number | undefined;
-    const path = (fn.errors?.[0]?.instancePath ?? '').split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const path = (fn.errors?.[0]?.instancePath ?? '')
+      .split('/')
+      .slice(1)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
     const { parseTree, findNodeAtLocation } = await import('jsonc-parser');
     const tree = parseTree(text);
     const node = tree && findNodeAtLocation(tree, path);

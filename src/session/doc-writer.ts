@@ -94,18 +94,43 @@ export async function writeDocFromJournal(journal: TextSource, out: string): Pro
   const h = scan.header;
   const dir = dirname(out);
   const stamp = `${process.pid}-${Date.now()}`;
-  const spools = Object.fromEntries(SPOOLED.map((k) => [k, join(dir, `.${basename(out)}.${k}.${stamp}.genwatt.tmp`)])) as Record<(typeof SPOOLED)[number], string>;
+  const spools = Object.fromEntries(SPOOLED.map((k) => [k, join(dir, `.${basename(out)}.${k}.${stamp}.genwatt.tmp`)])) as Record<
+    (typeof SPOOLED)[number],
+    string
+  >;
   const o = new Out(out);
   const files: Out[] = [];
   try {
-    const spool = Object.fromEntries(SPOOLED.map((k) => {
-      const f = new Out(spools[k]);
-      files.push(f);
-      return [k, { file: f, n: 0, add(json: string) { f.write(`${json}\n`); this.n++; } }];
-    })) as Record<(typeof SPOOLED)[number], { file: Out; n: number; add(json: string): void }>;
+    const spool = Object.fromEntries(
+      SPOOLED.map((k) => {
+        const f = new Out(spools[k]);
+        files.push(f);
+        return [
+          k,
+          {
+            file: f,
+            n: 0,
+            add(json: string) {
+              f.write(`${json}\n`);
+              this.n++;
+            },
+          },
+        ];
+      }),
+    ) as Record<(typeof SPOOLED)[number], { file: Out; n: number; add(json: string): void }>;
     const head: [string, unknown][] = [
-      ['schema', h.schema], ['schemaVersion', h.schemaVersion], ['genwatt', h.genwatt], ['startedAt', h.startedAt], ['endedAt', scan.endedAt], ['complete', scan.finished],
-      ['host', h.host], ['devices', h.devices], ['probes', h.probes], ['options', h.options], ['run', h.run], ['idle', scan.idle],
+      ['schema', h.schema],
+      ['schemaVersion', h.schemaVersion],
+      ['genwatt', h.genwatt],
+      ['startedAt', h.startedAt],
+      ['endedAt', scan.endedAt],
+      ['complete', scan.finished],
+      ['host', h.host],
+      ['devices', h.devices],
+      ['probes', h.probes],
+      ['options', h.options],
+      ['run', h.run],
+      ['idle', scan.idle],
     ];
     o.write(`{\n${head.map(([k, v]) => keyText(k, v)).join(',\n')},\n  "samples": [`);
     const samples = new ArrayOut(o);

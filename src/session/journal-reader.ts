@@ -100,7 +100,13 @@ class JournalState {
     const gpuIds = h.devices.filter((d) => !d.host).map((d) => d.id);
     // A monitor session has no images: its samples need not be held for windows. The charged GPUs
     // are the header's, or — decided from the generator's processes — a later `gpus` record's.
-    this.rowStream = new RowStream({ gpuIds: h.run.mode === 'monitor' ? [] : gpuIds, charged: h.run.gpus, hold: Boolean(h.run.gpusPending && !h.run.gpus), gapLimitMs: h.options.gapLimitMs, batchGapMs: h.options.batchGapMs });
+    this.rowStream = new RowStream({
+      gpuIds: h.run.mode === 'monitor' ? [] : gpuIds,
+      charged: h.run.gpus,
+      hold: Boolean(h.run.gpusPending && !h.run.gpus),
+      gapLimitMs: h.options.gapLimitMs,
+      batchGapMs: h.options.batchGapMs,
+    });
     if (h.run.startMs !== null) this.rowStream.runStart(h.run.startMs);
   }
 
@@ -120,7 +126,10 @@ class JournalState {
     if (this.mode === 'keep') this.closed.push(...numbered);
     else for (const e of numbered) this.h.image?.(e);
     // Stable by mtime, as a whole-file grouping sorts them.
-    this.rowStream!.batch(index, [...numbered].sort((a, b) => a.mtimeMs - b.mtimeMs));
+    this.rowStream!.batch(
+      index,
+      [...numbered].sort((a, b) => a.mtimeMs - b.mtimeMs),
+    );
     this.drain();
   }
 
@@ -138,7 +147,17 @@ class JournalState {
       for (const r of rowsOfBatch(f, this.streamed, this.o.idle ?? undefined, this.header!.options)) {
         this.streamed++;
         this.h.row?.(r);
-        this.summaryRows.push({ seconds: r.seconds, joules: r.joules, netJoules: r.netJoules, warmup: r.warmup, coverage: r.coverage, method: r.method, flagged: r.flagged, peakVramBytes: r.peakVramBytes, ...(r.blank ? { blank: true } : {}) });
+        this.summaryRows.push({
+          seconds: r.seconds,
+          joules: r.joules,
+          netJoules: r.netJoules,
+          warmup: r.warmup,
+          coverage: r.coverage,
+          method: r.method,
+          flagged: r.flagged,
+          peakVramBytes: r.peakVramBytes,
+          ...(r.blank ? { blank: true } : {}),
+        });
       }
     }
   }

@@ -84,7 +84,11 @@ class BulkCollector {
   constructor(private readonly mode: 'all' | 'digest') {}
 
   setDevices(devices: readonly DeviceInfo[], gapLimitMs: number): void {
-    if (this.mode === 'digest') this.digest = new SampleDigest(devices.filter((d) => !d.host).map((d) => d.id), gapLimitMs);
+    if (this.mode === 'digest')
+      this.digest = new SampleDigest(
+        devices.filter((d) => !d.host).map((d) => d.id),
+        gapLimitMs,
+      );
   }
 
   add(key: BulkKey, item: unknown): void {
@@ -116,7 +120,13 @@ class BulkCollector {
     doc.notes = this.notes;
     for (const [k, n] of Object.entries(this.dropped)) if (n) warnings.push(`${file}: ${n} more ${k} not loaded (the first ${DIGEST_KEEP} are)`);
     if (!this.digest) return undefined;
-    return { series: this.digest.result(), firstMs: this.digest.firstMs, lastMs: this.digest.lastMs, resolutionMs: this.digest.resolutionMs, samples: this.sampleCount };
+    return {
+      series: this.digest.result(),
+      firstMs: this.digest.firstMs,
+      lastMs: this.digest.lastMs,
+      resolutionMs: this.digest.resolutionMs,
+      samples: this.sampleCount,
+    };
   }
 }
 
@@ -221,6 +231,7 @@ export async function readSession(file: string, opts: ReadOptions = {}): Promise
   if (problem) throw problem;
   const bulk = new BulkCollector(opts.samples ?? 'all');
   const loaded = file.endsWith('.jsonl') || looksLikeJournal(file) ? await readJournalSession(file, bulk) : await readDocSession(file, bulk);
-  if (loaded.doc.schemaVersion !== SCHEMA_VERSION) throw new SessionFileError(file, undefined, `schemaVersion ${loaded.doc.schemaVersion} is not supported by this genwatt`);
+  if (loaded.doc.schemaVersion !== SCHEMA_VERSION)
+    throw new SessionFileError(file, undefined, `schemaVersion ${loaded.doc.schemaVersion} is not supported by this genwatt`);
   return loaded;
 }

@@ -29,7 +29,10 @@ export function journalPath(file: string): string {
 
 /** A fresh timestamped path under `dir` that does not exist yet. */
 export function defaultRecordPath(dir: string, mode: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   for (let i = 0; ; i++) {
     const p = resolve(dir, `${stamp}-${mode}${i ? `-${i}` : ''}.json`);
     if (!existsSync(p) && !existsSync(journalPath(p))) {
@@ -136,15 +139,31 @@ export class Recorder {
     if (!this.reserve || this.fd === undefined || (this.writeError as NodeJS.ErrnoException | null)?.code !== 'ENOSPC') return;
     this.dropReserve();
     if (this.flush()) {
-      this.appendLine(JSON.stringify({ type: 'note', tMs: Date.now(), source: 'recorder', message: 'disk full: the journal was finished in the space kept aside for it; the final file could not be written, so this journal is the whole recording' }));
+      this.appendLine(
+        JSON.stringify({
+          type: 'note',
+          tMs: Date.now(),
+          source: 'recorder',
+          message:
+            'disk full: the journal was finished in the space kept aside for it; the final file could not be written, so this journal is the whole recording',
+        }),
+      );
       return;
     }
     const end = [...this.buffer].reverse().find((l) => l.startsWith('{"type":"end"'));
     let inCarry = 0;
     if (this.carry) for (const b of this.carry) if (b === 10) inCarry++;
     const lost = this.buffer.length + Math.max(0, inCarry - 1) - (end ? 1 : 0);
-    const note = JSON.stringify({ type: 'note', tMs: Date.now(), source: 'recorder', message: `disk full: the disk refused ${lost} records; the journal ends here` });
-    const tail = Buffer.concat([this.carry?.subarray(0, this.carry.indexOf(10) + 1 || this.carry.length) ?? Buffer.alloc(0), Buffer.from(`${this.carry && !this.carry.includes(10) ? '\n' : ''}${note}\n${end ? `${end}\n` : ''}`)]);
+    const note = JSON.stringify({
+      type: 'note',
+      tMs: Date.now(),
+      source: 'recorder',
+      message: `disk full: the disk refused ${lost} records; the journal ends here`,
+    });
+    const tail = Buffer.concat([
+      this.carry?.subarray(0, this.carry.indexOf(10) + 1 || this.carry.length) ?? Buffer.alloc(0),
+      Buffer.from(`${this.carry && !this.carry.includes(10) ? '\n' : ''}${note}\n${end ? `${end}\n` : ''}`),
+    ]);
     try {
       let off = 0;
       while (off < tail.length) off += writeSync(this.fd, tail, off);

@@ -15,7 +15,8 @@ export const REDACTED = '***';
 
 const SECRET_NAME = /(key|token|secret|passw(or)?d|auth|credential|ngrok)/i;
 const ENV_SECRET_NAME = /(TOKEN|KEY|SECRET|PASSWORD|AUTH)/i;
-const TOKEN_SHAPES = /\b(sk-[A-Za-z0-9_-]{16,}|sk-proj-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}|ghp_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g;
+const TOKEN_SHAPES =
+  /\b(sk-[A-Za-z0-9_-]{16,}|sk-proj-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}|ghp_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g;
 /** `name=value` / `name: value` with a secret-looking name (value up to whitespace, comma, quote or `&`). */
 const NAME_VALUE = /\b([A-Za-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|auth|credential|ngrok)[A-Za-z0-9_.-]*)(\s*[=:]\s*)("?)([^\s"',&;]+)/gi;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):([^\s@/]+)@/gi;

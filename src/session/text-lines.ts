@@ -15,7 +15,10 @@ export interface TextLine {
 }
 
 export class LineTooLongError extends Error {
-  constructor(readonly line: number, readonly maxBytes: number) {
+  constructor(
+    readonly line: number,
+    readonly maxBytes: number,
+  ) {
     super(`line ${line} is longer than ${Math.round(maxBytes / 1048576)} MiB`);
   }
 }

@@ -46,7 +46,11 @@ describe('Dashboard (Ink)', () => {
     const v = view({ width: 80, height: 24 });
     const out = new FakeStdout(80, 24);
     const rows = names.map((path, i) => row(i, { path }));
-    const inst = inkRender(createElement(Dashboard, { view: { ...v, rows }, onKey: noop, keys: false }), { stdout: out as unknown as NodeJS.WriteStream, debug: true, patchConsole: false });
+    const inst = inkRender(createElement(Dashboard, { view: { ...v, rows }, onKey: noop, keys: false }), {
+      stdout: out as unknown as NodeJS.WriteStream,
+      debug: true,
+      patchConsole: false,
+    });
     await tick();
     const frame = out.frames.at(-1)!;
     for (const l of frame.replace(/\n$/, '').split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
@@ -56,7 +60,11 @@ describe('Dashboard (Ink)', () => {
   });
 
   it('colors only when allowed: no color prop at all with color off (NO_COLOR / --no-color)', () => {
-    const segs = [{ text: 'x', tone: 'power' as const }, { text: 'y', tone: 'dim' as const }, { text: 'z', tone: 'selected' as const, bold: true }];
+    const segs = [
+      { text: 'x', tone: 'power' as const },
+      { text: 'y', tone: 'dim' as const },
+      { text: 'z', tone: 'selected' as const, bold: true },
+    ];
     expect(segs.map((s) => segmentStyle(s, true))).toEqual([{ fg: 32 }, { fg: 90 }, { bold: true, fg: 33 }]);
     expect(segs.map((s) => segmentStyle(s, false))).toEqual([{}, { dim: true }, { bold: true, inverse: true }]);
     expect(styledLine(segs, false)).toBe('x\x1b[2my\x1b[22m\x1b[1m\x1b[7mz\x1b[27m\x1b[22m');
@@ -73,7 +81,13 @@ describe('Dashboard (Ink)', () => {
         onKey: (input, key) => got.push(key.leftArrow ? 'left' : key.ctrl && input === 'c' ? 'ctrl-c' : key.return ? 'enter' : input),
         keys: true,
       }),
-      { stdout: new FakeStdout(80, 24) as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, patchConsole: false, exitOnCtrlC: false },
+      {
+        stdout: new FakeStdout(80, 24) as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        debug: true,
+        patchConsole: false,
+        exitOnCtrlC: false,
+      },
     );
     await tick();
     for (const k of ['g', '\x1b[D', '\r', '\x03']) {
@@ -87,12 +101,21 @@ describe('Dashboard (Ink)', () => {
   it('strips nothing it should not: the frame text equals the pure frame', async () => {
     const out = new FakeStdout(80, 24);
     const v = view();
-    const inst = inkRender(createElement(Dashboard, { view: v, onKey: noop, keys: false }), { stdout: out as unknown as NodeJS.WriteStream, debug: true, patchConsole: false });
+    const inst = inkRender(createElement(Dashboard, { view: v, onKey: noop, keys: false }), {
+      stdout: out as unknown as NodeJS.WriteStream,
+      debug: true,
+      patchConsole: false,
+    });
     await tick();
     const { frameLines } = await import('../../components/frame.js');
     const { lineText } = await import('../../components/lines.js');
     const expected = frameLines(v).map((l) => lineText(l).trimEnd());
-    expect(stripAnsi(out.last()).replace(/\n$/, '').split('\n').map((l) => l.trimEnd())).toEqual(expected);
+    expect(
+      stripAnsi(out.last())
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => l.trimEnd()),
+    ).toEqual(expected);
     inst.unmount();
   });
 });

@@ -5,7 +5,25 @@ import { lineText } from '../../components/lines.js';
 import type { ImageRow } from '../../src/energy/image-rows.js';
 
 function row(i: number, extra: Partial<ImageRow> = {}): ImageRow {
-  return { index: i, path: `/out/${String(i).padStart(5, '0')}.png`, tMs: 1000 * i, seconds: 0.8, joules: 140, netJoules: 116, watts: 175, peakVramBytes: 8.55 * 1024 ** 3, batch: i, batchSize: 1, warmup: i === 0, method: 'instant', coverage: 1, flagged: false, windowStartMs: 0, windowEndMs: 1, ...extra };
+  return {
+    index: i,
+    path: `/out/${String(i).padStart(5, '0')}.png`,
+    tMs: 1000 * i,
+    seconds: 0.8,
+    joules: 140,
+    netJoules: 116,
+    watts: 175,
+    peakVramBytes: 8.55 * 1024 ** 3,
+    batch: i,
+    batchSize: 1,
+    warmup: i === 0,
+    method: 'instant',
+    coverage: 1,
+    flagged: false,
+    windowStartMs: 0,
+    windowEndMs: 1,
+    ...extra,
+  };
 }
 
 describe('image table', () => {

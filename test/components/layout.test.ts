@@ -5,7 +5,12 @@ import { lineText, lineWidth } from '../../components/lines.js';
 import { row, view } from '../helpers/view.js';
 
 /** File names as users' tools write them: CJK prompts, emoji, combining marks, and a hostile ESC. */
-const OUTSIDE_NAMES = ['/out/猫の画像_可愛い猫_高品質_00012.png', '/out/🐱🐱_cat_00013.png', '/out/cafe\u0301-noir_00014.png', '/out/evil\x1b[2J\x1b[31m_00015.png'];
+const OUTSIDE_NAMES = [
+  '/out/猫の画像_可愛い猫_高品質_00012.png',
+  '/out/🐱🐱_cat_00013.png',
+  '/out/cafe\u0301-noir_00014.png',
+  '/out/evil\x1b[2J\x1b[31m_00015.png',
+];
 
 const SIZES: [number, number][] = [
   [80, 24],
@@ -63,8 +68,17 @@ describe('frameLines', () => {
 
   it('missing metrics print n/a, never 0', () => {
     const v = view();
-    const d = { ...v.devices[0], utilizationPercent: undefined, temperatureC: undefined, clockMhz: undefined, powerLimitWatts: undefined, vramUsedBytes: undefined };
-    const text = frameLines({ ...v, width: 120, devices: [d] }).map(lineText).join('\n');
+    const d = {
+      ...v.devices[0],
+      utilizationPercent: undefined,
+      temperatureC: undefined,
+      clockMhz: undefined,
+      powerLimitWatts: undefined,
+      vramUsedBytes: undefined,
+    };
+    const text = frameLines({ ...v, width: 120, devices: [d] })
+      .map(lineText)
+      .join('\n');
     expect(text).toMatch(/util n\/a/);
     expect(text).toMatch(/n\/a °C/);
     expect(text).toMatch(/limit n\/a/);
@@ -74,21 +88,29 @@ describe('frameLines', () => {
 
   it('throttle reasons are shown when the probe reports them, nothing when it does not', () => {
     const v = view({ width: 140 });
-    const on = frameLines({ ...v, devices: [{ ...v.devices[0], throttleReasons: ['sw-power-cap', 'hw-slowdown'] }] }).map(lineText).join('\n');
+    const on = frameLines({ ...v, devices: [{ ...v.devices[0], throttleReasons: ['sw-power-cap', 'hw-slowdown'] }] })
+      .map(lineText)
+      .join('\n');
     expect(on).toMatch(/throttled: sw-power-cap,hw-slowdown/);
-    const off = frameLines({ ...v, devices: [{ ...v.devices[0], throttleReasons: undefined }] }).map(lineText).join('\n');
+    const off = frameLines({ ...v, devices: [{ ...v.devices[0], throttleReasons: undefined }] })
+      .map(lineText)
+      .join('\n');
     expect(off).not.toMatch(/throttled/);
   });
 
   it('ASCII mode: only printable ASCII on screen', () => {
     for (const overlay of ['none', 'chart', 'help', 'launcher'] as const) {
-      const text = frameLines(view({ ascii: true, overlay, width: 100, height: 30 })).map(lineText).join('\n');
+      const text = frameLines(view({ ascii: true, overlay, width: 100, height: 30 }))
+        .map(lineText)
+        .join('\n');
       expect(/^[\x20-\x7e\n]*$/.test(text)).toBe(true);
     }
   });
 
   it('the history chart marks each image and labels the power axis', () => {
-    const text = frameLines(view({ overlay: 'chart', width: 120, height: 40 })).map(lineText).join('\n');
+    const text = frameLines(view({ overlay: 'chart', width: 120, height: 40 }))
+      .map(lineText)
+      .join('\n');
     expect(text).toMatch(/power history/);
     expect(text).toMatch(/700 W/);
     expect((text.match(/▲/g) ?? []).length).toBeGreaterThanOrEqual(5);
@@ -96,13 +118,17 @@ describe('frameLines', () => {
 
   it('a config error is shown in the launcher, naming file and field', () => {
     const v = view({ overlay: 'launcher' });
-    const text = frameLines({ ...v, launcher: { ...v.launcher, presets: [], error: '/x/genwatt.config.json line 4: presets[0].command must be array' } }).map(lineText).join('\n');
+    const text = frameLines({ ...v, launcher: { ...v.launcher, presets: [], error: '/x/genwatt.config.json line 4: presets[0].command must be array' } })
+      .map(lineText)
+      .join('\n');
     expect(text).toMatch(/presets\[0\]\.command must be array/);
   });
 
   it('a stale device says so instead of showing an old figure as current', () => {
     const v = view();
-    const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] }).map(lineText).join('\n');
+    const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] })
+      .map(lineText)
+      .join('\n');
     expect(text).toMatch(/313 W\? no fresh data/);
   });
 
@@ -122,13 +148,19 @@ describe('frameLines', () => {
   it('image settings (steps, size, sampler, seed) get columns when the images carry them and the terminal has room', () => {
     const meta = { steps: 20, width: 1024, height: 1024, sampler: 'DPM++ 2M Karras', seed: 156680208700286 }; // a ComfyUI-size seed
     const rows = Array.from({ length: 5 }, (_, i) => row(i, { meta }));
-    const wide = frameLines(view({ width: 200, height: 50, rows })).map(lineText).join('\n');
+    const wide = frameLines(view({ width: 200, height: 50, rows }))
+      .map(lineText)
+      .join('\n');
     expect(wide).toMatch(/file +s +J +net J +avg W +VRAM pk +steps +size +sampler +seed +marks/);
     expect(wide).toMatch(/21\.00G +20 1024x1024 DPM\+\+ 2M Karras 156680208700286 /);
-    const narrow = frameLines(view({ width: 80, height: 24, rows })).map(lineText).join('\n');
+    const narrow = frameLines(view({ width: 80, height: 24, rows }))
+      .map(lineText)
+      .join('\n');
     expect(narrow).toMatch(/ +1\.600 +52\d\.0/); // the measured figures keep their room
     expect(narrow).not.toMatch(/sampler|seed/);
-    const none = frameLines(view({ width: 200, height: 50 })).map(lineText).join('\n');
+    const none = frameLines(view({ width: 200, height: 50 }))
+      .map(lineText)
+      .join('\n');
     expect(none).not.toMatch(/steps|sampler|seed/);
   });
 

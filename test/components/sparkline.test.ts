@@ -7,7 +7,15 @@ const pts = (xs: [number, number | undefined][]): SeriesPoint[] => xs.map(([tMs,
 
 describe('resample', () => {
   it('averages the points that fall in each column', () => {
-    const v = resample(pts([[0, 10], [500, 20], [1000, 30], [1500, 50]]), { fromMs: 0, toMs: 2000, columns: 2, holdMs: 1000 });
+    const v = resample(
+      pts([
+        [0, 10],
+        [500, 20],
+        [1000, 30],
+        [1500, 50],
+      ]),
+      { fromMs: 0, toMs: 2000, columns: 2, holdMs: 1000 },
+    );
     expect(v).toEqual([15, 40]);
   });
 
@@ -17,7 +25,14 @@ describe('resample', () => {
   });
 
   it('a gap marker ends the carried value: the columns after it are gaps, not zero', () => {
-    const v = resample(pts([[0, 100], [1200, undefined], [3500, 80]]), { fromMs: 0, toMs: 4000, columns: 4, holdMs: 10000 });
+    const v = resample(
+      pts([
+        [0, 100],
+        [1200, undefined],
+        [3500, 80],
+      ]),
+      { fromMs: 0, toMs: 4000, columns: 4, holdMs: 10000 },
+    );
     expect(v).toEqual([100, null, null, 80]);
   });
 
@@ -27,7 +42,13 @@ describe('resample', () => {
   });
 
   it('ignores points at or after the window end (a replay does not show the future)', () => {
-    const v = resample(pts([[0, 10], [1000, 999]]), { fromMs: 0, toMs: 1000, columns: 1, holdMs: 0 });
+    const v = resample(
+      pts([
+        [0, 10],
+        [1000, 999],
+      ]),
+      { fromMs: 0, toMs: 1000, columns: 1, holdMs: 0 },
+    );
     expect(v).toEqual([10]);
   });
 

@@ -6,7 +6,10 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 export function mountTmpfs(dir: string, kib: number): () => void {
   mkdirSync(dir, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cannot mount a ${kib} KiB tmpfs at ${dir} to simulate a full disk (${(r.stderr || r.error?.message || '').trim()}); this test needs root (CI runs as root)`);
+  if (r.status !== 0)
+    throw new Error(
+      `cannot mount a ${kib} KiB tmpfs at ${dir} to simulate a full disk (${(r.stderr || r.error?.message || '').trim()}); this test needs root (CI runs as root)`,
+    );
   return () => void spawnSync('umount', ['-l', dir]);
 }
 

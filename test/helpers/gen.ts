@@ -58,7 +58,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs the built CLI as a real process (CI=true: plain output); `onStart` gets the child, e.g. to signal it. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, onStart?: (p: ChildProcess) => void): Promise<{ code: number | null; out: string; err: string }> {
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onStart?: (p: ChildProcess) => void,
+): Promise<{ code: number | null; out: string; err: string }> {
   const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -25,7 +25,10 @@ export interface GeneratorLine {
 }
 
 export function loadTrace(name: Scenario): TraceRow[] {
-  const lines = readFileSync(join(TRACE_DIR, `${name}_trace.csv`), 'utf8').trim().split('\n').slice(1);
+  const lines = readFileSync(join(TRACE_DIR, `${name}_trace.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
   return lines.map((l) => {
     const [t, avg, inst, e, mem] = l.split(',').map(Number);
     return { epochMs: t, powerAvgW: avg / 1000, powerInstantW: inst / 1000, energyJ: e / 1000, memUsedBytes: mem };
@@ -33,7 +36,10 @@ export function loadTrace(name: Scenario): TraceRow[] {
 }
 
 export function loadGenerator(name: Scenario): GeneratorLine[] {
-  return readFileSync(join(TRACE_DIR, `${name}_generator.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(TRACE_DIR, `${name}_generator.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 export function imageEvents(gen: GeneratorLine[]): ImageEvent[] {
@@ -46,7 +52,11 @@ export function imageEvents(gen: GeneratorLine[]): ImageEvent[] {
  * instant power every sample, the counter once a second, plus `reads` (the counter read when an
  * image completed) merged in as counter-only samples.
  */
-export function samplesAs(trace: TraceRow[], kind: 'counter' | 'instant' | 'average' | 'scaled' | 'completion', reads: readonly { tMs: number; energyJ: number }[] = []): SeriesSample[] {
+export function samplesAs(
+  trace: TraceRow[],
+  kind: 'counter' | 'instant' | 'average' | 'scaled' | 'completion',
+  reads: readonly { tMs: number; energyJ: number }[] = [],
+): SeriesSample[] {
   let lastCounterMs = -Infinity;
   if (kind === 'completion') {
     // As the NVML probe schedules them: a scheduled read a second after the last read of either kind.

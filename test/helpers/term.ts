@@ -21,7 +21,12 @@ export class FakeStdout extends EventEmitter {
   }
   /** Text of the last frame, ANSI codes removed. */
   last(): string {
-    return this.frames.map(stripAnsi).filter((f) => f.trim()).at(-1) ?? '';
+    return (
+      this.frames
+        .map(stripAnsi)
+        .filter((f) => f.trim())
+        .at(-1) ?? ''
+    );
   }
 }
 

@@ -40,7 +40,9 @@ export function start(name: string, cols: number, rows: number, args: string[], 
   const dir = tempDir('gw-e2e-');
   const record = join(dir, 'session.json');
   const exitFile = join(dir, 'exit');
-  const envArgs = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}='${v}'`);
+  const envArgs = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm-256color', ...env }).map(
+    ([k, v]) => `${k}='${v}'`,
+  );
   const rec = args.includes('--no-record') || args.includes('--record') ? '' : ` --record '${record}'`;
   const cmd = `env -i ${envArgs.join(' ')} '${process.execPath}' '${CLI}' ${args.join(' ')}${rec}; echo $? > '${exitFile}'; sleep 120`;
   tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-c', dir, cmd);
@@ -69,4 +71,3 @@ export async function exitCode(s: Started, timeoutMs = 15000): Promise<number> {
   }
   throw new Error(`genwatt did not exit; screen:\n${s.screen()}`);
 }
-

@@ -20,7 +20,7 @@ const A1111_PATTERN = /\s*(\w[\w \-/+]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
 function pairsByPattern(line: string): Map<string, string> {
   const out = new Map<string, string>();
   const re = new RegExp(A1111_PATTERN.source, 'g');
-  for (let m; (m = re.exec(line)); ) {
+  for (let m; (m = re.exec(line));) {
     if (m[0] === '') {
       re.lastIndex++;
       continue;
@@ -79,7 +79,11 @@ describe('hostile image metadata', () => {
 spawnSync(process.execPath,[${JSON.stringify(GENERATOR)},'--out',${JSON.stringify(out)},'--count','2','--seconds','0.3','--load-seconds','0.2'],{stdio:'inherit'});
 fs.copyFileSync(${JSON.stringify(bomb)},${JSON.stringify(join(out, 'zz-bomb.png'))});
 spawnSync(process.execPath,[${JSON.stringify(GENERATOR)},'--out',${JSON.stringify(join(out, 'more'))},'--count','2','--seconds','0.3','--load-seconds','0'],{stdio:'inherit'});`;
-    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--record', rec, '--out', out, '--', process.execPath, '-e', script], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--record', rec, '--out', out, '--', process.execPath, '-e', script],
+      { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const peak = trackPeak(child.pid!, 20);
     let err = '';
     child.stderr.on('data', (c) => (err += c));

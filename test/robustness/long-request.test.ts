@@ -10,17 +10,40 @@ import { spawnCli, tempDir } from '../helpers/gen.js';
 import { startFakeForge } from '../fakes/servers/forge-server.js';
 
 describe('a request longer than 300 s', () => {
-  it.runIf(process.env.GENWATT_LONG === '1')('Forge answering after 310 s: the run succeeds with --request-timeout 400', async () => {
-    const dir = tempDir('gw-long-');
-    const forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 10_000 });
-    try {
-      const t0 = Date.now();
-      const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '31', '--request-timeout', '400', '--probe', 'simulated', '--idle', '0', '--no-record']);
-      expect(r.code, r.err).toBe(0);
-      expect(Date.now() - t0).toBeGreaterThan(300_000);
-      expect(r.out).toMatch(/image 1 /);
-    } finally {
-      await forge.close();
-    }
-  }, 420_000);
+  it.runIf(process.env.GENWATT_LONG === '1')(
+    'Forge answering after 310 s: the run succeeds with --request-timeout 400',
+    async () => {
+      const dir = tempDir('gw-long-');
+      const forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 10_000 });
+      try {
+        const t0 = Date.now();
+        const r = await spawnCli([
+          'run',
+          '--backend',
+          'forge',
+          '--url',
+          forge.url,
+          '--out',
+          join(dir, 'outputs'),
+          '--prompt',
+          'x',
+          '--steps',
+          '31',
+          '--request-timeout',
+          '400',
+          '--probe',
+          'simulated',
+          '--idle',
+          '0',
+          '--no-record',
+        ]);
+        expect(r.code, r.err).toBe(0);
+        expect(Date.now() - t0).toBeGreaterThan(300_000);
+        expect(r.out).toMatch(/image 1 /);
+      } finally {
+        await forge.close();
+      }
+    },
+    420_000,
+  );
 });

@@ -16,7 +16,36 @@ describe('a stalled event loop', () => {
     const dir = tempDir('gw-stall-');
     const rec = join(dir, 'r.json');
     const out = join(dir, 'out');
-    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--record', rec, '--out', out, '--', process.execPath, GENERATOR, '--out', out, '--count', '40', '--seconds', '0.2', '--load-seconds', '0.1'], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--probe',
+        'simulated',
+        '--interval',
+        '50',
+        '--idle',
+        '0',
+        '--plain',
+        '--record',
+        rec,
+        '--out',
+        out,
+        '--',
+        process.execPath,
+        GENERATOR,
+        '--out',
+        out,
+        '--count',
+        '40',
+        '--seconds',
+        '0.2',
+        '--load-seconds',
+        '0.1',
+      ],
+      { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 2, 20000);

@@ -32,7 +32,31 @@ function assertFinite(v: unknown, path = '$'): void {
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) assertFinite(x, `${path}.${k}`);
 }
 
-const NASTY = ['N/A', '[N/A]', '[Not Supported]', '', '-', 'nan', 'NaN', 'inf', '-inf', 'Infinity', '1e309', '-1e309', '9'.repeat(400), '-12.5', '0x1F', '1,5', '12 W', '\u0000', '"', '{', 'null', 'true', '1e-400'];
+const NASTY = [
+  'N/A',
+  '[N/A]',
+  '[Not Supported]',
+  '',
+  '-',
+  'nan',
+  'NaN',
+  'inf',
+  '-inf',
+  'Infinity',
+  '1e309',
+  '-1e309',
+  '9'.repeat(400),
+  '-12.5',
+  '0x1F',
+  '1,5',
+  '12 W',
+  '\u0000',
+  '"',
+  '{',
+  'null',
+  'true',
+  '1e-400',
+];
 const nasty = fc.constantFrom(...NASTY);
 const garbageBytes = fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => Buffer.from(b).toString('latin1'));
 
@@ -119,13 +143,25 @@ export function mutate(text: string, ops: readonly Op[]): string {
 const ops = fc.array(op, { minLength: 1, maxLength: 6 });
 
 /** JSON captures: replace leaves with values of any type, drop keys, and text mutations too. */
-const jsonLeaf = fc.oneof(nasty, fc.double(), fc.integer(), fc.constant(null), fc.boolean(), fc.constant({}), fc.constant([]), fc.constant(1e308), fc.constant(-1), fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }));
+const jsonLeaf = fc.oneof(
+  nasty,
+  fc.double(),
+  fc.integer(),
+  fc.constant(null),
+  fc.boolean(),
+  fc.constant({}),
+  fc.constant([]),
+  fc.constant(1e308),
+  fc.constant(-1),
+  fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }),
+);
 function mutateJson(text: string, picks: readonly { at: number; v: unknown; drop: boolean }[]): string {
   const doc = JSON.parse(text) as unknown;
   const leaves: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach((x, i) => (x && typeof x === 'object' ? walk(x) : leaves.push({ parent: v, key: i })));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (x && typeof x === 'object' ? walk(x) : leaves.push({ parent: v as Record<string, unknown>, key: k }));
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) x && typeof x === 'object' ? walk(x) : leaves.push({ parent: v as Record<string, unknown>, key: k });
   };
   walk(doc);
   for (const p of picks) {
@@ -137,7 +173,12 @@ function mutateJson(text: string, picks: readonly { at: number; v: unknown; drop
   return JSON.stringify(doc, null, 1);
 }
 const jsonPicks = fc.array(fc.record({ at: fc.nat(), v: jsonLeaf, drop: fc.boolean() }), { minLength: 1, maxLength: 12 });
-const jsonOrText = (text: string) => fc.oneof(jsonPicks.map((p) => mutateJson(text, p)), ops.map((o) => mutate(text, o)), fc.tuple(jsonPicks, ops).map(([p, o]) => mutate(mutateJson(text, p), o)));
+const jsonOrText = (text: string) =>
+  fc.oneof(
+    jsonPicks.map((p) => mutateJson(text, p)),
+    ops.map((o) => mutate(text, o)),
+    fc.tuple(jsonPicks, ops).map(([p, o]) => mutate(mutateJson(text, p), o)),
+  );
 
 /**
  * Runs `check` on each mutated input. A parser may refuse a whole document that is not its tool's
@@ -157,7 +198,12 @@ function prop<T>(arb: fc.Arbitrary<T>, check: (v: T) => void): void {
 }
 
 describe('vendor parsers on mutated real captures never throw and never emit a non-finite number', () => {
-  const csvFiles = ['nvidia/nvidia-smi-lms100_h100-sxm_drv580_under-load_nounits.csv', 'nvidia/nvidia-smi-query-gpu_h100-sxm_drv580.159.04_csv-header-and-nounits.csv', 'nvidia/nvidia-smi-query-gpu_tesla-t4_drv510_csv-nounits.csv', 'nvidia/nvidia-smi-query-gpu_tesla-p100_csv-nounits.csv'];
+  const csvFiles = [
+    'nvidia/nvidia-smi-lms100_h100-sxm_drv580_under-load_nounits.csv',
+    'nvidia/nvidia-smi-query-gpu_h100-sxm_drv580.159.04_csv-header-and-nounits.csv',
+    'nvidia/nvidia-smi-query-gpu_tesla-t4_drv510_csv-nounits.csv',
+    'nvidia/nvidia-smi-query-gpu_tesla-p100_csv-nounits.csv',
+  ];
   it.each(csvFiles)('nvidia-smi CSV: %s', (f) => {
     const text = read(f);
     const streamFields = ['timestamp', 'power.draw', 'power.draw.instant', 'memory.used', 'utilization.gpu'];
@@ -174,7 +220,12 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     });
   });
 
-  const xmlFiles = ['nvidia-smi-qx_h100-sxm_drv580.159.04.xml', 'nvidia-smi-qx_rtx3060_drv570.124.04_v12.xml', 'nvidia-smi-qx_tesla-p100-pcie_drv510.47.03_v11.xml', 'nvidia-smi-qx_gtx1660ti-graphics-device_drv418.43_no-doctype.xml'];
+  const xmlFiles = [
+    'nvidia-smi-qx_h100-sxm_drv580.159.04.xml',
+    'nvidia-smi-qx_rtx3060_drv570.124.04_v12.xml',
+    'nvidia-smi-qx_tesla-p100-pcie_drv510.47.03_v11.xml',
+    'nvidia-smi-qx_gtx1660ti-graphics-device_drv418.43_no-doctype.xml',
+  ];
   it.each(xmlFiles)('nvidia-smi -q -x: %s', (f) => {
     const text = read(`nvidia/${f}`);
     prop(ops, (o) => assertFinite(parseNvidiaSmiXml(mutate(text, o))));
@@ -195,7 +246,11 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     prop(ops, (o) => assertFinite(parseAmdSmiMetric(mutate(read('amd/amd-smi_metric_8x-mi300x_csv.csv'), o))));
   });
 
-  it.each(['jetson/tegrastats_agx-orin-64gb_jp6_timestamped_mW.log', 'jetson/tegrastats_mixed-boards_tx2-tx1-tx2off-agxxavier_with-date-header.log', 'jetson/tegrastats_nano-4gb_pom-rails_EXCERPT-first-lines.log'])('tegrastats: %s', (f) => {
+  it.each([
+    'jetson/tegrastats_agx-orin-64gb_jp6_timestamped_mW.log',
+    'jetson/tegrastats_mixed-boards_tx2-tx1-tx2off-agxxavier_with-date-header.log',
+    'jetson/tegrastats_nano-4gb_pom-rails_EXCERPT-first-lines.log',
+  ])('tegrastats: %s', (f) => {
     const text = read(f);
     prop(ops, (o) => {
       for (const line of mutate(text, o).split('\n')) {
@@ -206,7 +261,10 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     });
   });
 
-  it.each(['apple/powermetrics-text_m1-macbookpro17,1_macos14.6-23G93_default-samplers.txt', 'apple/powermetrics-text_m4max-mac16,6_macos15.5-24F74_default-samplers.txt'])('powermetrics: %s', (f) => {
+  it.each([
+    'apple/powermetrics-text_m1-macbookpro17,1_macos14.6-23G93_default-samplers.txt',
+    'apple/powermetrics-text_m4max-mac16,6_macos15.5-24F74_default-samplers.txt',
+  ])('powermetrics: %s', (f) => {
     const text = read(f);
     prop(ops, (o) => {
       const m = mutate(text, o);
@@ -234,7 +292,15 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     cpSync(join(FIX, 'amd/sysfs_lact_phoenix-apu'), root, { recursive: true });
     const dev = join(root, 'card1/device');
     writeFileSync(join(dev, 'vendor'), '0x1002\n');
-    const files = [join(dev, 'hwmon/hwmon6/power1_input'), join(dev, 'hwmon/hwmon6/power1_average'), join(dev, 'mem_info_vram_used'), join(dev, 'mem_info_vram_total'), join(dev, 'gpu_busy_percent'), join(dev, 'hwmon/hwmon6/temp1_input'), join(dev, 'hwmon/hwmon6/freq1_input')];
+    const files = [
+      join(dev, 'hwmon/hwmon6/power1_input'),
+      join(dev, 'hwmon/hwmon6/power1_average'),
+      join(dev, 'mem_info_vram_used'),
+      join(dev, 'mem_info_vram_total'),
+      join(dev, 'gpu_busy_percent'),
+      join(dev, 'hwmon/hwmon6/temp1_input'),
+      join(dev, 'hwmon/hwmon6/freq1_input'),
+    ];
     const original = files.map((f) => {
       try {
         return readFileSync(f, 'utf8');
@@ -243,14 +309,27 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
       }
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat(files.length - 1), fc.oneof(nasty, garbageBytes, ops.map((o) => mutate(original[0], o)))), { minLength: 1, maxLength: 7 }), async (edits) => {
-        files.forEach((f, i) => writeFileSync(f, original[i]));
-        for (const [i, v] of edits) writeFileSync(files[i], v);
-        for (const c of findAmdCards(root)) {
-          assertFinite(c);
-          assertFinite(readCard(c, 1));
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.nat(files.length - 1),
+            fc.oneof(
+              nasty,
+              garbageBytes,
+              ops.map((o) => mutate(original[0], o)),
+            ),
+          ),
+          { minLength: 1, maxLength: 7 },
+        ),
+        async (edits) => {
+          files.forEach((f, i) => writeFileSync(f, original[i]));
+          for (const [i, v] of edits) writeFileSync(files[i], v);
+          for (const c of findAmdCards(root)) {
+            assertFinite(c);
+            assertFinite(readCard(c, 1));
+          }
+        },
+      ),
       { numRuns: Math.min(RUNS, 100) },
     );
   });
@@ -259,15 +338,37 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
 describe('readings are sane before anything uses them', () => {
   it('values no device can have become absent; real ones pass unchanged', () => {
     const num = fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(Infinity), fc.integer({ min: -1e6, max: 1e12 }));
-    prop(fc.record({ powerWatts: num, energyJoules: num, vramUsedBytes: num, utilizationPercent: num, temperatureC: num, clockMhz: num, cpuPercent: num, ramUsedBytes: num }, { requiredKeys: [] }), (fields) => {
-      const r = sanitizeReading({ deviceId: 'x', tMs: 1, ...fields });
-      assertFinite(r);
-      if (r.powerWatts !== undefined) expect(r.powerWatts).toBeGreaterThanOrEqual(0);
-      if (r.utilizationPercent !== undefined) expect(r.utilizationPercent).toBeLessThanOrEqual(100);
-      for (const [k, v] of Object.entries(fields)) if (Number.isFinite(v) && (v as number) >= 0 && (v as number) <= 100) expect(r[k as keyof typeof r], k).toBe(v);
-    });
+    prop(
+      fc.record(
+        {
+          powerWatts: num,
+          energyJoules: num,
+          vramUsedBytes: num,
+          utilizationPercent: num,
+          temperatureC: num,
+          clockMhz: num,
+          cpuPercent: num,
+          ramUsedBytes: num,
+        },
+        { requiredKeys: [] },
+      ),
+      (fields) => {
+        const r = sanitizeReading({ deviceId: 'x', tMs: 1, ...fields });
+        assertFinite(r);
+        if (r.powerWatts !== undefined) expect(r.powerWatts).toBeGreaterThanOrEqual(0);
+        if (r.utilizationPercent !== undefined) expect(r.utilizationPercent).toBeLessThanOrEqual(100);
+        for (const [k, v] of Object.entries(fields))
+          if (Number.isFinite(v) && (v as number) >= 0 && (v as number) <= 100) expect(r[k as keyof typeof r], k).toBe(v);
+      },
+    );
     // the H100 at its cap, a real VRAM figure, a real counter
-    expect(sanitizeReading({ deviceId: 'g', tMs: 1, powerWatts: 699.6, vramUsedBytes: 85520809984, energyJoules: 123456789.5 })).toEqual({ deviceId: 'g', tMs: 1, powerWatts: 699.6, vramUsedBytes: 85520809984, energyJoules: 123456789.5 });
+    expect(sanitizeReading({ deviceId: 'g', tMs: 1, powerWatts: 699.6, vramUsedBytes: 85520809984, energyJoules: 123456789.5 })).toEqual({
+      deviceId: 'g',
+      tMs: 1,
+      powerWatts: 699.6,
+      vramUsedBytes: 85520809984,
+      energyJoules: 123456789.5,
+    });
   });
 });
 

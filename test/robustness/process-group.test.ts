@@ -18,7 +18,31 @@ function wrapped(extra: string[], marker: string) {
   const out = join(dir, 'out');
   const inner = `exec_marker=${marker} ${JSON.stringify(process.execPath)} ${JSON.stringify(GENERATOR)} --out ${JSON.stringify(out)} --count 200 --seconds 0.2 --load-seconds 0.1 --tag ${marker}`;
   // `sh -c "A; B"` keeps sh as the parent of the generator (no exec): the wrapper case.
-  const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--no-record', '--kill-after', '2', '--out', out, ...extra, '--', 'sh', '-c', `${inner}; echo done`], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      '--probe',
+      'simulated',
+      '--interval',
+      '50',
+      '--idle',
+      '0',
+      '--plain',
+      '--no-record',
+      '--kill-after',
+      '2',
+      '--out',
+      out,
+      ...extra,
+      '--',
+      'sh',
+      '-c',
+      `${inner}; echo done`,
+    ],
+    { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   child.stdout.on('data', (c) => (stdout += c));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -34,21 +58,25 @@ describe('the generator as a process group', () => {
     ['SIGHUP', [] as string[]],
     ['--count', ['--count', '3']],
     ['--timeout', ['--timeout', '3']],
-  ])('%s: the real generator behind sh -c is stopped; genwatt exits promptly; nothing of the group is left', async (how, extra) => {
-    const marker = `gw-marker-${randomUUID()}`;
-    const w = wrapped(extra, marker);
-    await waitFor(() => w.images() >= 2, 30000);
-    const t0 = Date.now();
-    if (how.startsWith('SIG')) {
-      expect(alive(marker).length).toBeGreaterThanOrEqual(1);
-      w.child.kill(how as NodeJS.Signals);
-    }
-    await w.exited;
-    expect(Date.now() - t0).toBeLessThan(how === '--timeout' ? 12000 : 8000);
-    const files = w.written();
-    await sleep(1000);
-    expect(alive(marker)).toEqual([]);
-    expect(w.written()).toBe(files); // nothing kept generating after genwatt ended
-    expect(files).toBeLessThan(50);
-  }, 60000);
+  ])(
+    '%s: the real generator behind sh -c is stopped; genwatt exits promptly; nothing of the group is left',
+    async (how, extra) => {
+      const marker = `gw-marker-${randomUUID()}`;
+      const w = wrapped(extra, marker);
+      await waitFor(() => w.images() >= 2, 30000);
+      const t0 = Date.now();
+      if (how.startsWith('SIG')) {
+        expect(alive(marker).length).toBeGreaterThanOrEqual(1);
+        w.child.kill(how as NodeJS.Signals);
+      }
+      await w.exited;
+      expect(Date.now() - t0).toBeLessThan(how === '--timeout' ? 12000 : 8000);
+      const files = w.written();
+      await sleep(1000);
+      expect(alive(marker)).toEqual([]);
+      expect(w.written()).toBe(files); // nothing kept generating after genwatt ended
+      expect(files).toBeLessThan(50);
+    },
+    60000,
+  );
 });

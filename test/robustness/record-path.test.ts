@@ -12,7 +12,24 @@ describe('recording paths', () => {
   it('an impossible --record path: exit 2 at once with the path and the reason; nothing runs', async () => {
     const out = tempDir();
     const t0 = Date.now();
-    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--record', '/proc/nope/x.json', '--out', out, '--', process.execPath, GENERATOR, '--out', out, '--count', '2']);
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--record',
+      '/proc/nope/x.json',
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      GENERATOR,
+      '--out',
+      out,
+      '--count',
+      '2',
+    ]);
     expect(Date.now() - t0).toBeLessThan(10000);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--record: cannot record to \/proc\/nope: cannot make folders in \/proc/);

@@ -32,7 +32,11 @@ describe('report --out', () => {
     expect(readFileSync(join(dir, 'old.html'), 'utf8')).toBe('mine');
     expect((await spawnCli(['report', a, '--out', join(dir, 'old.html'), '--force'])).code).toBe(0);
     expect(readFileSync(join(dir, 'old.html'), 'utf8')).toMatch(/^<!doctype html>/);
-    for (const [ext, pattern] of [['csv', /^configuration,run,session,device,/], ['md', /^\| session \|/], ['json', /^\{\n {2}"sessions"/]] as const) {
+    for (const [ext, pattern] of [
+      ['csv', /^configuration,run,session,device,/],
+      ['md', /^\| session \|/],
+      ['json', /^\{\n {2}"sessions"/],
+    ] as const) {
       expect((await spawnCli(['report', a, '--out', join(dir, `r.${ext}`)])).code).toBe(0);
       expect(readFileSync(join(dir, `r.${ext}`), 'utf8')).toMatch(pattern);
     }

@@ -21,7 +21,38 @@ describe('secrets', () => {
     const rec = join(dir, 'r.json');
     const script = `console.log('HF_TOKEN is ' + process.env.HF_TOKEN); console.log('api_key=${SK} url https://bob:hunter2pass@example.com/x');
 require('child_process').spawnSync(process.execPath, [${JSON.stringify(GENERATOR)}, '--out', ${JSON.stringify(out)}, '--count', '2', '--seconds', '0.2', '--load-seconds', '0.1'], { stdio: 'inherit' });`;
-    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--plain', '--record', rec, '--out', out, '--tag', `api-key=${SK}`, '--tag', 'model=m', '--', process.execPath, '-e', script, '--', '--api-key', SK, `token=${HF}`, `--hf-token=${HF}`, '--ngrok', 'ngrok-token-123456', '--model', 'sdxl'], { HF_TOKEN: ENV_SECRET });
+    const r = await spawnCli(
+      [
+        'run',
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--plain',
+        '--record',
+        rec,
+        '--out',
+        out,
+        '--tag',
+        `api-key=${SK}`,
+        '--tag',
+        'model=m',
+        '--',
+        process.execPath,
+        '-e',
+        script,
+        '--',
+        '--api-key',
+        SK,
+        `token=${HF}`,
+        `--hf-token=${HF}`,
+        '--ngrok',
+        'ngrok-token-123456',
+        '--model',
+        'sdxl',
+      ],
+      { HF_TOKEN: ENV_SECRET },
+    );
     expect(r.code, r.err).toBe(0);
     const text = readFileSync(rec, 'utf8');
     for (const s of [SK, HF, ENV_SECRET, 'hunter2pass', 'ngrok-token-123456']) expect(text).not.toContain(s);
@@ -42,7 +73,9 @@ require('child_process').spawnSync(process.execPath, [${JSON.stringify(GENERATOR
 
   it('the redactor, rule by rule', () => {
     const red = makeRedactor({ MY_API_KEY: 'abcdef123456', PATH: '/usr/bin', SHORT_KEY: '123' });
-    expect(red.argv(['gen.py', '--api-key', 'x1', '--token=y2', '--client-secret', 'z3', '--password', 'p', '-p', 'a cat', 'HF_TOKEN=hf', '--steps', '20'])).toEqual(['gen.py', '--api-key', '***', '--token=***', '--client-secret', '***', '--password', '***', '-p', 'a cat', 'HF_TOKEN=***', '--steps', '20']);
+    expect(
+      red.argv(['gen.py', '--api-key', 'x1', '--token=y2', '--client-secret', 'z3', '--password', 'p', '-p', 'a cat', 'HF_TOKEN=hf', '--steps', '20']),
+    ).toEqual(['gen.py', '--api-key', '***', '--token=***', '--client-secret', '***', '--password', '***', '-p', 'a cat', 'HF_TOKEN=***', '--steps', '20']);
     expect(red.text('using abcdef123456 now')).toBe('using *** now');
     expect(red.text('PATH is /usr/bin; 123')).toBe('PATH is /usr/bin; 123');
     expect(red.text('GET https://u:pw@host/x')).toBe('GET https://u:***@host/x');

@@ -30,7 +30,11 @@ describe('serve under load', () => {
     const t0 = Date.now();
     const sizes: number[] = [];
     for (let round = 0; round < 4; round++) {
-      const res = await Promise.all(Array.from({ length: 5 }, () => fetch(`${serve!.url}/api/sessions/big.jsonl`).then(async (r) => ({ status: r.status, bytes: (await r.arrayBuffer()).byteLength }))));
+      const res = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          fetch(`${serve!.url}/api/sessions/big.jsonl`).then(async (r) => ({ status: r.status, bytes: (await r.arrayBuffer()).byteLength })),
+        ),
+      );
       for (const r of res) {
         expect(r.status).toBe(200);
         sizes.push(r.bytes);

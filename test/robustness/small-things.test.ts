@@ -29,14 +29,42 @@ describe('small things', () => {
     const out = join(dir, 'out');
     const rec = join(recDir, 'r.json');
     let filled = false;
-    const r = await spawnCli(['run', '--probe', 'simulated', '--interval', '20', '--idle', '0', '--plain', '--record', rec, '--out', out, '--', process.execPath, GENERATOR, '--out', out, '--count', '6', '--seconds', '0.3', '--load-seconds', '0.1'], {}, (p) => {
-      p.stdout!.on('data', () => {
-        if (!filled) {
-          filled = true;
-          fill(join(recDir, 'filler')); // after the first image: the journal is open, its reserve set aside
-        }
-      });
-    });
+    const r = await spawnCli(
+      [
+        'run',
+        '--probe',
+        'simulated',
+        '--interval',
+        '20',
+        '--idle',
+        '0',
+        '--plain',
+        '--record',
+        rec,
+        '--out',
+        out,
+        '--',
+        process.execPath,
+        GENERATOR,
+        '--out',
+        out,
+        '--count',
+        '6',
+        '--seconds',
+        '0.3',
+        '--load-seconds',
+        '0.1',
+      ],
+      {},
+      (p) => {
+        p.stdout!.on('data', () => {
+          if (!filled) {
+            filled = true;
+            fill(join(recDir, 'filler')); // after the first image: the journal is open, its reserve set aside
+          }
+        });
+      },
+    );
     expect(r.code).toBe(1);
     const journal = join(recDir, 'r.jsonl');
     expect(existsSync(journal)).toBe(true);
@@ -52,14 +80,36 @@ describe('small things', () => {
     copyFileSync(DEMO, join(rec, 'x.json'));
     // The journal a crash between the final link and the journal's removal leaves, and temp files of a dead process.
     writeFileSync(join(rec, 'x.jsonl'), readFileSync(join(ROOT, 'fixtures/sessions/demo-killed.jsonl')));
-    for (const t of ['.x.json.4000000001-1.genwatt.tmp', '.x.json.rows.4000000001-1.genwatt.tmp', '.x.jsonl.reserve.4000000001-1.genwatt.tmp']) writeFileSync(join(rec, t), 'partial');
+    for (const t of ['.x.json.4000000001-1.genwatt.tmp', '.x.json.rows.4000000001-1.genwatt.tmp', '.x.jsonl.reserve.4000000001-1.genwatt.tmp'])
+      writeFileSync(join(rec, t), 'partial');
     serve = await startServe(['--probe', 'simulated', '--idle', '0', '--record-dir', rec]);
     const list = (await (await fetch(`${serve.url}/api/sessions`)).json()) as { sessions: { name: string }[] };
     expect(list.sessions.map((s) => s.name)).toEqual(['x.json']);
     await serve.stop();
     serve = undefined;
     const out = tempDir();
-    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--record', join(rec, 'y.json'), '--out', out, '--', process.execPath, GENERATOR, '--out', out, '--count', '1', '--seconds', '0.1', '--load-seconds', '0']);
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--record',
+      join(rec, 'y.json'),
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      GENERATOR,
+      '--out',
+      out,
+      '--count',
+      '1',
+      '--seconds',
+      '0.1',
+      '--load-seconds',
+      '0',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(readdirSync(rec).filter((f) => f.endsWith('.genwatt.tmp'))).toEqual([]);
   }, 60000);
@@ -97,7 +147,10 @@ describe('small things', () => {
     const lines = text.split('\n');
     const rowLine = lines.findIndex((l) => l.startsWith('    {"index":0,'));
     expect(rowLine).toBeGreaterThan(0);
-    for (const [name, value] of [['huge', '1e300'], ['inf', '1e400']]) {
+    for (const [name, value] of [
+      ['huge', '1e300'],
+      ['inf', '1e400'],
+    ]) {
       const edited = [...lines];
       edited[rowLine] = edited[rowLine].replace(/"seconds":[^,]+/, `"seconds":${value}`);
       const f = join(dir, `${name}.json`);

@@ -14,7 +14,10 @@ import { CLI, sleep, tempDir, waitFor } from '../helpers/gen.js';
 
 /** `genwatt watch DIR` as a real process, recording; resolves once it says it is measuring. */
 async function watch(out: string, rec: string) {
-  const child = spawn(process.execPath, [CLI, 'watch', out, '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--record', rec], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'watch', out, '--probe', 'simulated', '--interval', '50', '--idle', '0', '--plain', '--record', rec], {
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));

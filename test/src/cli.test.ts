@@ -15,7 +15,11 @@ const CLEAN_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 async function genwatt(args: string[], opts: { cwd?: string; path?: string; env?: Record<string, string> } = {}) {
   try {
-    const r = await run(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tempDir(), env: { ...process.env, PATH: opts.path ?? CLEAN_PATH, CI: 'true', ...opts.env }, timeout: 60000 });
+    const r = await run(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? tempDir(),
+      env: { ...process.env, PATH: opts.path ?? CLEAN_PATH, CI: 'true', ...opts.env },
+      timeout: 60000,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -73,7 +77,14 @@ describe('genwatt CLI', () => {
     const r = await genwatt(['probe', '--json', '--probe', 'nvidia-smi'], { path: `${FAKE_BIN}:${CLEAN_PATH}` });
     const j = JSON.parse(r.stdout);
     expect(j.probes).toEqual([{ name: 'nvidia-smi', status: 'ok', method: expect.stringContaining('instant') }]);
-    expect(j.devices[0]).toMatchObject({ id: '00000000:00:06.0', vendor: 'nvidia', busId: '00000000:00:06.0', uuid: expect.stringMatching(/^GPU-/), powerLimitWatts: 700, powerScope: 'board' });
+    expect(j.devices[0]).toMatchObject({
+      id: '00000000:00:06.0',
+      vendor: 'nvidia',
+      busId: '00000000:00:06.0',
+      uuid: expect.stringMatching(/^GPU-/),
+      powerLimitWatts: 700,
+      powerScope: 'board',
+    });
     expect(j.devices[0].reading).toMatchObject({ powerKind: 'instant', energyJoules: null });
     expect(typeof j.devices[0].reading.powerWatts).toBe('number');
   });
@@ -81,7 +92,10 @@ describe('genwatt CLI', () => {
   it('run: measures every image a real generator writes, one line each, then the summary; --count stops it', async () => {
     const out = tempDir();
     const cwd = tempDir();
-    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0.5', '--out', out, '--count', '4', '--plain', '--tag', 'model=demo', '--', ...gen(out, '--count', '50')], { cwd });
+    const r = await genwatt(
+      ['run', '--probe', 'simulated', '--idle', '0.5', '--out', out, '--count', '4', '--plain', '--tag', 'model=demo', '--', ...gen(out, '--count', '50')],
+      { cwd },
+    );
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('image '));
     expect(lines).toHaveLength(4);
@@ -104,7 +118,10 @@ describe('genwatt CLI', () => {
     const out = tempDir();
     const cwd = tempDir();
     const rec = join(cwd, 's.json');
-    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0.5', '--out', out, '--json', '--record', rec, '--', ...gen(out, '--count', '5', '--batch-at', '2')], { cwd });
+    const r = await genwatt(
+      ['run', '--probe', 'simulated', '--idle', '0.5', '--out', out, '--json', '--record', rec, '--', ...gen(out, '--count', '5', '--batch-at', '2')],
+      { cwd },
+    );
     expect(r.code).toBe(0);
     const live = JSON.parse(r.stdout);
     const rep = JSON.parse((await genwatt(['report', rec, '--json'])).stdout);
@@ -176,11 +193,17 @@ describe('genwatt CLI', () => {
     expect(live.code).toBe(0);
     const rep = await genwatt(['report', rec], { cwd });
     expect(rep.code).toBe(0);
-    const liveRows = live.stdout.split('\n').filter((l) => l.startsWith('image ')).map((l) => {
-      const m = /^image (\d+)\s+(\S+)\s+([\d.]+) s\s+([\d.]+) J\s+net ([\d.]+) J\s+([\d.]+) W/.exec(l)!;
-      return m.slice(1, 7);
-    });
-    const repRows = rep.stdout.split('\n').filter((l) => /^\d+\s+\S+\.png/.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 6));
+    const liveRows = live.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('image '))
+      .map((l) => {
+        const m = /^image (\d+)\s+(\S+)\s+([\d.]+) s\s+([\d.]+) J\s+net ([\d.]+) J\s+([\d.]+) W/.exec(l)!;
+        return m.slice(1, 7);
+      });
+    const repRows = rep.stdout
+      .split('\n')
+      .filter((l) => /^\d+\s+\S+\.png/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(0, 6));
     expect(liveRows).toHaveLength(5);
     expect(repRows).toEqual(liveRows);
     // and the summary lines agree too
@@ -191,7 +214,9 @@ describe('genwatt CLI', () => {
   it('a failing child: non-zero exit with the failure stated; its images are kept', async () => {
     const out = tempDir();
     const cwd = tempDir();
-    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--out', out, '--plain', '--', ...gen(out, '--count', '9', '--fail-after', '2')], { cwd });
+    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--out', out, '--plain', '--', ...gen(out, '--count', '9', '--fail-after', '2')], {
+      cwd,
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/command failed with exit code 3/);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('image '))).toHaveLength(2);
@@ -202,7 +227,10 @@ describe('genwatt CLI', () => {
     const cwd = tempDir();
     const rec = join(cwd, 't.json');
     // 100 images at 0.3 s would take 30 s: the timeout ends it, with its own exit code and end reason.
-    const r = await genwatt(['run', '--probe', 'simulated', '--idle', '0', '--record', rec, '--out', out, '--timeout', '1.5', '--', ...gen(out, '--count', '100')], { cwd });
+    const r = await genwatt(
+      ['run', '--probe', 'simulated', '--idle', '0', '--record', rec, '--out', out, '--timeout', '1.5', '--', ...gen(out, '--count', '100')],
+      { cwd },
+    );
     // A time limit is a normal end of a measurement (exit 0), recorded as such.
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/stopped by genwatt/);
@@ -217,7 +245,11 @@ describe('genwatt CLI', () => {
     const out = tempDir();
     const cwd = tempDir();
     const rec = join(cwd, 'int.json');
-    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--idle', '0', '--out', out, '--record', rec, '--plain', '--', ...gen(out, '--count', '100')], { cwd, env: { ...process.env, PATH: CLEAN_PATH } });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--probe', 'simulated', '--idle', '0', '--out', out, '--record', rec, '--plain', '--', ...gen(out, '--count', '100')],
+      { cwd, env: { ...process.env, PATH: CLEAN_PATH } },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 2, 20000);
@@ -234,7 +266,11 @@ describe('genwatt CLI', () => {
     const out = tempDir();
     const cwd = tempDir();
     const rec = join(cwd, 'killed.json');
-    const child = spawn(process.execPath, [CLI, 'run', '--probe', 'simulated', '--idle', '0.3', '--out', out, '--record', rec, '--plain', '--', ...gen(out, '--count', '100')], { cwd, env: { ...process.env, PATH: CLEAN_PATH } });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--probe', 'simulated', '--idle', '0.3', '--out', out, '--record', rec, '--plain', '--', ...gen(out, '--count', '100')],
+      { cwd, env: { ...process.env, PATH: CLEAN_PATH } },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     // Killed once the journal on disk holds three images (it is flushed about once a second).
@@ -268,7 +304,10 @@ describe('genwatt CLI', () => {
     const t = await genwatt(['monitor', '--probe', 'simulated', '--plain', '--no-record', '--timeout', '1']);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/sim-0/);
-    const child = spawn(process.execPath, [CLI, 'monitor', '--probe', 'simulated', '--plain', '--no-record'], { cwd: tempDir(), env: { ...process.env, PATH: CLEAN_PATH } });
+    const child = spawn(process.execPath, [CLI, 'monitor', '--probe', 'simulated', '--plain', '--no-record'], {
+      cwd: tempDir(),
+      env: { ...process.env, PATH: CLEAN_PATH },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -297,7 +336,10 @@ describe('genwatt CLI', () => {
 
   it('watch: measures files written by another process; ends at --count', async () => {
     const out = tempDir();
-    const child = spawn(process.execPath, [CLI, 'watch', out, '--probe', 'simulated', '--idle', '0', '--count', '3', '--no-record', '--plain'], { cwd: tempDir(), env: { ...process.env, PATH: CLEAN_PATH } });
+    const child = spawn(process.execPath, [CLI, 'watch', out, '--probe', 'simulated', '--idle', '0', '--count', '3', '--no-record', '--plain'], {
+      cwd: tempDir(),
+      env: { ...process.env, PATH: CLEAN_PATH },
+    });
     let stdout = '';
     let stderr = '';
     const exited = new Promise((r) => child.on('exit', r));

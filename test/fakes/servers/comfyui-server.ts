@@ -27,7 +27,22 @@ export interface FakeComfyOptions {
   models?: string[];
 }
 
-const KNOWN = new Set(['CheckpointLoaderSimple', 'UNETLoader', 'CLIPLoader', 'VAELoader', 'CLIPTextEncode', 'EmptyLatentImage', 'EmptySD3LatentImage', 'KSampler', 'KSamplerAdvanced', 'VAEDecode', 'SaveImage', 'ModelSamplingAuraFlow', 'ConditioningZeroOut', 'PrimitiveInt']);
+const KNOWN = new Set([
+  'CheckpointLoaderSimple',
+  'UNETLoader',
+  'CLIPLoader',
+  'VAELoader',
+  'CLIPTextEncode',
+  'EmptyLatentImage',
+  'EmptySD3LatentImage',
+  'KSampler',
+  'KSamplerAdvanced',
+  'VAEDecode',
+  'SaveImage',
+  'ModelSamplingAuraFlow',
+  'ConditioningZeroOut',
+  'PrimitiveInt',
+]);
 const OUTPUT = new Set(['SaveImage']);
 
 type Graph = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
@@ -68,7 +83,10 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
   };
   /** folder_paths.get_save_image_path: counter = highest `prefix_NNNNN_` + 1. */
   const nextName = () => {
-    const nums = readdirSync(o.outDir).map((f) => /^ComfyUI_(\d{5})_\.png$/.exec(f)?.[1]).filter(Boolean).map(Number);
+    const nums = readdirSync(o.outDir)
+      .map((f) => /^ComfyUI_(\d{5})_\.png$/.exec(f)?.[1])
+      .filter(Boolean)
+      .map(Number);
     return `ComfyUI_${String((nums.length ? Math.max(...nums) : 0) + 1).padStart(5, '0')}_.png`;
   };
   const signature = (g: Graph, id: string, seen = new Set<string>()): string => {
@@ -104,7 +122,12 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
     const cached = ids.filter((k) => cache.has(sigs[k]));
     emit('execution_cached', { nodes: cached, prompt_id: id });
     try {
-      const order = [...ids.filter((k) => !OUTPUT.has(graph[k].class_type) && !/Sampler|Decode/.test(graph[k].class_type)), ...ids.filter((k) => /Sampler/.test(graph[k].class_type)), ...ids.filter((k) => /Decode/.test(graph[k].class_type)), ...ids.filter((k) => OUTPUT.has(graph[k].class_type))];
+      const order = [
+        ...ids.filter((k) => !OUTPUT.has(graph[k].class_type) && !/Sampler|Decode/.test(graph[k].class_type)),
+        ...ids.filter((k) => /Sampler/.test(graph[k].class_type)),
+        ...ids.filter((k) => /Decode/.test(graph[k].class_type)),
+        ...ids.filter((k) => OUTPUT.has(graph[k].class_type)),
+      ];
       for (const nid of order) {
         const n = graph[nid];
         if (cached.includes(nid)) {
@@ -123,7 +146,11 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
           loaded = true;
         }
         if (n.class_type === 'CLIPTextEncode' && String(n.inputs.text ?? '').includes('!error')) {
-          throw Object.assign(new Error('Error while deserializing header: HeaderTooLarge'), { nodeId: nid, nodeType: n.class_type, type: 'safetensors_rust.SafetensorError' });
+          throw Object.assign(new Error('Error while deserializing header: HeaderTooLarge'), {
+            nodeId: nid,
+            nodeType: n.class_type,
+            type: 'safetensors_rust.SafetensorError',
+          });
         }
         if (/Sampler/.test(n.class_type)) {
           const steps = Number(n.inputs.steps ?? 20);
@@ -165,12 +192,28 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
       const e = err as Error & { nodeId?: string; nodeType?: string; type?: string; interrupted?: boolean };
       // PromptExecutor.handle_execution_error
       if (e.interrupted) emit('execution_interrupted', { prompt_id: id, node_id: e.nodeId, node_type: e.nodeType, executed: [] });
-      else emit('execution_error', { prompt_id: id, node_id: e.nodeId, node_type: e.nodeType, executed: [], exception_message: e.message, exception_type: e.type ?? 'Exception', traceback: ['  File "execution.py", line 316, in execute\n'], current_inputs: {}, current_outputs: [] });
+      else
+        emit('execution_error', {
+          prompt_id: id,
+          node_id: e.nodeId,
+          node_type: e.nodeType,
+          executed: [],
+          exception_message: e.message,
+          exception_type: e.type ?? 'Exception',
+          traceback: ['  File "execution.py", line 316, in execute\n'],
+          current_inputs: {},
+          current_outputs: [],
+        });
     }
     simPhase(o.simActivityFile, 'idle', true);
     // main.py prompt_worker: e.execute(...) returns, then q.task_done writes the history, then `executing` null
     await sleep(o.historyLagMs ?? 60);
-    history.set(id, { prompt: [item.number, id, graph, { client_id: clientId }, item.outputs], outputs, status: { status_str: ok ? 'success' : 'error', completed: ok, messages }, meta: {} });
+    history.set(id, {
+      prompt: [item.number, id, graph, { client_id: clientId }, item.outputs],
+      outputs,
+      status: { status_str: ok ? 'success' : 'error', completed: ok, messages },
+      meta: {},
+    });
     send(clientId, 'executing', { node: null, prompt_id: id });
   }
 
@@ -188,10 +231,22 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
   /** execution.py validate_prompt / validate_inputs: a loader's file must be in its list; an output with a bad input fails alone. */
   function validate(g: Graph): { ok: boolean; error?: unknown; nodeErrors: Record<string, unknown>; outputs: string[] } {
     for (const [nid, n] of Object.entries(g)) {
-      if (!n || !KNOWN.has(n.class_type)) return { ok: false, error: { type: 'invalid_prompt', message: `Cannot execute because node ${n?.class_type} does not exist.`, details: `Node ID '#${nid}'`, extra_info: {} }, nodeErrors: {}, outputs: [] };
+      if (!n || !KNOWN.has(n.class_type))
+        return {
+          ok: false,
+          error: {
+            type: 'invalid_prompt',
+            message: `Cannot execute because node ${n?.class_type} does not exist.`,
+            details: `Node ID '#${nid}'`,
+            extra_info: {},
+          },
+          nodeErrors: {},
+          outputs: [],
+        };
     }
     const outs = Object.keys(g).filter((k) => OUTPUT.has(g[k].class_type));
-    if (!outs.length) return { ok: false, error: { type: 'prompt_no_outputs', message: 'Prompt has no outputs', details: '', extra_info: {} }, nodeErrors: {}, outputs: [] };
+    if (!outs.length)
+      return { ok: false, error: { type: 'prompt_no_outputs', message: 'Prompt has no outputs', details: '', extra_info: {} }, nodeErrors: {}, outputs: [] };
     const nodeErrors: Record<string, { errors: unknown[]; dependent_outputs: string[]; class_type: string }> = {};
     const good: string[] = [];
     for (const out of outs) {
@@ -204,7 +259,18 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
           if (isLink(v)) visit(v[0], seen);
           else if (/_name$/.test(k) && /Loader/.test(n.class_type) && !models.includes(String(v))) {
             bad = true;
-            nodeErrors[id] ??= { errors: [{ type: 'value_not_in_list', message: 'Value not in list', details: `${k}: '${String(v)}' not in ${JSON.stringify(models)}`, extra_info: { input_name: k, received_value: v } }], dependent_outputs: [], class_type: n.class_type };
+            nodeErrors[id] ??= {
+              errors: [
+                {
+                  type: 'value_not_in_list',
+                  message: 'Value not in list',
+                  details: `${k}: '${String(v)}' not in ${JSON.stringify(models)}`,
+                  extra_info: { input_name: k, received_value: v },
+                },
+              ],
+              dependent_outputs: [],
+              class_type: n.class_type,
+            };
             if (!nodeErrors[id].dependent_outputs.includes(out)) nodeErrors[id].dependent_outputs.push(out);
           }
         }
@@ -212,20 +278,51 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
       visit(out, new Set());
       if (!bad) good.push(out);
     }
-    if (!good.length) return { ok: false, error: { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} }, nodeErrors, outputs: [] };
+    if (!good.length)
+      return {
+        ok: false,
+        error: { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} },
+        nodeErrors,
+        outputs: [],
+      };
     return { ok: true, nodeErrors, outputs: good };
   }
 
-  const proxyDenied = (req: IncomingMessage) => Boolean(o.proxyAuth) && req.headers.authorization !== `Basic ${Buffer.from(o.proxyAuth ?? '').toString('base64')}`;
+  const proxyDenied = (req: IncomingMessage) =>
+    Boolean(o.proxyAuth) && req.headers.authorization !== `Basic ${Buffer.from(o.proxyAuth ?? '').toString('base64')}`;
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (proxyDenied(req)) {
       res.writeHead(401, { 'content-type': 'text/html', 'www-authenticate': 'Basic realm="ComfyUI"' });
-      return res.end('<html><head><title>401 Authorization Required</title></head><body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>');
+      return res.end(
+        '<html><head><title>401 Authorization Required</title></head><body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>',
+      );
     }
     if (req.method === 'GET' && url.pathname === '/system_stats') {
-      return sendJson(res, 200, { system: { os: 'posix', ram_total: 32e9, ram_free: 20e9, comfyui_version: '0.3.75', python_version: '3.12.3', pytorch_version: '2.7.1+cu128', embedded_python: false, argv: ['main.py', '--listen'] }, devices: [{ name: 'cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync', type: 'cuda', index: 0, vram_total: 12e9, vram_free: 11e9, torch_vram_total: 0, torch_vram_free: 0 }] });
+      return sendJson(res, 200, {
+        system: {
+          os: 'posix',
+          ram_total: 32e9,
+          ram_free: 20e9,
+          comfyui_version: '0.3.75',
+          python_version: '3.12.3',
+          pytorch_version: '2.7.1+cu128',
+          embedded_python: false,
+          argv: ['main.py', '--listen'],
+        },
+        devices: [
+          {
+            name: 'cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync',
+            type: 'cuda',
+            index: 0,
+            vram_total: 12e9,
+            vram_free: 11e9,
+            torch_vram_total: 0,
+            torch_vram_free: 0,
+          },
+        ],
+      });
     }
     if (req.method === 'POST' && url.pathname === '/interrupt') {
       // server.py post_interrupt: with a prompt_id, only if that prompt is the running one; else global
@@ -241,7 +338,11 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
       return res.end();
     }
     if (url.pathname === '/queue') {
-      if (req.method === 'GET') return sendJson(res, 200, { queue_running: running ? [[running.number, running.id, running.graph, { client_id: running.clientId }, running.outputs]] : [], queue_pending: pending.map((p) => [p.number, p.id, p.graph, { client_id: p.clientId }, p.outputs]) });
+      if (req.method === 'GET')
+        return sendJson(res, 200, {
+          queue_running: running ? [[running.number, running.id, running.graph, { client_id: running.clientId }, running.outputs]] : [],
+          queue_pending: pending.map((p) => [p.number, p.id, p.graph, { client_id: p.clientId }, p.outputs]),
+        });
       // server.py post_queue: {delete: [prompt_id]} removes pending items
       const body = JSON.parse((await readBody(req)) || '{}') as { delete?: string[]; clear?: boolean };
       fake.queueOps.push(body);
@@ -265,7 +366,11 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
         return sendJson(res, 400, { error: { type: 'invalid_prompt', message: 'Invalid JSON', details: '', extra_info: {} }, node_errors: {} });
       }
       const g = body.prompt;
-      if (!g || typeof g !== 'object') return sendJson(res, 400, { error: { type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, node_errors: {} });
+      if (!g || typeof g !== 'object')
+        return sendJson(res, 400, {
+          error: { type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} },
+          node_errors: {},
+        });
       const v = validate(g);
       // server.py post_prompt: 400 {error, node_errors}; 200 {prompt_id, number, node_errors} (node_errors may list outputs that will not run)
       if (!v.ok) return sendJson(res, 400, { error: v.error, node_errors: v.nodeErrors });

@@ -33,15 +33,72 @@ const SAMPLERS = ['Euler a', 'Euler', 'DPM++ 2M', 'DPM++ 2M SDE', 'DPM++ SDE', '
 // vars(shared.cmd_opts) as /sdapi/v1/cmd-flags returns it (a few of each flavour's real flags).
 const FLAGS: Record<ForgeFlavour, Record<string, unknown>> = {
   // modules/cmd_args.py (A1111)
-  a1111: { api: true, listen: false, port: null, xformers: false, force_enable_xformers: false, opt_sdp_attention: true, opt_sdp_no_mem_attention: false, opt_split_attention: false, opt_sub_quad_attention: false, ckpt_dir: '/models/Stable-diffusion', api_auth: null, ngrok: null, medvram: false },
+  a1111: {
+    api: true,
+    listen: false,
+    port: null,
+    xformers: false,
+    force_enable_xformers: false,
+    opt_sdp_attention: true,
+    opt_sdp_no_mem_attention: false,
+    opt_split_attention: false,
+    opt_sub_quad_attention: false,
+    ckpt_dir: '/models/Stable-diffusion',
+    api_auth: null,
+    ngrok: null,
+    medvram: false,
+  },
   // backend/args.py (lllyasviel Forge) on top of A1111's cmd_args
-  forge: { api: true, listen: false, port: null, xformers: false, opt_sdp_attention: false, attention_pytorch: false, attention_split: false, attention_quad: false, disable_xformers: false, always_gpu: false, unet_in_bf16: false, cuda_malloc: true, pin_shared_memory: false, ckpt_dir: '/models/Stable-diffusion', api_auth: null, ngrok: null },
+  forge: {
+    api: true,
+    listen: false,
+    port: null,
+    xformers: false,
+    opt_sdp_attention: false,
+    attention_pytorch: false,
+    attention_split: false,
+    attention_quad: false,
+    disable_xformers: false,
+    always_gpu: false,
+    unet_in_bf16: false,
+    cuda_malloc: true,
+    pin_shared_memory: false,
+    ckpt_dir: '/models/Stable-diffusion',
+    api_auth: null,
+    ngrok: null,
+  },
   // backend/args.py (Forge Neo)
-  'forge-neo': { api: true, listen: false, port: null, use_pytorch_cross_attention: false, sage: false, flash: false, xformers: false, disable_sage: false, disable_flash: false, disable_xformers: false, cuda_malloc: true, ckpt_dir: '/models/Stable-diffusion', api_auth: null, ngrok: null },
+  'forge-neo': {
+    api: true,
+    listen: false,
+    port: null,
+    use_pytorch_cross_attention: false,
+    sage: false,
+    flash: false,
+    xformers: false,
+    disable_sage: false,
+    disable_flash: false,
+    disable_xformers: false,
+    cuda_malloc: true,
+    ckpt_dir: '/models/Stable-diffusion',
+    api_auth: null,
+    ngrok: null,
+  },
 };
 
 // modules/shared_options.py defaults for the settings genwatt reads
-const DEFAULT_OPTIONS: Record<string, unknown> = { samples_save: true, samples_format: 'png', grid_save: true, return_grid: true, grid_only_if_multiple: true, export_for_4chan: true, save_incomplete_images: false, cross_attention_optimization: 'Automatic', sd_model_checkpoint: 'sd_xl_base_1.0.safetensors [31e35c80fc]', sd_vae: 'Automatic' };
+const DEFAULT_OPTIONS: Record<string, unknown> = {
+  samples_save: true,
+  samples_format: 'png',
+  grid_save: true,
+  return_grid: true,
+  grid_only_if_multiple: true,
+  export_for_4chan: true,
+  save_incomplete_images: false,
+  cross_attention_optimization: 'Automatic',
+  sd_model_checkpoint: 'sd_xl_base_1.0.safetensors [31e35c80fc]',
+  sd_vae: 'Automatic',
+};
 
 export interface FakeForge {
   url: string;
@@ -78,12 +135,27 @@ function saveAtomically(file: string, data: Buffer): void {
 export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
   const stepMs = o.stepMs ?? 20;
   const flavour = o.flavour ?? 'forge';
-  const options: Record<string, unknown> = { ...DEFAULT_OPTIONS, outdir_txt2img_samples: join(o.outDir, 'txt2img-images'), outdir_txt2img_grids: join(o.outDir, 'txt2img-grids'), ...o.options };
+  const options: Record<string, unknown> = {
+    ...DEFAULT_OPTIONS,
+    outdir_txt2img_samples: join(o.outDir, 'txt2img-images'),
+    outdir_txt2img_grids: join(o.outDir, 'txt2img-grids'),
+    ...o.options,
+  };
   const flags = { ...FLAGS[flavour], ...(o.apiAuth ? { api_auth: o.apiAuth } : {}), ...o.flags };
   let loaded = false;
   let busy: Promise<void> = Promise.resolve();
   // modules/shared_state.py State.dict()
-  const state = { skipped: false, interrupted: false, stopping_generation: false, job: '', job_count: 0, job_timestamp: '0', job_no: 0, sampling_step: 0, sampling_steps: 0 };
+  const state = {
+    skipped: false,
+    interrupted: false,
+    stopping_generation: false,
+    job: '',
+    job_count: 0,
+    job_timestamp: '0',
+    job_no: 0,
+    sampling_step: 0,
+    sampling_steps: 0,
+  };
   const fake: FakeForge = { url: '', server: undefined as unknown as Server, requests: [], interrupts: 0, paths: [], close: async () => undefined };
 
   /** A1111/Forge api_middleware handle_exception: {error, detail, body, errors}; Forge Neo has it commented out (plain FastAPI {detail}). */
@@ -111,7 +183,22 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
 
   async function txt2img(body: Record<string, unknown>): Promise<{ status: number; body: unknown; neoPlain500?: boolean }> {
     // modules/api/models.py StableDiffusionTxt2ImgProcessingAPI defaults (512², 50 steps, save_images false)
-    const p = { prompt: '', negative_prompt: '', steps: 50, width: 512, height: 512, cfg_scale: 7, sampler_name: 'Euler a', scheduler: 'Automatic', seed: -1, batch_size: 1, n_iter: 1, save_images: false, send_images: true, ...body } as Record<string, unknown>;
+    const p = {
+      prompt: '',
+      negative_prompt: '',
+      steps: 50,
+      width: 512,
+      height: 512,
+      cfg_scale: 7,
+      sampler_name: 'Euler a',
+      scheduler: 'Automatic',
+      seed: -1,
+      batch_size: 1,
+      n_iter: 1,
+      save_images: false,
+      send_images: true,
+      ...body,
+    } as Record<string, unknown>;
     const steps = p.steps as number;
     const n = p.batch_size as number;
     const iters = p.n_iter as number;
@@ -119,7 +206,16 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
     // processing.py: all_seeds is planned for every image before sampling starts
     const allSeeds = Array.from({ length: n * iters }, (_, i) => seed0 + i);
     // shared_state.State.begin: a new job_timestamp, interrupted reset
-    Object.assign(state, { interrupted: false, skipped: false, job: 'scripts_txt2img', job_count: iters, job_no: 0, sampling_step: 0, sampling_steps: steps, job_timestamp: new Date().toISOString().replace(/\D/g, '').slice(0, 14) + String(Math.random()).slice(2, 6) });
+    Object.assign(state, {
+      interrupted: false,
+      skipped: false,
+      job: 'scripts_txt2img',
+      job_count: iters,
+      job_no: 0,
+      sampling_step: 0,
+      sampling_steps: steps,
+      job_timestamp: new Date().toISOString().replace(/\D/g, '').slice(0, 14) + String(Math.random()).slice(2, 6),
+    });
     if (!loaded) {
       simPhase(o.simActivityFile, 'load', false);
       await sleep(o.loadMs ?? 100);
@@ -156,12 +252,30 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
     if (p.save_images && options.grid_save !== false && saved.length > 1) {
       const gdir = join(o.outDir, 'txt2img-grids', localDate());
       mkdirSync(gdir, { recursive: true });
-      saveAtomically(join(gdir, `grid-${String(nextNumber(gdir)).padStart(4, '0')}.png`), pngFile(o.pixels ?? 64, o.pixels ?? 64, [['parameters', infotexts[0] ?? '']], 1) as Buffer);
+      saveAtomically(
+        join(gdir, `grid-${String(nextNumber(gdir)).padStart(4, '0')}.png`),
+        pngFile(o.pixels ?? 64, o.pixels ?? 64, [['parameters', infotexts[0] ?? '']], 1) as Buffer,
+      );
     }
     simPhase(o.simActivityFile, 'idle', true);
     // State.end: job cleared; interrupted stays set until the next begin()
     Object.assign(state, { job: '', job_count: 0, sampling_step: 0 });
-    return { status: 200, body: { images, parameters: body, info: JSON.stringify({ prompt: p.prompt, all_prompts: allSeeds.map(() => p.prompt), all_seeds: allSeeds, seed: seed0, infotexts, sd_model_name: 'sd_xl_base_1.0', job_timestamp: state.job_timestamp }) } };
+    return {
+      status: 200,
+      body: {
+        images,
+        parameters: body,
+        info: JSON.stringify({
+          prompt: p.prompt,
+          all_prompts: allSeeds.map(() => p.prompt),
+          all_seeds: allSeeds,
+          seed: seed0,
+          infotexts,
+          sd_model_name: 'sd_xl_base_1.0',
+          job_timestamp: state.job_timestamp,
+        }),
+      },
+    };
   }
 
   const server = createServer(async (req, res) => {
@@ -176,13 +290,35 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
         return sendJson(res, 200, flags);
       case 'GET /sdapi/v1/memory':
         // api.py get_memory: torch.cuda.memory_stats() peaks, never reset by the API
-        return sendJson(res, 200, { ram: { free: 20e9, used: 12e9, total: 32e9 }, cuda: { system: { free: 2e9, used: 10e9, total: 12e9 }, active: { current: 7.1e9, peak: 9.4e9 }, allocated: { current: 7.1e9, peak: 9.4e9 }, reserved: { current: 9.8e9, peak: 10.2e9 }, inactive: { current: 0.2e9, peak: 1.1e9 }, events: { retries: 0, oom: 0 } } });
+        return sendJson(res, 200, {
+          ram: { free: 20e9, used: 12e9, total: 32e9 },
+          cuda: {
+            system: { free: 2e9, used: 10e9, total: 12e9 },
+            active: { current: 7.1e9, peak: 9.4e9 },
+            allocated: { current: 7.1e9, peak: 9.4e9 },
+            reserved: { current: 9.8e9, peak: 10.2e9 },
+            inactive: { current: 0.2e9, peak: 1.1e9 },
+            events: { retries: 0, oom: 0 },
+          },
+        });
       case 'GET /sdapi/v1/samplers':
-        return sendJson(res, 200, SAMPLERS.map((name) => ({ name, aliases: [], options: {} })));
+        return sendJson(
+          res,
+          200,
+          SAMPLERS.map((name) => ({ name, aliases: [], options: {} })),
+        );
       case 'GET /sdapi/v1/progress': {
         // api.py progressapi (progress is 0 with no job; set_current_image is skipped for us only in the answer)
-        const pr = state.job_count ? Math.min(1, 0.01 + state.job_no / state.job_count + state.sampling_step / Math.max(1, state.sampling_steps) / state.job_count) : 0;
-        return sendJson(res, 200, { progress: pr, eta_relative: 0, state, current_image: url.searchParams.get('skip_current_image') === 'true' ? null : 'iVBORw0KGgo=', textinfo: null });
+        const pr = state.job_count
+          ? Math.min(1, 0.01 + state.job_no / state.job_count + state.sampling_step / Math.max(1, state.sampling_steps) / state.job_count)
+          : 0;
+        return sendJson(res, 200, {
+          progress: pr,
+          eta_relative: 0,
+          state,
+          current_image: url.searchParams.get('skip_current_image') === 'true' ? null : 'iVBORw0KGgo=',
+          textinfo: null,
+        });
       }
       case 'POST /sdapi/v1/interrupt':
         // api.py interruptapi → shared.state.interrupt(): whatever job runs, whoever started it
@@ -198,7 +334,8 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
           return sendJson(res, 422, { detail: [{ loc: ['body', 0], msg: 'Expecting value', type: 'value_error.jsondecode' }] });
         }
         const bad = ['steps', 'width', 'height', 'batch_size', 'n_iter'].filter((k) => k in body && !Number.isInteger(body[k]));
-        if (bad.length) return sendJson(res, 422, { detail: bad.map((k) => ({ loc: ['body', k], msg: 'value is not a valid integer', type: 'type_error.integer' })) });
+        if (bad.length)
+          return sendJson(res, 422, { detail: bad.map((k) => ({ loc: ['body', k], msg: 'value is not a valid integer', type: 'type_error.integer' })) });
         // api.py validate_sampler_name: 404 (A1111, Forge) or 400 (Forge Neo)
         if (!SAMPLERS.includes(String(body.sampler_name ?? 'Euler a'))) return httpError(res, flavour === 'forge-neo' ? 400 : 404, 'Sampler not found');
         fake.requests.push(body);
@@ -206,7 +343,17 @@ export async function startFakeForge(o: FakeForgeOptions): Promise<FakeForge> {
         const run = busy.then(async () => {
           if (String(body.prompt).includes('!oom')) {
             await sleep(stepMs * 3);
-            return { status: 500, body: { error: 'OutOfMemoryError', detail: '', body: '', errors: 'CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 11.76 GiB of which 1.02 GiB is free.\nOf the allocated memory 9.1 GiB is allocated by PyTorch' }, neoPlain500: flavour === 'forge-neo' };
+            return {
+              status: 500,
+              body: {
+                error: 'OutOfMemoryError',
+                detail: '',
+                body: '',
+                errors:
+                  'CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 11.76 GiB of which 1.02 GiB is free.\nOf the allocated memory 9.1 GiB is allocated by PyTorch',
+              },
+              neoPlain500: flavour === 'forge-neo',
+            };
           }
           return txt2img(body);
         });

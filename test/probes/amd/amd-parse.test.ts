@@ -11,7 +11,12 @@ const MB = 1024 * 1024;
 describe('amd-smi metric --json', () => {
   it('RX 6600 XT (top-level array): 6 W socket power, 202 MB used of 8176, 1 % gfx, 36 °C edge, 800 MHz; energy 0.0 J is no counter', () => {
     const [g] = parseAmdSmiMetric(read('amd-smi_metric_rx6600xt_pve-kernel.json'));
-    expect(g).toEqual({ id: 'amd-0', index: 0, reading: { powerWatts: 6, powerKind: 'average', vramUsedBytes: 202 * MB, utilizationPercent: 1, temperatureC: 36, clockMhz: 800 }, vramTotalBytes: 8176 * MB });
+    expect(g).toEqual({
+      id: 'amd-0',
+      index: 0,
+      reading: { powerWatts: 6, powerKind: 'average', vramUsedBytes: 202 * MB, utilizationPercent: 1, temperatureC: 36, clockMhz: 800 },
+      vramTotalBytes: 8176 * MB,
+    });
   });
 
   it('the {gpu_data: [...]} wrapper of other amd-smi builds reads the same', () => {
@@ -32,7 +37,9 @@ describe('amd-smi metric --json', () => {
 
 describe('amd-smi static --json', () => {
   it('RX 6600 XT: bus 0000:0b:00.0, the market name as amd-smi truncates it, 100 W cap, driver', () => {
-    expect(parseAmdSmiStatic(read('amd-smi_static_rx6600xt_pve-kernel.json'))).toEqual([{ index: 0, busId: '0000:0b:00.0', name: 'Navi 23 [Radeon RX 6600/6600 XT', powerLimitWatts: 100, driverVersion: '7.0.0-3-pve' }]);
+    expect(parseAmdSmiStatic(read('amd-smi_static_rx6600xt_pve-kernel.json'))).toEqual([
+      { index: 0, busId: '0000:0b:00.0', name: 'Navi 23 [Radeon RX 6600/6600 XT', powerLimitWatts: 100, driverVersion: '7.0.0-3-pve' },
+    ]);
   });
 });
 

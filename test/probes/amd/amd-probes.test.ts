@@ -10,7 +10,6 @@ import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const FIX = join(import.meta.dirname, '../../../fixtures/amd');
 
-
 describe('AMD probes', () => {
   it('amd-sysfs names the power file it reads', async () => {
     const p = new AmdSysfsProbe(join(FIX, 'sysfs_lact_phoenix-apu'));
@@ -25,7 +24,14 @@ describe('AMD probes', () => {
     const d = await p.detect();
     expect(d).toMatchObject({ status: 'ok', method: 'amd-smi --json (package power: average, flagged)' });
     // keyed by the bus id from `amd-smi static --json`, named and capped from it too
-    expect(d.devices[0]).toMatchObject({ id: '0000:0b:00.0', busId: '0000:0b:00.0', vendor: 'amd', name: 'Navi 23 [Radeon RX 6600/6600 XT', powerLimitWatts: 100, vramTotalBytes: 8176 * 1024 * 1024 });
+    expect(d.devices[0]).toMatchObject({
+      id: '0000:0b:00.0',
+      busId: '0000:0b:00.0',
+      vendor: 'amd',
+      name: 'Navi 23 [Radeon RX 6600/6600 XT',
+      powerLimitWatts: 100,
+      vramTotalBytes: 8176 * 1024 * 1024,
+    });
     const c = collect();
     p.start(c.sink, intervalPolicy(50));
     await waitFor(() => c.readings.length >= 3, 8000);
@@ -51,7 +57,10 @@ describe('AMD probes', () => {
     }
     process.env.FAKE_AMD_MODE = 'fail';
     try {
-      expect(await new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi')).detect()).toMatchObject({ status: 'error', reason: expect.stringMatching(/exited with code 1: AMDSMI_STATUS_DRIVER_NOT_LOADED/) });
+      expect(await new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi')).detect()).toMatchObject({
+        status: 'error',
+        reason: expect.stringMatching(/exited with code 1: AMDSMI_STATUS_DRIVER_NOT_LOADED/),
+      });
     } finally {
       delete process.env.FAKE_AMD_MODE;
     }
@@ -66,11 +75,14 @@ describe('AMD probes', () => {
 
   it('the first AMD probe that finds GPUs reads them; the others are not run', () => {
     const dev = (id: string) => ({ id, vendor: 'amd' as const, name: 'x', probe: 'amd-sysfs' as const });
-    const claimed = claimDevices(['amd-sysfs', 'amd-smi', 'rocm-smi'], [
-      { name: 'amd-sysfs', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } as Detection },
-      { name: 'amd-smi', detection: { status: 'ok', devices: [dev('amd-0')] } as Detection },
-      { name: 'rocm-smi', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } as Detection },
-    ]);
+    const claimed = claimDevices(
+      ['amd-sysfs', 'amd-smi', 'rocm-smi'],
+      [
+        { name: 'amd-sysfs', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } as Detection },
+        { name: 'amd-smi', detection: { status: 'ok', devices: [dev('amd-0')] } as Detection },
+        { name: 'rocm-smi', detection: { status: 'ok', devices: [dev('0000:07:00.0')] } as Detection },
+      ],
+    );
     expect(claimed.map((c) => c.run)).toEqual([true, false, false]);
     expect(claimed[1].detection.reason).toBe('not needed: amd-sysfs reads these GPUs');
   });

@@ -35,7 +35,15 @@ describe('amdgpu sysfs', () => {
     const cards = findAmdCards(root);
     expect(cards.map((c) => c.card)).toEqual(['card1']);
     expect(cards[0]).toMatchObject({ vramTotalBytes: 8 * 1024 ** 3, apu: false });
-    expect(readCard(cards[0], 0)).toEqual({ deviceId: 'card1', tMs: 0, powerWatts: 16, powerKind: 'average', vramUsedBytes: 1024 ** 3, utilizationPercent: 97, temperatureC: 61 });
+    expect(readCard(cards[0], 0)).toEqual({
+      deviceId: 'card1',
+      tMs: 0,
+      powerWatts: 16,
+      powerKind: 'average',
+      vramUsedBytes: 1024 ** 3,
+      utilizationPercent: 97,
+      temperatureC: 61,
+    });
   });
 
   it('a small VRAM carve-out marks an APU; an empty or missing root gives no card', () => {

@@ -10,17 +10,34 @@ const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
 describe('powermetrics text', () => {
   it('M1 MacBook Pro, macOS 14.6: GPU 31 mW, CPU 628 mW, 708 MHz at 26.65 % active, the block clock', () => {
     const s = parsePowermetricsBlock(read('powermetrics-text_m1-macbookpro17,1_macos14.6-23G93_default-samplers.txt'))!;
-    expect(s).toEqual({ tMs: Date.UTC(2025, 0, 24, 20, 57, 44), elapsedMs: 5010.29, gpuPowerWatts: 0.031, cpuPowerWatts: 0.628, gpuActiveMhz: 708, gpuActivePercent: 26.65 });
+    expect(s).toEqual({
+      tMs: Date.UTC(2025, 0, 24, 20, 57, 44),
+      elapsedMs: 5010.29,
+      gpuPowerWatts: 0.031,
+      cpuPowerWatts: 0.628,
+      gpuActiveMhz: 708,
+      gpuActivePercent: 26.65,
+    });
   });
 
   it('M4 Max, macOS 15.5 (double space in the date, 15 GPU states): GPU 28 mW, 338 MHz, 1.63 %', () => {
     const s = parsePowermetricsBlock(read('powermetrics-text_m4max-mac16,6_macos15.5-24F74_default-samplers.txt'))!;
-    expect(s).toEqual({ tMs: Date.UTC(2025, 10, 8, 6, 54, 21), elapsedMs: 5021.96, gpuPowerWatts: 0.028, cpuPowerWatts: 0.954, gpuActiveMhz: 338, gpuActivePercent: 1.63 });
+    expect(s).toEqual({
+      tMs: Date.UTC(2025, 10, 8, 6, 54, 21),
+      elapsedMs: 5021.96,
+      gpuPowerWatts: 0.028,
+      cpuPowerWatts: 0.954,
+      gpuActiveMhz: 338,
+      gpuActivePercent: 1.63,
+    });
   });
 
   it('a block without a GPU section gives no GPU power (absent, not 0); non-blocks give null', () => {
     const text = read('powermetrics-text_m1-macbookpro17,1_macos14.6-23G93_default-samplers.txt');
-    const noGpu = text.split('\n').filter((l) => !/GPU/.test(l)).join('\n');
+    const noGpu = text
+      .split('\n')
+      .filter((l) => !/GPU/.test(l))
+      .join('\n');
     const s = parsePowermetricsBlock(noGpu)!;
     expect(s.gpuPowerWatts).toBeUndefined();
     expect(s.gpuActivePercent).toBeUndefined();
@@ -40,7 +57,14 @@ describe('macmon pipe', () => {
   it('every line of the real capture: W, MHz and fraction, unified memory in bytes', () => {
     const lines = read('macmon-pipe_8gb-m-series_no-timestamp.jsonl').trim().split('\n').map(parseMacmonLine);
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toEqual({ gpuPowerWatts: 0.025773834, gpuMhz: 396, gpuActivePercent: 5.29, gpuTemperatureC: 44.168976, ramUsedBytes: 7016267776, ramTotalBytes: 8589934592 });
+    expect(lines[0]).toEqual({
+      gpuPowerWatts: 0.025773834,
+      gpuMhz: 396,
+      gpuActivePercent: 5.29,
+      gpuTemperatureC: 44.168976,
+      ramUsedBytes: 7016267776,
+      ramTotalBytes: 8589934592,
+    });
     expect(lines.every((l) => l !== null && l.gpuPowerWatts !== undefined)).toBe(true);
   });
 

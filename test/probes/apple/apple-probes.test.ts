@@ -7,7 +7,6 @@ import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
 import { collect } from '../../helpers/sink.js';
 import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
-
 describe('PowermetricsProbe', () => {
   it('streams GPU power in W (31 mW in the M1 capture), utilization and clock; unified memory labelled', async () => {
     const p = new PowermetricsProbe({ command: join(FAKE_BIN, 'powermetrics'), sudo: false });
@@ -57,7 +56,14 @@ describe('MacmonProbe', () => {
     p.start(c.sink, intervalPolicy(50));
     await waitFor(() => c.readings.length >= 3, 5000);
     await p.close();
-    expect(c.readings[0]).toMatchObject({ powerWatts: 0.025773834, powerKind: 'instant', clockMhz: 396, utilizationPercent: 5.29, temperatureC: 44.168976, vramUsedBytes: 7016267776 });
+    expect(c.readings[0]).toMatchObject({
+      powerWatts: 0.025773834,
+      powerKind: 'instant',
+      clockMhz: 396,
+      utilizationPercent: 5.29,
+      temperatureC: 44.168976,
+      vramUsedBytes: 7016267776,
+    });
   });
 
   it('macmon dying mid-run: a gap with its last words, then a restart', async () => {

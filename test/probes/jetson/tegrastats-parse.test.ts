@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { chooseRail, parseTegrastatsLine } from '../../../probes/jetson/tegrastats-parse.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/jetson');
-const lines = (f: string) => readFileSync(join(DIR, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = (f: string) =>
+  readFileSync(join(DIR, f), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 const MB = 1024 * 1024;
 
 describe('tegrastats lines', () => {
@@ -72,7 +75,12 @@ describe('tegrastats lines', () => {
   });
 
   it('a board with only a module-input rail reports it as such; no rails: no power', () => {
-    expect(chooseRail([{ name: 'VDD_IN', currentMw: 5000, averageMw: 5000 }, { name: 'VDD_CPU', currentMw: 1, averageMw: 1 }])).toEqual({ rail: 'VDD_IN', scope: 'module input' });
+    expect(
+      chooseRail([
+        { name: 'VDD_IN', currentMw: 5000, averageMw: 5000 },
+        { name: 'VDD_CPU', currentMw: 1, averageMw: 1 },
+      ]),
+    ).toEqual({ rail: 'VDD_IN', scope: 'module input' });
     expect(chooseRail([{ name: 'VDD_CPU_GPU_CV', currentMw: 1, averageMw: 1 }])).toEqual({ rail: 'VDD_CPU_GPU_CV', scope: 'cpu+gpu+cv rail' });
     expect(chooseRail([])).toBeNull();
     const noRails = parseTegrastatsLine('RAM 936/3964MB (lfb 366x4MB) CPU [10%@102] GR3D_FREQ 0%@76 GPU@28C')!;

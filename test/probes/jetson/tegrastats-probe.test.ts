@@ -8,7 +8,6 @@ import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const FAKE = join(FAKE_BIN, 'tegrastats');
 
-
 function withEnv<T>(env: Record<string, string>, f: () => Promise<T>): Promise<T> {
   const old: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) {
@@ -16,8 +15,9 @@ function withEnv<T>(env: Record<string, string>, f: () => Promise<T>): Promise<T
     process.env[k] = v;
   }
   return f().finally(() => {
-    for (const [k, v] of Object.entries(old)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(old))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 }
 
@@ -27,12 +27,27 @@ describe('TegrastatsProbe (fake tegrastats replaying real captures)', () => {
       const p = new TegrastatsProbe({ command: FAKE, model: 'Jetson AGX Orin 64GB' });
       const d = await p.detect();
       expect(d).toMatchObject({ status: 'ok', method: 'tegrastats (VDD_GPU_SOC: gpu+soc rail, instant)' });
-      expect(d.devices[0]).toMatchObject({ id: 'jetson-0', vendor: 'jetson', name: 'Jetson AGX Orin 64GB', powerScope: 'gpu+soc rail', vramTotalBytes: 62841 * 1024 * 1024, memoryScope: 'shared system RAM (unified memory)' });
+      expect(d.devices[0]).toMatchObject({
+        id: 'jetson-0',
+        vendor: 'jetson',
+        name: 'Jetson AGX Orin 64GB',
+        powerScope: 'gpu+soc rail',
+        vramTotalBytes: 62841 * 1024 * 1024,
+        memoryScope: 'shared system RAM (unified memory)',
+      });
       const c = collect();
       p.start(c.sink, intervalPolicy(50));
       await waitFor(() => c.readings.length >= 5, 5000);
       await p.close();
-      expect(c.readings[0]).toMatchObject({ deviceId: 'jetson-0', powerWatts: 2.798, powerKind: 'instant', utilizationPercent: 39, clockMhz: 305, temperatureC: 40.093, vramUsedBytes: 17953 * 1024 * 1024 });
+      expect(c.readings[0]).toMatchObject({
+        deviceId: 'jetson-0',
+        powerWatts: 2.798,
+        powerKind: 'instant',
+        utilizationPercent: 39,
+        clockMhz: 305,
+        temperatureC: 40.093,
+        vramUsedBytes: 17953 * 1024 * 1024,
+      });
     }));
 
   it('the old-board log with a date header: detection skips the header; TX2 reads VDD_SYS_GPU', () =>

@@ -45,7 +45,14 @@ describe('real captures', () => {
     expect(withUnits).toMatchObject({ powerWatts: 70.68, powerKind: 'instant', vramUsedBytes: 0, utilizationPercent: 0, temperatureC: 34, clockMhz: 345 });
     expect(bare).toMatchObject({ powerWatts: 70.36, powerKind: 'instant', vramUsedBytes: 0, temperatureC: 34, clockMhz: 345 });
     const facts = rowToFacts(rows[1])!;
-    expect(facts).toMatchObject({ name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b', vramTotalBytes: 81559 * MIB, powerLimitWatts: 700, driverVersion: '580.159.04', index: 0 });
+    expect(facts).toMatchObject({
+      name: 'NVIDIA H100 80GB HBM3',
+      uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b',
+      vramTotalBytes: 81559 * MIB,
+      powerLimitWatts: 700,
+      driverVersion: '580.159.04',
+      index: 0,
+    });
   });
 
   it('Tesla P100: [N/A] fan stays absent; power.draw is the only power, marked average; keyed by UUID', () => {
@@ -55,7 +62,16 @@ describe('real captures', () => {
     const id = deviceKey(rows[0])!;
     expect(id).toBe('GPU-ef1b2c9b-38d8-2090-2bd1-f567a3eb42a6');
     const r = rowToReading(rows[0], id, 0);
-    expect(r).toEqual({ deviceId: id, tMs: 0, powerWatts: 28.16, powerKind: 'average', vramUsedBytes: 0, utilizationPercent: 0, temperatureC: 37, clockMhz: 405 });
+    expect(r).toEqual({
+      deviceId: id,
+      tMs: 0,
+      powerWatts: 28.16,
+      powerKind: 'average',
+      vramUsedBytes: 0,
+      utilizationPercent: 0,
+      temperatureC: 37,
+      clockMhz: 405,
+    });
     expect(rowToFacts(rows[0])!.name).toBe('Tesla P100-PCIE-16GB');
   });
 
@@ -88,7 +104,9 @@ describe('real captures', () => {
   });
 
   it('the driver help text documents power.draw as a 1 s average (why it is flagged)', () => {
-    expect(fx('nvidia-smi-help-query-gpu_drv580.159.04.txt')).toMatch(/"power.draw"\nThe last measured power draw for the entire board, in watts. On Ampere or newer devices, returns average power draw over 1 sec/);
+    expect(fx('nvidia-smi-help-query-gpu_drv580.159.04.txt')).toMatch(
+      /"power.draw"\nThe last measured power draw for the entire board, in watts. On Ampere or newer devices, returns average power draw over 1 sec/,
+    );
   });
 });
 

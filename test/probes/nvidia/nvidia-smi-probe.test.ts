@@ -41,7 +41,17 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE });
     const det = await probe.detect();
     expect(det.status).toBe('ok');
-    expect(det.devices).toEqual([expect.objectContaining({ id: '00000000:00:06.0', vendor: 'nvidia', name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b', vramTotalBytes: 81559 * 1024 * 1024, powerLimitWatts: 700, driverVersion: '580.159.04' })]); // driver from -q -x
+    expect(det.devices).toEqual([
+      expect.objectContaining({
+        id: '00000000:00:06.0',
+        vendor: 'nvidia',
+        name: 'NVIDIA H100 80GB HBM3',
+        uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b',
+        vramTotalBytes: 81559 * 1024 * 1024,
+        powerLimitWatts: 700,
+        driverVersion: '580.159.04',
+      }),
+    ]); // driver from -q -x
     expect(det.method).toContain('power.draw.instant');
   });
 
@@ -66,7 +76,11 @@ describe('nvidia-smi probe', () => {
     const det = await probe.detect();
     expect(det.method).toMatch(/average/);
     const { readings } = collect(probe);
-    await until('3 readings', () => readings.length >= 3, () => readings);
+    await until(
+      '3 readings',
+      () => readings.length >= 3,
+      () => readings,
+    );
     expect(readings.every((r) => r.powerKind === 'average')).toBe(true);
   });
 
@@ -79,10 +93,21 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE });
     await probe.detect();
     const { readings, gaps } = collect(probe);
-    await until('12 readings', () => readings.length >= 12, () => readings);
+    await until(
+      '12 readings',
+      () => readings.length >= 12,
+      () => readings,
+    );
     await probe.close();
     probe = undefined;
-    expect(readings[0]).toMatchObject({ deviceId: '00000000:00:06.0', powerWatts: 74.37, powerKind: 'instant', vramUsedBytes: 0, temperatureC: 34, clockMhz: 345 });
+    expect(readings[0]).toMatchObject({
+      deviceId: '00000000:00:06.0',
+      powerWatts: 74.37,
+      powerKind: 'instant',
+      vramUsedBytes: 0,
+      temperatureC: 34,
+      clockMhz: 345,
+    });
     // Every line the tool printed is one reading, in order, at the tool's own timestamp (not when
     // the line happened to be read: chunks merge on a busy machine).
     const lines = readFileSync(emitted, 'utf8').trim().split('\n').slice(0, readings.length);
@@ -90,7 +115,10 @@ describe('nvidia-smi probe', () => {
     const stamps = lines.map((l) => parseTimestamp(l.split(',')[0].trim()));
     const atStamp = readings.filter((r, i) => Math.abs(r.tMs - stamps[i]!) < 1e-6).length;
     expect(atStamp).toBeGreaterThanOrEqual(readings.length - 1);
-    const streamSpawns = readFileSync(spawns, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
+    const streamSpawns = readFileSync(spawns, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('-lms'));
     expect(streamSpawns).toHaveLength(1);
     expect(streamSpawns[0]).toMatch(/-lms 100$/);
     expect(gaps).toHaveLength(0);
@@ -104,9 +132,16 @@ describe('nvidia-smi probe', () => {
     await probe.detect();
     const { readings, gaps } = collect(probe);
     // 3 lines, death, restart, more lines
-    await until('readings after a restart', () => gaps.length >= 1 && readings.length > 3, () => ({ gaps, readings: readings.length }));
+    await until(
+      'readings after a restart',
+      () => gaps.length >= 1 && readings.length > 3,
+      () => ({ gaps, readings: readings.length }),
+    );
     expect(gaps[0].reason).toMatch(/nvidia-smi ended \(exit code 15: Unable to determine the device handle/);
-    const streams = readFileSync(spawns, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
+    const streams = readFileSync(spawns, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('-lms'));
     expect(streams.length).toBeGreaterThanOrEqual(2);
     expect(readings.filter((r) => r.tMs > gaps[0].tMs).length).toBeGreaterThanOrEqual(1);
   });
@@ -116,7 +151,11 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE, stallMs: 400, backoffMs: 50 });
     await probe.detect();
     const { readings, gaps } = collect(probe);
-    await until('a stall gap, then readings again', () => gaps.some((g) => /stalled/.test(g.reason)) && readings.length >= 4, () => ({ gaps, readings: readings.length }));
+    await until(
+      'a stall gap, then readings again',
+      () => gaps.some((g) => /stalled/.test(g.reason)) && readings.length >= 4,
+      () => ({ gaps, readings: readings.length }),
+    );
     const stall = gaps.find((g) => /stalled/.test(g.reason))!;
     expect(readings.filter((r) => r.tMs < stall.tMs)).toHaveLength(2); // 2 before the stall, more after the restart
     expect(readings.filter((r) => r.tMs > stall.tMs).length).toBeGreaterThanOrEqual(2);
@@ -127,7 +166,11 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE });
     await probe.detect();
     const { readings, notes } = collect(probe);
-    await until('6 readings', () => readings.length >= 6, () => ({ readings: readings.length, notes }));
+    await until(
+      '6 readings',
+      () => readings.length >= 6,
+      () => ({ readings: readings.length, notes }),
+    );
     expect(readings.every((r) => r.deviceId === '00000000:00:06.0' && Number.isFinite(r.powerWatts))).toBe(true);
     expect(notes.some((n) => /unparseable nvidia-smi line/.test(n))).toBe(true);
   });

@@ -29,13 +29,30 @@ describe('mapPoll', () => {
       smClockMhz: ok(1980),
       clockEventReasons: ok(0x5n),
     });
-    expect(m.reading).toEqual({ deviceId: 'gpu', tMs: 1, powerWatts: 71.887, powerKind: 'instant', vramUsedBytes: 0, utilizationPercent: 97, temperatureC: 34, clockMhz: 1980, throttleReasons: ['sw-power-cap'] });
+    expect(m.reading).toEqual({
+      deviceId: 'gpu',
+      tMs: 1,
+      powerWatts: 71.887,
+      powerKind: 'instant',
+      vramUsedBytes: 0,
+      utilizationPercent: 97,
+      temperatureC: 34,
+      clockMhz: 1980,
+      throttleReasons: ['sw-power-cap'],
+    });
     expect(m.counterJoules).toBeCloseTo(2880.4, 6);
     expect(m.problems).toEqual([]);
   });
 
   it('NOT_SUPPORTED makes a metric absent, never 0, and is not a problem; other errors are problems', () => {
-    const m = mapPoll('gpu', { tMs: 1, energyMj: no(), fields: ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }]), averageMw: ok(31_000), temperatureC: no(NVML.ERROR_GPU_IS_LOST), utilization: no(NVML.ERROR_FUNCTION_NOT_FOUND) });
+    const m = mapPoll('gpu', {
+      tMs: 1,
+      energyMj: no(),
+      fields: ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }]),
+      averageMw: ok(31_000),
+      temperatureC: no(NVML.ERROR_GPU_IS_LOST),
+      utilization: no(NVML.ERROR_FUNCTION_NOT_FOUND),
+    });
     expect(m.reading).toEqual({ deviceId: 'gpu', tMs: 1, powerWatts: 31, powerKind: 'average' });
     expect(m.counterJoules).toBeUndefined();
     expect(m.unsupported.sort()).toEqual(['energyMj', 'fields', 'utilization']);
@@ -103,7 +120,9 @@ describe('CounterGuard', () => {
  * it `stepMs` on, so what the probe decides at each tick depends on the ticks, never on the
  * machine's speed. Pass `now: () => nv.clock.ms` to the probe.
  */
-function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean; stepMs?: number } = {}): NvmlBinding & { calls: Record<string, number>; shut: boolean; clock: { ms: number }; energyAtMs: number[] } {
+function fakeNvml(
+  o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean; stepMs?: number } = {},
+): NvmlBinding & { calls: Record<string, number>; shut: boolean; clock: { ms: number }; energyAtMs: number[] } {
   const clock = { ms: 0 };
   const energyAtMs: number[] = [];
   const calls: Record<string, number> = {};
@@ -134,7 +153,9 @@ function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count
     powerUsageMw: () => (count('average'), ok(71_500)),
     fieldValues: () => {
       count('fields');
-      return o.instant === false ? ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }]) : ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: 0, timestampUs: 0, value: 72_000 }]);
+      return o.instant === false
+        ? ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }])
+        : ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: 0, timestampUs: 0, value: 72_000 }]);
     },
     memory: () => {
       count('memory');
@@ -153,7 +174,6 @@ function fakeNvml(o: { init?: number; energy?: boolean; instant?: boolean; count
   return f;
 }
 
-
 describe('NvmlProbe (fake binding)', () => {
   it('detects GPUs keyed by the bus id as nvidia-smi prints it, with limit, VRAM total, driver; names the method', async () => {
     const p = new NvmlProbe({ load: async () => fakeNvml({ count: 2 }) });
@@ -161,12 +181,22 @@ describe('NvmlProbe (fake binding)', () => {
     expect(d.status).toBe('ok');
     expect(d.method).toBe('NVML (driver 580.159.04), instant power, energy counter');
     expect(d.devices.map((x) => x.id)).toEqual(['00000000:00:06.0', '00000000:01:06.0']);
-    expect(d.devices[0]).toMatchObject({ vendor: 'nvidia', probe: 'nvml', powerLimitWatts: 700, vramTotalBytes: 85_520_809_984, driverVersion: '580.159.04', uuid: 'GPU-055859d8-5e23-173b-46dd-77c952dac028', powerScope: 'board' });
+    expect(d.devices[0]).toMatchObject({
+      vendor: 'nvidia',
+      probe: 'nvml',
+      powerLimitWatts: 700,
+      vramTotalBytes: 85_520_809_984,
+      driverVersion: '580.159.04',
+      uuid: 'GPU-055859d8-5e23-173b-46dd-77c952dac028',
+      powerScope: 'board',
+    });
     await p.close();
   });
 
   it('no library, or nvmlInit failing: unavailable with the reason (genwatt then uses nvidia-smi)', async () => {
-    const a = await new NvmlProbe({ load: async () => Promise.reject(new Error('NVML library not found (libnvidia-ml.so.1: cannot open shared object file)')) }).detect();
+    const a = await new NvmlProbe({
+      load: async () => Promise.reject(new Error('NVML library not found (libnvidia-ml.so.1: cannot open shared object file)')),
+    }).detect();
     expect(a).toMatchObject({ status: 'unavailable', devices: [] });
     expect(a.reason).toMatch(/libnvidia-ml\.so\.1/);
     const b = await new NvmlProbe({ load: async () => fakeNvml({ init: NVML.ERROR_DRIVER_NOT_LOADED }) }).detect();
@@ -232,7 +262,10 @@ describe('NvmlProbe (fake binding)', () => {
     p.readCounterNow();
     expect(nv.calls.energy).toBe(before + 2);
     const extra = c.readings.slice(n);
-    expect(extra.map((r) => Object.keys(r).sort())).toEqual([['deviceId', 'energyJoules', 'tMs'], ['deviceId', 'energyJoules', 'tMs']]);
+    expect(extra.map((r) => Object.keys(r).sort())).toEqual([
+      ['deviceId', 'energyJoules', 'tMs'],
+      ['deviceId', 'energyJoules', 'tMs'],
+    ]);
     expect(extra.map((r) => r.deviceId)).toEqual(['00000000:00:06.0', '00000000:01:06.0']);
     await p.close();
   });
@@ -259,7 +292,11 @@ describe('NvmlProbe (fake binding)', () => {
 
   it('process lists per GPU (the real two-H200 capture: pid 717 on the first, 718 on the second, 19464 MiB each); the counter read only on the charged GPU', async () => {
     // fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv: what NVML's compute list held then
-    const apps = readFileSync(join(ROOT, 'fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map((x) => x.trim()));
+    const apps = readFileSync(join(ROOT, 'fixtures/nvidia/nvidia-smi-query-compute-apps_h200x2_drv580.159.04.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map((x) => x.trim()));
     const nv = fakeNvml({ count: 2, stepMs: 100 });
     const f = nv as unknown as Record<string, unknown>;
     f.pciBusId = (h: unknown) => ok(apps[(h as { i: number }).i][3]);

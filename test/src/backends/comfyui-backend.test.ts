@@ -22,7 +22,34 @@ describe('comfyui backend', () => {
     const act = join(dir, 'activity');
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 30, simActivityFile: act });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=6', '--set', '45.text="a red fox"', '--set', '41.batch_size=2', '--requests', '2', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0.3', '--record', rec], { GENWATT_SIM_ACTIVITY: act });
+    const r = await spawnCli(
+      [
+        'run',
+        '--backend',
+        'comfyui',
+        '--url',
+        comfy.url,
+        '--workflow',
+        WORKFLOW,
+        '--set',
+        '44.steps=6',
+        '--set',
+        '45.text="a red fox"',
+        '--set',
+        '41.batch_size=2',
+        '--requests',
+        '2',
+        '--out',
+        join(dir, 'output'),
+        '--probe',
+        'simulated',
+        '--idle',
+        '0.3',
+        '--record',
+        rec,
+      ],
+      { GENWATT_SIM_ACTIVITY: act },
+    );
     expect(r.code, r.err).toBe(0);
     expect(comfy.prompts).toHaveLength(2);
     expect(comfy.prompts[0].prompt['44'].inputs.steps).toBe(6);
@@ -38,7 +65,15 @@ describe('comfyui backend', () => {
     expect(doc.rows).toHaveLength(4);
     expect(doc.rows.map((x) => x.batchSize)).toEqual([2, 2, 2, 2]); // ComfyUI's batch of 2 shares one window
     expect(doc.rows[0].meta).toMatchObject({ source: 'comfyui', steps: 6, sampler: 'res_multistep', model: 'z_image_turbo_bf16' });
-    expect(doc.run.tags).toMatchObject({ backend: 'comfyui', 'backend-version': '0.3.75', model: 'z_image_turbo_bf16', steps: '6', size: '1024x1024', 'server-images': '4', 'watched-images': '4' });
+    expect(doc.run.tags).toMatchObject({
+      backend: 'comfyui',
+      'backend-version': '0.3.75',
+      model: 'z_image_turbo_bf16',
+      steps: '6',
+      size: '1024x1024',
+      'server-images': '4',
+      'watched-images': '4',
+    });
     expect(readdirSync(join(dir, 'output')).sort()).toEqual(['ComfyUI_00001_.png', 'ComfyUI_00002_.png', 'ComfyUI_00003_.png', 'ComfyUI_00004_.png']);
   }, 30000);
 
@@ -46,7 +81,25 @@ describe('comfyui backend', () => {
     const dir = tempDir('gw-comfy-err-');
     comfy = await startFakeComfy({ outDir: join(dir, 'output') });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '45.text="!error"', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec]);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy.url,
+      '--workflow',
+      WORKFLOW,
+      '--set',
+      '45.text="!error"',
+      '--out',
+      join(dir, 'output'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--record',
+      rec,
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ComfyUI: node 45 \(CLIPTextEncode\) failed: safetensors_rust\.SafetensorError: Error while deserializing header: HeaderTooLarge/);
     expect((await readSession(rec)).doc.run.exit?.reason).toBe('failed');
@@ -56,9 +109,31 @@ describe('comfyui backend', () => {
     const dir = tempDir('gw-comfy-int-');
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 50 });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '44.steps=200', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
-      signalWhen(p, () => comfy!.prompts.length > 0, 'SIGINT', 10000, 500);
-    });
+    const r = await spawnCli(
+      [
+        'run',
+        '--backend',
+        'comfyui',
+        '--url',
+        comfy.url,
+        '--workflow',
+        WORKFLOW,
+        '--set',
+        '44.steps=200',
+        '--out',
+        join(dir, 'output'),
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--record',
+        rec,
+      ],
+      {},
+      (p) => {
+        signalWhen(p, () => comfy!.prompts.length > 0, 'SIGINT', 10000, 500);
+      },
+    );
     expect(r.code).toBe(130);
     const id = comfy.prompts[0].id;
     expect(comfy.interrupts).toEqual([{ prompt_id: id }]);
@@ -73,9 +148,28 @@ describe('comfyui backend', () => {
     const other = applyOverrides(loadWorkflow(WORKFLOW), { '44.steps': 400, '44.seed': 5 });
     const res = await fetch(`${comfy.url}/prompt`, { method: 'POST', body: JSON.stringify({ prompt: other, client_id: 'someone-else' }) });
     const otherId = ((await res.json()) as { prompt_id: string }).prompt_id;
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--no-record'], {}, (p) => {
-      signalWhen(p, () => comfy!.prompts.length > 1, 'SIGINT', 10000, 300);
-    });
+    const r = await spawnCli(
+      [
+        'run',
+        '--backend',
+        'comfyui',
+        '--url',
+        comfy.url,
+        '--workflow',
+        WORKFLOW,
+        '--out',
+        join(dir, 'output'),
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--no-record',
+      ],
+      {},
+      (p) => {
+        signalWhen(p, () => comfy!.prompts.length > 1, 'SIGINT', 10000, 300);
+      },
+    );
     expect(r.code).toBe(130);
     const ours = comfy.prompts[1].id;
     expect(comfy.interrupts).toEqual([{ prompt_id: ours }]);
@@ -91,7 +185,23 @@ describe('comfyui backend', () => {
     const offsets: string[] = [];
     for (const k of [1, 2]) {
       const rec = join(dir, `r${k}.json`);
-      const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec]);
+      const r = await spawnCli([
+        'run',
+        '--backend',
+        'comfyui',
+        '--url',
+        comfy.url,
+        '--workflow',
+        WORKFLOW,
+        '--out',
+        join(dir, 'output'),
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--record',
+        rec,
+      ]);
       expect(r.code, r.err).toBe(0);
       const doc = (await readSession(rec)).doc;
       expect(doc.rows).toHaveLength(1);
@@ -110,7 +220,22 @@ describe('comfyui backend', () => {
     g['44'].inputs.seed = ['90', 0];
     const wf = join(dir, 'linked-seed.json');
     writeFileSync(wf, JSON.stringify(g));
-    const args = ['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', wf, '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--no-record'];
+    const args = [
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy.url,
+      '--workflow',
+      wf,
+      '--out',
+      join(dir, 'output'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ];
     expect((await spawnCli(args)).code).toBe(0);
     const again = await spawnCli(args);
     expect(again.code).toBe(1);
@@ -121,7 +246,27 @@ describe('comfyui backend', () => {
     const dir = tempDir('gw-comfy-lag-');
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 10, historyLagMs: 400 });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '41.batch_size=2', '--requests', '2', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--record', rec]);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy.url,
+      '--workflow',
+      WORKFLOW,
+      '--set',
+      '41.batch_size=2',
+      '--requests',
+      '2',
+      '--out',
+      join(dir, 'output'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--record',
+      rec,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).not.toMatch(/says it made/);
     expect((await readSession(rec)).doc.run.tags).toMatchObject({ 'server-images': '4', 'watched-images': '4' });
@@ -130,9 +275,28 @@ describe('comfyui backend', () => {
   it('a missing model: node_errors per node in one line; outputs that fail while others run are reported', async () => {
     const dir = tempDir('gw-comfy-nodeerr-');
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 10 });
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--set', '46.unet_name="missing.safetensors"', '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--no-record']);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy.url,
+      '--workflow',
+      WORKFLOW,
+      '--set',
+      '46.unet_name="missing.safetensors"',
+      '--out',
+      join(dir, 'output'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/ComfyUI refused the workflow: Prompt outputs failed validation: node 46 \(UNETLoader\): Value not in list: unet_name: 'missing\.safetensors' not in \[/);
+    expect(r.err).toMatch(
+      /ComfyUI refused the workflow: Prompt outputs failed validation: node 46 \(UNETLoader\): Value not in list: unet_name: 'missing\.safetensors' not in \[/,
+    );
     expect(r.err.split('\n').filter((l) => /refused the workflow/.test(l))).toHaveLength(1);
     // a second output whose loader is missing: 200 with node_errors; the good output still runs
     const g = loadWorkflow(WORKFLOW);
@@ -141,7 +305,22 @@ describe('comfyui backend', () => {
     g['92'] = { class_type: 'SaveImage', inputs: { images: ['91', 0], filename_prefix: 'ComfyUI' } };
     const wf = join(dir, 'two-outputs.json');
     writeFileSync(wf, JSON.stringify(g));
-    const r2 = await spawnCli(['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', wf, '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0', '--no-record']);
+    const r2 = await spawnCli([
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy.url,
+      '--workflow',
+      wf,
+      '--out',
+      join(dir, 'output'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ]);
     expect(r2.code, r2.err).toBe(0);
     expect(r2.err).toMatch(/some outputs failed validation and will not run: node 90 \(VAELoader\): Value not in list: vae_name: 'gone\.safetensors'/);
     expect(r2.out).toMatch(/image 1 /);
@@ -151,10 +330,26 @@ describe('comfyui backend', () => {
     const dir = tempDir('gw-comfy-auth-');
     const password = 'Pr0xy-s3cret-Zq9';
     comfy = await startFakeComfy({ outDir: join(dir, 'output'), stepMs: 10, proxyAuth: `gw:${password}` });
-    const base = ['run', '--backend', 'comfyui', '--url', comfy.url, '--workflow', WORKFLOW, '--out', join(dir, 'output'), '--probe', 'simulated', '--idle', '0'];
+    const base = [
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy.url,
+      '--workflow',
+      WORKFLOW,
+      '--out',
+      join(dir, 'output'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+    ];
     const no = await spawnCli([...base, '--no-record']);
     expect(no.code).toBe(1);
-    expect(no.err).toMatch(/ComfyUI wants --api-auth credentials \(HTTP 401 on \/system_stats\): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable/);
+    expect(no.err).toMatch(
+      /ComfyUI wants --api-auth credentials \(HTTP 401 on \/system_stats\): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable/,
+    );
     const rec = join(dir, 'r.json');
     const yes = await spawnCli([...base, '--record', rec], { GENWATT_API_AUTH: `gw:${password}` });
     expect(yes.code, yes.err).toBe(0);
@@ -165,7 +360,22 @@ describe('comfyui backend', () => {
   it('a server that is not ComfyUI (Forge): a clear message', async () => {
     const dir = tempDir('gw-comfy-wrong-');
     const forge = await startFakeForge({ outDir: join(dir, 'o') });
-    const r = await spawnCli(['run', '--backend', 'comfyui', '--url', forge.url, '--workflow', WORKFLOW, '--out', join(dir, 'o'), '--probe', 'simulated', '--idle', '0', '--no-record']);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      forge.url,
+      '--workflow',
+      WORKFLOW,
+      '--out',
+      join(dir, 'o'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ]);
     await forge.close();
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/is not the ComfyUI API \(404 Not Found\)/);
@@ -195,7 +405,15 @@ describe('comfyui backend', () => {
     expect(g['41'].inputs.width).toBe(1024); // a copy
     expect(bumpSeeds(o, 3)['44'].inputs.seed).toBe(8);
     expect(bumpSeeds(applyOverrides(g, { '44.seed': 2 ** 53 - 1 }), 2)['44'].inputs.seed).toBe(1); // stays an exact integer
-    expect(nodeErrorsText({ '4': { errors: [{ type: 'value_not_in_list', message: 'Value not in list', details: "ckpt_name: 'a' not in []" }], class_type: 'CheckpointLoaderSimple', dependent_outputs: ['9'] } })).toBe("node 4 (CheckpointLoaderSimple): Value not in list: ckpt_name: 'a' not in []");
+    expect(
+      nodeErrorsText({
+        '4': {
+          errors: [{ type: 'value_not_in_list', message: 'Value not in list', details: "ckpt_name: 'a' not in []" }],
+          class_type: 'CheckpointLoaderSimple',
+          dependent_outputs: ['9'],
+        },
+      }),
+    ).toBe("node 4 (CheckpointLoaderSimple): Value not in list: ckpt_name: 'a' not in []");
     expect(nodeErrorsText({})).toBe('');
   });
 });

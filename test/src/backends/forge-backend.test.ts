@@ -20,10 +20,61 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const act = join(dir, 'activity');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 25, simActivityFile: act });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'a lighthouse', '--steps', '8', '--width', '1024', '--height', '1024', '--cfg', '5', '--sampler', 'DPM++ 2M', '--scheduler', 'Karras', '--seed', '100', '--batch-count', '2', '--requests', '2', '--probe', 'simulated', '--idle', '0.3', '--record', rec], { GENWATT_SIM_ACTIVITY: act });
+    const r = await spawnCli(
+      [
+        'run',
+        '--backend',
+        'forge',
+        '--url',
+        forge.url,
+        '--out',
+        join(dir, 'outputs'),
+        '--prompt',
+        'a lighthouse',
+        '--steps',
+        '8',
+        '--width',
+        '1024',
+        '--height',
+        '1024',
+        '--cfg',
+        '5',
+        '--sampler',
+        'DPM++ 2M',
+        '--scheduler',
+        'Karras',
+        '--seed',
+        '100',
+        '--batch-count',
+        '2',
+        '--requests',
+        '2',
+        '--probe',
+        'simulated',
+        '--idle',
+        '0.3',
+        '--record',
+        rec,
+      ],
+      { GENWATT_SIM_ACTIVITY: act },
+    );
     expect(r.code, r.err).toBe(0);
     expect(forge.requests).toHaveLength(2);
-    expect(forge.requests[0]).toEqual({ prompt: 'a lighthouse', negative_prompt: '', steps: 8, width: 1024, height: 1024, cfg_scale: 5, sampler_name: 'DPM++ 2M', scheduler: 'Karras', seed: 100, batch_size: 1, n_iter: 2, save_images: true, send_images: false });
+    expect(forge.requests[0]).toEqual({
+      prompt: 'a lighthouse',
+      negative_prompt: '',
+      steps: 8,
+      width: 1024,
+      height: 1024,
+      cfg_scale: 5,
+      sampler_name: 'DPM++ 2M',
+      scheduler: 'Karras',
+      seed: 100,
+      batch_size: 1,
+      n_iter: 2,
+      save_images: true,
+      send_images: false,
+    });
     expect(forge.requests[1].seed).toBe(102); // the second request continues the seeds
     const doc = (await readSession(rec)).doc;
     expect(doc.rows).toHaveLength(4);
@@ -31,7 +82,17 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     expect(doc.rows.map((x) => x.meta?.seed)).toEqual([100, 101, 102, 103]);
     expect(doc.rows[1].meta).toMatchObject({ steps: 8, sampler: 'DPM++ 2M', scheduler: 'Karras', cfgScale: 5, model: 'sd_xl_base_1.0' });
     // Forge picks xformers whenever installed: its flags do not settle the attention backend
-    expect(doc.run.tags).toMatchObject({ backend: 'forge', 'server-kind': 'forge', model: 'sd_xl_base_1.0', attention: 'unknown', steps: '8', size: '1024x1024', 'server-images': '4', 'watched-images': '4', 'server-lifetime-peak-reserved-bytes': '10200000000' });
+    expect(doc.run.tags).toMatchObject({
+      backend: 'forge',
+      'server-kind': 'forge',
+      model: 'sd_xl_base_1.0',
+      attention: 'unknown',
+      steps: '8',
+      size: '1024x1024',
+      'server-images': '4',
+      'watched-images': '4',
+      'server-lifetime-peak-reserved-bytes': '10200000000',
+    });
     expect(r.err).toMatch(/attention backend unknown: Forge uses xformers whenever it is installed/);
     expect(doc.run.tags['cmd-flags']).toMatch(/cuda_malloc/);
     // two images per request: a grid is saved into txt2img-grids, and not counted
@@ -51,17 +112,41 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const dir = tempDir('gw-forge-int-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 40 });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '50', '--batch-count', '20', '--probe', 'simulated', '--idle', '0', '--record', rec], {}, (p) => {
-      const saved = () => {
-        try {
-          const day = readdirSync(join(dir, 'outputs', 'txt2img-images'))[0];
-          return day !== undefined && readdirSync(join(dir, 'outputs', 'txt2img-images', day)).some((f) => f.endsWith('.png'));
-        } catch {
-          return false;
-        }
-      };
-      signalWhen(p, saved, 'SIGINT', 20000);
-    });
+    const r = await spawnCli(
+      [
+        'run',
+        '--backend',
+        'forge',
+        '--url',
+        forge.url,
+        '--out',
+        join(dir, 'outputs'),
+        '--prompt',
+        'x',
+        '--steps',
+        '50',
+        '--batch-count',
+        '20',
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--record',
+        rec,
+      ],
+      {},
+      (p) => {
+        const saved = () => {
+          try {
+            const day = readdirSync(join(dir, 'outputs', 'txt2img-images'))[0];
+            return day !== undefined && readdirSync(join(dir, 'outputs', 'txt2img-images', day)).some((f) => f.endsWith('.png'));
+          } catch {
+            return false;
+          }
+        };
+        signalWhen(p, saved, 'SIGINT', 20000);
+      },
+    );
     expect(r.code).toBe(130);
     expect(forge.interrupts).toBeGreaterThanOrEqual(1);
     expect(existsSync(rec)).toBe(true);
@@ -78,11 +163,36 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const dir = tempDir('gw-forge-other-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 40 });
     // another client's long job holds the queue lock
-    const other = fetch(`${forge.url}/sdapi/v1/txt2img`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'theirs', steps: 100, save_images: true, send_images: false }) });
-    await waitFor(() => forge!.requests.length === 1, 5000);
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'ours', '--steps', '5', '--probe', 'simulated', '--idle', '0', '--no-record'], {}, (p) => {
-      signalWhen(p, () => forge!.requests.length === 2, 'SIGINT', 10000, 300);
+    const other = fetch(`${forge.url}/sdapi/v1/txt2img`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'theirs', steps: 100, save_images: true, send_images: false }),
     });
+    await waitFor(() => forge!.requests.length === 1, 5000);
+    const r = await spawnCli(
+      [
+        'run',
+        '--backend',
+        'forge',
+        '--url',
+        forge.url,
+        '--out',
+        join(dir, 'outputs'),
+        '--prompt',
+        'ours',
+        '--steps',
+        '5',
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--no-record',
+      ],
+      {},
+      (p) => {
+        signalWhen(p, () => forge!.requests.length === 2, 'SIGINT', 10000, 300);
+      },
+    );
     expect(r.code).toBe(130);
     expect(forge.interrupts).toBe(0);
     expect(r.err).toMatch(/the server is busy with another job/);
@@ -95,10 +205,28 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     const dir = tempDir('gw-forge-auth-');
     const password = 'W3bui-Pa55-q7Lm';
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 5, apiAuth: `alice:${password}` });
-    const base = ['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '2', '--probe', 'simulated', '--idle', '0'];
+    const base = [
+      'run',
+      '--backend',
+      'forge',
+      '--url',
+      forge.url,
+      '--out',
+      join(dir, 'outputs'),
+      '--prompt',
+      'x',
+      '--steps',
+      '2',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+    ];
     const none = await spawnCli([...base, '--no-record']);
     expect(none.code).toBe(1);
-    expect(none.err).toMatch(/Forge\/A1111 \(--api\) wants --api-auth credentials \(HTTP 401 on \/sdapi\/v1\/options\): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable/);
+    expect(none.err).toMatch(
+      /Forge\/A1111 \(--api\) wants --api-auth credentials \(HTTP 401 on \/sdapi\/v1\/options\): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable/,
+    );
     const wrong = await spawnCli([...base, '--no-record'], { GENWATT_API_AUTH: 'alice:nope' });
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/rejected the --api-auth credentials \(HTTP 401 on \/sdapi\/v1\/options: HTTPException: Incorrect username or password\)/);
@@ -118,7 +246,24 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
   it('a request lives as long as --request-timeout says (undici dispatcher timeouts from it), not less, not more', async () => {
     const dir = tempDir('gw-forge-long-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 100 });
-    const args = ['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '20', '--probe', 'simulated', '--idle', '0', '--no-record'];
+    const args = [
+      'run',
+      '--backend',
+      'forge',
+      '--url',
+      forge.url,
+      '--out',
+      join(dir, 'outputs'),
+      '--prompt',
+      'x',
+      '--steps',
+      '20',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ];
     const slow = await spawnCli([...args, '--request-timeout', '8']); // ~2 s of sampling
     expect(slow.code, slow.err).toBe(0);
     const cut = await spawnCli([...args, '--request-timeout', '1']);
@@ -129,7 +274,25 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
   it("--tag attention=… is kept where the server's flags cannot tell, and overruled (with a note) where they can", async () => {
     const dir = tempDir('gw-forge-attn-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 5, flavour: 'forge-neo' });
-    const base = ['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '2', '--probe', 'simulated', '--idle', '0', '--tag', 'attention=sage'];
+    const base = [
+      'run',
+      '--backend',
+      'forge',
+      '--url',
+      forge.url,
+      '--out',
+      join(dir, 'outputs'),
+      '--prompt',
+      'x',
+      '--steps',
+      '2',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--tag',
+      'attention=sage',
+    ];
     const kept = join(dir, 'kept.json');
     expect((await spawnCli([...base, '--record', kept])).code).toBe(0);
     expect((await readSession(kept)).doc.run.tags.attention).toBe('sage');
@@ -146,7 +309,24 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
   it('samples_save off: said before the run (nothing would be written)', async () => {
     const dir = tempDir('gw-forge-nosave-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 5, options: { samples_save: false, export_for_4chan: false } });
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '2', '--probe', 'simulated', '--idle', '0', '--no-record']);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'forge',
+      '--url',
+      forge.url,
+      '--out',
+      join(dir, 'outputs'),
+      '--prompt',
+      'x',
+      '--steps',
+      '2',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ]);
     expect(r.err).toMatch(/"Always save all generated images" \(samples_save\) is off: the server writes no image files/);
     expect(r.err).not.toMatch(/export_for_4chan/);
     expect(r.err).not.toMatch(/says it made/); // it made none it could save
@@ -156,20 +336,61 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     ['forge-neo', ['--sampler', 'Nope'], /answered HTTP 400 on \/sdapi\/v1\/txt2img: Sampler not found$/m],
     ['forge-neo', ['--prompt', 'x !oom'], /answered HTTP 500 on \/sdapi\/v1\/txt2img: Internal Server Error$/m],
     ['a1111', ['--sampler', 'Nope'], /answered HTTP 404 on \/sdapi\/v1\/txt2img: HTTPException: Sampler not found$/m],
-    ['a1111', ['--prompt', 'x !oom'], /answered HTTP 500 on \/sdapi\/v1\/txt2img: OutOfMemoryError: CUDA out of memory\. Tried to allocate 2\.00 GiB\. .* Of the allocated memory 9\.1 GiB is allocated by PyTorch$/m],
-  ] as const)('%s error bodies as that server sends them, in one line (%s)', async (flavour, extra, msg) => {
-    const dir = tempDir('gw-forge-body-');
-    forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 5, flavour });
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', ...extra, '--probe', 'simulated', '--idle', '0', '--no-record']);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(msg);
-  }, 30000);
+    [
+      'a1111',
+      ['--prompt', 'x !oom'],
+      /answered HTTP 500 on \/sdapi\/v1\/txt2img: OutOfMemoryError: CUDA out of memory\. Tried to allocate 2\.00 GiB\. .* Of the allocated memory 9\.1 GiB is allocated by PyTorch$/m,
+    ],
+  ] as const)(
+    '%s error bodies as that server sends them, in one line (%s)',
+    async (flavour, extra, msg) => {
+      const dir = tempDir('gw-forge-body-');
+      forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 5, flavour });
+      const r = await spawnCli([
+        'run',
+        '--backend',
+        'forge',
+        '--url',
+        forge.url,
+        '--out',
+        join(dir, 'outputs'),
+        '--prompt',
+        'x',
+        ...extra,
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--no-record',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(msg);
+    },
+    30000,
+  );
 
   it('progress is polled at most once a second, without the live preview image', async () => {
     const dir = tempDir('gw-forge-prog-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 100 });
     const t0 = Date.now();
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'outputs'), '--prompt', 'x', '--steps', '30', '--probe', 'simulated', '--idle', '0', '--no-record']);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'forge',
+      '--url',
+      forge.url,
+      '--out',
+      join(dir, 'outputs'),
+      '--prompt',
+      'x',
+      '--steps',
+      '30',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--no-record',
+    ]);
     const seconds = (Date.now() - t0) / 1000;
     expect(r.code, r.err).toBe(0);
     const polls = forge.paths.filter((p) => p === '/sdapi/v1/progress').length;
@@ -178,30 +399,87 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
   }, 30000);
 
   it.each([
-    ['connection refused', async () => ({ url: `http://127.0.0.1:${await freePort()}`, extra: [] as string[] }), /cannot reach Forge\/A1111 \(--api\) at http:\/\/127\.0\.0\.1:\d+\/sdapi\/v1\/options \(connection refused\)/],
-    ['the wrong API (a ComfyUI server)', async (dir: string) => ({ url: (await startFakeComfy({ outDir: join(dir, 'c') })).url, extra: [] }), /is not the Forge\/A1111 \(--api\) API \(404 Not Found\)/],
-    ['an unknown sampler (404 from the API)', async () => ({ url: forge!.url, extra: ['--sampler', 'Nope'] }), /answered HTTP 404 on \/sdapi\/v1\/txt2img: HTTPException: Sampler not found/],
-    ['CUDA out of memory (500 from the API)', async () => ({ url: forge!.url, extra: ['--prompt', 'x !oom'] }), /answered HTTP 500 on \/sdapi\/v1\/txt2img: OutOfMemoryError: CUDA out of memory/],
+    [
+      'connection refused',
+      async () => ({ url: `http://127.0.0.1:${await freePort()}`, extra: [] as string[] }),
+      /cannot reach Forge\/A1111 \(--api\) at http:\/\/127\.0\.0\.1:\d+\/sdapi\/v1\/options \(connection refused\)/,
+    ],
+    [
+      'the wrong API (a ComfyUI server)',
+      async (dir: string) => ({ url: (await startFakeComfy({ outDir: join(dir, 'c') })).url, extra: [] }),
+      /is not the Forge\/A1111 \(--api\) API \(404 Not Found\)/,
+    ],
+    [
+      'an unknown sampler (404 from the API)',
+      async () => ({ url: forge!.url, extra: ['--sampler', 'Nope'] }),
+      /answered HTTP 404 on \/sdapi\/v1\/txt2img: HTTPException: Sampler not found/,
+    ],
+    [
+      'CUDA out of memory (500 from the API)',
+      async () => ({ url: forge!.url, extra: ['--prompt', 'x !oom'] }),
+      /answered HTTP 500 on \/sdapi\/v1\/txt2img: OutOfMemoryError: CUDA out of memory/,
+    ],
     ['a timeout', async () => ({ url: forge!.url, extra: ['--steps', '200', '--request-timeout', '0.5'] }), /no answer within 0\.5 s/],
-  ])('%s: a clear message, exit 1, and a finalized recording', async (_name, setup, msg) => {
-    const dir = tempDir('gw-forge-err-');
-    forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 20 });
-    const { url, extra } = await setup(dir);
-    const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', url, '--out', join(dir, 'outputs'), '--prompt', 'x', ...extra, '--probe', 'simulated', '--idle', '0', '--record', rec]);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(msg);
-    const doc = (await readSession(rec)).doc;
-    expect(doc.complete).toBe(true);
-    expect(doc.run.exit?.reason).toBe('failed');
-    expect(doc.run.exit?.message).toMatch(msg);
-  }, 30000);
+  ])(
+    '%s: a clear message, exit 1, and a finalized recording',
+    async (_name, setup, msg) => {
+      const dir = tempDir('gw-forge-err-');
+      forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 20 });
+      const { url, extra } = await setup(dir);
+      const rec = join(dir, 'r.json');
+      const r = await spawnCli([
+        'run',
+        '--backend',
+        'forge',
+        '--url',
+        url,
+        '--out',
+        join(dir, 'outputs'),
+        '--prompt',
+        'x',
+        ...extra,
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--record',
+        rec,
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(msg);
+      const doc = (await readSession(rec)).doc;
+      expect(doc.complete).toBe(true);
+      expect(doc.run.exit?.reason).toBe('failed');
+      expect(doc.run.exit?.message).toMatch(msg);
+    },
+    30000,
+  );
 
   it('the watched folder is not where the server saves: the count mismatch is shown and recorded', async () => {
     const dir = tempDir('gw-forge-mis-');
     forge = await startFakeForge({ outDir: join(dir, 'outputs'), stepMs: 10 });
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--backend', 'forge', '--url', forge.url, '--out', join(dir, 'elsewhere'), '--prompt', 'x', '--steps', '3', '--batch-count', '2', '--probe', 'simulated', '--idle', '0', '--record', rec]);
+    const r = await spawnCli([
+      'run',
+      '--backend',
+      'forge',
+      '--url',
+      forge.url,
+      '--out',
+      join(dir, 'elsewhere'),
+      '--prompt',
+      'x',
+      '--steps',
+      '3',
+      '--batch-count',
+      '2',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--record',
+      rec,
+    ]);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/forge says it made 2 images, but 0 appeared in .*elsewhere: is --out the folder the server saves into\?/);
     const doc = (await readSession(rec)).doc;
@@ -236,10 +514,20 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     expect(attentionFact('a1111', { xformers: true }, { cross_attention_optimization: 'sdp - scaled dot product' }).attention).toBe('sdpa');
     expect(attentionFact('a1111', { xformers: true }, { cross_attention_optimization: 'Automatic' }).attention).toBe('xformers');
     expect(attentionFact('a1111', {}, { cross_attention_optimization: 'Automatic' }).attention).toBe('unknown');
-    const tag = flagsTag({ api: true, ngrok: '2abcDEFghiJKLmnoPQRstu_12345', share_token: 'zz', gradio_queue: true, device_id: 'k3Jd9slQpW02mZxY7tRv', precision: 'autocast', ckpt_dir: '/m' });
+    const tag = flagsTag({
+      api: true,
+      ngrok: '2abcDEFghiJKLmnoPQRstu_12345',
+      share_token: 'zz',
+      gradio_queue: true,
+      device_id: 'k3Jd9slQpW02mZxY7tRv',
+      precision: 'autocast',
+      ckpt_dir: '/m',
+    });
     expect(tag).toBe('api device_id=*** gradio_queue precision=autocast');
     expect(saveWarnings({ samples_save: true, grid_save: false, return_grid: false, export_for_4chan: false }, 4)).toEqual([]);
-    expect(saveWarnings({ grid_save: false, return_grid: true, export_for_4chan: false }, 4)).toEqual(['a grid is made for each request (return_grid): its encoding time is inside the measured run']);
+    expect(saveWarnings({ grid_save: false, return_grid: true, export_for_4chan: false }, 4)).toEqual([
+      'a grid is made for each request (return_grid): its encoding time is inside the measured run',
+    ]);
     expect(saveWarnings(null, 1)[0]).toMatch(/save settings are unknown/);
   });
 });

@@ -14,7 +14,18 @@ describe('presets config', () => {
     const demo = load.presets.find((p) => p.name === 'demo')!;
     expect(demo.count).toBe(10);
     expect(demo.out).toBe(join(process.cwd(), 'genwatt-out/demo'));
-    expect(presetArgv(demo, 3)).toEqual(['node', 'fixtures/demo-generator.mjs', '--out', join(process.cwd(), 'genwatt-out/demo'), '--count', '3', '--seconds', '0.8', '--batch-at', '4']);
+    expect(presetArgv(demo, 3)).toEqual([
+      'node',
+      'fixtures/demo-generator.mjs',
+      '--out',
+      join(process.cwd(), 'genwatt-out/demo'),
+      '--count',
+      '3',
+      '--seconds',
+      '0.8',
+      '--batch-at',
+      '4',
+    ]);
   });
 
   it('looks in the working folder, then $XDG_CONFIG_HOME/genwatt, else ~/.config/genwatt', async () => {
@@ -44,7 +55,10 @@ describe('presets config', () => {
 
   it('a wrong field: the file, its line and the field path', async () => {
     const d = tmp();
-    writeFileSync(join(d, 'genwatt.config.json'), '{\n  "presets": [\n    { "name": "ok", "command": ["true"] },\n    { "name": "bad",\n      "command": "python gen.py" }\n  ]\n}\n');
+    writeFileSync(
+      join(d, 'genwatt.config.json'),
+      '{\n  "presets": [\n    { "name": "ok", "command": ["true"] },\n    { "name": "bad",\n      "command": "python gen.py" }\n  ]\n}\n',
+    );
     expect((await loadPresets(d, { HOME: tmp() })).error).toBe(`${join(d, 'genwatt.config.json')} line 5: presets[1].command must be array`);
     writeFileSync(join(d, 'genwatt.config.json'), '{ "presets": [ { "command": ["x"] } ] }');
     expect((await loadPresets(d, { HOME: tmp() })).error).toMatch(/line 1: presets\[0\]\.name is missing$/);
@@ -70,7 +84,10 @@ describe('presets config', () => {
   it('server presets: a forge backend with its settings; a comfyui workflow relative to the config file, checked on load', async () => {
     const dir = tmp();
     mkdirSync(join(dir, 'wf'));
-    writeFileSync(join(dir, 'wf/z.json'), JSON.stringify({ '3': { class_type: 'KSampler', inputs: { steps: 8, seed: 1 } }, '9': { class_type: 'SaveImage', inputs: {} } }));
+    writeFileSync(
+      join(dir, 'wf/z.json'),
+      JSON.stringify({ '3': { class_type: 'KSampler', inputs: { steps: 8, seed: 1 } }, '9': { class_type: 'SaveImage', inputs: {} } }),
+    );
     writeFileSync(
       join(dir, 'genwatt.config.json'),
       JSON.stringify({
@@ -84,10 +101,20 @@ describe('presets config', () => {
     expect(load.error).toBeNull();
     const [f, c] = load.presets;
     expect(f.command).toEqual([]);
-    expect(f.backend).toMatchObject({ kind: 'forge', url: 'http://127.0.0.1:7860', requests: 1, forge: { prompt: 'a cat', steps: 20, width: 1024, height: 1024, batchCount: 4, batchSize: 1, seed: -1 } });
+    expect(f.backend).toMatchObject({
+      kind: 'forge',
+      url: 'http://127.0.0.1:7860',
+      requests: 1,
+      forge: { prompt: 'a cat', steps: 20, width: 1024, height: 1024, batchCount: 4, batchSize: 1, seed: -1 },
+    });
     expect(c.backend).toMatchObject({ kind: 'comfyui', url: 'http://gpu:8188', workflow: join(dir, 'wf/z.json'), overrides: { '3.steps': 6 }, requests: 3 });
-    writeFileSync(join(dir, 'genwatt.config.json'), JSON.stringify({ presets: [{ name: 'c', backend: { kind: 'comfyui', workflow: 'wf/z.json', set: { '7.steps': 6 } }, out: 'o' }] }));
-    expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(/genwatt\.config\.json: presets\[0\]\.backend: override 7\.steps: the workflow has no node 7 \(nodes: 3 KSampler, 9 SaveImage\)/);
+    writeFileSync(
+      join(dir, 'genwatt.config.json'),
+      JSON.stringify({ presets: [{ name: 'c', backend: { kind: 'comfyui', workflow: 'wf/z.json', set: { '7.steps': 6 } }, out: 'o' }] }),
+    );
+    expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(
+      /genwatt\.config\.json: presets\[0\]\.backend: override 7\.steps: the workflow has no node 7 \(nodes: 3 KSampler, 9 SaveImage\)/,
+    );
     writeFileSync(join(dir, 'genwatt.config.json'), JSON.stringify({ presets: [{ name: 'n' }] }));
     expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(/presets\[0\] needs a command \(argv\) or a backend/);
   });

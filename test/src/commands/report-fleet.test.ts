@@ -20,7 +20,25 @@ describe('report from serve nodes', () => {
     const dir = tempDir('gw-fleet-');
     for (const name of ['edge-a', 'edge-b']) {
       const env = { GENWATT_SIM_ACTIVITY: join(dir, `${name}.activity`) };
-      const n = await startServe(['--probe', 'simulated', '--node', name, '--watch', join(dir, name, 'out'), '--record-dir', join(dir, name, 'rec'), '--idle', '0.3', '--run-gap', '0.6', '--interval', '50'], { env });
+      const n = await startServe(
+        [
+          '--probe',
+          'simulated',
+          '--node',
+          name,
+          '--watch',
+          join(dir, name, 'out'),
+          '--record-dir',
+          join(dir, name, 'rec'),
+          '--idle',
+          '0.3',
+          '--run-gap',
+          '0.6',
+          '--interval',
+          '50',
+        ],
+        { env },
+      );
       nodes.push(n);
       expect(await generate(join(dir, name, 'out'), env, ['--count', '4', '--seconds', name === 'edge-a' ? '0.2' : '0.4', '--load-seconds', '0.2'])).toBe(0);
       await waitFor(() => /recorded .*\(4 images\)/.test(n.log()), 15000);
@@ -44,7 +62,9 @@ describe('report from serve nodes', () => {
     await b.stop('SIGTERM');
     const one = await spawnCli(['report', a.url, b.url, '--json']);
     expect(one.code).toBe(0);
-    expect(one.err).toMatch(new RegExp(`warning: ${b.url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot read its sessions \\(connection refused\\): not reported`));
+    expect(one.err).toMatch(
+      new RegExp(`warning: ${b.url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot read its sessions \\(connection refused\\): not reported`),
+    );
     expect(JSON.parse(one.out).sessions).toHaveLength(1);
     await a.stop('SIGTERM');
     const zero = await spawnCli(['report', a.url, b.url]);

@@ -14,7 +14,17 @@ afterEach(async () => {
 });
 
 function live(recordDir: string): LiveSource {
-  const s = new LiveSource({ probes: ['simulated'], intervalMs: 50, warmupBatches: 1, batchGapMs: null, cwd: ROOT, recordDir, simulateIfNoGpu: false, tags: {}, killAfterMs: 2000 });
+  const s = new LiveSource({
+    probes: ['simulated'],
+    intervalMs: 50,
+    warmupBatches: 1,
+    batchGapMs: null,
+    cwd: ROOT,
+    recordDir,
+    simulateIfNoGpu: false,
+    tags: {},
+    killAfterMs: 2000,
+  });
   sources.push(s);
   return s;
 }
@@ -75,7 +85,17 @@ describe('DashboardController with a live source', () => {
     const out = join(tempDir(), 'out');
     const file = join(rec, 'quit.json');
     const src = live(rec);
-    const spec: RunSpec = { mode: 'run', label: 'gen', argv: [process.execPath, GENERATOR, '--out', out, '--count', '100', '--seconds', '0.3', '--load-seconds', '0.2'], outDir: out, count: null, idleSeconds: 0.3, timeoutMs: null, record: file, tags: {} };
+    const spec: RunSpec = {
+      mode: 'run',
+      label: 'gen',
+      argv: [process.execPath, GENERATOR, '--out', out, '--count', '100', '--seconds', '0.3', '--load-seconds', '0.2'],
+      outDir: out,
+      count: null,
+      idleSeconds: 0.3,
+      timeoutMs: null,
+      record: file,
+      tags: {},
+    };
     await src.start(spec);
     const c = new DashboardController(src, { ascii: false, color: false });
     await waitFor(() => c.view(80, 24).rows.length >= 1, 15000);
@@ -132,7 +152,9 @@ describe('DashboardController with a live source', () => {
     const src = live(tempDir());
     await src.start(null);
     const c = new DashboardController(src, { ascii: false, color: false });
-    c.setPresets({ presets: [], file: '/w/genwatt.config.json', searched: [], error: '/w/genwatt.config.json line 3: presets[0].command must be array' }, [preset('/tmp/x')]);
+    c.setPresets({ presets: [], file: '/w/genwatt.config.json', searched: [], error: '/w/genwatt.config.json line 3: presets[0].command must be array' }, [
+      preset('/tmp/x'),
+    ]);
     expect(c.view(80, 24).status).toMatch(/config: .*presets\[0\]\.command must be array/);
     expect(c.launcherView().presets.map((p) => p.name)).toEqual(['fast-demo']);
     expect(c.launcherView().error).toMatch(/line 3/);

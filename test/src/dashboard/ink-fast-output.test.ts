@@ -14,7 +14,11 @@ import { placeholder } from '../../../components/Dashboard.js';
 import { fastFrame, installFastOutput } from '../../../src/dashboard/ink-fast-output.js';
 import { view } from '../../helpers/view.js';
 
-type OutputClass = new (o: { width: number; height: number }) => { write(x: number, y: number, text: string, o: { transformers: ((l: string, i: number) => string)[] }): void; clip(c: object): void; get(): { output: string; height: number } };
+type OutputClass = new (o: { width: number; height: number }) => {
+  write(x: number, y: number, text: string, o: { transformers: ((l: string, i: number) => string)[] }): void;
+  clip(c: object): void;
+  get(): { output: string; height: number };
+};
 
 async function inkOutput(): Promise<OutputClass> {
   const req = createRequire(import.meta.url);
@@ -23,12 +27,21 @@ async function inkOutput(): Promise<OutputClass> {
 
 /** What a terminal shows: per row, each cell's text and its effective styles. */
 function cells(frame: string): string[][] {
-  return frame.split('\n').map((line) =>
-    styledCharsFromTokens(tokenize(line)).map((c) => `${c.value}|${c.styles.map((s) => s.code).sort().join(',')}`),
-  ).map((row) => {
-    while (row.length && row[row.length - 1] === ' |') row.pop();
-    return row;
-  });
+  return frame
+    .split('\n')
+    .map((line) =>
+      styledCharsFromTokens(tokenize(line)).map(
+        (c) =>
+          `${c.value}|${c.styles
+            .map((s) => s.code)
+            .sort()
+            .join(',')}`,
+      ),
+    )
+    .map((row) => {
+      while (row.length && row[row.length - 1] === ' |') row.pop();
+      return row;
+    });
 }
 
 describe('fast frame output', () => {

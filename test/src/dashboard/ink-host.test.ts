@@ -74,13 +74,22 @@ describe('mountDashboard', () => {
 
   it('reflows on resize: the next frame has the new width', async () => {
     const { out, c, m } = await mounted(120, 30);
-    const wide = () => out.last().split('\n').some((l) => [...l].length > 100);
+    const wide = () =>
+      out
+        .last()
+        .split('\n')
+        .some((l) => [...l].length > 100);
     // the first frame may come late on a loaded machine: wait for it instead of a fixed sleep
     await waitFor(wide, 5000).catch(() => {
       throw new Error(`no 120-column frame in 5 s (${out.frames.length} writes; Ink holds frames when it thinks it runs in CI)`);
     });
     out.resize(60, 20);
-    const narrow = () => out.last().replace(/\n$/, '').split('\n').every((l) => [...l].length <= 60);
+    const narrow = () =>
+      out
+        .last()
+        .replace(/\n$/, '')
+        .split('\n')
+        .every((l) => [...l].length <= 60);
     await waitFor(() => !wide() && narrow(), 5000).catch(() => undefined);
     const lines = out.last().replace(/\n$/, '').split('\n');
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(60);

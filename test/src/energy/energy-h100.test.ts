@@ -28,7 +28,10 @@ function run(name: Scenario, kind: 'counter' | 'instant' | 'average' | 'scaled' 
   const events = imageEvents(gen);
   const batches = groupIntoBatches(events);
   const runStart = gen.find((g) => g.kind === 'load_start')!.epoch_ms;
-  const rows = computeRows(batches, runStart, [{ deviceId: 'gpu', samples: samplesAs(trace, kind, reads) }], undefined, { gapLimitMs: GAP_LIMIT_MS, warmupBatches: 1 });
+  const rows = computeRows(batches, runStart, [{ deviceId: 'gpu', samples: samplesAs(trace, kind, reads) }], undefined, {
+    gapLimitMs: GAP_LIMIT_MS,
+    warmupBatches: 1,
+  });
   return { rows, batches, gen, summary: summarize(rows, undefined, null) };
 }
 
@@ -102,16 +105,21 @@ describe('energy per image on the real H100 traces', () => {
     for (const r of rows) expect(r.joules!).toBeGreaterThan(200);
     for (let i = 0; i < rows.length; i += 2) expect(rows[i].joules).toBe(rows[i + 1].joules);
     const truth = truthSteadyMean('turbo-batch2').perBatch;
-    rows.filter((r) => !r.warmup && r.index % 2 === 0).forEach((r, i) => {
-      expect(Math.abs(r.joules! - truth[i]) / truth[i]).toBeLessThan(0.02);
-    });
+    rows
+      .filter((r) => !r.warmup && r.index % 2 === 0)
+      .forEach((r, i) => {
+        expect(Math.abs(r.joules! - truth[i]) / truth[i]).toBeLessThan(0.02);
+      });
   });
 
   it('a naive per-file window would have given ~12 J (the trap this guards against)', () => {
     const trace = loadTrace('turbo-batch2');
     const events = imageEvents(loadGenerator('turbo-batch2'));
     const naive = events.map((e) => [{ ...e }]);
-    const rows = computeRows(naive, events[0].mtimeMs - 1000, [{ deviceId: 'gpu', samples: samplesAs(trace, 'counter') }], undefined, { gapLimitMs: GAP_LIMIT_MS, warmupBatches: 1 });
+    const rows = computeRows(naive, events[0].mtimeMs - 1000, [{ deviceId: 'gpu', samples: samplesAs(trace, 'counter') }], undefined, {
+      gapLimitMs: GAP_LIMIT_MS,
+      warmupBatches: 1,
+    });
     expect(Math.min(...rows.map((r) => r.joules!))).toBeLessThan(50);
   });
 

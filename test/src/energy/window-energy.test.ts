@@ -7,7 +7,11 @@ const opts = { gapLimitMs: 500 };
 
 describe('windowEnergy', () => {
   it('integrates instant power by trapezoid, with interpolated edges', () => {
-    const s = inst([[0, 100], [1000, 100], [2000, 300]]);
+    const s = inst([
+      [0, 100],
+      [1000, 100],
+      [2000, 300],
+    ]);
     expect(windowEnergy(s, 0, 2000, { gapLimitMs: 2000 })).toMatchObject({ joules: 300, method: 'instant', coverage: 1, flagged: false });
     expect(windowEnergy(s, 0, 2000, opts).coverage).toBe(0); // 1 s between samples is a gap at a 500 ms limit
     expect(windowEnergy(s, 1500, 2000, opts).joules).toBeCloseTo(125, 6);
@@ -36,7 +40,12 @@ describe('windowEnergy', () => {
   });
 
   it('a gap lowers coverage; no samples near the window is unknown (null), never 0', () => {
-    const s = inst([[0, 100], [100, 100], [2000, 100], [2100, 100]]);
+    const s = inst([
+      [0, 100],
+      [100, 100],
+      [2000, 100],
+      [2100, 100],
+    ]);
     const f = windowEnergy(s, 0, 2100, opts);
     expect(f.coverage).toBeCloseTo(200 / 2100, 6);
     expect(windowEnergy(inst([[0, 100]]), 10000, 11000, opts)).toMatchObject({ joules: null, method: null, coverage: 0 });
@@ -44,7 +53,18 @@ describe('windowEnergy', () => {
   });
 
   it('coverage of a fully sampled window is 1', () => {
-    expect(coverageOf([{ t: 0, v: 1 }, { t: 100, v: 1 }, { t: 200, v: 1 }], 50, 150, 500)).toBe(1);
+    expect(
+      coverageOf(
+        [
+          { t: 0, v: 1 },
+          { t: 100, v: 1 },
+          { t: 200, v: 1 },
+        ],
+        50,
+        150,
+        500,
+      ),
+    ).toBe(1);
   });
 });
 

@@ -35,7 +35,10 @@ describe('batches', () => {
   });
 
   it('recorded batch numbers are kept', () => {
-    const g = groupIntoBatches([{ ...ev(0), batch: 0 }, { ...ev(50), batch: 1 }]);
+    const g = groupIntoBatches([
+      { ...ev(0), batch: 0 },
+      { ...ev(50), batch: 1 },
+    ]);
     expect(g.map((x) => x.length)).toEqual([1, 1]);
   });
 });

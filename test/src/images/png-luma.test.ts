@@ -30,7 +30,8 @@ function rowFilters(buf: Buffer): Set<number> {
   const h = buf.readUInt32BE(20);
   const stride = w * ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[buf[25]];
   const idat: Buffer[] = [];
-  for (let off = 8; off < buf.length; off += 12 + buf.readUInt32BE(off)) if (buf.toString('latin1', off + 4, off + 8) === 'IDAT') idat.push(buf.subarray(off + 8, off + 8 + buf.readUInt32BE(off)));
+  for (let off = 8; off < buf.length; off += 12 + buf.readUInt32BE(off))
+    if (buf.toString('latin1', off + 4, off + 8) === 'IDAT') idat.push(buf.subarray(off + 8, off + 8 + buf.readUInt32BE(off)));
   const raw = inflateSync(Buffer.concat(idat));
   return new Set(Array.from({ length: h }, (_, y) => raw[y * (stride + 1)]));
 }
@@ -62,7 +63,12 @@ describe('png-luma: the luminance histogram from the inflated rows', () => {
   });
 
   it("agrees on Pillow's files (zlib from libpng's encoder, A1111/Forge and ComfyUI-shaped)", () => {
-    for (const f of ['a1111-forge_sdxl_parameters.png', 'comfyui_zimage-turbo_prompt.png', 'forge-neo_zimage_parameters_unicode-itxt.png', 'plain_no-metadata.png']) {
+    for (const f of [
+      'a1111-forge_sdxl_parameters.png',
+      'comfyui_zimage-turbo_prompt.png',
+      'forge-neo_zimage_parameters_unicode-itxt.png',
+      'plain_no-metadata.png',
+    ]) {
       const buf = readFileSync(join(ROOT, 'fixtures/images', f));
       expect(viaFast(buf), f).toBe(viaPngjs(buf));
     }

@@ -37,7 +37,9 @@ describe('GPU selection (the real two-H200 capture)', () => {
     expect(resolveGpuList('gpu-b823ecbd', devices).ids).toEqual([GPU0]);
     expect(resolveGpuList('1,0,1', devices)).toEqual({ ids: [GPU1, GPU0], reason: '--gpu 1,0,1' });
     expect(() => resolveGpuList('2', devices)).toThrow(GpuSelectError);
-    expect(() => resolveGpuList('2', devices)).toThrow(/--gpu 2: no such GPU here \(GPUs: 0 00000000:00:06\.0 GPU-b823ecbd.*, 1 00000000:00:07\.0 GPU-0292134e/);
+    expect(() => resolveGpuList('2', devices)).toThrow(
+      /--gpu 2: no such GPU here \(GPUs: 0 00000000:00:06\.0 GPU-b823ecbd.*, 1 00000000:00:07\.0 GPU-0292134e/,
+    );
     expect(() => resolveGpuList(' , ', devices)).toThrow(/needs a list/);
   });
 
@@ -63,14 +65,45 @@ describe('GPU selection (the real two-H200 capture)', () => {
   });
 
   it('the idle baseline narrows to the charged GPUs; unknown stays unknown', () => {
-    const idle = { startMs: 0, endMs: 1, devices: [{ deviceId: GPU0, watts: 80 }, { deviceId: GPU1, watts: 79.5 }], totalWatts: 159.5 };
+    const idle = {
+      startMs: 0,
+      endMs: 1,
+      devices: [
+        { deviceId: GPU0, watts: 80 },
+        { deviceId: GPU1, watts: 79.5 },
+      ],
+      totalWatts: 159.5,
+    };
     expect(restrictIdle(idle, [GPU1]).totalWatts).toBe(79.5);
-    expect(restrictIdle({ ...idle, devices: [{ deviceId: GPU0, watts: null }, { deviceId: GPU1, watts: 79.5 }] }, [GPU0]).totalWatts).toBeNull();
+    expect(
+      restrictIdle(
+        {
+          ...idle,
+          devices: [
+            { deviceId: GPU0, watts: null },
+            { deviceId: GPU1, watts: 79.5 },
+          ],
+        },
+        [GPU0],
+      ).totalWatts,
+    ).toBeNull();
   });
 });
 
 describe('charged GPUs end to end', () => {
-  const gen = (out: string, ...extra: string[]) => [process.execPath, GENERATOR, '--out', out, '--count', '4', '--seconds', '0.3', '--load-seconds', '0.3', ...extra];
+  const gen = (out: string, ...extra: string[]) => [
+    process.execPath,
+    GENERATOR,
+    '--out',
+    out,
+    '--count',
+    '4',
+    '--seconds',
+    '0.3',
+    '--load-seconds',
+    '0.3',
+    ...extra,
+  ];
 
   it('nvidia-smi replaying the two-H200 capture: --gpu by index and by UUID charges that GPU only; the recording says so and reports the same', async () => {
     const dir = tempDir('gw-h200x2-');
@@ -84,10 +117,16 @@ describe('charged GPUs end to end', () => {
     expect(p.probes[0].method).toBe('nvidia-smi -lms (power.draw.instant)');
     expect(p.devices.every((d) => (d.reading?.powerWatts ?? 0) > 400)).toBe(true); // both generating in the capture
     const runs: Record<string, number> = {};
-    for (const [name, sel] of [['one', '1'], ['uuid', 'GPU-0292134e'], ['both', '0,1']] as const) {
+    for (const [name, sel] of [
+      ['one', '1'],
+      ['uuid', 'GPU-0292134e'],
+      ['both', '0,1'],
+    ] as const) {
       const rec = join(dir, `${name}.json`);
       const out = join(dir, name);
-      const r = await spawnCli(['run', '--probe', 'nvidia-smi', '--gpu', sel, '--idle', '1', '--plain', '--record', rec, '--out', out, '--', ...gen(out)], { PATH });
+      const r = await spawnCli(['run', '--probe', 'nvidia-smi', '--gpu', sel, '--idle', '1', '--plain', '--record', rec, '--out', out, '--', ...gen(out)], {
+        PATH,
+      });
       expect(r.code, r.err).toBe(0);
       expect(r.err).toMatch(/charging GPUs? /);
       const doc = (await readSession(rec)).doc;
@@ -106,7 +145,20 @@ describe('charged GPUs end to end', () => {
 
   it('two simulated GPUs: the generator on GPU 1 is found by its processes, by CUDA_VISIBLE_DEVICES, or charged by --gpu 0 (idle only)', async () => {
     const dir = tempDir('gw-sim2-');
-    const base = (name: string) => ['run', '--probe', 'simulated', '--sim-gpus', '2', '--idle', '1', '--plain', '--record', join(dir, `${name}.json`), '--out', join(dir, name)];
+    const base = (name: string) => [
+      'run',
+      '--probe',
+      'simulated',
+      '--sim-gpus',
+      '2',
+      '--idle',
+      '1',
+      '--plain',
+      '--record',
+      join(dir, `${name}.json`),
+      '--out',
+      join(dir, name),
+    ];
     const auto = await spawnCli([...base('auto'), '--', ...gen(join(dir, 'auto'), '--gpu', '1')]);
     expect(auto.code, auto.err).toBe(0);
     expect(auto.err).toMatch(/charging GPU sim-1 to this run \(the generator's processes: pid \d+ on sim-1\)/);
@@ -128,7 +180,25 @@ describe('charged GPUs end to end', () => {
 
   it('an interface without process lists: all GPUs, with a note', async () => {
     const dir = tempDir('gw-sim2-nolist-');
-    const r = await spawnCli(['run', '--probe', 'simulated', '--sim-gpus', '2', '--idle', '0', '--plain', '--record', join(dir, 'r.json'), '--out', join(dir, 'o'), '--', ...gen(join(dir, 'o'), '--gpu', '1')], { GENWATT_SIM_NO_PROCESS_LIST: '1' });
+    const r = await spawnCli(
+      [
+        'run',
+        '--probe',
+        'simulated',
+        '--sim-gpus',
+        '2',
+        '--idle',
+        '0',
+        '--plain',
+        '--record',
+        join(dir, 'r.json'),
+        '--out',
+        join(dir, 'o'),
+        '--',
+        ...gen(join(dir, 'o'), '--gpu', '1'),
+      ],
+      { GENWATT_SIM_NO_PROCESS_LIST: '1' },
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/charging GPUs sim-0, sim-1 to this run \(all GPUs: their interface lists no processes\)/);
     expect((await readSession(join(dir, 'r.json'))).doc.run.gpus).toEqual(['sim-0', 'sim-1']);

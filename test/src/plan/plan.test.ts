@@ -13,22 +13,22 @@ function plan(dir: string): string {
     file,
     `// a test plan (comments allowed)
 ${JSON.stringify(
-      {
-        name: 'tworuns',
-        recordDir: 'rec',
-        coolDown: { powerMarginWatts: 8, temperatureMarginC: 40, holdSeconds: 0.3, maxSeconds: 5 },
-        presets: [
-          { name: 'fast', command: gen('0.3'), out: 'out-fast', tags: { speed: 'fast' } },
-          { name: 'slow', command: gen('0.6'), out: 'out-slow', tags: { speed: 'slow' } },
-        ],
-        runs: [
-          { preset: 'fast', count: 4, idleSeconds: 0.5 },
-          { preset: 'slow', count: 6, idleSeconds: 0.5 },
-        ],
-      },
-      null,
-      2,
-    )}`,
+  {
+    name: 'tworuns',
+    recordDir: 'rec',
+    coolDown: { powerMarginWatts: 8, temperatureMarginC: 40, holdSeconds: 0.3, maxSeconds: 5 },
+    presets: [
+      { name: 'fast', command: gen('0.3'), out: 'out-fast', tags: { speed: 'fast' } },
+      { name: 'slow', command: gen('0.6'), out: 'out-slow', tags: { speed: 'slow' } },
+    ],
+    runs: [
+      { preset: 'fast', count: 4, idleSeconds: 0.5 },
+      { preset: 'slow', count: 6, idleSeconds: 0.5 },
+    ],
+  },
+  null,
+  2,
+)}`,
   );
   return file;
 }
@@ -56,7 +56,9 @@ describe('genwatt plan', () => {
     const r2 = await spawnCli(['plan', file, '--probe', 'simulated']);
     expect(r2.code, r2.out).toBe(0);
     expect(r2.out).toMatch(/01-fast-r1: already recorded in tworuns-01-fast-r1\.json, skipped/);
-    expect(r2.out).toMatch(/02-slow-r1: tworuns-02-slow-r1\.json does not count \(it was interrupted\): kept as tworuns-02-slow-r1\.interrupted-1\.json, running it again/);
+    expect(r2.out).toMatch(
+      /02-slow-r1: tworuns-02-slow-r1\.json does not count \(it was interrupted\): kept as tworuns-02-slow-r1\.interrupted-1\.json, running it again/,
+    );
     expect(r2.out).toMatch(/recorded 1, skipped 1 .*failed 0/);
     expect(readFileSync(first, 'utf8')).toBe(before); // untouched
     expect(existsSync(join(rec, 'tworuns-02-slow-r1.interrupted-1.json'))).toBe(true);
@@ -67,7 +69,12 @@ describe('genwatt plan', () => {
     // Two presets, one run each: two configurations, then the two sessions.
     const md = readFileSync(join(rec, 'tworuns-report.md'), 'utf8');
     const [configs, perSession] = md.split('## Sessions');
-    expect(configs.trim().split('\n').filter((l) => l.startsWith('| **'))).toHaveLength(2);
+    expect(
+      configs
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('| **')),
+    ).toHaveLength(2);
     expect(perSession.trim().split('\n')).toHaveLength(4); // header, alignment, two sessions
     const r3 = await spawnCli(['plan', file, '--probe', 'simulated']);
     expect(r3.code).toBe(0);

@@ -20,11 +20,11 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (q) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') q = false;
       else cell += c;
     } else if (c === '"') q = true;
-    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === ',') (row.push(cell), (cell = ''));
     else if (c === '\r' && text[i + 1] === '\n') {
       row.push(cell);
       rows.push(row);
@@ -65,7 +65,32 @@ describe('csv and markdown', () => {
     expect(rows).toHaveLength(3);
     const head = rows[0];
     const col = (name: string) => head.indexOf(name);
-    expect(head).toEqual(expect.arrayContaining(['session', 'devices', 'backend', 'model', 'attention', 'precision', 'steps', 'size', 'images', 'seconds_per_image_mean', 'seconds_per_image_sd', 'seconds_per_image_p95', 'joules_per_image_mean', 'joules_per_image_sd', 'net_joules_per_image', 'wh_per_1000_images', 'images_per_kwh', 'mean_watts', 'peak_vram_bytes', 'idle_watts', 'coverage', 'energy_method']));
+    expect(head).toEqual(
+      expect.arrayContaining([
+        'session',
+        'devices',
+        'backend',
+        'model',
+        'attention',
+        'precision',
+        'steps',
+        'size',
+        'images',
+        'seconds_per_image_mean',
+        'seconds_per_image_sd',
+        'seconds_per_image_p95',
+        'joules_per_image_mean',
+        'joules_per_image_sd',
+        'net_joules_per_image',
+        'wh_per_1000_images',
+        'images_per_kwh',
+        'mean_watts',
+        'peak_vram_bytes',
+        'idle_watts',
+        'coverage',
+        'energy_method',
+      ]),
+    );
     expect(head).not.toContain('cost_per_image'); // only with --price-kwh
     expect(Number(rows[1][col('joules_per_image_mean')])).toBeCloseTo(a.doc.summary.joulesPerImage.mean!, 6);
     expect(rows[2][col('model')]).toBe('demo, "quoted" model');

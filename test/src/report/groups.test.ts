@@ -8,7 +8,42 @@ import { GENERATOR, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
 
 function row(session: string, over: Partial<ComparisonRow> & { s: number; j: number }): ComparisonRow {
   const st = (m: number) => ({ mean: m, median: m, p95: m, stdev: 0 });
-  return { session, file: `${session}.json`, complete: true, devices: 'GPU', backend: null, backendVersion: null, model: 'm', attention: null, precision: null, steps: 8, size: '512x512', images: 6, steadyImages: 5, secondsPerImage: st(over.s), joulesPerImage: st(over.j), netJoulesPerImage: over.j - 10, whPer1000Images: null, imagesPerKwh: null, meanWatts: null, peakVramBytes: 1e9, idleWatts: null, coverage: 1, method: 'counter', secondsPerStep: null, joulesPerStep: null, secondsPerMegapixel: null, joulesPerMegapixel: null, costPerImage: null, gco2PerImage: null, node: 'n', preset: null, tags: {}, blankImages: 0, ...over };
+  return {
+    session,
+    file: `${session}.json`,
+    complete: true,
+    devices: 'GPU',
+    backend: null,
+    backendVersion: null,
+    model: 'm',
+    attention: null,
+    precision: null,
+    steps: 8,
+    size: '512x512',
+    images: 6,
+    steadyImages: 5,
+    secondsPerImage: st(over.s),
+    joulesPerImage: st(over.j),
+    netJoulesPerImage: over.j - 10,
+    whPer1000Images: null,
+    imagesPerKwh: null,
+    meanWatts: null,
+    peakVramBytes: 1e9,
+    idleWatts: null,
+    coverage: 1,
+    method: 'counter',
+    secondsPerStep: null,
+    joulesPerStep: null,
+    secondsPerMegapixel: null,
+    joulesPerMegapixel: null,
+    costPerImage: null,
+    gco2PerImage: null,
+    node: 'n',
+    preset: null,
+    tags: {},
+    blankImages: 0,
+    ...over,
+  };
 }
 
 describe('configuration groups (pure)', () => {
@@ -30,8 +65,15 @@ describe('configuration groups (pure)', () => {
       row('b2', { s: 0.64, j: 76, attention: 'sage' }),
       row('c1', { s: 0.5, j: 150, attention: 'xformers' }),
     ];
-    const g = groupRows(rows, undefined, (r) => ({ seconds: [r.secondsPerImage.mean!, r.secondsPerImage.mean! + 0.1], joules: [r.joulesPerImage.mean!, r.joulesPerImage.mean! + 2] }));
-    expect(g.map((x) => [x.label, x.runs])).toEqual([['sdpa', 2], ['sage', 2], ['xformers', 1]]);
+    const g = groupRows(rows, undefined, (r) => ({
+      seconds: [r.secondsPerImage.mean!, r.secondsPerImage.mean! + 0.1],
+      joules: [r.joulesPerImage.mean!, r.joulesPerImage.mean! + 2],
+    }));
+    expect(g.map((x) => [x.label, x.runs])).toEqual([
+      ['sdpa', 2],
+      ['sage', 2],
+      ['xformers', 1],
+    ]);
     expect(g[0].secondsPerImage.mean).toBeCloseTo(1.1, 9);
     expect(g[0].secondsPerImage.ci95).toBeCloseTo(1.2706, 4); // t(1) × sd 0.1414 / √2
     expect(g[0].baseline).toBe(true);
@@ -64,9 +106,14 @@ describe('report: configurations, blank images (CLI)', () => {
     writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
     const ran = await spawnCli(['plan', join(dir, 'plan.json'), '--probe', 'simulated']);
     expect(ran.code, ran.err).toBe(0);
-    const files = ['demo-0.5s', 'demo-0.8s'].flatMap((p) => [1, 2].map((k) => join(dir, 'rec', `demo-two-presets-0${p === 'demo-0.5s' ? 1 : 2}-${p}-r${k}.json`)));
+    const files = ['demo-0.5s', 'demo-0.8s'].flatMap((p) =>
+      [1, 2].map((k) => join(dir, 'rec', `demo-two-presets-0${p === 'demo-0.5s' ? 1 : 2}-${p}-r${k}.json`)),
+    );
     const rep = JSON.parse((await spawnCli(['report', ...files, '--json'])).out);
-    expect(rep.groups.map((g: { label: string; runs: number }) => [g.label, g.runs])).toEqual([['demo-0.5s', 2], ['demo-0.8s', 2]]);
+    expect(rep.groups.map((g: { label: string; runs: number }) => [g.label, g.runs])).toEqual([
+      ['demo-0.5s', 2],
+      ['demo-0.8s', 2],
+    ]);
     for (const g of rep.groups) {
       expect(g.secondsPerImage.ci95).not.toBeNull();
       expect(g.joulesPerImage.ci95).not.toBeNull();
@@ -93,7 +140,31 @@ describe('report: configurations, blank images (CLI)', () => {
   it('a black PNG among normal ones is blank: marked, left out of the steady mean, its energy apart', async () => {
     const dir = tempDir('gw-blank-');
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0.3', '--plain', '--record', rec, '--out', join(dir, 'o'), '--', process.execPath, GENERATOR, '--out', join(dir, 'o'), '--count', '5', '--seconds', '0.3', '--load-seconds', '0.3', '--black-at', '3']);
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0.3',
+      '--plain',
+      '--record',
+      rec,
+      '--out',
+      join(dir, 'o'),
+      '--',
+      process.execPath,
+      GENERATOR,
+      '--out',
+      join(dir, 'o'),
+      '--count',
+      '5',
+      '--seconds',
+      '0.3',
+      '--load-seconds',
+      '0.3',
+      '--black-at',
+      '3',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/image 4 .*BLANK \(entropy 0\.00 bits\): left out of the means/);
     const rep = JSON.parse((await spawnCli(['report', rec, '--json'])).out);
@@ -112,12 +183,43 @@ describe('report: configurations, blank images (CLI)', () => {
   it('--no-blank-check: nothing decoded, the black image counted like the rest, the recording says the check was off', async () => {
     const dir = tempDir('gw-noblank-');
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--plain', '--no-blank-check', '--record', rec, '--out', join(dir, 'o'), '--', process.execPath, GENERATOR, '--out', join(dir, 'o'), '--count', '3', '--seconds', '0.2', '--load-seconds', '0.1', '--black-at', '1']);
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--no-blank-check',
+      '--record',
+      rec,
+      '--out',
+      join(dir, 'o'),
+      '--',
+      process.execPath,
+      GENERATOR,
+      '--out',
+      join(dir, 'o'),
+      '--count',
+      '3',
+      '--seconds',
+      '0.2',
+      '--load-seconds',
+      '0.1',
+      '--black-at',
+      '1',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).not.toMatch(/BLANK/);
     const s = JSON.parse((await spawnCli(['report', rec, '--json'])).out).sessions[0];
-    expect(s.images.map((i: { entropyBits: unknown; blank: unknown }) => [i.entropyBits, i.blank])).toEqual([[null, false], [null, false], [null, false]]);
+    expect(s.images.map((i: { entropyBits: unknown; blank: unknown }) => [i.entropyBits, i.blank])).toEqual([
+      [null, false],
+      [null, false],
+      [null, false],
+    ]);
     expect(s.summary.blankImages ?? 0).toBe(0);
-    expect(JSON.parse(readFileSync(rec, 'utf8')).notes.map((n: { message: string }) => n.message)).toContain('blank check off (--no-blank-check): black or uniform images are not flagged');
+    expect(JSON.parse(readFileSync(rec, 'utf8')).notes.map((n: { message: string }) => n.message)).toContain(
+      'blank check off (--no-blank-check): black or uniform images are not flagged',
+    );
   }, 30000);
 });

@@ -18,14 +18,20 @@ let browser: Browser;
 let file: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: .ci/run installs Debian's "chromium" package; install it (or set GENWATT_CHROMIUM) to run this test`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: .ci/run installs Debian's "chromium" package; install it (or set GENWATT_CHROMIUM) to run this test`,
+    );
   const dir = tempDir('gw-html-');
   file = join(dir, 'report.html');
   const r = spawnSync(process.execPath, [CLI, 'report', ...SESSIONS, '--format', 'html', '--out', file, '--price-kwh', '0.3'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   const { chromium } = await import('playwright-core');
   // The flags keep Chromium from reaching for the network, which this machine refuses.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }, 60000);
 
 afterAll(async () => {

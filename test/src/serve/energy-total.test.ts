@@ -40,4 +40,3 @@ describe('EnergyTotal (the exporter counter)', () => {
     expect(e.joules).toBe(100);
   });
 });
-

@@ -38,7 +38,12 @@ describe('serve keeps going through faults', () => {
       expect(e).toBeGreaterThanOrEqual(lastEnergy);
       lastEnergy = e;
       // back with readings after the restart (back-off 0.5, 1, 2 s)
-      await waitForAsync(async () => value(await scrape(serve!.url), "genwatt_device_up") === 1 && (value(await scrape(serve!.url), "genwatt_probe_restarts_total", { probe: "nvidia-smi" }) ?? 0) >= k + 1, 10000);
+      await waitForAsync(
+        async () =>
+          value(await scrape(serve!.url), 'genwatt_device_up') === 1 &&
+          (value(await scrape(serve!.url), 'genwatt_probe_restarts_total', { probe: 'nvidia-smi' }) ?? 0) >= k + 1,
+        10000,
+      );
     }
     const m = await scrape(serve.url);
     expect(value(m, 'genwatt_probe_restarts_total', { probe: 'nvidia-smi' })).toBeGreaterThanOrEqual(3);
@@ -141,7 +146,32 @@ describe('run keeps going through faults', () => {
   it('nvidia-smi dying during a run: every image still measured, the outage recorded as a gap', async () => {
     const dir = tempDir('gw-runfault-');
     const rec = join(dir, 'r.json');
-    const r = await spawnCli(['run', '--probe', 'nvidia-smi', '--idle', '0', '--plain', '--record', rec, '--out', join(dir, 'out'), '--', process.execPath, GENERATOR, '--out', join(dir, 'out'), '--count', '4', '--seconds', '0.6', '--load-seconds', '0.2'], { PATH: FAKE_PATH, FAKE_NVSMI_MODE: 'die-after:12' });
+    const r = await spawnCli(
+      [
+        'run',
+        '--probe',
+        'nvidia-smi',
+        '--idle',
+        '0',
+        '--plain',
+        '--record',
+        rec,
+        '--out',
+        join(dir, 'out'),
+        '--',
+        process.execPath,
+        GENERATOR,
+        '--out',
+        join(dir, 'out'),
+        '--count',
+        '4',
+        '--seconds',
+        '0.6',
+        '--load-seconds',
+        '0.2',
+      ],
+      { PATH: FAKE_PATH, FAKE_NVSMI_MODE: 'die-after:12' },
+    );
     expect(r.code).toBe(0);
     const doc = (await readSession(rec)).doc;
     expect(doc.rows).toHaveLength(4);
@@ -155,7 +185,29 @@ describe('run keeps going through faults', () => {
     cleanups.push(mountTmpfs(recDir, 64));
     writeFileSync(join(recDir, 'x'), '');
     fill(join(recDir, 'filler'));
-    const r = await spawnCli(['run', '--probe', 'simulated', '--idle', '0', '--plain', '--record', join(recDir, 'r.json'), '--out', join(dir, 'out'), '--', process.execPath, GENERATOR, '--out', join(dir, 'out'), '--count', '3', '--seconds', '0.2', '--load-seconds', '0.1']);
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--record',
+      join(recDir, 'r.json'),
+      '--out',
+      join(dir, 'out'),
+      '--',
+      process.execPath,
+      GENERATOR,
+      '--out',
+      join(dir, 'out'),
+      '--count',
+      '3',
+      '--seconds',
+      '0.2',
+      '--load-seconds',
+      '0.1',
+    ]);
     const all = r.out + r.err;
     expect(r.code).toBe(1);
     expect(all).toMatch(/00002-1002\.png/); // every image was still measured and printed

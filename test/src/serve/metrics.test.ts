@@ -28,7 +28,24 @@ describe('ServeMetrics', () => {
 
   it('image rows: warm-ups counted apart; unknown energy counted as unmeasured, not observed as 0', async () => {
     const m = new ServeMetrics([dev], { node: 'n', version: 'v', staleMs: 2000, gapLimitMs: 500 });
-    const row = (warmup: boolean, joules: number | null) => ({ index: 0, path: 'a.png', tMs: 0, seconds: 2, joules, netJoules: joules === null ? null : joules - 10, watts: null, peakVramBytes: null, batch: 0, batchSize: 1, warmup, method: null, coverage: 1, flagged: false, windowStartMs: 0, windowEndMs: 0 });
+    const row = (warmup: boolean, joules: number | null) => ({
+      index: 0,
+      path: 'a.png',
+      tMs: 0,
+      seconds: 2,
+      joules,
+      netJoules: joules === null ? null : joules - 10,
+      watts: null,
+      peakVramBytes: null,
+      batch: 0,
+      batchSize: 1,
+      warmup,
+      method: null,
+      coverage: 1,
+      flagged: false,
+      windowStartMs: 0,
+      windowEndMs: 0,
+    });
     m.folder('/out', true);
     m.rows('/out', [row(true, 500), row(false, 100), row(false, null), row(false, 120)]);
     const s = parseMetrics(await m.registry.metrics());

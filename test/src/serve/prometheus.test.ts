@@ -25,15 +25,30 @@ afterAll(async () => {
 describe('Prometheus scraping genwatt serve', () => {
   it('stores the device and image series with their labels; the energy and image counters grow as images are written', async () => {
     const which = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
-    if (which.error || which.status !== 0) throw new Error(`Prometheus is not installed (${which.error?.message ?? which.stderr}): .ci/run installs Debian's "prometheus" package; install it to run this test`);
+    if (which.error || which.status !== 0)
+      throw new Error(
+        `Prometheus is not installed (${which.error?.message ?? which.stderr}): .ci/run installs Debian's "prometheus" package; install it to run this test`,
+      );
     const dir = tempDir('gw-prom-');
     const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
     const out = join(dir, 'out');
     serve = await startServe(['--probe', 'simulated', '--node', 'lab-node', '--watch', out, '--idle', '1', '--run-gap', '2', '--interval', '100'], { env });
     const target = serve.url.replace('http://', '');
     const port = await freePort();
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: genwatt\n    static_configs:\n      - targets: ['${target}']\n`);
-    prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: genwatt\n    static_configs:\n      - targets: ['${target}']\n`,
+    );
+    prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let promLog = '';
     prom.stderr!.on('data', (c) => (promLog += c));
     const api = `http://127.0.0.1:${port}/api/v1`;
@@ -53,8 +68,22 @@ describe('Prometheus scraping genwatt serve', () => {
 
     const power = await query('genwatt_device_power_watts');
     expect(power).toHaveLength(1);
-    expect(power[0].metric).toMatchObject({ job: 'genwatt', node: 'lab-node', device: 'sim-0', vendor: 'simulated', kind: 'instant', name: 'Simulated GPU (genwatt demo, not real hardware)' });
-    for (const name of ['genwatt_device_energy_joules_total', 'genwatt_device_memory_used_bytes', 'genwatt_device_memory_total_bytes', 'genwatt_device_utilization_ratio', 'genwatt_device_temperature_celsius', 'genwatt_build_info']) {
+    expect(power[0].metric).toMatchObject({
+      job: 'genwatt',
+      node: 'lab-node',
+      device: 'sim-0',
+      vendor: 'simulated',
+      kind: 'instant',
+      name: 'Simulated GPU (genwatt demo, not real hardware)',
+    });
+    for (const name of [
+      'genwatt_device_energy_joules_total',
+      'genwatt_device_memory_used_bytes',
+      'genwatt_device_memory_total_bytes',
+      'genwatt_device_utilization_ratio',
+      'genwatt_device_temperature_celsius',
+      'genwatt_build_info',
+    ]) {
       expect((await query(name)).length, name).toBe(1);
     }
     const energy0 = Number((await query('genwatt_device_energy_joules_total'))[0].value[1]);

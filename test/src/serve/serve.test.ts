@@ -28,7 +28,25 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
   it('exports device and image metrics with node/device labels; the recording holds the same images and joules', async () => {
     const dir = tempDir('gw-serve-');
     const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
-    serve = await startServe(['--probe', 'simulated', '--node', 'edge-1', '--watch', join(dir, 'out'), '--record-dir', join(dir, 'rec'), '--idle', '1', '--run-gap', '2', '--interval', '50'], { env });
+    serve = await startServe(
+      [
+        '--probe',
+        'simulated',
+        '--node',
+        'edge-1',
+        '--watch',
+        join(dir, 'out'),
+        '--record-dir',
+        join(dir, 'rec'),
+        '--idle',
+        '1',
+        '--run-gap',
+        '2',
+        '--interval',
+        '50',
+      ],
+      { env },
+    );
     expect(serve.log()).toMatch(/simulated GPU is not real hardware/);
     let m = await scrape(serve.url);
     const dev = { node: 'edge-1', device: 'sim-0', vendor: 'simulated' };
@@ -57,7 +75,10 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     const doc = (await readSession(join(dir, 'rec', files[0]))).doc;
     const steady = doc.rows.filter((r) => !r.warmup);
     expect(steady).toHaveLength(5);
-    expect(value(m, 'genwatt_image_energy_joules_sum', folder)).toBeCloseTo(steady.reduce((a, r) => a + r.joules!, 0), 6);
+    expect(value(m, 'genwatt_image_energy_joules_sum', folder)).toBeCloseTo(
+      steady.reduce((a, r) => a + r.joules!, 0),
+      6,
+    );
     expect(doc.run.tags.serve).toBe('edge-1');
     // /api/sessions lists it and serves it
     const list = (await (await fetch(`${serve.url}/api/sessions`)).json()) as { sessions: { name: string; complete: boolean; url: string }[] };
@@ -77,7 +98,27 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     const dir = tempDir('gw-split-');
     const env = { GENWATT_SIM_ACTIVITY: join(dir, 'activity') };
     const rec = join(dir, 'rec');
-    serve = await startServe(['--probe', 'simulated', '--watch', join(dir, 'out'), '--record-dir', rec, '--rotate', 'hour', '--max-file-minutes', '0.04', '--idle', '0.5', '--run-gap', '2', '--interval', '50'], { env });
+    serve = await startServe(
+      [
+        '--probe',
+        'simulated',
+        '--watch',
+        join(dir, 'out'),
+        '--record-dir',
+        rec,
+        '--rotate',
+        'hour',
+        '--max-file-minutes',
+        '0.04',
+        '--idle',
+        '0.5',
+        '--run-gap',
+        '2',
+        '--interval',
+        '50',
+      ],
+      { env },
+    );
     expect(await generate(join(dir, 'out'), env, ['--count', '20', '--seconds', '0.25', '--load-seconds', '0.2'])).toBe(0);
     await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 20, 30_000);
     // the run gap (2 s) ends the run: every batch is closed and the last file is finished
@@ -85,7 +126,9 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
     await waitFor(() => finished() === 20, 30_000);
     const m = await scrape(serve.url);
     expect(await serve.stop('SIGTERM')).toBe(0);
-    const files = readdirSync(rec).filter((f) => f.endsWith('-out.json')).sort();
+    const files = readdirSync(rec)
+      .filter((f) => f.endsWith('-out.json'))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(2);
     const docs = await Promise.all(files.map(async (f) => (await readSession(join(rec, f))).doc));
     expect(docs.flatMap((d) => d.rows)).toHaveLength(20);
@@ -95,7 +138,10 @@ describe('genwatt serve (real process, simulated GPU, demo generator)', () => {
       expect(d.run.tags.continued).toBe('true');
       expect(d.options.warmupBatches).toBe(0);
     }
-    const steadyJ = docs.flatMap((d) => d.rows).filter((r) => !r.warmup).reduce((a, r) => a + r.joules!, 0);
+    const steadyJ = docs
+      .flatMap((d) => d.rows)
+      .filter((r) => !r.warmup)
+      .reduce((a, r) => a + r.joules!, 0);
     expect(value(m, 'genwatt_image_energy_joules_sum')).toBeCloseTo(steadyJ, 6);
     // --rotate hour also keeps a monitor file of every sample
     const mon = readdirSync(rec).filter((f) => f.endsWith('-monitor.json'));
@@ -163,17 +209,42 @@ describe('serve --watch DIR=GPULIST', () => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');
     const c = join(dir, 'c');
-    proc = await startServe(['--probe', 'simulated', '--sim-gpus', '2', '--watch', `${a}=0`, '--watch', `${b}=sim-1`, '--watch', c, '--idle', '0.5', '--run-gap', '1', '--interval', '50'], { env });
+    proc = await startServe(
+      [
+        '--probe',
+        'simulated',
+        '--sim-gpus',
+        '2',
+        '--watch',
+        `${a}=0`,
+        '--watch',
+        `${b}=sim-1`,
+        '--watch',
+        c,
+        '--idle',
+        '0.5',
+        '--run-gap',
+        '1',
+        '--interval',
+        '50',
+      ],
+      { env },
+    );
     expect(proc.log()).toMatch(new RegExp(`${a}: charged to GPU sim-0`));
     // one generator at a time (one simulated activity): on GPU 0 into a, on GPU 1 into b, on GPU 0 into c
-    for (const [out, gpu] of [[a, '0'], [b, '1'], [c, '0']] as const) {
+    for (const [out, gpu] of [
+      [a, '0'],
+      [b, '1'],
+      [c, '0'],
+    ] as const) {
       expect(await generate(out, env, ['--count', '4', '--seconds', '0.3', '--load-seconds', '0.2', '--gpu', gpu])).toBe(0);
       await waitForAsync(async () => value(await scrape(proc!.url), 'genwatt_images_total', { folder: out, phase: 'steady' }) === 3, 30_000);
     }
     const m = await scrape(proc.url);
     // Mean power over each folder's images (joules over seconds): how long an image took depends on
     // the machine's load, the power drawn while it ran does not.
-    const watts = (folder: string, gpus: string) => value(m, 'genwatt_image_energy_joules_sum', { folder, gpus })! / value(m, 'genwatt_image_seconds_sum', { folder, gpus })!;
+    const watts = (folder: string, gpus: string) =>
+      value(m, 'genwatt_image_energy_joules_sum', { folder, gpus })! / value(m, 'genwatt_image_seconds_sum', { folder, gpus })!;
     const wa = watts(a, 'sim-0');
     const wb = watts(b, 'sim-1');
     const wc = watts(c, 'all');

@@ -39,7 +39,11 @@ describe('a journal larger than the heap', () => {
     const fin = node(['--input-type=module', '-e', FINALIZE, journal, out]);
     expect(fin.stderr).toBe('');
     expect(JSON.parse(fin.stdout).images).toBe(images);
-    for (const [file, format] of [[out, 'json'], [journal, 'json'], [out, 'html']]) {
+    for (const [file, format] of [
+      [out, 'json'],
+      [journal, 'json'],
+      [out, 'html'],
+    ]) {
       const r = node([CLI, 'report', file, '--format', format]);
       expect(r.status, r.stderr).toBe(0);
       if (format === 'json') expect(JSON.parse(r.stdout).sessions[0].summary.images).toBe(images);

@@ -19,7 +19,18 @@ describe('recorder', () => {
     const cwd = tempDir();
     const f = join(cwd, 's.json');
     const r = new Recorder(f);
-    r.write({ type: 'header', schema: 'genwatt-session', schemaVersion: 1, genwatt: '0', startedAt: 'now', host: { hostname: 'h', platform: 'linux', release: '', arch: 'x64', cpuModel: 'c', cpuCount: 1, ramTotalBytes: 1, node: 'v20' }, devices: [{ id: 'g', vendor: 'simulated', name: 'g', probe: 'simulated' }], probes: [], options: { intervalMs: 100, idleSeconds: 0, warmupBatches: 1, gapLimitMs: 500, batchGapMs: null, count: null }, run: { mode: 'run', argv: null, cwd, outDir: null, tags: {}, startMs: 0, endMs: null, exit: null, endReason: null } });
+    r.write({
+      type: 'header',
+      schema: 'genwatt-session',
+      schemaVersion: 1,
+      genwatt: '0',
+      startedAt: 'now',
+      host: { hostname: 'h', platform: 'linux', release: '', arch: 'x64', cpuModel: 'c', cpuCount: 1, ramTotalBytes: 1, node: 'v20' },
+      devices: [{ id: 'g', vendor: 'simulated', name: 'g', probe: 'simulated' }],
+      probes: [],
+      options: { intervalMs: 100, idleSeconds: 0, warmupBatches: 1, gapLimitMs: 500, batchGapMs: null, count: null },
+      run: { mode: 'run', argv: null, cwd, outDir: null, tags: {}, startMs: 0, endMs: null, exit: null, endReason: null },
+    });
     for (let t = 0; t < 5; t++) r.write({ type: 'sample', deviceId: 'g', tMs: t * 100, powerWatts: 10, powerKind: 'instant' });
     r.close();
     const doc = (await readSession(journalPath(f))).doc;
