@@ -3,6 +3,7 @@
  * records and that the GPU is simulated, the key hints never go, the table scrolls, the process
  * panel marks the generator, quitting asks during a run, and below 40×12 it says it is too small.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSession } from '../../src/session/reader.js';
 import { exitCode, start, tmux, until } from '../helpers/tmux.js';
@@ -10,7 +11,9 @@ import { exitCode, start, tmux, until } from '../helpers/tmux.js';
 const keys = (s: { session: string }, ...k: string[]) => tmux('send-keys', '-t', s.session, ...k);
 const lastLine = (screen: string) => screen.trimEnd().split('\n').at(-1) ?? '';
 
-describe('dashboard sizes and keys (tmux)', () => {
+// Each test waits on the screen with its own bounds (a demo on a loaded machine takes a while):
+// the test's limit is above their sum, so a failure shows the last screen, not a bare timeout.
+describe('dashboard sizes and keys (tmux)', { timeout: 150_000 }, () => {
   it('40×12: REC, the simulated warning, an image row and the key hints; below it, "terminal too small"', async () => {
     const s = start('s40', 40, 12, ['demo', '--images', '4', '--idle', '0.5']);
     const running = await until(s, /0000\d-\d+\.png/, 40000);
@@ -21,7 +24,7 @@ describe('dashboard sizes and keys (tmux)', () => {
     expect(screen).toMatch(/^ +\d+ 0000\d-\d+\.png/m);
     expect(lastLine(screen)).toMatch(/^q quit/);
     tmux('resize-window', '-t', s.session, '-x', '39', '-y', '12');
-    const small = await until(s, /terminal too small/, 5000);
+    const small = await until(s, /terminal too small/, 15_000);
     expect(small).toMatch(/terminal too small \(needs 40×12\)/);
     expect(small).toMatch(/recorded session\.json/); // the recording fact survives too
     expect(small).toMatch(/SIMULATED GPU/);
@@ -39,10 +42,10 @@ describe('dashboard sizes and keys (tmux)', () => {
     expect(screen).toMatch(/\d+–14 of 14/); // position indicator
     expect(screen).not.toMatch(/^ +1 00000-/m); // the warm-up row scrolled away…
     keys(s, 'Home');
-    const top = await until(s, /1–\d+ of 14/, 5000);
+    const top = await until(s, /1–\d+ of 14/, 15_000);
     expect(top).toMatch(/^ +1 00000-\d+\.png.*warm-up/m); // …and Home brings it back
     keys(s, 'End');
-    await until(s, /\d+–14 of 14/, 5000);
+    await until(s, /\d+–14 of 14/, 15_000);
     keys(s, 'Escape');
     keys(s, 'Escape');
     expect(await exitCode(s)).toBe(0);
@@ -54,12 +57,22 @@ describe('dashboard sizes and keys (tmux)', () => {
     expect(screen).toMatch(/● REC session\.json/);
     expect(screen).toMatch(/^ +\d+ W [⠀-⣿]/mu); // W labels on the chart's axis
     keys(s, 'p');
-    const procs = await until(s, /demo-generator/, 10000);
-    expect(procs).toMatch(/● +\d+ +node \S*demo-generator\.mjs --out/); // the generator's own process, marked
+    const procs = await until(s, /^● +\d+ +node /m, 20_000);
+    // The marked row is the generator this genwatt started: its PID (the command itself is cut to
+    // the width, and how much of it shows depends on where the checkout is).
+    const pid = Number(/^● +(\d+) +node /m.exec(procs)![1]);
+    expect(
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .some((a) => a.endsWith('demo-generator.mjs')),
+      procs,
+    ).toBe(true);
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    expect(readFileSync(`/proc/${ppid}/cmdline`, 'utf8'), procs).toContain(s.record);
     expect(procs).toMatch(/\d+(\.\d+)? (MiB|GiB)/);
     keys(s, 'p');
     keys(s, 'd');
-    await until(s, /only one GPU/, 5000);
+    await until(s, /only one GPU/, 15_000);
     keys(s, 'F10');
     expect(await exitCode(s)).toBe(130); // stopped during the run
     expect((await readSession(s.record)).doc.run.endReason).toBe('interrupted');
@@ -71,13 +84,13 @@ describe('dashboard sizes and keys (tmux)', () => {
     const chartRows = screen.split('\n').filter((l) => /[⠀-⣿]{50}/u.test(l)).length;
     expect(chartRows).toBeGreaterThanOrEqual(16);
     keys(s, 'q');
-    await until(s, /q again stops it/, 5000);
+    await until(s, /q again stops it/, 15_000);
     keys(s, 'x');
-    await until(s, /^(?![\s\S]*q again stops it)/, 5000);
+    await until(s, /^(?![\s\S]*q again stops it)/, 15_000);
     const later = await until(s, /00004-\d+\.png/, 20000); // still running
     expect(lastLine(later)).toMatch(/^q quit/);
     keys(s, 'q');
-    await until(s, /q again stops it/, 5000);
+    await until(s, /q again stops it/, 15_000);
     keys(s, 'q');
     expect(await exitCode(s)).toBe(130);
     const loaded = await readSession(s.record);

@@ -5,11 +5,13 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSession } from '../../src/session/reader.js';
-import { sleep } from '../helpers/gen.js';
+import { waitFor } from '../helpers/gen.js';
 
 import { exitCode, start, tmux, until } from '../helpers/tmux.js';
 
-describe('dashboard in a real terminal (tmux)', () => {
+// Each test waits on the screen with its own bounds; the test's limit is above their sum, so a
+// failure shows the last screen, not a bare timeout.
+describe('dashboard in a real terminal (tmux)', { timeout: 150_000 }, () => {
   it('80×24: sparkline, power in W, VRAM, image rows; q exits and the session file is complete', async () => {
     const s = start('small', 80, 24, ['demo', '--images', '6']);
     const screen = await until(s, /demo finished: 6 images/, 40000);
@@ -39,7 +41,7 @@ describe('dashboard in a real terminal (tmux)', () => {
     expect(screen.split('\n').some((l) => l.length > 150)).toBe(true); // uses the width
     expect(s.screen(true)).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;5;)/);
     tmux('send-keys', '-t', s.session, 'q');
-    await until(s, /q again stops it/, 5000); // a run is active: the first q asks
+    await until(s, /q again stops it/, 15_000); // a run is active: the first q asks
     tmux('send-keys', '-t', s.session, 'q');
     expect(await exitCode(s)).toBe(130);
     const loaded = await readSession(s.record);
@@ -49,7 +51,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 
   it('TERM=dumb keeps the plain line output even in a terminal', async () => {
     const s = start('dumb', 100, 30, ['demo', '--images', '3', '--idle', '0.5'], { TERM: 'dumb' });
-    expect(await exitCode(s, 30000)).toBe(0);
+    expect(await exitCode(s, 60_000)).toBe(0);
     const screen = s.screen();
     expect(screen).toMatch(/image 3 {2}00002-\d+\.png/);
     expect(screen).not.toMatch(/q quit/);
@@ -59,8 +61,7 @@ describe('dashboard in a real terminal (tmux)', () => {
     const s = start('hup', 80, 24, ['demo', '--images', '40']);
     await until(s, /00001-\d+\.png/, 40000);
     tmux('kill-session', '-t', s.session);
-    const end = Date.now() + 15000;
-    while (!existsSync(s.record) && Date.now() < end) await sleep(100);
+    await waitFor(() => existsSync(s.record), 30_000).catch(() => undefined);
     const loaded = await readSession(s.record);
     expect(loaded.finished).toBe(true);
     expect(loaded.doc.run.endReason).toBe('interrupted');

@@ -60,7 +60,7 @@ export async function until(s: Started, re: RegExp, timeoutMs: number): Promise<
   throw new Error(`screen never matched ${re}; last screen:\n${last}`);
 }
 
-export async function exitCode(s: Started, timeoutMs = 15000): Promise<number> {
+export async function exitCode(s: Started, timeoutMs = 30_000): Promise<number> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (existsSync(s.exitFile)) {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSession } from '../../src/session/reader.js';
-import { CLI, GENERATOR, sleep, tempDir, waitFor } from '../helpers/gen.js';
+import { CLI, GENERATOR, sleep, tempDir, waitFor, waitForAsync } from '../helpers/gen.js';
 import { scrape, startServe, value } from '../helpers/serve.js';
 
 describe('a stalled event loop', () => {
@@ -38,7 +38,7 @@ describe('a stalled event loop', () => {
         '--out',
         out,
         '--count',
-        '40',
+        '1000',
         '--seconds',
         '0.2',
         '--load-seconds',
@@ -49,10 +49,12 @@ describe('a stalled event loop', () => {
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 2, 20000);
+    // the freeze itself: 2 s during which genwatt runs no code at all
     child.kill('SIGSTOP');
     await sleep(2000);
     child.kill('SIGCONT');
-    await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 5, 20000);
+    // the generator (1000 images) is still writing when the run is interrupted
+    await waitFor(() => (stdout.match(/^image /gm) ?? []).length >= 5, 30_000);
     child.kill('SIGINT');
     expect(await new Promise((r) => child.on('exit', r))).toBe(130);
     const doc = (await readSession(rec)).doc;
@@ -65,12 +67,12 @@ describe('a stalled event loop', () => {
   it('serve: the freeze moves genwatt_sampler_gaps_total', async () => {
     const serve = await startServe(['--probe', 'simulated', '--interval', '50', '--idle', '0']);
     try {
-      await sleep(500);
+      await waitForAsync(async () => value(await scrape(serve.url), 'genwatt_device_power_watts') !== undefined, 20_000);
       const before = value(await scrape(serve.url), 'genwatt_sampler_gaps_total') ?? 0;
       serve.child.kill('SIGSTOP');
       await sleep(2000);
       serve.child.kill('SIGCONT');
-      await waitFor(() => /event loop was blocked/.test(serve.log()), 10000);
+      await waitFor(() => /event loop was blocked/.test(serve.log()), 20_000);
       const after = value(await scrape(serve.url), 'genwatt_sampler_gaps_total') ?? 0;
       expect(after).toBeGreaterThan(before);
     } finally {

@@ -32,6 +32,22 @@ function assertFinite(v: unknown, path = '$'): void {
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) assertFinite(x, `${path}.${k}`);
 }
 
+/** Finite numbers anywhere in a parser's output. */
+function numbersIn(v: unknown): number {
+  if (typeof v === 'number') return Number.isFinite(v) ? 1 : 0;
+  if (Array.isArray(v)) return v.reduce((a: number, x) => a + numbersIn(x), 0);
+  if (v && typeof v === 'object') return Object.values(v).reduce((a: number, x) => a + numbersIn(x), 0);
+  return 0;
+}
+
+/**
+ * The unmutated capture must give real output (at least `min` numbers) before the fuzzing means
+ * anything: a parser that returns nothing, or always refuses, passes every "never throws" property.
+ */
+function realOutput(label: string, out: unknown, min = 3): void {
+  expect(numbersIn(out), `${label}: ${JSON.stringify(out).slice(0, 300)}`).toBeGreaterThanOrEqual(min);
+}
+
 const NASTY = [
   'N/A',
   '[N/A]',
@@ -207,6 +223,12 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
   it.each(csvFiles)('nvidia-smi CSV: %s', (f) => {
     const text = read(f);
     const streamFields = ['timestamp', 'power.draw', 'power.draw.instant', 'memory.used', 'utilization.gpu'];
+    const fieldsOf = f.includes('lms100') ? streamFields : undefined;
+    realOutput(
+      f,
+      parseCsv(text, fieldsOf).rows.map((rec) => rowToReading(rec, deviceKey(rec) ?? 'gpu', parseTimestamp(rec.timestamp) ?? 0)),
+      3,
+    );
     prop(ops, (o) => {
       const m = mutate(text, o);
       for (const fields of [undefined, streamFields]) {
@@ -228,6 +250,7 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
   ];
   it.each(xmlFiles)('nvidia-smi -q -x: %s', (f) => {
     const text = read(`nvidia/${f}`);
+    realOutput(f, parseNvidiaSmiXml(text), 2);
     prop(ops, (o) => assertFinite(parseNvidiaSmiXml(mutate(text, o))));
   });
 
@@ -239,6 +262,7 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     ['rocm-smi vega', 'amd/rocm-smi_vega10-xt_driver5.9.25_all.json', parseRocmSmi],
   ] as const)('%s: %s', (_n, f, parse) => {
     const text = read(f);
+    realOutput(f, (parse as (t: string) => unknown)(text), 1);
     prop(jsonOrText(text), (m) => assertFinite((parse as (t: string) => unknown)(m)));
   });
 
@@ -252,6 +276,11 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     'jetson/tegrastats_nano-4gb_pom-rails_EXCERPT-first-lines.log',
   ])('tegrastats: %s', (f) => {
     const text = read(f);
+    realOutput(
+      f,
+      text.split('\n').map((l) => parseTegrastatsLine(l)),
+      5,
+    );
     prop(ops, (o) => {
       for (const line of mutate(text, o).split('\n')) {
         const p = parseTegrastatsLine(line);
@@ -266,6 +295,11 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
     'apple/powermetrics-text_m4max-mac16,6_macos15.5-24F74_default-samplers.txt',
   ])('powermetrics: %s', (f) => {
     const text = read(f);
+    realOutput(
+      f,
+      text.split(/\n(?=\*\*\* Sampled system activity)/).map((b) => parsePowermetricsBlock(b)),
+      3,
+    );
     prop(ops, (o) => {
       const m = mutate(text, o);
       // blocks as the probe cuts them: at each "*** Sampled system activity" header
@@ -281,6 +315,11 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
   it('macmon pipe: fixtures/apple/macmon-pipe_8gb-m-series_no-timestamp.jsonl', () => {
     const text = read('apple/macmon-pipe_8gb-m-series_no-timestamp.jsonl');
     const lines = text.trim().split('\n');
+    realOutput(
+      'macmon',
+      lines.map((l) => parseMacmonLine(l)),
+      5,
+    );
     prop(fc.tuple(fc.nat(lines.length - 1), jsonOrText(lines[0]), ops), ([i, j, o]) => {
       assertFinite(parseMacmonLine(j));
       for (const l of mutate(lines[i], o).split('\n')) assertFinite(parseMacmonLine(l));
@@ -308,6 +347,11 @@ describe('vendor parsers on mutated real captures never throw and never emit a n
         return '1000\n';
       }
     });
+    realOutput(
+      'amdgpu sysfs',
+      findAmdCards(root).map((c) => readCard(c, 1)),
+      2,
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -376,6 +420,11 @@ describe('session files: any corruption is a SessionFileError naming the file, n
   it.each(['sessions/demo-killed.jsonl', 'sessions/demo-8.json'])('%s', async (f) => {
     const text = read(f);
     const dir = tempDir('gw-fuzz-session-');
+    // the unmutated recording loads, with its images
+    writeFileSync(join(dir, `original${f.endsWith('.jsonl') ? '.jsonl' : '.json'}`), text);
+    const original = await readSession(join(dir, `original${f.endsWith('.jsonl') ? '.jsonl' : '.json'}`));
+    expect(original.doc.rows.length).toBeGreaterThanOrEqual(1);
+    realOutput(f, original.doc.summary, 5);
     let n = 0;
     await fc.assert(
       fc.asyncProperty(f.endsWith('.json') ? jsonOrText(text) : ops.map((o) => mutate(text, o)), async (m) => {

@@ -70,9 +70,13 @@ describe('the generator as a process group', () => {
         w.child.kill(how as NodeJS.Signals);
       }
       await w.exited;
+      // The bug took 16–18 s (waiting for the orphan to let go of the pipe); a stop takes at most the
+      // 2 s kill-after plus start-up: the bound tells the two apart with room for a loaded machine.
       expect(Date.now() - t0).toBeLessThan(how === '--timeout' ? 12000 : 8000);
       const files = w.written();
-      await sleep(1000);
+      // Whatever is left of the group is gone (at most being reaped), and wrote nothing meanwhile:
+      // a generator that survived would keep writing an image every 0.2 s.
+      await waitFor(() => alive(marker).length === 0, 5000).catch(() => undefined);
       expect(alive(marker)).toEqual([]);
       expect(w.written()).toBe(files); // nothing kept generating after genwatt ended
       expect(files).toBeLessThan(50);

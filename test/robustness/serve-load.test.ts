@@ -5,10 +5,11 @@
  * with EMFILE), and a request for `Host: attacker.example` was answered (DNS rebinding).
  */
 import { connect, type Socket } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeLongSession } from '../../bench/long-session.mjs';
-import { sleep, tempDir, waitForAsync } from '../helpers/gen.js';
+import { tempDir, waitFor, waitForAsync } from '../helpers/gen.js';
 import { fdCount, trackPeak } from '../helpers/proc.js';
 import { scrape, startServe, value, type ServeProc } from '../helpers/serve.js';
 
@@ -23,9 +24,11 @@ describe('serve under load', () => {
     const rec = tempDir('gw-load-');
     // 4 GPUs at 10 Hz for 2 hours, unfinished (no end record): ~55 MB.
     await writeLongSession(join(rec, 'big.jsonl'), { seconds: 7200, gpus: 4, cycleMs: 8000 });
-    serve = await startServe(['--probe', 'simulated', '--interval', '100', '--idle', '0', '--record-dir', rec]);
+    // serve's own temporary folder, to see its cache of built documents
+    const tmp = tempDir('gw-load-tmp-');
+    serve = await startServe(['--probe', 'simulated', '--interval', '100', '--idle', '0', '--record-dir', rec], { env: { TMPDIR: tmp } });
     const peak = trackPeak(serve.child.pid!, 50);
-    await sleep(300);
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_device_power_watts') !== undefined, 20_000);
     const m0 = await scrape(serve.url);
     const t0 = Date.now();
     const sizes: number[] = [];
@@ -44,6 +47,10 @@ describe('serve under load', () => {
     const m1 = await scrape(serve.url);
     const peakMiB = peak.stop();
     expect(new Set(sizes).size).toBe(1);
+    // one build for the unchanged journal: the other 19 answers came from the cache
+    const cacheDirs = readdirSync(tmp).filter((d) => d.startsWith('genwatt-serve-cache-'));
+    expect(cacheDirs).toHaveLength(1);
+    expect(readdirSync(join(tmp, cacheDirs[0]))).toEqual(['0.json']);
     // Sampling went on at ~10 Hz: no gap (a blocked loop would be one) while serving.
     expect(value(m1, 'genwatt_sampler_gaps_total') ?? 0).toBe(value(m0, 'genwatt_sampler_gaps_total') ?? 0);
     expect(peakMiB).toBeLessThan(400);
@@ -60,7 +67,8 @@ describe('serve under load', () => {
       s.on('error', () => undefined);
       sockets.push(s);
     }
-    await sleep(1500);
+    // every connection reached the server (accepted or refused at the cap) before counting descriptors
+    await waitFor(() => sockets.every((s) => s.readyState !== 'opening'), 30_000);
     expect(fdCount(pid)).toBeLessThan(120);
     // Idle connections are dropped after the header timeout (5 s); then /metrics answers.
     await waitForAsync(async () => (await fetch(`${serve!.url}/metrics`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.status === 200, 40000, 500);

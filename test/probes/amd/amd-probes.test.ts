@@ -1,10 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
 /** AMD probes: sysfs on the real snapshot trees, amd-smi and rocm-smi through fakes replaying real JSON. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AmdSysfsProbe, AmdToolProbe } from '../../../probes/amd/amd-probes.js';
 import { claimDevices } from '../../../probes/registry.js';
 import type { Detection } from '../../../probes/types.js';
-import { FAKE_BIN, waitFor } from '../../helpers/gen.js';
+import { FAKE_BIN, tempDir, waitFor } from '../../helpers/gen.js';
 import { collect } from '../../helpers/sink.js';
 import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
@@ -44,16 +45,27 @@ describe('AMD probes', () => {
     const p = new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi'));
     await p.detect();
     process.env.FAKE_AMD_MODE = 'garbage';
+    const calls = join(tempDir('gw-amd-'), 'calls');
+    process.env.FAKE_AMD_CALLS = calls;
+    const metricCalls = () =>
+      existsSync(calls)
+        ? readFileSync(calls, 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('metric')).length
+        : 0;
     try {
       const c = collect();
       p.start(c.sink, intervalPolicy(30));
-      await waitFor(() => c.gaps.length >= 1, 8000);
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => c.gaps.length >= 1, 20_000);
+      // three more failed queries after the first: still the one gap
+      const after = metricCalls();
+      await waitFor(() => metricCalls() >= after + 3, 20_000);
       await p.close();
       expect(c.gaps).toHaveLength(1);
       expect(c.gaps[0].reason).toMatch(/printed something that is not its JSON: Segmentation fault/);
     } finally {
       delete process.env.FAKE_AMD_MODE;
+      delete process.env.FAKE_AMD_CALLS;
     }
     process.env.FAKE_AMD_MODE = 'fail';
     try {

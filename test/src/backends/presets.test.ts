@@ -3,22 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configCandidates, fieldName, loadPresets, presetArgv } from '../../../src/backends/presets.js';
+import { ROOT } from '../../helpers/gen.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gw-presets-'));
 
 describe('presets config', () => {
   it('the example config shipped in the repo loads, with the demo preset', async () => {
-    const load = await loadPresets(process.cwd(), { HOME: '/nonexistent' });
+    const load = await loadPresets(ROOT, { HOME: '/nonexistent' });
     expect(load.error).toBeNull();
-    expect(load.file).toBe(join(process.cwd(), 'genwatt.config.json'));
+    expect(load.file).toBe(join(ROOT, 'genwatt.config.json'));
     const demo = load.presets.find((p) => p.name === 'demo')!;
     expect(demo.count).toBe(10);
-    expect(demo.out).toBe(join(process.cwd(), 'genwatt-out/demo'));
+    expect(demo.out).toBe(join(ROOT, 'genwatt-out/demo'));
     expect(presetArgv(demo, 3)).toEqual([
       'node',
       'fixtures/demo-generator.mjs',
       '--out',
-      join(process.cwd(), 'genwatt-out/demo'),
+      join(ROOT, 'genwatt-out/demo'),
       '--count',
       '3',
       '--seconds',

@@ -122,8 +122,11 @@ describe('DashboardController with a live source', () => {
     await src.start(null);
     const c = new DashboardController(src, { ascii: false, color: false });
     c.key('r', {});
-    await waitFor(() => src.recording(), 5000);
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(() => src.recording(), 20_000);
+    // a few samples into the recording (each one changes the source)
+    let changes = 0;
+    src.on('change', () => changes++);
+    await waitFor(() => changes >= 6, 20_000);
     c.key('r', {});
     await waitFor(() => src.results().some((r) => r.recordFile), 5000);
     const loaded = await readSession(src.results()[0].recordFile!);

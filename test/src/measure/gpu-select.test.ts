@@ -134,13 +134,25 @@ describe('charged GPUs end to end', () => {
       expect(doc.idle!.devices.map((d) => d.deviceId)).toEqual(doc.run.gpus);
       const rep = JSON.parse((await spawnCli(['report', rec, '--json'])).out).sessions[0];
       expect(rep.summary.joulesPerImage.mean).toBeCloseTo(doc.summary.joulesPerImage.mean!, 6);
+      // Each image's power is that of the charged GPUs over its window, by their own samples (so it
+      // holds wherever in the replayed capture the run happened to fall): both GPUs draw ~430-600 W
+      // in the capture, so charging the wrong set is off by about half or double.
+      const checked = doc.rows.filter((row) => {
+        const inWindow = (id: string) =>
+          doc.samples.filter((x) => x.deviceId === id && x.tMs >= row.windowStartMs && x.tMs <= row.windowEndMs && x.powerWatts !== undefined);
+        const per = doc.run.gpus!.map(inWindow);
+        if (row.watts === null || per.some((xs) => xs.length < 3)) return false;
+        const charged = per.reduce((a, xs) => a + xs.reduce((b, x) => b + x.powerWatts!, 0) / xs.length, 0);
+        const other = [GPU0, GPU1].filter((id) => !doc.run.gpus!.includes(id)).map(inWindow);
+        const seen = JSON.stringify({ name, watts: row.watts, charged, other: other.map((xs) => xs.length) });
+        // a sample mean against a trapezoid with interpolated edges: 25 % apart at most; the wrong set is 50-100 % off
+        expect(Math.abs(row.watts - charged) / charged, seen).toBeLessThan(0.25);
+        return true;
+      });
+      expect(checked.length, name).toBeGreaterThanOrEqual(1);
       runs[name] = doc.summary.meanWatts!;
     }
-    // both GPUs draw ~430-600 W in the capture: one GPU's windows draw about half of both
-    expect(runs.one / runs.both).toBeGreaterThan(0.35);
-    expect(runs.one / runs.both).toBeLessThan(0.65);
-    expect(runs.uuid / runs.one).toBeGreaterThan(0.9);
-    expect(runs.uuid / runs.one).toBeLessThan(1.1);
+    expect(Object.keys(runs)).toEqual(['one', 'uuid', 'both']);
   }, 60000);
 
   it('two simulated GPUs: the generator on GPU 1 is found by its processes, by CUDA_VISIBLE_DEVICES, or charged by --gpu 0 (idle only)', async () => {

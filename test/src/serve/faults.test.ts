@@ -4,7 +4,7 @@
  * deleted and recreated, the recording disk full (a real 256 KiB tmpfs), and `serve` killed -9.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
@@ -32,7 +32,7 @@ describe('serve keeps going through faults', () => {
     for (let k = 0; k < 3; k++) {
       // kill the nvidia-smi that serve started
       spawnSync('pkill', ['-KILL', '-P', String(serve.child.pid), '-f', 'nvidia-smi']);
-      await sleep(300);
+      // read during the gap the kill leaves: the total holds
       const m = await scrape(serve.url);
       const e = value(m, 'genwatt_device_energy_joules_total')!;
       expect(e).toBeGreaterThanOrEqual(lastEnergy);
@@ -42,7 +42,7 @@ describe('serve keeps going through faults', () => {
         async () =>
           value(await scrape(serve!.url), 'genwatt_device_up') === 1 &&
           (value(await scrape(serve!.url), 'genwatt_probe_restarts_total', { probe: 'nvidia-smi' }) ?? 0) >= k + 1,
-        10000,
+        30_000,
       );
     }
     const m = await scrape(serve.url);
@@ -120,8 +120,13 @@ describe('serve keeps going through faults', () => {
     const args = ['--probe', 'simulated', '--watch', out, '--record-dir', rec, '--idle', '0', '--run-gap', '30', '--interval', '50'];
     serve = await startServe(args, { env });
     expect(await generate(out, env, ['--count', '3', '--seconds', '0.3', '--load-seconds', '0.1'])).toBe(0);
-    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 3, 10000);
-    await sleep(400); // the journal is flushed at every image and every 250 ms
+    await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 3, 30_000);
+    // the journal is flushed at every image and every 250 ms: killed once it holds the three
+    const journalImages = () =>
+      readdirSync(rec)
+        .filter((f) => f.endsWith('.jsonl'))
+        .reduce((a, f) => a + (readFileSync(join(rec, f), 'utf8').match(/"type":"image"/g) ?? []).length, 0);
+    await waitFor(() => journalImages() >= 3, 20_000);
     await serve.stop('SIGKILL');
     const journals = readdirSync(rec).filter((f) => f.endsWith('.jsonl'));
     expect(journals).toHaveLength(1);
