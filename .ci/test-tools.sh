@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real programs some tests drive: tmux (the dashboard in a real terminal), Prometheus (scraping
-# `genwatt serve`) and Chromium (rendering the HTML report). `npm test` runs this first: whatever is
+# `genwatt serve`), Chromium (rendering the HTML report) and libfaketime (stepping genwatt's wall clock). `npm test` runs this first: whatever is
 # missing is installed from Debian/Ubuntu's packages (as root, or with passwordless sudo). Where that
 # cannot be done it says so, and the tests that need the program fail naming it.
 set -u
@@ -8,6 +8,7 @@ need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "genwatt tests: ${need[*]} missing and no apt-get here: install them to run every test" >&2

@@ -9,6 +9,7 @@
 import { basename } from 'node:path';
 import type { ResultPromise } from 'execa';
 import type { ProbeName, ReadingSink } from './types.js';
+import { timelineNow } from './timeline.js';
 
 export interface StreamToolOptions {
   stallMs: number;
@@ -64,7 +65,7 @@ export class StreamTool {
   }
 
   private now(): number {
-    return this.opts.now ? this.opts.now() : Date.now();
+    return this.opts.now ? this.opts.now() : timelineNow();
   }
 
   private report: StreamReport | undefined;

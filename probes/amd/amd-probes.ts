@@ -7,6 +7,7 @@ import type { Detection, DeviceInfo, Probe, Reading, ReadingSink, SampleTiming }
 import { CounterGuard } from '../nvidia/nvml-map.js';
 import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi, type AmdGpu, type AmdStatic } from './amd-parse.js';
 import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
+import { timelineNow } from '../timeline.js';
 
 export class AmdSysfsProbe implements Probe {
   readonly name = 'amd-sysfs' as const;
@@ -37,7 +38,7 @@ export class AmdSysfsProbe implements Probe {
   }
 
   async poll(): Promise<Reading[]> {
-    const t = Date.now();
+    const t = timelineNow();
     return this.cards.map((c) => readCard(c, t));
   }
 
@@ -137,12 +138,12 @@ export class AmdToolProbe implements Probe {
     this.closed = false;
     let inGap = false;
     const loop = async () => {
-      const t0 = Date.now();
+      const t0 = timelineNow();
       try {
         const gpus = await this.query();
         if (this.closed) return;
         inGap = false;
-        const tMs = Date.now();
+        const tMs = timelineNow();
         for (const g of gpus) {
           const known = this.gpus.find((x) => x.id === g.id);
           if (!known) continue;
@@ -162,13 +163,13 @@ export class AmdToolProbe implements Probe {
         if (!inGap) {
           inGap = true;
           const msg = (err as Error).message;
-          for (const g of this.gpus) sink.gap({ deviceId: g.id, probe: this.name, tMs: Date.now(), reason: msg });
+          for (const g of this.gpus) sink.gap({ deviceId: g.id, probe: this.name, tMs: timelineNow(), reason: msg });
           sink.note?.(this.name, msg);
         }
       }
       if (this.closed) return;
       // No faster than the tool answers: the next query starts `intervalMs` after this one started, or now.
-      this.timer = setTimeout(run, Math.max(0, intervalMs - (Date.now() - t0)));
+      this.timer = setTimeout(run, Math.max(0, intervalMs - (timelineNow() - t0)));
     };
     // The loop catches the tool's failures itself; what escapes it (a sink that threw) is said, not lost.
     const run = (): void => {

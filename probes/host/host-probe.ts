@@ -3,6 +3,7 @@
  * through systeminformation. Never used for GPU data (its graphics() blocks and drops zeros).
  */
 import type { Detection, DeviceInfo, Probe, Reading } from '../types.js';
+import { timelineNow } from '../timeline.js';
 
 export const HOST_DEVICE_ID = 'host';
 type SI = typeof import('systeminformation');
@@ -41,7 +42,7 @@ export class HostProbe implements Probe {
 
   async poll(): Promise<Reading[]> {
     const si = this.si;
-    const now = Date.now();
+    const now = timelineNow();
     if (!si || now - this.lastPollMs < this.minPeriodMs) return [];
     this.lastPollMs = now;
     const [load, mem] = await Promise.all([si.currentLoad(), si.mem()]);

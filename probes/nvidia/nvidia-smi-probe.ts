@@ -6,6 +6,7 @@
 import { StreamTool, type LineVerdict } from '../stream-tool.js';
 import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
+import { wallOffsetMs } from '../timeline.js';
 
 export const DETECT_FIELDS = ['index', 'uuid', 'pci.bus_id', 'name', 'memory.total', 'enforced.power.limit', 'power.limit', 'driver_version'] as const;
 export const STREAM_FIELDS = [
@@ -130,8 +131,10 @@ export class NvidiaSmiProbe implements Probe {
     // A line must name a known GPU and carry a plausible timestamp; anything else is garbage.
     const stamp = parseTimestamp(rec['timestamp']);
     if (!known || (cellText(rec['timestamp']) !== undefined && stamp === undefined)) return 'bad';
-    // Trust nvidia-smi's own (local-time) stamp when it agrees with arrival; pipes can delay lines.
-    const tMs = stamp !== undefined && Math.abs(arrivalMs - stamp) < 2000 ? stamp : arrivalMs;
+    // Trust nvidia-smi's own (local-time, wall-clock) stamp, placed on genwatt's timeline, when it
+    // agrees with arrival; pipes can delay lines. After a wall-clock step it does not: arrival then.
+    const placed = stamp === undefined ? undefined : stamp - wallOffsetMs();
+    const tMs = placed !== undefined && Math.abs(arrivalMs - placed) < 2000 ? placed : arrivalMs;
     sink.reading(rowToReading(rec, id!, tMs));
     return 'ok';
   }

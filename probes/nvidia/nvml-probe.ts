@@ -6,6 +6,7 @@
 import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
 import { CounterGuard, mapPoll, type Metric, type NvmlPoll } from './nvml-map.js';
+import { timelineNow } from '../timeline.js';
 
 interface Dev {
   info: DeviceInfo;
@@ -50,7 +51,7 @@ export class NvmlProbe implements Probe {
   private initialized = false;
 
   constructor(private readonly opts: NvmlProbeOptions = {}) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
   }
 
   private msg(ret: number): string {

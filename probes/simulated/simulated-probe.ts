@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Detection, DeviceInfo, GpuProcess, Probe, Reading } from '../types.js';
 import { parseActivity, simulate, SIM_BASE_VRAM_BYTES, SIM_POWER_LIMIT_WATTS, SIM_VRAM_TOTAL_BYTES, type SimActivity } from './simulated-gpu.js';
+import { timelineNow, wallTimeOnTimeline } from '../timeline.js';
 
 export const SIM_DEVICE_ID = 'sim-0';
 export const SIM_ACTIVITY_ENV = 'GENWATT_SIM_ACTIVITY';
@@ -20,6 +21,8 @@ export class SimulatedProbe implements Probe {
   private readonly ownsActivityFile: boolean;
   private readonly now: () => number;
   private activity: SimActivity;
+  /** The generator's own stamp of the current activity (wall clock). */
+  private stampedMs: number | undefined;
   private phaseFromWatts = 30;
   private lastWatts = 30;
 
@@ -27,7 +30,7 @@ export class SimulatedProbe implements Probe {
   readonly devices: DeviceInfo[];
 
   constructor(opts: { activityFile?: string; now?: () => number; gpus?: number } = {}) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
     // A generator started outside genwatt (next to `genwatt serve`) names the file in the environment of both.
     const given = opts.activityFile ?? process.env[SIM_ACTIVITY_ENV];
     this.activityFile = given ?? join(tmpdir(), `genwatt-sim-${process.pid}-${Date.now()}.activity`);
@@ -67,9 +70,11 @@ export class SimulatedProbe implements Probe {
     }
     const act = parseActivity(text);
     if (!act) return;
-    if (act.phase !== this.activity.phase || act.sinceMs !== this.activity.sinceMs) {
+    if (act.phase !== this.activity.phase || act.sinceMs !== this.stampedMs) {
       this.phaseFromWatts = this.lastWatts;
-      this.activity = act;
+      // The generator stamps its wall clock: placed on the timeline by its age, not after now.
+      this.stampedMs = act.sinceMs;
+      this.activity = { ...act, sinceMs: wallTimeOnTimeline(act.sinceMs, this.now(), this.activity.sinceMs).tMs };
     }
   }
 

@@ -7,6 +7,7 @@ import type { DashboardView, LauncherView, Overlay } from '../../components/view
 import type { Preset, PresetLoad } from '../backends/presets.js';
 import type { DashboardSource } from './source.js';
 import { planLayout } from '../../components/layout.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 /** The subset of Ink's key object the controller reads (plus F10, which the host detects). */
 export interface KeyInfo {
@@ -80,7 +81,7 @@ export class DashboardController extends EventEmitter {
     readonly opts: ControllerOptions,
   ) {
     super();
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
     source.on('status', (m: string) => this.setStatus(m));
   }
 

@@ -8,6 +8,7 @@ import type { DashboardController } from './controller.js';
 import { loadInk } from './load-ink.js';
 import { startHeapTrim } from './heap-trim.js';
 import { RedrawGate } from './redraw-gate.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface HostOptions {
   stdout: NodeJS.WriteStream;
@@ -67,7 +68,7 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
     debug: Boolean(o.debug),
   });
   let frames = 1;
-  const now = Date.now;
+  const now = timelineNow;
   const gate = new RedrawGate(now(), o.fps ?? 4, o.dataFps ?? 2);
   const redraw = () => {
     gate.drawn(now());

@@ -24,6 +24,7 @@ import { intervalPolicy } from '../measure/interval-policy.js';
 import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
 import { fmtJoules, fmtSeconds } from '../text/format.js';
 import type { LiveOptions, RunSpec } from './live-options.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export type { LiveOptions, RunSpec } from './live-options.js';
 
@@ -62,7 +63,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   private shownSummary: SessionResult['summary'] | null = null;
   private closing = false;
   private switching = false;
-  private readonly originMs = Date.now();
+  private readonly originMs = timelineNow();
   banner: string | null = null;
   /** How the last run ended (shown while monitoring after it). */
   private lastRun: string | null = null;
@@ -315,7 +316,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   private processesFor: MeasureSession | null = null;
 
   data(windowMs: number, opts: { history?: boolean; processes?: boolean } = {}): SourceData {
-    const now = Date.now();
+    const now = timelineNow();
     const s = this.session;
     const policy = s?.core.policy ?? intervalPolicy(this.opts.intervalMs);
     const holdMs = policy.gapLimitMs;

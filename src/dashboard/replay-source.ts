@@ -14,6 +14,7 @@ import type { LoadedSession } from '../session/reader.js';
 import { summarize, type Summary } from '../energy/summary.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
 import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 interface ReplayDevice {
   info: DeviceInfo;
@@ -64,7 +65,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
     opts: ReplayOptions,
   ) {
     super();
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
     this.speed = opts.speed;
     const doc = loaded.doc;
     const byDevice = new Map<string, Reading[]>();

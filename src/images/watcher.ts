@@ -14,6 +14,7 @@ import { checkComplete, isImagePath, NotRegularFileError } from './image-complet
 import { readImageMeta } from './image-meta.js';
 import { BLANK_ENTROPY_BITS } from './entropy.js';
 import { EntropyPool } from './entropy-pool.js';
+import { timelineNow, wallTimeOnTimeline } from '../../probes/timeline.js';
 
 export class WatchFolderError extends Error {
   readonly unreadable = true;
@@ -50,6 +51,11 @@ export function isIgnoredName(name: string): boolean {
   return n.startsWith('.') || n.endsWith('.tmp') || n.endsWith('.part') || n.endsWith('.partial') || n.endsWith('.crdownload') || n.endsWith('~');
 }
 
+/** How long before its first file event an image's content may have been written (a write, then a rename). */
+const MTIME_BEFORE_SEEN_MS = 5000;
+/** A file time this far outside the span genwatt knew the file is not used (clock steps; another clock). */
+const FILE_TIME_SLACK_MS = 2000;
+
 /** Counted names remembered to ignore late change events. */
 const COUNTED_MEMORY = 5000;
 
@@ -84,6 +90,8 @@ export class OutputWatcher extends EventEmitter {
   private readonly notRegular = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private closed = false;
+  /** A file time far from genwatt's clock was noted (once). */
+  private clockNoted = false;
   private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy'>> & { now: () => number };
   private readonly decoder: EntropyPool | undefined;
 
@@ -98,7 +106,7 @@ export class OutputWatcher extends EventEmitter {
       waitPollMs: opts.waitPollMs ?? 200,
       rootCheckMs: opts.rootCheckMs ?? 1000,
       readMeta: opts.readMeta ?? true,
-      now: opts.now ?? Date.now,
+      now: opts.now ?? timelineNow,
     };
   }
 
@@ -275,7 +283,20 @@ export class OutputWatcher extends EventEmitter {
         this.counted.delete(oldest);
         this.forgottenUpToMs = Math.max(this.forgottenUpToMs, mtimeMs);
       }
-      const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: st.mtimeMs, detectedMs: now };
+      // The file's time is the wall clock's; the event is placed on genwatt's timeline by the file's
+      // age, within the time genwatt has known the file (a clock step between the write and now, or
+      // a writer on another clock, cannot put it before the image or after genwatt saw it).
+      // Far outside that span the file time says nothing: the event is when genwatt saw the file.
+      const placed = wallTimeOnTimeline(st.mtimeMs, now, pend.firstSeenMs - MTIME_BEFORE_SEEN_MS);
+      const trusted = placed.offMs <= FILE_TIME_SLACK_MS;
+      if (!trusted && !this.clockNoted) {
+        this.clockNoted = true;
+        this.emit(
+          'note',
+          `${basename(p)}: its file time is ${(placed.offMs / 1000).toFixed(1)} s away from genwatt's clock (a wall-clock step?): image times are taken from when genwatt saw each file`,
+        );
+      }
+      const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: trusted ? placed.tMs : now, detectedMs: now };
       // Until its metadata and blank check are done the image is still on its way (pendingCount):
       // a run that ends meanwhile waits for it (the first decode also starts the worker).
       this.inFlight++;

@@ -6,6 +6,7 @@
 import type { BackendConfig, BackendHooks, RunningBackend } from '../backends/backend-types.js';
 import { startChild, type RunningChild } from '../backends/run-controller.js';
 import type { LogLine } from '../session/types.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export type Generator = RunningChild | RunningBackend;
 
@@ -34,7 +35,7 @@ export async function startGenerator(spec: GeneratorSpec, hooks: GeneratorHooks)
     cwd: spec.cwd,
     env: spec.env,
     killAfterMs: spec.killAfterMs,
-    onLine: (stream, line) => hooks.log({ tMs: Date.now(), stream, line }),
+    onLine: (stream, line) => hooks.log({ tMs: timelineNow(), stream, line }),
   });
 }
 

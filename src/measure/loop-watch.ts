@@ -4,6 +4,7 @@
  * one, with when it began and how long it lasted — a gap that says why, never a silent drop in coverage.
  */
 import type { IntervalPolicy } from './interval-policy.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export class LoopWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -13,7 +14,7 @@ export class LoopWatch {
   constructor(
     private readonly policy: IntervalPolicy,
     private readonly onStall: (stalledMs: number, fromMs: number) => void,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = timelineNow,
   ) {
     // Half the gap limit (at most a second): a stall that long is seen, at a few wake-ups a second.
     this.periodMs = Math.min(1000, Math.max(50, policy.stallGapMs / 2));

@@ -27,6 +27,7 @@ import { isBackend, startGenerator, type Generator } from './generator.js';
 import { checkCommand, checkOutDir } from './preflight.js';
 import { SessionCore } from './session-core.js';
 import { asUserStop, finishResult, sessionExitCode, type SessionResult } from './session-result.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export { NoGpuError } from './detect-devices.js';
 export { RunNotStartedError } from './preflight.js';
@@ -41,7 +42,7 @@ export class MeasureSession extends EventEmitter {
   idle: IdleBaseline | undefined;
   state: SessionState = 'detecting';
   runStartMs: number | null = null;
-  readonly startedMs = Date.now();
+  readonly startedMs = timelineNow();
   recordFile: string | null = null;
   imagesSeen = 0;
   childExit: ChildExit | null = null;
@@ -183,7 +184,7 @@ export class MeasureSession extends EventEmitter {
     try {
       await this.measureIdle();
       // The timeline keeps full samples only for the idle window; energy windows use the row stream.
-      this.timers.push(setInterval(() => this.core.timeline.retainFrom(Date.now() - 60000), 10000));
+      this.timers.push(setInterval(() => this.core.timeline.retainFrom(timelineNow() - 60000), 10000));
       if (!this.stopRequested && c.mode !== 'monitor') await this.startRun();
       else if (c.mode === 'monitor') {
         this.setState('running');
@@ -206,7 +207,7 @@ export class MeasureSession extends EventEmitter {
   /** The generator's GPUs are known (process lists): records and windows from here on use them. */
   private readonly onGpusDecided = (ids: string[], reason: string): void => {
     this.core.counterDevices(ids);
-    this.core.record({ type: 'gpus', tMs: Date.now(), ids, reason }, true);
+    this.core.record({ type: 'gpus', tMs: timelineNow(), ids, reason }, true);
     this.note('genwatt', chargeNote(ids, reason));
     if (this.idle) {
       this.idle = restrictIdle(this.idle, ids);
@@ -221,11 +222,11 @@ export class MeasureSession extends EventEmitter {
     const c = this.config;
     if (c.idleSeconds <= 0 || c.mode === 'monitor') return;
     this.setState('idle-baseline');
-    const startMs = Date.now();
+    const startMs = timelineNow();
     await Promise.race([new Promise((r) => setTimeout(r, c.idleSeconds * 1000)), this.stopped()]);
     // Let readings of the window's end arrive before integrating.
     await new Promise((r) => setTimeout(r, this.core.policy.settleMs));
-    this.idle = this.core.idleOver(startMs, Math.min(Date.now(), startMs + c.idleSeconds * 1000));
+    this.idle = this.core.idleOver(startMs, Math.min(timelineNow(), startMs + c.idleSeconds * 1000));
     if (this.charged) this.idle = restrictIdle(this.idle, this.charged);
     this.core.record({ type: 'idle', ...this.idle }, true);
   }
@@ -249,7 +250,7 @@ export class MeasureSession extends EventEmitter {
     const c = this.config;
     if (c.outDir) await this.startWatcher(c.outDir);
     if (this.stopRequested) return;
-    this.runStartMs = Date.now();
+    this.runStartMs = timelineNow();
     this.batches = new BatchAssembler(c.batchGapMs ?? undefined, this.runStartMs);
     this.rowStream!.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
@@ -259,7 +260,7 @@ export class MeasureSession extends EventEmitter {
     this.stopAfter(c.timeoutMs);
     this.timers.push(
       setInterval(() => {
-        const closed = this.batches.flushIfQuiet(Date.now());
+        const closed = this.batches.flushIfQuiet(timelineNow());
         if (closed) this.closeBatch(closed);
       }, 100),
     );
@@ -398,7 +399,7 @@ export class MeasureSession extends EventEmitter {
     await this.core.stopSampling();
     this.rowStream?.finish([]);
     this.takeRows();
-    const endMs = Date.now();
+    const endMs = timelineNow();
     this.core.record({ type: 'end', endMs, endedAt: new Date(endMs).toISOString(), exit: this.childExit, endReason: this.stopRequested }, true);
     if (this.config.removeOutDir && this.config.outDir) rmSync(this.config.outDir, { recursive: true, force: true });
     const result = await finishResult(this, this.recorder, endMs, error ?? this.failure);

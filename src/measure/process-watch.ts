@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { GpuProcess, Probe, Reading } from '../../probes/types.js';
 import { makeRedactor } from '../session/redact.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 /** A command line can be megabytes; the panel shows one line of it. */
 const CMDLINE_MAX_BYTES = 4096;
@@ -120,7 +121,7 @@ export class ProcessWatch {
     this.busy = true;
     try {
       const group = this.o.generatorGroup();
-      const tMs = Date.now();
+      const tMs = timelineNow();
       const onGenerator = new Set<string>();
       for (const p of this.probes) {
         const ids = this.deviceIdsOf(p);

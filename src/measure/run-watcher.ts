@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import type { MeasureConfig } from './measure-config.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface WatcherHooks {
   /** A file is complete (before its metadata is read): the moment for a counter read. */
@@ -42,8 +43,8 @@ export async function openWatcher(dir: string, config: MeasureConfig, hooks: Wat
  * kernel's events after the run ends), then lets files still being written or checked finish (up to 3 s).
  */
 export async function settleWatcher(w: OutputWatcher): Promise<void> {
-  const t0 = Date.now();
+  const t0 = timelineNow();
   await new Promise((r) => setTimeout(r, 250));
   await w.sweep();
-  while (w.pendingCount > 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 100));
+  while (w.pendingCount > 0 && timelineNow() - t0 < 3000) await new Promise((r) => setTimeout(r, 100));
 }

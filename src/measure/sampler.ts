@@ -6,6 +6,7 @@
 import { sanitizeReading } from '../../probes/sanity.js';
 import type { Probe, ReadingSink } from '../../probes/types.js';
 import type { IntervalPolicy } from './interval-policy.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface SamplerOptions {
   /** Interval, poll timeout and stall time (src/measure/interval-policy.ts). */
@@ -28,7 +29,7 @@ export class Sampler {
     /** Device ids per probe, for gap records. */
     private readonly devicesOf: (p: Probe) => string[],
   ) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
     // Every reading, polled or streamed, passes the sanity ranges before anything stores it.
     // (Sinks are class instances too: their methods are called on them, never copied off.)
     this.sink = {

@@ -31,6 +31,7 @@ import { sanitizeReading } from '../../probes/sanity.js';
 import { Sampler } from './sampler.js';
 import { Timeline, type TimelineOptions } from './timeline.js';
 import { makeRedactor } from '../session/redact.js';
+import { timelineNow, WallStepDetector } from '../../probes/timeline.js';
 
 export interface CoreConfig {
   /** Forced probes, or undefined to auto-detect. */
@@ -59,6 +60,7 @@ export class SessionCore extends EventEmitter {
   private probes: Probe[] = [];
   private sampler: Sampler | undefined;
   private loopWatch: LoopWatch | undefined;
+  private stepTimer: NodeJS.Timeout | undefined;
   /** The processes on each GPU, read while someone needs them (see acquire in ProcessWatch). */
   processWatch: ProcessWatch | undefined;
   /** The generator's process group (its pid), while a command runs. */
@@ -123,7 +125,7 @@ export class SessionCore extends EventEmitter {
   }
 
   note(source: string, message: string): Note {
-    const n: Note = { tMs: Date.now(), source, message: this.redactor.text(message) };
+    const n: Note = { tMs: timelineNow(), source, message: this.redactor.text(message) };
     this.record({ type: 'note', ...n });
     this.emit('note', n);
     return n;
@@ -158,6 +160,17 @@ export class SessionCore extends EventEmitter {
       this.note('genwatt', reason);
     });
     this.loopWatch.start();
+    // Durations and windows follow the monotonic timeline; a wall-clock step is said, with its size.
+    const steps = new WallStepDetector();
+    this.stepTimer = setInterval(() => {
+      const stepMs = steps.check();
+      if (stepMs !== null)
+        this.note(
+          'genwatt',
+          `the wall clock stepped ${stepMs > 0 ? 'forward' : 'back'} by ${Math.abs(stepMs / 1000).toFixed(1)} s (now ${new Date().toISOString()}): durations and energy follow the monotonic clock; file times are placed by their age`,
+        );
+    }, 1000);
+    this.stepTimer.unref?.();
     this.processWatch = new ProcessWatch(this.probes, (p) => this.devices.filter((d) => d.probe === p.name && !d.host).map((d) => d.id), {
       everyMs: 1000,
       generatorGroup: () => this.generatorGroup,
@@ -181,7 +194,7 @@ export class SessionCore extends EventEmitter {
    * read costs ~4 ms; a file that comes sooner gets a read that many ms after the last one.
    */
   readCountersNow(): void {
-    const now = Date.now();
+    const now = timelineNow();
     const wait = this.lastCounterReadMs + COUNTER_READ_SPACING_MS - now;
     if (wait > 0) {
       this.counterTimer ??= setTimeout(() => {
@@ -211,6 +224,8 @@ export class SessionCore extends EventEmitter {
     this.processWatch?.stop();
     this.loopWatch?.stop();
     this.loopWatch = undefined;
+    if (this.stepTimer) clearInterval(this.stepTimer);
+    this.stepTimer = undefined;
     if (this.sampler) await this.sampler.stop();
     else await this.dispose();
     this.sampler = undefined;

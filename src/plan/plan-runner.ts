@@ -13,6 +13,7 @@ import type { CoolDown, Plan, PlanSession } from './plan-file.js';
 import { reportBase } from './plan-file.js';
 import { presetArgv } from '../backends/presets.js';
 import { readSession, type LoadedSession } from '../session/reader.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface PlanOptions {
   probes?: ProbeName[];
@@ -116,7 +117,7 @@ async function coolDown(o: PlanOptions, c: CoolDown, ref: IdleReference): Promis
     });
     return `fixed ${c.seconds} s`;
   }
-  const t0 = Date.now();
+  const t0 = timelineNow();
   const latest = new Map<string, { w?: number; t?: number }>();
   let okSince: number | null = null;
   let cooled = false;
@@ -137,10 +138,10 @@ async function coolDown(o: PlanOptions, c: CoolDown, ref: IdleReference): Promis
         (tRef === undefined || (v.t !== undefined && v.t <= tRef + c.temperatureMarginC))
       );
     });
-    okSince = ok ? (okSince ?? Date.now()) : null;
-    if (okSince !== null && Date.now() - okSince >= c.holdSeconds * 1000) return (cooled = true);
+    okSince = ok ? (okSince ?? timelineNow()) : null;
+    if (okSince !== null && timelineNow() - okSince >= c.holdSeconds * 1000) return (cooled = true);
   });
-  const waited = ((Date.now() - t0) / 1000).toFixed(1);
+  const waited = ((timelineNow() - t0) / 1000).toFixed(1);
   return cooled
     ? `back within ${c.powerMarginWatts} W and ${c.temperatureMarginC} °C of idle after ${waited} s`
     : o.signal.aborted

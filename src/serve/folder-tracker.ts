@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import { BatchAssembler, type ImageEvent } from '../images/batches.js';
 import { batchRows, type DeviceSeries, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { OutputWatcher } from '../images/watcher.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface FolderTrackerOptions {
   runGapMs: number;
@@ -55,7 +56,7 @@ export class FolderTracker extends EventEmitter {
     private readonly opts: FolderTrackerOptions,
   ) {
     super();
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
     this.startedMs = this.now();
     this.watcher = new OutputWatcher(dir, { entropy: opts.blankCheck !== false });
     this.watcher.on('complete', (ev: ImageEvent) => this.emit('complete', ev));

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import { EnergyTotal } from './energy-total.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface MetricsOptions {
   node: string;
@@ -63,7 +64,7 @@ export class ServeMetrics {
     devices: readonly DeviceInfo[],
     private readonly opts: MetricsOptions,
   ) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? timelineNow;
     const registers = [this.registry];
     const node = opts.node;
     for (const d of devices) {

@@ -14,6 +14,7 @@ import { defaultRecordPath, Recorder } from '../session/recorder.js';
 import type { HeaderRecord, SessionMode, SessionRecord } from '../session/types.js';
 import type { Timeline } from '../measure/timeline.js';
 import { SCALE_SPAN_MS } from '../energy/window-energy.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export type RotateMode = 'run' | 'hour';
 
@@ -79,7 +80,7 @@ export class Recordings {
     }
     recorder.write(this.opts.header(mode, outDir, startMs, warmupBatches, tags), true);
     this.opts.log(`recording ${basename(file)}`);
-    return { recorder, folder: outDir, label, openedMs: Date.now(), idleWritten: false };
+    return { recorder, folder: outDir, label, openedMs: timelineNow(), idleWritten: false };
   }
 
   private writeState(err: Error | null, file: string): void {

@@ -15,6 +15,7 @@ import { FolderTracker, type SegmentStart } from './folder-tracker.js';
 import { startHttp } from './http-server.js';
 import { ServeMetrics } from './metrics.js';
 import { Recordings, type RotateMode } from './recordings.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export interface ServeConfig {
   probes?: ProbeName[];
@@ -53,7 +54,7 @@ export class ServeNode extends EventEmitter {
   private recordings: Recordings | undefined;
   private readonly trackers: FolderTracker[] = [];
   private timers: NodeJS.Timeout[] = [];
-  private readonly startedMs = Date.now();
+  private readonly startedMs = timelineNow();
 
   constructor(readonly config: ServeConfig) {
     super();
@@ -148,11 +149,11 @@ export class ServeNode extends EventEmitter {
     });
     core.on('restart', (probe: ProbeName) => this.metrics.restart(probe));
     core.startSampling(c.counterIntervalMs ?? 1000);
-    this.recordings?.startMonitor(Date.now());
+    this.recordings?.startMonitor(timelineNow());
     for (const dir of dirs) this.watchFolder(dir);
     this.timers.push(setTimeout(() => this.measureIdle(), c.idleSeconds * 1000 + policy.settleMs));
     // Keep only the samples open windows still need (the recordings have everything).
-    this.timers.push(setInterval(() => this.timeline.retainFrom(Math.min(Date.now() - 60_000, ...this.trackers.map((t) => t.needsSamplesFromMs))), 5000));
+    this.timers.push(setInterval(() => this.timeline.retainFrom(Math.min(timelineNow() - 60_000, ...this.trackers.map((t) => t.needsSamplesFromMs))), 5000));
     if (c.rotate === 'hour') this.scheduleHour();
     this.timers.push(setInterval(() => this.splitOverlong(), Math.min(10_000, Math.max(200, c.maxFileMs / 10))));
   }
@@ -167,7 +168,7 @@ export class ServeNode extends EventEmitter {
       status: problems.length ? 'degraded' : 'ok',
       problems,
       node: c.node,
-      uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000),
+      uptimeSeconds: Math.round((timelineNow() - this.startedMs) / 1000),
       devices: this.core.gpuIds,
       watching: this.trackers.map((t) => t.dir),
       idleWatts: this.idle?.totalWatts ?? null,
@@ -221,18 +222,18 @@ export class ServeNode extends EventEmitter {
   }
 
   private scheduleHour(): void {
-    const now = Date.now();
+    const now = timelineNow();
     const next = Math.ceil((now + 1) / HOUR_MS) * HOUR_MS;
     const timer = setTimeout(() => {
       for (const t of this.trackers) t.split('hourly rotation');
-      this.recordings?.rotateMonitor(Date.now());
+      this.recordings?.rotateMonitor(timelineNow());
       this.scheduleHour();
     }, next - now);
     this.timers.push(timer);
   }
 
   private splitOverlong(): void {
-    const long = new Set(this.recordings?.overlong(Date.now()) ?? []);
+    const long = new Set(this.recordings?.overlong(timelineNow()) ?? []);
     for (const t of this.trackers) if (long.has(t.dir)) t.split(`file reached its length limit (${Math.round(this.config.maxFileMs / 60000)} min)`);
   }
 
@@ -241,7 +242,7 @@ export class ServeNode extends EventEmitter {
     for (const t of this.timers.splice(0)) clearTimeout(t);
     await Promise.all(this.trackers.map((t) => t.close('serve stopped')));
     await this.core.stopSampling();
-    await this.recordings?.close(Date.now());
+    await this.recordings?.close(timelineNow());
     await new Promise<void>((r) => {
       if (!this.server) return r();
       this.server.close(() => r());

@@ -12,6 +12,7 @@ import type { JournalContents } from './journal-reader.js';
 import { makeFolders } from './record-target.js';
 import { removeStaleTemps } from './stale-temps.js';
 import type { SessionDoc, SessionRecord } from './types.js';
+import { timelineNow } from '../../probes/timeline.js';
 
 export { formatDoc } from './doc-writer.js';
 
@@ -142,7 +143,7 @@ export class Recorder {
       this.appendLine(
         JSON.stringify({
           type: 'note',
-          tMs: Date.now(),
+          tMs: timelineNow(),
           source: 'recorder',
           message:
             'disk full: the journal was finished in the space kept aside for it; the final file could not be written, so this journal is the whole recording',
@@ -156,7 +157,7 @@ export class Recorder {
     const lost = this.buffer.length + Math.max(0, inCarry - 1) - (end ? 1 : 0);
     const note = JSON.stringify({
       type: 'note',
-      tMs: Date.now(),
+      tMs: timelineNow(),
       source: 'recorder',
       message: `disk full: the disk refused ${lost} records; the journal ends here`,
     });

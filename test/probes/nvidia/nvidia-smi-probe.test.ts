@@ -113,7 +113,7 @@ describe('nvidia-smi probe', () => {
     const lines = readFileSync(emitted, 'utf8').trim().split('\n').slice(0, readings.length);
     expect(readings.map((r) => r.powerWatts)).toEqual(lines.map((l) => Number(l.split(',')[3])));
     const stamps = lines.map((l) => parseTimestamp(l.split(',')[0].trim()));
-    const atStamp = readings.filter((r, i) => Math.abs(r.tMs - stamps[i]!) < 1e-6).length;
+    const atStamp = readings.filter((r, i) => Math.abs(r.tMs - stamps[i]!) < 5).length;
     expect(atStamp).toBeGreaterThanOrEqual(readings.length - 1);
     const streamSpawns = readFileSync(spawns, 'utf8')
       .trim()
