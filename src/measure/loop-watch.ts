@@ -2,9 +2,23 @@
  * Watches genwatt's own event loop: while it is blocked (a huge file parsed, a slow disk, the OS
  * paging) no sample is taken and no timer fires, so a stall longer than the gap limit is reported as
  * one, with when it began and how long it lasted — a gap that says why, never a silent drop in coverage.
+ * The CPU genwatt used meanwhile tells the two causes apart: its own work (CPU time close to the
+ * stall) or not being run at all (SIGSTOP, a suspended terminal, a machine starved of CPU).
  */
 import type { IntervalPolicy } from './interval-policy.js';
 import { timelineNow } from '../../probes/timeline.js';
+
+/** A stall with at least this share of its time spent on genwatt's CPU was genwatt's own work. */
+export const OWN_WORK_CPU_SHARE = 0.5;
+
+/** Why no sample could be taken for `stalledMs` (the gap's reason). */
+export function stallReason(stalledMs: number, cpuMs: number): string {
+  const ms = Math.round(stalledMs);
+  const cpu = Math.round(cpuMs);
+  return cpuMs >= OWN_WORK_CPU_SHARE * stalledMs
+    ? `genwatt's event loop was blocked for ${ms} ms by its own work (${cpu} ms of CPU): no sample could be taken`
+    : `genwatt did not run for ${ms} ms (${cpu} ms of CPU: stopped, suspended, or starved of CPU by the machine): no sample could be taken`;
+}
 
 export class LoopWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -13,15 +27,22 @@ export class LoopWatch {
 
   constructor(
     private readonly policy: IntervalPolicy,
-    private readonly onStall: (stalledMs: number, fromMs: number) => void,
+    private readonly onStall: (stalledMs: number, fromMs: number, cpuMs: number) => void,
     private readonly now: () => number = timelineNow,
+    private readonly cpuMs: () => number = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    },
   ) {
     // Half the gap limit (at most a second): a stall that long is seen, at a few wake-ups a second.
     this.periodMs = Math.min(1000, Math.max(50, policy.stallGapMs / 2));
   }
 
+  private lastCpuMs = 0;
+
   start(): void {
     this.lastMs = this.now();
+    this.lastCpuMs = this.cpuMs();
     this.timer = setInterval(() => this.tick(), this.periodMs);
     this.timer.unref?.();
   }
@@ -29,9 +50,11 @@ export class LoopWatch {
   /** Exposed for tests: one look at the clock. */
   tick(): void {
     const t = this.now();
+    const cpu = this.cpuMs();
     const late = t - this.lastMs - this.periodMs;
-    if (late > this.policy.stallGapMs) this.onStall(late, this.lastMs + this.periodMs);
+    if (late > this.policy.stallGapMs) this.onStall(late, this.lastMs + this.periodMs, cpu - this.lastCpuMs);
     this.lastMs = t;
+    this.lastCpuMs = cpu;
   }
 
   stop(): void {

@@ -25,7 +25,7 @@ import {
 } from '../session/types.js';
 import { detectDevices, NoGpuError } from './detect-devices.js';
 import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
-import { LoopWatch } from './loop-watch.js';
+import { LoopWatch, stallReason } from './loop-watch.js';
 import { ProcessWatch } from './process-watch.js';
 import { sanitizeReading } from '../../probes/sanity.js';
 import { Sampler } from './sampler.js';
@@ -154,8 +154,8 @@ export class SessionCore extends EventEmitter {
     for (const p of this.probes) p.setCounterInterval?.(counterMs);
     this.sampler = new Sampler(this.probes, sink, { policy: this.policy }, (p) => this.devices.filter((d) => d.probe === p.name).map((d) => d.id));
     this.sampler.start();
-    this.loopWatch = new LoopWatch(this.policy, (stalledMs, fromMs) => {
-      const reason = `genwatt's event loop was blocked for ${Math.round(stalledMs)} ms: no sample could be taken`;
+    this.loopWatch = new LoopWatch(this.policy, (stalledMs, fromMs, cpuMs) => {
+      const reason = stallReason(stalledMs, cpuMs);
       for (const id of this.gpuIds) this.gap({ deviceId: id, tMs: fromMs, reason });
       this.note('genwatt', reason);
     });

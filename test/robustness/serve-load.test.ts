@@ -51,8 +51,12 @@ describe('serve under load', () => {
     const cacheDirs = readdirSync(tmp).filter((d) => d.startsWith('genwatt-serve-cache-'));
     expect(cacheDirs).toHaveLength(1);
     expect(readdirSync(join(tmp, cacheDirs[0]))).toEqual(['0.json']);
-    // Sampling went on at ~10 Hz: no gap (a blocked loop would be one) while serving.
-    expect(value(m1, 'genwatt_sampler_gaps_total') ?? 0).toBe(value(m0, 'genwatt_sampler_gaps_total') ?? 0);
+    // Sampling went on at ~10 Hz: serving never blocked the loop with genwatt's own work. (A machine
+    // too busy to run genwatt leaves gaps too, and says so: those are not serving's doing.)
+    expect(serve.log()).not.toMatch(/blocked for \d+ ms by its own work/);
+    const gaps = (value(m1, 'genwatt_sampler_gaps_total') ?? 0) - (value(m0, 'genwatt_sampler_gaps_total') ?? 0);
+    const notRun = (serve.log().match(/genwatt did not run for/g) ?? []).length;
+    expect(gaps, serve.log()).toBeLessThanOrEqual(notRun);
     expect(peakMiB).toBeLessThan(400);
     console.log(`serve load: 20 GETs of ${(sizes[0] / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)} s, peak RSS ${peakMiB.toFixed(0)} MiB`);
   }, 120000);

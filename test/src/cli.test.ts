@@ -99,7 +99,7 @@ describe('genwatt CLI', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('image '));
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^image 1\/4 +00000-1000\.png +0\.\d+ s +\d+\.\d J +net -?\d+\.\d J .*instant +warm-up/);
+    expect(lines[0]).toMatch(/^image 1\/4 +00000-1000\.png +\d+\.\d+ s +\d+\.\d J +net -?\d+\.\d J .*instant +warm-up/);
     expect(r.stdout).toMatch(/J\/image +mean \d+\.\d J/);
     const sessions = readFileSync; // keep the import used in all branches
     void sessions;
