@@ -28,6 +28,7 @@ import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch, stallReason } from './loop-watch.js';
 import { ProcessWatch } from './process-watch.js';
 import { sanitizeReading } from '../../probes/sanity.js';
+import { DevicePlausibility } from '../../probes/plausibility.js';
 import { Sampler } from './sampler.js';
 import { Timeline, type TimelineOptions } from './timeline.js';
 import { makeRedactor } from '../session/redact.js';
@@ -131,7 +132,19 @@ export class SessionCore extends EventEmitter {
     return n;
   }
 
-  private reading(r: Reading): void {
+  /** Readings the hardware cannot produce are left out, per device (probes/plausibility.ts). */
+  private readonly plausible = new Map<string, DevicePlausibility>();
+
+  private reading(raw: Reading): void {
+    let check = this.plausible.get(raw.deviceId);
+    if (!check) {
+      const d = this.devices.find((x) => x.id === raw.deviceId);
+      this.plausible.set(raw.deviceId, (check = new DevicePlausibility(raw.deviceId, d?.powerLimitWatts)));
+    }
+    const v = check.check(raw);
+    if (v.gapReason) this.gap({ deviceId: raw.deviceId, tMs: raw.tMs, reason: v.gapReason });
+    if (v.note) this.note('genwatt', v.note);
+    const r = v.reading;
     this.timeline.add(r);
     this.record({ type: 'sample', ...r });
     this.emit('reading', r);

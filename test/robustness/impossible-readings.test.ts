@@ -1,0 +1,122 @@
+/**
+ * Guarantee: readings the hardware cannot produce never reach an image. A fake nvidia-smi on PATH
+ * replays the real H100 capture (700 W limit) with scripted faults: 5000 W for 0.3 s every 2 s,
+ * or 0.00 W at 95 % utilization. On 02294be the spikes were integrated (an image at 1354 J, 6.7×)
+ * and the zeros gave 0 J images with 100 % coverage.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSession } from '../../src/session/reader.js';
+import { FAKE_BIN, GENERATOR, spawnCli, tempDir } from '../helpers/gen.js';
+
+const PATH = `${FAKE_BIN}:${process.env.PATH}`;
+
+describe('impossible readings', () => {
+  it.each([
+    ['5000 W on a 700 W-limit GPU', 'spike-every:20', /5000\.0 W is more than a 700 W-limit GPU can draw/],
+    ['0.00 W at 95 % utilization', 'zero-busy-every:20', /0\.00 W at 95 % utilization is not a real reading/],
+  ])(
+    '%s: left out as gaps with a note; no image carries it',
+    async (_what, mode, said) => {
+      const dir = tempDir('gw-impossible-');
+      const rec = join(dir, 'r.json');
+      const out = join(dir, 'out');
+      const r = await spawnCli(
+        [
+          'run',
+          '--probe',
+          'nvidia-smi',
+          '--idle',
+          '0',
+          '--plain',
+          '--record',
+          rec,
+          '--out',
+          out,
+          '--',
+          process.execPath,
+          GENERATOR,
+          '--out',
+          out,
+          '--count',
+          '8',
+          '--seconds',
+          '0.5',
+          '--load-seconds',
+          '0.2',
+        ],
+        { PATH, FAKE_NVSMI_MODE: mode },
+      );
+      expect(r.code, r.err).toBe(0);
+      const doc = (await readSession(rec)).doc;
+      expect(doc.samples.every((s) => s.powerWatts === undefined || (s.powerWatts <= 1400 && s.powerWatts > 0))).toBe(true);
+      // the capture draws 70-500 W: every image stays within what the GPU can draw, none at 0
+      for (const row of doc.rows) {
+        expect(row.watts!, JSON.stringify(row)).toBeLessThanOrEqual(1400);
+        expect(row.watts!, JSON.stringify(row)).toBeGreaterThan(30);
+      }
+      // the faults did come during the run (the fake replays them every 2 s), and were said
+      expect(
+        doc.notes.some((n) => said.test(n.message)),
+        JSON.stringify(doc.notes),
+      ).toBe(true);
+      expect(doc.gaps.some((g) => said.test(g.reason))).toBe(true);
+    },
+    60_000,
+  );
+});
+
+describe('energy counter jumps', () => {
+  it.each([
+    ['+2000 J', '2000'],
+    ['+10⁹ J', '1000000000'],
+  ])(
+    'a trusted counter jumping %s: the jump is left out of every image, with a note',
+    async (_what, joules) => {
+      // A fake amd-smi on PATH: the real RX 6600 XT capture (100 W limit, 6 W), its accumulator
+      // advancing with that power, then jumping 3 s after the first call.
+      const dir = tempDir('gw-jump-');
+      const rec = join(dir, 'r.json');
+      const out = join(dir, 'out');
+      const r = await spawnCli(
+        [
+          'run',
+          '--probe',
+          'amd-smi',
+          '--idle',
+          '0',
+          '--plain',
+          '--record',
+          rec,
+          '--out',
+          out,
+          '--',
+          process.execPath,
+          GENERATOR,
+          '--out',
+          out,
+          '--count',
+          '10',
+          '--seconds',
+          '0.5',
+          '--load-seconds',
+          '0.2',
+        ],
+        { PATH, FAKE_AMD_MODE: `counter-jump:${joules}`, FAKE_AMD_STATE: join(dir, 'state') },
+      );
+      expect(r.code, r.err).toBe(0);
+      const doc = (await readSession(rec)).doc;
+      // the counter was used (it checked out), and no image holds more than 2× the limit allows
+      expect(
+        doc.rows.some((row) => row.method === 'counter'),
+        JSON.stringify(doc.rows),
+      ).toBe(true);
+      for (const row of doc.rows) expect(row.joules!, JSON.stringify(row)).toBeLessThanOrEqual(200 * row.seconds! + 5);
+      expect(
+        doc.notes.some((n) => /the energy counter jumped \d+\.\d J in \d+\.\d\d s \(at most \d+\.\d J is possible\): the jump is left out/.test(n.message)),
+        JSON.stringify(doc.notes),
+      ).toBe(true);
+    },
+    60_000,
+  );
+});
