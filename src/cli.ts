@@ -16,6 +16,7 @@ import {
   sessionFlags,
   type RawFlags,
 } from './commands/flags.js';
+import { installOutputGuard } from './text/output-guard.js';
 
 function usageExit(msg: string): never {
   process.stderr.write(`genwatt: ${msg}\n(see genwatt --help)\n`);
@@ -31,6 +32,8 @@ if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v'))
 
 // A dropped SSH session turns stdout/stderr writes into EIO/EPIPE: keep measuring, keep the recording.
 for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+// Every line genwatt prints passes one sanitiser (text/output-guard.ts).
+installOutputGuard();
 
 // Ink takes most of the dashboard's start-up (~0.3 s here): when the dashboard is likely, start
 // loading it now, so it overlaps argument parsing and device detection.

@@ -10,6 +10,7 @@ import { fmtBytes, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
 import { printable } from '../text/text-width.js';
 import { reportImage, summaryText } from '../report/report-text.js';
 import type { LogLine, Note } from '../session/types.js';
+import { jsonGuard } from '../text/output-guard.js';
 
 export interface PlainOptions {
   json: boolean;
@@ -99,7 +100,7 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
     if (opts.json) {
       const file = result.recordFile ?? result.journalFile;
       const report = { sessions: [{ file, complete: result.doc.complete, summary: result.summary, images: result.rows.map(reportImage), warnings: [] }] };
-      safeWrite(opts.out, JSON.stringify(report, null, 2) + '\n');
+      safeWrite(opts.out, jsonGuard(JSON.stringify(report, null, 2)) + '\n');
     } else if (session.config.mode !== 'monitor' || result.rows.length > 0) {
       safeWrite(opts.out, `\n${summaryText(result.summary)}\n`);
     }

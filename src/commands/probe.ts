@@ -3,6 +3,7 @@ import type { Detection, DeviceInfo, Probe, ProbeName, Reading } from '../../pro
 import { AUTO_PROBES, claimDevices, createProbe } from '../../probes/registry.js';
 import type { ProbeReport } from '../session/types.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
+import { jsonGuard } from '../text/output-guard.js';
 
 export interface ProbeDeviceJson {
   id: string;
@@ -118,7 +119,7 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
 export async function probeCommand(names: ProbeName[] | undefined, json: boolean): Promise<void> {
   const res = await probeDevices(names);
   if (json) {
-    process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+    process.stdout.write(jsonGuard(JSON.stringify(res, null, 2)) + '\n');
     return;
   }
   const { fmtBytes, fmtNum, fmtWatts, NA } = await import('../text/format.js');

@@ -14,6 +14,20 @@ import type { ReadableStream } from 'node:stream/web';
 /** Largest session file fetched from a node (a day of 10 Hz samples on 8 GPUs is well below). */
 const MAX_SESSION_BYTES = 4 * 1024 ** 3;
 const LIST_TIMEOUT_MS = 15_000;
+/** Largest session list read from a node (a node with 100 000 sessions lists well under this). */
+export const MAX_LIST_BYTES = 32 * 1024 ** 2;
+
+/** A response body as text, refused as soon as it passes `maxBytes` (an endless or huge answer). */
+async function textCapped(body: AsyncIterable<Uint8Array> | null, maxBytes: number, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const c of body ?? []) {
+    bytes += c.length;
+    if (bytes > maxBytes) throw new Error(`${what} is larger than ${maxBytes / 1024 ** 2} MiB`);
+    chunks.push(Buffer.from(c));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 const FILE_TIMEOUT_MS = 10 * 60_000;
 
 export interface FleetFetch {
@@ -82,7 +96,7 @@ export async function fetchFleet(urls: readonly string[], o: { since?: Date; sav
     try {
       const res = await fetch(`${base}/api/sessions`, { dispatcher: agent, signal: AbortSignal.timeout(LIST_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`HTTP ${res.status} on /api/sessions`);
-      const body = (await res.json()) as { sessions?: Listed[] };
+      const body = JSON.parse(await textCapped(res.body as AsyncIterable<Uint8Array> | null, MAX_LIST_BYTES, '/api/sessions')) as { sessions?: Listed[] };
       if (!Array.isArray(body?.sessions)) throw new Error('/api/sessions did not list sessions: is this genwatt serve?');
       list = body.sessions;
     } catch (err) {

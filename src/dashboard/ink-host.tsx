@@ -8,6 +8,7 @@ import type { DashboardController } from './controller.js';
 import { loadInk } from './load-ink.js';
 import { startHeapTrim } from './heap-trim.js';
 import { RedrawGate } from './redraw-gate.js';
+import { rawOutput } from '../text/output-guard.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 export interface HostOptions {
@@ -54,6 +55,8 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
       // terminal gone
     }
   };
+  // The frames carry Ink's escape sequences, drawn from text made printable (text-width.ts).
+  rawOutput(true);
   if (o.altScreen) {
     out.write(ENTER_ALT);
     process.once('exit', leave);
@@ -98,6 +101,7 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
         // a dropped terminal must not keep genwatt from finishing
       }
       leave();
+      rawOutput(false);
       resolve();
     });
   });

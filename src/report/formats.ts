@@ -1,6 +1,7 @@
 /** The comparison as CSV (raw numbers, units in the header) and as a Markdown table (formatted). */
 import type { ComparisonRow } from './compare.js';
 import { fmtBytes, fmtNum, fmtPercent, NA } from '../text/format.js';
+import { printable } from '../text/text-width.js';
 
 interface Column {
   csv: string;
@@ -90,17 +91,23 @@ const cellText = (c: Column, r: ComparisonRow): string => {
 /** The columns a human reads: sd folded into "mean ± sd", columns unknown for every session left out. */
 export const readableColumns = (rows: readonly ComparisonRow[]) => shown(rows).filter((c) => c.md !== '' && rows.some((r) => c.raw(r) !== null));
 
+/**
+ * Text in a Markdown table cell, shown as itself: pipes split cells, HTML would be rendered (a tag,
+ * a file name), brackets would make a live link (a tag `[x](javascript:…)`), backticks code; control
+ * characters never reach a terminal that shows the file.
+ */
+export function markdownCell(s: string): string {
+  return printable(s.replace(/[\r\n]+/g, ' '))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`[\]|])/g, '\\$1');
+}
+
 /** GitHub-flavoured Markdown table. */
 export function comparisonMarkdown(rows: readonly ComparisonRow[]): string {
   const cols = readableColumns(rows);
-  // Pipes split cells; HTML in a cell would be rendered by the Markdown viewer (a tag, a file name).
-  const esc = (s: string) =>
-    s
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/\|/g, '\\|')
-      .replace(/[\r\n]+/g, ' ');
+  const esc = markdownCell;
   const numeric = (c: Column) => rows.some((r) => typeof c.raw(r) === 'number');
   return (
     [

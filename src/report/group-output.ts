@@ -1,6 +1,6 @@
 /** Configuration groups as a text table, Markdown, CSV and the report JSON's `groups` (pure). */
 import { fmtBytes, fmtNum, NA, table } from '../text/format.js';
-import { csvCell } from './formats.js';
+import { csvCell, markdownCell } from './formats.js';
 import { intervalText, ratioText, type ConfigGroup } from './groups.js';
 
 const paretoText = (g: ConfigGroup) => (g.pareto ? `★${g.paretoNames.length ? ` ${g.paretoNames.join(', ')}` : ''}` : '');
@@ -45,13 +45,7 @@ export function groupsText(groups: readonly ConfigGroup[]): string {
 }
 
 export function groupsMarkdown(groups: readonly ConfigGroup[]): string {
-  const esc = (s: string) =>
-    s
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/\|/g, '\\|')
-      .replace(/[\r\n]+/g, ' ');
+  const esc = markdownCell;
   const lines = [
     '| configuration | runs | images | s/image (95% CI) | J/image (95% CI) | net J | Wh/1000 | img/kWh | peak VRAM | vs baseline | Pareto |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',

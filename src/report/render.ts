@@ -1,6 +1,7 @@
 /** Sessions rendered in one of the report formats (table, csv, md, html, json). */
 import type { CompareOptions } from './compare.js';
 import type { LoadedSession } from '../session/reader.js';
+import { jsonGuard } from '../text/output-guard.js';
 
 export const REPORT_FORMATS = ['table', 'csv', 'md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -9,7 +10,7 @@ export async function renderReport(sessions: readonly LoadedSession[], format: s
   switch (format) {
     case 'json': {
       const { reportJson } = await import('./report-text.js');
-      return JSON.stringify(reportJson(sessions, opts), null, 2) + '\n';
+      return jsonGuard(JSON.stringify(reportJson(sessions, opts), null, 2)) + '\n';
     }
     case 'csv': {
       const [{ comparisonRow }, { comparisonCsv }, { groupSessions }, { groupsCsv }] = await Promise.all([

@@ -12,10 +12,13 @@ const NARROW = /^[\x20-\x7e\xa0-\xac\xae-\xff\u2010-\u2027\u2190-\u21ff\u2500-\u
 const segmenter = new Intl.Segmenter();
 const WIDTH = { countAnsiEscapeCodes: true } as const;
 
-/** Control characters (an ESC in a file name, a tool's garbage) as `?`: shown, never obeyed by the terminal. */
+/**
+ * Control characters (an ESC in a file name, a tool's garbage) and bidirectional controls (U+202E
+ * shows a name reversed) as `?`: shown, never obeyed by the terminal.
+ */
 export function printable(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
 /** printable(), with the fast path for the dashboard's own strings. */

@@ -30,8 +30,9 @@ describe('serve keeps going through faults', () => {
     await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_device_power_watts') !== undefined, 10000);
     let lastEnergy = 0;
     for (let k = 0; k < 3; k++) {
-      // kill the nvidia-smi that serve started
-      spawnSync('pkill', ['-KILL', '-P', String(serve.child.pid), '-f', 'nvidia-smi']);
+      // kill the streaming nvidia-smi that serve started (not a one-shot query it may be running),
+      // once it is there: pkill says whether it found one
+      await waitFor(() => spawnSync('pkill', ['-KILL', '-P', String(serve!.child.pid), '-f', 'nvidia-smi .*-lms']).status === 0, 30_000, 100);
       // read during the gap the kill leaves: the total holds
       const m = await scrape(serve.url);
       const e = value(m, 'genwatt_device_energy_joules_total')!;

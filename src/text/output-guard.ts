@@ -1,0 +1,55 @@
+/**
+ * The one sanitiser for every line genwatt prints outside the dashboard: file names, tags, device
+ * names, argv, hosts, notes, a generator's or a vendor tool's output and error messages all reach
+ * the terminal through process.stdout/stderr, so genwatt guards those two streams themselves. Control
+ * characters (an OSC 52 sequence in a file name writes the operator's clipboard; BEL; a lone CR
+ * rewrites the line) and bidirectional overrides (U+202E shows text other than what it is) become
+ * `?`; newlines, tabs and CRLF line ends stay. The dashboard draws its own escape sequences, from text it has
+ * already made printable (text-width.ts): while it is mounted the guard lets writes through.
+ */
+import { printable } from './text-width.js';
+
+let raw = 0;
+
+/** Lets writes through unguarded while `fn`'s frame is drawn (the Ink host: its own escapes). */
+export function rawOutput(on: boolean): void {
+  raw = Math.max(0, raw + (on ? 1 : -1));
+}
+
+/** A chunk of output with every line made printable (newlines and tabs kept). */
+export function guardText(s: string): string {
+  // The common case (plain ASCII lines) costs one test.
+  if (/^[\x20-\x7e\n\t]*$/.test(s)) return s;
+  const safe = (x: string) =>
+    x
+      .split('\t')
+      .map((y) => printable(y))
+      .join('\t');
+  // CRLF line ends (CSV) stay; a lone CR would rewrite the line.
+  return s
+    .split('\n')
+    .map((line) => (line.endsWith('\r') ? `${safe(line.slice(0, -1))}\r` : safe(line)))
+    .join('\n');
+}
+
+/** JSON text with the bidirectional controls escaped (JSON.stringify leaves them raw; the data stays the same). */
+export function jsonGuard(json: string): string {
+  return json.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+type Write = NodeJS.WriteStream['write'];
+
+/** Guards process.stdout and process.stderr (once, at start-up). */
+export function installOutputGuard(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const s of streams) {
+    const original = s.write.bind(s) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    const guarded = (chunk: unknown, ...rest: unknown[]): boolean => {
+      if (raw === 0) {
+        if (typeof chunk === 'string') chunk = guardText(chunk);
+        else if (chunk instanceof Uint8Array) chunk = guardText(Buffer.from(chunk).toString('utf8'));
+      }
+      return original(chunk, ...rest);
+    };
+    s.write = guarded as Write;
+  }
+}
