@@ -8,7 +8,9 @@
  * - the password of a URL (`https://user:***@host`);
  * - well-known token shapes (`sk-…`, `hf_…`, `ghp_…`, `github_pat_…`, `xox?-…`, `AKIA…`);
  * - anywhere, the value of an environment variable whose name contains TOKEN, KEY, SECRET,
- *   PASSWORD or AUTH (values of 6 characters or more), as genwatt's environment has it.
+ *   PASSWORD or AUTH (values of 6 characters or more), as genwatt's environment has it;
+ * - anywhere, every value redacted once (4 characters or more): `--api-key VALUE` in the command
+ *   line is redacted too where the generator prints its own arguments.
  */
 
 export const REDACTED = '***';
@@ -39,13 +41,32 @@ export function makeRedactor(env: NodeJS.ProcessEnv = process.env): Redactor {
     .filter(([k, v]) => ENV_SECRET_NAME.test(k) && typeof v === 'string' && v.length >= 6)
     .map(([, v]) => v as string)
     .sort((a, b) => b.length - a.length);
-  const envPattern = values.length ? new RegExp(values.map(escapeRegExp).join('|'), 'g') : null;
+  // Every value redacted once is redacted everywhere after (longest first, so a value inside another goes with it).
+  const known = new Set(values);
+  let knownPattern: RegExp | null = null;
+  const learn = (v: string | undefined): void => {
+    if (v === undefined || v.length < 4 || v === REDACTED || known.has(v)) return;
+    known.add(v);
+    knownPattern = null;
+  };
+  const pattern = (): RegExp | null => {
+    if (knownPattern === null && known.size)
+      knownPattern = new RegExp(
+        [...known]
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp)
+          .join('|'),
+        'g',
+      );
+    return knownPattern;
+  };
   const text = (s: string): string => {
     let out = s;
-    if (envPattern) out = out.replace(envPattern, REDACTED);
-    out = out.replace(URL_PASSWORD, `$1:${REDACTED}@`);
-    out = out.replace(TOKEN_SHAPES, REDACTED);
-    out = out.replace(NAME_VALUE, (_m, name: string, sep: string, q: string) => `${name}${sep}${q}${REDACTED}`);
+    const p = pattern();
+    if (p) out = out.replace(p, REDACTED);
+    out = out.replace(URL_PASSWORD, (_m, head: string, pw: string) => (learn(pw), `${head}:${REDACTED}@`));
+    out = out.replace(TOKEN_SHAPES, (m) => (learn(m), REDACTED));
+    out = out.replace(NAME_VALUE, (_m, name: string, sep: string, q: string, v: string) => (learn(v), `${name}${sep}${q}${REDACTED}`));
     return out;
   };
   const argv = (a: readonly string[]): string[] => {
@@ -54,10 +75,13 @@ export function makeRedactor(env: NodeJS.ProcessEnv = process.env): Redactor {
       const w = a[i];
       const flag = /^(--?[A-Za-z0-9][\w-]*)(=(.*))?$/s.exec(w);
       if (flag && SECRET_NAME.test(flag[1])) {
-        if (flag[2] !== undefined) out.push(`${flag[1]}=${REDACTED}`);
-        else {
+        if (flag[2] !== undefined) {
+          learn(flag[3]);
+          out.push(`${flag[1]}=${REDACTED}`);
+        } else {
           out.push(w);
           if (i + 1 < a.length && !a[i + 1].startsWith('-')) {
+            learn(a[i + 1]);
             out.push(REDACTED);
             i++;
           }
@@ -70,7 +94,11 @@ export function makeRedactor(env: NodeJS.ProcessEnv = process.env): Redactor {
   };
   const tags = (t: Record<string, string>): Record<string, string> => {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(t)) out[k] = SECRET_NAME.test(k) && !/^(server|watched)-images$/.test(k) ? REDACTED : text(v);
+    for (const [k, v] of Object.entries(t)) {
+      const secret = SECRET_NAME.test(k) && !/^(server|watched)-images$/.test(k);
+      if (secret) learn(v);
+      out[k] = secret ? REDACTED : text(v);
+    }
     return out;
   };
   return { text, argv, tags };

@@ -82,4 +82,38 @@ require('child_process').spawnSync(process.execPath, [${JSON.stringify(GENERATOR
     expect(red.text(`key ${SK} and ${HF}`)).toBe('key *** and ***');
     expect(red.tags({ 'hf-token': 'x', model: 'sdxl', 'server-images': '3' })).toEqual({ 'hf-token': '***', model: 'sdxl', 'server-images': '3' });
   });
+
+  it('a value redacted once is redacted everywhere: `--api-key VALUE` printed back by the generator (a start-up log of its own arguments)', async () => {
+    const dir = tempDir('gw-secret-echo-');
+    const out = join(dir, 'out');
+    const rec = join(dir, 'r.json');
+    const plain = 'correct-horse-battery'; // no token shape: only the flag says it is a secret
+    const script = `console.log('started with ' + process.argv.slice(1).join(' ')); console.error('args: ' + JSON.stringify(process.argv.slice(1)));
+require('child_process').spawnSync(process.execPath, [${JSON.stringify(GENERATOR)}, '--out', ${JSON.stringify(out)}, '--count', '1', '--seconds', '0.1', '--load-seconds', '0'], { stdio: 'inherit' });`;
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--show-output',
+      '--record',
+      rec,
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      '-e',
+      script,
+      '--',
+      '--api-key',
+      plain,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const text = readFileSync(rec, 'utf8');
+    expect(text).toMatch(/started with .*--api-key \*\*\*/); // the line is kept, the value is not
+    expect(text).not.toContain(plain);
+    expect(r.out + r.err).not.toContain(plain);
+  }, 60_000);
 });
