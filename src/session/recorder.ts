@@ -66,6 +66,12 @@ export interface RecorderOptions {
   onWriteError?: (err: Error | null) => void;
   /** Unwritten records kept in memory while the disk refuses them; older ones are dropped beyond this. */
   maxPendingBytes?: number;
+  /**
+   * When the journal cannot be created now (a read-only or missing folder, a full disk), keep the
+   * records in memory and create it at a later flush instead of throwing (`serve`: the folder may
+   * come back). A name already taken still throws.
+   */
+  deferOpen?: boolean;
 }
 
 export class Recorder {
@@ -101,26 +107,40 @@ export class Recorder {
   /** Opens `NAME.jsonl` exclusively; throws {@link RecordingExistsError} if either file exists. */
   constructor(file: string, flushMsOrOpts: number | RecorderOptions = 250) {
     this.opts = typeof flushMsOrOpts === 'number' ? { flushMs: flushMsOrOpts } : flushMsOrOpts;
-    makeFolders(dirname(resolve(file)));
-    removeStaleTemps(dirname(resolve(file)));
     const renamable = chosenNames.has(resolve(file));
     for (let tries = 0; ; tries++) {
       try {
-        if (existsSync(file)) throw new RecordingExistsError(file);
-        this.fd = openSync(journalPath(file), 'wx');
+        this.openJournal(file);
         break;
       } catch (err) {
         const taken = err instanceof RecordingExistsError || (err as NodeJS.ErrnoException).code === 'EEXIST';
-        if (!taken) throw err;
+        if (!taken) {
+          if (!this.opts.deferOpen) throw err;
+          // Kept in memory until the folder takes it (flush tries again).
+          this.unopened = true;
+          this.writeError = err as Error;
+          this.opts.onWriteError?.(err as Error);
+          break;
+        }
         if (!renamable || tries >= 1000) throw err instanceof RecordingExistsError ? err : new RecordingExistsError(journalPath(file));
         file = nextName(file);
       }
     }
     this.file = file;
     this.journal = journalPath(file);
-    this.reserve = makeReserve(this.journal);
+    this.reserve = this.unopened ? null : makeReserve(this.journal);
     this.timer = setInterval(() => this.flush(), Math.min(this.opts.flushMs ?? 250, 1000));
     this.timer.unref?.();
+  }
+
+  /** The journal could not be created yet (deferOpen): records wait in memory. */
+  private unopened = false;
+
+  private openJournal(file: string): void {
+    makeFolders(dirname(resolve(file)));
+    removeStaleTemps(dirname(resolve(file)));
+    if (existsSync(file)) throw new RecordingExistsError(file);
+    this.fd = openSync(journalPath(file), 'wx');
   }
 
   /** A little disk kept aside: if the disk fills up, it is given back to finish the journal cleanly. */
@@ -177,7 +197,7 @@ export class Recorder {
   }
 
   write(rec: SessionRecord, urgent = false): void {
-    if (this.finalized || this.fd === undefined) return;
+    if (this.finalized || (this.fd === undefined && !this.unopened)) return;
     const line = JSON.stringify(rec);
     this.buffer.push(line);
     this.bufferBytes += line.length + 1;
@@ -195,6 +215,19 @@ export class Recorder {
    * and is retried at the next flush. Returns true when everything written so far is on disk.
    */
   flush(): boolean {
+    if (this.unopened) {
+      try {
+        this.openJournal(this.file);
+        this.unopened = false;
+        this.reserve = makeReserve(this.journal);
+      } catch (err) {
+        if (!this.writeError) {
+          this.writeError = err as Error;
+          this.opts.onWriteError?.(err as Error);
+        }
+        return false;
+      }
+    }
     if (this.fd === undefined) return this.buffer.length === 0 && !this.carry;
     if (this.buffer.length === 0 && !this.carry) return true;
     let buf = this.carry ?? Buffer.alloc(0);
