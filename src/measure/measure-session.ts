@@ -151,6 +151,7 @@ export class MeasureSession extends EventEmitter {
             'recorder',
             err ? `cannot write ${this.recordFile}: ${err.message}; records are kept in memory and retried` : `writing ${this.recordFile} works again`,
           ),
+        onNote: (message) => this.note('recorder', message),
       });
       this.recordFile = this.recorder.file;
       recordTo(this.core, this.recorder);

@@ -73,7 +73,7 @@ export class Recordings {
     const file = defaultRecordPath(this.opts.dir, `${this.opts.node.replace(/[^A-Za-z0-9._-]+/g, '_')}-${safe}`, new Date(startMs));
     let recorder: Recorder;
     try {
-      recorder = new Recorder(file, { onWriteError: (err) => this.writeState(err, file), deferOpen: true });
+      recorder = new Recorder(file, { onWriteError: (err) => this.writeState(err, file), deferOpen: true, onNote: (m) => this.opts.log(m) });
     } catch (err) {
       this.writeState(err as Error, file);
       return undefined;

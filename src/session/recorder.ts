@@ -5,7 +5,7 @@
  * sees half a document. A killed genwatt leaves the `.jsonl`, which `report` and `replay` read.
  * The recorder only writes what it is given: it listens to a session (session/record-listener.ts).
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatDoc, writeDocFromJournal } from './doc-writer.js';
 import type { JournalContents } from './journal-reader.js';
@@ -72,6 +72,8 @@ export interface RecorderOptions {
    * come back). A name already taken still throws.
    */
   deferOpen?: boolean;
+  /** Something the session should say (the journal restored after its folder was removed). */
+  onNote?: (message: string) => void;
 }
 
 export class Recorder {
@@ -140,7 +142,8 @@ export class Recorder {
     makeFolders(dirname(resolve(file)));
     removeStaleTemps(dirname(resolve(file)));
     if (existsSync(file)) throw new RecordingExistsError(file);
-    this.fd = openSync(journalPath(file), 'wx');
+    // Read and write: a journal whose name is removed is copied back from this descriptor.
+    this.fd = openSync(journalPath(file), 'wx+');
   }
 
   /** A little disk kept aside: if the disk fills up, it is given back to finish the journal cleanly. */
@@ -240,6 +243,12 @@ export class Recorder {
     try {
       while (off < buf.length) off += writeSync(this.fd, buf, off);
       this.carry = undefined;
+      // Once a second: is the journal still there under its name? (A removed folder is made again.)
+      const now = timelineNow();
+      if (now - this.lastLinkCheckMs >= 1000) {
+        this.lastLinkCheckMs = now;
+        this.restoreJournal();
+      }
       if (this.writeError) {
         this.writeError = null;
         this.opts.onWriteError?.(null);
@@ -272,9 +281,44 @@ export class Recorder {
   }
 
   private syncJournal(): void {
+    // A removed journal is restored first, so what the session says about it is written with the rest.
+    this.restoreJournal();
     if (!this.flush()) throw this.writeError ?? new Error('journal not fully written');
     if (this.fd !== undefined) fsyncSync(this.fd);
   }
+
+  /**
+   * The journal's name is gone (its folder removed during the run, or the file deleted) while genwatt
+   * still holds it open: the folder is made again and the journal copied back from the open file,
+   * with a note saying so, so the recording is finished whole instead of pointing at a file that
+   * no longer exists.
+   */
+  private restoreJournal(): void {
+    if (this.fd === undefined || fstatSync(this.fd).nlink > 0) return;
+    const old = this.fd;
+    makeFolders(dirname(resolve(this.journal)));
+    const fresh = openSync(this.journal, 'wx+');
+    try {
+      const chunk = Buffer.alloc(1 << 20);
+      let pos = 0;
+      for (let n; (n = readSync(old, chunk, 0, chunk.length, pos)) > 0; pos += n) {
+        let off = 0;
+        while (off < n) off += writeSync(fresh, chunk, off, n - off);
+      }
+    } catch (err) {
+      closeSync(fresh);
+      unlinkSync(this.journal);
+      throw err;
+    }
+    closeSync(old);
+    this.fd = fresh;
+    this.reserve ??= makeReserve(this.journal);
+    this.opts.onNote?.(
+      `the recording folder (or the journal) was removed during the session: ${dirname(resolve(this.journal))} was made again and the journal restored from the open file; nothing was lost`,
+    );
+  }
+
+  private lastLinkCheckMs = 0;
 
   /** Writes a document held in memory to NAME.json (temp + link: never overwrites), then drops the journal. */
   finalize(doc: SessionDoc): void {

@@ -79,7 +79,7 @@ describe('the generator as a process group', () => {
       await waitFor(() => alive(marker).length === 0, 5000).catch(() => undefined);
       expect(alive(marker)).toEqual([]);
       expect(w.written()).toBe(files); // nothing kept generating after genwatt ended
-      expect(files).toBeLessThan(50);
+      expect(files).toBeLessThan(200); // stopped before it wrote its 200 images
     },
     60000,
   );

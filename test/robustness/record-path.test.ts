@@ -3,10 +3,11 @@
  * /proc/nope/x.json` spun at 96 % CPU for over 10 minutes ignoring SIGTERM (Node's recursive mkdir
  * loops on it), and `serve --record-dir FILE` started and failed later.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATOR, spawnCli, tempDir } from '../helpers/gen.js';
+import { GENERATOR, spawnCli, tempDir, waitFor } from '../helpers/gen.js';
+import { readSession } from '../../src/session/reader.js';
 
 describe('recording paths', () => {
   it('an impossible --record path: exit 2 at once with the path and the reason; nothing runs', async () => {
@@ -54,4 +55,51 @@ describe('recording paths', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--record-dir: cannot record to .*f: .*f is a file, not a folder/);
   });
+
+  it('the record folder deleted during a run: made again, the recording finished whole, and the session says so', async () => {
+    const dir = tempDir('gw-recdel-');
+    const recDir = join(dir, 'recordings');
+    const rec = join(recDir, 'r.json');
+    const out = join(dir, 'out');
+    const r = await spawnCli(
+      [
+        'run',
+        '--probe',
+        'simulated',
+        '--idle',
+        '0',
+        '--plain',
+        '--record',
+        rec,
+        '--out',
+        out,
+        '--',
+        process.execPath,
+        GENERATOR,
+        '--out',
+        out,
+        '--count',
+        '8',
+        '--seconds',
+        '0.4',
+        '--load-seconds',
+        '0.1',
+      ],
+      {},
+      (p) => {
+        // once two images are in the journal, the whole folder goes
+        p.stdout!.on('data', () => undefined);
+        const journal = join(recDir, 'r.jsonl');
+        waitFor(() => existsSync(journal) && (readFileSync(journal, 'utf8').match(/"type":"batch"/g) ?? []).length >= 2, 30_000).then(
+          () => rmSync(recDir, { recursive: true, force: true }),
+          () => p.kill('SIGKILL'),
+        );
+      },
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/was removed during the session: .* was made again and the journal restored from the open file; nothing was lost/);
+    const doc = (await readSession(rec)).doc;
+    expect(doc.rows).toHaveLength(8);
+    expect(doc.rows[0].warmup).toBe(true); // the images from before the removal are there
+  }, 60_000);
 });
