@@ -19,7 +19,10 @@ import type { DashboardView } from './view-model.js';
 
 function tooSmallLines(v: DashboardView, height: number, width: number): Line[] {
   const g = glyphsFor(v.ascii);
-  const lines: Line[] = [[seg(`terminal too small (needs ${MIN_COLS}×${MIN_ROWS})`, 'warn', true)], recordingFact(v, g, width)];
+  // The longest wording that fits: a message cut at the width would state the wrong size.
+  const size = `${MIN_COLS}${v.ascii ? 'x' : '×'}${MIN_ROWS}`;
+  const message = [`terminal too small (needs ${size})`, `too small: needs ${size}`, `needs ${size}`].find((m) => m.length <= width) ?? size;
+  const lines: Line[] = [[seg(message, 'warn', true)], recordingFact(v, g, width)];
   if (v.header.banner) lines.push([seg(v.header.banner, 'warn', true)]);
   lines.push([seg('q', 'key', true), seg(' quit', 'dim')]);
   return lines.slice(0, height);

@@ -21,6 +21,8 @@ export interface KeyInfo {
   end?: boolean;
   return?: boolean;
   escape?: boolean;
+  /** With escape: the key came with a second ESC in the same read (Ink's "meta" escape). */
+  meta?: boolean;
   ctrl?: boolean;
   shift?: boolean;
   f10?: boolean;
@@ -206,7 +208,8 @@ export class DashboardController extends EventEmitter {
       else this.setStatus('quit cancelled: the run goes on');
       return true;
     }
-    const escEsc = key.escape && now - this.lastEscapeMs < ESC_ESC_MS;
+    // Two ESC bytes in one read (typed fast, or over a slow link) are two Escapes too.
+    const escEsc = key.escape && (key.meta === true || now - this.lastEscapeMs < ESC_ESC_MS);
     if (key.escape) this.lastEscapeMs = escEsc ? -Infinity : now;
     if (key.ctrl && input === 'c') {
       this.quitNow();

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { JournalCache } from './journal-cache.js';
+import { JournalCache, removeStaleCaches } from './journal-cache.js';
 
 export interface HttpOptions {
   registry: Registry;
@@ -159,6 +159,7 @@ const isLoopbackAddress = (a: string) => a === '::1' || a.startsWith('127.') || 
 
 /** Starts listening; resolves with the bound address (port 0 picks a free one). */
 export async function startHttp(host: string, port: number, o: HttpOptions): Promise<{ server: Server; address: AddressInfo; close(): void }> {
+  removeStaleCaches();
   const cache = new JournalCache();
   let loopback = true;
   // A client that sends no complete request within 5 s is dropped (checked every second), so idle

@@ -5,13 +5,45 @@
  * cache, concurrent ones share one build, builds run one at a time, and the cache holds a few files.
  * Memory stays bounded and sampling never waits: the build yields between slices of the journal.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDocFromJournal } from '../session/doc-writer.js';
 
+/** A cache folder's name carries its process id, so a later serve can tell a dead one's (SIGKILL) from a live one's. */
+const PREFIX = 'genwatt-serve-cache-';
+
+/** Removes the cache folders of serve processes that are gone (killed without a chance to clean up). */
+export function removeStaleCaches(root = tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class JournalCache {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'genwatt-serve-cache-'));
+  private readonly dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   private readonly entries = new Map<string, Promise<string>>();
   private chain: Promise<unknown> = Promise.resolve();
   private n = 0;

@@ -169,4 +169,13 @@ describe('frameLines', () => {
     expect(lines.length).toBeLessThanOrEqual(7);
     for (const l of lines) expect(lineWidth(l)).toBeLessThanOrEqual(30);
   });
+
+  it('below 40×12 the message states the whole size at every width (at 30 columns it was cut to "needs 40×1")', () => {
+    for (const width of [39, 30, 22, 12]) {
+      const text = frameLines(view({ width, height: 8 })).map(lineText);
+      expect(text[0], String(width)).toMatch(/needs 40×12\)?$/);
+      for (const l of text) expect(l.length).toBeLessThanOrEqual(width);
+    }
+    expect(frameLines(view({ width: 30, height: 8, ascii: true })).map(lineText)[0]).toBe('too small: needs 40x12');
+  });
 });

@@ -4,8 +4,8 @@
  * /etc/shadow, and a symlinked `.jsonl` produced an error quoting the target's first bytes.
  * (/etc/passwd stands in for /etc/shadow: same attack, a file every test machine has.)
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/gen.js';
@@ -43,4 +43,23 @@ describe('serve answers only with its own files', () => {
     expect(text).toMatch(/copy\.jsonl:1: not valid JSON/);
     expect(text).not.toContain(`${firstWord}:`);
   }, 30000);
+
+  it('at start, serve removes the cache folders of serve processes that are gone (killed by SIGKILL), not those of live ones', async () => {
+    const tmp = tempDir('gw-stale-cache-');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const stale = join(tmp, `genwatt-serve-cache-${dead.stdout}-AbC123`);
+    const live = join(tmp, `genwatt-serve-cache-${process.pid}-XyZ789`);
+    for (const d of [stale, live]) {
+      mkdirSync(d);
+      writeFileSync(join(d, '0.json'), '{}');
+    }
+    const serve = await startServe(['--probe', 'simulated', '--idle', '0'], { env: { TMPDIR: tmp } });
+    try {
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+      expect(readdirSync(tmp).filter((d) => d.startsWith(`genwatt-serve-cache-${serve.child.pid}-`))).toHaveLength(1);
+    } finally {
+      await serve.stop('SIGKILL');
+    }
+  });
 });
