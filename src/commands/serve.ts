@@ -89,11 +89,12 @@ export async function runServe(a: ServeArgs): Promise<number> {
   const gpus = node.devices.filter((d) => !d.host);
   say(`node ${config.node}: ${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${gpus.map((d) => `${d.id} ${d.name} via ${d.probe}`).join('; ')})`);
   if (gpus.some((d) => d.simulated)) say('the simulated GPU is not real hardware: its numbers are a demo');
-  say(`listening on ${node.url}/metrics`);
+  // The warning before "listening": whoever waits for that line (a user, a script) has read it.
   if (!isLoopback(config.host))
     say(
       `${config.host} is reachable from other machines: you chose --listen ${config.host}:${config.port}; put a firewall or an authenticating proxy in front`,
     );
+  say(`listening on ${node.url}/metrics`);
   say(
     config.recordDir
       ? `recording into ${config.recordDir} (one file per run, at most ${config.maxFileMs / 60_000} min each${config.rotate === 'hour' ? ', split at each clock hour, plus an hourly monitor file' : ''})`

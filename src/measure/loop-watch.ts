@@ -8,14 +8,16 @@
 import type { IntervalPolicy } from './interval-policy.js';
 import { timelineNow } from '../../probes/timeline.js';
 
-/** A stall with at least this share of its time spent on genwatt's CPU was genwatt's own work. */
-export const OWN_WORK_CPU_SHARE = 0.5;
-
-/** Why no sample could be taken for `stalledMs` (the gap's reason). */
-export function stallReason(stalledMs: number, cpuMs: number): string {
+/**
+ * Why no sample could be taken for `stalledMs` (the gap's reason). genwatt's own work is the cause
+ * when the CPU it used meanwhile alone would have made the gap (`gapMs`); with less, it was not run
+ * (SIGSTOP, a suspended terminal, or a machine too busy to schedule it: there a short slice of work
+ * stretches over a long stall).
+ */
+export function stallReason(stalledMs: number, cpuMs: number, gapMs: number): string {
   const ms = Math.round(stalledMs);
   const cpu = Math.round(cpuMs);
-  return cpuMs >= OWN_WORK_CPU_SHARE * stalledMs
+  return cpuMs >= gapMs
     ? `genwatt's event loop was blocked for ${ms} ms by its own work (${cpu} ms of CPU): no sample could be taken`
     : `genwatt did not run for ${ms} ms (${cpu} ms of CPU: stopped, suspended, or starved of CPU by the machine): no sample could be taken`;
 }

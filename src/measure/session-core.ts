@@ -168,7 +168,7 @@ export class SessionCore extends EventEmitter {
     this.sampler = new Sampler(this.probes, sink, { policy: this.policy }, (p) => this.devices.filter((d) => d.probe === p.name).map((d) => d.id));
     this.sampler.start();
     this.loopWatch = new LoopWatch(this.policy, (stalledMs, fromMs, cpuMs) => {
-      const reason = stallReason(stalledMs, cpuMs);
+      const reason = stallReason(stalledMs, cpuMs, this.policy.stallGapMs);
       for (const id of this.gpuIds) this.gap({ deviceId: id, tMs: fromMs, reason });
       this.note('genwatt', reason);
     });

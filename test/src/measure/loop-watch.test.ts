@@ -26,9 +26,11 @@ describe('LoopWatch', () => {
     expect(stalls).toEqual([[2000, 1150, 1900]]);
   });
 
-  it('the cause: CPU close to the stall is genwatt’s own work; little CPU is a stop or a starved machine', () => {
-    expect(stallReason(2000, 1900)).toBe("genwatt's event loop was blocked for 2000 ms by its own work (1900 ms of CPU): no sample could be taken");
-    expect(stallReason(2000, 3)).toBe(
+  it('the cause: CPU enough to make the gap on its own is genwatt’s own work; less is a stop or a starved machine', () => {
+    expect(stallReason(2000, 1900, 500)).toBe("genwatt's event loop was blocked for 2000 ms by its own work (1900 ms of CPU): no sample could be taken");
+    // a loaded machine: 292 ms of work stretched over a 542 ms stall (seen under two CPU hogs)
+    expect(stallReason(542, 292, 500)).toMatch(/^genwatt did not run for 542 ms \(292 ms of CPU/);
+    expect(stallReason(2000, 3, 500)).toBe(
       'genwatt did not run for 2000 ms (3 ms of CPU: stopped, suspended, or starved of CPU by the machine): no sample could be taken',
     );
   });
