@@ -11,6 +11,7 @@ import type { DeviceInfo } from '../../../probes/types.js';
 import { rowToFacts, rowToRecord, splitCsvLine } from '../../../probes/nvidia/nvidia-smi-csv.js';
 import { DETECT_FIELDS } from '../../../probes/nvidia/nvidia-smi-probe.js';
 import { GpuSelectError, resolveGpuList, restrictIdle, visibleGpus } from '../../../src/measure/gpu-select.js';
+import { trapezoidJoules } from '../../../src/energy/window-energy.js';
 import { readSession } from '../../../src/session/reader.js';
 import { GENERATOR, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
 
@@ -137,16 +138,20 @@ describe('charged GPUs end to end', () => {
       // Each image's power is that of the charged GPUs over its window, by their own samples (so it
       // holds wherever in the replayed capture the run happened to fall): both GPUs draw ~430-600 W
       // in the capture, so charging the wrong set is off by about half or double.
+      // Each image's joules are its charged GPUs' power over its window, integrated from their own
+      // recorded samples (the same trapezoid the energy code uses): wherever in the replayed capture
+      // the run fell, a row matches its charged set and not the other. Both GPUs draw ~430-600 W in
+      // the capture, so the wrong set is off by about half or double.
+      const series = (id: string) => doc.samples.filter((x) => x.deviceId === id && x.powerWatts !== undefined).map((x) => ({ t: x.tMs, v: x.powerWatts! }));
+      const joulesOf = (ids: readonly string[], row: (typeof doc.rows)[number]) =>
+        ids.reduce((a, id) => a + (trapezoidJoules(series(id), row.windowStartMs, row.windowEndMs) ?? NaN), 0);
       const checked = doc.rows.filter((row) => {
-        const inWindow = (id: string) =>
-          doc.samples.filter((x) => x.deviceId === id && x.tMs >= row.windowStartMs && x.tMs <= row.windowEndMs && x.powerWatts !== undefined);
-        const per = doc.run.gpus!.map(inWindow);
-        if (row.watts === null || per.some((xs) => xs.length < 3)) return false;
-        const charged = per.reduce((a, xs) => a + xs.reduce((b, x) => b + x.powerWatts!, 0) / xs.length, 0);
-        const other = [GPU0, GPU1].filter((id) => !doc.run.gpus!.includes(id)).map(inWindow);
-        const seen = JSON.stringify({ name, watts: row.watts, charged, other: other.map((xs) => xs.length) });
-        // a sample mean against a trapezoid with interpolated edges: 25 % apart at most; the wrong set is 50-100 % off
-        expect(Math.abs(row.watts - charged) / charged, seen).toBeLessThan(0.25);
+        if (row.joules === null || row.coverage < 0.95) return false;
+        const charged = joulesOf(doc.run.gpus!, row);
+        const both = joulesOf([GPU0, GPU1], row);
+        const seen = JSON.stringify({ name, joules: row.joules, charged, both });
+        expect(Math.abs(row.joules - charged) / charged, seen).toBeLessThan(0.02);
+        if (name !== 'both') expect(Math.abs(row.joules - both) / both, seen).toBeGreaterThan(0.2);
         return true;
       });
       expect(checked.length, name).toBeGreaterThanOrEqual(1);
