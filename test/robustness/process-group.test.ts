@@ -44,10 +44,12 @@ function wrapped(extra: string[], marker: string) {
     { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr = (stderr + String(c)).slice(-4000)));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const written = () => (existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.png')).length : 0);
-  return { child, exited, images: () => (stdout.match(/^image /gm) ?? []).length, written };
+  return { child, exited, images: () => (stdout.match(/^image /gm) ?? []).length, written, stderr: () => stderr };
 }
 
 const alive = (marker: string) => processes().filter((p) => p.args.includes(marker));
@@ -63,7 +65,11 @@ describe('the generator as a process group', () => {
     async (how, extra) => {
       const marker = `gw-marker-${randomUUID()}`;
       const w = wrapped(extra, marker);
-      await waitFor(() => w.images() >= 2, 30000);
+      // A cold start (the first CLI of a test file, on a loaded machine) can be slow: wait on the
+      // image lines themselves, and say what genwatt printed if they never come.
+      await waitFor(() => w.images() >= 2, 60_000).catch(() => {
+        throw new Error(`genwatt printed ${w.images()} image lines in 60 s (${w.written()} files written); its stderr:\n${w.stderr()}`);
+      });
       const t0 = Date.now();
       if (how.startsWith('SIG')) {
         expect(alive(marker).length).toBeGreaterThanOrEqual(1);
@@ -81,6 +87,6 @@ describe('the generator as a process group', () => {
       expect(w.written()).toBe(files); // nothing kept generating after genwatt ended
       expect(files).toBeLessThan(200); // stopped before it wrote its 200 images
     },
-    60000,
+    120_000,
   );
 });
