@@ -288,7 +288,8 @@ describe('genwatt CLI', () => {
     expect(s.complete).toBe(false);
     expect(s.warnings.join(' ')).toMatch(/no end record/);
     expect(s.summary.images).toBeGreaterThanOrEqual(3);
-    expect(s.summary.joulesPerImage.mean).toBeGreaterThan(50);
+    // 0.3 s images at ~170 W (simulated): real energy from the journal, not 0 or unknown
+    expect(s.summary.joulesPerImage.mean).toBeGreaterThan(20);
     // a torn last line (killed mid-write) is tolerated and said
     writeFileSync(journal, readFileSync(journal, 'utf8') + '{"type":"sample","devi');
     const torn = await genwatt(['report', journal, '--json']);
