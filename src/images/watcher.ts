@@ -56,11 +56,6 @@ const MTIME_BEFORE_SEEN_MS = 5000;
 /** A file time this far outside the span genwatt knew the file is not used (clock steps; another clock). */
 const FILE_TIME_SLACK_MS = 2000;
 
-/** What tells one write of a file from the next under the same name. */
-function fileIdentity(st: { ino: number; size: number; mtimeMs: number }): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}`;
-}
-
 /** Counted names remembered to ignore late change events. */
 const COUNTED_MEMORY = 5000;
 
@@ -86,7 +81,7 @@ export class OutputWatcher extends EventEmitter {
   /** When the files already there were listed: a later mtime means written again. */
   private snapshotMs = 0;
   /** Counted names → their mtime. */
-  private readonly counted = new Map<string, { id: string; mtimeMs: number }>();
+  private readonly counted = new Map<string, number>();
   /** The newest mtime among counted names forgotten (bounded memory): a swept file no newer is not new. */
   private forgottenUpToMs = -Infinity;
   /** Counted files by identity (device, inode, mtime, size). */
@@ -212,7 +207,7 @@ export class OutputWatcher extends EventEmitter {
   }
 
   private consider(p: string, swept = false): void {
-    if (this.closed || !isImagePath(p) || isIgnoredName(basename(p))) return;
+    if (this.closed || this.counted.has(p) || !isImagePath(p) || isIgnoredName(basename(p))) return;
     let pend = this.pending.get(p);
     if (!pend) {
       pend = { firstSeenMs: this.opts.now(), ...(swept ? { swept } : {}) };
@@ -258,15 +253,7 @@ export class OutputWatcher extends EventEmitter {
       }
       verdict = 'unknown' as const;
     }
-    // A name already counted: the same file again (a late event, the last look) is not new; written
-    // again once it was complete (a generator reusing its names in a later run, a file rewritten
-    // each second), it is a new image.
-    const before = this.counted.get(p);
-    if (before) {
-      if (!st || before.id === fileIdentity(st)) return this.forget(p);
-      this.counted.delete(p);
-    }
-    if (this.closed || this.pending.get(p) !== pend) return;
+    if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
     // Found by the last look but no newer than a counted name forgotten since: counted long ago.
     if (st && pend.swept && st.mtimeMs <= this.forgottenUpToMs) return this.forget(p);
     // A file that was there before the start counts only once it is written again (sd-cli's
@@ -283,7 +270,7 @@ export class OutputWatcher extends EventEmitter {
     }
     if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
       this.pending.delete(p);
-      this.counted.set(p, { id: fileIdentity(st), mtimeMs: st.mtimeMs });
+      this.counted.set(p, st.mtimeMs);
       // The same file under a second name (a hard link) is one image.
       const id = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
       if (this.countedFiles.has(id)) return;
@@ -292,7 +279,7 @@ export class OutputWatcher extends EventEmitter {
       this.countedTotal++;
       // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
       if (this.counted.size > COUNTED_MEMORY) {
-        const [oldest, { mtimeMs }] = this.counted.entries().next().value!;
+        const [oldest, mtimeMs] = this.counted.entries().next().value!;
         this.counted.delete(oldest);
         this.forgottenUpToMs = Math.max(this.forgottenUpToMs, mtimeMs);
       }
