@@ -47,6 +47,19 @@ export class AmdSysfsProbe implements Probe {
 
 type Tool = 'amd-smi' | 'rocm-smi';
 
+/** Answers between two reads of amd-smi's numbering when no answer hints at a change. */
+const RECHECK_ANSWERS = 10;
+
+const numbersOf = (list: Iterable<number>): string => [...list].sort((a, b) => a - b).join(',');
+
+/** `0=0000:03:00.0 1=0000:04:00.0`: what each GPU number means, to compare two reads of it. */
+function layoutOf(statics: Map<number, AmdStatic>): string {
+  return [...statics.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([i, st]) => `${i}=${st.busId ?? '?'}`)
+    .join(' ');
+}
+
 const ARGS: Record<Tool, string[]> = {
   'amd-smi': ['metric', '--json'],
   'rocm-smi': [
@@ -71,6 +84,12 @@ export class AmdToolProbe implements Probe {
   private readonly guards = new Map<string, CounterGuard>();
   /** amd-smi: tool index → static facts (bus id keys the GPU, as the other AMD probes do). */
   private statics = new Map<number, AmdStatic>();
+  /** amd-smi: every GPU number has a bus id, so each answer's numbers can be checked against them. */
+  private numberingKnown = false;
+  private answersSinceCheck = 0;
+  private lastNumbers = '';
+  /** Set once the GPU list changed with no bus id to re-match by: every answer is refused from then on. */
+  private unmatchable: string | undefined;
 
   constructor(
     readonly name: Tool,
@@ -78,19 +97,14 @@ export class AmdToolProbe implements Probe {
   ) {}
 
   private async query(): Promise<AmdGpu[]> {
-    const { execa } = await import('execa');
-    const r = await execa(this.command, ARGS[this.name], { timeout: 10000, stdin: 'ignore', reject: false });
-    const e = r as { code?: string; exitCode?: number; stderr?: string; stdout?: string; timedOut?: boolean };
-    if (e.code === 'ENOENT') throw Object.assign(new Error(`${this.command} not found on PATH`), { missing: true });
-    if (e.timedOut) throw new Error(`${this.command} did not answer within 10 s`);
-    if (e.exitCode !== 0) throw new Error(`${this.command} exited with code ${e.exitCode}${e.stderr ? `: ${String(e.stderr).trim().split('\n').pop()}` : ''}`);
-    const text = String(e.stdout ?? '');
+    const text = await this.run(ARGS[this.name]);
     let gpus: AmdGpu[];
     try {
       gpus = this.name === 'amd-smi' ? parseAmdSmiMetric(text) : parseRocmSmi(text);
     } catch {
       throw new Error(`${this.command} printed something that is not its JSON: ${text.trim().slice(0, 80)}`);
     }
+    if (this.name === 'amd-smi') await this.checkNumbering(gpus);
     for (const g of gpus) {
       const st = this.statics.get(g.index);
       if (st?.busId) {
@@ -103,20 +117,62 @@ export class AmdToolProbe implements Probe {
     return gpus;
   }
 
-  /** amd-smi metric has no bus id: `amd-smi static --json` gives it (best effort). */
-  private async loadStatics(): Promise<void> {
-    if (this.name !== 'amd-smi') return;
-    try {
-      const { execa } = await import('execa');
-      const r = await execa(this.command, ['static', '--json'], { timeout: 10000, stdin: 'ignore' });
-      for (const st of parseAmdSmiStatic(r.stdout)) this.statics.set(st.index, st);
-    } catch {
-      // keyed by index then
+  private async run(args: string[]): Promise<string> {
+    const { execa } = await import('execa');
+    const r = await execa(this.command, args, { timeout: 10000, stdin: 'ignore', reject: false, maxBuffer: 16 * 1024 * 1024 });
+    const e = r as { code?: string; exitCode?: number; stderr?: string; stdout?: string; timedOut?: boolean };
+    if (e.code === 'ENOENT') throw Object.assign(new Error(`${this.command} not found on PATH`), { missing: true });
+    if (e.timedOut) throw new Error(`${this.command} did not answer within 10 s`);
+    if (e.exitCode !== 0) throw new Error(`${this.command} exited with code ${e.exitCode}${e.stderr ? `: ${String(e.stderr).trim().split('\n').pop()}` : ''}`);
+    return String(e.stdout ?? '');
+  }
+
+  /**
+   * amd-smi numbers GPUs by position, and a GPU that drops off renumbers the others: its number then
+   * names another GPU. Numbers are mapped to PCI bus ids from `static --json`, read again whenever an
+   * answer's numbers differ from that map and every RECHECK_ANSWERS answers. An answer read while the
+   * map changed is dropped (it may use either numbering). Without bus ids a changed list stops the
+   * readings: unknown rather than charged to another GPU.
+   */
+  private async checkNumbering(gpus: AmdGpu[]): Promise<void> {
+    if (this.unmatchable) throw new Error(this.unmatchable);
+    const now = numbersOf(gpus.map((g) => g.index));
+    if (!this.numberingKnown) {
+      const detected = numbersOf(this.gpus.map((g) => g.index));
+      if (this.gpus.length === 0 || now === detected) return;
+      this.unmatchable = `${this.command}'s GPU list changed (GPUs ${detected} → ${now}) and it gave no PCI bus id to match them by: readings stop here (unknown) rather than be charged to another GPU`;
+      throw new Error(this.unmatchable);
     }
+    const changed = now !== this.lastNumbers;
+    this.lastNumbers = now;
+    if (!changed && ++this.answersSinceCheck < RECHECK_ANSWERS) return;
+    this.answersSinceCheck = 0;
+    const before = layoutOf(this.statics);
+    this.statics = await this.readStatics();
+    const after = layoutOf(this.statics);
+    if (after !== before)
+      throw new Error(`${this.command} renumbered its GPUs (${before} → ${after}): readings are matched again by PCI bus id from its next answer`);
+    // Same map, yet a number it lacks: the list changed between the two reads.
+    if (gpus.some((g) => !this.statics.has(g.index))) throw new Error(`${this.command}'s GPU numbers changed while it was read (${now}): answer dropped`);
+  }
+
+  /** `amd-smi static --json`: per GPU number, its PCI bus id (which keys the GPU), name and power cap. */
+  private async readStatics(): Promise<Map<number, AmdStatic>> {
+    const map = new Map<number, AmdStatic>();
+    for (const st of parseAmdSmiStatic(await this.run(['static', '--json']))) map.set(st.index, st);
+    return map;
   }
 
   async detect(): Promise<Detection> {
-    await this.loadStatics();
+    if (this.name === 'amd-smi') {
+      try {
+        this.statics = await this.readStatics();
+        this.numberingKnown = this.statics.size > 0 && [...this.statics.values()].every((st) => st.busId);
+        this.lastNumbers = numbersOf(this.statics.keys());
+      } catch {
+        // best effort: GPUs are then keyed by amd-smi's numbers, and a changed list stops the readings
+      }
+    }
     try {
       this.gpus = await this.query();
     } catch (err) {
@@ -137,6 +193,7 @@ export class AmdToolProbe implements Probe {
     const intervalMs = timing.intervalMs;
     this.closed = false;
     let inGap = false;
+    const missing = new Set<string>();
     const loop = async () => {
       const t0 = timelineNow();
       try {
@@ -144,6 +201,16 @@ export class AmdToolProbe implements Probe {
         if (this.closed) return;
         inGap = false;
         const tMs = timelineNow();
+        for (const known of this.gpus) {
+          const listed = gpus.some((g) => g.id === known.id);
+          if (listed) missing.delete(known.id);
+          else if (!missing.has(known.id)) {
+            missing.add(known.id);
+            const reason = `${this.command} no longer lists GPU ${known.id}: unknown from here`;
+            sink.gap({ deviceId: known.id, probe: this.name, tMs, reason });
+            sink.note?.(this.name, reason);
+          }
+        }
         for (const g of gpus) {
           const known = this.gpus.find((x) => x.id === g.id);
           if (!known) continue;

@@ -191,8 +191,10 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
         fig.note = `instant power x ${k.factor.toFixed(4)} (energy counter over the previous ${(k.spanMs / 1000).toFixed(0)} s)`;
       }
     }
-    if (fig.coverage === 0 && !pts.some((p) => p.t >= startMs - opts.gapLimitMs && p.t <= endMs + opts.gapLimitMs)) {
-      return { joules: null, method: null, coverage: 0, flagged: false, note: 'no samples near this window' };
+    // No stretch of the window lies between two close samples: a held edge value would be a guess.
+    if (fig.coverage === 0) {
+      const near = pts.some((p) => p.t >= startMs - opts.gapLimitMs && p.t <= endMs + opts.gapLimitMs);
+      return { joules: null, method: null, coverage: 0, flagged: false, note: near ? 'no two close samples span any of this window' : 'no samples near this window' };
     }
     return fig;
   }

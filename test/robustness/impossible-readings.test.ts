@@ -2,12 +2,14 @@
  * Guarantee: readings the hardware cannot produce never reach an image. A fake nvidia-smi on PATH
  * replays the real H100 capture (700 W limit) with scripted faults: 5000 W for 0.3 s every 2 s,
  * or 0.00 W at 95 % utilization. On 02294be the spikes were integrated (an image at 1354 J, 6.7×)
- * and the zeros gave 0 J images with 100 % coverage.
+ * and the zeros gave 0 J images with 100 % coverage. A fake amd-smi renumbers its GPUs when one
+ * drops off: readings follow their bus id, never a position.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSession } from '../../src/session/reader.js';
-import { FAKE_BIN, GENERATOR, spawnCli, tempDir } from '../helpers/gen.js';
+import { FAKE_BIN, GENERATOR, signalWhen, spawnCli, tempDir } from '../helpers/gen.js';
 
 const PATH = `${FAKE_BIN}:${process.env.PATH}`;
 
@@ -119,4 +121,45 @@ describe('energy counter jumps', () => {
     },
     60_000,
   );
+});
+
+describe('a renumbered AMD GPU', () => {
+  it("is never charged another GPU's power: after the charged GPU drops off, its images are unknown", async () => {
+    // Two GPUs (6 W and 50 W, see the fake's header); the charged one drops off after 4 answers
+    // and amd-smi numbers the other 0. On 02294be the run was charged the other GPU's 50 W.
+    const dir = tempDir('gw-renumber-');
+    const rec = join(dir, 'r.json');
+    const out = join(dir, 'out');
+    const state = join(dir, 'state');
+    const metricCalls = () => (existsSync(state) ? Number(readFileSync(state, 'utf8')) : 0);
+    const r = await spawnCli(
+      ['run', '--probe', 'amd-smi', '--gpu', '0000:0b:00.0', '--idle', '0', '--plain', '--record', rec, '--out', out, '--'].concat(
+        process.execPath,
+        GENERATOR,
+        '--out',
+        out,
+        '--count',
+        '1000',
+        '--seconds',
+        '0.4',
+        '--load-seconds',
+        '0.2',
+      ),
+      { PATH, FAKE_AMD_MODE: 'renumber:4', FAKE_AMD_STATE: state },
+      // stopped once three images were written after two answers past the drop
+      (p) => {
+        let atDrop: number | undefined;
+        const images = () => (existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.png')).length : 0);
+        signalWhen(p, () => (atDrop ??= metricCalls() >= 6 ? images() : undefined) !== undefined && images() >= atDrop + 3, 'SIGINT', 90_000);
+      },
+    );
+    expect(r.code === 0 || r.code === 130, r.err).toBe(true);
+    const doc = (await readSession(rec)).doc;
+    const rows = doc.rows.filter((row) => row.seconds !== null);
+    expect(rows.length, r.err).toBeGreaterThan(2);
+    // every figure is the charged GPU's 6 W (average power, so a little lag), never the other's 50 W
+    for (const row of rows) if (row.joules !== null) expect(row.joules / row.seconds!, JSON.stringify(row)).toBeLessThan(12);
+    expect(rows.at(-1)!.joules, JSON.stringify(rows.at(-1))).toBeNull();
+    expect(doc.notes.map((n) => n.message).join('\n')).toMatch(/renumbered its GPUs[\s\S]*no longer lists GPU 0000:0b:00\.0/);
+  }, 120_000);
 });

@@ -78,6 +78,58 @@ describe('AMD probes', () => {
     }
   });
 
+  it('amd-smi renumbering its GPUs after one drops off: readings stay with their bus id, the lost GPU is a gap', async () => {
+    const dir = tempDir('gw-amd-renum-');
+    Object.assign(process.env, { FAKE_AMD_MODE: 'renumber:5', FAKE_AMD_STATE: join(dir, 'state') });
+    try {
+      const p = new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi'));
+      const d = await p.detect();
+      expect(d.devices.map((x) => x.id)).toEqual(['0000:0b:00.0', '0000:0c:00.0']);
+      const c = collect();
+      p.start(c.sink, intervalPolicy(100));
+      const renumbered = () => c.notes.some((n) => /renumbered its GPUs/.test(n));
+      await waitFor(() => renumbered() && c.readings.filter((r) => r.deviceId === '0000:0c:00.0').length >= 20, 30_000);
+      await p.close();
+      const of = (id: string) => c.readings.filter((r) => r.deviceId === id).map((r) => r.powerWatts);
+      // GPU 0b (6 W) had readings before it dropped off and never the 50 W of the GPU now numbered 0
+      expect(of('0000:0b:00.0').length).toBeGreaterThan(0);
+      expect(new Set(of('0000:0b:00.0'))).toEqual(new Set([6]));
+      expect(new Set(of('0000:0c:00.0'))).toEqual(new Set([50]));
+      expect(c.notes.join('\n')).toMatch(/renumbered its GPUs \(0=0000:0b:00.0 1=0000:0c:00.0 → 0=0000:0c:00.0\)/);
+      expect(c.gaps.some((g) => g.deviceId === '0000:0b:00.0' && /no longer lists GPU 0000:0b:00.0/.test(g.reason))).toBe(true);
+    } finally {
+      delete process.env.FAKE_AMD_MODE;
+      delete process.env.FAKE_AMD_STATE;
+    }
+  });
+
+  it('amd-smi without bus ids (static fails): a changed GPU list stops the readings instead of matching by position', async () => {
+    const dir = tempDir('gw-amd-renum-');
+    Object.assign(process.env, { FAKE_AMD_MODE: 'renumber:5', FAKE_AMD_STATE: join(dir, 'state'), FAKE_AMD_NO_STATIC: '1' });
+    try {
+      const p = new AmdToolProbe('amd-smi', join(FAKE_BIN, 'amd-smi'));
+      const d = await p.detect();
+      expect(d.devices.map((x) => x.id)).toEqual(['amd-0', 'amd-1']);
+      const c = collect();
+      p.start(c.sink, intervalPolicy(100));
+      await waitFor(() => c.gaps.length > 0, 30_000);
+      const before = c.readings.length;
+      // three more answers come and are refused
+      const metricCalls = () => Number(readFileSync(join(dir, 'state'), 'utf8'));
+      const calls = metricCalls();
+      await waitFor(() => metricCalls() >= calls + 3, 30_000);
+      await p.close();
+      expect(c.readings.length, c.notes.join('\n')).toBe(before);
+      expect(before).toBeGreaterThan(0);
+      expect(c.readings.filter((r) => r.deviceId === 'amd-0').every((r) => r.powerWatts === 6)).toBe(true);
+      expect(c.gaps[0].reason).toMatch(/GPU list changed \(GPUs 0,1 → 0\) and it gave no PCI bus id to match them by/);
+    } finally {
+      delete process.env.FAKE_AMD_MODE;
+      delete process.env.FAKE_AMD_STATE;
+      delete process.env.FAKE_AMD_NO_STATIC;
+    }
+  });
+
   it('rocm-smi: keyed by bus id, name and power cap from the real ROCm 6.1.2 JSON', async () => {
     const p = new AmdToolProbe('rocm-smi', join(FAKE_BIN, 'rocm-smi'));
     const d = await p.detect();
