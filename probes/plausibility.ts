@@ -37,6 +37,19 @@ export class DevicePlausibility {
   /** Joules left out of the counter after jumps (subtracted from every later value). */
   private counterOffset = 0;
   private powerEpisode: 'over-limit' | 'zero-busy' | undefined;
+  private lastMeasuredMs = -Infinity;
+  private saidOutOfOrder = false;
+
+  /** Power and energy stay in time order per device (a stored session is checked for it): an earlier one is stripped. */
+  private inOrder(r: Reading): Reading {
+    if (r.powerWatts === undefined && r.energyJoules === undefined) return r;
+    if (r.tMs >= this.lastMeasuredMs) {
+      this.lastMeasuredMs = r.tMs;
+      return r;
+    }
+    const { powerWatts: _p, powerKind: _k, energyJoules: _e, ...rest } = r;
+    return rest;
+  }
 
   constructor(
     private readonly name: string,
@@ -47,7 +60,13 @@ export class DevicePlausibility {
     return this.limitWatts !== undefined && this.limitWatts > 0 ? this.limitWatts * LIMIT_EXCURSION : undefined;
   }
 
-  check(r: Reading): PlausibilityVerdict {
+  check(input: Reading): PlausibilityVerdict {
+    const r = this.inOrder(input);
+    const early =
+      r !== input && !this.saidOutOfOrder
+        ? `${this.name}: a power reading stamped ${(this.lastMeasuredMs - input.tMs).toFixed(0)} ms before the one already recorded was left out (readings are kept in time order)`
+        : undefined;
+    if (early) this.saidOutOfOrder = true;
     if (r.utilizationPercent !== undefined) this.lastUtil = { tMs: r.tMs, percent: r.utilizationPercent };
     let out: Reading | undefined;
     const v: PlausibilityVerdict = { reading: r };
@@ -103,6 +122,7 @@ export class DevicePlausibility {
       }
     }
     if (out) v.reading = out;
+    if (early) v.note = v.note ? `${v.note}; ${early}` : early;
     return v;
   }
 }

@@ -8,7 +8,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import type { CompareOptions } from '../report/compare.js';
 import { renderReport } from '../report/render.js';
 import { fetchFleet, isUrl } from './report-fleet.js';
-import { readSession, type LoadedSession } from '../session/reader.js';
+import { readSession, SessionFileError, type LoadedSession } from '../session/reader.js';
 
 export interface ReportArgs extends CompareOptions {
   /** Session files, and node URLs (`http://node:9464`) whose serve sessions are fetched. */
@@ -71,8 +71,19 @@ export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { 
   const fleet = urls.length ? await fetchFleet(urls, { since, saveDir: a.save === undefined ? undefined : resolve(a.save) }) : null;
   for (const p of fleet?.problems ?? []) process.stderr.write(`genwatt: warning: ${p}\n`);
   const sessions: LoadedSession[] = [];
+  const files = [...a.files.filter((f) => !isUrl(f)), ...(fleet?.files ?? [])];
+  let unread = 0;
   try {
-    for (const f of [...a.files.filter((f) => !isUrl(f)), ...(fleet?.files ?? [])]) sessions.push(await readSession(f, { samples: 'digest' }));
+    for (const f of files) {
+      try {
+        sessions.push(await readSession(f, { samples: 'digest' }));
+      } catch (err) {
+        // One bad file among many is named and skipped; alone, it is the command's error.
+        if (!(err instanceof SessionFileError) || files.length === 1) throw err;
+        unread++;
+        process.stderr.write(`genwatt: skipped ${err.message}\n`);
+      }
+    }
   } finally {
     fleet?.cleanup();
   }
@@ -83,11 +94,11 @@ export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { 
   const text = await renderReport(sessions, format, { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh, groupBy: a.groupBy, baseline: a.baseline });
   if (!out) {
     process.stdout.write(text);
-    return { written: null };
+    return unread ? { failed: 1 } : { written: null };
   }
   const tmp = join(dirname(out), `.${process.pid}-${Date.now()}.report.tmp`);
   writeFileSync(tmp, text, { flag: 'wx' });
   renameSync(tmp, out);
-  process.stderr.write(`genwatt: report written to ${out} (${format})\n`);
-  return { written: out };
+  process.stderr.write(`genwatt: report written to ${out} (${format})${unread ? `, without the ${unread} file(s) skipped above` : ''}\n`);
+  return unread ? { failed: 1 } : { written: out };
 }

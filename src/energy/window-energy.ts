@@ -194,7 +194,13 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
     // No stretch of the window lies between two close samples: a held edge value would be a guess.
     if (fig.coverage === 0) {
       const near = pts.some((p) => p.t >= startMs - opts.gapLimitMs && p.t <= endMs + opts.gapLimitMs);
-      return { joules: null, method: null, coverage: 0, flagged: false, note: near ? 'no two close samples span any of this window' : 'no samples near this window' };
+      return {
+        joules: null,
+        method: null,
+        coverage: 0,
+        flagged: false,
+        note: near ? 'no two close samples span any of this window' : 'no samples near this window',
+      };
     }
     return fig;
   }

@@ -8,6 +8,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { DeviceInfo } from '../../probes/types.js';
 import { jsonProblem } from '../text/json-problem.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../text/json-depth.js';
+import { summarize } from '../energy/summary.js';
 import { describeErrors, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
 import { textLines } from './text-lines.js';
@@ -33,7 +35,7 @@ export const BULK_KEYS = ['samples', 'gaps', 'logs', 'notes'] as const;
 export type BulkKey = (typeof BULK_KEYS)[number];
 
 /** Receives each bulky item (already validated); the document gets whatever the handler keeps. */
-export type BulkHandler = (key: BulkKey, item: unknown) => void;
+export type BulkHandler = (key: BulkKey, item: unknown, line?: number) => void;
 
 class NotLineLayout extends Error {}
 
@@ -83,6 +85,7 @@ async function readLineLayout(file: string, sink: BulkSink): Promise<Record<stri
       }
       if (!text.startsWith('    ')) throw new NotLineLayout();
       let item: unknown;
+      if (nestsDeeperThan(text)) throw tooDeep(file, n);
       try {
         item = JSON.parse(stripComma(text.slice(4)));
       } catch {
@@ -93,7 +96,7 @@ async function readLineLayout(file: string, sink: BulkSink): Promise<Record<stri
         throw new SessionFileError(file, n, `/${arrayKey}/${itemIndex}${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}`);
       }
       itemIndex++;
-      if ((BULK_KEYS as readonly string[]).includes(arrayKey)) bulk(arrayKey as BulkKey, item);
+      if ((BULK_KEYS as readonly string[]).includes(arrayKey)) bulk(arrayKey as BulkKey, item, n);
       else {
         arrayItems.push(item);
         itemLines.get(arrayKey)!.push(n);
@@ -107,6 +110,8 @@ async function readLineLayout(file: string, sink: BulkSink): Promise<Record<stri
     const m = /^ {2}"([A-Za-z0-9_-]+)": (.*)$/.exec(text);
     if (!m) throw new NotLineLayout();
     const [, key, rest] = m;
+    const before = keyLine.get(key);
+    if (before !== undefined) throw new SessionFileError(file, n, `"${key}" appears twice (lines ${before} and ${n}): which one is meant cannot be told`);
     keyLine.set(key, n);
     if (rest === '[') {
       state = 'array';
@@ -117,6 +122,7 @@ async function readLineLayout(file: string, sink: BulkSink): Promise<Record<stri
       itemFn = ITEM_DEF[key] ? await validator(ITEM_DEF[key]) : undefined;
       continue;
     }
+    if (nestsDeeperThan(rest)) throw tooDeep(file, n);
     try {
       doc[key] = JSON.parse(stripComma(rest));
     } catch {
@@ -127,13 +133,35 @@ async function readLineLayout(file: string, sink: BulkSink): Promise<Record<stri
   if (state !== 'end') throw new NotLineLayout();
   for (const k of BULK_KEYS) if (Array.isArray(doc[k])) for (const item of doc[k] as unknown[]) bulk(k, item);
   for (const k of BULK_KEYS) doc[k] = [];
+  summaryProblems.set(doc, await setAsideSummary(doc));
   const fn = await validator(null);
   const schemaName = doc.schema;
   if (!fn(doc)) {
     const hint = schemaName !== SCHEMA_NAME ? ' (is this a genwatt session file?)' : '';
     throw new SessionFileError(file, lineOfPath(fn.errors?.[0]?.instancePath ?? '', keyLine, itemLines), describeErrors(fn) + hint);
   }
+  const lineOfRow = (i: number) => itemLines.get('rows')?.[i];
+  rowLines.set(doc, lineOfRow);
   return doc;
+}
+
+const tooDeep = (file: string, line?: number) => new SessionFileError(file, line, `nested deeper than ${MAX_JSON_DEPTH} levels: not a genwatt session`);
+
+/** Per document read: why its stored summary was set aside, and where each row is. */
+const summaryProblems = new WeakMap<object, string | undefined>();
+const rowLines = new WeakMap<object, (index: number) => number | undefined>();
+
+/**
+ * The summary is derived from the rows (session/self-check.ts recomputes it): one that fails its own
+ * schema (an old recording's negative duration, say) is set aside, not a reason to refuse the file.
+ */
+async function setAsideSummary(doc: Record<string, unknown>): Promise<string | undefined> {
+  if (!('summary' in doc)) return undefined;
+  const fn = await validator('summary');
+  if (fn(doc.summary)) return undefined;
+  const why = `/summary${describeErrors(fn).replace(/^\(top level\)/, '')}`;
+  doc.summary = summarize([], undefined, null);
+  return why;
 }
 
 /** Line (1-based) of a character offset. */
@@ -153,6 +181,7 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
       `not in genwatt's line layout (one key, one array item a line) and too large to read whole (${(size / 1048576).toFixed(0)} MiB; at most ${WHOLE_PARSE_MAX_BYTES / 1048576} MiB)`,
     );
   const text = readFileSync(file, 'utf8');
+  if (nestsDeeperThan(text)) throw tooDeep(file);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -165,6 +194,8 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
     const detail = first ? printParseErrorCode(first.error) : jsonProblem(err);
     throw new SessionFileError(file, first ? lineOf(text, first.offset) : undefined, `not valid JSON: ${detail}`, { cause: err });
   }
+  await refuseDuplicateKeys(file, text);
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) summaryProblems.set(doc, await setAsideSummary(doc as Record<string, unknown>));
   const fn = await validator(null);
   if (!fn(doc)) {
     let line: number | undefined;
@@ -180,12 +211,38 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
     throw new SessionFileError(file, line, describeErrors(fn) + hint);
   }
   const d = doc as Record<string, unknown>;
+  const tree = (await import('jsonc-parser')).parseTree(text);
+  rowLines.set(d, (i) => {
+    const node = tree && findNode(tree, ['rows', i]);
+    return node ? lineOf(text, node.offset) : undefined;
+  });
   sink.devices?.(d.devices as DeviceInfo[], Number((d.options as { gapLimitMs?: unknown }).gapLimitMs));
   for (const k of BULK_KEYS) {
     for (const item of d[k] as unknown[]) sink.item(k, item);
     d[k] = [];
   }
   return d;
+}
+
+let findNode: typeof import('jsonc-parser').findNodeAtLocation;
+
+/** JSON.parse keeps the last of two equal keys silently: a document that has any is refused, naming the line. */
+async function refuseDuplicateKeys(file: string, text: string): Promise<void> {
+  const jsonc = await import('jsonc-parser');
+  findNode = jsonc.findNodeAtLocation;
+  const open: Set<string>[] = [];
+  let dup: { key: string; line: number } | undefined;
+  jsonc.visit(text, {
+    onObjectBegin: () => void open.push(new Set()),
+    onObjectEnd: () => void open.pop(),
+    onObjectProperty: (key, offset, _length, startLine) => {
+      const keys = open[open.length - 1];
+      if (dup || !keys) return;
+      if (keys.has(key)) dup = { key, line: startLine + 1 };
+      keys.add(key);
+    },
+  });
+  if (dup) throw new SessionFileError(file, dup.line, `"${dup.key}" appears twice in one object: which one is meant cannot be told`);
 }
 
 /** Where the bulky items go; `reset` forgets them (the file turned out not to be in line layout and is read again whole). */
@@ -196,13 +253,23 @@ export interface BulkSink {
   devices?(devices: readonly DeviceInfo[], gapLimitMs: number): void;
 }
 
+export interface ReadDoc {
+  doc: SessionDoc;
+  /** Why the stored summary failed its schema and was set aside (it is recomputed from the rows). */
+  summaryProblem: string | undefined;
+  /** The line of `rows[i]`, for errors. */
+  rowLine(index: number): number | undefined;
+}
+
 /** Reads a finished document; bulky items go to `sink` (the returned document has them empty). */
-export async function readDoc(file: string, sink: BulkSink): Promise<SessionDoc> {
+export async function readDoc(file: string, sink: BulkSink): Promise<ReadDoc> {
+  let doc: Record<string, unknown>;
   try {
-    return (await readLineLayout(file, sink)) as unknown as SessionDoc;
+    doc = await readLineLayout(file, sink);
   } catch (err) {
     if (!(err instanceof NotLineLayout)) throw err;
+    sink.reset();
+    doc = await readWhole(file, sink);
   }
-  sink.reset();
-  return (await readWhole(file, sink)) as unknown as SessionDoc;
+  return { doc: doc as unknown as SessionDoc, summaryProblem: summaryProblems.get(doc), rowLine: rowLines.get(doc) ?? (() => undefined) };
 }

@@ -21,7 +21,7 @@ import type { HeaderRecord, LogLine, Note } from './types.js';
 export interface JournalHandlers {
   /** The header, before any other record. */
   header?(h: HeaderRecord): void;
-  sample?(r: Reading, line: string): void;
+  sample?(r: Reading, line: string, n: number): void;
   gap?(g: Gap, line: string): void;
   log?(l: LogLine, line: string): void;
   note?(n: Note, line: string): void;
@@ -174,7 +174,7 @@ function apply(st: JournalState, type: string, rec: Rec, line: string, n: number
       break;
     case 'sample':
       st.sample(body as unknown as Reading);
-      h.sample?.(body as unknown as Reading, line);
+      h.sample?.(body as unknown as Reading, line, n);
       break;
     case 'gap':
       h.gap?.(body as unknown as Gap, line);

@@ -15,6 +15,8 @@ import { readDoc, type BulkKey } from './doc-reader.js';
 import { readJournalStream } from './journal-reader.js';
 import { SampleDigest, type DigestSeries } from './sample-digest.js';
 import { SessionFileError } from './session-file-error.js';
+import { checkRows, recheckSummary, SampleOrder } from './self-check.js';
+import { LineTooLongError } from './text-lines.js';
 import { SCHEMA_VERSION, type LogLine, type Note, type SessionDoc } from './types.js';
 
 export { SessionFileError } from './session-file-error.js';
@@ -81,7 +83,14 @@ class BulkCollector {
   dropped = { gaps: 0, logs: 0, notes: 0 };
   digest: SampleDigest | undefined;
 
-  constructor(private readonly mode: 'all' | 'digest') {}
+  private order: SampleOrder;
+
+  constructor(
+    private readonly mode: 'all' | 'digest',
+    file: string,
+  ) {
+    this.order = new SampleOrder(file);
+  }
 
   setDevices(devices: readonly DeviceInfo[], gapLimitMs: number): void {
     if (this.mode === 'digest')
@@ -91,8 +100,9 @@ class BulkCollector {
       );
   }
 
-  add(key: BulkKey, item: unknown): void {
+  add(key: BulkKey, item: unknown, line?: number): void {
     if (key === 'samples') {
+      this.order.check(item as Reading, this.sampleCount, line);
       this.sampleCount++;
       if (this.mode === 'all') this.samples.push(item as Reading);
       else this.digest?.add(item as Reading);
@@ -111,6 +121,7 @@ class BulkCollector {
     this.sampleCount = 0;
     this.dropped = { gaps: 0, logs: 0, notes: 0 };
     this.digest = undefined;
+    this.order = this.order.fresh();
   }
 
   fill(doc: SessionDoc, warnings: string[], file: string): SessionDigest | undefined {
@@ -160,7 +171,7 @@ function openProblem(file: string): SessionFileError | null {
 async function readJournalSession(file: string, bulk: BulkCollector): Promise<LoadedSession> {
   let devicesSet = false;
   const j = await readJournalStream(file, {
-    sample: (r) => bulk.add('samples', r),
+    sample: (r, _line, n) => bulk.add('samples', r, n),
     gap: (g) => bulk.add('gaps', g),
     log: (l) => bulk.add('logs', l),
     note: (n) => bulk.add('notes', n),
@@ -201,24 +212,26 @@ async function readJournalSession(file: string, bulk: BulkCollector): Promise<Lo
 
 async function readDocSession(file: string, bulk: BulkCollector): Promise<LoadedSession> {
   // The digest needs the devices before the samples: the document lists them first.
-  let pending: { key: BulkKey; item: unknown }[] | null = [];
-  const doc = await readDoc(file, {
-    item: (key, item) => (pending ? pending.push({ key, item }) : bulk.add(key, item)),
+  let pending: { key: BulkKey; item: unknown; line?: number }[] | null = [];
+  const read = await readDoc(file, {
+    item: (key, item, line) => (pending ? pending.push({ key, item, line }) : bulk.add(key, item, line)),
     reset: () => {
       bulk.reset();
       pending = [];
     },
     devices: (devices, gapLimitMs) => {
       bulk.setDevices(devices, gapLimitMs);
-      for (const p of pending ?? []) bulk.add(p.key, p.item);
+      for (const p of pending ?? []) bulk.add(p.key, p.item, p.line);
       pending = null;
     },
   });
+  const doc = read.doc;
   if (pending) {
     bulk.setDevices(doc.devices, doc.options.gapLimitMs);
-    for (const p of pending as { key: BulkKey; item: unknown }[]) bulk.add(p.key, p.item);
+    for (const p of pending as { key: BulkKey; item: unknown; line?: number }[]) bulk.add(p.key, p.item, p.line);
   }
-  const warnings: string[] = [];
+  checkRows(doc, file, read.rowLine);
+  const warnings = recheckSummary(doc, file, read.summaryProblem);
   const digest = bulk.fill(doc, warnings, file);
   const out: LoadedSession = { file, doc, finished: true, warnings };
   if (digest) out.digest = digest;
@@ -229,8 +242,15 @@ async function readDocSession(file: string, bulk: BulkCollector): Promise<Loaded
 export async function readSession(file: string, opts: ReadOptions = {}): Promise<LoadedSession> {
   const problem = openProblem(file);
   if (problem) throw problem;
-  const bulk = new BulkCollector(opts.samples ?? 'all');
-  const loaded = file.endsWith('.jsonl') || looksLikeJournal(file) ? await readJournalSession(file, bulk) : await readDocSession(file, bulk);
+  const bulk = new BulkCollector(opts.samples ?? 'all', file);
+  let loaded: LoadedSession;
+  try {
+    loaded = file.endsWith('.jsonl') || looksLikeJournal(file) ? await readJournalSession(file, bulk) : await readDocSession(file, bulk);
+  } catch (err) {
+    if (err instanceof LineTooLongError)
+      throw new SessionFileError(file, err.line, `line is longer than ${Math.round(err.maxBytes / 1048576)} MiB: not a genwatt record`);
+    throw err;
+  }
   if (loaded.doc.schemaVersion !== SCHEMA_VERSION)
     throw new SessionFileError(file, undefined, `schemaVersion ${loaded.doc.schemaVersion} is not supported by this genwatt`);
   return loaded;
