@@ -580,6 +580,54 @@ async function metaParse() {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** A folder storm: 20 000 real PNGs in ~2 s during a run; sampling pace, images counted with settings, peak RSS. */
+async function folderStorm() {
+  const dir = tmp();
+  const rec = join(dir, 'r.json');
+  const out = join(dir, 'out');
+  const writer = join(root, 'test/fakes/folder-writer.mjs');
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      process.execPath,
+      CLI,
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--record',
+      rec,
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      writer,
+      'storm',
+      out,
+      '20000',
+    ],
+    { encoding: 'utf8', env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 },
+  );
+  const rssMiB = Number(r.stderr.trim().split('\n').pop()) / 1024;
+  const d = JSON.parse(readFileSync(rec, 'utf8'));
+  const t = d.samples.filter((x) => x.powerWatts !== undefined).map((x) => x.tMs);
+  let maxGapMs = 0;
+  for (let i = 1; i < t.length; i++) maxGapMs = Math.max(maxGapMs, t[i] - t[i - 1]);
+  const perS = t.length / ((t.at(-1) - t[0]) / 1000);
+  const withSettings = d.rows.filter((row) => row.meta?.steps).length;
+  report(
+    'folder storm: 20 000 PNGs in 2 s during a run (sampling every 100 ms)',
+    `${d.rows.length} images counted, ${withSettings} with settings; ${perS.toFixed(1)} samples/s, longest gap ${maxGapMs.toFixed(0)} ms; ${d.notes.length} notes; peak RSS ${rssMiB.toFixed(0)} MiB`,
+    'all 20 000 with settings, ≥ 8 samples/s, longest gap < 1 s',
+    d.rows.length === 20000 && withSettings === 20000 && perS >= 8 && maxGapMs < 1000,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
 if (want('energy')) await energy();
 if (want('startup')) startup();
 if (want('detection')) await detection();
@@ -594,5 +642,6 @@ if (want('servecpu')) await serveCpu();
 if (want('bigjournal')) await bigJournal();
 if (want('entropy')) await entropyDecode();
 if (want('metaparse')) await metaParse();
+if (want('storm')) await folderStorm();
 const missed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - missed} met, ${missed} missed`);

@@ -16,6 +16,10 @@ interface Job {
   timer?: NodeJS.Timeout;
 }
 
+/** Images waiting for the decoder at most (a few seconds of decoding). */
+export const MAX_QUEUED = 64;
+export const QUEUE_FULL = `more than ${MAX_QUEUED} images waiting to be decoded: blank check skipped`;
+
 export class EntropyPool {
   private worker: Worker | undefined;
   private queue: Job[] = [];
@@ -27,6 +31,8 @@ export class EntropyPool {
 
   entropy(path: string): Promise<EntropyAnswer> {
     if (this.closed) return Promise.resolve({ bits: null, note: 'decoder closed' });
+    // A storm of images is not decoded one by one for minutes: past the queue's bound, unknown.
+    if (this.queue.length >= MAX_QUEUED) return Promise.resolve({ bits: null, note: QUEUE_FULL });
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, path, resolve });
       this.pump();

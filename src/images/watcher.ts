@@ -13,7 +13,8 @@ import type { ImageEvent } from './batches.js';
 import { checkComplete, isImagePath, NotRegularFileError } from './image-complete.js';
 import { readImageMeta } from './image-meta.js';
 import { BLANK_ENTROPY_BITS } from './entropy.js';
-import { EntropyPool } from './entropy-pool.js';
+import { EntropyPool, QUEUE_FULL } from './entropy-pool.js';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { timelineNow, wallTimeOnTimeline } from '../../probes/timeline.js';
 
 export class WatchFolderError extends Error {
@@ -56,6 +57,15 @@ const MTIME_BEFORE_SEEN_MS = 5000;
 /** A file time this far outside the span genwatt knew the file is not used (clock steps; another clock). */
 const FILE_TIME_SLACK_MS = 2000;
 
+/**
+ * Files open at once (checks and metadata reads): a storm of thousands of new files is looked at a
+ * few at a time, so descriptors never run out (EMFILE) and the sampler keeps its pace.
+ */
+const OPEN_AT_ONCE = 8;
+/** A metadata read refused for lack of descriptors (a low `ulimit -n`) is tried again this often. */
+const NO_FD_RETRIES = 5;
+const NO_FD_RETRY_MS = 200;
+
 /** Counted names remembered to ignore late change events. */
 const COUNTED_MEMORY = 5000;
 
@@ -94,6 +104,10 @@ export class OutputWatcher extends EventEmitter {
   private clockNoted = false;
   private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy'>> & { now: () => number };
   private readonly decoder: EntropyPool | undefined;
+  private readonly io: LimitFunction = pLimit(OPEN_AT_ONCE);
+  /** Once per episode: descriptors ran out, or the decoder's queue was full. */
+  private saidNoFd = false;
+  private saidQueueFull = false;
 
   constructor(dir: string, opts: WatcherOptions = {}) {
     super();
@@ -231,9 +245,11 @@ export class OutputWatcher extends EventEmitter {
     let st;
     try {
       // lstat, and checkComplete opens only a regular file: a FIFO renamed over an image must never block a read.
-      st = await lstat(p);
-      if (!st.isFile()) throw new NotRegularFileError(p);
-      verdict = await checkComplete(p);
+      [st, verdict] = await this.io(async () => {
+        const s = await lstat(p);
+        if (!s.isFile()) throw new NotRegularFileError(p);
+        return [s, await checkComplete(p)] as const;
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return this.forget(p); // renamed away or deleted
@@ -249,6 +265,12 @@ export class OutputWatcher extends EventEmitter {
       if (code === 'EACCES') {
         this.forget(p);
         this.emit('note', `cannot read ${p}: permission denied; not counted`);
+        return;
+      }
+      if (code === 'EMFILE' || code === 'ENFILE') {
+        if (!this.saidNoFd) this.emit('note', `too many open files (${code}): images are checked again shortly, none is lost`);
+        this.saidNoFd = true;
+        pend.timer = setTimeout(() => this.checkSoon(p, pend), NO_FD_RETRY_MS);
         return;
       }
       verdict = 'unknown' as const;
@@ -305,7 +327,7 @@ export class OutputWatcher extends EventEmitter {
         this.emit('complete', ev);
         if (this.opts.readMeta) {
           // What the image is (steps, sampler, size, model): a broken header costs the metadata, never the image.
-          const m = await readImageMeta(p);
+          const m = await this.readMeta(p);
           if (Object.keys(m.meta).length) ev.meta = m.meta;
           if (m.note) this.emit('note', `${basename(p)}: metadata skipped: ${m.note}`);
           if (this.closed) return;
@@ -313,6 +335,10 @@ export class OutputWatcher extends EventEmitter {
         if (this.decoder) {
           // Off the main thread, bounded in size and time: unknown (null) rather than late.
           const e = await this.decoder.entropy(p);
+          if (e.note === QUEUE_FULL && !this.saidQueueFull) {
+            this.saidQueueFull = true;
+            this.emit('note', `${QUEUE_FULL} (from ${basename(p)} on, while images arrive this fast)`);
+          }
           ev.entropyBits = e.bits === null ? null : Math.round(e.bits * 1000) / 1000;
           if (e.bits !== null && e.bits < BLANK_ENTROPY_BITS) ev.blank = true;
           if (this.closed) return;
@@ -330,6 +356,15 @@ export class OutputWatcher extends EventEmitter {
     }
     // Look again after a quiet period, in case no further change event comes.
     pend.timer = setTimeout(() => this.checkSoon(p, pend), this.opts.settleMs);
+  }
+
+  /** Embedded settings, a few files at a time; a read refused for lack of descriptors is tried again. */
+  private async readMeta(p: string): Promise<Awaited<ReturnType<typeof readImageMeta>>> {
+    for (let attempt = 0; ; attempt++) {
+      const m = await this.io(() => readImageMeta(p));
+      if (!m.note || !/: E[MN]FILE\b/.test(m.note) || attempt >= NO_FD_RETRIES || this.closed) return m;
+      await new Promise((r) => setTimeout(r, NO_FD_RETRY_MS));
+    }
   }
 
   /** Images counted so far. */

@@ -317,7 +317,9 @@ export class MeasureSession extends EventEmitter {
   }
 
   private async settleWatcher(): Promise<void> {
-    if (this.watcher) await settleWatcher(this.watcher);
+    if (!this.watcher) return;
+    const left = await settleWatcher(this.watcher);
+    if (left > 0) this.note('genwatt', `${left} file(s) were still being written or checked when the run ended: not counted`);
   }
 
   private fail(err: Error): void {

@@ -38,13 +38,26 @@ export async function openWatcher(dir: string, config: MeasureConfig, hooks: Wat
   return { watcher: w, ready: Promise.resolve() };
 }
 
+/** Waiting for files still being checked ends once none was finished for this long... */
+const SETTLE_IDLE_MS = 3000;
+/** ...or after this long in all (a storm of thousands of files is checked a few at a time). */
+const SETTLE_MAX_MS = 120_000;
+
 /**
  * Takes a last look at the folder (files whose events are late: a busy machine can deliver the
- * kernel's events after the run ends), then lets files still being written or checked finish (up to 3 s).
+ * kernel's events after the run ends), then lets files still being written or checked finish while
+ * they do (3 s without progress ends the wait). Returns how many were left unfinished.
  */
-export async function settleWatcher(w: OutputWatcher): Promise<void> {
+export async function settleWatcher(w: OutputWatcher): Promise<number> {
   const t0 = timelineNow();
   await new Promise((r) => setTimeout(r, 250));
   await w.sweep();
-  while (w.pendingCount > 0 && timelineNow() - t0 < 3000) await new Promise((r) => setTimeout(r, 100));
+  let left = w.pendingCount;
+  let progressMs = timelineNow();
+  while (w.pendingCount > 0 && timelineNow() - progressMs < SETTLE_IDLE_MS && timelineNow() - t0 < SETTLE_MAX_MS) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (w.pendingCount < left) progressMs = timelineNow();
+    left = w.pendingCount;
+  }
+  return w.pendingCount;
 }
