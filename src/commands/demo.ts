@@ -1,5 +1,5 @@
 /** `genwatt demo`: the whole pipeline on the simulated GPU with the bundled generator writing real PNGs. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../package-info.js';
@@ -27,5 +27,17 @@ export function demoArgv(out: string, images: number): string[] {
 export async function demoCommand(f: SessionFlags, images: number): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
   const flags: SessionFlags = { ...f, probes: f.probes ?? ['simulated'] };
-  return measureCommand(flags, { mode: 'demo', argv: demoArgv(out, images), outDir: out, defaultIdleSeconds: 2, defaultRecord: true, removeOutDir: true });
+  try {
+    return await measureCommand(flags, {
+      mode: 'demo',
+      argv: demoArgv(out, images),
+      outDir: out,
+      defaultIdleSeconds: 2,
+      defaultRecord: true,
+      removeOutDir: true,
+    });
+  } finally {
+    // The session removes it when it ends; a demo that never started (it cannot record, say) leaves nothing either.
+    rmSync(out, { recursive: true, force: true });
+  }
 }

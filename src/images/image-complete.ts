@@ -3,6 +3,7 @@
  * halves is counted once, whole, and a tmp + rename arrives without waiting for a quiet period.
  */
 import { openRegular } from './image-file.js';
+import type { FileHandle } from 'node:fs/promises';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.avif', '.heif', '.heic', '.jxl'] as const;
 
@@ -45,14 +46,35 @@ export class NotRegularFileError extends Error {
 
 /** Judges a file by its format's own structure. Throws NotRegularFileError for anything but a regular file. */
 export async function checkComplete(path: string): Promise<Completeness> {
+  return (await checkCompleteFile(path)).verdict;
+}
+
+/** The verdict and the file it is about: size, mtime and inode from the same open descriptor that was read. */
+export interface CompleteFile {
+  verdict: Completeness;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
+
+/**
+ * checkComplete, with the identity of the file judged. A separate lstat can see an earlier state
+ * of a file still being written (its size and mtime before the last write) than the read that
+ * found it complete: a name counted with that stale identity would look rewritten at its next event.
+ */
+export async function checkCompleteFile(path: string): Promise<CompleteFile> {
   const o = await openRegular(path);
   if ('skip' in o) {
     if (o.code === 'ENOTREG' || o.code === 'ELOOP') throw new NotRegularFileError(o.skip);
     throw Object.assign(new Error(o.skip), { code: o.code });
   }
-  const fh = o.fh;
+  const { size, mtimeMs, ino, dev } = o;
+  return { verdict: await judge(o.fh, size), size, mtimeMs, ino, dev };
+}
+
+async function judge(fh: FileHandle, size: number): Promise<Completeness> {
   try {
-    const size = o.size;
     if (size === 0) return 'incomplete';
     const read = async (pos: number, len: number) => {
       const buf = Buffer.alloc(Math.max(0, Math.min(len, size - pos)));

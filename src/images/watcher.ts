@@ -10,7 +10,7 @@ import { access, lstat, readdir, stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { DirWatch } from './dir-watch.js';
 import type { ImageEvent } from './batches.js';
-import { checkComplete, isImagePath, NotRegularFileError } from './image-complete.js';
+import { checkCompleteFile, isImagePath, NotRegularFileError, type Completeness } from './image-complete.js';
 import { readImageMeta } from './image-meta.js';
 import { BLANK_ENTROPY_BITS } from './entropy.js';
 import { EntropyPool, QUEUE_FULL } from './entropy-pool.js';
@@ -69,6 +69,17 @@ const NO_FD_RETRY_MS = 200;
 /** Counted names remembered to ignore late change events. */
 const COUNTED_MEMORY = 5000;
 
+/** What tells one write of a file from the next. */
+interface FileFacts {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
+
+/** Errors of a completeness read that leave the file to be judged by its size and time alone. */
+const RETHROWN = new Set(['ENOENT', 'EACCES', 'EMFILE', 'ENFILE']);
+
 interface Pending {
   firstSeenMs: number;
   /** Found by the last look (sweep), not by an event. */
@@ -90,8 +101,11 @@ export class OutputWatcher extends EventEmitter {
   private readonly preexisting = new Set<string>();
   /** When the files already there were listed: a later mtime means written again. */
   private snapshotMs = 0;
-  /** Counted names → their mtime. */
-  private readonly counted = new Map<string, number>();
+  /** Counted names → the write counted (a later write under the name is a new image). */
+  private readonly counted = new Map<string, FileFacts>();
+  /** Counted names being looked at again after an event (one look at a time per name). */
+  private readonly relooking = new Set<string>();
+  private saidRewrite = false;
   /** The newest mtime among counted names forgotten (bounded memory): a swept file no newer is not new. */
   private forgottenUpToMs = -Infinity;
   /** Counted files by identity (device, inode, mtime, size). */
@@ -221,13 +235,44 @@ export class OutputWatcher extends EventEmitter {
   }
 
   private consider(p: string, swept = false): void {
-    if (this.closed || this.counted.has(p) || !isImagePath(p) || isIgnoredName(basename(p))) return;
+    if (this.closed || !isImagePath(p) || isIgnoredName(basename(p))) return;
+    if (this.counted.has(p)) {
+      this.relook(p, swept);
+      return;
+    }
     let pend = this.pending.get(p);
     if (!pend) {
       pend = { firstSeenMs: this.opts.now(), ...(swept ? { swept } : {}) };
       this.pending.set(p, pend);
     } else if (swept) return; // already being checked
     this.checkSoon(p, pend);
+  }
+
+  /**
+   * An event (or the last look) at a name already counted: the same write again (a late event) is
+   * nothing; written again since (another inode, a newer mtime: a generator reusing its names in a
+   * later run, a file rewritten each second) it is a new image. An mtime set back (`cp -p`) is not a write.
+   */
+  private relook(p: string, swept: boolean): void {
+    if (this.relooking.has(p)) return;
+    this.relooking.add(p);
+    this.io(() => lstat(p))
+      .then(
+        (st) => {
+          const before = this.counted.get(p);
+          if (this.closed || !before || !st.isFile()) return;
+          if (st.ino === before.ino && st.dev === before.dev && st.mtimeMs <= before.mtimeMs) return;
+          this.counted.delete(p);
+          if (!this.saidRewrite) {
+            this.saidRewrite = true;
+            this.emit('note', `${basename(p)} was written again after it was counted: each new write of a name is a new image`);
+          }
+          this.consider(p, swept);
+        },
+        () => undefined, // gone: an unlink event follows
+      )
+      .finally(() => this.relooking.delete(p))
+      .catch((err: unknown) => this.emit('error', err as Error));
   }
 
   /** check() from an event or a timer: an error it did not expect is an `error` event, and the file is forgotten. */
@@ -241,14 +286,21 @@ export class OutputWatcher extends EventEmitter {
   private async check(p: string, pend: Pending): Promise<void> {
     if (pend.timer) clearTimeout(pend.timer);
     pend.timer = undefined;
-    let verdict;
-    let st;
+    let verdict: Completeness;
+    let st: FileFacts | undefined;
     try {
-      // lstat, and checkComplete opens only a regular file: a FIFO renamed over an image must never block a read.
-      [st, verdict] = await this.io(async () => {
+      // lstat, and the check opens only a regular file: a FIFO renamed over an image must never block a read.
+      [st, verdict] = await this.io(async (): Promise<[FileFacts, Completeness]> => {
         const s = await lstat(p);
         if (!s.isFile()) throw new NotRegularFileError(p);
-        return [s, await checkComplete(p)] as const;
+        try {
+          // The identity is the one of the descriptor that was judged, not the lstat's (see checkCompleteFile).
+          const f = await checkCompleteFile(p);
+          return [f, f.verdict];
+        } catch (err) {
+          if (err instanceof NotRegularFileError || RETHROWN.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+          return [s, 'unknown'];
+        }
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -273,7 +325,7 @@ export class OutputWatcher extends EventEmitter {
         pend.timer = setTimeout(() => this.checkSoon(p, pend), NO_FD_RETRY_MS);
         return;
       }
-      verdict = 'unknown' as const;
+      verdict = 'unknown';
     }
     if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
     // Found by the last look but no newer than a counted name forgotten since: counted long ago.
@@ -292,7 +344,7 @@ export class OutputWatcher extends EventEmitter {
     }
     if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
       this.pending.delete(p);
-      this.counted.set(p, st.mtimeMs);
+      this.counted.set(p, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev });
       // The same file under a second name (a hard link) is one image.
       const id = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
       if (this.countedFiles.has(id)) return;
@@ -301,7 +353,7 @@ export class OutputWatcher extends EventEmitter {
       this.countedTotal++;
       // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
       if (this.counted.size > COUNTED_MEMORY) {
-        const [oldest, mtimeMs] = this.counted.entries().next().value!;
+        const [oldest, { mtimeMs }] = this.counted.entries().next().value!;
         this.counted.delete(oldest);
         this.forgottenUpToMs = Math.max(this.forgottenUpToMs, mtimeMs);
       }
@@ -374,9 +426,9 @@ export class OutputWatcher extends EventEmitter {
 
   private countedTotal = 0;
 
-  /** Files still being written, and complete ones whose metadata and blank check are not done yet. */
+  /** Files still being written, complete ones whose metadata and blank check are not done yet, and counted names being looked at again. */
   get pendingCount(): number {
-    return this.pending.size + this.inFlight;
+    return this.pending.size + this.inFlight + this.relooking.size;
   }
 
   private inFlight = 0;

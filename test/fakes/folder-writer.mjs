@@ -4,6 +4,7 @@
 //   folder-writer.mjs storm DIR N         N files within ~2 s
 //   folder-writer.mjs odd DIR             one image with a name that is not UTF-8, one 22 folders deep, one plain
 //   folder-writer.mjs subfolders DIR N    one image in each of N new subfolders
+//   folder-writer.mjs rewrite DIR N       latest.png written N times in place, 0.3 s apart (a live preview)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pngFile } from '../../fixtures/png-writer.mjs';
@@ -32,6 +33,11 @@ if (mode === 'storm') {
   for (let i = 0; i < n; i++) mkdirSync(join(dir, `sub${i}`));
   await pause(500);
   for (let i = 0; i < n; i++) writeFileSync(join(dir, `sub${i}`, `img${i}.png`), png(10 + i));
+} else if (mode === 'rewrite') {
+  for (let i = 0; i < n; i++) {
+    writeFileSync(join(dir, 'latest.png'), png(20 + i));
+    await pause(300);
+  }
 } else {
   console.error(`folder-writer: unknown mode ${mode}`);
   process.exit(2);

@@ -2,7 +2,7 @@
  * Guarantee: a folder storm or an odd tree loses no image silently. On 02294be, 3000 files in 2 s
  * under `ulimit -n 1024` lost their settings for 58 % of images (1748 EMFILE notes); a name that is
  * not UTF-8 and a folder 22 levels deep were silently not counted; past the inotify watch limit new
- * subfolders were blind. Real processes: genwatt `run` with test/fakes/folder-writer.mjs writing real PNGs.
+ * subfolders were blind; a file rewritten 8 times under one name was one image. Real processes: genwatt `run` with test/fakes/folder-writer.mjs writing real PNGs.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,6 +33,13 @@ async function runWriter(prefix: string, mode: string, n: number, wrap: (cmd: st
 }
 
 describe('folder storms and odd trees', () => {
+  it('a file rewritten under the same name is a new image each time, with one note', async () => {
+    const { r, doc, notes } = await runWriter('', 'rewrite', 8);
+    expect(r.code, r.err).toBe(0);
+    expect(doc.rows.map((row) => row.path.split('/').pop())).toEqual(Array(8).fill('latest.png'));
+    expect(notes.filter((m) => /latest\.png was written again after it was counted/.test(m))).toHaveLength(1);
+  }, 60_000);
+
   it('3000 files in 2 s under ulimit -n 1024: every image counted, with its settings, no descriptor errors', async () => {
     const { r, doc, notes } = await runWriter('ulimit -n 1024; ', 'storm', 3000);
     expect(r.code, r.err.slice(-2000)).toBe(0);

@@ -123,6 +123,11 @@ describe('small things', () => {
     // removed before genwatt exited: nothing is left to wait for
     expect(readdirSync(tmp).filter((f) => /^genwatt-(demo|sim)-/.test(f))).toEqual([]);
     expect(readdirSync(cwd)).toEqual(['demo.json']);
+    // A demo that cannot record (its file exists already) leaves no empty folder either (02294be did).
+    const again = await spawnCli(['demo', '--images', '3', '--idle', '0.2', '--plain', '--record', join(cwd, 'demo.json')], { TMPDIR: tmp });
+    expect(again.code).not.toBe(0);
+    expect(again.err).toMatch(/demo\.json/);
+    expect(readdirSync(tmp).filter((f) => /^genwatt-(demo|sim)-/.test(f))).toEqual([]);
   }, 60000);
 
   it('CSV cells that start with = + - @ are guarded; Markdown escapes HTML', async () => {

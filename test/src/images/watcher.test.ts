@@ -1,12 +1,13 @@
 /** The output watcher on real folders, with files written by a real generator process. */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImageEvent } from '../../../src/images/batches.js';
 import { OutputWatcher, WatchFolderError } from '../../../src/images/watcher.js';
 import { checkComplete } from '../../../src/images/image-complete.js';
-import { GENERATOR, tempDir, waitFor } from '../../helpers/gen.js';
+import { GENERATOR, sleep, tempDir, waitFor } from '../../helpers/gen.js';
+import { pngFile } from '../../../fixtures/png-writer.mjs';
 
 let w: OutputWatcher | undefined;
 afterEach(async () => {
@@ -87,6 +88,40 @@ describe('output watcher', () => {
     writeFileSync(join(dir, '00000-1000.png'), png);
     await waitFor(() => events.length === 2);
     expect(events[1].path).toBe(join(dir, '00000-1000.png'));
+  });
+
+  it('a name written again once complete is a new image each time (a generator reusing its names, a file rewritten each second); the same write seen again is not', async () => {
+    const dir = tempDir();
+    const { events, notes, started } = await watch(dir);
+    await started;
+    for (let k = 0; k < 8; k++) {
+      writeFileSync(join(dir, 'latest.png'), pngFile(32, 32, [], k));
+      await waitFor(() => events.length === k + 1, 20_000);
+    }
+    // the last look sees latest.png once more, unchanged: not a ninth image
+    await settled(w!);
+    expect(events).toHaveLength(8);
+    expect(new Set(events.map((e) => e.path))).toEqual(new Set([join(dir, 'latest.png')]));
+    expect(notes.filter((n) => /latest\.png was written again after it was counted/.test(n))).toHaveLength(1);
+  });
+
+  it('one write in slow chunks, then its time set back (cp -p): one image, not one per event', async () => {
+    const dir = tempDir();
+    const { events, started } = await watch(dir);
+    await started;
+    const data = pngFile(256, 256, [['parameters', 'x'.repeat(20_000)]], 3);
+    const f = join(dir, 'copied.png');
+    const fd = openSync(f, 'w');
+    for (let at = 0; at < data.length; at += 4096) {
+      writeSync(fd, data, at, Math.min(4096, data.length - at));
+      await sleep(5);
+    }
+    closeSync(fd);
+    await waitFor(() => events.length === 1, 20_000);
+    utimesSync(f, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+    await settled(w!);
+    expect(events).toHaveLength(1);
+    expect(events[0].bytes).toBe(data.length);
   });
 
   it('counts images in subfolders created during the run (Forge: outputs/txt2img-images/DATE/)', async () => {

@@ -128,8 +128,8 @@ describe('serve keeps going through faults', () => {
     // the first run ends (run gap) and is recorded: no file is open for writing, so the folder can be remounted
     await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_sessions_recorded_total') === 1, 30_000);
     remount('ro');
-    // a second run comes while the folder cannot be written (into a subfolder: new names)
-    expect(await generate(join(out, 'second'), env, ['--count', '3', '--seconds', '0.3', '--load-seconds', '0.1'])).toBe(0);
+    // a second run comes while the folder cannot be written, reusing the first run's names
+    expect(await generate(out, env, ['--count', '3', '--seconds', '0.3', '--load-seconds', '0.1'])).toBe(0);
     await waitForAsync(async () => value(await scrape(serve!.url), 'genwatt_images_total') === 6, 30_000);
     await waitFor(() => /cannot write .*(EROFS|read-only)/i.test(serve!.log()), 30_000);
     remount('rw');
