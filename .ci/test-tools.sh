@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # The real programs some tests drive: tmux (the dashboard in a real terminal), Prometheus (scraping
-# `genwatt serve`), Chromium (rendering the HTML report) and libfaketime (stepping genwatt's wall clock). `npm test` runs this first: whatever is
+# `genwatt serve`), Chromium (rendering the HTML report), libfaketime (stepping genwatt's wall clock)
+# and the real ComfyUI server. `npm test` runs this first: whatever is
 # missing is installed from Debian/Ubuntu's packages (as root, or with passwordless sudo). Where that
 # cannot be done it says so, and the tests that need the program fail naming it.
 set -u
+# The real ComfyUI (shared/servers/comfyui, next to the checkout): laid out once by its setup.sh
+# (about 3 minutes of Debian packages on a fresh machine); test/src/backends/comfyui-real.test.ts starts it.
+for shared in "${GENWATT_SHARED:-}" "$(dirname "$0")/../../shared" /work/shared; do
+  [ -n "$shared" ] && [ -f "$shared/servers/comfyui/setup.sh" ] || continue
+  if [ ! -f "${COMFY_ROOT:-/tmp/real-comfyui}/ComfyUI/main.py" ]; then
+    echo "genwatt tests: laying out the real ComfyUI ($shared/servers/comfyui/setup.sh)" >&2
+    bash "$shared/servers/comfyui/setup.sh" >/tmp/genwatt-comfyui-setup.log 2>&1 \
+      || echo "genwatt tests: the real ComfyUI could not be set up (log /tmp/genwatt-comfyui-setup.log): its tests are skipped and say so" >&2
+  fi
+  break
+done
 need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)

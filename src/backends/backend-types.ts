@@ -54,9 +54,16 @@ export interface RunningBackend {
   progress(): BackendProgress | null;
 }
 
+/** Servers that name the files each request saved (ComfyUI): an image counts once a request names it, and each request's images are one batch. */
+export const namesItsFiles = (kind: BackendKind | undefined): boolean => kind === 'comfyui';
+
+/** A request's progress through the server: queued, then done with the files it saved (relative to the server's output folder; null: unknown). */
+export type RequestEvent = { index: number; phase: 'queued' } | { index: number; phase: 'done'; files: string[] | null };
+
 export interface BackendHooks {
   /** Facts to record with the run (model, flags, versions, server memory): merged into the run's tags. */
   tags(tags: Record<string, string>): void;
   note(message: string): void;
   progress(p: BackendProgress): void;
+  request?(r: RequestEvent): void;
 }

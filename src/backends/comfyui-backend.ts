@@ -1,13 +1,12 @@
 /**
  * ComfyUI: an API-format workflow (Export (API)) with `NODE.input` overrides, queued with
- * `POST /prompt` and a client id; progress, completion and errors follow the server's websocket
- * (`ws://…/ws?clientId=`). Done is `executing` with `node: null` for our prompt: main.py
- * prompt_worker sends it after task_done has written the history entry (`execution_success` comes
- * before that), and `/history/{id}` is asked again briefly if the entry is not there yet. Every run
- * adds a random offset to every sampler seed (recorded as the `seed-offset` tag; each request adds
- * its number too), because an identical graph is served from ComfyUI's cache and runs nothing; if
- * the server still reports the sampler or the save node as cached (`execution_cached`), the run
- * stops with that message instead of measuring an idle GPU. Stop = `POST /interrupt {prompt_id}`
+ * `POST /prompt` and a client id; progress, completion, errors and the files each prompt saved
+ * follow the server's websocket (comfyui-socket.ts). Every run adds a random offset to every
+ * sampler seed (recorded as the `seed-offset` tag; each request adds its number too), because an
+ * identical graph is served from ComfyUI's cache and runs nothing; a request in which no node ran
+ * stops the run with what was cached and why. Each request's saved files (the output nodes that ran,
+ * else `/history/{id}` less the cached nodes) go to the session, which counts only those
+ * (measure/attributed-images.ts). Stop and a request timeout = `POST /interrupt {prompt_id}`
  * (server.py post_interrupt interrupts only that prompt) and `POST /queue {delete: [id]}` for one
  * still queued. One prompt at a time, so each is measured alone.
  */
@@ -16,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import type { ChildExit } from '../session/types.js';
 import type { BackendConfig, BackendHooks, BackendProgress, RunningBackend } from './backend-types.js';
 import { doneExit, failedExit, plural, stoppedExit } from './backend-exit.js';
-import { BackendError, oneLine, requestJson, secondsText } from './http.js';
+import { BackendError, oneLine, requestJson } from './http.js';
+import { followPrompt, nodesText, openSocket, savedFiles, type SavedFile } from './comfyui-socket.js';
 
 const WHAT = 'ComfyUI';
 
@@ -91,11 +91,6 @@ export function runSeedOffset(): number {
   return randomInt(1, 2 ** 31);
 }
 
-/** Nodes whose caching means nothing is generated: samplers and image savers. */
-function isWorkNode(classType: string): boolean {
-  return /Sampler|^Save/.test(classType);
-}
-
 interface NodeError {
   errors?: { type?: string; message?: string; details?: string }[];
   class_type?: string;
@@ -128,182 +123,49 @@ function workflowFacts(g: ComfyGraph): Record<string, string> {
   return tags;
 }
 
-interface WsMessage {
-  type: string;
-  data?: {
-    prompt_id?: string;
-    node?: string | null;
-    nodes?: string[];
-    value?: number;
-    max?: number;
-    exception_message?: string;
-    exception_type?: string;
-    node_id?: string;
-    node_type?: string;
-  };
-}
-
-type Outcome = { ok: true } | { ok: false; interrupted: boolean; message: string; dequeued?: boolean; cached?: boolean };
-
-/** The websocket and what it says about each prompt. */
-/** Messages kept for a prompt whose waiter is not listening yet (a cached prompt ends within the /prompt round trip). */
-const BACKLOG = 512;
-
-/** The websocket, its message listeners, the messages that came before a listener, and how it closed. */
-interface Socket {
-  ws: import('ws').WebSocket;
-  listeners: Set<(m: WsMessage) => void>;
-  backlog: WsMessage[];
-  closed: () => Error | undefined;
-  closeWaiters: Set<(e: Error) => void>;
-}
-
-async function openSocket(url: string, auth: BackendConfig['auth']): Promise<Socket> {
-  const { WebSocket } = await import('ws');
-  const ws = new WebSocket(url, { headers: auth ? { authorization: auth.header } : {}, maxPayload: 64 * 1024 * 1024 });
-  const listeners = new Set<(m: WsMessage) => void>();
-  const backlog: WsMessage[] = [];
-  let closed: Error | undefined;
-  const closeWaiters = new Set<(e: Error) => void>();
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) return; // preview frames (BinaryEventTypes)
-    let m: WsMessage;
-    try {
-      m = JSON.parse(data.toString()) as WsMessage;
-    } catch {
-      return;
-    }
-    if (m.type !== 'progress' && m.type !== 'progress_state') {
-      backlog.push(m);
-      if (backlog.length > BACKLOG) backlog.shift();
-    }
-    for (const l of listeners) l(m);
-  });
-  ws.on('close', () => {
-    closed = new BackendError(`${WHAT}'s websocket closed during the run (did the server stop?)`, 'server');
-    for (const w of closeWaiters) w(closed);
-  });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new BackendError(`${WHAT} at ${url}: websocket did not open within 15 s`, 'timeout')), 15000);
-    ws.once('open', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      clearTimeout(t);
-      const status = res.statusCode ?? 0;
-      reject(
-        new BackendError(
-          status === 401 || status === 403
-            ? auth
-              ? `${WHAT} rejected the --api-auth credentials (HTTP ${status} on /ws)`
-              : `${WHAT} wants --api-auth credentials (HTTP ${status} on /ws): give them as user:password in --api-auth-file FILE or the GENWATT_API_AUTH environment variable`
-            : `${WHAT} websocket ${url}: HTTP ${status}`,
-          status === 401 || status === 403 ? 'auth' : 'unreachable',
-        ),
-      );
-    });
-    ws.once('error', (err) => {
-      clearTimeout(t);
-      reject(new BackendError(`${WHAT} websocket ${url}: ${err.message}`, 'unreachable', { cause: err }));
-    });
-  });
-  return { ws, listeners, backlog, closed: () => closed, closeWaiters };
-}
-
-/**
- * Waits for our prompt's end: `executing` null (history written), or an error / interrupt.
- * `step` gets the sampler's progress; `giveUp` receives the function that ends the wait for a prompt
- * Stop took off the queue (it sends no message at all).
- */
-function followPrompt(
-  sock: Socket,
-  id: string,
-  graph: ComfyGraph,
-  timeoutMs: number,
-  step: (value: number | null, max: number | undefined) => void,
-  giveUp: (f: () => void) => void,
-): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    let success = false;
-    const timer = setTimeout(
-      () => done(() => reject(new BackendError(`${WHAT}: prompt ${id} did not finish within ${secondsText(timeoutMs)}`, 'timeout'))),
-      timeoutMs,
-    );
-    const done = (f: () => void) => {
-      clearTimeout(timer);
-      sock.listeners.delete(on);
-      sock.closeWaiters.delete(onClose);
-      f();
-    };
-    const onClose = (e: Error) => done(() => reject(e));
-    const on = (m: WsMessage) => {
-      if (m.data?.prompt_id !== id) return;
-      if (m.type === 'execution_cached') {
-        // execution.py execute_async: one message with every node served from the cache.
-        // samplers first, then savers, as they would run
-        const work = (m.data.nodes ?? [])
-          .filter((n) => graph[n] && isWorkNode(graph[n].class_type))
-          .sort((a, b) => Number(/^Save/.test(graph[a].class_type)) - Number(/^Save/.test(graph[b].class_type)));
-        if (work.length)
-          done(() =>
-            resolve({
-              ok: false,
-              interrupted: false,
-              message: `${WHAT} served ${work.map((n) => `node ${n} (${graph[n].class_type})`).join(', ')} from its cache: nothing would be generated, so there is nothing to measure. The seeds did change; does a sampler take its seed from another node? Change an input (--set NODE.input=…) or clear the cache (Manager → Unload models / POST /free)`,
-              cached: true,
-            }),
-          );
-      } else if (m.type === 'progress') step(m.data.value ?? null, m.data.max);
-      else if (m.type === 'execution_success') success = true;
-      else if (m.type === 'executing' && m.data.node === null)
-        done(() => resolve(success ? { ok: true } : { ok: false, interrupted: false, message: `${WHAT} ended prompt ${id} without success` }));
-      else if (m.type === 'execution_error')
-        done(() =>
-          resolve({
-            ok: false,
-            interrupted: false,
-            message: oneLine(
-              `${WHAT}: node ${m.data?.node_id ?? '?'} (${m.data?.node_type ?? '?'}) failed: ${m.data?.exception_type ? `${m.data.exception_type}: ` : ''}${m.data?.exception_message ?? 'no message'}`,
-              400,
-            ),
-          }),
-        );
-      else if (m.type === 'execution_interrupted') done(() => resolve({ ok: false, interrupted: true, message: 'interrupted' }));
-    };
-    giveUp(() => done(() => resolve({ ok: false, interrupted: true, message: 'removed from the queue', dequeued: true })));
-    sock.listeners.add(on);
-    // What already came for this prompt while /prompt was answering.
-    for (const m of sock.backlog.filter((x) => x.data?.prompt_id === id)) if (sock.listeners.has(on)) on(m);
-    const closed = sock.closed();
-    if (closed) onClose(closed);
-    else sock.closeWaiters.add(onClose);
-  });
-}
-
-/** The files the history entry lists; the entry can lag `executing` null by a moment. */
-async function historyImages(base: string, auth: BackendConfig['auth'], id: string, note: (m: string) => void): Promise<number> {
+/** The files the history entry lists for the output nodes that ran (a cached node's entry holds its old files); null: no entry. */
+async function historyFiles(base: string, auth: BackendConfig['auth'], id: string, cached: readonly string[]): Promise<SavedFile[] | null> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const hist = (
-      await requestJson<Record<string, { outputs?: Record<string, { images?: { type?: string }[] }> }>>(WHAT, `${base}/history/${encodeURIComponent(id)}`, {
+      await requestJson<Record<string, { outputs?: Record<string, { images?: unknown[] }> }>>(WHAT, `${base}/history/${encodeURIComponent(id)}`, {
         timeoutMs: 15000,
         auth,
       })
     ).body;
     const entry = hist?.[id];
-    if (entry) return Object.values(entry.outputs ?? {}).reduce((a, o) => a + (o.images ?? []).filter((im) => (im.type ?? 'output') === 'output').length, 0);
+    if (entry)
+      return Object.entries(entry.outputs ?? {})
+        .filter(([node]) => !cached.includes(node))
+        .flatMap(([, o]) => savedFiles(o));
     await new Promise((r) => setTimeout(r, 100));
   }
-  note(`${WHAT} has no history entry for prompt ${id}: its image count is unknown`);
-  return 0;
+  return null;
+}
+
+/** Why moving the seeds did not make the graph new: no seed at all, or seeds that come from other nodes. */
+function seedHint(g: ComfyGraph): string {
+  const linked: string[] = [];
+  let numbers = 0;
+  for (const [id, n] of Object.entries(g))
+    for (const k of ['seed', 'noise_seed']) {
+      const v = n.inputs?.[k];
+      if (typeof v === 'number') numbers++;
+      else if (Array.isArray(v)) linked.push(`node ${id}'s ${k} comes from node ${String(v[0])}`);
+    }
+  if (linked.length)
+    return ` The seeds genwatt moves are numbers in the graph, but ${linked.join(', ')}: change that input (--set NODE.input=…) or clear the cache (POST /free)`;
+  if (numbers) return ' The seeds did change, yet nothing ran: change an input (--set NODE.input=…) or clear the cache (POST /free)';
+  return ' The workflow has no seed to change: change an input (--set NODE.input=…) or clear the cache (POST /free)';
 }
 
 export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBackend {
   const base = c.url.replace(/\/+$/, '');
   const clientId = randomUUID();
-  let made = 0;
+  /** Files our prompts saved; null once a count is unknown (no history entry). */
+  let made: number | null = 0;
   let prog: BackendProgress | null = null;
   let stopped = false;
+  let stoppedHow = '/interrupt';
   let current: string | undefined;
   let socket: import('ws').WebSocket | undefined;
   /** Ends the wait for a prompt taken off the queue by Stop (it sends no message at all). */
@@ -312,6 +174,23 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
     if (!prog) return;
     prog = { ...prog, step: value, steps: max ?? prog.steps };
     hooks.progress(prog);
+  };
+
+  /** Only our prompt: interrupted if it runs, taken off the queue if it waits. Resolves to what was done. */
+  const cancel = async (id: string): Promise<string> => {
+    await Promise.all([
+      requestJson(WHAT, `${base}/interrupt`, { body: { prompt_id: id }, timeoutMs: 5000, auth: c.auth }),
+      requestJson(WHAT, `${base}/queue`, { body: { delete: [id] }, timeoutMs: 5000, auth: c.auth }),
+    ]);
+    // A running prompt answers with execution_interrupted; a queued one just disappears.
+    const q = (await requestJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(WHAT, `${base}/queue`, { timeoutMs: 5000, auth: c.auth })).body;
+    const running = (q?.queue_running ?? []).some((item) => Array.isArray(item) && item[1] === id);
+    const pending = (q?.queue_pending ?? []).some((item) => Array.isArray(item) && item[1] === id);
+    return running
+      ? 'interrupted through /interrupt'
+      : pending
+        ? 'still queued after /queue delete'
+        : 'stopped (/interrupt, and /queue delete for a queued prompt)';
   };
 
   const run = async (): Promise<ChildExit> => {
@@ -332,6 +211,7 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
       const sock = await openSocket(`${base.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId)}`, c.auth);
       socket = sock.ws;
       const steps = Number(tags.steps) || null;
+      let saidPartial = false;
       for (let r = 0; r < c.requests && !stopped; r++) {
         prog = { request: r + 1, requests: c.requests, step: 0, steps };
         hooks.progress(prog);
@@ -349,25 +229,64 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
           throw new BackendError(oneLine(`${WHAT} refused the workflow: ${head || 'invalid prompt'}${nodes ? `: ${nodes}` : ''}`, 600), 'http');
         }
         const partial = nodeErrorsText(queued.body?.node_errors);
-        if (partial) hooks.note(oneLine(`${WHAT} queued the workflow but some outputs failed validation and will not run: ${partial}`, 600));
+        if (partial && !saidPartial) hooks.note(oneLine(`${WHAT} queued the workflow but some outputs failed validation and will not run: ${partial}`, 600));
+        saidPartial ||= Boolean(partial);
         const id = queued.body?.prompt_id;
         if (!id) throw new BackendError(`${WHAT} did not return a prompt_id for /prompt`, 'wrong-api');
         current = id;
-        const outcome = await followPrompt(sock, id, g, c.timeoutMs, onStep, (f) => (giveUp = f));
-        current = undefined;
-        giveUp = undefined;
-        if (!outcome.ok && outcome.dequeued) break;
-        // A cached run lists the previous run's files in its history: not this run's images.
-        if (!outcome.ok && outcome.cached) throw new BackendError(outcome.message, 'server');
-        made += await historyImages(base, c.auth, id, hooks.note);
+        hooks.request?.({ index: r, phase: 'queued' });
+        let outcome;
+        try {
+          outcome = await followPrompt(sock, id, g, c.timeoutMs, onStep, (f) => (giveUp = f));
+        } catch (err) {
+          // A request that timed out must not go on running on the server after genwatt has gone.
+          if (!(err instanceof BackendError) || err.kind !== 'timeout') throw err;
+          const how = await cancel(id).catch((e: unknown) => `could not be stopped (${(e as Error).message})`);
+          throw new BackendError(`${err.message}: our prompt was ${how}`, 'timeout');
+        } finally {
+          current = undefined;
+          giveUp = undefined;
+        }
+        if (!outcome.ok && outcome.dequeued) {
+          stoppedHow = '/queue delete (it had not started)';
+          break;
+        }
+        // What this prompt saved: the `executed` outputs of the nodes that ran, else its history entry's.
+        let files: SavedFile[] | null = outcome.files;
+        if (files.length === 0 && outcome.ok) files = await historyFiles(base, c.auth, id, outcome.cached);
+        const saved = files?.filter((f) => f.type === 'output') ?? null;
+        if (saved === null) {
+          hooks.note(`${WHAT} has no history entry for prompt ${id}: its image count is unknown`);
+          made = null;
+        } else if (made !== null) made += saved.length;
+        hooks.request?.({
+          index: r,
+          phase: 'done',
+          files: saved === null ? null : saved.map((f) => (f.subfolder ? `${f.subfolder}/${f.filename}` : f.filename)),
+        });
         if (!outcome.ok) {
           if (outcome.interrupted || stopped) break;
           throw new BackendError(outcome.message, 'server');
         }
+        if (outcome.ran === 0) {
+          throw new BackendError(
+            `${WHAT} served every node from its cache (${nodesText(graph, outcome.cached)}): nothing was generated, so there is nothing to measure.${seedHint(graph)}`,
+            'server',
+          );
+        }
+        if (saved !== null && saved.length === 0 && r === 0) {
+          const outputs = (files ?? []).map((f) => f.type);
+          throw new BackendError(
+            `${WHAT} ran the workflow but it saves no image file${outputs.length ? ` (its outputs are of type ${[...new Set(outputs)].join(', ')})` : ''}: genwatt measures the images that appear in --out. Add a SaveImage node`,
+            'server',
+          );
+        }
       }
-      return stopped ? stoppedExit('/interrupt') : doneExit(`${WHAT}: ${plural(made, 'image')} in ${plural(c.requests, 'prompt')}`);
+      return stopped
+        ? stoppedExit(stoppedHow)
+        : doneExit(`${WHAT}: ${made === null ? 'an unknown number of images' : plural(made, 'image')} in ${plural(c.requests, 'prompt')}`);
     } catch (err) {
-      return stopped ? stoppedExit('/interrupt') : failedExit(WHAT, err);
+      return stopped ? stoppedExit(stoppedHow) : failedExit(WHAT, err);
     } finally {
       socket?.close();
     }
@@ -381,17 +300,10 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
       stopped = true;
       const id = current;
       if (!id) return;
-      // Only our prompt: interrupted if it runs, taken off the queue if it waits.
-      void Promise.all([
-        requestJson(WHAT, `${base}/interrupt`, { body: { prompt_id: id }, timeoutMs: 5000, auth: c.auth }),
-        requestJson(WHAT, `${base}/queue`, { body: { delete: [id] }, timeoutMs: 5000, auth: c.auth }),
-      ])
-        .then(async () => {
-          // A running prompt answers with execution_interrupted; a queued one just disappears.
-          const q = (await requestJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(WHAT, `${base}/queue`, { timeoutMs: 5000, auth: c.auth }))
-            .body;
-          const listed = [...(q?.queue_running ?? []), ...(q?.queue_pending ?? [])].some((item) => Array.isArray(item) && item[1] === id);
-          if (!listed && current === id) setTimeout(() => current === id && giveUp?.(), 1000).unref();
+      cancel(id)
+        .then((how) => {
+          // Neither running nor queued any more: if no message comes for it, it was taken off the queue.
+          if (how.startsWith('stopped')) setTimeout(() => current === id && giveUp?.(), 1000).unref();
         })
         .catch(() => socket?.terminate());
     },

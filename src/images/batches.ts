@@ -106,6 +106,17 @@ export class BatchAssembler {
     return batch;
   }
 
+  /** Closes `events` as one batch (a server request's images), after the pending batch if any. */
+  group(events: ImageEvent[]): ImageEvent[][] {
+    const out: ImageEvent[][] = [];
+    const before = this.flush();
+    if (before) out.push(before);
+    this.pending = [...events];
+    const b = this.flush();
+    if (b) out.push(b);
+    return out;
+  }
+
   pendingCount(): number {
     return this.pending.length;
   }

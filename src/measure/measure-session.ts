@@ -5,7 +5,7 @@
  * recorder listens to; the CLI's plain output and the dashboard listen to the events below.
  *
  * Events: `state` (SessionState), `reading` (Reading), `gap` (Gap), `note` (Note), `image`
- * (ImageEvent), `rows` (ImageRow[]), `log` (LogLine), `waiting` (dir), `tags`, `progress`, `end` (SessionResult).
+ * (ImageEvent), `rows` (ImageRow[]), `log` (LogLine), `waiting` (dir), `tags`, `progress`, `gpus` (ids), `end` (SessionResult).
  */
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
@@ -13,14 +13,15 @@ import type { DeviceInfo } from '../../probes/types.js';
 import type { BackendProgress } from '../backends/backend-types.js';
 import { rowsOfBatch, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { RowStream } from '../energy/row-stream.js';
-import { BatchAssembler, type ImageEvent } from '../images/batches.js';
+import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
-import { recordTo } from '../session/record-listener.js';
-import { Recorder } from '../session/recorder.js';
+import { recorderFor } from '../session/record-listener.js';
+import type { Recorder } from '../session/recorder.js';
 import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionOptions } from '../session/types.js';
 import type { MeasureConfig } from './measure-config.js';
 import { chargeNote, GpuCharge } from './gpu-charge.js';
 import { openWatcher, settleWatcher } from './run-watcher.js';
+import { ImageIntake } from './image-intake.js';
 import { countCheck, serverTags } from './server-facts.js';
 import { resolveGpuList, restrictIdle } from './gpu-select.js';
 import { isBackend, startGenerator, type Generator } from './generator.js';
@@ -44,7 +45,6 @@ export class MeasureSession extends EventEmitter {
   runStartMs: number | null = null;
   readonly startedMs = timelineNow();
   recordFile: string | null = null;
-  imagesSeen = 0;
   childExit: ChildExit | null = null;
   readonly options: SessionOptions;
   /** The server backend's progress (step x of y), when one drives the run. */
@@ -52,7 +52,7 @@ export class MeasureSession extends EventEmitter {
   private recorder: Recorder | undefined;
   private watcher: OutputWatcher | undefined;
   private generator: Generator | undefined;
-  private batches: BatchAssembler;
+  private readonly intake: ImageIntake;
   private rowStream: RowStream | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopRequested: string | null = null;
@@ -72,7 +72,20 @@ export class MeasureSession extends EventEmitter {
       batchGapMs: config.batchGapMs,
       count: config.count,
     });
-    this.batches = new BatchAssembler(config.batchGapMs ?? undefined);
+    this.intake = new ImageIntake(
+      {
+        admit: (ev) => {
+          this.core.record({ type: 'image', ...ev }, true);
+          this.rowStream?.image(ev);
+          this.emit('image', ev);
+        },
+        batch: (b) => this.closeBatch(b),
+        countReached: () => this.stop('count'),
+        note: (m) => this.note('genwatt', m),
+        sweep: async () => void (await this.watcher?.sweep()),
+      },
+      { batchGapMs: config.batchGapMs, count: config.count, outDir: config.outDir },
+    );
     this.gpuCharge = new GpuCharge(this.core, config, () => this.imagesSeen, this.onGpusDecided);
     for (const ev of ['reading', 'gap'] as const) this.core.on(ev, (x) => this.emit(ev, x));
     this.core.on('note', (n) => {
@@ -145,16 +158,8 @@ export class MeasureSession extends EventEmitter {
     this.preflight();
     await this.detect();
     if (c.record) {
-      this.recorder = new Recorder(c.record, {
-        onWriteError: (err) =>
-          this.note(
-            'recorder',
-            err ? `cannot write ${this.recordFile}: ${err.message}; records are kept in memory and retried` : `writing ${this.recordFile} works again`,
-          ),
-        onNote: (message) => this.note('recorder', message),
-      });
+      this.recorder = recorderFor(this.core, c.record, (m) => this.note('recorder', m));
       this.recordFile = this.recorder.file;
-      recordTo(this.core, this.recorder);
     }
     const choice = this.gpuCharge.choose();
     const run: RunInfo = { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null };
@@ -252,19 +257,14 @@ export class MeasureSession extends EventEmitter {
     if (c.outDir) await this.startWatcher(c.outDir);
     if (this.stopRequested) return;
     this.runStartMs = timelineNow();
-    this.batches = new BatchAssembler(c.batchGapMs ?? undefined, this.runStartMs);
+    this.intake.start(this.runStartMs, c.backend?.kind);
     this.rowStream!.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
     this.core.readCountersNow();
     this.setState('running');
     this.stopAfter(c.timeoutMs);
-    this.timers.push(
-      setInterval(() => {
-        const closed = this.batches.flushIfQuiet(timelineNow());
-        if (closed) this.closeBatch(closed);
-      }, 100),
-    );
+    this.timers.push(setInterval(() => this.intake.tick(timelineNow()), 100));
     const userTags = { ...c.tags };
     const g = await startGenerator(
       { argv: c.argv, backend: c.backend, cwd: c.cwd, env: this.core.childEnv(), killAfterMs: c.killAfterMs },
@@ -276,6 +276,7 @@ export class MeasureSession extends EventEmitter {
           this.emit('tags', t);
         },
         note: (m) => this.note(c.backend?.kind ?? 'generator', m),
+        request: (r) => this.intake.request(r),
         progress: (p) => {
           this.progress = p;
           this.emit('progress', p);
@@ -302,6 +303,7 @@ export class MeasureSession extends EventEmitter {
         if (this.stopRequested && !isBackend(g)) return;
         // The last file may still be on its way through the watcher.
         if (this.watcher) await this.settleWatcher();
+        await this.intake.end();
         if (isBackend(g)) this.crossCheck(g.serverImages());
         if (!this.stopRequested) this.stop('child-exit');
       })
@@ -332,18 +334,12 @@ export class MeasureSession extends EventEmitter {
     // An image that completes while the run is being stopped was made by it (its metadata is read
     // after the file is complete): it counts, unless --count was already reached.
     const accepting = this.state === 'running' || (this.state === 'stopping' && this.stopRequested !== 'count' && this.runStartMs !== null);
-    if (!accepting) return;
-    this.imagesSeen++;
-    this.core.record({ type: 'image', ...ev }, true);
-    this.rowStream?.image(ev);
-    this.emit('image', ev);
-    const closed = this.batches.add(ev);
-    if (closed) this.closeBatch(closed);
-    if (this.config.count !== null && this.imagesSeen >= this.config.count) {
-      const last = this.batches.flush();
-      if (last) this.closeBatch(last);
-      this.stop('count');
-    }
+    if (accepting) this.intake.image(ev);
+  }
+
+  /** Images counted so far. */
+  get imagesSeen(): number {
+    return this.intake.imagesSeen;
   }
 
   private closeBatch(batch: ImageEvent[]): void {
@@ -396,9 +392,9 @@ export class MeasureSession extends EventEmitter {
     for (const t of this.timers.splice(0)) clearTimeout(t);
     await this.stopGenerator();
     this.childExit = asUserStop(this.childExit, this.stopRequested);
+    await this.intake.end();
     await this.watcher?.close();
-    const last = this.batches.flush();
-    if (last) this.closeBatch(last);
+    this.intake.flush();
     await this.core.stopSampling();
     this.rowStream?.finish([]);
     this.takeRows();

@@ -1,0 +1,199 @@
+/**
+ * `genwatt run --backend comfyui` against the REAL ComfyUI 0.3.64 (shared/servers/comfyui), one
+ * server for this file. On 02294be: a seeded and an unseeded branch aborted the second request as
+ * "nothing would be generated"; another client's image was counted as ours; a timed-out request
+ * went on running; two quick requests became one batch; a graph that saves nothing exited 0.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSession } from '../../../src/session/reader.js';
+import { spawnCli, tempDir } from '../../helpers/gen.js';
+import { REAL_COMFY, startRealComfy, WHY_NOT, workflow, type RealComfy } from '../../helpers/real-comfy.js';
+
+let comfy: RealComfy | undefined;
+beforeAll(async () => {
+  if (REAL_COMFY) comfy = await startRealComfy();
+}, 150_000);
+afterAll(() => comfy?.stop());
+
+type Graph = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+const empty = (size = 64): Graph[string] => ({ class_type: 'EmptyImage', inputs: { width: size, height: size, batch_size: 1, color: 8421504 } });
+
+function write(graph: Graph): string {
+  const f = join(tempDir('gw-wf-'), 'wf.json');
+  writeFileSync(f, JSON.stringify(graph));
+  return f;
+}
+
+async function run(wf: string, extra: string[] = []) {
+  const dir = tempDir('gw-real-run-');
+  const rec = join(dir, 'r.json');
+  const r = await spawnCli([
+    'run',
+    '--backend',
+    'comfyui',
+    '--url',
+    comfy!.url,
+    '--workflow',
+    wf,
+    '--out',
+    comfy!.out,
+    '--probe',
+    'simulated',
+    '--idle',
+    '0',
+    '--plain',
+    '--record',
+    rec,
+    ...extra,
+  ]);
+  const doc = (await readSession(rec)).doc;
+  return { r, doc, names: doc.rows.map((x) => x.path.split('/').pop()!), notes: doc.notes.map((n) => n.message).join('\n') };
+}
+
+/** Another client's prompt, queued directly (not through genwatt). */
+async function queueOther(graph: Graph): Promise<string> {
+  const res = await fetch(`${comfy!.url}/prompt`, { method: 'POST', body: JSON.stringify({ prompt: graph, client_id: 'someone-else' }) });
+  return ((await res.json()) as { prompt_id: string }).prompt_id;
+}
+
+async function queueEmpty(): Promise<boolean> {
+  const q = (await (await fetch(`${comfy!.url}/queue`)).json()) as { queue_running: unknown[]; queue_pending: unknown[] };
+  return q.queue_running.length === 0 && q.queue_pending.length === 0;
+}
+
+describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${WHY_NOT})`}`, () => {
+  it('seeded and unseeded branches: the cached branch is not "nothing generated"; exactly the files that appeared are counted', async () => {
+    const two: Graph = {
+      1: empty(),
+      2: { class_type: 'ImageAddNoise', inputs: { image: ['1', 0], seed: 7, strength: 0.5 } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'seeded' } },
+      4: { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+      5: { class_type: 'SaveImage', inputs: { images: ['4', 0], filename_prefix: 'plain' } },
+    };
+    const a = await run(write(two), ['--requests', '2']);
+    expect(a.r.code, a.r.err).toBe(0);
+    // request 1 saves both branches; request 2 only the seeded one (the other is served from the cache)
+    expect(a.names.sort()).toEqual(['plain_00001_.png', 'seeded_00001_.png', 'seeded_00002_.png']);
+    expect(a.doc.run.tags).toMatchObject({ 'server-images': '3', 'watched-images': '3' });
+    const three: Graph = {
+      ...two,
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'seeded3' } },
+      6: { class_type: 'ImageAddNoise', inputs: { image: ['4', 0], seed: 9, strength: 0.3 } },
+      7: { class_type: 'SaveImage', inputs: { images: ['6', 0], filename_prefix: 'third' } },
+    };
+    const b = await run(write(three), ['--requests', '3']);
+    expect(b.r.code, b.r.err).toBe(0);
+    // plain is cached from the run before: only the seeded branches save, three times each
+    expect(b.names.sort()).toEqual([
+      'seeded3_00001_.png',
+      'seeded3_00002_.png',
+      'seeded3_00003_.png',
+      'third_00001_.png',
+      'third_00002_.png',
+      'third_00003_.png',
+    ]);
+    expect(b.notes).not.toMatch(/appeared in .* but|did not appear/);
+  }, 120_000);
+
+  it("another client's image, saved while our prompt waits behind it, is not ours: noted, not counted", async () => {
+    const other: Graph = {
+      1: empty(),
+      2: { class_type: 'GenwattTestSleep', inputs: { image: ['1', 0], seed: 1, seconds: 1.5, steps: 3 } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'other' } },
+    };
+    await queueOther(other);
+    const ours = await run(workflow('wf_basic.json'));
+    expect(ours.r.code, ours.r.err).toBe(0);
+    expect(readdirSync(comfy!.out)).toContain('other_00001_.png');
+    expect(
+      ours.names.every((n) => n.startsWith('gw_')),
+      ours.names.join(' '),
+    ).toBe(true);
+    expect(ours.names).toHaveLength(2);
+    expect(ours.notes).toMatch(/other_00001_\.png appeared in .* but no prompt of ours saved it \(another client's\?\): not counted/);
+  }, 120_000);
+
+  it('a request that times out is stopped on the server: nothing of ours runs on, and no image of ours lands after genwatt exits', async () => {
+    const slow: Graph = {
+      1: empty(),
+      2: { class_type: 'GenwattTestSleep', inputs: { image: ['1', 0], seed: 3, seconds: 4, steps: 8 } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'timeout' } },
+    };
+    const t = await run(write(slow), ['--request-timeout', '1']);
+    expect(t.r.code).not.toBe(0);
+    expect(t.r.err).toMatch(/did not finish within 1 s: our prompt was (interrupted through \/interrupt|stopped)/);
+    // the prompt would have saved after 4 s: wait past that, then nothing of ours is there or queued
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(await queueEmpty()).toBe(true);
+    expect(readdirSync(comfy!.out).filter((f) => f.startsWith('timeout'))).toEqual([]);
+  }, 60_000);
+
+  it("Ctrl-C while our prompt waits behind another client's: taken off the queue with /queue delete, and said so", async () => {
+    await queueOther({
+      1: empty(),
+      2: { class_type: 'GenwattTestSleep', inputs: { image: ['1', 0], seed: 11, seconds: 3, steps: 3 } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'other2' } },
+    });
+    const dir = tempDir('gw-real-run-');
+    const rec = join(dir, 'r.json');
+    const args = [
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy!.url,
+      '--workflow',
+      workflow('wf_basic.json'),
+      '--out',
+      comfy!.out,
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--record',
+      rec,
+    ];
+    const r = await spawnCli(args, {}, (p) => {
+      // once our prompt is in the queue behind the other one
+      const poll = async (): Promise<void> => {
+        for (;;) {
+          const q = (await (await fetch(`${comfy!.url}/queue`)).json()) as { queue_pending: unknown[] };
+          if (q.queue_pending.length > 0) return void p.kill('SIGINT');
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      };
+      poll().catch(() => p.kill('SIGKILL'));
+    });
+    expect(r.code).toBe(130);
+    const doc = (await readSession(rec)).doc;
+    expect(doc.run.exit?.message).toBe('interrupted through /queue delete (it had not started)');
+    expect(doc.rows).toHaveLength(0);
+  }, 60_000);
+
+  it("back-to-back requests are a batch each (ComfyUI's batch_size within one), not one batch by file timing", async () => {
+    const b = await run(workflow('wf_basic.json'), ['--requests', '3']);
+    expect(b.r.code, b.r.err).toBe(0);
+    expect(b.doc.rows.map((r) => r.batch)).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(b.doc.rows.map((r) => r.warmup)).toEqual([true, true, false, false, false, false]);
+  }, 60_000);
+
+  it('a graph with no seed served from the cache, and a graph that saves no file: each a clear failure', async () => {
+    const noseed = workflow('wf_noseed.json');
+    await run(noseed); // fills the cache
+    const cached = await run(noseed);
+    expect(cached.r.code).not.toBe(0);
+    expect(cached.r.err).toMatch(/served every node from its cache .*nothing was generated.*The workflow has no seed to change/);
+    expect(cached.r.err).not.toMatch(/seeds did change/);
+    const preview: Graph = {
+      1: empty(),
+      2: { class_type: 'ImageAddNoise', inputs: { image: ['1', 0], seed: 5, strength: 0.5 } },
+      3: { class_type: 'PreviewImage', inputs: { images: ['2', 0] } },
+    };
+    const p = await run(write(preview));
+    expect(p.r.code).not.toBe(0);
+    expect(p.r.err).toMatch(/saves no image file \(its outputs are of type temp\).*Add a SaveImage node/);
+  }, 90_000);
+});
