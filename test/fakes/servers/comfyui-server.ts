@@ -139,6 +139,8 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
           }
           continue;
         }
+        // execution.py execute(): an interrupt is checked as each node starts, not only in sampler steps
+        if (interruptFlag) throw Object.assign(new Error('interrupted'), { interrupted: true, nodeId: nid, nodeType: n.class_type });
         send(clientId, 'executing', { node: nid, display_node: nid, prompt_id: id });
         if (/Loader/.test(n.class_type) && !loaded) {
           simPhase(o.simActivityFile, 'load', false);
@@ -187,6 +189,10 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
         } else cache.set(sigs[nid], {});
       }
       emit('execution_success', { prompt_id: id });
+      // comfy_execution/caching.py BasicCache.clean_unused (called from execution.py execute_async):
+      // only this prompt's nodes stay cached, so any other prompt evicts the ones it does not share.
+      const keep = new Set(Object.values(sigs));
+      for (const k of [...cache.keys()]) if (!keep.has(k)) cache.delete(k);
     } catch (err) {
       ok = false;
       const e = err as Error & { nodeId?: string; nodeType?: string; type?: string; interrupted?: boolean };
@@ -217,13 +223,21 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
     send(clientId, 'executing', { node: null, prompt_id: id });
   }
 
+  /** server.py PromptServer.queue_updated: `status` with the queue, sent with sid None, i.e. to every client. */
+  const broadcastStatus = () => {
+    const data = JSON.stringify({ type: 'status', data: { status: { exec_info: { queue_remaining: pending.length + (running ? 1 : 0) } } } });
+    for (const ws of clients.values()) if (ws.readyState === ws.OPEN) ws.send(data);
+  };
+
   async function worker(): Promise<void> {
     while (!running && pending.length) {
       running = pending.shift()!;
+      broadcastStatus();
       try {
         await execute(running);
       } finally {
         running = null;
+        broadcastStatus();
       }
     }
   }
@@ -324,6 +338,12 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
         ],
       });
     }
+    if (req.method === 'POST' && url.pathname === '/free') {
+      // server.py post_free: `free_memory` makes main.py prompt_worker reset the executor (and its caches)
+      cache.clear();
+      res.writeHead(200);
+      return res.end();
+    }
     if (req.method === 'POST' && url.pathname === '/interrupt') {
       // server.py post_interrupt: with a prompt_id, only if that prompt is the running one; else global
       let body: { prompt_id?: string } = {};
@@ -379,6 +399,7 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
       fake.prompts.push({ id, prompt: g, clientId });
       const n = number++;
       pending.push({ number: n, id, graph: g, clientId, outputs: v.outputs });
+      broadcastStatus();
       // A fake that breaks says so in the test's output (the test then fails on what never came).
       worker().catch((err: unknown) => console.error('fake ComfyUI: worker failed', err));
       return sendJson(res, 200, { prompt_id: id, number: n, node_errors: v.nodeErrors });

@@ -6,9 +6,9 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
-import { spawnCli, tempDir } from '../../helpers/gen.js';
+import { spawnCli, tempDir, waitForAsync } from '../../helpers/gen.js';
 import { REAL_COMFY, startRealComfy, WHY_NOT, workflow, type RealComfy } from '../../helpers/real-comfy.js';
 
 let comfy: RealComfy | undefined;
@@ -16,6 +16,10 @@ beforeAll(async () => {
   if (REAL_COMFY) comfy = await startRealComfy();
 }, 150_000);
 afterAll(() => comfy?.stop());
+// Each test starts on an idle server: another test's prompt still running would be "ahead of ours".
+beforeEach(async () => {
+  if (comfy) await waitForAsync(queueEmpty, 30_000);
+});
 
 type Graph = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
 const empty = (size = 64): Graph[string] => ({ class_type: 'EmptyImage', inputs: { width: size, height: size, batch_size: 1, color: 8421504 } });
@@ -100,7 +104,8 @@ describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${
   it("another client's image, saved while our prompt waits behind it, is not ours: noted, not counted", async () => {
     const other: Graph = {
       1: empty(),
-      2: { class_type: 'GenwattTestSleep', inputs: { image: ['1', 0], seed: 1, seconds: 1.5, steps: 3 } },
+      // long enough to still run when genwatt (started after it) queues its prompt, even on a busy machine
+      2: { class_type: 'GenwattTestSleep', inputs: { image: ['1', 0], seed: 1, seconds: 4, steps: 4 } },
       3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'other' } },
     };
     await queueOther(other);
@@ -172,6 +177,69 @@ describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${
     expect(doc.run.exit?.message).toBe('interrupted through /queue delete (it had not started)');
     expect(doc.rows).toHaveLength(0);
   }, 60_000);
+
+  it('Ctrl-C while our prompt runs: interrupted through /interrupt, the recording finished, nothing of ours left on the server', async () => {
+    const slow: Graph = {
+      1: empty(),
+      2: { class_type: 'GenwattTestSleep', inputs: { image: ['1', 0], seed: 21, seconds: 5, steps: 10 } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'ctrlc' } },
+    };
+    const dir = tempDir('gw-real-run-');
+    const rec = join(dir, 'r.json');
+    const args = [
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy!.url,
+      '--workflow',
+      write(slow),
+      '--out',
+      comfy!.out,
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--record',
+      rec,
+    ];
+    const r = await spawnCli(args, {}, (p) => {
+      const poll = async (): Promise<void> => {
+        for (;;) {
+          const q = (await (await fetch(`${comfy!.url}/queue`)).json()) as { queue_running: unknown[] };
+          if (q.queue_running.length > 0) return void setTimeout(() => p.kill('SIGINT'), 500);
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      };
+      poll().catch(() => p.kill('SIGKILL'));
+    });
+    expect(r.code).toBe(130);
+    const doc = (await readSession(rec)).doc;
+    expect(doc.complete).toBe(true);
+    expect(doc.run.exit?.message).toBe('interrupted through /interrupt');
+    expect(await queueEmpty()).toBe(true);
+    expect(readdirSync(comfy!.out).filter((f) => f.startsWith('ctrlc'))).toEqual([]);
+  }, 60_000);
+
+  it('the same workflow run twice measures both runs (each run moves the seeds), and a missing model is named per node', async () => {
+    const first = await run(workflow('wf_basic.json'));
+    const second = await run(workflow('wf_basic.json'));
+    for (const x of [first, second]) {
+      expect(x.r.code, x.r.err).toBe(0);
+      expect(x.names).toHaveLength(2);
+    }
+    expect(first.doc.run.tags['seed-offset']).not.toBe(second.doc.run.tags['seed-offset']);
+    const model: Graph = {
+      1: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'missing.safetensors' } },
+      2: { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
+      3: { class_type: 'VAEDecode', inputs: { samples: ['2', 0], vae: ['1', 2] } },
+      4: { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'model' } },
+    };
+    const m = await run(write(model));
+    expect(m.r.code).toBe(1);
+    expect(m.r.err).toMatch(/ComfyUI refused the workflow: .*node 1 \(CheckpointLoaderSimple\): Value not in list: ckpt_name: 'missing\.safetensors' not in/);
+  }, 90_000);
 
   it("back-to-back requests are a batch each (ComfyUI's batch_size within one), not one batch by file timing", async () => {
     const b = await run(workflow('wf_basic.json'), ['--requests', '3']);
