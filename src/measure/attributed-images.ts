@@ -29,6 +29,8 @@ export interface AttributedHooks {
 export class AttributedImages {
   private readonly a = new ServerAttribution();
   private timer: NodeJS.Timeout | undefined;
+  /** Said after the last image line (closingNotes). */
+  private readonly closing: string[] = [];
   private foreignCount = 0;
 
   constructor(
@@ -66,6 +68,11 @@ export class AttributedImages {
       this.h.note(`${this.foreignCount} images in all appeared in ${this.h.where} that no prompt of ours saved: not counted`);
   }
 
+  /** Named files that never appeared, once the images are all shown. */
+  closingNotes(): string[] {
+    return this.closing.splice(0);
+  }
+
   /** Closes requests in order while the first one waits for nothing. */
   private closeReady(): void {
     for (let first = this.a.openRequests()[0]; first !== undefined && !this.a.waiting(first); first = this.a.openRequests()[0]) this.closeFirst();
@@ -86,7 +93,7 @@ export class AttributedImages {
     for (const ev of ours) this.h.accept(ev);
     if (ours.length) this.h.batch(ours);
     if (missing.length)
-      this.h.note(
+      this.closing.push(
         `${this.server} says request ${first + 1} saved ${missing.join(', ')}, but ${missing.length === 1 ? 'it' : 'they'} did not appear in ${this.h.where}: is --out the folder the server saves into?`,
       );
     // The next request may have been waiting behind this one.

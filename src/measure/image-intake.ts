@@ -77,6 +77,11 @@ export class ImageIntake {
     await this.attributed?.end();
   }
 
+  /** What is said once the last image is shown (named files that never appeared). */
+  closingNotes(): string[] {
+    return this.attributed?.closingNotes() ?? [];
+  }
+
   /** Closes the pending batch now (the run ends). */
   flush(): void {
     const last = this.batches.flush();

@@ -304,7 +304,6 @@ export class MeasureSession extends EventEmitter {
         // The last file may still be on its way through the watcher.
         if (this.watcher) await this.settleWatcher();
         await this.intake.end();
-        if (isBackend(g)) this.crossCheck(g.serverImages());
         if (!this.stopRequested) this.stop('child-exit');
       })
       .catch((err: unknown) => this.fail(err as Error));
@@ -398,6 +397,9 @@ export class MeasureSession extends EventEmitter {
     await this.core.stopSampling();
     this.rowStream?.finish([]);
     this.takeRows();
+    // Said after the last image line: what did not add up between the server and the folder.
+    for (const m of this.intake.closingNotes()) this.note('genwatt', m);
+    if (this.generator && isBackend(this.generator)) this.crossCheck(this.generator.serverImages());
     const endMs = timelineNow();
     this.core.record({ type: 'end', endMs, endedAt: new Date(endMs).toISOString(), exit: this.childExit, endReason: this.stopRequested }, true);
     if (this.config.removeOutDir && this.config.outDir) rmSync(this.config.outDir, { recursive: true, force: true });

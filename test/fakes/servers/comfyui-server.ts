@@ -121,6 +121,7 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
     const sigs = Object.fromEntries(ids.map((k) => [k, signature(graph, k)]));
     const cached = ids.filter((k) => cache.has(sigs[k]));
     emit('execution_cached', { nodes: cached, prompt_id: id });
+    const nodeStates: Record<string, { value: number; max: number; state: string; node_id: string; prompt_id: string }> = {};
     try {
       const order = [
         ...ids.filter((k) => !OUTPUT.has(graph[k].class_type) && !/Sampler|Decode/.test(graph[k].class_type)),
@@ -141,6 +142,9 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
         }
         // execution.py execute(): an interrupt is checked as each node starts, not only in sampler steps
         if (interruptFlag) throw Object.assign(new Error('interrupted'), { interrupted: true, nodeId: nid, nodeType: n.class_type });
+        // comfy_execution/progress.py WebUIProgressHandler: `progress_state` on every node state change
+        nodeStates[nid] = { value: 0, max: 1, state: 'running', node_id: nid, prompt_id: id };
+        send(clientId, 'progress_state', { prompt_id: id, nodes: { ...nodeStates } });
         send(clientId, 'executing', { node: nid, display_node: nid, prompt_id: id });
         if (/Loader/.test(n.class_type) && !loaded) {
           simPhase(o.simActivityFile, 'load', false);
@@ -187,6 +191,8 @@ export async function startFakeComfy(o: FakeComfyOptions): Promise<FakeComfy> {
           cache.set(sigs[nid], { images });
           send(clientId, 'executed', { node: nid, display_node: nid, output: { images }, prompt_id: id });
         } else cache.set(sigs[nid], {});
+        nodeStates[nid] = { value: 1, max: 1, state: 'finished', node_id: nid, prompt_id: id };
+        send(clientId, 'progress_state', { prompt_id: id, nodes: { ...nodeStates } });
       }
       emit('execution_success', { prompt_id: id });
       // comfy_execution/caching.py BasicCache.clean_unused (called from execution.py execute_async):

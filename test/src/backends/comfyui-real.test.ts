@@ -4,11 +4,12 @@
  * "nothing would be generated"; another client's image was counted as ours; a timed-out request
  * went on running; two quick requests became one batch; a graph that saves nothing exited 0.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
-import { spawnCli, tempDir, waitForAsync } from '../../helpers/gen.js';
+import { CLI, spawnCli, tempDir, waitForAsync } from '../../helpers/gen.js';
 import { REAL_COMFY, startRealComfy, WHY_NOT, workflow, type RealComfy } from '../../helpers/real-comfy.js';
 
 let comfy: RealComfy | undefined;
@@ -240,6 +241,54 @@ describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${
     expect(m.r.code).toBe(1);
     expect(m.r.err).toMatch(/ComfyUI refused the workflow: .*node 1 \(CheckpointLoaderSimple\): Value not in list: ckpt_name: 'missing\.safetensors' not in/);
   }, 90_000);
+
+  it('a file saved outside --out: named once the image lines are shown; validation of a failing output said once', async () => {
+    const graph: Graph = {
+      1: empty(),
+      2: { class_type: 'ImageAddNoise', inputs: { image: ['1', 0], seed: 31, strength: 0.5 } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inside/a' } },
+      4: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'outside/b' } },
+      5: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'missing.safetensors' } },
+      6: { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
+      7: { class_type: 'VAEDecode', inputs: { samples: ['6', 0], vae: ['5', 2] } },
+      8: { class_type: 'SaveImage', inputs: { images: ['7', 0], filename_prefix: 'never' } },
+    };
+    const dir = tempDir('gw-real-run-');
+    // stdout and stderr into one pipe: the order in which a user sees them
+    const cmd = [
+      process.execPath,
+      CLI,
+      'run',
+      '--backend',
+      'comfyui',
+      '--url',
+      comfy!.url,
+      '--workflow',
+      write(graph),
+      '--requests',
+      '2',
+      '--out',
+      join(comfy!.out, 'inside'),
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--record',
+      join(dir, 'r.json'),
+    ];
+    const seen = execFileSync('sh', ['-c', '"$@" 2>&1; echo "rc=$?"', 'sh', ...cmd], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(seen).toMatch(/rc=0/);
+    const lines = seen.split('\n');
+    const lastImage = lines.findLastIndex((l) => /^image \d+ /.test(l));
+    const missing = lines.findIndex((l) => /says request \d saved outside\/b_\d+_\.png, but it did not appear in/.test(l));
+    expect(lines.filter((l) => /^image \d+ /.test(l))).toHaveLength(2);
+    expect(missing, seen).toBeGreaterThan(lastImage);
+    expect(
+      lines.filter((l) => /some outputs failed validation/.test(l)),
+      seen,
+    ).toHaveLength(1);
+  }, 60_000);
 
   it("back-to-back requests are a batch each (ComfyUI's batch_size within one), not one batch by file timing", async () => {
     const b = await run(workflow('wf_basic.json'), ['--requests', '3']);
