@@ -28,6 +28,8 @@ export const AUTO_PROBES: readonly ProbeName[] =
 export interface ProbeFactoryOptions {
   /** How many simulated GPUs the `simulated` probe shows (default 1). */
   simGpus?: number;
+  /** The simulated GPUs list no processes (an interface without process lists, acted out). */
+  simNoProcessList?: boolean;
 }
 
 export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {}): Promise<Probe> {
@@ -48,7 +50,7 @@ export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {
     case 'nvidia-smi':
       return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
     case 'simulated':
-      return new (await import('./simulated/simulated-probe.js')).SimulatedProbe({ gpus: opts.simGpus });
+      return new (await import('./simulated/simulated-probe.js')).SimulatedProbe({ gpus: opts.simGpus, processLists: !opts.simNoProcessList });
     case 'host':
       return new (await import('./host/host-probe.js')).HostProbe();
   }

@@ -78,6 +78,10 @@ function sessionOptions(y: Argv): Argv {
       describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)',
     })
     .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
+    .option('sim-process-list', {
+      type: 'boolean',
+      describe: 'with --probe simulated: the simulated GPUs list their processes (default on; --no-sim-process-list acts out an interface that lists none)',
+    })
     .option('blank-check', {
       type: 'boolean',
       describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)',

@@ -5,7 +5,7 @@
  */
 import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
-import { CounterGuard, mapPoll, type Metric, type NvmlPoll } from './nvml-map.js';
+import { CounterGuard, mapPoll, unsupported, type Metric, type NvmlPoll } from './nvml-map.js';
 import { timelineNow } from '../timeline.js';
 
 interface Dev {
@@ -231,6 +231,8 @@ export class NvmlProbe implements Probe {
     for (const d of this.devs) {
       const byPid = new Map<number, GpuProcess>();
       for (const a of [n.computeProcesses(d.handle), n.graphicsProcesses(d.handle)]) {
+        // NOT_SUPPORTED: this GPU lists no processes (a fact); any other error is a failed look, said as such.
+        if (a.ret !== NVML.SUCCESS && !unsupported(a.ret)) throw new Error(`NVML could not list the processes on ${d.info.id}: ${n.errorString(a.ret)}`);
         if (a.ret !== NVML.SUCCESS || !a.value) continue;
         any = true;
         for (const p of a.value) {

@@ -29,7 +29,10 @@ export class SimulatedProbe implements Probe {
   /** Every simulated GPU (one unless asked for more, e.g. to load-test the exporter). */
   readonly devices: DeviceInfo[];
 
-  constructor(opts: { activityFile?: string; now?: () => number; gpus?: number } = {}) {
+  private readonly processLists: boolean;
+
+  constructor(opts: { activityFile?: string; now?: () => number; gpus?: number; processLists?: boolean } = {}) {
+    this.processLists = opts.processLists ?? true;
     this.now = opts.now ?? timelineNow;
     // A generator started outside genwatt (next to `genwatt serve`) names the file in the environment of both.
     const given = opts.activityFile ?? process.env[SIM_ACTIVITY_ENV];
@@ -111,7 +114,7 @@ export class SimulatedProbe implements Probe {
     const a = this.activity;
     const list: GpuProcess[] =
       a.pid !== undefined && a.phase !== 'idle' ? [{ pid: a.pid, usedBytes: simulate(a, this.lastWatts, this.now()).vramUsedBytes - SIM_BASE_VRAM_BYTES }] : [];
-    if (process.env.GENWATT_SIM_NO_PROCESS_LIST === '1') return null; // as an interface without process lists
+    if (!this.processLists) return null; // --no-sim-process-list: as an interface without process lists
     const on = a.gpu ?? 0;
     return new Map(this.devices.map((d, k) => [d.id, k === on ? list : []]));
   }

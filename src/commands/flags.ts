@@ -117,6 +117,8 @@ export interface SessionFlags {
   gpu: string | undefined;
   /** `--sim-gpus`: simulated GPUs (with --probe simulated). */
   simGpus: number | undefined;
+  /** `--no-sim-process-list`: the simulated GPUs list no processes. */
+  simNoProcessList: boolean;
   /** Decode each image for its entropy (blank images); `--no-blank-check` turns it off. */
   blankCheck: boolean;
 }
@@ -153,6 +155,7 @@ export function sessionFlags(a: RawFlags): SessionFlags {
     counterIntervalMs,
     gpu: a.gpu === undefined || a.gpu === null ? undefined : String(a.gpu),
     simGpus: numberFlag('sim-gpus', a['sim-gpus'], { must: 'a whole number from 1 to 64', min: 1, integer: true, max: 64 }),
+    simNoProcessList: a['sim-process-list'] === false,
     color: a.color === undefined ? undefined : Boolean(a.color),
     ascii: a.ascii === undefined ? undefined : Boolean(a.ascii),
     killAfterMs: killAfterSeconds * 1000,

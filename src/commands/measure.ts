@@ -111,6 +111,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     counterIntervalMs: f.counterIntervalMs,
     gpu: f.gpu,
     simGpus: f.simGpus,
+    simNoProcessList: f.simNoProcessList,
     killAfterMs: f.killAfterMs,
     removeOutDir: c.removeOutDir,
   });

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
-import { lowerBound, type SeriesPoint } from '../series/series.js';
+import { firstIndex, lowerBound, type SeriesPoint } from '../series/series.js';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
 import { PowerHistory } from '../series/power-history.js';
 import type { SessionResult } from '../measure/measure-session.js';
@@ -192,13 +192,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
   private visible(t: number, idle: IdleBaseline | null): { rows: ImageRow[]; summary: Summary } {
     const doc = this.loaded.doc;
     // Rows are in image order and their windows end in order: binary search for the count.
-    let lo = 0;
-    let hi = doc.rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (doc.rows[mid].windowEndMs <= t) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstIndex(doc.rows, (r) => r.windowEndMs > t);
     const runStart = doc.run.startMs;
     const secondBucket = Math.floor(t / 1000); // images/hour moves with time: refresh each second
     const c = this.cache;

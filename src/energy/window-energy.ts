@@ -4,7 +4,7 @@
  * carries its method and coverage.
  */
 import type { EnergyMethod, PowerKind } from '../../probes/types.js';
-import { lowerBound, sliceAround } from '../series/series.js';
+import { firstIndex, lowerBound, sliceAround } from '../series/series.js';
 
 /** The part of a reading the energy math needs. */
 export interface PowerSample {
@@ -36,15 +36,10 @@ type Point = { t: number; v: number };
 /** Value at `t` by linear interpolation within sorted points; undefined outside. */
 export function interpolate(points: readonly Point[], t: number): number | undefined {
   if (points.length === 0 || t < points[0].t || t > points[points.length - 1].t) return undefined;
-  let lo = 0;
-  let hi = points.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (points[mid].t <= t) lo = mid;
-    else hi = mid;
-  }
-  const a = points[lo];
-  const b = points[hi];
+  // The last point at or before t, and the one after it (the last point itself at the very end).
+  const lo = Math.min(firstIndex(points, (p) => p.t > t) - 1, points.length - 2);
+  const a = points[Math.max(0, lo)];
+  const b = points[Math.max(0, lo) + (points.length > 1 ? 1 : 0)];
   if (b.t === a.t) return b.v;
   return a.v + ((b.v - a.v) * (t - a.t)) / (b.t - a.t);
 }
@@ -87,14 +82,7 @@ export function trapezoidJoules(points: readonly Point[], startMs: number, endMs
  */
 export function counterAt(points: readonly Point[], t: number): number | undefined {
   if (points.length === 0 || t < points[0].t) return undefined;
-  let lo = 0;
-  let hi = points.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (points[mid].t <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return points[lo].v;
+  return points[firstIndex(points, (p) => p.t > t) - 1].v;
 }
 
 /**
@@ -114,13 +102,7 @@ const HOLD_MS = 120;
  * a second of energy).
  */
 export function counterAtEdge(counter: readonly Point[], instant: readonly Point[], t: number): number | undefined {
-  let lo = 0;
-  let hi = counter.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (counter[mid].t < t) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstIndex(counter, (c) => c.t >= t);
   const after = counter[lo];
   const before = lo > 0 ? counter[lo - 1] : undefined;
   // Dense reads (the counter read at every sample): the last read at or before the edge is held, as

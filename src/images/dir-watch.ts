@@ -84,6 +84,8 @@ export class DirWatch extends EventEmitter {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
+      if (code === 'EACCES' || code === 'EPERM')
+        return this.sayOnce(`unreadable:${dir}`, `cannot read the folder ${dir} (${code}): its images are not counted`);
       if (code !== 'ENOSPC' && code !== 'EMFILE') {
         this.emit('error', err as Error);
         return;
@@ -124,7 +126,11 @@ export class DirWatch extends EventEmitter {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
-    } catch {
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Gone again is nothing to say; a folder that cannot be read hides its images: said once.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        this.sayOnce(`unreadable:${dir}`, `cannot read the folder ${dir} (${code ?? (err as Error).message}): its images are not counted`);
       return;
     }
     for (const e of entries) {

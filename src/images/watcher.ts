@@ -91,7 +91,8 @@ interface Pending {
 
 /**
  * Events: `complete` (ImageEvent, as soon as the file is known complete), `image` (ImageEvent, with
- * its metadata), `waiting` (dir), `ready`, `note` (message), `error` (Error, the
+ * its metadata), `waiting` (dir), `ready`, `lost` (dir: it was removed or replaced; `ready` follows
+ * once it is watched again), `note` (message), `error` (Error, the
  * watcher keeps going where it can).
  */
 export class OutputWatcher extends EventEmitter {
@@ -211,6 +212,7 @@ export class OutputWatcher extends EventEmitter {
     const st = await stat(this.dir).catch(() => undefined);
     if (st?.isDirectory() && st.ino === this.rootIno) return;
     this.rewatching = true;
+    this.emit('lost', this.dir);
     this.emit('note', `${this.dir} was removed${st ? ' and replaced' : ''}; watching for it again (images in the new folder count)`);
     const old = this.watcher;
     this.watcher = undefined;
@@ -325,7 +327,14 @@ export class OutputWatcher extends EventEmitter {
         pend.timer = setTimeout(() => this.checkSoon(p, pend), NO_FD_RETRY_MS);
         return;
       }
-      verdict = 'unknown';
+      // Not even its size can be read (EIO, ESTALE…): looked at again, and given up on (said) like a file that stays incomplete.
+      if (this.opts.now() - pend.firstSeenMs > this.opts.abandonMs) {
+        this.forget(p);
+        this.emit('note', `cannot look at ${p} (${code ?? (err as Error).message}) for ${Math.round(this.opts.abandonMs / 1000)} s: not counted`);
+        return;
+      }
+      pend.timer = setTimeout(() => this.checkSoon(p, pend), this.opts.settleMs);
+      return;
     }
     if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
     // Found by the last look but no newer than a counted name forgotten since: counted long ago.

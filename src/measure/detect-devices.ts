@@ -10,6 +10,8 @@ export interface DetectOptions {
   simulateIfNoGpu?: boolean;
   /** Simulated GPUs to show (default 1). */
   simGpus?: number;
+  /** The simulated GPUs list no processes. */
+  simNoProcessList?: boolean;
 }
 
 export interface Detected {
@@ -30,7 +32,7 @@ export class NoGpuError extends Error {
 /** Runs every probe's detection; keeps those with devices. Throws {@link NoGpuError} when no GPU is found. */
 export async function detectDevices(opts: DetectOptions): Promise<Detected> {
   const names = opts.probes ?? [...AUTO_PROBES];
-  const factory = { simGpus: opts.simGpus };
+  const factory = { simGpus: opts.simGpus, simNoProcessList: opts.simNoProcessList };
   const all = await Promise.all(names.map((n) => createProbe(n, factory)));
   const detected = await Promise.all(all.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [], reason: err.message }))));
   const results = claimDevices(

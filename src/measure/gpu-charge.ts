@@ -7,6 +7,9 @@ import type { MeasureConfig } from './measure-config.js';
 import { resolveGpuList, visibleGpus, type GpuChoice } from './gpu-select.js';
 import type { SessionCore } from './session-core.js';
 
+/** Failed looks in a row (one a second) before the charge is decided without them. */
+const FAILED_LOOKS = 5;
+
 type ProcessLists = Map<string, { pid: number; usedBytes?: number; generator: boolean }[] | null>;
 
 export interface GpuChoiceNow {
@@ -27,9 +30,10 @@ export class GpuCharge {
   charged: string[] | undefined;
   private pending = false;
   private looksAfterFirstImage = 0;
+  private failedLooks = 0;
 
   constructor(
-    private readonly core: SessionCore,
+    private readonly core: Pick<SessionCore, 'devices' | 'gpuIds' | 'canListProcesses' | 'childEnv' | 'on' | 'off'>,
     private readonly config: MeasureConfig,
     private readonly imagesSeen: () => number,
     private readonly decided: (ids: string[], reason: string) => void,
@@ -73,10 +77,24 @@ export class GpuCharge {
     this.core.on('process-look', this.onProcessLook);
   }
 
-  private readonly onProcessLook = (onGenerator: Set<string>, lists: ProcessLists): void => {
+  private readonly onProcessLook = (onGenerator: Set<string>, lists: ProcessLists, failed: ReadonlySet<string> = new Set()): void => {
     if (!this.pending) return;
-    if (this.imagesSeen() > 0) this.looksAfterFirstImage++;
     const gpus = this.core.gpuIds;
+    // A look that failed on some GPU says nothing about it: look again (the error was said), and
+    // decide from failed looks only after FAILED_LOOKS in a row, saying why.
+    if (failed.size) {
+      if (++this.failedLooks < FAILED_LOOKS) return;
+      const seen = gpus.filter((id) => onGenerator.has(id));
+      if (seen.length)
+        this.decide(
+          seen,
+          `the generator's processes, seen where the lists could be read (${[...failed].join(', ')} could not be read ${FAILED_LOOKS} times in a row)`,
+        );
+      else this.decide(gpus, `all GPUs: the process lists of ${[...failed].join(', ')} could not be read ${FAILED_LOOKS} times in a row`);
+      return;
+    }
+    this.failedLooks = 0;
+    if (this.imagesSeen() > 0) this.looksAfterFirstImage++;
     if (onGenerator.size) {
       const ids = gpus.filter((id) => onGenerator.has(id));
       const evidence = ids

@@ -38,4 +38,6 @@ export interface MeasureConfig {
   gpu?: string;
   /** With --probe simulated: how many simulated GPUs. */
   simGpus?: number;
+  /** The simulated GPUs list no processes (as many laptop and older GPUs). */
+  simNoProcessList?: boolean;
 }

@@ -65,7 +65,13 @@ export class MeasureSession extends EventEmitter {
 
   constructor(readonly config: MeasureConfig) {
     super();
-    this.core = new SessionCore({ probes: config.probes, intervalMs: config.intervalMs, simulateIfNoGpu: config.simulateIfNoGpu, simGpus: config.simGpus });
+    this.core = new SessionCore({
+      probes: config.probes,
+      intervalMs: config.intervalMs,
+      simulateIfNoGpu: config.simulateIfNoGpu,
+      simGpus: config.simGpus,
+      simNoProcessList: config.simNoProcessList,
+    });
     this.options = this.core.sessionOptions({
       idleSeconds: config.idleSeconds,
       warmupBatches: config.warmupBatches,

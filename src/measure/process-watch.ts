@@ -3,7 +3,8 @@
  * processes, the simulated GPU's generator), read every `everyMs` while someone needs it: the
  * dashboard's process panel, and a run (the generator's own GPU memory, and the GPUs it runs on).
  * Commands come from /proc (bounded, secrets redacted); a process is the generator's when it is in the generator's process group
- * (the run controller starts it in a group of its own). A GPU whose interface gives no list is null.
+ * (the run controller starts it in a group of its own). A GPU whose interface gives no list is null;
+ * a look that failed (an NVML error) keeps the previous list and is reported as failed, never as null.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -64,8 +65,11 @@ export interface ProcessWatchOptions {
   generatorGroup: () => number | undefined;
   /** The generator's GPU memory on a device, as a reading (recorded like any metric). */
   reading?: (r: Reading) => void;
-  /** Every look: the devices the generator's processes were seen on. */
-  onLook?: (generatorDevices: Set<string>, lists: Map<string, ListedProcess[] | null>) => void;
+  /**
+   * Every look: the devices the generator's processes were seen on, the lists, and the devices whose
+   * look failed this time (their previous list is kept: a failed look is not "no process list").
+   */
+  onLook?: (generatorDevices: Set<string>, lists: Map<string, ListedProcess[] | null>, failed: ReadonlySet<string>) => void;
   /** A look that failed as a whole (said once per distinct message). */
   onError?: (err: Error) => void;
 }
@@ -123,9 +127,17 @@ export class ProcessWatch {
       const group = this.o.generatorGroup();
       const tMs = timelineNow();
       const onGenerator = new Set<string>();
+      const failed = new Set<string>();
       for (const p of this.probes) {
         const ids = this.deviceIdsOf(p);
-        const lists = typeof p.processes === 'function' ? await p.processes().catch(() => null) : null;
+        let lists: Map<string, import('../../probes/types.js').GpuProcess[]> | null = null;
+        try {
+          lists = typeof p.processes === 'function' ? await p.processes() : null;
+        } catch (err) {
+          for (const id of ids) failed.add(id);
+          this.failed(err as Error);
+          continue;
+        }
         for (const id of ids) {
           const raw = lists?.get(id);
           if (!raw) {
@@ -144,7 +156,8 @@ export class ProcessWatch {
           if (known.length && this.o.reading) this.o.reading({ deviceId: id, tMs, processVramBytes: known.reduce((a, x) => a + x.usedBytes!, 0) });
         }
       }
-      this.o.onLook?.(onGenerator, this.latest);
+      if (failed.size === 0) this.lastError = undefined;
+      this.o.onLook?.(onGenerator, this.latest, failed);
     } finally {
       this.busy = false;
     }

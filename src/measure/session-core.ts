@@ -42,6 +42,8 @@ export interface CoreConfig {
   simulateIfNoGpu?: boolean;
   /** Simulated GPUs to show (`serve --sim-gpus`). */
   simGpus?: number;
+  /** The simulated GPUs list no processes. */
+  simNoProcessList?: boolean;
   timeline?: TimelineOptions;
 }
 
@@ -77,7 +79,12 @@ export class SessionCore extends EventEmitter {
   async detect(): Promise<void> {
     if (this.devices.length) return;
     try {
-      const d = await detectDevices({ probes: this.config.probes, simulateIfNoGpu: this.config.simulateIfNoGpu, simGpus: this.config.simGpus });
+      const d = await detectDevices({
+        probes: this.config.probes,
+        simulateIfNoGpu: this.config.simulateIfNoGpu,
+        simGpus: this.config.simGpus,
+        simNoProcessList: this.config.simNoProcessList,
+      });
       this.probes.push(...d.probes);
       this.devices.push(...d.devices);
       this.probeReports.push(...d.reports);
@@ -188,7 +195,7 @@ export class SessionCore extends EventEmitter {
       everyMs: 1000,
       generatorGroup: () => this.generatorGroup,
       reading: (r) => this.reading(sanitizeReading(r)),
-      onLook: (onGenerator, lists) => this.emit('process-look', onGenerator, lists),
+      onLook: (onGenerator, lists, failed) => this.emit('process-look', onGenerator, lists, failed),
       onError: (err) => this.note('genwatt', `process lists: ${err.message}`),
     });
   }

@@ -9,16 +9,24 @@ export interface SeriesPoint {
   value: number | undefined;
 }
 
-/** First index whose time is >= t (binary search over points sorted by time). */
-export function lowerBound<T extends { tMs: number }>(points: readonly T[], t: number): number {
+/**
+ * The one binary search: the first index whose item satisfies `after`, which must be false for a
+ * prefix of `items` and true for the rest (items sorted by what it tests); `items.length` if none.
+ */
+export function firstIndex<T>(items: readonly T[], after: (item: T) => boolean): number {
   let lo = 0;
-  let hi = points.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (points[mid].tMs < t) lo = mid + 1;
-    else hi = mid;
+    if (after(items[mid])) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
+}
+
+/** First index whose time is >= t (points sorted by time). */
+export function lowerBound<T extends { tMs: number }>(points: readonly T[], t: number): number {
+  return firstIndex(points, (p) => p.tMs >= t);
 }
 
 /** Points relevant to [start, end]: inside it, plus the nearest one on each side. */

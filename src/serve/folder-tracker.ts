@@ -7,7 +7,7 @@
  * window starts where the last batch ended, so a recording recomputes to the same rows.
  *
  * Events: `segment-start` (SegmentStart), `image` (ImageEvent), `batch` ({batch, paths}),
- * `rows` (ImageRow[]), `segment-end` ({endMs, reason}), `note` (message), `waiting`, `ready`.
+ * `rows` (ImageRow[]), `segment-end` ({endMs, reason}), `note` (message), `waiting`, `ready`, `lost` (the folder went).
  */
 import { EventEmitter } from 'node:events';
 import { BatchAssembler, type ImageEvent } from '../images/batches.js';
@@ -71,8 +71,9 @@ export class FolderTracker extends EventEmitter {
       this.ready = true;
       this.emit('ready');
     });
-    this.watcher.on('note', (m: string) => {
-      if (/was removed/.test(m)) this.ready = false;
+    this.watcher.on('lost', () => {
+      this.ready = false;
+      this.emit('lost');
     });
   }
 

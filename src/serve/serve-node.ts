@@ -207,10 +207,8 @@ export class ServeNode extends EventEmitter {
       this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all');
       this.log(`waiting for ${dir} to exist`);
     });
-    t.on('note', (m: string) => {
-      if (/was removed/.test(m)) this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all');
-      this.note('watcher', m);
-    });
+    t.on('lost', () => this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all'));
+    t.on('note', (m: string) => this.note('watcher', m));
     t.on('segment-start', (s: SegmentStart) => this.recordings?.segmentStart(dir, s));
     // An image completed: the energy counter is read now, so its window edge comes from the counter.
     t.on('complete', () => this.core.readCountersNow());

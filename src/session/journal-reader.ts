@@ -12,7 +12,7 @@ import { rowsOfBatch, type BatchFigure, type IdleBaseline, type ImageRow } from 
 import { RowStream } from '../energy/row-stream.js';
 import type { ImageEvent } from '../images/batches.js';
 import { jsonProblem } from '../text/json-problem.js';
-import { describeErrors, validator } from './schema.js';
+import { describeErrors, NoDefinitionError, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
 import { sourceName, textLines, type TextSource } from './text-lines.js';
 import type { HeaderRecord, LogLine, Note } from './types.js';
@@ -234,8 +234,17 @@ async function parseLine(file: string, n: number, text: string, terminated: bool
     throw new SessionFileError(file, n, `not valid JSON (${jsonProblem(err)})`, { cause: err });
   }
   const type = typeof rec?.type === 'string' ? rec.type : undefined;
-  const fn = await validator(type ? `${type}Record` : 'record').catch(() => undefined);
-  if (!fn) throw new SessionFileError(file, n, typeof rec?.type === 'string' ? 'unknown record type' : 'a record without a type');
+  // Only a definition the schema lacks is an unknown type; a schema that failed to load is genwatt's own error.
+  const fn = await validator(type ? `${type}Record` : 'record').catch((err: unknown) => {
+    if (err instanceof NoDefinitionError) return undefined;
+    throw new Error(`genwatt could not load its session schema: ${(err as Error).message}`, { cause: err });
+  });
+  if (!fn)
+    throw new SessionFileError(
+      file,
+      n,
+      typeof rec?.type === 'string' ? `unknown record type ${JSON.stringify(rec.type.slice(0, 40))}` : 'a record without a type',
+    );
   if (!fn(rec)) throw new SessionFileError(file, n, `${type ?? 'record'} record: ${describeErrors(fn)}`);
   return { type: type!, rec };
 }

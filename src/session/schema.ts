@@ -5,6 +5,9 @@ import type { Ajv as AjvType, ValidateFunction } from 'ajv';
 import { packageRoot } from '../package-info.js';
 
 let ajv: AjvType | undefined;
+
+/** The schema has no definition of that name (a record type genwatt does not know). */
+export class NoDefinitionError extends Error {}
 const validators = new Map<string, ValidateFunction>();
 
 /** The validator of a definition (`reading`, `sampleRecord`, …), or of the whole document (null). */
@@ -18,7 +21,7 @@ export async function validator(def: string | null): Promise<ValidateFunction> {
     ajv.addSchema(JSON.parse(readFileSync(join(packageRoot(), 'schema/session.schema.json'), 'utf8')), 'session');
   }
   const fn = ajv.getSchema(def ? `session#/definitions/${def}` : 'session');
-  if (!fn) throw new Error(`schema has no definition ${def}`);
+  if (!fn) throw new NoDefinitionError(`schema has no definition ${def}`);
   validators.set(key, fn);
   return fn;
 }

@@ -126,6 +126,15 @@ describe('a stored session checked against itself', () => {
     );
   }, 60_000);
 
+  it('a journal record of a type genwatt does not know is named as such, with file and line', async () => {
+    const dir = tempDir('gw-self-');
+    const journal = readFileSync(join(ROOT, 'fixtures/sessions/demo-killed.jsonl'), 'utf8').trimEnd().split('\n');
+    journal.splice(3, 0, '{"type":"bogus","tMs":1}');
+    const r = await spawnCli(['report', file(dir, 'bogus.jsonl', journal.join('\n') + '\n')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bogus\.jsonl:4: unknown record type "bogus"/);
+  }, 30_000);
+
   it('one bad file in a report of many is named and skipped; the others are reported; the exit code says so', async () => {
     const dir = tempDir('gw-self-');
     const good = file(dir, 'good.json', DEMO);

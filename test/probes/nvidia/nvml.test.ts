@@ -326,6 +326,19 @@ describe('NvmlProbe (fake binding)', () => {
     expect(c.readings.filter((r) => r.energyJoules !== undefined).every((r) => r.deviceId === '00000000:00:07.0')).toBe(true);
   });
 
+  it('process lists: NOT_SUPPORTED is "no list"; any other NVML error is a failed look, thrown with its name, not an empty list', async () => {
+    const nv = fakeNvml({ count: 2, stepMs: 100 });
+    const f = nv as unknown as Record<string, unknown>;
+    f.computeProcesses = () => ({ ret: NVML.ERROR_NOT_SUPPORTED });
+    f.graphicsProcesses = () => ({ ret: NVML.ERROR_NOT_SUPPORTED });
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
+    await p.detect();
+    expect(await p.processes()).toBeNull();
+    f.computeProcesses = () => ({ ret: 15 }); // NVML_ERROR_GPU_IS_LOST
+    await expect(p.processes()).rejects.toThrow(/NVML could not list the processes on \S+: GPU is lost/);
+    await p.close();
+  });
+
   it('a laptop-like GPU (no counter, no instant field): average power, marked so, no errors', async () => {
     const nv = fakeNvml({ energy: false, instant: false });
     const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });

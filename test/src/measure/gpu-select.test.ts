@@ -197,25 +197,23 @@ describe('charged GPUs end to end', () => {
 
   it('an interface without process lists: all GPUs, with a note', async () => {
     const dir = tempDir('gw-sim2-nolist-');
-    const r = await spawnCli(
-      [
-        'run',
-        '--probe',
-        'simulated',
-        '--sim-gpus',
-        '2',
-        '--idle',
-        '0',
-        '--plain',
-        '--record',
-        join(dir, 'r.json'),
-        '--out',
-        join(dir, 'o'),
-        '--',
-        ...gen(join(dir, 'o'), '--gpu', '1'),
-      ],
-      { GENWATT_SIM_NO_PROCESS_LIST: '1' },
-    );
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--sim-gpus',
+      '2',
+      '--idle',
+      '0',
+      '--plain',
+      '--record',
+      join(dir, 'r.json'),
+      '--out',
+      join(dir, 'o'),
+      '--no-sim-process-list',
+      '--',
+      ...gen(join(dir, 'o'), '--gpu', '1'),
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/charging GPUs sim-0, sim-1 to this run \(all GPUs: their interface lists no processes\)/);
     expect((await readSession(join(dir, 'r.json'))).doc.run.gpus).toEqual(['sim-0', 'sim-1']);
