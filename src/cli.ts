@@ -17,6 +17,7 @@ import {
   type RawFlags,
 } from './commands/flags.js';
 import { installOutputGuard } from './text/output-guard.js';
+import { installInternalErrorHandler } from './text/internal-errors.js';
 
 function usageExit(msg: string): never {
   process.stderr.write(`genwatt: ${msg}\n(see genwatt --help)\n`);
@@ -34,6 +35,7 @@ if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v'))
 for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
 // Every line genwatt prints passes one sanitiser (text/output-guard.ts).
 installOutputGuard();
+installInternalErrorHandler();
 
 // Ink takes most of the dashboard's start-up (~0.3 s here): when the dashboard is likely, start
 // loading it now, so it overlaps argument parsing and device detection.

@@ -22,6 +22,7 @@ export class HostProbe implements Probe {
   async detect(): Promise<Detection> {
     try {
       const mod = await import('systeminformation');
+      // systeminformation is CommonJS: its functions sit on `default` when imported from ESM (its types do not say so).
       this.si = ((mod as unknown as { default?: SI }).default ?? mod) as SI;
       const [osInfo, cpu, mem] = await Promise.all([this.si.osInfo(), this.si.cpu(), this.si.mem()]);
       const device: DeviceInfo = {

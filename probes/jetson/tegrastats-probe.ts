@@ -31,7 +31,6 @@ export class TegrastatsProbe implements Probe {
   private readonly cmd: string;
   private tool: StreamTool | undefined;
   private rail: RailChoice | null = null;
-  private device: DeviceInfo | undefined;
 
   constructor(private readonly opts: TegrastatsOptions = {}) {
     this.cmd = opts.command ?? 'tegrastats';
@@ -46,7 +45,6 @@ export class TegrastatsProbe implements Probe {
     const d: DeviceInfo = { id: JETSON_DEVICE_ID, vendor: 'jetson', name: model, probe: 'tegrastats', memoryScope: 'shared system RAM (unified memory)' };
     if (this.rail) d.powerScope = this.rail.scope;
     if (t.ramTotalBytes !== undefined) d.vramTotalBytes = t.ramTotalBytes;
-    this.device = d;
     const method = this.rail ? `tegrastats (${this.rail.rail}: ${this.rail.scope}, instant)` : 'tegrastats (no power rails on this board: power n/a)';
     return { status: 'ok', devices: [d], method };
   }

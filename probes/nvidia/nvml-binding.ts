@@ -127,9 +127,9 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
       return undefined; // older driver: the symbol is missing
     }
   };
-  const Device = koffi.pointer('nvmlDevice_t', koffi.opaque());
-  void Device;
-  const PciInfo = koffi.struct('nvmlPciInfo_t', {
+  // Registered by name: the signatures below refer to these types as strings.
+  koffi.pointer('nvmlDevice_t', koffi.opaque());
+  koffi.struct('nvmlPciInfo_t', {
     busIdLegacy: koffi.array('char', 16, 'String'),
     domain: 'uint',
     bus: 'uint',
@@ -138,10 +138,10 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     pciSubSystemId: 'uint',
     busId: koffi.array('char', 32, 'String'),
   });
-  const Memory = koffi.struct('nvmlMemory_t', { total: 'ulonglong', free: 'ulonglong', used: 'ulonglong' });
+  koffi.struct('nvmlMemory_t', { total: 'ulonglong', free: 'ulonglong', used: 'ulonglong' });
   const MemoryV2 = koffi.struct('nvmlMemory_v2_t', { version: 'uint', total: 'ulonglong', reserved: 'ulonglong', free: 'ulonglong', used: 'ulonglong' });
-  const Utilization = koffi.struct('nvmlUtilization_t', { gpu: 'uint', memory: 'uint' });
-  const FieldValue = koffi.struct('nvmlFieldValue_t', {
+  koffi.struct('nvmlUtilization_t', { gpu: 'uint', memory: 'uint' });
+  koffi.struct('nvmlFieldValue_t', {
     fieldId: 'uint',
     scopeId: 'uint',
     timestamp: 'longlong',
@@ -245,6 +245,7 @@ export async function loadNvml(): Promise<NvmlBinding> {
       const vals = ids.map((fieldId) => ({ fieldId, scopeId: 0, timestamp: 0, latencyUsec: 0, valueType: 0, nvmlReturn: 0, value: { ullVal: 0 } }));
       const ret = f.fields(h, vals.length, vals);
       if (ret !== 0) return { ret };
+      // koffi wrote NVML's answers back into `vals`: the value union comes back with the member NVML filled.
       return {
         ret,
         value: (

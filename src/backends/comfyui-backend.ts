@@ -158,6 +158,80 @@ function seedHint(g: ComfyGraph): string {
   return ' The workflow has no seed to change: change an input (--set NODE.input=…) or clear the cache (POST /free)';
 }
 
+/** Only our prompt: interrupted if it runs, taken off the queue if it waits. Resolves to what was done. */
+async function cancelPrompt(base: string, auth: BackendConfig['auth'], id: string): Promise<string> {
+  await Promise.all([
+    requestJson(WHAT, `${base}/interrupt`, { body: { prompt_id: id }, timeoutMs: 5000, auth }),
+    requestJson(WHAT, `${base}/queue`, { body: { delete: [id] }, timeoutMs: 5000, auth }),
+  ]);
+  // A running prompt answers with execution_interrupted; a queued one just disappears.
+  const q = (await requestJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(WHAT, `${base}/queue`, { timeoutMs: 5000, auth })).body;
+  const running = (q?.queue_running ?? []).some((item) => Array.isArray(item) && item[1] === id);
+  const pending = (q?.queue_pending ?? []).some((item) => Array.isArray(item) && item[1] === id);
+  return running
+    ? 'interrupted through /interrupt'
+    : pending
+      ? 'still queued after /queue delete'
+      : 'stopped (/interrupt, and /queue delete for a queued prompt)';
+}
+
+/** What the server and the workflow say about the run (server.py `system_stats`). */
+async function runTags(base: string, auth: BackendConfig['auth'], graph: ComfyGraph, offset: number): Promise<Record<string, string>> {
+  const stats = (
+    await requestJson<{
+      system?: { comfyui_version?: string; pytorch_version?: string; python_version?: string };
+      devices?: { name?: string; type?: string; vram_total?: number }[];
+    }>(WHAT, `${base}/system_stats`, { timeoutMs: 15000, auth })
+  ).body;
+  const tags: Record<string, string> = { backend: 'comfyui', ...workflowFacts(graph), 'seed-offset': String(offset) };
+  if (stats?.system?.comfyui_version) tags['backend-version'] = stats.system.comfyui_version;
+  if (stats?.system?.pytorch_version) tags.pytorch = stats.system.pytorch_version;
+  if (stats?.devices?.[0]?.name) tags['server-device'] = stats.devices[0].name;
+  return tags;
+}
+
+/** Queues one prompt (server.py `post_prompt`): its id, and the outputs that failed validation (they will not run). A refused workflow throws. */
+async function queuePrompt(base: string, auth: BackendConfig['auth'], graph: ComfyGraph, clientId: string): Promise<{ id: string; partial: string }> {
+  const queued = await requestJson<{ prompt_id?: string; node_errors?: unknown; error?: unknown }>(WHAT, `${base}/prompt`, {
+    body: { prompt: graph, client_id: clientId },
+    timeoutMs: 30000,
+    auth,
+    accept: (st) => st === 400,
+  });
+  if (queued.status === 400) {
+    const e = queued.body?.error as { message?: string; details?: string } | string | undefined;
+    const head = typeof e === 'string' ? e : [e?.message, e?.details].filter(Boolean).join(': ');
+    const nodes = nodeErrorsText(queued.body?.node_errors);
+    throw new BackendError(oneLine(`${WHAT} refused the workflow: ${head || 'invalid prompt'}${nodes ? `: ${nodes}` : ''}`, 600), 'http');
+  }
+  const id = queued.body?.prompt_id;
+  if (!id) throw new BackendError(`${WHAT} did not return a prompt_id for /prompt`, 'wrong-api');
+  return { id, partial: nodeErrorsText(queued.body?.node_errors) };
+}
+
+/** A finished prompt that measured nothing: every node served from the cache, or a graph that saves no file. */
+function nothingToMeasure(
+  graph: ComfyGraph,
+  outcome: { ran: number; cached: readonly string[] },
+  files: SavedFile[] | null,
+  saved: SavedFile[] | null,
+  first: boolean,
+): BackendError | null {
+  if (outcome.ran === 0)
+    return new BackendError(
+      `${WHAT} served every node from its cache (${nodesText(graph, outcome.cached)}): nothing was generated, so there is nothing to measure.${seedHint(graph)}`,
+      'server',
+    );
+  if (saved !== null && saved.length === 0 && first) {
+    const outputs = (files ?? []).map((f) => f.type);
+    return new BackendError(
+      `${WHAT} ran the workflow but it saves no image file${outputs.length ? ` (its outputs are of type ${[...new Set(outputs)].join(', ')})` : ''}: genwatt measures the images that appear in --out. Add a SaveImage node`,
+      'server',
+    );
+  }
+  return null;
+}
+
 export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBackend {
   const base = c.url.replace(/\/+$/, '');
   const clientId = randomUUID();
@@ -176,37 +250,13 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
     hooks.progress(prog);
   };
 
-  /** Only our prompt: interrupted if it runs, taken off the queue if it waits. Resolves to what was done. */
-  const cancel = async (id: string): Promise<string> => {
-    await Promise.all([
-      requestJson(WHAT, `${base}/interrupt`, { body: { prompt_id: id }, timeoutMs: 5000, auth: c.auth }),
-      requestJson(WHAT, `${base}/queue`, { body: { delete: [id] }, timeoutMs: 5000, auth: c.auth }),
-    ]);
-    // A running prompt answers with execution_interrupted; a queued one just disappears.
-    const q = (await requestJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(WHAT, `${base}/queue`, { timeoutMs: 5000, auth: c.auth })).body;
-    const running = (q?.queue_running ?? []).some((item) => Array.isArray(item) && item[1] === id);
-    const pending = (q?.queue_pending ?? []).some((item) => Array.isArray(item) && item[1] === id);
-    return running
-      ? 'interrupted through /interrupt'
-      : pending
-        ? 'still queued after /queue delete'
-        : 'stopped (/interrupt, and /queue delete for a queued prompt)';
-  };
+  const cancel = (id: string) => cancelPrompt(base, c.auth, id);
 
   const run = async (): Promise<ChildExit> => {
     try {
       const graph = applyOverrides(loadWorkflow(c.workflow!), c.overrides ?? {});
-      const stats = (
-        await requestJson<{
-          system?: { comfyui_version?: string; pytorch_version?: string; python_version?: string };
-          devices?: { name?: string; type?: string; vram_total?: number }[];
-        }>(WHAT, `${base}/system_stats`, { timeoutMs: 15000, auth: c.auth })
-      ).body;
       const offset = runSeedOffset();
-      const tags: Record<string, string> = { backend: 'comfyui', ...workflowFacts(graph), 'seed-offset': String(offset) };
-      if (stats?.system?.comfyui_version) tags['backend-version'] = stats.system.comfyui_version;
-      if (stats?.system?.pytorch_version) tags.pytorch = stats.system.pytorch_version;
-      if (stats?.devices?.[0]?.name) tags['server-device'] = stats.devices[0].name;
+      const tags = await runTags(base, c.auth, graph, offset);
       hooks.tags(tags);
       const sock = await openSocket(`${base.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId)}`, c.auth);
       socket = sock.ws;
@@ -216,23 +266,9 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
         prog = { request: r + 1, requests: c.requests, step: 0, steps };
         hooks.progress(prog);
         const g = bumpSeeds(graph, offset + r);
-        const queued = await requestJson<{ prompt_id?: string; node_errors?: unknown; error?: unknown }>(WHAT, `${base}/prompt`, {
-          body: { prompt: g, client_id: clientId },
-          timeoutMs: 30000,
-          auth: c.auth,
-          accept: (st) => st === 400,
-        });
-        if (queued.status === 400) {
-          const e = queued.body?.error as { message?: string; details?: string } | string | undefined;
-          const head = typeof e === 'string' ? e : [e?.message, e?.details].filter(Boolean).join(': ');
-          const nodes = nodeErrorsText(queued.body?.node_errors);
-          throw new BackendError(oneLine(`${WHAT} refused the workflow: ${head || 'invalid prompt'}${nodes ? `: ${nodes}` : ''}`, 600), 'http');
-        }
-        const partial = nodeErrorsText(queued.body?.node_errors);
+        const { id, partial } = await queuePrompt(base, c.auth, g, clientId);
         if (partial && !saidPartial) hooks.note(oneLine(`${WHAT} queued the workflow but some outputs failed validation and will not run: ${partial}`, 600));
         saidPartial ||= Boolean(partial);
-        const id = queued.body?.prompt_id;
-        if (!id) throw new BackendError(`${WHAT} did not return a prompt_id for /prompt`, 'wrong-api');
         current = id;
         hooks.request?.({ index: r, phase: 'queued' });
         let outcome;
@@ -268,19 +304,8 @@ export function startComfyui(c: BackendConfig, hooks: BackendHooks): RunningBack
           if (outcome.interrupted || stopped) break;
           throw new BackendError(outcome.message, 'server');
         }
-        if (outcome.ran === 0) {
-          throw new BackendError(
-            `${WHAT} served every node from its cache (${nodesText(graph, outcome.cached)}): nothing was generated, so there is nothing to measure.${seedHint(graph)}`,
-            'server',
-          );
-        }
-        if (saved !== null && saved.length === 0 && r === 0) {
-          const outputs = (files ?? []).map((f) => f.type);
-          throw new BackendError(
-            `${WHAT} ran the workflow but it saves no image file${outputs.length ? ` (its outputs are of type ${[...new Set(outputs)].join(', ')})` : ''}: genwatt measures the images that appear in --out. Add a SaveImage node`,
-            'server',
-          );
-        }
+        const useless = nothingToMeasure(graph, outcome, files, saved, r === 0);
+        if (useless) throw useless;
       }
       return stopped
         ? stoppedExit(stoppedHow)

@@ -80,6 +80,31 @@ async function describeServer(c: BackendConfig, base: string, hooks: BackendHook
   return opts;
 }
 
+/** Images a finished (not interrupted) txt2img call saved: its planned seeds, else the images it returned; none when saving is off. */
+function savedCount(body: Txt2ImgResponse | undefined, saveOff: boolean): number {
+  if (saveOff) return 0;
+  try {
+    const info = JSON.parse(body?.info ?? '{}') as { all_seeds?: unknown[] };
+    if (Array.isArray(info.all_seeds)) return info.all_seeds.length;
+  } catch {
+    // info is optional: fall back to the images in the answer
+  }
+  return Array.isArray(body?.images) ? body.images.length : 0;
+}
+
+/** api.py `get_memory`: torch.cuda.memory_stats peaks are never reset on the API path, so they are the server process's lifetime peaks. */
+async function serverMemoryTags(base: string, auth: BackendConfig['auth']): Promise<Record<string, string>> {
+  const mem = await requestJson<{ cuda?: { allocated?: { peak?: number }; reserved?: { peak?: number } } }>(WHAT, `${base}/sdapi/v1/memory`, {
+    timeoutMs: 15000,
+    auth,
+  }).catch(() => undefined);
+  const peak = mem?.body?.cuda;
+  const tags: Record<string, string> = {};
+  if (typeof peak?.allocated?.peak === 'number') tags['server-lifetime-peak-allocated-bytes'] = String(peak.allocated.peak);
+  if (typeof peak?.reserved?.peak === 'number') tags['server-lifetime-peak-reserved-bytes'] = String(peak.reserved.peak);
+  return tags;
+}
+
 export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBackend {
   const base = c.url.replace(/\/+$/, '');
   const stopCtl = new AbortController();
@@ -133,25 +158,9 @@ export function startForge(c: BackendConfig, hooks: BackendHooks): RunningBacken
           made = null;
           break;
         }
-        let n: number | undefined;
-        try {
-          const info = JSON.parse(res.body?.info ?? '{}') as { all_seeds?: unknown[] };
-          if (Array.isArray(info.all_seeds)) n = info.all_seeds.length;
-        } catch {
-          // info is optional: fall back to the images in the answer
-        }
-        if (opts?.samples_save === false) n = 0;
-        if (made !== null) made += n ?? (Array.isArray(res.body?.images) ? res.body.images.length : 0);
+        if (made !== null) made += savedCount(res.body, opts?.samples_save === false);
       }
-      const mem = await requestJson<{ cuda?: { allocated?: { peak?: number }; reserved?: { peak?: number } } }>(WHAT, `${base}/sdapi/v1/memory`, {
-        timeoutMs: 15000,
-        auth: c.auth,
-      }).catch(() => undefined);
-      // torch.cuda.memory_stats peaks are never reset on the API path: the server process's lifetime peak.
-      const peak = mem?.body?.cuda;
-      const memTags: Record<string, string> = {};
-      if (typeof peak?.allocated?.peak === 'number') memTags['server-lifetime-peak-allocated-bytes'] = String(peak.allocated.peak);
-      if (typeof peak?.reserved?.peak === 'number') memTags['server-lifetime-peak-reserved-bytes'] = String(peak.reserved.peak);
+      const memTags = await serverMemoryTags(base, c.auth);
       if (Object.keys(memTags).length) hooks.tags(memTags);
       return stopped
         ? stoppedExit('/sdapi/v1/interrupt')

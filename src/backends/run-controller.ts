@@ -148,7 +148,7 @@ export async function startChild(argv: readonly string[], opts: ChildOptions = {
     // Could not start at all: execa says why.
     child.then(
       (r) => {
-        const errCode = (r.cause as NodeJS.ErrnoException | undefined)?.code ?? (r as unknown as { code?: string }).code;
+        const errCode = (r.cause as NodeJS.ErrnoException | undefined)?.code ?? ('code' in r && typeof r.code === 'string' ? r.code : undefined);
         if (errCode === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(r.message ?? '')))
           settle({ code: null, signal: null, reason: 'not-found', message: `command not found: ${argv[0]}` });
         else if (errCode === 'EACCES' || (r.failed && r.exitCode === undefined && /EACCES/.test(r.message ?? '')))

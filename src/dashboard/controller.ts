@@ -55,8 +55,14 @@ function presetDetail(p: Preset): string {
   return [what, p.out ? `watch ${p.out}` : 'no output folder', tags].filter(Boolean).join(' | ');
 }
 
-export class DashboardController extends EventEmitter {
-  overlay: Overlay = 'none';
+/** `change` (redraw), `quit` (the user confirmed quitting). */
+export interface ControllerEvents {
+  change: [];
+  quit: [];
+}
+
+export class DashboardController extends EventEmitter<ControllerEvents> {
+  private shownOverlay: Overlay = 'none';
   focused = 0;
   selected = 0;
   private counts = new Map<number, number | null>();
@@ -77,6 +83,16 @@ export class DashboardController extends EventEmitter {
   confirmQuit = false;
   private lastEscapeMs = -Infinity;
   private readonly now: () => number;
+
+  get overlay(): Overlay {
+    return this.shownOverlay;
+  }
+
+  /** What is drawn over the main view; the source watches process lists only while their panel is open. */
+  set overlay(o: Overlay) {
+    this.shownOverlay = o;
+    this.source.showProcesses?.(o === 'processes');
+  }
 
   constructor(
     readonly source: DashboardSource,

@@ -4,24 +4,24 @@
  * sparklines run on across a switch. After a run ends, monitoring resumes and the run's numbers
  * stay on screen.
  */
-import type { BackendConfig, BackendProgress } from '../backends/backend-types.js';
+import type { BackendProgress } from '../backends/backend-types.js';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import type { SeriesPoint } from '../series/series.js';
 import type { ProcessView } from '../../components/view-model.js';
 import type { ListedProcess } from '../measure/process-watch.js';
-import type { DeviceInfo, Gap, ProbeName, Reading } from '../../probes/types.js';
+import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure/measure-session.js';
 import { presetArgv, type Preset } from '../backends/presets.js';
 import { defaultRecordPath } from '../session/recorder.js';
 import { Timeline } from '../measure/timeline.js';
 import { PowerHistory } from '../series/power-history.js';
-import type { Note } from '../session/types.js';
+import type { Note, StopReason } from '../session/types.js';
 import { summarize } from '../energy/summary.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
-import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
+import { deviceView, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
 import { fmtJoules, fmtSeconds } from '../text/format.js';
 import type { LiveOptions, RunSpec } from './live-options.js';
 import { timelineNow } from '../../probes/timeline.js';
@@ -44,7 +44,7 @@ export function progressText(p: BackendProgress): string {
 /** Live points kept per device for the sparklines: 10 minutes at 10 Hz. */
 const LIVE_POINTS = 6000;
 
-export class LiveSource extends EventEmitter implements DashboardSource {
+export class LiveSource extends EventEmitter<SourceEvents> implements DashboardSource {
   readonly kind = 'live' as const;
   private session: MeasureSession | null = null;
   private sessionEnded: Promise<SessionResult | null> = Promise.resolve(null);
@@ -137,6 +137,8 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   private async begin(s: MeasureSession, label: string): Promise<void> {
     if (s.devices.length === 0) await s.detect();
     this.session = s;
+    // The process panel stays open across runs: the new session's lists are watched.
+    this.showProcesses(this.processesShown);
     this.label = label;
     this.devices = s.devices.filter((d) => !d.host);
     this.hostDevice = s.devices.find((d) => d.host);
@@ -221,7 +223,7 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   }
 
   /** Stops the current session and waits until its recording is finished. */
-  private async stopCurrent(reason: string): Promise<void> {
+  private async stopCurrent(reason: StopReason): Promise<void> {
     const s = this.session;
     if (!s) return;
     this.switching = true;
@@ -301,9 +303,12 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   }
 
   /** The process panel is open: the current session's process lists are read (released when it closes). */
-  private watchProcesses(s: MeasureSession | null, on: boolean): void {
+  /** The process panel is shown (or not): the current session's process lists are watched only meanwhile. */
+  showProcesses(on: boolean): void {
+    this.processesShown = on;
+    const s = this.session;
     const w = s?.core.processWatch;
-    if (on && w && this.processesFor !== s) {
+    if (on && s && w && this.processesFor !== s) {
       this.processesFor?.core.processWatch?.release();
       w.acquire();
       this.processesFor = s;
@@ -314,42 +319,20 @@ export class LiveSource extends EventEmitter implements DashboardSource {
   }
 
   private processesFor: MeasureSession | null = null;
+  private processesShown = false;
 
   data(windowMs: number, opts: { history?: boolean; processes?: boolean } = {}): SourceData {
     const now = timelineNow();
     const s = this.session;
+    // The session when it is a run (not monitoring): images, progress and the charged GPUs come from it.
+    const run = s && s.config.mode !== 'monitor' ? s : null;
     const policy = s?.core.policy ?? intervalPolicy(this.opts.intervalMs);
-    const holdMs = policy.gapLimitMs;
-    const isRun = Boolean(s && s.config.mode !== 'monitor');
-    this.watchProcesses(s, Boolean(opts.processes));
     // While the run (or the monitoring) is shorter than the window, the charts show just it.
-    const since = isRun && s!.runStartMs !== null ? s!.runStartMs : (s?.startedMs ?? this.originMs);
+    const since = run?.runStartMs ?? s?.startedMs ?? this.originMs;
     const fromMs = Math.max(now - windowMs, Math.min(since, now - 10_000));
-    const inWindow = (p: SeriesPoint) => p.tMs >= fromMs;
-    const devices = this.devices.map((info) => {
-      const d = this.display.devices.get(info.id);
-      const h = this.history.get(info.id);
-      const peaks = s?.timeline.devices.get(info.id);
-      const lastReadingMs = d?.latest?.tMs ?? -Infinity;
-      return deviceView({
-        info,
-        latest: d?.latest,
-        // Only the window (the sparklines draw nothing older), not the whole 10-minute buffer.
-        power: d ? d.power.tail(inWindow) : [],
-        vram: d ? d.vram.tail(inWindow) : [],
-        maxPowerWatts: peaks?.maxPowerWatts,
-        peakVramBytes: peaks?.peakVramBytes,
-        stale: now - lastReadingMs > policy.staleMs || (d?.lastGap?.tMs ?? -Infinity) > lastReadingMs,
-        // The whole-run history only when the chart is shown.
-        history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],
-        historyBucketMs: h?.bucketDurationMs ?? 1000,
-        processes: opts.processes ? processViews(s?.core.processWatch?.latest.get(info.id)) : undefined,
-        ...(isRun && s!.charged && !info.host && !s!.charged.includes(info.id) ? { charged: false } : {}),
-      });
-    });
     const hostLatest = this.hostDevice ? this.display.devices.get(this.hostDevice.id)?.latest : undefined;
-    const runStart = isRun ? s!.runStartMs : this.shownRunStartMs;
-    const summary = isRun ? summarize(this.shownRows, this.shownIdle ?? undefined, runStart !== null ? (now - runStart) / 1000 : null) : this.shownSummary;
+    const runStart = run ? run.runStartMs : this.shownRunStartMs;
+    const summary = run ? summarize(this.shownRows, this.shownIdle ?? undefined, runStart !== null ? (now - runStart) / 1000 : null) : this.shownSummary;
     const stateWord = !s ? 'starting' : s.state === 'idle-baseline' ? 'measuring idle' : s.state === 'detecting' ? 'detecting' : s.state;
     return {
       header: {
@@ -364,25 +347,52 @@ export class LiveSource extends EventEmitter implements DashboardSource {
       },
       run: {
         mode: s ? s.config.mode : 'monitor',
-        label: isRun ? this.label : '',
+        label: run ? this.label : '',
         state: stateWord,
-        imagesDone: isRun ? s!.imagesSeen : this.shownRows.length,
-        target: isRun ? s!.config.count : null,
-        elapsedSeconds: s ? (now - (isRun && s.runStartMs !== null ? s.runStartMs : s.startedMs)) / 1000 : null,
-        progress: isRun && s!.progress ? progressText(s!.progress) : null,
-        lastRun: isRun ? null : this.lastRun,
+        imagesDone: run ? run.imagesSeen : this.shownRows.length,
+        target: run ? run.config.count : null,
+        elapsedSeconds: s ? (now - (run?.runStartMs ?? s.startedMs)) / 1000 : null,
+        progress: run?.progress ? progressText(run.progress) : null,
+        lastRun: run ? null : this.lastRun,
       },
-      devices,
+      devices: this.deviceViews(now, fromMs, policy.staleMs, run, opts),
       windowFromMs: fromMs,
       windowToMs: now,
-      holdMs,
+      holdMs: policy.gapLimitMs,
       runStartMs: runStart ?? this.originMs,
       nowMs: now,
       summary,
-      idleWatts: (isRun ? s!.idle?.totalWatts : this.shownIdle?.totalWatts) ?? null,
+      idleWatts: (run ? run.idle?.totalWatts : this.shownIdle?.totalWatts) ?? null,
       rows: this.shownRows,
       energyMethod: summary?.method ?? null,
       replay: null,
     };
+  }
+
+  /** Each device's sparklines (from `fromMs`), latest reading, peaks, and whether the run is charged to it. */
+  private deviceViews(now: number, fromMs: number, staleMs: number, run: MeasureSession | null, opts: { history?: boolean; processes?: boolean }) {
+    const s = this.session;
+    const inWindow = (p: SeriesPoint) => p.tMs >= fromMs;
+    return this.devices.map((info) => {
+      const d = this.display.devices.get(info.id);
+      const h = this.history.get(info.id);
+      const peaks = s?.timeline.devices.get(info.id);
+      const lastReadingMs = d?.latest?.tMs ?? -Infinity;
+      return deviceView({
+        info,
+        latest: d?.latest,
+        // Only the window (the sparklines draw nothing older), not the whole 10-minute buffer.
+        power: d ? d.power.tail(inWindow) : [],
+        vram: d ? d.vram.tail(inWindow) : [],
+        maxPowerWatts: peaks?.maxPowerWatts,
+        peakVramBytes: peaks?.peakVramBytes,
+        stale: now - lastReadingMs > staleMs || (d?.lastGap?.tMs ?? -Infinity) > lastReadingMs,
+        // The whole-run history only when the chart is shown.
+        history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],
+        historyBucketMs: h?.bucketDurationMs ?? 1000,
+        processes: opts.processes ? processViews(s?.core.processWatch?.latest.get(info.id)) : undefined,
+        ...(run?.charged && !info.host && !run.charged.includes(info.id) ? { charged: false } : {}),
+      });
+    });
   }
 }

@@ -13,7 +13,7 @@ import type { SessionResult } from '../measure/measure-session.js';
 import type { LoadedSession } from '../session/reader.js';
 import { summarize, type Summary } from '../energy/summary.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
-import { deviceView, probesText, type DashboardSource, type SourceData } from './source.js';
+import { deviceView, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 interface ReplayDevice {
@@ -39,6 +39,11 @@ const FIELDS = [
   'ramUsedBytes',
 ] as const;
 
+/** One field of a reading copied from another (typed per field, so a field keeps its own type). */
+function copyField<K extends (typeof FIELDS)[number]>(out: Reading, from: Reading, f: K): void {
+  out[f] = from[f];
+}
+
 export interface ReplayOptions {
   speed: number;
   /** Wall clock, for tests. */
@@ -47,7 +52,7 @@ export interface ReplayOptions {
   tickMs?: number;
 }
 
-export class ReplaySource extends EventEmitter implements DashboardSource {
+export class ReplaySource extends EventEmitter<SourceEvents> implements DashboardSource {
   readonly kind = 'replay' as const;
   readonly startMs: number;
   readonly endMs: number;
@@ -181,7 +186,7 @@ export class ReplaySource extends EventEmitter implements DashboardSource {
     // Readings may carry different metrics (host CPU and RAM come apart): fill from recent ones.
     for (let k = idx - 1, n = 0; k >= 0 && n < 50; k--, n++) {
       const r = d.readings[k];
-      for (const f of FIELDS) if (out[f] === undefined && r[f] !== undefined) (out as unknown as Record<string, unknown>)[f] = r[f];
+      for (const f of FIELDS) if (out[f] === undefined && r[f] !== undefined) copyField(out, r, f);
     }
     return out;
   }

@@ -26,7 +26,13 @@ export type SourceData = Pick<
   | 'replay'
 >;
 
-export interface DashboardSource extends EventEmitter {
+/** A source's events: `change` (redraw), `status` (a line for the status bar). */
+export interface SourceEvents {
+  change: [];
+  status: [message: string];
+}
+
+export interface DashboardSource extends EventEmitter<SourceEvents> {
   readonly kind: 'live' | 'replay';
   /**
    * The data to draw, for a sparkline window of `windowMs` ending now (`history`: also the whole-run
@@ -44,6 +50,8 @@ export interface DashboardSource extends EventEmitter {
   /** True while a run (not monitoring) is active. */
   running?(): boolean;
   togglePause?(): void;
+  /** The process panel is shown or hidden (a live source watches process lists only meanwhile). */
+  showProcesses?(on: boolean): void;
   seek?(direction: -1 | 1): void;
 }
 

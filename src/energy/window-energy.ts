@@ -1,7 +1,8 @@
 /**
- * Energy over a time window from one device's samples (pure). Best method first: counter
- * difference (readings at the window edges), trapezoid over instant power, trapezoid over average power (flagged). Every figure
- * carries its method and coverage.
+ * Energy over a time window from one device's samples (pure). Best method first: the energy
+ * counter's difference between reads at the window edges; else the trapezoid over instant power,
+ * scaled by the counter where one is read (`scaled`); else over average power (flagged). Every
+ * figure carries its method and coverage; a window no two close samples span has no figure (null).
  */
 import type { EnergyMethod, PowerKind } from '../../probes/types.js';
 import { firstIndex, lowerBound, sliceAround } from '../series/series.js';
@@ -61,7 +62,7 @@ export function coverageOf(points: readonly Point[], startMs: number, endMs: num
   return Math.min(1, covered / span);
 }
 
-/** Trapezoid integral (W·ms → J) of sorted points over [start, end], with interpolated edges. */
+/** Trapezoid integral (W·ms → J) of sorted points over [start, end]: edges interpolated, or held at the nearest point outside the sampled span. */
 export function trapezoidJoules(points: readonly Point[], startMs: number, endMs: number): number | undefined {
   if (points.length === 0 || endMs < startMs) return undefined;
   const first = points[0];

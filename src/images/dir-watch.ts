@@ -14,7 +14,7 @@
  * watch limit a folder is polled (its names listed every POLL_MS) instead of watched.
  *
  * Events: `file` (absolute path: created or changed), `existing` (a file already there at the start,
- * when those are not reported as new), `unlink` (absolute path), `note` (message), `error` (Error).
+ * when those are not reported as new), `swept` (a file found by a last look), `unlink` (absolute path), `note` (message), `error` (Error).
  */
 import { EventEmitter } from 'node:events';
 import { watch } from 'node:fs';
@@ -39,7 +39,17 @@ function nameText(raw: Buffer): string | null {
   return Buffer.from(text, 'utf8').equals(raw) ? text : null;
 }
 
-export class DirWatch extends EventEmitter {
+/** DirWatch's events and their payloads (paths absolute). */
+export interface DirWatchEvents {
+  file: [path: string];
+  existing: [path: string];
+  swept: [path: string];
+  unlink: [path: string];
+  note: [message: string];
+  error: [err: Error];
+}
+
+export class DirWatch extends EventEmitter<DirWatchEvents> {
   /** Watched (or polled) folders; closing one stops it. */
   private readonly watchers = new Map<string, { close(): void }>();
   private closed = false;

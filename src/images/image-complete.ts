@@ -13,6 +13,12 @@ export type Completeness = 'complete' | 'incomplete' | 'unknown';
 const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const PNG_IEND = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
+/** Temp files and partial downloads that are never images yet. */
+export function isIgnoredName(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith('.') || n.endsWith('.tmp') || n.endsWith('.part') || n.endsWith('.partial') || n.endsWith('.crdownload') || n.endsWith('~');
+}
+
 export function isImagePath(p: string): boolean {
   const lower = p.toLowerCase();
   return IMAGE_EXTENSIONS.some((e) => lower.endsWith(e));

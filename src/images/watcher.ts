@@ -1,32 +1,21 @@
 /**
- * Watches an output folder (src/dir-watch.ts: one fs.watch per folder) and reports each image once it is complete. Files present
- * before the start are not counted; subfolders created during the run are; `*.tmp`, dotfiles and
- * partial writes never count. The event time is the final file's mtime. A folder that does not
- * exist yet is waited for.
+ * Watches an output folder (dir-watch.ts: one fs.watch per folder) and reports each image once it is
+ * complete, with its settings and blank check. Files there before the start count only when written
+ * again; subfolders made during the run count; temp names and partial writes never count. A folder
+ * that does not exist yet is waited for; one removed or replaced is watched again.
  */
 import { EventEmitter } from 'node:events';
-import { constants } from 'node:fs';
-import { access, lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { DirWatch } from './dir-watch.js';
+import { waitForFolder } from './folder-wait.js';
 import type { ImageEvent } from './batches.js';
-import { checkCompleteFile, isImagePath, NotRegularFileError, type Completeness } from './image-complete.js';
-import { readImageMeta } from './image-meta.js';
-import { BLANK_ENTROPY_BITS } from './entropy.js';
-import { EntropyPool, QUEUE_FULL } from './entropy-pool.js';
+import { checkCompleteFile, isIgnoredName, isImagePath, NotRegularFileError, type Completeness } from './image-complete.js';
+import { CountedImages, type FileFacts } from './counted-images.js';
+import { ImageDetails, NO_FD_RETRY_MS } from './image-details.js';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { timelineNow, wallTimeOnTimeline } from '../../probes/timeline.js';
-
-export class WatchFolderError extends Error {
-  readonly unreadable = true;
-  constructor(
-    readonly dir: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot watch ${dir}: ${detail}`, options);
-  }
-}
+import { timelineNow } from '../../probes/timeline.js';
+import { imageTime } from './image-time.js';
 
 export interface WatcherOptions {
   /** A file of a format without an end marker counts once unchanged this long. Default 400 ms. */
@@ -46,36 +35,11 @@ export interface WatcherOptions {
   now?: () => number;
 }
 
-/** Temp files and partial downloads that are never images yet. */
-export function isIgnoredName(name: string): boolean {
-  const n = name.toLowerCase();
-  return n.startsWith('.') || n.endsWith('.tmp') || n.endsWith('.part') || n.endsWith('.partial') || n.endsWith('.crdownload') || n.endsWith('~');
-}
-
-/** How long before its first file event an image's content may have been written (a write, then a rename). */
-const MTIME_BEFORE_SEEN_MS = 5000;
-/** A file time this far outside the span genwatt knew the file is not used (clock steps; another clock). */
-const FILE_TIME_SLACK_MS = 2000;
-
 /**
  * Files open at once (checks and metadata reads): a storm of thousands of new files is looked at a
  * few at a time, so descriptors never run out (EMFILE) and the sampler keeps its pace.
  */
 const OPEN_AT_ONCE = 8;
-/** A metadata read refused for lack of descriptors (a low `ulimit -n`) is tried again this often. */
-const NO_FD_RETRIES = 5;
-const NO_FD_RETRY_MS = 200;
-
-/** Counted names remembered to ignore late change events. */
-const COUNTED_MEMORY = 5000;
-
-/** What tells one write of a file from the next. */
-interface FileFacts {
-  size: number;
-  mtimeMs: number;
-  ino: number;
-  dev: number;
-}
 
 /** Errors of a completeness read that leave the file to be judged by its size and time alone. */
 const RETHROWN = new Set(['ENOENT', 'EACCES', 'EMFILE', 'ENFILE']);
@@ -90,27 +54,30 @@ interface Pending {
 }
 
 /**
- * Events: `complete` (ImageEvent, as soon as the file is known complete), `image` (ImageEvent, with
- * its metadata), `waiting` (dir), `ready`, `lost` (dir: it was removed or replaced; `ready` follows
- * once it is watched again), `note` (message), `error` (Error, the
- * watcher keeps going where it can).
+ * `complete` as soon as the file is known complete, `image` with its metadata; `lost`: the folder was
+ * removed or replaced (`ready` follows once it is watched again); after `error` the watcher goes on where it can.
  */
-export class OutputWatcher extends EventEmitter {
+export interface OutputWatcherEvents {
+  complete: [ev: ImageEvent];
+  image: [ev: ImageEvent];
+  waiting: [dir: string];
+  ready: [];
+  lost: [dir: string];
+  note: [message: string];
+  error: [err: Error];
+}
+
+export class OutputWatcher extends EventEmitter<OutputWatcherEvents> {
   readonly dir: string;
   private readonly ignoreFolder: (name: string) => boolean;
   private watcher: DirWatch | undefined;
   private readonly preexisting = new Set<string>();
   /** When the files already there were listed: a later mtime means written again. */
   private snapshotMs = 0;
-  /** Counted names → the write counted (a later write under the name is a new image). */
-  private readonly counted = new Map<string, FileFacts>();
+  private readonly counted = new CountedImages();
   /** Counted names being looked at again after an event (one look at a time per name). */
   private readonly relooking = new Set<string>();
   private saidRewrite = false;
-  /** The newest mtime among counted names forgotten (bounded memory): a swept file no newer is not new. */
-  private forgottenUpToMs = -Infinity;
-  /** Counted files by identity (device, inode, mtime, size). */
-  private readonly countedFiles = new Set<string>();
   /** Paths noted as not regular files (each noted once). */
   private readonly notRegular = new Set<string>();
   private readonly pending = new Map<string, Pending>();
@@ -118,17 +85,15 @@ export class OutputWatcher extends EventEmitter {
   /** A file time far from genwatt's clock was noted (once). */
   private clockNoted = false;
   private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy'>> & { now: () => number };
-  private readonly decoder: EntropyPool | undefined;
   private readonly io: LimitFunction = pLimit(OPEN_AT_ONCE);
-  /** Once per episode: descriptors ran out, or the decoder's queue was full. */
+  private readonly details: ImageDetails;
+  /** Once per episode: descriptors ran out. */
   private saidNoFd = false;
-  private saidQueueFull = false;
 
   constructor(dir: string, opts: WatcherOptions = {}) {
     super();
     this.dir = resolve(dir);
     this.ignoreFolder = opts.ignoreFolder ?? (() => false);
-    this.decoder = opts.entropy === false ? undefined : new EntropyPool(1000);
     this.opts = {
       settleMs: opts.settleMs ?? 400,
       abandonMs: opts.abandonMs ?? 10000,
@@ -137,6 +102,13 @@ export class OutputWatcher extends EventEmitter {
       readMeta: opts.readMeta ?? true,
       now: opts.now ?? timelineNow,
     };
+    this.details = new ImageDetails({
+      io: this.io,
+      readMeta: this.opts.readMeta,
+      entropy: opts.entropy !== false,
+      closed: () => this.closed,
+      note: (m) => this.emit('note', m),
+    });
   }
 
   /** Resolves once watching (after waiting for the folder if needed); rejects if unreadable. */
@@ -150,36 +122,16 @@ export class OutputWatcher extends EventEmitter {
   private wake: (() => void) | undefined;
 
   private async watchRoot(afterLoss: boolean): Promise<void> {
-    let announced = false;
+    const thereAtFirst = await waitForFolder(this.dir, {
+      pollMs: this.opts.waitPollMs,
+      closed: () => this.closed,
+      // After the folder was removed, waiting for it again is not news (`lost` said it).
+      waiting: () => void (afterLoss || this.emit('waiting', this.dir)),
+      wakeWith: (w) => (this.wake = w),
+    });
+    if (thereAtFirst === null) return;
     // After the folder was removed, whatever the new one holds was written since: it all counts.
-    let existedAtStart = !afterLoss;
-    for (;;) {
-      if (this.closed) return;
-      try {
-        const st = await stat(this.dir);
-        if (!st.isDirectory()) throw new WatchFolderError(this.dir, 'it is a file, not a folder');
-        break;
-      } catch (err) {
-        if (err instanceof WatchFolderError) throw err;
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR')
-          throw new WatchFolderError(this.dir, code === 'EACCES' ? 'permission denied' : (err as Error).message, { cause: err });
-        existedAtStart = false;
-        if (!announced && !afterLoss) this.emit('waiting', this.dir);
-        announced = true;
-        await new Promise<void>((r) => {
-          this.wake = r;
-          setTimeout(r, this.opts.waitPollMs);
-        });
-        this.wake = undefined;
-      }
-    }
-    try {
-      await access(this.dir, constants.R_OK | constants.X_OK);
-      await readdir(this.dir);
-    } catch (err) {
-      throw new WatchFolderError(this.dir, 'folder is not readable (permission denied)', { cause: err });
-    }
+    const existedAtStart = thereAtFirst && !afterLoss;
     // A folder that appeared after the start holds only this run's files.
     // Files already there are not this run's images (dir-watch lists them as `existing`).
     if (existedAtStart) this.snapshotMs = Date.now();
@@ -264,7 +216,7 @@ export class OutputWatcher extends EventEmitter {
           const before = this.counted.get(p);
           if (this.closed || !before || !st.isFile()) return;
           if (st.ino === before.ino && st.dev === before.dev && st.mtimeMs <= before.mtimeMs) return;
-          this.counted.delete(p);
+          this.counted.release(p);
           if (!this.saidRewrite) {
             this.saidRewrite = true;
             this.emit('note', `${basename(p)} was written again after it was counted: each new write of a name is a new image`);
@@ -288,126 +240,26 @@ export class OutputWatcher extends EventEmitter {
   private async check(p: string, pend: Pending): Promise<void> {
     if (pend.timer) clearTimeout(pend.timer);
     pend.timer = undefined;
-    let verdict: Completeness;
-    let st: FileFacts | undefined;
-    try {
-      // lstat, and the check opens only a regular file: a FIFO renamed over an image must never block a read.
-      [st, verdict] = await this.io(async (): Promise<[FileFacts, Completeness]> => {
-        const s = await lstat(p);
-        if (!s.isFile()) throw new NotRegularFileError(p);
-        try {
-          // The identity is the one of the descriptor that was judged, not the lstat's (see checkCompleteFile).
-          const f = await checkCompleteFile(p);
-          return [f, f.verdict];
-        } catch (err) {
-          if (err instanceof NotRegularFileError || RETHROWN.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
-          return [s, 'unknown'];
-        }
-      });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return this.forget(p); // renamed away or deleted
-      if (err instanceof NotRegularFileError) {
-        this.forget(p);
-        if (!this.notRegular.has(p)) {
-          if (this.notRegular.size > 10000) this.notRegular.clear();
-          this.notRegular.add(p);
-          this.emit('note', `${basename(p)} is not a regular file (a FIFO, socket, device or link): ignored, never read`);
-        }
-        return;
-      }
-      if (code === 'EACCES') {
-        this.forget(p);
-        this.emit('note', `cannot read ${p}: permission denied; not counted`);
-        return;
-      }
-      if (code === 'EMFILE' || code === 'ENFILE') {
-        if (!this.saidNoFd) this.emit('note', `too many open files (${code}): images are checked again shortly, none is lost`);
-        this.saidNoFd = true;
-        pend.timer = setTimeout(() => this.checkSoon(p, pend), NO_FD_RETRY_MS);
-        return;
-      }
-      // Not even its size can be read (EIO, ESTALE…): looked at again, and given up on (said) like a file that stays incomplete.
-      if (this.opts.now() - pend.firstSeenMs > this.opts.abandonMs) {
-        this.forget(p);
-        this.emit('note', `cannot look at ${p} (${code ?? (err as Error).message}) for ${Math.round(this.opts.abandonMs / 1000)} s: not counted`);
-        return;
-      }
-      pend.timer = setTimeout(() => this.checkSoon(p, pend), this.opts.settleMs);
-      return;
-    }
+    const looked = await this.look(p, pend);
+    if (!looked) return;
+    const { st, verdict } = looked;
     if (this.closed || this.counted.has(p) || this.pending.get(p) !== pend) return;
     // Found by the last look but no newer than a counted name forgotten since: counted long ago.
-    if (st && pend.swept && st.mtimeMs <= this.forgottenUpToMs) return this.forget(p);
+    if (pend.swept && st.mtimeMs <= this.counted.forgottenUpToMs) return this.forget(p);
     // A file that was there before the start counts only once it is written again (sd-cli's
     // out_%03d.png, the demo generator: a repeated run overwrites the same names).
-    if (st && this.preexisting.has(p)) {
+    if (this.preexisting.has(p)) {
       if (st.mtimeMs <= this.snapshotMs) return this.forget(p);
       this.preexisting.delete(p);
     }
     const now = this.opts.now();
-    const stable = st !== undefined && st.size === pend.lastSize && st.mtimeMs === pend.lastMtimeMs;
-    if (st) {
-      pend.lastSize = st.size;
-      pend.lastMtimeMs = st.mtimeMs;
-    }
-    if (st && (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0))) {
+    const stable = st.size === pend.lastSize && st.mtimeMs === pend.lastMtimeMs;
+    pend.lastSize = st.size;
+    pend.lastMtimeMs = st.mtimeMs;
+    if (verdict === 'complete' || (verdict === 'unknown' && stable && st.size > 0)) {
       this.pending.delete(p);
-      this.counted.set(p, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev });
       // The same file under a second name (a hard link) is one image.
-      const id = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
-      if (this.countedFiles.has(id)) return;
-      this.countedFiles.add(id);
-      if (this.countedFiles.size > COUNTED_MEMORY) this.countedFiles.delete(this.countedFiles.values().next().value!);
-      this.countedTotal++;
-      // Only recent names are needed to ignore late change events: keep the set bounded for `serve`.
-      if (this.counted.size > COUNTED_MEMORY) {
-        const [oldest, { mtimeMs }] = this.counted.entries().next().value!;
-        this.counted.delete(oldest);
-        this.forgottenUpToMs = Math.max(this.forgottenUpToMs, mtimeMs);
-      }
-      // The file's time is the wall clock's; the event is placed on genwatt's timeline by the file's
-      // age, within the time genwatt has known the file (a clock step between the write and now, or
-      // a writer on another clock, cannot put it before the image or after genwatt saw it).
-      // Far outside that span the file time says nothing: the event is when genwatt saw the file.
-      const placed = wallTimeOnTimeline(st.mtimeMs, now, pend.firstSeenMs - MTIME_BEFORE_SEEN_MS);
-      const trusted = placed.offMs <= FILE_TIME_SLACK_MS;
-      if (!trusted && !this.clockNoted) {
-        this.clockNoted = true;
-        this.emit(
-          'note',
-          `${basename(p)}: its file time is ${(placed.offMs / 1000).toFixed(1)} s away from genwatt's clock (a wall-clock step?): image times are taken from when genwatt saw each file`,
-        );
-      }
-      const ev: ImageEvent = { path: p, bytes: st.size, mtimeMs: trusted ? placed.tMs : now, detectedMs: now };
-      // Until its metadata and blank check are done the image is still on its way (pendingCount):
-      // a run that ends meanwhile waits for it (the first decode also starts the worker).
-      this.inFlight++;
-      try {
-        // The moment the file is known complete, before its metadata is read: the energy counter is read now.
-        this.emit('complete', ev);
-        if (this.opts.readMeta) {
-          // What the image is (steps, sampler, size, model): a broken header costs the metadata, never the image.
-          const m = await this.readMeta(p);
-          if (Object.keys(m.meta).length) ev.meta = m.meta;
-          if (m.note) this.emit('note', `${basename(p)}: metadata skipped: ${m.note}`);
-          if (this.closed) return;
-        }
-        if (this.decoder) {
-          // Off the main thread, bounded in size and time: unknown (null) rather than late.
-          const e = await this.decoder.entropy(p);
-          if (e.note === QUEUE_FULL && !this.saidQueueFull) {
-            this.saidQueueFull = true;
-            this.emit('note', `${QUEUE_FULL} (from ${basename(p)} on, while images arrive this fast)`);
-          }
-          ev.entropyBits = e.bits === null ? null : Math.round(e.bits * 1000) / 1000;
-          if (e.bits !== null && e.bits < BLANK_ENTROPY_BITS) ev.blank = true;
-          if (this.closed) return;
-        }
-      } finally {
-        this.inFlight--;
-      }
-      this.emit('image', ev);
+      if (this.counted.add(p, st)) await this.announce(this.eventOf(p, st, pend, now));
       return;
     }
     if (now - pend.firstSeenMs > this.opts.abandonMs && stable) {
@@ -419,21 +271,91 @@ export class OutputWatcher extends EventEmitter {
     pend.timer = setTimeout(() => this.checkSoon(p, pend), this.opts.settleMs);
   }
 
-  /** Embedded settings, a few files at a time; a read refused for lack of descriptors is tried again. */
-  private async readMeta(p: string): Promise<Awaited<ReturnType<typeof readImageMeta>>> {
-    for (let attempt = 0; ; attempt++) {
-      const m = await this.io(() => readImageMeta(p));
-      if (!m.note || !/: E[MN]FILE\b/.test(m.note) || attempt >= NO_FD_RETRIES || this.closed) return m;
-      await new Promise((r) => setTimeout(r, NO_FD_RETRY_MS));
+  /** The file's identity and whether it is complete; null when the look failed (said, retried or forgotten). */
+  private async look(p: string, pend: Pending): Promise<{ st: FileFacts; verdict: Completeness } | null> {
+    try {
+      // lstat, and the check opens only a regular file: a FIFO renamed over an image must never block a read.
+      return await this.io(async () => {
+        const s = await lstat(p);
+        if (!s.isFile()) throw new NotRegularFileError(p);
+        try {
+          // The identity is the one of the descriptor that was judged, not the lstat's (see checkCompleteFile).
+          const f = await checkCompleteFile(p);
+          return { st: f, verdict: f.verdict };
+        } catch (err) {
+          if (err instanceof NotRegularFileError || RETHROWN.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+          return { st: s, verdict: 'unknown' as const };
+        }
+      });
+    } catch (err) {
+      this.lookFailed(p, pend, err as NodeJS.ErrnoException);
+      return null;
     }
+  }
+
+  private lookFailed(p: string, pend: Pending, err: NodeJS.ErrnoException): void {
+    const code = err.code;
+    if (code === 'ENOENT') return this.forget(p); // renamed away or deleted
+    if (err instanceof NotRegularFileError) {
+      this.forget(p);
+      if (!this.notRegular.has(p)) {
+        if (this.notRegular.size > 10000) this.notRegular.clear();
+        this.notRegular.add(p);
+        this.emit('note', `${basename(p)} is not a regular file (a FIFO, socket, device or link): ignored, never read`);
+      }
+      return;
+    }
+    if (code === 'EACCES') {
+      this.forget(p);
+      this.emit('note', `cannot read ${p}: permission denied; not counted`);
+      return;
+    }
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      if (!this.saidNoFd) this.emit('note', `too many open files (${code}): images are checked again shortly, none is lost`);
+      this.saidNoFd = true;
+      pend.timer = setTimeout(() => this.checkSoon(p, pend), NO_FD_RETRY_MS);
+      return;
+    }
+    // Not even its size can be read (EIO, ESTALE…): looked at again, and given up on (said) like a file that stays incomplete.
+    if (this.opts.now() - pend.firstSeenMs > this.opts.abandonMs) {
+      this.forget(p);
+      this.emit('note', `cannot look at ${p} (${code ?? err.message}) for ${Math.round(this.opts.abandonMs / 1000)} s: not counted`);
+      return;
+    }
+    pend.timer = setTimeout(() => this.checkSoon(p, pend), this.opts.settleMs);
+  }
+
+  /** The image's event, placed on the timeline by its file time where that can be trusted (image-time.ts). */
+  private eventOf(p: string, st: FileFacts, pend: Pending, now: number): ImageEvent {
+    const t = imageTime(st.mtimeMs, now, pend.firstSeenMs);
+    if (!t.trusted && !this.clockNoted) {
+      this.clockNoted = true;
+      this.emit(
+        'note',
+        `${basename(p)}: its file time is ${(t.offMs / 1000).toFixed(1)} s away from genwatt's clock (a wall-clock step?): image times are taken from when genwatt saw each file`,
+      );
+    }
+    return { path: p, bytes: st.size, mtimeMs: t.tMs, detectedMs: now };
+  }
+
+  /** `complete` at once (the energy counter is read now), `image` once its settings and blank check are read. */
+  private async announce(ev: ImageEvent): Promise<void> {
+    // Until its metadata and blank check are done the image is still on its way (pendingCount):
+    // a run that ends meanwhile waits for it (the first decode also starts the worker).
+    this.inFlight++;
+    try {
+      this.emit('complete', ev);
+      if (!(await this.details.fill(ev))) return;
+    } finally {
+      this.inFlight--;
+    }
+    this.emit('image', ev);
   }
 
   /** Images counted so far. */
   get count(): number {
-    return this.countedTotal;
+    return this.counted.total;
   }
-
-  private countedTotal = 0;
 
   /** Files still being written, complete ones whose metadata and blank check are not done yet, and counted names being looked at again. */
   get pendingCount(): number {
@@ -472,6 +394,6 @@ export class OutputWatcher extends EventEmitter {
     for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
     this.pending.clear();
     this.watcher?.close();
-    await this.decoder?.close();
+    await this.details.close();
   }
 }

@@ -16,7 +16,7 @@ export interface MeasureConfig {
   outDir: string | null;
   argv: string[] | null;
   cwd: string;
-  tags: Record<string, string>;
+  tags: Readonly<Record<string, string>>;
   /** Recording path, or null for none. */
   record: string | null;
   /** Grace between SIGTERM and SIGKILL for the generator's process group. */

@@ -11,13 +11,13 @@ import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import type { DeviceInfo } from '../../probes/types.js';
 import type { BackendProgress } from '../backends/backend-types.js';
-import { rowsOfBatch, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
-import { RowStream } from '../energy/row-stream.js';
+import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
+import { SessionRows } from './session-rows.js';
 import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import { recorderFor } from '../session/record-listener.js';
 import type { Recorder } from '../session/recorder.js';
-import type { ChildExit, LogLine, ProbeReport, RunInfo, SessionOptions } from '../session/types.js';
+import type { ChildExit, LogLine, Note, ProbeReport, RunInfo, SessionOptions, StopReason } from '../session/types.js';
 import type { MeasureConfig } from './measure-config.js';
 import { chargeNote, GpuCharge } from './gpu-charge.js';
 import { openWatcher, settleWatcher } from './run-watcher.js';
@@ -25,8 +25,9 @@ import { ImageIntake } from './image-intake.js';
 import { countCheck, serverTags } from './server-facts.js';
 import { resolveGpuList, restrictIdle } from './gpu-select.js';
 import { isBackend, startGenerator, type Generator } from './generator.js';
-import { checkCommand, checkOutDir } from './preflight.js';
+import { preflightRun } from './preflight.js';
 import { SessionCore } from './session-core.js';
+import type { MeasureSessionEvents, SessionState } from './session-events.js';
 import { asUserStop, finishResult, sessionExitCode, type SessionResult } from './session-result.js';
 import { timelineNow } from '../../probes/timeline.js';
 
@@ -34,12 +35,10 @@ export { NoGpuError } from './detect-devices.js';
 export { RunNotStartedError } from './preflight.js';
 export type { SessionResult } from './session-result.js';
 export type { MeasureConfig } from './measure-config.js';
+export type { SessionState } from './session-events.js';
 
-export type SessionState = 'detecting' | 'idle-baseline' | 'running' | 'stopping' | 'done';
-
-export class MeasureSession extends EventEmitter {
+export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
   readonly core: SessionCore;
-  rows: ImageRow[] = [];
   idle: IdleBaseline | undefined;
   state: SessionState = 'detecting';
   runStartMs: number | null = null;
@@ -53,18 +52,21 @@ export class MeasureSession extends EventEmitter {
   private watcher: OutputWatcher | undefined;
   private generator: Generator | undefined;
   private readonly intake: ImageIntake;
-  private rowStream: RowStream | undefined;
+  private readonly rowsOf: SessionRows;
   private timers: NodeJS.Timeout[] = [];
-  private stopRequested: string | null = null;
+  private stopRequested: StopReason | null = null;
   private stopWaiters: (() => void)[] = [];
   private failure: string | undefined;
   private readonly gpuCharge: GpuCharge;
   /** Logs and notes kept for a session that records nothing (the rest are in the journal). */
   readonly logs: LogLine[] = [];
-  readonly notes: import('../session/types.js').Note[] = [];
+  readonly notes: Note[] = [];
+  /** The run's tags: the user's, then what the server tells (the caller's config is never changed). */
+  readonly tags: Record<string, string>;
 
   constructor(readonly config: MeasureConfig) {
     super();
+    this.tags = { ...config.tags };
     this.core = new SessionCore({
       probes: config.probes,
       intervalMs: config.intervalMs,
@@ -78,11 +80,12 @@ export class MeasureSession extends EventEmitter {
       batchGapMs: config.batchGapMs,
       count: config.count,
     });
+    this.rowsOf = new SessionRows(this.options, { idle: () => this.idle, rows: (rows) => this.emit('rows', rows) });
     this.intake = new ImageIntake(
       {
         admit: (ev) => {
           this.core.record({ type: 'image', ...ev }, true);
-          this.rowStream?.image(ev);
+          this.rowsOf.image(ev);
           this.emit('image', ev);
         },
         batch: (b) => this.closeBatch(b),
@@ -93,7 +96,8 @@ export class MeasureSession extends EventEmitter {
       { batchGapMs: config.batchGapMs, count: config.count, outDir: config.outDir },
     );
     this.gpuCharge = new GpuCharge(this.core, config, () => this.imagesSeen, this.onGpusDecided);
-    for (const ev of ['reading', 'gap'] as const) this.core.on(ev, (x) => this.emit(ev, x));
+    this.core.on('reading', (r) => this.emit('reading', r));
+    this.core.on('gap', (g) => this.emit('gap', g));
     this.core.on('note', (n) => {
       if (this.notes.length < 5000) this.notes.push(n);
       this.emit('note', n);
@@ -121,7 +125,7 @@ export class MeasureSession extends EventEmitter {
     return this.core.simulated;
   }
 
-  get stopReason(): string | null {
+  get stopReason(): StopReason | null {
     return this.stopRequested;
   }
 
@@ -136,10 +140,7 @@ export class MeasureSession extends EventEmitter {
 
   /** A run that cannot start says so before anything is measured or recorded (throws RunNotStartedError). */
   preflight(): void {
-    const c = this.config;
-    if (c.mode === 'monitor') return;
-    if (c.outDir) checkOutDir(c.outDir);
-    if (c.argv && !(c.backend && c.backend.kind !== 'command')) checkCommand(c.argv[0], c.cwd);
+    preflightRun(this.config);
   }
 
   /** Detects devices. Throws NoGpuError when no GPU is found and none is simulated. */
@@ -168,13 +169,23 @@ export class MeasureSession extends EventEmitter {
       this.recordFile = this.recorder.file;
     }
     const choice = this.gpuCharge.choose();
-    const run: RunInfo = { mode: c.mode, argv: c.argv, cwd: c.cwd, outDir: c.outDir, tags: c.tags, startMs: null, endMs: null, exit: null, endReason: null };
+    const run: RunInfo = {
+      mode: c.mode,
+      argv: c.argv,
+      cwd: c.cwd,
+      outDir: c.outDir,
+      tags: { ...this.tags },
+      startMs: null,
+      endMs: null,
+      exit: null,
+      endReason: null,
+    };
     if (choice.ids) Object.assign(run, { gpus: choice.ids, gpuReason: choice.reason });
     else if (choice.pending) Object.assign(run, { gpusPending: true, gpuReason: choice.reason });
     this.core.record(this.core.header(this.startedMs, this.options, run), true);
     if (choice.note) this.note('genwatt', choice.note);
     if (c.mode !== 'monitor') {
-      this.rowStream = new RowStream({
+      this.rowsOf.open({
         gpuIds: this.core.gpuIds,
         charged: choice.ids,
         hold: choice.pending,
@@ -182,10 +193,7 @@ export class MeasureSession extends EventEmitter {
         batchGapMs: c.batchGapMs,
       });
       if (choice.pending) this.gpuCharge.watchProcesses();
-      this.core.on('reading', (r) => {
-        this.rowStream!.sample(r);
-        this.takeRows();
-      });
+      this.core.on('reading', (r) => this.rowsOf.sample(r));
     }
     // The counter once a second, plus a read at every image's completion and at the run start
     // (a read costs ~4 ms of CPU on an H100/H200): window edges come from those reads. Monitoring
@@ -225,8 +233,7 @@ export class MeasureSession extends EventEmitter {
       this.idle = restrictIdle(this.idle, ids);
       this.core.record({ type: 'idle', ...this.idle }, true);
     }
-    this.rowStream?.charge(ids);
-    this.takeRows();
+    this.rowsOf.charge(ids);
     this.emit('gpus', ids);
   };
 
@@ -264,20 +271,19 @@ export class MeasureSession extends EventEmitter {
     if (this.stopRequested) return;
     this.runStartMs = timelineNow();
     this.intake.start(this.runStartMs, c.backend?.kind);
-    this.rowStream!.runStart(this.runStartMs);
+    this.rowsOf.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
     this.core.readCountersNow();
     this.setState('running');
     this.stopAfter(c.timeoutMs);
     this.timers.push(setInterval(() => this.intake.tick(timelineNow()), 100));
-    const userTags = { ...c.tags };
     const g = await startGenerator(
       { argv: c.argv, backend: c.backend, cwd: c.cwd, env: this.core.childEnv(), killAfterMs: c.killAfterMs },
       {
         tags: (given) => {
-          const t = serverTags(given, userTags, (m) => this.note('genwatt', m));
-          Object.assign(c.tags, t);
+          const t = serverTags(given, c.tags, (m) => this.note('genwatt', m));
+          Object.assign(this.tags, t);
           this.core.record({ type: 'tags', tags: t }, true);
           this.emit('tags', t);
         },
@@ -318,7 +324,7 @@ export class MeasureSession extends EventEmitter {
   /** The server's own image count against the watched folder's: a mismatch is shown and recorded. */
   private crossCheck(server: number | null): void {
     const { tags, note } = countCheck(this.config.backend?.kind ?? 'server', server, this.imagesSeen, this.config.outDir);
-    Object.assign(this.config.tags, tags);
+    Object.assign(this.tags, tags);
     this.core.record({ type: 'tags', tags }, true);
     if (note) this.note('genwatt', note);
   }
@@ -350,18 +356,12 @@ export class MeasureSession extends EventEmitter {
   private closeBatch(batch: ImageEvent[]): void {
     const index = batch[0].batch!;
     this.core.record({ type: 'batch', batch: index, paths: batch.map((e) => e.path) }, true);
-    this.rowStream!.batch(index, batch);
-    this.takeRows();
+    this.rowsOf.batch(index, batch);
   }
 
-  /** Rows of the batches whose windows are complete (every GPU has samples past the end). */
-  private takeRows(): void {
-    const figures = this.rowStream?.takeReady() ?? [];
-    if (!figures.length) return;
-    const rows: ImageRow[] = [];
-    for (const f of figures) rows.push(...rowsOfBatch(f, this.rows.length + rows.length, this.idle, this.options));
-    this.rows.push(...rows);
-    this.emit('rows', rows);
+  /** The per-image rows so far (a batch's rows once its windows are complete on every charged GPU). */
+  get rows(): ImageRow[] {
+    return this.rowsOf.rows;
   }
 
   /** --timeout: counted from the run's start (after the idle baseline). */
@@ -378,7 +378,7 @@ export class MeasureSession extends EventEmitter {
   }
 
   /** Ends the session (Ctrl-C, SIGHUP, count reached, child exit). Safe to call more than once. */
-  stop(reason: string): void {
+  stop(reason: StopReason): void {
     if (this.stopRequested) return;
     this.stopRequested = reason;
     for (const w of this.stopWaiters.splice(0)) w();
@@ -401,8 +401,7 @@ export class MeasureSession extends EventEmitter {
     await this.watcher?.close();
     this.intake.flush();
     await this.core.stopSampling();
-    this.rowStream?.finish([]);
-    this.takeRows();
+    this.rowsOf.finish();
     // Said after the last image line: what did not add up between the server and the folder.
     for (const m of this.intake.closingNotes()) this.note('genwatt', m);
     if (this.generator && isBackend(this.generator)) this.crossCheck(this.generator.serverImages());

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { MeasureConfig } from './measure-config.js';
 
 export class RunNotStartedError extends Error {
   readonly notStarted = true;
@@ -62,4 +63,11 @@ export function checkOutDir(dir: string): void {
     return; // not there yet: the watcher waits for it
   }
   if (!st.isDirectory()) throw new RunNotStartedError(`--out ${dir} is a file, not a folder: give the folder the generator writes images into`, 2);
+}
+
+/** A run that cannot start says so before anything is measured or recorded (throws RunNotStartedError). */
+export function preflightRun(c: Pick<MeasureConfig, 'mode' | 'outDir' | 'argv' | 'backend' | 'cwd'>): void {
+  if (c.mode === 'monitor') return;
+  if (c.outDir) checkOutDir(c.outDir);
+  if (c.argv && !(c.backend && c.backend.kind !== 'command')) checkCommand(c.argv[0], c.cwd);
 }

@@ -16,6 +16,9 @@ import { timelineNow } from '../../probes/timeline.js';
 const CMDLINE_MAX_BYTES = 4096;
 const redactor = makeRedactor();
 
+/** One look at the process lists: the GPUs the generator is on, each GPU's list (null: none), the GPUs whose look failed. */
+export type ProcessLookHandler = (generatorDevices: Set<string>, lists: Map<string, ListedProcess[] | null>, failed: ReadonlySet<string>) => void;
+
 export interface ListedProcess extends GpuProcess {
   name: string | null;
   generator: boolean;
@@ -69,7 +72,7 @@ export interface ProcessWatchOptions {
    * Every look: the devices the generator's processes were seen on, the lists, and the devices whose
    * look failed this time (their previous list is kept: a failed look is not "no process list").
    */
-  onLook?: (generatorDevices: Set<string>, lists: Map<string, ListedProcess[] | null>, failed: ReadonlySet<string>) => void;
+  onLook?: ProcessLookHandler;
   /** A look that failed as a whole (said once per distinct message). */
   onError?: (err: Error) => void;
 }

@@ -1,7 +1,7 @@
 /** What a generating server says about a run, weighed against the user's tags and the watched folder (pure). */
 
 /** The server's facts win, except over what the user said where the server cannot tell ("unknown"). */
-export function serverTags(given: Record<string, string>, userTags: Record<string, string>, note: (m: string) => void): Record<string, string> {
+export function serverTags(given: Record<string, string>, userTags: Readonly<Record<string, string>>, note: (m: string) => void): Record<string, string> {
   const t: Record<string, string> = {};
   for (const [k, v] of Object.entries(given)) {
     const mine = userTags[k];

@@ -6,7 +6,7 @@
  * which the recorder listens to.
  *
  * Events: `reading` (Reading), `gap` (Gap), `note` (Note), `restart` (probe, reason),
- * `record` (SessionRecord, urgent: boolean).
+ * `record` (SessionRecord, urgent: boolean), `process-look` (see ProcessLookHandler).
  */
 import { EventEmitter } from 'node:events';
 import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../../probes/types.js';
@@ -26,7 +26,7 @@ import {
 import { detectDevices, NoGpuError } from './detect-devices.js';
 import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch, stallReason } from './loop-watch.js';
-import { ProcessWatch } from './process-watch.js';
+import { ProcessWatch, type ProcessLookHandler } from './process-watch.js';
 import { sanitizeReading } from '../../probes/sanity.js';
 import { DevicePlausibility } from '../../probes/plausibility.js';
 import { Sampler } from './sampler.js';
@@ -50,7 +50,17 @@ export interface CoreConfig {
 /** Least time between two on-demand counter reads, ms (below COUNTER_EDGE_MS, so a batch's last file still gets one within reach). */
 export const COUNTER_READ_SPACING_MS = 100;
 
-export class SessionCore extends EventEmitter {
+export interface SessionCoreEvents {
+  reading: [r: Reading];
+  gap: [g: Gap];
+  note: [n: Note];
+  restart: [probe: ProbeName, reason: string];
+  /** urgent: flushed to disk at once (an image, the end), not with the next batch of samples. */
+  record: [rec: SessionRecord, urgent: boolean];
+  'process-look': Parameters<ProcessLookHandler>;
+}
+
+export class SessionCore extends EventEmitter<SessionCoreEvents> {
   readonly policy: IntervalPolicy;
   readonly timeline: Timeline;
   readonly version = genwattVersion();

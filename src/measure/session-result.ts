@@ -8,8 +8,9 @@ import { summarize, type Summary } from '../energy/summary.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { JournalContents } from '../session/journal-reader.js';
 import type { Recorder } from '../session/recorder.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ChildExit, type SessionDoc, type SessionMode } from '../session/types.js';
+import { type ChildExit, type SessionDoc, type SessionMode, type StopReason } from '../session/types.js';
 import type { MeasureSession } from './measure-session.js';
+import { docOfHeader } from '../session/session-doc.js';
 
 export interface SessionResult {
   /** The session's document; `samples` and `gaps` are empty here (the recording has them). */
@@ -30,28 +31,16 @@ export interface SessionResult {
  * equal, and the final file is written without holding them.
  */
 function docOf(c: JournalContents, s: MeasureSession): SessionDoc {
-  const h = c.header;
-  return {
-    schema: h.schema,
-    schemaVersion: h.schemaVersion,
-    genwatt: h.genwatt,
-    startedAt: h.startedAt,
+  return docOfHeader(c.header, {
     endedAt: c.endedAt,
     complete: c.finished,
-    host: h.host,
-    devices: h.devices,
-    probes: h.probes,
-    options: h.options,
-    run: h.run,
     idle: c.idle,
-    samples: [],
-    gaps: [],
     images: imagesOf(s.rows),
     rows: s.rows,
     summary: c.summary,
     logs: s.logs,
     notes: s.notes,
-  };
+  });
 }
 
 const imagesOf = (rows: readonly ImageRow[]) =>
@@ -64,33 +53,22 @@ function liveDoc(s: MeasureSession, endMs: number): SessionDoc {
     argv: s.config.argv,
     cwd: s.config.cwd,
     outDir: s.config.outDir,
-    tags: s.config.tags,
+    tags: s.tags,
     startMs: s.runStartMs,
     endMs,
     exit: s.childExit,
     endReason: s.stopReason,
   });
-  return {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    genwatt: h.genwatt,
-    startedAt: h.startedAt,
+  return docOfHeader(h, {
     endedAt: new Date(endMs).toISOString(),
     complete: true,
-    host: h.host,
-    devices: h.devices,
-    probes: h.probes,
-    options: h.options,
-    run: h.run,
     idle: s.idle ?? null,
-    samples: [],
-    gaps: [],
     images: imagesOf(s.rows),
     rows: s.rows,
     summary: summarize(s.rows, s.idle, s.runStartMs !== null ? (endMs - s.runStartMs) / 1000 : null),
     logs: s.logs,
     notes: s.notes,
-  };
+  });
 }
 
 export async function finishResult(s: MeasureSession, recorder: Recorder | undefined, endMs: number, failure: string | undefined): Promise<SessionResult> {
@@ -121,7 +99,7 @@ export async function finishResult(s: MeasureSession, recorder: Recorder | undef
  * Ctrl-C or a closed terminal signals the whole process group: the command may die of the same
  * signal before genwatt stops it. That is the user stopping the run, not the command failing.
  */
-export function asUserStop(ce: ChildExit | null, stopReason: string | null): ChildExit | null {
+export function asUserStop(ce: ChildExit | null, stopReason: StopReason | null): ChildExit | null {
   if (stopReason === 'interrupted' && ce?.reason === 'failed' && ce.signal && ['SIGHUP', 'SIGINT', 'SIGTERM'].includes(ce.signal)) {
     return { ...ce, reason: 'stopped', message: `stopped by ${ce.signal}, sent to genwatt and the command together (Ctrl-C, or the terminal closed)` };
   }
@@ -129,7 +107,7 @@ export function asUserStop(ce: ChildExit | null, stopReason: string | null): Chi
 }
 
 /** Exit code of a session: the generator's, 130 when a run is interrupted (0 for watch and monitor), at least 1 on failure. */
-export function sessionExitCode(ce: ChildExit | null, stopReason: string | null, mode: SessionMode, failed: boolean): number {
+export function sessionExitCode(ce: ChildExit | null, stopReason: StopReason | null, mode: SessionMode, failed: boolean): number {
   let code = ce ? exitCodeFor(ce) : 0;
   if (stopReason === 'interrupted') code = mode === 'watch' || mode === 'monitor' ? 0 : 130;
   return failed ? code || 1 : code;

@@ -14,6 +14,7 @@ import { BatchAssembler, type ImageEvent } from '../images/batches.js';
 import { batchRows, type DeviceSeries, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { OutputWatcher } from '../images/watcher.js';
 import { timelineNow } from '../../probes/timeline.js';
+import type { SegmentEndReason } from '../session/types.js';
 
 export interface FolderTrackerOptions {
   runGapMs: number;
@@ -35,7 +36,20 @@ export interface SegmentStart {
   continued: boolean;
 }
 
-export class FolderTracker extends EventEmitter {
+export interface FolderTrackerEvents {
+  'segment-start': [s: SegmentStart];
+  complete: [ev: ImageEvent];
+  image: [ev: ImageEvent];
+  batch: [b: { batch: number; paths: string[] }];
+  rows: [rows: ImageRow[]];
+  'segment-end': [e: { endMs: number; reason: SegmentEndReason }];
+  note: [message: string];
+  waiting: [dir: string];
+  ready: [];
+  lost: [];
+}
+
+export class FolderTracker extends EventEmitter<FolderTrackerEvents> {
   readonly watcher: OutputWatcher;
   /** Images counted since start. */
   images = 0;
@@ -123,7 +137,7 @@ export class FolderTracker extends EventEmitter {
     this.emit('rows', rows);
   }
 
-  private endSegment(reason: string): void {
+  private endSegment(reason: SegmentEndReason): void {
     if (!this.batches) return;
     const last = this.batches.flush();
     if (last) this.closeBatch(last);
@@ -139,13 +153,13 @@ export class FolderTracker extends EventEmitter {
   }
 
   /** Closes the open segment and continues the run in a new one (rotation). */
-  split(reason: string): void {
+  split(reason: SegmentEndReason): void {
     if (!this.batches || this.segmentImages === 0) return;
     this.endSegment(reason);
     this.beginSegment(this.windowStartMs, 0, true);
   }
 
-  async close(reason = 'stopped'): Promise<void> {
+  async close(reason: SegmentEndReason = 'stopped'): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.watcher.close();
     this.endSegment(reason);

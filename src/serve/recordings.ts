@@ -11,7 +11,7 @@ import type { Reading } from '../../probes/types.js';
 import type { ImageEvent } from '../images/batches.js';
 import type { IdleBaseline } from '../energy/image-rows.js';
 import { defaultRecordPath, Recorder } from '../session/recorder.js';
-import type { HeaderRecord, SessionMode, SessionRecord } from '../session/types.js';
+import type { HeaderRecord, SegmentEndReason, SessionMode, SessionRecord } from '../session/types.js';
 import type { Timeline } from '../measure/timeline.js';
 import { SCALE_SPAN_MS } from '../energy/window-energy.js';
 import { timelineNow } from '../../probes/timeline.js';
@@ -162,7 +162,7 @@ export class Recordings {
     this.folders.get(folder)?.seg?.recorder.write({ type: 'batch', ...b }, true);
   }
 
-  segmentEnd(folder: string, e: { endMs: number; reason: string }): void {
+  segmentEnd(folder: string, e: { endMs: number; reason: SegmentEndReason }): void {
     const f = this.folders.get(folder);
     if (!f) return;
     f.pending = undefined;
@@ -183,7 +183,7 @@ export class Recordings {
     this.startMonitor(nowMs);
   }
 
-  private finish(seg: Segment, endMs: number, reason: string): void {
+  private finish(seg: Segment, endMs: number, reason: SegmentEndReason): void {
     seg.recorder.write({ type: 'end', endMs, endedAt: new Date(endMs).toISOString(), exit: null, endReason: reason }, true);
     this.finishing.push(seg);
     this.retrySoon();

@@ -44,7 +44,11 @@ export interface ServeConfig {
 
 const HOUR_MS = 3600_000;
 
-export class ServeNode extends EventEmitter {
+export interface ServeNodeEvents {
+  log: [message: string];
+}
+
+export class ServeNode extends EventEmitter<ServeNodeEvents> {
   readonly core: SessionCore;
   metrics!: ServeMetrics;
   idle: IdleBaseline | undefined;

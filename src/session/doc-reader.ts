@@ -13,7 +13,7 @@ import { summarize } from '../energy/summary.js';
 import { describeErrors, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
 import { textLines } from './text-lines.js';
-import { SCHEMA_NAME, type SessionDoc } from './types.js';
+import { endReasonOf, SCHEMA_NAME, type SessionDoc } from './types.js';
 
 /** Largest document parsed whole when it is not in genwatt's line layout (JSON.parse needs ~6× its size). */
 export const WHOLE_PARSE_MAX_BYTES = 64 * 1024 * 1024;
@@ -50,7 +50,7 @@ function lineOfPath(path: string, keyLine: Map<string, number>, itemLines: Map<s
 const stripComma = (s: string) => (s.endsWith(',') ? s.slice(0, -1) : s);
 
 /** Streams a line-layout document; throws NotLineLayout at the first line that does not fit it. */
-async function readLineLayout(file: string, sink: BulkSink): Promise<Record<string, unknown>> {
+async function readLineLayout(file: string, sink: BulkSink): Promise<SessionDoc> {
   const bulk = sink.item;
   const doc: Record<string, unknown> = {};
   let announced = false;
@@ -134,7 +134,7 @@ async function readLineLayout(file: string, sink: BulkSink): Promise<Record<stri
   for (const k of BULK_KEYS) if (Array.isArray(doc[k])) for (const item of doc[k] as unknown[]) bulk(k, item);
   for (const k of BULK_KEYS) doc[k] = [];
   summaryProblems.set(doc, await setAsideSummary(doc));
-  const fn = await validator(null);
+  const fn = await validator<SessionDoc>(null);
   const schemaName = doc.schema;
   if (!fn(doc)) {
     const hint = schemaName !== SCHEMA_NAME ? ' (is this a genwatt session file?)' : '';
@@ -172,7 +172,7 @@ function lineOf(text: string, offset: number): number {
 }
 
 /** A document in another layout: parsed and validated whole (JSON.parse has no positions on Node 20: jsonc-parser says where). */
-async function readWhole(file: string, sink: BulkSink): Promise<Record<string, unknown>> {
+async function readWhole(file: string, sink: BulkSink): Promise<SessionDoc> {
   const size = statSync(file).size;
   if (size > WHOLE_PARSE_MAX_BYTES)
     throw new SessionFileError(
@@ -196,7 +196,7 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
   }
   await refuseDuplicateKeys(file, text);
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) summaryProblems.set(doc, await setAsideSummary(doc as Record<string, unknown>));
-  const fn = await validator(null);
+  const fn = await validator<SessionDoc>(null);
   if (!fn(doc)) {
     let line: number | undefined;
     const path = (fn.errors?.[0]?.instancePath ?? '')
@@ -210,15 +210,15 @@ async function readWhole(file: string, sink: BulkSink): Promise<Record<string, u
     const hint = (doc as { schema?: unknown })?.schema !== SCHEMA_NAME ? ' (is this a genwatt session file?)' : '';
     throw new SessionFileError(file, line, describeErrors(fn) + hint);
   }
-  const d = doc as Record<string, unknown>;
+  const d = doc;
   const tree = (await import('jsonc-parser')).parseTree(text);
   rowLines.set(d, (i) => {
     const node = tree && findNode(tree, ['rows', i]);
     return node ? lineOf(text, node.offset) : undefined;
   });
-  sink.devices?.(d.devices as DeviceInfo[], Number((d.options as { gapLimitMs?: unknown }).gapLimitMs));
+  sink.devices?.(d.devices, d.options.gapLimitMs);
   for (const k of BULK_KEYS) {
-    for (const item of d[k] as unknown[]) sink.item(k, item);
+    for (const item of d[k]) sink.item(k, item);
     d[k] = [];
   }
   return d;
@@ -263,7 +263,7 @@ export interface ReadDoc {
 
 /** Reads a finished document; bulky items go to `sink` (the returned document has them empty). */
 export async function readDoc(file: string, sink: BulkSink): Promise<ReadDoc> {
-  let doc: Record<string, unknown>;
+  let doc: SessionDoc;
   try {
     doc = await readLineLayout(file, sink);
   } catch (err) {
@@ -271,5 +271,7 @@ export async function readDoc(file: string, sink: BulkSink): Promise<ReadDoc> {
     sink.reset();
     doc = await readWhole(file, sink);
   }
-  return { doc: doc as unknown as SessionDoc, summaryProblem: summaryProblems.get(doc), rowLine: rowLines.get(doc) ?? (() => undefined) };
+  // The schema allows any words here (older and later versions): only reasons this version knows are kept.
+  doc.run.endReason = endReasonOf(doc.run.endReason);
+  return { doc, summaryProblem: summaryProblems.get(doc), rowLine: rowLines.get(doc) ?? (() => undefined) };
 }

@@ -15,7 +15,7 @@ import { jsonProblem } from '../text/json-problem.js';
 import { describeErrors, NoDefinitionError, validator } from './schema.js';
 import { SessionFileError } from './session-file-error.js';
 import { sourceName, textLines, type TextSource } from './text-lines.js';
-import type { HeaderRecord, LogLine, Note } from './types.js';
+import { endReasonOf, type HeaderRecord, type LogLine, type Note, type SessionRecord } from './types.js';
 
 /** Where the bulky records go (each with its raw line, for copying without re-serializing). */
 export interface JournalHandlers {
@@ -163,66 +163,77 @@ class JournalState {
   }
 }
 
-function apply(st: JournalState, type: string, rec: Rec, line: string, n: number, file: string): void {
-  const h = st.h;
+/** Drops the record's `type`: what the handlers and the document keep is the record's body. */
+function bodyOf<T extends { type: string }>(rec: T): Omit<T, 'type'> {
   const { type: _t, ...body } = rec;
-  switch (type) {
-    case 'header':
-      if (st.header) throw new SessionFileError(file, n, 'a second header record');
-      st.start(rec as unknown as HeaderRecord);
-      h.header?.(rec as unknown as HeaderRecord);
+  return body;
+}
+
+function apply(st: JournalState, rec: SessionRecord, line: string, n: number, file: string): void {
+  const h = st.h;
+  if (rec.type === 'header') {
+    if (st.header) throw new SessionFileError(file, n, 'a second header record');
+    rec.run.endReason = endReasonOf(rec.run.endReason);
+    st.start(rec);
+    h.header?.(rec);
+    return;
+  }
+  if (!st.header) throw new SessionFileError(file, n, 'the first record must be the header (is this a genwatt session journal?)');
+  const run = st.header.run;
+  switch (rec.type) {
+    case 'sample': {
+      const r: Reading = bodyOf(rec);
+      st.sample(r);
+      h.sample?.(r, line, n);
       break;
-    case 'sample':
-      st.sample(body as unknown as Reading);
-      h.sample?.(body as unknown as Reading, line, n);
-      break;
+    }
     case 'gap':
-      h.gap?.(body as unknown as Gap, line);
+      h.gap?.(bodyOf(rec), line);
       break;
     case 'note': {
-      const note = body as unknown as Note;
+      const note: Note = bodyOf(rec);
       if (note.source === 'recorder' && note.message.startsWith('disk full')) st.diskFull = note.message;
       h.note?.(note, line);
       break;
     }
     case 'log':
-      h.log?.(body as unknown as LogLine, line);
+      h.log?.(bodyOf(rec), line);
       break;
     case 'idle':
-      st.idle = body as unknown as IdleBaseline;
+      st.idle = bodyOf(rec);
       break;
     case 'run-start':
-      st.header!.run.startMs = rec.startMs as number;
-      st.rowStream?.runStart(rec.startMs as number);
+      run.startMs = rec.startMs;
+      st.rowStream?.runStart(rec.startMs);
       break;
     case 'image':
-      st.image(body as unknown as ImageEvent);
+      st.image(bodyOf(rec));
       break;
     case 'batch':
-      st.closeBatch(rec.batch as number, rec.paths as string[]);
+      st.closeBatch(rec.batch, rec.paths);
       break;
     case 'tags':
-      Object.assign(st.header!.run.tags, rec.tags as Record<string, string>);
+      Object.assign(run.tags, rec.tags);
       break;
     case 'gpus':
-      st.header!.run.gpus = rec.ids as string[];
-      st.header!.run.gpuReason = rec.reason as string;
-      delete st.header!.run.gpusPending;
-      st.rowStream?.charge(rec.ids as string[]);
+      run.gpus = rec.ids;
+      run.gpuReason = rec.reason;
+      delete run.gpusPending;
+      st.rowStream?.charge(rec.ids);
       st.drain();
       break;
     case 'end':
       st.finished = true;
-      st.header!.run.endMs = rec.endMs as number;
-      st.header!.run.exit = rec.exit as never;
-      st.header!.run.endReason = rec.endReason as string | null;
-      st.endedAt = rec.endedAt as string;
+      run.endMs = rec.endMs;
+      run.exit = rec.exit;
+      run.endReason = endReasonOf(rec.endReason);
+      st.endedAt = rec.endedAt;
       break;
   }
 }
 
 /** Parses and validates one line; null for a torn last line (with a warning). */
-async function parseLine(file: string, n: number, text: string, terminated: boolean, warnings: string[]): Promise<{ type: string; rec: Rec } | null> {
+async function parseLine(file: string, n: number, text: string, terminated: boolean, warnings: string[]): Promise<SessionRecord | null> {
   let rec: Rec;
   try {
     rec = JSON.parse(text) as Rec;
@@ -235,7 +246,7 @@ async function parseLine(file: string, n: number, text: string, terminated: bool
   }
   const type = typeof rec?.type === 'string' ? rec.type : undefined;
   // Only a definition the schema lacks is an unknown type; a schema that failed to load is genwatt's own error.
-  const fn = await validator(type ? `${type}Record` : 'record').catch((err: unknown) => {
+  const fn = await validator<SessionRecord>(type ? `${type}Record` : 'record').catch((err: unknown) => {
     if (err instanceof NoDefinitionError) return undefined;
     throw new Error(`genwatt could not load its session schema: ${(err as Error).message}`, { cause: err });
   });
@@ -246,7 +257,7 @@ async function parseLine(file: string, n: number, text: string, terminated: bool
       typeof rec?.type === 'string' ? `unknown record type ${JSON.stringify(rec.type.slice(0, 40))}` : 'a record without a type',
     );
   if (!fn(rec)) throw new SessionFileError(file, n, `${type ?? 'record'} record: ${describeErrors(fn)}`);
-  return { type: type!, rec };
+  return rec;
 }
 
 export async function readJournalStream(source: TextSource, handlers: JournalHandlers = {}, opts: JournalReadOptions = {}): Promise<JournalContents> {
@@ -259,8 +270,7 @@ export async function readJournalStream(source: TextSource, handlers: JournalHan
     sawAny = true;
     const p = await parseLine(file, n, text, terminated, warnings);
     if (!p) break;
-    if (!st.header && p.type !== 'header') throw new SessionFileError(file, n, 'the first record must be the header (is this a genwatt session journal?)');
-    apply(st, p.type, p.rec, text, n, file);
+    apply(st, p, text, n, file);
   }
   if (!sawAny) throw new SessionFileError(file, 1, 'file is empty');
   const header = st.header;

@@ -18,6 +18,7 @@ import { SessionFileError } from './session-file-error.js';
 import { checkRows, recheckSummary, SampleOrder } from './self-check.js';
 import { LineTooLongError } from './text-lines.js';
 import { SCHEMA_VERSION, type LogLine, type Note, type SessionDoc } from './types.js';
+import { docOfHeader } from './session-doc.js';
 
 export { SessionFileError } from './session-file-error.js';
 
@@ -182,27 +183,16 @@ async function readJournalSession(file: string, bulk: BulkCollector): Promise<Lo
   });
   if (!devicesSet) bulk.setDevices(j.header.devices, j.header.options.gapLimitMs);
   const h = j.header;
-  const doc: SessionDoc = {
-    schema: h.schema,
-    schemaVersion: h.schemaVersion,
-    genwatt: h.genwatt,
-    startedAt: h.startedAt,
+  const doc = docOfHeader(h, {
     endedAt: j.endedAt,
     complete: j.finished,
-    host: h.host,
-    devices: h.devices,
-    probes: h.probes,
-    options: h.options,
-    run: h.run,
     idle: j.idle,
-    samples: [],
-    gaps: [],
     images: j.images,
     rows: j.rows,
     summary: j.summary,
     logs: [],
     notes: [],
-  };
+  });
   const warnings = [...j.warnings];
   const digest = bulk.fill(doc, warnings, file);
   const out: LoadedSession = { file, doc, finished: j.finished, warnings };

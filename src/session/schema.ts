@@ -10,11 +10,14 @@ let ajv: AjvType | undefined;
 export class NoDefinitionError extends Error {}
 const validators = new Map<string, ValidateFunction>();
 
-/** The validator of a definition (`reading`, `sampleRecord`, …), or of the whole document (null). */
-export async function validator(def: string | null): Promise<ValidateFunction> {
+/**
+ * The validator of a definition (`reading`, `sampleRecord`, …), or of the whole document (null).
+ * `T` names the type the definition describes: a value it accepts is that type from then on.
+ */
+export async function validator<T = unknown>(def: string | null): Promise<ValidateFunction<T>> {
   const key = def ?? '';
   const hit = validators.get(key);
-  if (hit) return hit;
+  if (hit) return hit as ValidateFunction<T>;
   if (!ajv) {
     const { Ajv } = await import('ajv');
     ajv = new Ajv({ allErrors: false, strict: false });
@@ -23,11 +26,11 @@ export async function validator(def: string | null): Promise<ValidateFunction> {
   const fn = ajv.getSchema(def ? `session#/definitions/${def}` : 'session');
   if (!fn) throw new NoDefinitionError(`schema has no definition ${def}`);
   validators.set(key, fn);
-  return fn;
+  return fn as ValidateFunction<T>;
 }
 
 /** The first error of the last validation, in words. */
-export function describeErrors(fn: ValidateFunction): string {
+export function describeErrors(fn: ValidateFunction<unknown>): string {
   const e = fn.errors?.[0];
   if (!e) return 'does not match the session schema';
   return `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}`;

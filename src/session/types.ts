@@ -4,6 +4,32 @@ import type { ImageEvent } from '../images/batches.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
 import type { Summary } from '../energy/summary.js';
 
+/**
+ * Why a measured session ended: `count` reached, `child-exit` (the generator ended), `interrupted`
+ * (Ctrl-C, SIGHUP, the dashboard's stop), `timeout`, `error`, `switch` (the dashboard started
+ * another preset), and a plan's `done` (readings settled) and `time` (its time was up).
+ */
+export type StopReason = 'count' | 'child-exit' | 'interrupted' | 'timeout' | 'error' | 'switch' | 'done' | 'time';
+/** Why a `serve` recording ended (stored as these words since serve's first format). */
+export type SegmentEndReason =
+  'run ended (no image for the run gap)' | 'hourly rotation' | 'serve stopped' | 'stopped' | `file reached its length limit (${number} min)`;
+export type EndReason = StopReason | SegmentEndReason;
+
+const STOP_REASONS: ReadonlySet<string> = new Set<StopReason>(['count', 'child-exit', 'interrupted', 'timeout', 'error', 'switch', 'done', 'time']);
+const SEGMENT_END_REASONS: ReadonlySet<string> = new Set<SegmentEndReason>([
+  'run ended (no image for the run gap)',
+  'hourly rotation',
+  'serve stopped',
+  'stopped',
+]);
+
+/** A stored end reason as this version knows it; anything else (hand-edited, a later version's) is null. */
+export function endReasonOf(x: unknown): EndReason | null {
+  if (typeof x !== 'string') return null;
+  if (STOP_REASONS.has(x) || SEGMENT_END_REASONS.has(x)) return x as EndReason;
+  return /^file reached its length limit \(\d+ min\)$/.test(x) ? (x as EndReason) : null;
+}
+
 export const SCHEMA_NAME = 'genwatt-session';
 export const SCHEMA_VERSION = 1;
 
@@ -56,8 +82,8 @@ export interface RunInfo {
   startMs: number | null;
   endMs: number | null;
   exit: ChildExit | null;
-  /** Why genwatt stopped: `count`, `child-exit`, `interrupted`, `timeout`, `error`. */
-  endReason: string | null;
+  /** Why genwatt stopped (null: not recorded, or a reason this version does not know). */
+  endReason: EndReason | null;
   /** The GPUs charged to the run (device ids); absent: every GPU. */
   gpus?: string[];
   /** Why those (`--gpu 1`, `CUDA_VISIBLE_DEVICES=1`, the generator's processes, …). */
@@ -126,4 +152,4 @@ export type SessionRecord =
   | { type: 'batch'; batch: number; paths: string[] }
   | { type: 'tags'; tags: Record<string, string> }
   | { type: 'gpus'; tMs: number; ids: string[]; reason: string }
-  | { type: 'end'; endMs: number; endedAt: string; exit: ChildExit | null; endReason: string | null };
+  | { type: 'end'; endMs: number; endedAt: string; exit: ChildExit | null; endReason: EndReason | null };

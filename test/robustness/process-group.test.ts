@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, GENERATOR, sleep, tempDir, waitFor } from '../helpers/gen.js';
+import { CLI, GENERATOR, tempDir, waitFor } from '../helpers/gen.js';
 import { processes } from '../helpers/proc.js';
 
 /** genwatt running a generator behind `sh -c`, the generator tagged with a marker `ps` can find. */

@@ -5,11 +5,11 @@
  * CSV cells cannot become spreadsheet formulas and Markdown cannot carry HTML; absurd numbers in a
  * hand-edited session are rejected with file:line.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fill, mountTmpfs } from '../helpers/disk.js';
-import { GENERATOR, ROOT, sleep, spawnCli, tempDir, waitFor } from '../helpers/gen.js';
+import { GENERATOR, ROOT, spawnCli, tempDir } from '../helpers/gen.js';
 import { startServe, type ServeProc } from '../helpers/serve.js';
 
 const DEMO = join(ROOT, 'fixtures/sessions/demo-8.json');

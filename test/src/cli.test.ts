@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, FAKE_BIN, GENERATOR, sleep, tempDir, waitFor } from '../helpers/gen.js';
+import { CLI, FAKE_BIN, GENERATOR, tempDir, waitFor } from '../helpers/gen.js';
 
 const run = promisify(execFile);
 /** PATH without any nvidia-smi, so tests are the same on a GPU box. */

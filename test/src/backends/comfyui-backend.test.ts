@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
 import { applyOverrides, bumpSeeds, loadWorkflow, nodeErrorsText } from '../../../src/backends/comfyui-backend.js';
-import { ROOT, signalWhen, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
+import { ROOT, signalWhen, spawnCli, tempDir } from '../../helpers/gen.js';
 import { startFakeComfy, type FakeComfy } from '../../fakes/servers/comfyui-server.js';
 import { startFakeForge } from '../../fakes/servers/forge-server.js';
 

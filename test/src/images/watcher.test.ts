@@ -4,7 +4,8 @@ import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImageEvent } from '../../../src/images/batches.js';
-import { OutputWatcher, WatchFolderError } from '../../../src/images/watcher.js';
+import { OutputWatcher } from '../../../src/images/watcher.js';
+import { WatchFolderError } from '../../../src/images/folder-wait.js';
 import { checkComplete } from '../../../src/images/image-complete.js';
 import { GENERATOR, sleep, tempDir, waitFor } from '../../helpers/gen.js';
 import { pngFile } from '../../../fixtures/png-writer.mjs';

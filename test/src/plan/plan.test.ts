@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../src/plan/plan-file.js';
 import { readSession } from '../../../src/session/reader.js';
-import { GENERATOR, ROOT, signalWhen, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
+import { GENERATOR, ROOT, signalWhen, spawnCli, tempDir } from '../../helpers/gen.js';
 
 function plan(dir: string): string {
   const file = join(dir, 'plan.json');

@@ -1,5 +1,5 @@
 /** Configurations, intervals, baseline ratios and the Pareto front (pure), then the CLI end to end. */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ComparisonRow } from '../../../src/report/compare.js';

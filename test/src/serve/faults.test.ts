@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
-import { FAKE_BIN, generate, GENERATOR, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
+import { FAKE_BIN, generate, GENERATOR, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type Sample, type ServeProc } from '../../helpers/serve.js';
 import { fill, mountTmpfs } from '../../helpers/disk.js';
 

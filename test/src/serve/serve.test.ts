@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../../src/session/reader.js';
-import { generate, sleep, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
+import { generate, spawnCli, tempDir, waitFor, waitForAsync } from '../../helpers/gen.js';
 import { scrape, startServe, value, type ServeProc } from '../../helpers/serve.js';
 import { isLoopback, parseListen } from '../../../src/commands/serve.js';
 
