@@ -107,6 +107,7 @@ async function printResults(results: import('../measure/measure-session.js').Ses
       process.stdout.write(`${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(r.summary)}\n`);
     if (r.doc.run.exit?.message && r.doc.run.exit.reason !== 'exited' && r.doc.run.exit.reason !== 'stopped')
       process.stderr.write(`genwatt: ${r.doc.run.exit.message}\n`);
+    if (r.stderrTail.length) process.stderr.write(`genwatt: the command's last lines on stderr:\n${r.stderrTail.map((l) => `  | ${l}\n`).join('')}`);
     if (r.error) process.stderr.write(`genwatt: ${r.error}\n`);
     if (r.recordFile) process.stdout.write(`session recorded to ${r.recordFile}\n\n`);
     else if (r.journalFile) process.stdout.write(`session journal kept at ${r.journalFile}\n\n`);

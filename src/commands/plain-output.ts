@@ -89,6 +89,12 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
   });
   if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
   if (!opts.json) session.on('rows', (rows: ImageRow[]) => rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count) + '\n')));
+  // `monitor --plain | head -2`: the reader is gone, so is monitoring's only purpose. (A run keeps
+  // measuring when its output goes: its recording is what matters, and a dropped ssh looks the same.)
+  if (session.config.mode === 'monitor' && 'on' in opts.out)
+    opts.out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') session.stop('interrupted');
+    });
   if (session.config.mode === 'monitor' && !opts.json) {
     const timer = setInterval(() => {
       for (const d of session.devices)
@@ -105,6 +111,10 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
       safeWrite(opts.out, `\n${summaryText(result.summary)}\n`);
     }
     if (result.doc.run.exit?.message && result.doc.run.exit.reason !== 'exited') info(result.doc.run.exit.message);
+    if (result.stderrTail.length) {
+      info("the command's last lines on stderr:");
+      for (const l of result.stderrTail) safeWrite(opts.err, `  | ${printable(l)}\n`);
+    }
     if (result.error && !said.has(result.error)) info(result.error);
     if (result.recordFile) info(`session recorded to ${result.recordFile}`);
     else if (result.journalFile) info(`session journal kept at ${result.journalFile}`);

@@ -194,7 +194,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
       const what = res.error
         ? `${word} failed: ${res.error}`
         : childFailed
-          ? `${word} failed: ${exit.message ?? exit.reason} (exit ${res.exitCode}); ${counts}`
+          ? `${word} failed: ${exit.message ?? exit.reason} (exit ${res.exitCode})${res.stderrTail.length ? `: ${res.stderrTail.at(-1)}` : ''}; ${counts}`
           : `${word} ${ended}: ${counts}`;
       this.status(`${what}${res.recordFile ? `; recorded ${res.recordFile}` : ''}`);
       // Said until the next run starts, after the status message has gone.

@@ -13,6 +13,8 @@ import type { DeviceInfo } from '../../probes/types.js';
 import type { BackendProgress } from '../backends/backend-types.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
 import { SessionRows } from './session-rows.js';
+import { StderrTail } from './stderr-tail.js';
+import { newImagesElsewhere } from './wrong-folder.js';
 import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import { recorderFor } from '../session/record-listener.js';
@@ -57,10 +59,14 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
   private stopRequested: StopReason | null = null;
   private stopWaiters: (() => void)[] = [];
   private failure: string | undefined;
+  /** The run's start on the wall clock (file times are the wall clock's). */
+  private runStartWallMs = 0;
   private readonly gpuCharge: GpuCharge;
   /** Logs and notes kept for a session that records nothing (the rest are in the journal). */
   readonly logs: LogLine[] = [];
   readonly notes: Note[] = [];
+  /** The generator's last stderr lines (shown when the run fails). */
+  readonly stderrTail = new StderrTail();
   /** The run's tags: the user's, then what the server tells (the caller's config is never changed). */
   readonly tags: Record<string, string>;
 
@@ -270,6 +276,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     if (c.outDir) await this.startWatcher(c.outDir);
     if (this.stopRequested) return;
     this.runStartMs = timelineNow();
+    this.runStartWallMs = Date.now();
     this.intake.start(this.runStartMs, c.backend?.kind);
     this.rowsOf.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
@@ -296,6 +303,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
         log: (raw) => {
           const l = { ...raw, line: this.core.redactor.text(raw.line) };
           if (this.logs.length < 5000) this.logs.push(l);
+          if (l.stream === 'stderr') this.stderrTail.add(l.line);
           this.core.record({ type: 'log', ...l });
           this.emit('log', l);
         },
@@ -327,6 +335,17 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     Object.assign(this.tags, tags);
     this.core.record({ type: 'tags', tags }, true);
     if (note) this.note('genwatt', note);
+  }
+
+  /** A command that ended by itself, successfully, with no image in --out: the run fails, naming a folder it did write to if one is found. */
+  private async checkNothingMade(): Promise<void> {
+    const c = this.config;
+    const g = this.generator;
+    if (c.mode !== 'run' || !c.outDir || !c.argv || !g || isBackend(g) || this.imagesSeen > 0) return;
+    if (this.stopRequested !== 'child-exit' || this.childExit?.reason !== 'exited' || this.childExit.code !== 0) return;
+    const elsewhere = await newImagesElsewhere(c.argv, c.cwd, c.outDir, this.runStartWallMs);
+    const hint = elsewhere ? ` New images did appear in ${elsewhere}: use --out ${elsewhere}` : '';
+    this.fail(new Error(`the command ended and 0 images appeared in ${c.outDir}: is that the folder it writes to?${hint}`));
   }
 
   private async settleWatcher(): Promise<void> {
@@ -398,6 +417,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     await this.stopGenerator();
     this.childExit = asUserStop(this.childExit, this.stopRequested);
     await this.intake.end();
+    await this.checkNothingMade();
     await this.watcher?.close();
     this.intake.flush();
     await this.core.stopSampling();

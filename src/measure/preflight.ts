@@ -5,7 +5,7 @@
  * line, and records nothing.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { MeasureConfig } from './measure-config.js';
 
 export class RunNotStartedError extends Error {
@@ -55,11 +55,14 @@ export function checkCommand(cmd: string, cwd: string, path = process.env.PATH ?
 }
 
 /** The output folder is a folder, or does not exist yet. */
-export function checkOutDir(dir: string): void {
+export function checkOutDir(dir: string, watchOnly = false): void {
   let st;
   try {
     st = statSync(dir);
   } catch {
+    // `watch` has no generator that could make the tree: a folder whose parent is missing too is a typo.
+    if (watchOnly && !isDir(dirname(resolve(dir))))
+      throw new RunNotStartedError(`neither ${dir} nor the folder it would be in (${dirname(resolve(dir))}) exists: check the path`, 2);
     return; // not there yet: the watcher waits for it
   }
   if (!st.isDirectory()) throw new RunNotStartedError(`--out ${dir} is a file, not a folder: give the folder the generator writes images into`, 2);
@@ -68,6 +71,14 @@ export function checkOutDir(dir: string): void {
 /** A run that cannot start says so before anything is measured or recorded (throws RunNotStartedError). */
 export function preflightRun(c: Pick<MeasureConfig, 'mode' | 'outDir' | 'argv' | 'backend' | 'cwd'>): void {
   if (c.mode === 'monitor') return;
-  if (c.outDir) checkOutDir(c.outDir);
+  if (c.outDir) checkOutDir(c.outDir, c.mode === 'watch');
   if (c.argv && !(c.backend && c.backend.kind !== 'command')) checkCommand(c.argv[0], c.cwd);
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -23,6 +23,8 @@ export interface SessionResult {
   /** The journal left behind if finalizing failed. */
   journalFile: string | null;
   error?: string;
+  /** The generator's last stderr lines when it failed (its own error message), else empty. */
+  stderrTail: string[];
 }
 
 /**
@@ -90,7 +92,10 @@ export async function finishResult(s: MeasureSession, recorder: Recorder | undef
     }
   } else doc = liveDoc(s, endMs);
   const failed = Boolean(failure || finalizeError);
-  const result: SessionResult = { doc, summary: doc.summary, rows: doc.rows, exitCode: s.exitCode(failed), recordFile, journalFile };
+  const exit = doc.run.exit;
+  const childFailed = exit !== null && exit.reason !== 'exited' && exit.reason !== 'stopped';
+  const stderrTail = childFailed || failed ? s.stderrTail.lines() : [];
+  const result: SessionResult = { doc, summary: doc.summary, rows: doc.rows, exitCode: s.exitCode(failed), recordFile, journalFile, stderrTail };
   if (failed) result.error = [failure, finalizeError].filter(Boolean).join('; ');
   return result;
 }
