@@ -1,12 +1,12 @@
 /** The dashboard's root component: draws the frame from props; keys go back through `onKey`. */
 import { Box, Text, Transform, useInput, useStdin, type Key } from 'ink';
-import { useEffect, type ReactElement } from 'react';
+import { useEffect, useRef, type ReactElement } from 'react';
 import { styledLine } from './ansi.js';
 import { frameLines } from './frame.js';
 import type { DashboardView } from './view-model.js';
 
-/** Ink's key, plus F10 (which Ink reports as an unnamed key). */
-export type DashboardKey = Partial<Key> & { f10?: boolean };
+/** Ink's key, plus F10 and F1 (which Ink reports as unnamed keys). */
+export type DashboardKey = Partial<Key> & { f10?: boolean; f1?: boolean };
 
 export interface DashboardProps {
   view: DashboardView;
@@ -17,14 +17,31 @@ export interface DashboardProps {
 
 /** F10's escape sequences (xterm, and the kitty keyboard protocol). */
 const F10 = new Set(['\x1b[21~', '\x1b[21;1~', '\x1b[21u']);
+/** F1's (xterm/VT100, rxvt, the Linux console, the kitty keyboard protocol). */
+const F1 = new Set(['\x1bOP', '\x1b[11~', '\x1b[[A', '\x1b[P', '\x1b[1P', '\x1b[1;1P']);
 
 function KeyInput({ onKey }: { onKey: DashboardProps['onKey'] }): null {
-  useInput((input, key) => onKey(input, key));
-  // Ink parses F10 but gives it no flag: read the raw sequence from the same input events.
+  // The key a raw sequence below stood for: Ink's own event for the same bytes is not a second key.
+  const handled = useRef(false);
+  // Ink marks every Escape as meta, a lone one too: meta says nothing about Escape here.
+  useInput((input, key) => {
+    if (handled.current) return;
+    onKey(input, key.escape ? { ...key, meta: false } : key);
+  });
+  // Ink parses F10 and F1 but gives them no flag, and reports two ESC bytes in one read as one
+  // Escape: read those from the raw input events.
   const { internal_eventEmitter: events } = useStdin() as unknown as { internal_eventEmitter?: NodeJS.EventEmitter };
   useEffect(() => {
     const raw = (data: string | Buffer) => {
-      if (F10.has(String(data))) onKey('', { f10: true });
+      const s = String(data);
+      const key: DashboardKey | null = F10.has(s) ? { f10: true } : F1.has(s) ? { f1: true } : s === '\x1b\x1b' ? { escape: true } : null;
+      if (!key) return;
+      onKey('', key);
+      // Both listeners hear the same bytes in one emit: Ink's turn, before or after this one, is skipped.
+      if (!key.escape) {
+        handled.current = true;
+        setImmediate(() => (handled.current = false));
+      }
     };
     events?.on('input', raw);
     return () => void events?.off('input', raw);

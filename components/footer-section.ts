@@ -1,6 +1,6 @@
 /** The last two lines (pure): the status message on its own line, then the keys that apply now — always shown. */
 import type { Glyphs } from './glyphs.js';
-import { packSegments, seg, type Line } from './lines.js';
+import { fitLine, lineWidth, packSegments, seg, type Line } from './lines.js';
 import { clip } from './text-fit.js';
 import type { DashboardView } from './view-model.js';
 
@@ -34,10 +34,10 @@ export function statusLine(v: DashboardView, g: Glyphs, width: number): Line {
   return [seg(clip(v.status, width, g.ellipsis), ERROR_WORDS.test(v.status) ? 'error' : 'warn')];
 }
 
+/** The keys that fit, in order; `? help` is the last hint to go (it leads to all the others). */
 export function footerLine(v: DashboardView, _g: Glyphs, width: number): Line {
-  return packSegments(
-    keyHints(v).map((k) => [seg(k.key, 'key', true), seg(` ${k.what}`, 'dim')]),
-    width,
-    ' ',
-  );
+  const groups = keyHints(v).map((k): Line => [seg(k.key, 'key', true), seg(` ${k.what}`, 'dim')]);
+  const help = groups.pop()!;
+  const rest = packSegments(groups, width - lineWidth(help) - 1, ' ');
+  return rest.length ? [...rest, { text: ' ' }, ...help] : fitLine(help, width);
 }

@@ -21,11 +21,12 @@ export interface KeyInfo {
   end?: boolean;
   return?: boolean;
   escape?: boolean;
-  /** With escape: the key came with a second ESC in the same read (Ink's "meta" escape). */
+  /** Alt/Option held (never set with escape: Ink marks every Escape as meta). */
   meta?: boolean;
   ctrl?: boolean;
   shift?: boolean;
   f10?: boolean;
+  f1?: boolean;
 }
 
 /** Two Escapes within this long quit (as in nvtop and htop). */
@@ -144,7 +145,7 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     if (this.tableOffset > 0 && data.rows.length > this.lastRowCount) this.tableOffset += data.rows.length - this.lastRowCount;
     this.lastRowCount = data.rows.length;
     this.pageRows = Math.max(1, planLayout(width, height, data.devices.length, data.rows.length).tableRows - 2);
-    this.tableOffset = Math.min(this.tableOffset, Math.max(0, data.rows.length - 1));
+    this.tableOffset = Math.min(this.tableOffset, this.maxOffset());
     const status = this.statusText && this.now() < this.statusUntil ? this.statusText : null;
     return {
       ...data,
@@ -162,18 +163,23 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     };
   }
 
-  /** Scrolls the image table: up = older. */
-  private scroll(key: KeyInfo): boolean {
+  /** Scrolls the image table: up = older. The furthest back is the screen whose top row is the first image. */
+  private scroll(input: string, key: KeyInfo): boolean {
     const page = this.pageRows;
-    if (key.upArrow) this.tableOffset += 1;
-    else if (key.downArrow) this.tableOffset = Math.max(0, this.tableOffset - 1);
+    if (key.upArrow || input === 'k') this.tableOffset += 1;
+    else if (key.downArrow || input === 'j') this.tableOffset = Math.max(0, this.tableOffset - 1);
     else if (key.pageUp) this.tableOffset += page;
     else if (key.pageDown) this.tableOffset = Math.max(0, this.tableOffset - page);
     else if (key.home) this.tableOffset = Number.MAX_SAFE_INTEGER;
     else if (key.end) this.tableOffset = 0;
     else return false;
-    this.tableOffset = Math.min(this.tableOffset, Math.max(0, this.lastRowCount - 1));
+    this.tableOffset = Math.min(this.tableOffset, this.maxOffset());
     return true;
+  }
+
+  /** Past this, scrolling back shows the same screen (the first image at the top) and only adds keys to undo. */
+  private maxOffset(): number {
+    return Math.max(0, this.lastRowCount - this.pageRows);
   }
 
   private toggle(o: Overlay): void {
@@ -224,8 +230,8 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
       else this.setStatus('quit cancelled: the run goes on');
       return true;
     }
-    // Two ESC bytes in one read (typed fast, or over a slow link) are two Escapes too.
-    const escEsc = key.escape && (key.meta === true || now - this.lastEscapeMs < ESC_ESC_MS);
+    // Two ESC bytes in one read (typed fast, or over a slow link) arrive as two Escapes (components/Dashboard.tsx).
+    const escEsc = key.escape && now - this.lastEscapeMs < ESC_ESC_MS;
     if (key.escape) this.lastEscapeMs = escEsc ? -Infinity : now;
     if (key.ctrl && input === 'c') {
       this.quitNow();
@@ -245,8 +251,19 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
   key(input: string, key: KeyInfo): void {
     this.emit('change');
     if (this.quitKey(input, key)) return;
+    if (this.confirmStart) {
+      const p = this.confirmStart;
+      this.confirmStart = null;
+      if (key.return && this.presets[this.selected] === p) this.startSelected();
+      else this.setStatus(`start of ${p.name} cancelled`);
+      return;
+    }
     if (this.overlay === 'help') {
       this.overlay = 'none';
+      return;
+    }
+    if (key.f1) {
+      this.overlay = 'help';
       return;
     }
     const src = this.source;
@@ -269,6 +286,7 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     }
     switch (input) {
       case '?':
+      case 'h':
         this.overlay = 'help';
         return;
       case 'l':
@@ -303,7 +321,9 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     }
     if (key.escape) this.overlay = 'none';
     if (src.seek && (key.leftArrow || key.rightArrow)) src.seek(key.leftArrow ? -1 : 1);
-    this.scroll(key);
+    if (this.scroll(input, key)) return;
+    // A printable key that does nothing here: say where the keys are.
+    if (input.length === 1 && input >= ' ' && !key.ctrl && !key.meta) this.setStatus(`${input === ' ' ? 'space' : input}: no such key here; press ? for keys`);
   }
 
   private startOrStop(): void {
@@ -316,8 +336,19 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
       this.setStatus(src.stopRun!());
       return;
     }
-    this.startSelected();
+    this.askStart();
   }
+
+  /** A preset runs a workload (maybe on a shared GPU): one stray `s` only asks, naming what would run. */
+  private askStart(): void {
+    const p = this.presets[this.selected];
+    if (!p) return this.startSelected();
+    this.confirmStart = p;
+    this.setStatus(`start ${p.name} (${presetDetail(p)})? Enter starts, Esc cancels`, 60_000);
+  }
+
+  /** The preset `s` asked about, until the next key. */
+  private confirmStart: Preset | null = null;
 
   private startSelected(): void {
     const p = this.presets[this.selected];

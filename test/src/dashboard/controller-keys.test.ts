@@ -12,10 +12,11 @@ async function controller(now: () => number) {
 }
 
 describe('Escape Escape', () => {
-  it('two ESC bytes in one read (Ink: escape with meta) quit, like two presses within a second', async () => {
-    const c = await controller(() => 0);
+  it("two ESC bytes in one read come as two Escapes at once (Ink's and the raw listener's) and quit", async () => {
+    const c = await controller(() => 5000);
     const quit = new Promise<void>((r) => c.once('quit', r));
-    c.key('', { escape: true, meta: true });
+    c.key('', { escape: true });
+    c.key('', { escape: true });
     await quit;
   });
 
@@ -33,5 +34,62 @@ describe('Escape Escape', () => {
     c.key('', { escape: true });
     await new Promise((r) => setTimeout(r, 50));
     expect(quit).toBe(true);
+  });
+});
+
+describe('keys as terminal users expect', () => {
+  /** The demo recording replayed to its end (all 8 rows), in a controller whose table shows a few rows. */
+  async function atEnd() {
+    const src = new ReplaySource(await readSession(join(ROOT, 'fixtures/sessions/demo-8.json')), { speed: 1 });
+    src.seekTo(src.durationMs);
+    const c = new DashboardController(src, { ascii: false, color: false, now: () => 0 });
+    return c;
+  }
+
+  it('Home then PgDn moves: the furthest back is the screen whose top row is the first image, and ↑ past it adds nothing', async () => {
+    const c = await atEnd();
+    let v = c.view(100, 18);
+    const rows = v.rows.length;
+    expect(rows).toBe(8);
+    c.key('', { home: true });
+    v = c.view(100, 18);
+    const top = v.tableOffset ?? 0;
+    expect(top).toBeGreaterThan(0);
+    expect(top).toBeLessThan(rows - 1);
+    c.key('', { upArrow: true });
+    c.key('k', {});
+    expect(c.view(100, 18).tableOffset).toBe(top);
+    c.key('', { pageDown: true });
+    expect(c.view(100, 18).tableOffset).toBeLessThan(top);
+    c.key('', { end: true });
+    c.key('k', {});
+    expect(c.view(100, 18).tableOffset).toBe(1);
+    c.key('j', {});
+    expect(c.view(100, 18).tableOffset).toBe(0);
+  });
+
+  it('h and F1 open the help like ?; a key that does nothing says where the keys are', async () => {
+    const c = await atEnd();
+    c.key('h', {});
+    expect(c.overlay).toBe('help');
+    c.key('x', {});
+    expect(c.overlay).toBe('none');
+    c.key('', { f1: true });
+    expect(c.overlay).toBe('help');
+    c.key('x', {});
+    c.key('z', {});
+    expect(c.view(100, 18).status).toBe('z: no such key here; press ? for keys');
+  });
+
+  it('a lone Escape (Ink marks it meta) closes an overlay and never quits', async () => {
+    const c = await atEnd();
+    let quit = false;
+    c.once('quit', () => (quit = true));
+    c.key('g', {});
+    expect(c.overlay).toBe('chart');
+    c.key('', { escape: true });
+    expect(c.overlay).toBe('none');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(quit).toBe(false);
   });
 });

@@ -116,6 +116,26 @@ describe('DashboardController with a live source', () => {
     expect(src.results()[0].exitCode).toBe(130);
   });
 
+  it('s asks before it starts a preset, naming what would run: Esc (or any other key) cancels, Enter starts; s during the run stops it', async () => {
+    const src = live(tempDir());
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    c.setPresets({ presets: [preset(join(tempDir(), 'out'))], file: '/x/genwatt.config.json', searched: [], error: null });
+    c.key('s', {});
+    expect(c.view(80, 24).status).toMatch(/^start fast-demo \(.*demo-generator\.mjs.*\)\? Enter starts, Esc cancels$/);
+    c.key('', { escape: true });
+    expect(c.view(80, 24).status).toBe('start of fast-demo cancelled');
+    c.key('s', {});
+    c.key('x', {});
+    await new Promise((r) => setTimeout(r, 300));
+    expect(src.running()).toBe(false);
+    c.key('s', {});
+    c.key('', ENTER);
+    await waitFor(() => src.running(), 5000);
+    c.key('s', {});
+    await waitFor(() => !src.running() && src.results().length === 1, 15000);
+  });
+
   it('r records while monitoring and r again finishes that recording', async () => {
     const rec = tempDir();
     const src = live(rec);

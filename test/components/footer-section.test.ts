@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { footerLine } from '../../components/footer-section.js';
+import { lineText } from '../../components/lines.js';
+import { view } from '../helpers/view.js';
+import { glyphsFor } from '../../components/glyphs.js';
+
+describe('footer', () => {
+  it('`? help` is the last hint to go: kept at 80 and at 40 columns, after whatever else fits', () => {
+    for (const width of [200, 80, 40, 12, 6]) {
+      const v = view({ width, height: 24, deviceCount: 2 });
+      const text = lineText(footerLine(v, glyphsFor(false), width));
+      expect(text.length, text).toBeLessThanOrEqual(width);
+      expect(text.endsWith('? help'), `${width}: ${text}`).toBe(true);
+    }
+    expect(lineText(footerLine(view({ width: 200, height: 24, deviceCount: 2 }), glyphsFor(false), 200))).toMatch(/^q quit .* \? help$/);
+  });
+});
