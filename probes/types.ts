@@ -38,6 +38,8 @@ export interface DeviceInfo {
   driverVersion?: string;
   /** What "VRAM used" means when it is not dedicated memory, e.g. unified memory on Apple and Jetson. */
   memoryScope?: string;
+  /** Its `average` power is the mean over a boxcar this wide, ms (NVIDIA Ampere and newer: 1000); absent: not known. */
+  powerAverageMs?: number;
 }
 
 /**

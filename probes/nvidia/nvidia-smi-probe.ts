@@ -89,13 +89,15 @@ export class NvidiaSmiProbe implements Probe {
     if (devices.length === 0) return { status: 'unavailable', devices: [], reason: `${this.cmd} lists no GPU` };
     // Static facts the CSV query lacks (driver version; a power limit it printed as [N/A]): best effort.
     try {
-      const { parseNvidiaSmiXml } = await import('./nvidia-smi-xml.js');
+      const { parseNvidiaSmiXml, powerDrawAverageMs } = await import('./nvidia-smi-xml.js');
       const facts = parseNvidiaSmiXml((await execa(this.cmd, ['-q', '-x'], { timeout: 15000, stdin: 'ignore' })).stdout);
       for (const d of devices) {
         const x = facts.gpus.find((g) => g.busId === d.busId || (g.uuid !== undefined && g.uuid === d.uuid));
         if (facts.driverVersion) d.driverVersion = facts.driverVersion;
         if (x?.powerLimitWatts !== undefined && d.powerLimitWatts === undefined) d.powerLimitWatts = x.powerLimitWatts;
         if (x?.vramTotalBytes !== undefined && d.vramTotalBytes === undefined) d.vramTotalBytes = x.vramTotalBytes;
+        const averageMs = powerDrawAverageMs(x?.architecture);
+        if (averageMs !== undefined) d.powerAverageMs = averageMs;
       }
     } catch {
       // older tools or a fake without -q -x: the CSV facts stand
@@ -106,7 +108,9 @@ export class NvidiaSmiProbe implements Probe {
       await query(['power.draw.instant']);
     } catch {
       this.fields = STREAM_FIELDS.filter((f) => f !== 'power.draw.instant');
-      method = 'nvidia-smi -lms (power.draw: 1 s average, flagged)';
+      method = devices.every((d) => d.powerAverageMs)
+        ? 'nvidia-smi -lms (power.draw: 1 s average, power recovered from it, flagged)'
+        : 'nvidia-smi -lms (power.draw: average or latest reading, flagged)';
     }
     this.devices = devices;
     return { status: 'ok', devices, method };

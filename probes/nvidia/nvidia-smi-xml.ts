@@ -17,6 +17,21 @@ export interface XmlGpu {
   /** `instant` only where the driver prints instant_power_draw (550+). */
   powerDrawKind?: 'instant' | 'average';
   powerLayout: 'power_readings' | 'gpu_power_readings' | 'gpu_power_readings (average + instant)' | 'none';
+  /** `product_architecture` (Pascal, Ampere, Hopper…), where the driver prints it. */
+  architecture?: string;
+}
+
+/** Architectures before Ampere: their `power.draw` is the latest reading, not a 1 s average. */
+const BEFORE_AMPERE = new Set(['kepler', 'maxwell', 'pascal', 'volta', 'turing']);
+
+/**
+ * The boxcar `power.draw` averages over, ms. nvidia-smi's documentation (--help-query-gpu, 530+):
+ * "On Ampere or newer devices, returns average power draw over 1 sec. On older devices, returns
+ * instantaneous power draw." Unknown architecture: undefined (not corrected).
+ */
+export function powerDrawAverageMs(architecture: string | undefined): number | undefined {
+  if (!architecture) return undefined;
+  return BEFORE_AMPERE.has(architecture.trim().toLowerCase()) ? undefined : 1000;
 }
 
 export interface XmlFacts {
@@ -61,6 +76,8 @@ export function parseNvidiaSmiXml(xml: string): XmlFacts {
     if (uuid) out.uuid = uuid;
     const name = text(g.product_name);
     if (name) out.name = name;
+    const arch = text(g.product_architecture);
+    if (arch) out.architecture = arch;
     const mib = number((g.fb_memory_usage as Record<string, unknown> | undefined)?.total, 'MiB');
     if (mib !== undefined) out.vramTotalBytes = mib * 1024 * 1024;
     const gpr = g.gpu_power_readings as Record<string, unknown> | undefined;

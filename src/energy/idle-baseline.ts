@@ -14,7 +14,7 @@ export interface IdleBaseline {
 
 export function idleBaseline(series: readonly DeviceSeries[], startMs: number, endMs: number, gapLimitMs: number): IdleBaseline {
   const devices = series.map((s) => {
-    const fig = windowEnergy(s.samples, startMs, endMs, { gapLimitMs });
+    const fig = windowEnergy(s.samples, startMs, endMs, { gapLimitMs, averageWindowMs: s.averageWindowMs });
     return { deviceId: s.deviceId, watts: meanWatts(fig, startMs, endMs), method: fig.method, coverage: fig.coverage, flagged: fig.flagged };
   });
   const known = devices.length > 0 && devices.every((d) => d.watts !== null);

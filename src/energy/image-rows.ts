@@ -26,6 +26,8 @@ export interface SeriesSample extends PowerSample {
 export interface DeviceSeries {
   deviceId: string;
   samples: readonly SeriesSample[];
+  /** The boxcar width of its `average` power, when known (its energy is then recovered, boxcar.ts). */
+  averageWindowMs?: number;
 }
 
 export interface ImageRow {
@@ -78,7 +80,7 @@ export function combinedEnergy(series: readonly DeviceSeries[], startMs: number,
   const notes: string[] = [];
   const silent: string[] = [];
   for (const s of series) {
-    const fig = windowEnergy(s.samples, startMs, endMs, { gapLimitMs });
+    const fig = windowEnergy(s.samples, startMs, endMs, { gapLimitMs, averageWindowMs: s.averageWindowMs });
     coverage = Math.min(coverage, fig.coverage);
     if (fig.note) notes.push(series.length > 1 ? `${s.deviceId}: ${fig.note}` : fig.note);
     if (fig.joules === null || fig.method === null) {

@@ -10,9 +10,10 @@ import { groupIntoBatches, type ImageEvent } from '../images/batches.js';
 import { batchFigure, rowsOfBatch, type BatchFigure, type DeviceSeries, type ImageRow, type RowOptions, type SeriesSample } from './image-rows.js';
 import type { IdleBaseline } from './idle-baseline.js';
 import { SCALE_SPAN_MS } from './window-energy.js';
+import { RECOVERY_LOOKBACK_MS } from './boxcar.js';
 
-/** How far behind the oldest open window samples are kept: the counter's calibration span and slack. */
-const KEEP_BEHIND_MS = SCALE_SPAN_MS + 5000;
+/** How far behind the oldest open window samples are kept: the counter's calibration span or the average's recovery lookback, and slack. */
+const KEEP_BEHIND_MS = Math.max(SCALE_SPAN_MS, RECOVERY_LOOKBACK_MS) + 5000;
 
 /** The part of a reading the rows need. */
 export function seriesSample(r: Reading): SeriesSample | null {
@@ -46,6 +47,8 @@ export interface RowStreamOptions {
   hold?: boolean;
   gapLimitMs: number;
   batchGapMs: number | null;
+  /** Boxcar widths of the devices' average power (boxcar.ts `averageWindows`). */
+  averageWindows?: ReadonlyMap<string, number>;
 }
 
 export class RowStream {
@@ -110,7 +113,7 @@ export class RowStream {
   }
 
   private seriesList(): DeviceSeries[] {
-    return this.charged.map((id) => ({ deviceId: id, samples: this.series.get(id)! }));
+    return this.charged.map((id) => ({ deviceId: id, samples: this.series.get(id)!, averageWindowMs: this.o.averageWindows?.get(id) }));
   }
 
   private computeReady(all: boolean): void {

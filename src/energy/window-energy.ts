@@ -6,6 +6,7 @@
  */
 import type { EnergyMethod, PowerKind } from '../../probes/types.js';
 import { firstIndex, lowerBound, sliceAround } from '../series/series.js';
+import { flatStart, recoverBoxcar, RECOVERY_LOOKBACK_MS } from './boxcar.js';
 
 /** The part of a reading the energy math needs. */
 export interface PowerSample {
@@ -30,6 +31,8 @@ export interface EnergyFigure {
 export interface EnergyOptions {
   /** Samples further apart than this leave the stretch between them uncovered. */
   gapLimitMs: number;
+  /** The width of the boxcar the device's `average` power covers, ms (known: the power is recovered, boxcar.ts). */
+  averageWindowMs?: number;
 }
 
 type Point = { t: number; v: number };
@@ -162,10 +165,12 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
     [average, 'average'],
   ] as const) {
     if (pts.length === 0) continue;
-    const joules = trapezoidJoules(pts, startMs, endMs);
+    const recovered = method === 'average' && opts.averageWindowMs ? recoveredPower(samples, startMs, endMs, opts.averageWindowMs) : null;
+    const joules = trapezoidJoules(recovered ?? pts, startMs, endMs);
     if (joules === undefined) continue;
     const fig: EnergyFigure = { joules, method, coverage: coverageOf(pts, startMs, endMs, opts.gapLimitMs), flagged: method === 'average' };
     if (note) fig.note = note;
+    if (recovered) fig.note = [note, `power recovered from its ${opts.averageWindowMs! / 1000} s average`].filter(Boolean).join('; ');
     if (method === 'instant' && counter.length > 0) {
       const k = counterScale(samples, endMs, opts);
       if (k) {
@@ -188,6 +193,22 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
     return fig;
   }
   return { joules: null, method: null, coverage: 0, flagged: false, note: note ?? 'no power or energy readings in this window' };
+}
+
+/**
+ * The device's average power, recovered (boxcar.ts) from the latest flat stretch within the lookback
+ * before the window: the same points live and in a report. None there (a long run without a pause):
+ * null, and the average is integrated as it is.
+ */
+function recoveredPower(samples: readonly PowerSample[], startMs: number, endMs: number, widthMs: number): Point[] | null {
+  const avg: Point[] = [];
+  for (const s of sliceAround(samples, startMs - RECOVERY_LOOKBACK_MS, endMs + widthMs))
+    if (s.powerWatts !== undefined && s.powerKind === 'average') avg.push({ t: s.tMs, v: s.powerWatts });
+  const fromMs = flatStart(avg, widthMs, startMs - RECOVERY_LOOKBACK_MS, startMs);
+  if (fromMs === null) return null;
+  const rec = recoverBoxcar(avg, widthMs, fromMs);
+  // Recovered only where the recovery covers the whole window.
+  return rec && rec.length > 1 && rec[0].t <= startMs && rec[rec.length - 1].t >= endMs ? rec : null;
 }
 
 /** Mean power over a window (the idle baseline), from the same energy figure. */

@@ -14,6 +14,7 @@ import type { BackendProgress } from '../backends/backend-types.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
 import { SessionRows } from './session-rows.js';
 import { StderrTail } from './stderr-tail.js';
+import { averageWindows } from '../energy/boxcar.js';
 import { newImagesElsewhere } from './wrong-folder.js';
 import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
@@ -197,6 +198,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
         hold: choice.pending,
         gapLimitMs: this.core.policy.gapLimitMs,
         batchGapMs: c.batchGapMs,
+        averageWindows: averageWindows(this.core.devices),
       });
       if (choice.pending) this.gpuCharge.watchProcesses();
       this.core.on('reading', (r) => this.rowsOf.sample(r));

@@ -31,6 +31,7 @@ import { sanitizeReading } from '../../probes/sanity.js';
 import { DevicePlausibility } from '../../probes/plausibility.js';
 import { Sampler } from './sampler.js';
 import { Timeline, type TimelineOptions } from './timeline.js';
+import { averageWindows } from '../energy/boxcar.js';
 import { makeRedactor } from '../session/redact.js';
 import { timelineNow, WallStepDetector } from '../../probes/timeline.js';
 
@@ -103,6 +104,7 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
       throw err;
     }
     this.gpuIds = this.devices.filter((d) => !d.host).map((d) => d.id);
+    this.timeline.averageWindows = averageWindows(this.devices);
   }
 
   /** True when only the simulated GPU is measured. */

@@ -111,7 +111,10 @@ export class Timeline {
     }
   }
 
+  /** Boxcar widths of the devices' average power, once the devices are known. */
+  averageWindows: ReadonlyMap<string, number> = new Map();
+
   series(ids: readonly string[]): DeviceSeries[] {
-    return ids.map((id) => ({ deviceId: id, samples: this.devices.get(id)?.samples ?? [] }));
+    return ids.map((id) => ({ deviceId: id, samples: this.devices.get(id)?.samples ?? [], averageWindowMs: this.averageWindows.get(id) }));
   }
 }

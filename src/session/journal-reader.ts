@@ -8,6 +8,7 @@
  */
 import type { Gap, Reading } from '../../probes/types.js';
 import { summarize, type Summary } from '../energy/summary.js';
+import { averageWindows } from '../energy/boxcar.js';
 import { rowsOfBatch, type BatchFigure, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { RowStream } from '../energy/row-stream.js';
 import type { ImageEvent } from '../images/batches.js';
@@ -106,6 +107,7 @@ class JournalState {
       hold: Boolean(h.run.gpusPending && !h.run.gpus),
       gapLimitMs: h.options.gapLimitMs,
       batchGapMs: h.options.batchGapMs,
+      averageWindows: averageWindows(h.devices),
     });
     if (h.run.startMs !== null) this.rowStream.runStart(h.run.startMs);
   }

@@ -19,6 +19,7 @@ import { checkRows, recheckSummary, SampleOrder } from './self-check.js';
 import { LineTooLongError } from './text-lines.js';
 import { SCHEMA_VERSION, type LogLine, type Note, type SessionDoc } from './types.js';
 import { docOfHeader } from './session-doc.js';
+import { averageWindows } from '../energy/boxcar.js';
 
 export { SessionFileError } from './session-file-error.js';
 
@@ -60,7 +61,8 @@ export function seriesFromSamples(devices: readonly DeviceInfo[], samples: reado
     if (s) arr.push(s);
   }
   for (const arr of by.values()) arr.sort((a, b) => a.tMs - b.tMs);
-  return [...by.entries()].map(([deviceId, samples]) => ({ deviceId, samples }));
+  const widths = averageWindows(devices);
+  return [...by.entries()].map(([deviceId, samples]) => ({ deviceId, samples, averageWindowMs: widths.get(deviceId) }));
 }
 
 /** Rows and summary of a document, from its samples and image events. */

@@ -75,6 +75,9 @@ describe('nvidia-smi probe', () => {
     probe = new NvidiaSmiProbe({ command: FAKE });
     const det = await probe.detect();
     expect(det.method).toMatch(/average/);
+    // the fake's -q -x is the real H100's (Hopper): its power.draw is a 1 s boxcar, so its power is recovered
+    expect(det.method).toMatch(/power recovered from it/);
+    expect(det.devices[0].powerAverageMs).toBe(1000);
     const { readings } = collect(probe);
     await until(
       '3 readings',

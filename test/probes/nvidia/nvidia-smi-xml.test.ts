@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseNvidiaSmiXml } from '../../../probes/nvidia/nvidia-smi-xml.js';
+import { parseNvidiaSmiXml, powerDrawAverageMs } from '../../../probes/nvidia/nvidia-smi-xml.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/nvidia');
 const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
@@ -23,6 +23,7 @@ describe('nvidia-smi -q -x', () => {
         busId: '00000000:00:06.0',
         uuid: 'GPU-6e71b43c-f5e1-a735-43ba-7cc4aa25d03b',
         name: 'NVIDIA H100 80GB HBM3',
+        architecture: 'Hopper',
         vramTotalBytes: 81559 * MIB,
         powerDrawWatts: 71.01,
         powerDrawKind: 'instant',
@@ -97,5 +98,20 @@ describe('nvidia-smi -q -x', () => {
     );
     expect(parseNvidiaSmiXml(xml).gpus[0]).toMatchObject({ powerDrawWatts: 70.53, powerDrawKind: 'average' });
     expect(() => parseNvidiaSmiXml('<html></html>')).toThrow(/nvidia_smi_log/);
+  });
+});
+
+describe('power.draw averaging by architecture', () => {
+  it('real captures: Hopper and Ampere average power.draw over 1 s (recovered), Pascal reports it as drawn (not)', () => {
+    const arch = (f: string) => parseNvidiaSmiXml(read(f)).gpus.map((g) => g.architecture);
+    expect(arch('nvidia-smi-qx_h100-sxm_drv580.159.04.xml')).toEqual(['Hopper']);
+    expect(arch('nvidia-smi-qx_rtx3060_drv570.124.04_v12.xml')).toEqual(['Ampere']);
+    expect(arch('nvidia-smi-qx_tesla-p100-pcie_drv510.47.03_v11.xml')).toEqual(['Pascal']);
+    expect(powerDrawAverageMs('Hopper')).toBe(1000);
+    expect(powerDrawAverageMs('Ampere')).toBe(1000);
+    expect(powerDrawAverageMs('Ada Lovelace')).toBe(1000);
+    expect(powerDrawAverageMs('Pascal')).toBeUndefined();
+    expect(powerDrawAverageMs('Turing')).toBeUndefined();
+    expect(powerDrawAverageMs(undefined)).toBeUndefined();
   });
 });
