@@ -29,7 +29,18 @@ const ERROR_WORDS = /fail|error|invalid|cannot|could not|refused|not a known|is 
 
 export function statusLine(v: DashboardView, g: Glyphs, width: number): Line {
   if (v.confirmQuit)
-    return [seg(clip('a run is active: q again stops it, finishes its recording and quits; any other key cancels', width, g.ellipsis), 'warn', true)];
+    // Short enough for 80 columns, the part that says how to cancel first where it is narrower.
+    return [
+      seg(
+        clip(
+          width >= 78 ? 'a run is active: q again stops it, saves its recording, quits; other keys cancel' : 'q again: stop and quit; other keys cancel',
+          width,
+          g.ellipsis,
+        ),
+        'warn',
+        true,
+      ),
+    ];
   if (!v.status) return [];
   return [seg(clip(v.status, width, g.ellipsis), ERROR_WORDS.test(v.status) ? 'error' : 'warn')];
 }

@@ -38,7 +38,7 @@ export function frameLines(v: DashboardView): Line[] {
   const foot = [statusLine(v, g, w), footerLine(v, g, w)];
   const bodyH = Math.max(0, L.height - head.length - foot.length);
   let body: Line[];
-  if (v.overlay === 'help') body = helpLines(g, w, bodyH);
+  if (v.overlay === 'help') body = helpLines(g, w, bodyH, v.helpOffset ?? 0);
   else {
     const devices = deviceLines(v, g, w, L.deviceMode, L.chartRows, L.compactRows);
     const run = runLines(v, g, w, L.runLines);

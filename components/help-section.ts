@@ -25,9 +25,47 @@ export const HELP: readonly (readonly [string, string])[] = [
   ['n/a', 'the device or tool does not report it (never shown as 0)'],
 ];
 
-export function helpLines(g: Glyphs, width: number, height: number): Line[] {
-  const out: Line[] = [[seg(rule('help', width, g.rule), 'title')]];
-  for (const [k, what] of HELP) out.push(k ? [seg(k.padEnd(16), 'key', true), seg(clip(what, width - 16, g.ellipsis))] : []);
-  out.push([seg('Runs that must outlive an SSH connection: start genwatt inside tmux or screen.', 'dim')]);
-  return out.slice(0, height);
+const KEY_COLUMN = 16;
+
+/** Words of `text` in lines of at most `width` cells (a word longer than that is cut). */
+function wrap(text: string, width: number, ellipsis: string): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (next.length <= width) cur = next;
+    else {
+      if (cur) lines.push(cur);
+      cur = word.length > width ? clip(word, width, ellipsis) : word;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines.length ? lines : [''];
+}
+
+/** Every help line at this width: descriptions wrap under their key, nothing is cut. */
+export function helpBody(g: Glyphs, width: number): Line[] {
+  const out: Line[] = [];
+  const room = Math.max(10, width - KEY_COLUMN);
+  for (const [k, what] of HELP) {
+    if (!k) {
+      out.push([]);
+      continue;
+    }
+    wrap(what, room, g.ellipsis).forEach((l, i) => out.push([seg((i === 0 ? k : '').padEnd(KEY_COLUMN), 'key', true), seg(l)]));
+  }
+  for (const l of wrap('Runs that must outlive an SSH connection: start genwatt inside tmux or screen.', width, g.ellipsis)) out.push([seg(l, 'dim')]);
+  return out;
+}
+
+/**
+ * The help overlay: its title says where it is when it is taller than the screen (↑/↓ and PgUp/PgDn
+ * scroll it then; any other key closes it).
+ */
+export function helpLines(g: Glyphs, width: number, height: number, offset = 0): Line[] {
+  const body = helpBody(g, width);
+  const room = Math.max(1, height - 1);
+  const top = Math.max(0, Math.min(offset, body.length - room));
+  const more = body.length > room ? ` ${top + 1}-${Math.min(body.length, top + room)} of ${body.length}, arrows scroll` : '';
+  return [[seg(rule(`help${more}`, width, g.rule), 'title')], ...body.slice(top, top + room)];
 }

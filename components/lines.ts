@@ -1,5 +1,6 @@
 /** Styled text lines (pure): each section of the dashboard is a list of these. */
 
+import { ASCII_SYMBOLS } from '../src/text/ascii-symbols.js';
 import { takeWidth, termSafe, textWidth } from '../src/text/text-width.js';
 
 export type Tone = 'title' | 'power' | 'vram' | 'warn' | 'error' | 'ok' | 'rec' | 'dim' | 'key' | 'selected' | 'marker';
@@ -70,7 +71,8 @@ export function packSegments(groups: readonly Line[], width: number, sep = '  ')
   return out;
 }
 
-const ASCII_MAP: Record<string, string> = { '°': '', '±': '+-', '…': '~', '←': '<-', '→': '->', '×': 'x', '·': '|', '─': '-', '²': '2', µ: 'u' };
+/** One character for one where it can (frames are laid out in cells before this pass); genwatt's other symbols as in plain output. */
+const ASCII_MAP: Record<string, string> = { ...ASCII_SYMBOLS, '…': '~', '↳': '>', '≤': '<', '≥': '>' };
 
 /** Replaces what is not printable ASCII (for --ascii and non-UTF-8 locales), file names included. */
 export function toAscii(s: string): string {

@@ -132,6 +132,8 @@ export interface DashboardView {
   status: string | null;
   /** Image rows scrolled back from the newest (0 or undefined: the newest are shown). */
   tableOffset?: number;
+  /** Help lines scrolled past (the help is taller than the screen). */
+  helpOffset?: number;
   /** One power scale for every device (key `w`), instead of each device's own. */
   sharedScale?: boolean;
   /** `q` was pressed during a run: a second `q` quits, any other key cancels. */

@@ -18,6 +18,7 @@ import {
 } from './commands/flags.js';
 import { installOutputGuard } from './text/output-guard.js';
 import { installInternalErrorHandler } from './text/internal-errors.js';
+import { utf8Locale } from './text/ascii-symbols.js';
 
 function usageExit(msg: string): never {
   process.stderr.write(`genwatt: ${msg}\n(see genwatt --help)\n`);
@@ -34,7 +35,7 @@ if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v'))
 // A dropped SSH session turns stdout/stderr writes into EIO/EPIPE: keep measuring, keep the recording.
 for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
 // Every line genwatt prints passes one sanitiser (text/output-guard.ts).
-installOutputGuard();
+installOutputGuard(undefined, { ascii: !utf8Locale(process.env) });
 installInternalErrorHandler();
 
 // Ink takes most of the dashboard's start-up (~0.3 s here): when the dashboard is likely, start

@@ -25,6 +25,8 @@ export interface RunningChild {
   done: Promise<ChildExit>;
   /** Stop it: SIGTERM to its process group, then SIGKILL after the grace period. */
   stop(): void;
+  /** SIGKILL to its process group now (the user will not wait for the grace period). */
+  kill(): void;
 }
 
 /** How long output may keep flowing after the command exited before genwatt stops reading it. */
@@ -180,5 +182,10 @@ export async function startChild(argv: readonly string[], opts: ChildOptions = {
       });
     });
   });
-  return { pid, done, stop };
+  const kill = () => {
+    if (pid === undefined) return;
+    stoppedByUs = true;
+    signalGroup(pid, 'SIGKILL');
+  };
+  return { pid, done, stop, kill };
 }

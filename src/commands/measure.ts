@@ -136,7 +136,9 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
   const end = attachPlain(session, { json: f.json, out: process.stdout, err: process.stderr, showChildOutput: f.showOutput });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) {
+    // The second: the command is killed now and the recording still finished; the third: genwatt leaves.
+    if (++signals === 2 && session.killGenerator()) return;
+    if (signals > 1) {
       process.stderr.write(`genwatt: ${sig} again: leaving now; the journal keeps what was recorded\n`);
       process.exit(130);
     }

@@ -7,6 +7,8 @@ import type { DashboardView, LauncherView, Overlay } from '../../components/view
 import type { Preset, PresetLoad } from '../backends/presets.js';
 import type { DashboardSource } from './source.js';
 import { planLayout } from '../../components/layout.js';
+import { helpBody } from '../../components/help-section.js';
+import { glyphsFor } from '../../components/glyphs.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 /** The subset of Ink's key object the controller reads (plus F10, which the host detects). */
@@ -91,6 +93,7 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
 
   /** What is drawn over the main view; the source watches process lists only while their panel is open. */
   set overlay(o: Overlay) {
+    if (o === 'help' && this.shownOverlay !== 'help') this.helpOffset = 0;
     this.shownOverlay = o;
     this.source.showProcesses?.(o === 'processes');
   }
@@ -146,6 +149,7 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     this.lastRowCount = data.rows.length;
     this.pageRows = Math.max(1, planLayout(width, height, data.devices.length, data.rows.length).tableRows - 2);
     this.tableOffset = Math.min(this.tableOffset, this.maxOffset());
+    this.helpOffset = Math.min(this.helpOffset, Math.max(0, helpBody(glyphsFor(this.opts.ascii), width).length - 1));
     const status = this.statusText && this.now() < this.statusUntil ? this.statusText : null;
     return {
       ...data,
@@ -158,6 +162,7 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
       launcher: this.launcherView(),
       status,
       tableOffset: this.tableOffset,
+      helpOffset: this.helpOffset,
       sharedScale: this.sharedScale,
       confirmQuit: this.confirmQuit,
     };
@@ -176,6 +181,9 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     this.tableOffset = Math.min(this.tableOffset, this.maxOffset());
     return true;
   }
+
+  /** Help lines scrolled past; the help opens at its top. */
+  private helpOffset = 0;
 
   /** Past this, scrolling back shows the same screen (the first image at the top) and only adds keys to undo. */
   private maxOffset(): number {
@@ -234,7 +242,9 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     const escEsc = key.escape && now - this.lastEscapeMs < ESC_ESC_MS;
     if (key.escape) this.lastEscapeMs = escEsc ? -Infinity : now;
     if (key.ctrl && input === 'c') {
-      this.quitNow();
+      // Ctrl-C while quitting waits for a command that ignores SIGTERM: kill it now.
+      if (this.quitting && this.source.killRun?.()) this.setStatus('the command was killed (SIGKILL); finishing the recording…', 60000);
+      else this.quitNow();
       return true;
     }
     if ((input === 'q' && !key.ctrl) || key.f10 || escEsc) {
@@ -259,7 +269,11 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
       return;
     }
     if (this.overlay === 'help') {
-      this.overlay = 'none';
+      // Taller than the screen: scroll keys scroll it; any other key closes it.
+      const step = key.pageDown || key.pageUp ? 10 : 1;
+      if (key.downArrow || key.pageDown || input === 'j') this.helpOffset += step;
+      else if (key.upArrow || key.pageUp || input === 'k') this.helpOffset = Math.max(0, this.helpOffset - step);
+      else this.overlay = 'none';
       return;
     }
     if (key.f1) {

@@ -265,6 +265,11 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
     return `started ${p.name}${count !== null ? ` (${count} images)` : ''}; recording ${basename(spec.record!)}`;
   }
 
+  /** The run is being stopped and the user will not wait: its command is killed now. */
+  killRun(): boolean {
+    return this.session?.killGenerator() ?? false;
+  }
+
   stopRun(): string {
     if (!this.running()) return 'no run to stop';
     this.session!.stop('interrupted');

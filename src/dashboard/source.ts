@@ -46,6 +46,8 @@ export interface DashboardSource extends EventEmitter<SourceEvents> {
   results(): SessionResult[];
   startPreset?(p: Preset, count: number | null): Promise<string>;
   stopRun?(): string;
+  /** Kills a stopping run's command now (its recording is still finished); false when there is none. */
+  killRun?(): boolean;
   toggleRecord?(): Promise<string>;
   /** True while a run (not monitoring) is active. */
   running?(): boolean;

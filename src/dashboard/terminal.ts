@@ -34,11 +34,8 @@ export function useColor(env: NodeJS.ProcessEnv, flag: boolean | undefined): boo
   return !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }
 
-/** The locale's character set is UTF-8 (LC_ALL, then LC_CTYPE, then LANG; unset means C). */
-export function utf8Locale(env: NodeJS.ProcessEnv): boolean {
-  const loc = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
-  return /utf-?8/i.test(loc);
-}
+import { utf8Locale } from '../text/ascii-symbols.js';
+export { utf8Locale } from '../text/ascii-symbols.js';
 
 export function useAscii(env: NodeJS.ProcessEnv, flag: boolean | undefined): boolean {
   if (flag !== undefined) return flag;

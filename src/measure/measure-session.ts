@@ -398,6 +398,15 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     return new Promise((r) => this.stopWaiters.push(r));
   }
 
+  /** The command is being stopped and the user will not wait: SIGKILL its group now (the recording is still finished). */
+  killGenerator(): boolean {
+    const g = this.generator;
+    if (!g || isBackend(g) || this.childExit) return false;
+    g.kill();
+    this.note('genwatt', 'the command was killed (SIGKILL) at the second Ctrl-C');
+    return true;
+  }
+
   /** Ends the session (Ctrl-C, SIGHUP, count reached, child exit). Safe to call more than once. */
   stop(reason: StopReason): void {
     if (this.stopRequested) return;
@@ -409,7 +418,18 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     const g = this.generator;
     if (!g || this.childExit) return;
     g.stop();
+    // A command that does not end at once: say what happens next, and how not to wait.
+    const slow = isBackend(g)
+      ? undefined
+      : setTimeout(() => {
+          if (!this.childExit)
+            this.note(
+              'genwatt',
+              `the command has not ended 1 s after SIGTERM: SIGKILL ${Math.round((this.config.killAfterMs ?? 10_000) / 1000)} s after the stop (Ctrl-C again: now)`,
+            );
+        }, 1000);
     this.childExit = await g.done;
+    clearTimeout(slow);
     if (this.watcher) await this.settleWatcher();
   }
 

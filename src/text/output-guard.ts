@@ -8,6 +8,7 @@
  * already made printable (text-width.ts): while it is mounted the guard lets writes through.
  */
 import { printable } from './text-width.js';
+import { asciiSymbols } from './ascii-symbols.js';
 
 let raw = 0;
 
@@ -39,14 +40,18 @@ export function jsonGuard(json: string): string {
 
 type Write = NodeJS.WriteStream['write'];
 
-/** Guards process.stdout and process.stderr (once, at start-up). */
-export function installOutputGuard(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+/**
+ * Guards process.stdout and process.stderr (once, at start-up). `ascii` (a locale that is not UTF-8):
+ * genwatt's own symbols are written in ASCII (ascii-symbols.ts).
+ */
+export function installOutputGuard(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr], opts: { ascii?: boolean } = {}): void {
+  const text = opts.ascii ? (x: string) => asciiSymbols(guardText(x)) : guardText;
   for (const s of streams) {
     const original = s.write.bind(s) as (chunk: unknown, ...rest: unknown[]) => boolean;
     const guarded = (chunk: unknown, ...rest: unknown[]): boolean => {
       if (raw === 0) {
-        if (typeof chunk === 'string') chunk = guardText(chunk);
-        else if (chunk instanceof Uint8Array) chunk = guardText(Buffer.from(chunk).toString('utf8'));
+        if (typeof chunk === 'string') chunk = text(chunk);
+        else if (chunk instanceof Uint8Array) chunk = text(Buffer.from(chunk).toString('utf8'));
       }
       return original(chunk, ...rest);
     };

@@ -15,3 +15,12 @@ describe('footer', () => {
     expect(lineText(footerLine(view({ width: 200, height: 24, deviceCount: 2 }), glyphsFor(false), 200))).toMatch(/^q quit .* \? help$/);
   });
 });
+
+describe('the quit question', () => {
+  it('is whole at 80 columns, and says how to cancel when narrower', async () => {
+    const { statusLine } = await import('../../components/footer-section.js');
+    const at = (width: number) => lineText(statusLine({ ...view({ width, height: 24 }), confirmQuit: true }, glyphsFor(false), width));
+    expect(at(80)).toBe('a run is active: q again stops it, saves its recording, quits; other keys cancel');
+    expect(at(60)).toBe('q again: stop and quit; other keys cancel');
+  });
+});

@@ -112,3 +112,63 @@ describe('failures that speak', () => {
     expect(code, err).toBe(0);
   }, 40_000);
 });
+
+describe('stopping a command that ignores SIGTERM', () => {
+  it('says what happens next, and a second Ctrl-C kills it at once; the recording is still finished', async () => {
+    const { readSession } = await import('../../../src/session/reader.js');
+    const { readFileSync } = await import('node:fs');
+    const dir = tempDir('gw-stubborn-');
+    const rec = join(dir, 'r.json');
+    const pidFile = join(dir, 'pid');
+    const script = `echo $$ > ${pidFile}; trap '' TERM; while :; do sleep 0.1; done`;
+    let err = '';
+    const started = Date.now();
+    let sentSecondAt = 0;
+    const r = await new Promise<{ code: number | null }>((resolve) => {
+      const p = spawn(
+        process.execPath,
+        [CLI, 'run', '--probe', 'simulated', '--idle', '0', '--kill-after', '60', '--out', join(dir, 'o'), '--record', rec, '--', 'sh', '-c', script],
+        {
+          env: { ...process.env, CI: 'true' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let first = false;
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      // the first Ctrl-C once the command runs; the second once genwatt says it has not ended
+      const poll = setInterval(() => {
+        if (!first && err.includes('measuring ') && existsSync(pidFile)) {
+          first = true;
+          p.kill('SIGINT');
+        }
+        if (!sentSecondAt && err.includes('has not ended 1 s after SIGTERM')) {
+          sentSecondAt = Date.now();
+          p.kill('SIGINT');
+        }
+      }, 50);
+      const guard = setTimeout(() => p.kill('SIGKILL'), 45_000);
+      p.once('exit', (code) => {
+        clearInterval(poll);
+        clearTimeout(guard);
+        resolve({ code });
+      });
+    });
+    expect(r.code, err).toBe(130);
+    expect(err).toContain('SIGKILL 60 s after the stop (Ctrl-C again: now)');
+    expect(err).toContain('the command was killed (SIGKILL) at the second Ctrl-C');
+    // it did not wait for the 60 s grace
+    expect(sentSecondAt).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(40_000);
+    // nothing of its process group runs on (zombies waiting for init to reap them do not run)
+    const pgid = Number(readFileSync(pidFile, 'utf8'));
+    const { execFileSync } = await import('node:child_process');
+    const alive = () =>
+      execFileSync('ps', ['-eo', 'pgid=,stat=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([g, stat]) => Number(g) === pgid && !stat.startsWith('Z'));
+    expect(alive()).toEqual([]);
+    const s = await readSession(rec);
+    expect(s.finished).toBe(true);
+  }, 60_000);
+});

@@ -93,3 +93,34 @@ describe('keys as terminal users expect', () => {
     expect(quit).toBe(false);
   });
 });
+
+describe('help and the quit question at 80×24', () => {
+  it('help wraps (nothing cut) and scrolls when taller than the screen; another key closes it', async () => {
+    const { frameLines } = await import('../../../components/frame.js');
+    const { lineText } = await import('../../../components/lines.js');
+    let wall = 0;
+    const src = new ReplaySource(await readSession(join(ROOT, 'fixtures/sessions/demo-8.json')), { speed: 1, now: () => wall });
+    wall = 1;
+    const c = new DashboardController(src, { ascii: false, color: false, now: () => 0 });
+    c.key('?', {});
+    const text = () => frameLines(c.view(80, 24)).map((l) => lineText(l));
+    const first = text();
+    const title = first.find((l) => l.startsWith('── help'))!;
+    expect(title).toMatch(/help 1-\d+ of \d+, arrows scroll/);
+    expect(first.join('\n')).not.toContain('…');
+    expect(first.some((l) => l.includes('quit (during a run q asks first: q again stops it, finishes its'))).toBe(true);
+    c.key('', { downArrow: true });
+    expect(text().find((l) => l.startsWith('── help'))).toMatch(/help 2-/);
+    c.key('', { pageDown: true });
+    c.key('', { pageDown: true });
+    c.key('', { pageDown: true });
+    const last = text().join('\n');
+    expect(last).toContain('start genwatt inside tmux or screen.');
+    expect(c.overlay).toBe('help');
+    c.key('x', {});
+    expect(c.overlay).toBe('none');
+    // opened again: from the top
+    c.key('?', {});
+    expect(text().find((l) => l.startsWith('── help'))).toMatch(/help 1-/);
+  });
+});
