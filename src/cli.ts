@@ -17,6 +17,7 @@ import {
   type RawFlags,
 } from './commands/flags.js';
 import { installOutputGuard } from './text/output-guard.js';
+import { didYouMean } from './commands/did-you-mean.js';
 import { installInternalErrorHandler } from './text/internal-errors.js';
 import { utf8Locale } from './text/ascii-symbols.js';
 
@@ -167,7 +168,7 @@ function serveOptions(y: Argv): Argv {
     .option('max-connections', { type: 'string', describe: 'most HTTP connections at once (default 64; more are refused)' });
 }
 
-const strings = (v: unknown): string[] => ((v as (string | number)[] | undefined) ?? []).map(String);
+const strings = (v: unknown): string[] => ((v as (string | number | undefined)[] | undefined) ?? []).filter((x) => x !== undefined).map(String);
 
 async function main(): Promise<number> {
   const { fastProbe, fastDashboard } = await import('./commands/fast-paths.js');
@@ -278,7 +279,7 @@ async function main(): Promise<number> {
       },
     )
     .command(
-      'report <files..>',
+      'report [files..]',
       'summarize and compare recorded sessions (.json, or the .jsonl a killed genwatt left; or http://node:9464 for every finished session a genwatt serve recorded), grouped by configuration: table, csv, md, html or json',
       (y) =>
         y
@@ -339,7 +340,9 @@ async function main(): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
-      usageExit(err?.message ?? msg);
+      // `genwatt moniter`: the default command took the word as an unknown argument.
+      const meant = /^Unknown arguments?: /.test(msg ?? '') ? didYouMean(rawArgs[0]) : null;
+      usageExit(`${err?.message ?? msg}${meant ? `: did you mean \`genwatt ${meant}\`?` : ''}`);
     });
   await parser.parseAsync();
   return exitCode;

@@ -3,7 +3,7 @@
  * extension), writes stdout or --out atomically. --out never replaces an input (a recording) and
  * replaces another existing file only with --force.
  */
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { CompareOptions } from '../report/compare.js';
 import { renderReport } from '../report/render.js';
@@ -53,7 +53,39 @@ function outProblem(a: ReportArgs, out: string): string | null {
   return null;
 }
 
+/**
+ * `genwatt report` with no file: the newest session in ./genwatt-sessions (where runs record by
+ * default), a finished .json before the .jsonl of a killed run of the same name; null when none.
+ */
+export function newestSession(dir = resolve('genwatt-sessions')): string | null {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  let best: { file: string; mtimeMs: number } | null = null;
+  for (const n of names) {
+    if (!n.endsWith('.json') && !(n.endsWith('.jsonl') && !names.includes(n.slice(0, -1)))) continue;
+    if (n.startsWith('.')) continue;
+    const file = join(dir, n);
+    try {
+      const st = lstatSync(file);
+      if (st.isFile() && (!best || st.mtimeMs > best.mtimeMs)) best = { file, mtimeMs: st.mtimeMs };
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return best?.file ?? null;
+}
+
 export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { written: string | null } | { failed: number }> {
+  if (a.files.length === 0) {
+    const newest = newestSession();
+    if (!newest) return { usage: 'no session given, and none in ./genwatt-sessions: name a recording (genwatt report FILE…)' };
+    process.stderr.write(`genwatt: the newest session in ./genwatt-sessions: ${newest}\n`);
+    a = { ...a, files: [newest] };
+  }
   for (const [k, v] of [
     ['--price-kwh', a.priceKwh],
     ['--gco2-kwh', a.gco2Kwh],

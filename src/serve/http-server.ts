@@ -173,7 +173,16 @@ export async function startHttp(host: string, port: number, o: HttpOptions): Pro
   server.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.keepAliveTimeout = 65000; // Prometheus keeps its connections
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      if (err.code === 'EADDRINUSE')
+        reject(new Error(`${where} is already in use (another genwatt serve, or another program): choose another with --listen HOST:PORT`, { cause: err }));
+      else if (err.code === 'EACCES')
+        reject(new Error(`not allowed to listen on ${where} (ports below 1024 need privileges): choose another with --listen HOST:PORT`, { cause: err }));
+      else if (err.code === 'EADDRNOTAVAIL')
+        reject(new Error(`${host} is not an address of this machine: choose another with --listen HOST:PORT`, { cause: err }));
+      else reject(err);
+    });
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve();

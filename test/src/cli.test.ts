@@ -41,7 +41,7 @@ describe('genwatt CLI', () => {
       [['monitor'], /^genwatt monitor\n/, /one line per device per second/],
       [['demo'], /^genwatt demo\n/, /simulated GPU/],
       [['probe'], /^genwatt probe\n/, /--json/],
-      [['report'], /^genwatt report <files\.\.>\n/, /--format/],
+      [['report'], /^genwatt report \[files\.\.\]\n/, /--format/],
     ];
     for (const [cmd, usage, own] of helps) {
       const h = await genwatt([...cmd, '--help']);

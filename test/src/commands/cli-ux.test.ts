@@ -1,0 +1,59 @@
+/** A CLI that feels finished (issue 24 items 13, 15): a typo gets a suggestion, a busy port a sentence, report a default. */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
+
+function runIn(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((r) => p.once('exit', (code) => r({ code, out, err })));
+}
+
+describe('a CLI that feels finished', () => {
+  it('a mistyped command gets "did you mean" (exit 2); a word like no command gets none', async () => {
+    const r = await spawnCli(['moniter']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('did you mean `genwatt monitor`?');
+    const far = await spawnCli(['zzzzzz']);
+    expect(far.code).toBe(2);
+    expect(far.err).not.toContain('did you mean');
+  });
+
+  it('genwatt report with no file reports the newest session in ./genwatt-sessions, and says which; none there: exit 2 saying so', async () => {
+    const dir = tempDir('gw-newest-');
+    const none = await runIn(dir, ['report']);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('no session given, and none in ./genwatt-sessions');
+    mkdirSync(join(dir, 'genwatt-sessions'));
+    const older = join(dir, 'genwatt-sessions', 'older.json');
+    const newer = join(dir, 'genwatt-sessions', 'newer.json');
+    copyFileSync(join(ROOT, 'fixtures/sessions/demo-8.json'), newer);
+    copyFileSync(join(ROOT, 'fixtures/sessions/demo-8.json'), older);
+    utimesSync(older, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const r = await runIn(dir, ['report']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`the newest session in ./genwatt-sessions: ${newer}`);
+    expect(r.out).toContain(`== ${newer}`);
+    expect(r.out).not.toContain('older.json');
+  }, 30_000);
+
+  it('serve on a port already in use: one sentence naming the address and --listen, not a raw EADDRINUSE', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as { port: number }).port;
+    try {
+      const r = await spawnCli(['serve', '--probe', 'simulated', '--listen', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`127.0.0.1:${port} is already in use (another genwatt serve, or another program): choose another with --listen HOST:PORT`);
+      expect(r.err).not.toContain('EADDRINUSE');
+    } finally {
+      s.close();
+    }
+  }, 30_000);
+});
