@@ -35,6 +35,7 @@ export async function demoCommand(f: SessionFlags, images: number): Promise<numb
       defaultIdleSeconds: 2,
       defaultRecord: true,
       removeOutDir: true,
+      expectedImages: images,
     });
   } finally {
     // The session removes it when it ends; a demo that never started (it cannot record, say) leaves nothing either.

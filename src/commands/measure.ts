@@ -24,6 +24,8 @@ export interface MeasureCommand {
   onNoGpu?: () => Promise<number>;
   /** A folder genwatt made for this session (the demo's): removed when the session ends. */
   removeOutDir?: boolean;
+  /** Images the generator was asked for (shown as n/N). */
+  expectedImages?: number;
 }
 
 /** The recording file for a session of `mode`, or null for none. */
@@ -83,6 +85,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
             record,
             tags: f.tags,
             removeOutDir: c.removeOutDir,
+            expectedImages: c.expectedImages,
           };
     return runDashboard(f, { initial, simulateIfNoGpu: Boolean(c.simulateIfNoGpu), monitorRecord: c.mode === 'monitor' ? record : null, demoIfNoGpu: false });
   }
@@ -114,6 +117,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     simNoProcessList: f.simNoProcessList,
     killAfterMs: f.killAfterMs,
     removeOutDir: c.removeOutDir,
+    expectedImages: c.expectedImages,
   });
   try {
     session.preflight();

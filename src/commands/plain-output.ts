@@ -20,6 +20,11 @@ export interface PlainOptions {
   showChildOutput: boolean;
 }
 
+/** A number and its unit, or n/a alone (never "n/a J"). */
+function withUnit(v: number | null | undefined, digits: number, unit: string): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? NA : `${fmtNum(v, digits)} ${unit}`;
+}
+
 export function imageLine(r: ImageRow, target: number | null): string {
   const marks = [
     r.warmup ? 'warm-up' : '',
@@ -31,10 +36,10 @@ export function imageLine(r: ImageRow, target: number | null): string {
   return [
     `image ${r.index + 1}${target ? `/${target}` : ''}`,
     printable(basename(r.path)),
-    `${fmtNum(r.seconds, 3)} s`,
-    `${fmtNum(r.joules, 1)} J`,
-    `net ${fmtNum(r.netJoules, 1)} J`,
-    `${fmtNum(r.watts, 1)} W`,
+    withUnit(r.seconds, 3, 's'),
+    withUnit(r.joules, 1, 'J'),
+    `net ${withUnit(r.netJoules, 1, 'J')}`,
+    withUnit(r.watts, 1, 'W'),
     `peak VRAM ${fmtBytes(r.peakVramBytes)}`,
     r.method ?? NA,
     ...marks,
@@ -88,7 +93,10 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
     info(printable(n.source === 'genwatt' ? n.message : `${n.source}: ${n.message}`));
   });
   if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
-  if (!opts.json) session.on('rows', (rows: ImageRow[]) => rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count) + '\n')));
+  if (!opts.json)
+    session.on('rows', (rows: ImageRow[]) =>
+      rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count ?? session.config.expectedImages ?? null) + '\n')),
+    );
   // `monitor --plain | head -2`: the reader is gone, so is monitoring's only purpose. (A run keeps
   // measuring when its output goes: its recording is what matters, and a dropped ssh looks the same.)
   if (session.config.mode === 'monitor' && 'on' in opts.out)

@@ -39,6 +39,8 @@ export interface RunSpec {
   backend?: BackendConfig;
   /** `outDir` is genwatt's own (the demo's temp folder): removed when the run ends. */
   removeOutDir?: boolean;
+  /** Images the generator was asked for (shown as n/N). */
+  expectedImages?: number;
   /** GPUs charged (a preset's `gpu`, or `--gpu`). */
   gpu?: string;
 }

@@ -116,6 +116,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
       counterIntervalMs: this.opts.counterIntervalMs ?? null,
       blankCheck: this.opts.blankCheck,
       removeOutDir: spec.removeOutDir,
+      expectedImages: spec.expectedImages,
       gpu: mode === 'monitor' ? undefined : (spec.gpu ?? this.opts.gpu),
     };
   }
@@ -355,7 +356,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
         label: run ? this.label : '',
         state: stateWord,
         imagesDone: run ? run.imagesSeen : this.shownRows.length,
-        target: run ? run.config.count : null,
+        target: run ? (run.config.count ?? run.config.expectedImages ?? null) : null,
         elapsedSeconds: s ? (now - (run?.runStartMs ?? s.startedMs)) / 1000 : null,
         progress: run?.progress ? progressText(run.progress) : null,
         lastRun: run ? null : this.lastRun,

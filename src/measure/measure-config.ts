@@ -12,6 +12,8 @@ export interface MeasureConfig {
   warmupBatches: number;
   batchGapMs: number | null;
   count: number | null;
+  /** Images the generator was asked for (the demo's --count): shown as n/N; the run is not stopped there. */
+  expectedImages?: number | null;
   timeoutMs: number | null;
   outDir: string | null;
   argv: string[] | null;

@@ -53,7 +53,7 @@ describe('dashboard in a real terminal (tmux)', { timeout: 150_000 }, () => {
     const s = start('dumb', 100, 30, ['demo', '--images', '3', '--idle', '0.5'], { TERM: 'dumb' });
     expect(await exitCode(s, 60_000)).toBe(0);
     const screen = s.screen();
-    expect(screen).toMatch(/image 3 {2}00002-\d+\.png/);
+    expect(screen).toMatch(/image 3\/3 {2}00002-\d+\.png/);
     expect(screen).not.toMatch(/q quit/);
   });
 

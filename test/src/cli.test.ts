@@ -197,7 +197,7 @@ describe('genwatt CLI', () => {
       .split('\n')
       .filter((l) => l.startsWith('image '))
       .map((l) => {
-        const m = /^image (\d+)\s+(\S+)\s+([\d.]+) s\s+([\d.]+) J\s+net ([\d.]+) J\s+([\d.]+) W/.exec(l)!;
+        const m = /^image (\d+)\/5\s+(\S+)\s+([\d.]+) s\s+([\d.]+) J\s+net ([\d.]+) J\s+([\d.]+) W/.exec(l)!;
         return m.slice(1, 7);
       });
     const repRows = rep.stdout

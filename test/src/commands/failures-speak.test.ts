@@ -172,3 +172,15 @@ describe('stopping a command that ignores SIGTERM', () => {
     expect(s.finished).toBe(true);
   }, 60_000);
 });
+
+describe('progress', () => {
+  it('demo --count N numbers its images n/N', async () => {
+    const r = await spawnCli(['demo', '--plain', '--count', '3', '--idle', '0', '--no-record']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n').filter((l) => l.startsWith('image '))).toEqual([
+      expect.stringMatching(/^image 1\/3 /),
+      expect.stringMatching(/^image 2\/3 /),
+      expect.stringMatching(/^image 3\/3 /),
+    ]);
+  }, 30_000);
+});
