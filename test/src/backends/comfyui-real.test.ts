@@ -31,10 +31,9 @@ function write(graph: Graph): string {
   return f;
 }
 
-async function run(wf: string, extra: string[] = []) {
-  const dir = tempDir('gw-real-run-');
-  const rec = join(dir, 'r.json');
-  const r = await spawnCli([
+/** `genwatt run --backend comfyui` of `wf` against the real server, recording to a new file. */
+function runArgs(wf: string, rec: string, extra: string[] = []): string[] {
+  return [
     'run',
     '--backend',
     'comfyui',
@@ -52,7 +51,12 @@ async function run(wf: string, extra: string[] = []) {
     '--record',
     rec,
     ...extra,
-  ]);
+  ];
+}
+
+async function run(wf: string, extra: string[] = []) {
+  const rec = join(tempDir('gw-real-run-'), 'r.json');
+  const r = await spawnCli(runArgs(wf, rec, extra));
   const doc = (await readSession(rec)).doc;
   return { r, doc, names: doc.rows.map((x) => x.path.split('/').pop()!), notes: doc.notes.map((n) => n.message).join('\n') };
 }
@@ -144,24 +148,7 @@ describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${
     });
     const dir = tempDir('gw-real-run-');
     const rec = join(dir, 'r.json');
-    const args = [
-      'run',
-      '--backend',
-      'comfyui',
-      '--url',
-      comfy!.url,
-      '--workflow',
-      workflow('wf_basic.json'),
-      '--out',
-      comfy!.out,
-      '--probe',
-      'simulated',
-      '--idle',
-      '0',
-      '--plain',
-      '--record',
-      rec,
-    ];
+    const args = runArgs(workflow('wf_basic.json'), rec);
     const r = await spawnCli(args, {}, (p) => {
       // once our prompt is in the queue behind the other one (the other one itself waits in
       // queue_pending until the server's worker takes it: on a busy machine, after genwatt started)
@@ -188,24 +175,7 @@ describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${
     };
     const dir = tempDir('gw-real-run-');
     const rec = join(dir, 'r.json');
-    const args = [
-      'run',
-      '--backend',
-      'comfyui',
-      '--url',
-      comfy!.url,
-      '--workflow',
-      write(slow),
-      '--out',
-      comfy!.out,
-      '--probe',
-      'simulated',
-      '--idle',
-      '0',
-      '--plain',
-      '--record',
-      rec,
-    ];
+    const args = runArgs(write(slow), rec);
     const r = await spawnCli(args, {}, (p) => {
       const poll = async (): Promise<void> => {
         for (;;) {

@@ -9,6 +9,29 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, GENERATOR, spawnCli, tempDir } from '../../helpers/gen.js';
 
+/** A run watching `watched` while the demo generator writes two images into `writesTo`. */
+function watchingWhileWritingTo(watched: string, writesTo: string) {
+  return spawnCli([
+    'run',
+    '--probe',
+    'simulated',
+    '--idle',
+    '0',
+    '--out',
+    watched,
+    '--no-record',
+    '--',
+    process.execPath,
+    GENERATOR,
+    '--out',
+    writesTo,
+    '--count',
+    '2',
+    '--seconds',
+    '0.1',
+  ]);
+}
+
 describe('failures that speak', () => {
   it("a failing generator's last stderr lines are printed (bounded, sanitised), not only its exit code", async () => {
     const dir = tempDir('gw-fail-');
@@ -30,47 +53,11 @@ describe('failures that speak', () => {
     const dir = tempDir('gw-wrong-');
     const a = join(dir, 'oA');
     const b = join(dir, 'oB');
-    const r = await spawnCli([
-      'run',
-      '--probe',
-      'simulated',
-      '--idle',
-      '0',
-      '--out',
-      a,
-      '--no-record',
-      '--',
-      process.execPath,
-      GENERATOR,
-      '--out',
-      b,
-      '--count',
-      '2',
-      '--seconds',
-      '0.1',
-    ]);
+    const r = await watchingWhileWritingTo(a, b);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toContain(`the command ended and 0 images appeared in ${a}: is that the folder it writes to? New images did appear in ${b}: use --out ${b}`);
     // the same generator pointed at the right folder is a normal run
-    const ok = await spawnCli([
-      'run',
-      '--probe',
-      'simulated',
-      '--idle',
-      '0',
-      '--out',
-      b,
-      '--no-record',
-      '--',
-      process.execPath,
-      GENERATOR,
-      '--out',
-      b,
-      '--count',
-      '2',
-      '--seconds',
-      '0.1',
-    ]);
+    const ok = await watchingWhileWritingTo(b, b);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.err).not.toContain('0 images appeared');
   }, 60_000);
