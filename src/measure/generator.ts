@@ -5,7 +5,7 @@
  */
 import type { BackendConfig, BackendHooks, RunningBackend } from '../backends/backend-types.js';
 import { startChild, type RunningChild } from '../backends/run-controller.js';
-import type { LogLine } from '../session/types.js';
+import type { ChildExit, LogLine } from '../session/types.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 export type Generator = RunningChild | RunningBackend;
@@ -37,6 +37,24 @@ export async function startGenerator(spec: GeneratorSpec, hooks: GeneratorHooks)
     killAfterMs: spec.killAfterMs,
     onLine: (stream, line) => hooks.log({ tMs: timelineNow(), stream, line }),
   });
+}
+
+/**
+ * Stops the generator and waits for its end. A command that has not ended 1 s after SIGTERM is said,
+ * with when SIGKILL comes and that a second Ctrl-C kills it now.
+ */
+export async function stopAndWait(g: Generator, killAfterMs: number, note: (m: string) => void): Promise<ChildExit> {
+  g.stop();
+  let ended = false;
+  const slow = isBackend(g)
+    ? undefined
+    : setTimeout(() => {
+        if (!ended) note(`the command has not ended 1 s after SIGTERM: SIGKILL ${Math.round(killAfterMs / 1000)} s after the stop (Ctrl-C again: now)`);
+      }, 1000);
+  const exit = await g.done;
+  ended = true;
+  clearTimeout(slow);
+  return exit;
 }
 
 /** True for a server backend (it can say how many images it made). */

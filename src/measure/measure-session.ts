@@ -13,21 +13,21 @@ import type { DeviceInfo } from '../../probes/types.js';
 import type { BackendProgress } from '../backends/backend-types.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
 import { SessionRows } from './session-rows.js';
-import { StderrTail } from './stderr-tail.js';
+import { GeneratorLog } from './generator-log.js';
 import { averageWindows } from '../energy/boxcar.js';
-import { newImagesElsewhere } from './wrong-folder.js';
+import { nothingMade } from './wrong-folder.js';
 import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import { recorderFor } from '../session/record-listener.js';
 import type { Recorder } from '../session/recorder.js';
-import type { ChildExit, LogLine, Note, ProbeReport, RunInfo, SessionOptions, StopReason } from '../session/types.js';
+import type { ChildExit, Note, ProbeReport, RunInfo, SessionOptions, StopReason } from '../session/types.js';
 import type { MeasureConfig } from './measure-config.js';
 import { chargeNote, GpuCharge } from './gpu-charge.js';
 import { openWatcher, settleWatcher } from './run-watcher.js';
 import { ImageIntake } from './image-intake.js';
 import { countCheck, serverTags } from './server-facts.js';
 import { resolveGpuList, restrictIdle } from './gpu-select.js';
-import { isBackend, startGenerator, type Generator } from './generator.js';
+import { isBackend, startGenerator, stopAndWait, type Generator } from './generator.js';
 import { preflightRun } from './preflight.js';
 import { SessionCore } from './session-core.js';
 import type { MeasureSessionEvents, SessionState } from './session-events.js';
@@ -63,11 +63,9 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
   /** The run's start on the wall clock (file times are the wall clock's). */
   private runStartWallMs = 0;
   private readonly gpuCharge: GpuCharge;
-  /** Logs and notes kept for a session that records nothing (the rest are in the journal). */
-  readonly logs: LogLine[] = [];
+  /** Notes kept for a session that records nothing (the journal has them all); the generator's output. */
   readonly notes: Note[] = [];
-  /** The generator's last stderr lines (shown when the run fails). */
-  readonly stderrTail = new StderrTail();
+  readonly generatorLog = new GeneratorLog();
   /** The run's tags: the user's, then what the server tells (the caller's config is never changed). */
   readonly tags: Record<string, string>;
 
@@ -304,8 +302,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
         },
         log: (raw) => {
           const l = { ...raw, line: this.core.redactor.text(raw.line) };
-          if (this.logs.length < 5000) this.logs.push(l);
-          if (l.stream === 'stderr') this.stderrTail.add(l.line);
+          this.generatorLog.add(l);
           this.core.record({ type: 'log', ...l });
           this.emit('log', l);
         },
@@ -339,15 +336,17 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     if (note) this.note('genwatt', note);
   }
 
-  /** A command that ended by itself, successfully, with no image in --out: the run fails, naming a folder it did write to if one is found. */
+  /** A command that ended by itself with no image in --out fails the run (wrong-folder.ts). */
   private async checkNothingMade(): Promise<void> {
-    const c = this.config;
     const g = this.generator;
-    if (c.mode !== 'run' || !c.outDir || !c.argv || !g || isBackend(g) || this.imagesSeen > 0) return;
-    if (this.stopRequested !== 'child-exit' || this.childExit?.reason !== 'exited' || this.childExit.code !== 0) return;
-    const elsewhere = await newImagesElsewhere(c.argv, c.cwd, c.outDir, this.runStartWallMs);
-    const hint = elsewhere ? ` New images did appear in ${elsewhere}: use --out ${elsewhere}` : '';
-    this.fail(new Error(`the command ended and 0 images appeared in ${c.outDir}: is that the folder it writes to?${hint}`));
+    if (!g || isBackend(g)) return;
+    const exit = this.childExit;
+    const why = await nothingMade(
+      this.config,
+      { byItself: this.stopRequested === 'child-exit', exitedCleanly: exit?.reason === 'exited' && exit.code === 0, images: this.imagesSeen },
+      this.runStartWallMs,
+    );
+    if (why) this.fail(new Error(why));
   }
 
   private async settleWatcher(): Promise<void> {
@@ -417,19 +416,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
   private async stopGenerator(): Promise<void> {
     const g = this.generator;
     if (!g || this.childExit) return;
-    g.stop();
-    // A command that does not end at once: say what happens next, and how not to wait.
-    const slow = isBackend(g)
-      ? undefined
-      : setTimeout(() => {
-          if (!this.childExit)
-            this.note(
-              'genwatt',
-              `the command has not ended 1 s after SIGTERM: SIGKILL ${Math.round((this.config.killAfterMs ?? 10_000) / 1000)} s after the stop (Ctrl-C again: now)`,
-            );
-        }, 1000);
-    this.childExit = await g.done;
-    clearTimeout(slow);
+    this.childExit = await stopAndWait(g, this.config.killAfterMs ?? 10_000, (m) => this.note('genwatt', m));
     if (this.watcher) await this.settleWatcher();
   }
 

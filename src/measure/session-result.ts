@@ -40,7 +40,7 @@ function docOf(c: JournalContents, s: MeasureSession): SessionDoc {
     images: imagesOf(s.rows),
     rows: s.rows,
     summary: c.summary,
-    logs: s.logs,
+    logs: s.generatorLog.lines,
     notes: s.notes,
   });
 }
@@ -68,7 +68,7 @@ function liveDoc(s: MeasureSession, endMs: number): SessionDoc {
     images: imagesOf(s.rows),
     rows: s.rows,
     summary: summarize(s.rows, s.idle, s.runStartMs !== null ? (endMs - s.runStartMs) / 1000 : null),
-    logs: s.logs,
+    logs: s.generatorLog.lines,
     notes: s.notes,
   });
 }
@@ -94,7 +94,7 @@ export async function finishResult(s: MeasureSession, recorder: Recorder | undef
   const failed = Boolean(failure || finalizeError);
   const exit = doc.run.exit;
   const childFailed = exit !== null && exit.reason !== 'exited' && exit.reason !== 'stopped';
-  const stderrTail = childFailed || failed ? s.stderrTail.lines() : [];
+  const stderrTail = childFailed || failed ? s.generatorLog.stderrTail.lines() : [];
   const result: SessionResult = { doc, summary: doc.summary, rows: doc.rows, exitCode: s.exitCode(failed), recordFile, journalFile, stderrTail };
   if (failed) result.error = [failure, finalizeError].filter(Boolean).join('; ');
   return result;

@@ -45,3 +45,18 @@ export async function newImagesElsewhere(argv: readonly string[], cwd: string, o
   }
   return null;
 }
+
+/**
+ * A command that ended by itself, successfully, with no image in --out: why the run fails, naming a
+ * folder it did write to if one is found; null when the run is not such a run.
+ */
+export async function nothingMade(
+  c: { mode: string; outDir: string | null; argv: string[] | null; cwd: string },
+  ended: { byItself: boolean; exitedCleanly: boolean; images: number },
+  sinceWallMs: number,
+): Promise<string | null> {
+  if (c.mode !== 'run' || !c.outDir || !c.argv || ended.images > 0 || !ended.byItself || !ended.exitedCleanly) return null;
+  const elsewhere = await newImagesElsewhere(c.argv, c.cwd, c.outDir, sinceWallMs);
+  const hint = elsewhere ? ` New images did appear in ${elsewhere}: use --out ${elsewhere}` : '';
+  return `the command ended and 0 images appeared in ${c.outDir}: is that the folder it writes to?${hint}`;
+}
