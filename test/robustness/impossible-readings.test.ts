@@ -113,7 +113,11 @@ describe('energy counter jumps', () => {
         doc.rows.some((row) => row.method === 'counter'),
         JSON.stringify(doc.rows),
       ).toBe(true);
-      for (const row of doc.rows) expect(row.joules!, JSON.stringify(row)).toBeLessThanOrEqual(200 * row.seconds! + 5);
+      // An image whose window no two close samples span (a loaded machine delays the fake tool) has
+      // unknown energy: it carries no jump either. Every known figure is within what the limit allows.
+      const known = doc.rows.filter((row) => row.joules !== null);
+      expect(known.length, JSON.stringify(doc.rows)).toBeGreaterThan(doc.rows.length / 2);
+      for (const row of known) expect(row.joules!, JSON.stringify(row)).toBeLessThanOrEqual(200 * row.seconds + 5);
       expect(
         doc.notes.some((n) => /the energy counter jumped \d+\.\d J in \d+\.\d\d s \(at most \d+\.\d J is possible\): the jump is left out/.test(n.message)),
         JSON.stringify(doc.notes),
