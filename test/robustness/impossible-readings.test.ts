@@ -52,11 +52,16 @@ describe('impossible readings', () => {
       expect(r.code, r.err).toBe(0);
       const doc = (await readSession(rec)).doc;
       expect(doc.samples.every((s) => s.powerWatts === undefined || (s.powerWatts <= 1400 && s.powerWatts > 0))).toBe(true);
-      // the capture draws 70-500 W: every image stays within what the GPU can draw, none at 0
-      for (const row of doc.rows) {
+      // the capture draws 70-500 W: every image with a figure stays within what the GPU can draw,
+      // none at 0. An image whose whole window fell in dropped readings (a loaded machine stretches
+      // the fake's faults) has unknown energy — a gap, not a zero — and most images have a figure.
+      const known = doc.rows.filter((row) => row.watts !== null);
+      expect(known.length, JSON.stringify(doc.rows)).toBeGreaterThan(doc.rows.length / 2);
+      for (const row of known) {
         expect(row.watts!, JSON.stringify(row)).toBeLessThanOrEqual(1400);
         expect(row.watts!, JSON.stringify(row)).toBeGreaterThan(30);
       }
+      for (const row of doc.rows.filter((x) => x.watts === null)) expect(row.joules, JSON.stringify(row)).toBeNull();
       // the faults did come during the run (the fake replays them every 2 s), and were said
       expect(
         doc.notes.some((n) => said.test(n.message)),
