@@ -305,6 +305,8 @@ async function main(): Promise<number> {
           .option('out', { type: 'string', describe: 'write to FILE instead of stdout' })
           .option('force', { type: 'boolean', describe: 'let --out replace an existing file (never one of the inputs)' })
           .option('json', { type: 'boolean', describe: 'same as --format json' })
+          .option('images', { type: 'boolean', describe: "add each session's per-image table to the text report" })
+          .option('width', { type: 'number', describe: "fit the text report to this many columns (default: the terminal's; whole when piped)" })
           .option('price-kwh', { type: 'number', describe: 'electricity price per kWh: adds the cost of one image' })
           .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' }),
       async (a) => {
@@ -328,6 +330,8 @@ async function main(): Promise<number> {
           groupBy,
           baseline: a.baseline as string | undefined,
           since: a.since as string | undefined,
+          images: Boolean(a.images),
+          widthCols: a.width as number | undefined,
           save: a.save as string | undefined,
         });
         if ('usage' in r) throw new UsageError(r.usage);

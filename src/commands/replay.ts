@@ -16,7 +16,7 @@ export async function replayCommand(f: ReplayFlags): Promise<void> {
   const loaded = await readSession(f.file);
   if (!(await dashboardWanted(f.plain))) {
     const { reportText } = await import('../report/report-text.js');
-    process.stdout.write(reportText([loaded]));
+    process.stdout.write(reportText([loaded], {}, { images: true, widthCols: process.stdout.isTTY ? process.stdout.columns : undefined }));
     return;
   }
   const [{ ReplaySource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }] = await Promise.all([

@@ -21,6 +21,10 @@ export interface ReportArgs extends CompareOptions {
   format: string | undefined;
   out?: string;
   force?: boolean;
+  /** Per-image tables in the text report. */
+  images?: boolean;
+  /** The text report's width; default: the terminal's when stdout is one, else unlimited. */
+  widthCols?: number;
 }
 
 const FORMAT_OF_EXTENSION: Record<string, string> = {
@@ -91,6 +95,8 @@ export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { 
     ['--gco2-kwh', a.gco2Kwh],
   ] as const)
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) return { usage: `${k} must be a number, 0 or more, got ${v}` };
+  if (a.widthCols !== undefined && !(Number.isInteger(a.widthCols) && a.widthCols >= 40))
+    return { usage: `--width must be a whole number of columns, 40 or more, got ${a.widthCols}` };
   const out = a.out === undefined ? undefined : resolve(a.out);
   if (out) {
     const problem = outProblem(a, out);
@@ -123,7 +129,13 @@ export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { 
     process.stderr.write(`genwatt: no session could be read${urls.length ? ' from the nodes given' : ''}\n`);
     return { failed: 1 };
   }
-  const text = await renderReport(sessions, format, { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh, groupBy: a.groupBy, baseline: a.baseline });
+  const widthCols = a.widthCols ?? (!out && process.stdout.isTTY ? process.stdout.columns : undefined);
+  const text = await renderReport(
+    sessions,
+    format,
+    { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh, groupBy: a.groupBy, baseline: a.baseline },
+    { images: a.images, widthCols },
+  );
   if (!out) {
     process.stdout.write(text);
     return unread ? { failed: 1 } : { written: null };

@@ -1,21 +1,34 @@
 /** Configuration groups as a text table, Markdown, CSV and the report JSON's `groups` (pure). */
-import { fmtBytes, fmtNum, NA, table } from '../text/format.js';
+import { fmtBytes, fmtNum, NA } from '../text/format.js';
+import { fitTable, leftOutNote, wrapWords, type FitColumn } from '../text/fit-table.js';
 import { csvCell, markdownCell } from './formats.js';
 import { intervalText, ratioText, type ConfigGroup } from './groups.js';
 
 const paretoText = (g: ConfigGroup) => (g.pareto ? `★${g.paretoNames.length ? ` ${g.paretoNames.join(', ')}` : ''}` : '');
 
 /** One line per configuration, its runs indented beneath; the Pareto front named. */
-export function groupsText(groups: readonly ConfigGroup[]): string {
-  const head = ['configuration', 'runs', 'images', 's/image (95% CI)', 'J/image (95% CI)', 'net J', 'Wh/1000', 'img/kWh', 'peak VRAM', 'vs baseline', 'Pareto'];
+export function groupsText(groups: readonly ConfigGroup[], widthCols?: number): string {
+  const cols: FitColumn[] = [
+    { head: 'configuration', keep: Infinity, minWidth: 20 },
+    { head: 'runs', right: true, keep: 40 }, // the runs are the rows beneath
+    { head: 'images', right: true, keep: 70 },
+    { head: 's/image (95% CI)', right: true, keep: 100 },
+    { head: 'J/image (95% CI)', right: true, keep: 100 },
+    { head: 'net J', right: true, keep: 50 },
+    { head: 'Wh/1000', right: true, keep: 30 },
+    { head: 'img/kWh', right: true, keep: 20 },
+    { head: 'peak VRAM', right: true, keep: 80 },
+    { head: 'vs baseline', keep: 40 },
+    { head: 'Pareto', keep: 45 }, // the Pareto front line below names it too
+  ];
   const body: string[][] = [];
   for (const g of groups) {
     body.push([
       g.label,
       String(g.runs),
       `${g.images}${g.blankImages ? ` (${g.blankImages} blank)` : ''}`,
-      intervalText(g.secondsPerImage, 3),
-      intervalText(g.joulesPerImage, 1),
+      intervalText(g.secondsPerImage, 3, '*'),
+      intervalText(g.joulesPerImage, 1, '*'),
       fmtNum(g.joulesPerImage.netMean, 1),
       fmtNum(g.whPer1000Images, 1),
       fmtNum(g.imagesPerKwh, 0),
@@ -41,7 +54,11 @@ export function groupsText(groups: readonly ConfigGroup[]): string {
       );
   }
   const front = groups.filter((g) => g.pareto).map((g) => `${g.label}${g.paretoNames.length ? ` (${g.paretoNames.join(', ')})` : ''}`);
-  return `${table([head, ...body], [false, true, true, true, true, true, true, true, true, false, false])}\n\nPareto front (no other configuration is both faster and leaner): ${front.join('; ') || NA}\n`;
+  const t = fitTable(cols, body, widthCols);
+  const oneRun = groups.some((g) => g.secondsPerImage.over === 'images' || g.joulesPerImage.over === 'images')
+    ? '\n* one run: the interval is across its images, not across runs'
+    : '';
+  return `${t.text}${leftOutNote(t, widthCols)}${oneRun}\n\n${wrapWords(`Pareto front (no other configuration is both faster and leaner): ${front.join('; ') || NA}`, widthCols)}\n`;
 }
 
 export function groupsMarkdown(groups: readonly ConfigGroup[]): string {

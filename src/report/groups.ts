@@ -192,7 +192,8 @@ export function ratioText(g: ConfigGroup): string {
 }
 
 /** `1.234 ± 0.056` with the unit's digits; `(images)` when the interval is over one run's images. */
-export function intervalText(i: Interval, digits: number): string {
+/** `mean ± ci`; an interval over one run's images says so, in words or (a narrow table) by `*`. */
+export function intervalText(i: Interval, digits: number, oneRunMark = ' (1 run: images)'): string {
   if (i.mean === null) return 'n/a';
-  return `${i.mean.toFixed(digits)}${i.ci95 === null ? '' : ` ± ${i.ci95.toFixed(digits)}`}${i.over === 'images' && i.ci95 !== null ? ' (1 run: images)' : ''}`;
+  return `${i.mean.toFixed(digits)}${i.ci95 === null ? '' : ` ± ${i.ci95.toFixed(digits)}`}${i.over === 'images' && i.ci95 !== null ? oneRunMark : ''}`;
 }

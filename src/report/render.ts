@@ -1,12 +1,13 @@
 /** Sessions rendered in one of the report formats (table, csv, md, html, json). */
 import type { CompareOptions } from './compare.js';
 import type { LoadedSession } from '../session/reader.js';
+import type { TextLayout } from './report-text.js';
 import { jsonGuard } from '../text/output-guard.js';
 
 export const REPORT_FORMATS = ['table', 'csv', 'md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export async function renderReport(sessions: readonly LoadedSession[], format: string, opts: CompareOptions): Promise<string> {
+export async function renderReport(sessions: readonly LoadedSession[], format: string, opts: CompareOptions, layout: TextLayout = {}): Promise<string> {
   switch (format) {
     case 'json': {
       const { reportJson } = await import('./report-text.js');
@@ -39,6 +40,6 @@ export async function renderReport(sessions: readonly LoadedSession[], format: s
     case 'html':
       return (await import('./html.js')).reportHtml(sessions, opts);
     default:
-      return (await import('./report-text.js')).reportText(sessions, opts);
+      return (await import('./report-text.js')).reportText(sessions, opts, layout);
   }
 }

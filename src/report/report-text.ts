@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { LoadedSession } from '../session/reader.js';
 import type { Summary } from '../energy/summary.js';
-import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA, table } from '../text/format.js';
+import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA } from '../text/format.js';
+import { clipLine, fitTable, leftOutNote, wrapWords, type FitColumn } from '../text/fit-table.js';
 import { comparisonRow, type CompareOptions, type ComparisonRow } from './compare.js';
 import { comparisonCells } from './formats.js';
 import { groupsJson, groupsText } from './group-output.js';
@@ -76,9 +77,35 @@ export function methodText(summary: Summary): string {
   return `${m}, coverage ${fmtPercent(summary.coverage)}${summary.flagged && summary.method !== 'average' ? ' (some figures integrate average power: flagged)' : ''}`;
 }
 
-export function imagesTable(rows: readonly ImageRow[]): string {
+/** How a text report is laid out for its reader. */
+export interface TextLayout {
+  /** Per-image tables (on request: the summaries come first and are what most readers want). */
+  images?: boolean;
+  /** The terminal's width: tables leave out their least important columns to fit; none when piped. */
+  widthCols?: number;
+}
+
+export function imagesTable(rows: readonly ImageRow[], widthCols?: number): string {
   const withMeta = rows.some((r) => r.meta?.steps !== undefined || r.meta?.sampler !== undefined);
-  const head = ['#', 'file', 's', 'J', 'net J', 'W', 'peak VRAM', ...(withMeta ? ['steps', 'sampler', 'size', 'seed', 'model'] : []), 'marks'];
+  const cols: FitColumn[] = [
+    { head: '#', right: true, keep: Infinity },
+    { head: 'file', keep: Infinity, minWidth: 12 },
+    { head: 's', right: true, keep: 100 },
+    { head: 'J', right: true, keep: 100 },
+    { head: 'net J', right: true, keep: 60 },
+    { head: 'W', right: true, keep: 50 },
+    { head: 'peak VRAM', right: true, keep: 70 },
+    ...(withMeta
+      ? [
+          { head: 'steps', right: true, keep: 30 },
+          { head: 'sampler', keep: 20 },
+          { head: 'size', keep: 25 },
+          { head: 'seed', right: true, keep: 10 },
+          { head: 'model', keep: 15 },
+        ]
+      : []),
+    { head: 'marks', keep: 80 },
+  ];
   const body = rows.map((r) => {
     const marks = [
       r.warmup ? 'warm-up' : '',
@@ -111,7 +138,8 @@ export function imagesTable(rows: readonly ImageRow[]): string {
       marks,
     ];
   });
-  return table([head, ...body], [true, false, true, true, true, true, true, ...(withMeta ? [true, false, false, true, false] : []), false]);
+  const t = fitTable(cols, body, widthCols);
+  return t.text + leftOutNote(t, widthCols);
 }
 
 export function summaryText(s: Summary): string {
@@ -126,73 +154,87 @@ export function summaryText(s: Summary): string {
   return lines.join('\n');
 }
 
-export function reportText(sessions: readonly LoadedSession[], opts: CompareOptions = {}): string {
+/** The columns that decide a comparison, most important kept longest; csv, md, html and json have them all. */
+const COMPARISON_KEEP: Readonly<Record<string, number>> = {
+  session: Infinity,
+  's/image': 100,
+  'J/image': 100,
+  images: 90,
+  'net J/image': 80,
+  'peak VRAM': 70,
+  'mean W': 60,
+  method: 50,
+  'cost/image': 45,
+  'g CO₂e/image': 45,
+  'Wh/1000 img': 40,
+  backend: 35,
+  model: 34,
+  steps: 33,
+  size: 32,
+  attention: 31,
+  'J/step': 20,
+  'J/MP': 20,
+};
+
+function comparisonText(rows: readonly ComparisonRow[], widthCols?: number): string {
+  const cells = comparisonCells(rows);
+  const idx = cells.head.map((h, i) => (h in COMPARISON_KEEP && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
+  const cols = idx.map((i): FitColumn => ({
+    head: cells.head[i],
+    right: cells.numeric[i],
+    keep: COMPARISON_KEEP[cells.head[i]],
+    minWidth: i === idx[0] ? 12 : undefined,
+  }));
+  const t = fitTable(
+    cols,
+    cells.body.map((r) => idx.map((i) => r[i])),
+    widthCols,
+  );
+  return t.text + leftOutNote(t, widthCols);
+}
+
+/** One session: where and how it was recorded, its summary, and (on request) its images. */
+function sessionText(s: LoadedSession, layout: TextLayout): string {
+  const d = s.doc;
+  const w = layout.widthCols;
+  const gpus =
+    d.devices
+      .filter((x) => !x.host)
+      .map((x) => x.name)
+      .join(', ') || NA;
+  const tags = Object.entries(d.run.tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return [
+    clipLine(`== ${s.file}${d.complete ? '' : '  (UNFINISHED: genwatt was stopped before the end)'}`, w),
+    clipLine(`host ${d.host.hostname} · ${gpus} · genwatt ${d.genwatt} · ${d.startedAt}`, w),
+    clipLine(d.run.argv ? `command: ${d.run.argv.join(' ')}` : `mode: ${d.run.mode}${d.run.outDir ? ` ${d.run.outDir}` : ''}`, w),
+    ...(tags ? [wrapWords(`tags: ${tags}`, w)] : []),
+    ...s.warnings.map((x) => wrapWords(`warning: ${x}`, w)),
+    summaryText(d.summary),
+    ...(layout.images ? ['', d.rows.length ? imagesTable(d.rows, w) : '(no images)'] : []),
+  ].join('\n');
+}
+
+/**
+ * The text report, summaries first: the configurations (several sessions), the comparison, then
+ * each session's summary; per-image tables only with `images`, so four sessions fit a screen.
+ */
+export function reportText(sessions: readonly LoadedSession[], opts: CompareOptions = {}, layout: TextLayout = {}): string {
+  const w = layout.widthCols;
   const parts: string[] = [];
-  for (const s of sessions) {
-    const d = s.doc;
-    const gpus =
-      d.devices
-        .filter((x) => !x.host)
-        .map((x) => x.name)
-        .join(', ') || NA;
-    const tags = Object.entries(d.run.tags)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    parts.push(
-      [
-        `== ${s.file}${d.complete ? '' : '  (UNFINISHED: genwatt was stopped before the end)'}`,
-        `host ${d.host.hostname} · ${gpus} · genwatt ${d.genwatt} · ${d.startedAt}`,
-        d.run.argv ? `command: ${d.run.argv.join(' ')}` : `mode: ${d.run.mode}${d.run.outDir ? ` ${d.run.outDir}` : ''}`,
-        tags ? `tags: ${tags}` : '',
-        ...s.warnings.map((w) => `warning: ${w}`),
-        '',
-        d.rows.length ? imagesTable(d.rows) : '(no images)',
-        '',
-        summaryText(d.summary),
-      ]
-        .filter((l, i) => l !== '' || i > 3)
-        .join('\n'),
-    );
-  }
   const rows = sessions.map((s) => comparisonRow(s, opts));
-  const perUnit = rows.some((r) => r.joulesPerStep !== null || r.joulesPerMegapixel !== null);
-  if (sessions.length > 1 || perUnit || opts.priceKwh !== undefined || opts.gco2Kwh !== undefined) {
-    // The terminal gets the columns that decide a comparison; csv, md, html and json have them all.
-    const keep = new Set([
-      'session',
-      'backend',
-      'model',
-      'attention',
-      'steps',
-      'size',
-      'images',
-      's/image',
-      'J/image',
-      'net J/image',
-      'Wh/1000 img',
-      'mean W',
-      'peak VRAM',
-      'J/step',
-      'J/MP',
-      'method',
-      'cost/image',
-      'g CO₂e/image',
-    ]);
-    const cells = comparisonCells(rows);
-    const idx = cells.head.map((h, i) => (keep.has(h) && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
-    parts.push(
-      `== comparison (steady means)\n${table(
-        [idx.map((i) => cells.head[i]), ...cells.body.map((r) => idx.map((i) => r[i]))],
-        idx.map((i) => cells.numeric[i]),
-      )}`,
-    );
-  }
   if (sessions.length > 1 && opts.groupBy !== null) {
     const groups = groupSessions(sessions, rows, opts);
     parts.push(
-      `== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)\n${groupsText(groups)}`,
+      `${clipLine(`== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)`, w)}\n${groupsText(groups, w).trimEnd()}`,
     );
   }
+  const perUnit = rows.some((r) => r.joulesPerStep !== null || r.joulesPerMegapixel !== null);
+  if (sessions.length > 1 || perUnit || opts.priceKwh !== undefined || opts.gco2Kwh !== undefined)
+    parts.push(`== comparison (steady means)\n${comparisonText(rows, w)}`);
+  for (const s of sessions) parts.push(sessionText(s, layout));
+  if (!layout.images && sessions.some((s) => s.doc.rows.length)) parts.push('(per-image tables: add --images)');
   return parts.join('\n\n') + '\n';
 }
 

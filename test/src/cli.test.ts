@@ -136,7 +136,7 @@ describe('genwatt CLI', () => {
     expect(s.images.map((i: { batch: number }) => i.batch)).toEqual([0, 1, 2, 2, 3]);
     expect(s.images[2].joules).toBe(s.images[3].joules);
     for (const k of ['index', 'path', 'tMs', 'seconds', 'joules', 'netJoules', 'batch', 'warmup']) expect(s.images[0]).toHaveProperty(k);
-    const text = (await genwatt(['report', rec])).stdout;
+    const text = (await genwatt(['report', rec, '--images'])).stdout;
     expect(text).toMatch(/00004-1004\.png/);
     expect(text).toMatch(/batch 2×2/);
   });
@@ -191,7 +191,7 @@ describe('genwatt CLI', () => {
     const rec = join(cwd, 's.json');
     const live = await genwatt(['demo', '--count', '5', '--idle', '0.5', '--plain', '--record', rec], { cwd });
     expect(live.code).toBe(0);
-    const rep = await genwatt(['report', rec], { cwd });
+    const rep = await genwatt(['report', rec, '--images'], { cwd });
     expect(rep.code).toBe(0);
     const liveRows = live.stdout
       .split('\n')

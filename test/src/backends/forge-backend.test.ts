@@ -103,7 +103,7 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     expect(doc.run.exit).toMatchObject({ reason: 'exited' });
     expect(r.err).not.toMatch(/says it made/);
     // what each image was, in the report's per-image table
-    const rep = await spawnCli(['report', rec]);
+    const rep = await spawnCli(['report', rec, '--images']);
     expect(rep.out).toMatch(/steps\s+sampler\s+size\s+seed\s+model/);
     expect(rep.out).toMatch(/00001-101\.png .* 8\s+DPM\+\+ 2M\s+64x64\s+101\s+sd_xl_base_1\.0/);
   }, 30000);

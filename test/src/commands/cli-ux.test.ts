@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { textWidth } from '../../../src/text/text-width.js';
 import { CLI, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
 
 function runIn(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
@@ -41,6 +42,29 @@ describe('a CLI that feels finished', () => {
     expect(r.err).toContain(`the newest session in ./genwatt-sessions: ${newer}`);
     expect(r.out).toContain(`== ${newer}`);
     expect(r.out).not.toContain('older.json');
+  }, 30_000);
+
+  it('report: summaries first, per-image tables on request (--images), every line within --width, what was left out named', async () => {
+    const files = ['demo-8.json', 'demo-killed.jsonl', 'h100-nvml-turbo.json'].map((f) => join(ROOT, 'fixtures/sessions', f));
+    const narrow = await spawnCli(['report', ...files, '--width', '80']);
+    expect(narrow.code, narrow.err).toBe(0);
+    const lines = narrow.out.split('\n');
+    for (const l of lines) expect(textWidth(l), l).toBeLessThanOrEqual(80);
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/^== configurations/)).toBe(0);
+    expect(at(/^== comparison/)).toBeGreaterThan(0);
+    expect(at(/^== .*demo-8\.json/)).toBeGreaterThan(at(/^== comparison/));
+    expect(narrow.out).not.toMatch(/00003-1003\.png/); // no per-image rows
+    expect(narrow.out).toContain('(per-image tables: add --images)');
+    expect(narrow.out).toMatch(/\(left out at 80 columns: [^)]*Wh\/1000/);
+    expect(narrow.out).toMatch(/NVIDIA H10…80GB HBM3 +16 +0\.677 ± 0\.012\*/); // the numbers whole, the name cut in the middle
+    // piped without --width: whole lines, every column
+    const whole = await spawnCli(['report', ...files, '--images']);
+    expect(whole.out).not.toContain('left out');
+    expect(whole.out).toMatch(/Wh\/1000 +img\/kWh/);
+    expect(whole.out).toMatch(/^ 4 +00003-1003\.png +0\.668 +469\.9/m);
+    expect(whole.out.indexOf('00003-1003.png')).toBeGreaterThan(whole.out.indexOf('== comparison'));
+    expect((await spawnCli(['report', files[0], '--width', '10'])).err).toContain('--width must be a whole number of columns, 40 or more');
   }, 30_000);
 
   it('serve on a port already in use: one sentence naming the address and --listen, not a raw EADDRINUSE', async () => {
