@@ -54,6 +54,8 @@ export interface LauncherPresetView {
   name: string;
   /** One line: command, output folder, tags. */
   detail: string;
+  /** The preset's own description, if it has one. */
+  description?: string;
   count: number | null;
 }
 
@@ -66,6 +68,8 @@ export interface LauncherView {
   source: string;
   /** A config problem (file and field), shown; the dashboard works on. */
   error: string | null;
+  /** Presets left out of the list, each with its problem (the others work). */
+  disabled: readonly string[];
 }
 
 export interface ReplayView {

@@ -17,12 +17,13 @@ import {
   type RawFlags,
 } from './commands/flags.js';
 import { installOutputGuard } from './text/output-guard.js';
-import { didYouMean } from './commands/did-you-mean.js';
+import { COMMAND_NAMES, didYouMean } from './commands/did-you-mean.js';
 import { installInternalErrorHandler } from './text/internal-errors.js';
 import { utf8Locale } from './text/ascii-symbols.js';
 
 function usageExit(msg: string): never {
-  process.stderr.write(`genwatt: ${msg}\n(see genwatt --help)\n`);
+  const cmd = (COMMAND_NAMES as readonly string[]).includes(rawArgs[0]) ? ` ${rawArgs[0]}` : '';
+  process.stderr.write(`genwatt: ${msg}\n(see genwatt${cmd} --help)\n`);
   process.exit(2);
 }
 
@@ -54,20 +55,23 @@ if (DASHBOARD_COMMANDS.has(rawArgs[0]?.startsWith('-') ? undefined : rawArgs[0])
     .catch(() => undefined);
 }
 
+/** A number flag: read as text, so that an error echoes what was typed (commands/flags.ts), shown as [number] in the help. */
+const NUMBER_TEXT = { type: 'string', number: true } as const;
+
 const probeOption = { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` } as const;
 
 /** Options of every measuring command. Numbers are read as text and checked (with units) in commands/flags.ts. */
 function sessionOptions(y: Argv): Argv {
   return y
     .option('probe', probeOption)
-    .option('interval', { type: 'string', describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
-    .option('idle', { type: 'string', describe: 'seconds of idle baseline before the run (0 skips; default 5)' })
-    .option('warmup', { type: 'string', describe: `leading batches counted as warm-up, excluded from steady means (default ${DEFAULT_WARMUP_BATCHES})` })
-    .option('batch-gap', { type: 'string', describe: 'files within this many ms of each other are one batch (default: auto)' })
-    .option('count', { type: 'string', describe: 'stop after this many images' })
-    .option('timeout', { type: 'string', describe: 'stop after this many seconds' })
+    .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
+    .option('idle', { ...NUMBER_TEXT, describe: 'seconds of idle baseline before the run (0 skips; default 5)' })
+    .option('warmup', { ...NUMBER_TEXT, describe: `leading batches counted as warm-up, excluded from steady means (default ${DEFAULT_WARMUP_BATCHES})` })
+    .option('batch-gap', { ...NUMBER_TEXT, describe: 'files within this many ms of each other are one batch (default: auto)' })
+    .option('count', { ...NUMBER_TEXT, describe: 'stop after this many images' })
+    .option('timeout', { ...NUMBER_TEXT, describe: 'stop after this many seconds' })
     .option('kill-after', {
-      type: 'string',
+      ...NUMBER_TEXT,
       describe: `seconds between SIGTERM and SIGKILL when the generator is stopped (default ${DEFAULT_KILL_AFTER_SECONDS})`,
     })
     .option('record', { type: 'string', describe: 'recording file (default: ./genwatt-sessions/<time>-<mode>.json); --no-record for none' })
@@ -78,10 +82,10 @@ function sessionOptions(y: Argv): Argv {
     .option('json', { type: 'boolean', describe: 'print only the final report JSON on stdout' })
     .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" })
     .option('counter-interval', {
-      type: 'string',
+      ...NUMBER_TEXT,
       describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)',
     })
-    .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
+    .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
     .option('sim-process-list', {
       type: 'boolean',
       describe: 'with --probe simulated: the simulated GPUs list their processes (default on; --no-sim-process-list acts out an interface that lists none)',
@@ -95,6 +99,24 @@ function sessionOptions(y: Argv): Argv {
       describe:
         "GPUs charged to the run: indices, PCI bus ids or UUIDs (--gpu 1, --gpu 0000:41:00.0,GPU-5ca8…), or auto; default: the generator's CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else the GPUs its processes use, else all",
     });
+}
+
+/** `monitor` measures no run: only the flags that mean something without one (--count and --json are refused with a hint). */
+function monitorOptions(y: Argv): Argv {
+  return y
+    .option('probe', probeOption)
+    .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
+    .option('timeout', { ...NUMBER_TEXT, describe: 'stop after this many seconds' })
+    .option('record', { type: 'string', describe: 'keep the samples in this recording file (default: none)' })
+    .option('tag', { type: 'string', array: true, describe: 'key=value recorded with it (repeatable)' })
+    .option('plain', { type: 'boolean', describe: 'one line per device per second instead of the dashboard' })
+    .option('color', { type: 'boolean', describe: 'colors in the dashboard (--no-color, or NO_COLOR, turns them off)' })
+    .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
+    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default: not read while monitoring)' })
+    .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
+    .option('sim-process-list', { type: 'boolean', describe: 'with --probe simulated: the simulated GPUs list their processes (default on)' })
+    .option('count', { ...NUMBER_TEXT, hidden: true })
+    .option('json', { type: 'boolean', hidden: true });
 }
 
 function runOptions(y: Argv): Argv {
@@ -147,15 +169,15 @@ function serveOptions(y: Argv): Argv {
       choices: ['run', 'hour'],
       describe: 'one file per run, or also split at clock hours with an hourly monitor file of all samples',
     })
-    .option('run-gap', { type: 'string', describe: 'seconds without an image that end a run (default 60)' })
-    .option('max-file-minutes', { type: 'string', describe: 'longest a recording file may cover, minutes (default 60); a longer run continues in a new file' })
-    .option('interval', { type: 'string', describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
-    .option('idle', { type: 'string', describe: 'seconds at start taken as the idle baseline (0: none; default 5)' })
-    .option('warmup', { type: 'string', describe: `batches at a run's start counted as warm-up (default ${DEFAULT_WARMUP_BATCHES})` })
-    .option('batch-gap', { type: 'string', describe: 'files within this many ms of each other are one batch (default: auto)' })
+    .option('run-gap', { ...NUMBER_TEXT, describe: 'seconds without an image that end a run (default 60)' })
+    .option('max-file-minutes', { ...NUMBER_TEXT, describe: 'longest a recording file may cover, minutes (default 60); a longer run continues in a new file' })
+    .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
+    .option('idle', { ...NUMBER_TEXT, describe: 'seconds at start taken as the idle baseline (0: none; default 5)' })
+    .option('warmup', { ...NUMBER_TEXT, describe: `batches at a run's start counted as warm-up (default ${DEFAULT_WARMUP_BATCHES})` })
+    .option('batch-gap', { ...NUMBER_TEXT, describe: 'files within this many ms of each other are one batch (default: auto)' })
     .option('node', { type: 'string', describe: 'node label on every metric (default: the host name)' })
-    .option('sim-gpus', { type: 'string', describe: 'with --probe simulated: how many simulated GPUs' })
-    .option('counter-interval', { type: 'string', describe: 'NVML energy counter read period, ms (default 1000)' })
+    .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
+    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default 1000)' })
     .option('blank-check', {
       type: 'boolean',
       describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)',
@@ -165,7 +187,11 @@ function serveOptions(y: Argv): Argv {
       array: true,
       describe: 'while listening on loopback, also answer requests for this Host name (repeatable); others get 421',
     })
-    .option('max-connections', { type: 'string', describe: 'most HTTP connections at once (default 64; more are refused)' });
+    .option('max-connections', { ...NUMBER_TEXT, describe: 'most HTTP connections at once (default 64; more are refused)' })
+    .example([
+      ['$0 serve --watch /srv/out --record-dir runs/', 'a node: /metrics on :9464, runs recorded'],
+      ['$0 serve --watch /a=0 --watch /b=1', 'two generators on GPUs 0 and 1'],
+    ]);
 }
 
 const strings = (v: unknown): string[] => ((v as (string | number | undefined)[] | undefined) ?? []).filter((x) => x !== undefined).map(String);
@@ -183,6 +209,12 @@ async function main(): Promise<number> {
     .scriptName('genwatt')
     .usage('$0 [command]\n\nWhat does one generated image cost on this box: seconds, joules (gross and net of idle), watts, peak VRAM.')
     .parserConfiguration({ 'populate--': true })
+    .example([
+      ['$0', 'the dashboard (the demo on a simulated GPU when no GPU is found)'],
+      ['$0 run --out o -- python gen.py', 'measure each image the command writes into o/'],
+      ['$0 report', 'summarize the newest recorded session'],
+      ['$0 init', 'write an example genwatt.config.json and plan into this folder'],
+    ])
     .version(genwattVersion())
     .command(
       '$0',
@@ -197,7 +229,13 @@ async function main(): Promise<number> {
     .command(
       'demo',
       'the whole pipeline on a simulated GPU with a bundled generator writing real PNGs',
-      (y) => sessionOptions(y).option('count', { alias: 'images', type: 'string', describe: 'images the demo generator writes (default 10)' }),
+      (y) =>
+        sessionOptions(y)
+          .option('count', { alias: 'images', ...NUMBER_TEXT, describe: 'images the demo generator writes (default 10)' })
+          .example([
+            ['$0 demo --count 30', 'thirty demo images in the dashboard'],
+            ['$0 demo --plain --sim-gpus 2', 'plain lines, two simulated GPUs'],
+          ]),
       async (a) => {
         const { demoCommand, DEFAULT_DEMO_IMAGES } = await import('./commands/demo.js');
         const f = sessionFlags(a as RawFlags);
@@ -207,7 +245,13 @@ async function main(): Promise<number> {
     .command(
       'run',
       'measure every image of a generation: a command (genwatt run --out DIR -- CMD ARG…) or a server (--backend forge|comfyui --out ITS_OUTPUT_DIR)',
-      runOptions,
+      (y) =>
+        runOptions(y).example([
+          ['$0 run --out o --count 8 -- python gen.py', 'a command; stop after 8 images'],
+          ['$0 run --backend comfyui --workflow wf.json --requests 4 --out ~/ComfyUI/output', 'four ComfyUI prompts'],
+          ['$0 run --backend forge --prompt "a cat" --out ~/forge/outputs', 'one Forge/A1111 request'],
+          ['$0 run --tag model=sdxl --out o -- ./gen.sh', 'a tag that groups the report'],
+        ]),
       async (a) => {
         set(await (await import('./commands/run.js')).runCommand(a as RawFlags, strings(a['--']), strings(a._).slice(1)));
       },
@@ -215,7 +259,10 @@ async function main(): Promise<number> {
     .command(
       'watch <dir>',
       'measure while something else generates into DIR (ends on Ctrl-C or --count)',
-      (y) => sessionOptions(y).positional('dir', { type: 'string', describe: 'output folder to watch' }),
+      (y) =>
+        sessionOptions(y)
+          .positional('dir', { type: 'string', describe: 'output folder to watch' })
+          .example([['$0 watch ~/ComfyUI/output --count 10', 'measure the next ten images, whoever makes them']]),
       async (a) => {
         const [{ measureCommand }, { resolve }] = await Promise.all([import('./commands/measure.js'), import('node:path')]);
         set(
@@ -229,9 +276,18 @@ async function main(): Promise<number> {
         );
       },
     )
-    .command('monitor', 'devices only, no run (plain: one line per device per second); --record FILE to keep it', sessionOptions, async (a) => {
-      set(await (await import('./commands/monitor.js')).monitorCommand(a as RawFlags));
-    })
+    .command(
+      'monitor',
+      'devices only, no run (plain: one line per device per second); --record FILE to keep it',
+      (y) =>
+        monitorOptions(y).example([
+          ['$0 monitor', 'the live dashboard'],
+          ['$0 monitor --plain --timeout 60 --record i.json', 'a minute of readings, kept'],
+        ]),
+      async (a) => {
+        set(await (await import('./commands/monitor.js')).monitorCommand(a as RawFlags));
+      },
+    )
     .command(
       'replay <file>',
       'play a recorded session (.json, or the .jsonl of an unfinished one) in the dashboard, with pause and seek; without a terminal (or --plain) print its report',
@@ -241,7 +297,11 @@ async function main(): Promise<number> {
           .option('speed', { type: 'number', default: 1, describe: 'playback speed (2 = twice as fast)' })
           .option('plain', { type: 'boolean', describe: 'print the report instead of the dashboard' })
           .option('color', { type: 'boolean', describe: 'colors (--no-color, or NO_COLOR, turns them off)' })
-          .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules' }),
+          .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules' })
+          .example([
+            ['$0 replay session.json --speed 4', 'play it four times as fast'],
+            ['$0 replay session.json --plain', 'print its report with per-image rows'],
+          ]),
       async (a) => {
         await (
           await import('./commands/replay.js')
@@ -261,7 +321,8 @@ async function main(): Promise<number> {
         y
           .positional('file', { type: 'string', describe: 'plan JSON (schema/plan.schema.json; examples in docs/examples/plans)' })
           .option('probe', probeOption)
-          .option('interval', { type: 'string', describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` }),
+          .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
+          .example([['$0 plan genwatt-plan.json', 'run it (again: resumes where it stopped)']]),
       async (a) => {
         const f = sessionFlags({ probe: a.probe, interval: a.interval });
         set(await (await import('./commands/plan.js')).planCommand(String(a.file), f.probes, f.intervalMs));
@@ -271,11 +332,28 @@ async function main(): Promise<number> {
       set(await (await import('./commands/serve.js')).runServe({ ...(a as RawFlags), probe: probesFlag(a.probe as string[] | undefined) }));
     })
     .command(
+      'init',
+      'write an example genwatt.config.json (launcher presets) and genwatt-plan.json into this folder',
+      (y) => y.option('force', { type: 'boolean', describe: 'replace files that exist' }),
+      async (a) => {
+        set((await import('./commands/init.js')).initCommand({ force: Boolean(a.force) }));
+      },
+    )
+    .command(
       'probe',
       'detected devices and one reading each',
-      (y) => y.option('probe', probeOption).option('json', { type: 'boolean', describe: 'JSON output' }),
+      (y) =>
+        y
+          .option('probe', probeOption)
+          .option('json', { type: 'boolean', describe: 'JSON output' })
+          .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
+          .example([
+            ['$0 probe', 'what genwatt finds here, with one reading each'],
+            ['$0 probe --json --probe nvidia-smi', 'one probe, as JSON'],
+          ]),
       async (a) => {
-        await (await import('./commands/probe.js')).probeCommand(probesFlag(a.probe as string[] | undefined), Boolean(a.json));
+        const f = sessionFlags({ probe: a.probe, 'sim-gpus': a['sim-gpus'] });
+        await (await import('./commands/probe.js')).probeCommand(f.probes, Boolean(a.json), { simGpus: f.simGpus });
       },
     )
     .command(
@@ -308,7 +386,13 @@ async function main(): Promise<number> {
           .option('images', { type: 'boolean', describe: "add each session's per-image table to the text report" })
           .option('width', { type: 'number', describe: "fit the text report to this many columns (default: the terminal's; whole when piped)" })
           .option('price-kwh', { type: 'number', describe: 'electricity price per kWh: adds the cost of one image' })
-          .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' }),
+          .option('gco2-kwh', { type: 'number', describe: 'grid carbon intensity, g CO2e per kWh: adds the CO2 of one image' })
+          .example([
+            ['$0 report', 'the newest session in ./genwatt-sessions'],
+            ['$0 report runs/*.json --group-by model', 'compare configurations'],
+            ['$0 report a.json b.json --out report.html', 'one page with the Pareto chart'],
+            ['$0 report http://edge-1:9464 --save f/', "a serve node's sessions"],
+          ]),
       async (a) => {
         const { writeReport } = await import('./commands/report.js');
         const groupBy =
@@ -338,10 +422,19 @@ async function main(): Promise<number> {
         if ('failed' in r) set(r.failed);
       },
     )
+    // yargs' own: a bash/zsh script that asks `genwatt --get-yargs-completions` for commands and flags.
+    .completion(
+      'completion',
+      'print a shell completion script: genwatt completion >> ~/.bashrc (or ~/.zshrc)',
+      // yargs' defaults, less the default command's internal name ($0).
+      (_current: string, _argv: unknown, defaults: (cb: (err: Error | null, list?: string[]) => void) => void, done: (list: string[]) => void) =>
+        defaults((_err, list) => done((list ?? []).filter((c) => c !== '$0'))),
+    )
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    // Piped help (the man page's source) takes COLUMNS.
+    .wrap(Math.min(100, process.stdout.columns || Number(process.env.COLUMNS) || 100))
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
       // `genwatt moniter`: the default command took the word as an unknown argument.

@@ -1,10 +1,11 @@
 /**
  * Launcher presets from `genwatt.config.json` (working folder) or
  * `$XDG_CONFIG_HOME/genwatt/config.json` (`~/.config/...`). JSON with comments is accepted, so the
- * example config can carry commented examples. A bad file gives one message naming the file, the
- * line and the field; the caller keeps working with no presets.
+ * example config can carry commented examples. A file that cannot be read or parsed gives one
+ * message naming the file, the line and the field, and no presets; a bad preset disables only itself.
  */
 import { readFileSync } from 'node:fs';
+import { parseJsonc, validateAgainst } from './jsonc-config.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../package-info.js';
@@ -14,7 +15,7 @@ import type { BackendConfig } from './backend-types.js';
 export interface Preset {
   name: string;
   description?: string;
-  /** argv; `{count}` and `{out}` are substituted when the run starts. */
+  /** argv; `{count}`, `{out}` and `{genwatt}` (genwatt's own folder) are substituted when the run starts. */
   command: string[];
   /** Absolute working folder (default: the config file's folder). */
   cwd: string;
@@ -39,8 +40,10 @@ export interface PresetLoad {
   file: string | null;
   /** Where genwatt looked, in order. */
   searched: string[];
-  /** What is wrong with the file (names file, line and field), or null. */
+  /** What is wrong with the whole file (names file, line and field), or null. */
   error: string | null;
+  /** Presets left out, each with what is wrong with it (the others load). */
+  disabled: { name: string; reason: string }[];
 }
 
 export function configCandidates(cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -48,100 +51,73 @@ export function configCandidates(cwd: string, env: NodeJS.ProcessEnv = process.e
   return [join(cwd, 'genwatt.config.json'), join(xdg, 'genwatt', 'config.json')];
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
-/** `/presets/1/command` → `presets[1].command` */
-export function fieldName(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
-}
-
-/** Parses JSON with comments; throws an Error naming the file and line. */
-export async function parseJsonc(text: string, file: string): Promise<unknown> {
-  const { parse, printParseErrorCode } = await import('jsonc-parser');
-  const errors: import('jsonc-parser').ParseError[] = [];
-  const data: unknown = parse(text, errors, { allowTrailingComma: true });
-  if (errors.length) throw new Error(`${file} line ${lineOf(text, errors[0].offset)}: not valid JSON (${printParseErrorCode(errors[0].error)})`);
-  return data;
-}
-
-/** Validates `data` (parsed from `text`) against a schema of schema/; the error names the file, line and field. */
-export async function validateAgainst(data: unknown, text: string, file: string, schemaName: string): Promise<void> {
-  const { parseTree, findNodeAtLocation } = await import('jsonc-parser');
-  const { Ajv } = await import('ajv');
-  const ajv = new Ajv({ allErrors: false, strict: false });
-  const validate = ajv.compile(JSON.parse(readFileSync(join(packageRoot(), 'schema', schemaName), 'utf8')));
-  if (validate(data)) return;
-  const e = validate.errors![0];
-  let pointer = e.instancePath;
-  let what = e.message ?? 'is invalid';
-  if (e.keyword === 'required') {
-    pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
-    what = 'is missing';
-  } else if (e.keyword === 'additionalProperties') {
-    pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
-    what = 'is not a known field';
-  }
-  const path = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  let node = findNodeAtLocation(parseTree(text)!, path);
-  for (let k = path.length - 1; !node && k >= 0; k--) node = findNodeAtLocation(parseTree(text)!, path.slice(0, k));
-  const line = node ? ` line ${lineOf(text, node.offset)}` : '';
-  throw new Error(`${file}${line}: ${fieldName(pointer) || '(top level)'} ${what}`);
-}
-
 /** Presets from validated raw objects; relative paths resolve against the file's folder. */
 export function buildPresets(raw: readonly Record<string, unknown>[], file: string): Preset[] {
-  const base = dirname(file);
   const names = new Set<string>();
   return raw.map((p, i) => {
     const name = String(p.name);
     if (names.has(name)) throw new Error(`${file}: presets[${i}].name "${name}" is used twice`);
     names.add(name);
-    const tags: Record<string, string> = {};
-    for (const [k, v] of Object.entries((p.tags as Record<string, unknown>) ?? {})) tags[k] = String(v);
-    let backend: BackendConfig | null = null;
-    try {
-      const b = p.backend as (BackendOptions & { kind?: string }) | undefined;
-      backend = b ? backendConfig({ ...b, backend: b.kind }, base) : null;
-    } catch (err) {
-      if (err instanceof BackendConfigError) throw new Error(`${file}: presets[${i}].backend: ${err.message}`);
-      throw err;
-    }
-    if (!backend && !Array.isArray(p.command)) throw new Error(`${file}: presets[${i}] needs a command (argv) or a backend (forge, comfyui)`);
-    if (backend && !p.out) throw new Error(`${file}: presets[${i}].out is missing: a ${backend.kind} preset counts images in the folder the server saves into`);
-    const preset: Preset = {
-      name,
-      command: backend ? [] : (p.command as string[]).slice(),
-      cwd: resolve(base, (p.cwd as string | undefined) ?? '.'),
-      out: p.out ? resolve(base, p.out as string) : null,
-      count: (p.count as number | undefined) ?? null,
-      idleSeconds: (p.idleSeconds as number | undefined) ?? null,
-      warmup: (p.warmup as number | undefined) ?? null,
-      timeoutSeconds: (p.timeoutSeconds as number | undefined) ?? null,
-      gpu: p.gpu === undefined ? null : String(p.gpu),
-      tags,
-      backend,
-    };
-    if (typeof p.description === 'string') preset.description = p.description;
-    return preset;
+    return buildPreset(p, i, file);
   });
 }
 
-/** Parses and validates one config text; throws an Error whose message names line and field. */
-export async function parseConfig(text: string, file: string): Promise<Preset[]> {
+/** One validated raw preset; throws an Error naming the file and the field. */
+function buildPreset(p: Record<string, unknown>, i: number, file: string): Preset {
+  const base = dirname(file);
+  const name = String(p.name);
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries((p.tags as Record<string, unknown>) ?? {})) tags[k] = String(v);
+  let backend: BackendConfig | null = null;
+  try {
+    const b = p.backend as (BackendOptions & { kind?: string }) | undefined;
+    backend = b ? backendConfig({ ...b, backend: b.kind }, base) : null;
+  } catch (err) {
+    if (err instanceof BackendConfigError) throw new Error(`${file}: presets[${i}].backend: ${err.message}`);
+    throw err;
+  }
+  if (!backend && !Array.isArray(p.command)) throw new Error(`${file}: presets[${i}] needs a command (argv) or a backend (forge, comfyui)`);
+  if (backend && !p.out) throw new Error(`${file}: presets[${i}].out is missing: a ${backend.kind} preset counts images in the folder the server saves into`);
+  const preset: Preset = {
+    name,
+    command: backend ? [] : (p.command as string[]).slice(),
+    cwd: resolve(base, (p.cwd as string | undefined) ?? '.'),
+    out: p.out ? resolve(base, p.out as string) : null,
+    count: (p.count as number | undefined) ?? null,
+    idleSeconds: (p.idleSeconds as number | undefined) ?? null,
+    warmup: (p.warmup as number | undefined) ?? null,
+    timeoutSeconds: (p.timeoutSeconds as number | undefined) ?? null,
+    gpu: p.gpu === undefined ? null : String(p.gpu),
+    tags,
+    backend,
+  };
+  if (typeof p.description === 'string') preset.description = p.description;
+  return preset;
+}
+
+/**
+ * Parses one config text: a syntax error or a wrong shape throws (naming line and column, or the
+ * field); each preset is then checked alone, and a bad one is disabled with its reason.
+ */
+export async function parseConfig(text: string, file: string): Promise<Pick<PresetLoad, 'presets' | 'disabled'>> {
   const data = await parseJsonc(text, file);
-  await validateAgainst(data, text, file, 'config.schema.json');
-  return buildPresets((data as { presets: Record<string, unknown>[] }).presets, file);
+  const raw = (data as { presets?: unknown } | null)?.presets;
+  // The top level alone: an object whose presets is an array (each preset is checked below).
+  await validateAgainst(Array.isArray(raw) ? { ...(data as object), presets: [] } : data, text, file, 'config.schema.json');
+  const out: Pick<PresetLoad, 'presets' | 'disabled'> = { presets: [], disabled: [] };
+  const names = new Set<string>();
+  for (const [i, p] of (raw as unknown[]).entries()) {
+    const name = typeof (p as { name?: unknown } | null)?.name === 'string' ? (p as { name: string }).name : `presets[${i}]`;
+    try {
+      await validateAgainst(p, text, file, 'config.schema.json', { definition: 'preset', at: `/presets/${i}` });
+      if (names.has(name)) throw new Error(`${file}: presets[${i}].name "${name}" is used twice`);
+      out.presets.push(buildPreset(p as Record<string, unknown>, i, file));
+      names.add(name);
+    } catch (err) {
+      out.disabled.push({ name, reason: (err as Error).message });
+    }
+  }
+  return out;
 }
 
 /** Reads the first config that exists. Never throws: problems come back in `error`. */
@@ -154,20 +130,25 @@ export async function loadPresets(cwd: string, env: NodeJS.ProcessEnv = process.
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-      return { presets: [], file, searched, error: `${file}: cannot read (${code ?? (err as Error).message})` };
+      return { presets: [], file, searched, error: `${file}: cannot read (${code ?? (err as Error).message})`, disabled: [] };
     }
     try {
-      return { presets: await parseConfig(text, file), file, searched, error: null };
+      return { ...(await parseConfig(text, file)), file, searched, error: null };
     } catch (err) {
-      return { presets: [], file, searched, error: (err as Error).message };
+      return { presets: [], file, searched, error: (err as Error).message, disabled: [] };
     }
   }
-  return { presets: [], file: null, searched, error: null };
+  return { presets: [], file: null, searched, error: null, disabled: [] };
 }
 
-/** argv with `{count}` and `{out}` filled in. */
+/** argv with `{count}`, `{out}` and `{genwatt}` (where genwatt is installed: its demo generator) filled in. */
 export function presetArgv(p: Preset, count: number | null): string[] {
-  return p.command.map((a) => a.replace(/\{count\}/g, count === null ? '' : String(count)).replace(/\{out\}/g, p.out ?? ''));
+  return p.command.map((a) =>
+    a
+      .replace(/\{count\}/g, count === null ? '' : String(count))
+      .replace(/\{out\}/g, p.out ?? '')
+      .replace(/\{genwatt\}/g, packageRoot()),
+  );
 }
 
 /** The bundled demo as a preset: the demo generator into a fresh temp folder. */

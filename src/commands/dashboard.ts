@@ -58,6 +58,8 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
     blankCheck: f.blankCheck,
     killAfterMs: f.killAfterMs,
     gpu: f.gpu,
+    simGpus: f.simGpus,
+    simNoProcessList: f.simNoProcessList,
   });
   const demoOut = () => mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
   const demoRun = async (): Promise<RunSpec> => {

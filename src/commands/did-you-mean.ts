@@ -1,5 +1,5 @@
 /** "genwatt moniter": the command the user most likely meant, by edit distance. */
-export const COMMAND_NAMES = ['demo', 'run', 'watch', 'monitor', 'replay', 'plan', 'probe', 'serve', 'report'] as const;
+export const COMMAND_NAMES = ['demo', 'run', 'watch', 'monitor', 'replay', 'plan', 'init', 'probe', 'serve', 'report', 'completion'] as const;
 
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);

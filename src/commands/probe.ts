@@ -1,6 +1,6 @@
 /** `genwatt probe`: detected devices and one reading each, as text or JSON. */
 import type { Detection, DeviceInfo, Probe, ProbeName, Reading } from '../../probes/types.js';
-import { AUTO_PROBES, claimDevices, createProbe } from '../../probes/registry.js';
+import { AUTO_PROBES, claimDevices, createProbe, type ProbeFactoryOptions } from '../../probes/registry.js';
 import type { ProbeReport } from '../session/types.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
 import { jsonGuard } from '../text/output-guard.js';
@@ -64,9 +64,9 @@ async function readOnce(p: Probe, devices: DeviceInfo[], timeoutMs: number): Pro
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
-export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3000): Promise<ProbeJson> {
+export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3000, factory: ProbeFactoryOptions = {}): Promise<ProbeJson> {
   const list = names ?? [...AUTO_PROBES];
-  const probes = await Promise.all(list.map((n) => createProbe(n)));
+  const probes = await Promise.all(list.map((n) => createProbe(n, factory)));
   const out: ProbeJson = { devices: [], probes: [] };
   const detected = await Promise.all(
     probes.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [] as DeviceInfo[], reason: err.message }))),
@@ -116,8 +116,8 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
 }
 
 /** `genwatt probe [--json]`: a line per probe and per device, or the JSON scripts rely on. */
-export async function probeCommand(names: ProbeName[] | undefined, json: boolean): Promise<void> {
-  const res = await probeDevices(names);
+export async function probeCommand(names: ProbeName[] | undefined, json: boolean, factory: ProbeFactoryOptions = {}): Promise<void> {
+  const res = await probeDevices(names, 3000, factory);
   if (json) {
     process.stdout.write(jsonGuard(JSON.stringify(res, null, 2)) + '\n');
     return;

@@ -71,7 +71,7 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
   private counts = new Map<number, number | null>();
   private statusText: string | null = null;
   private statusUntil = 0;
-  private presetLoad: PresetLoad = { presets: [], file: null, searched: [], error: null };
+  private presetLoad: PresetLoad = { presets: [], file: null, searched: [], error: null, disabled: [] };
   private extraPresets: Preset[] = [];
   private quitting = false;
   /** Devices in the last view (for `d`). */
@@ -112,6 +112,8 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     this.presetLoad = load;
     this.extraPresets = load.presets.length ? [] : builtIn;
     if (load.error) this.setStatus(`config: ${load.error}`, 15000);
+    else if (load.disabled.length)
+      this.setStatus(`config: ${load.disabled.length} preset${load.disabled.length === 1 ? '' : 's'} disabled: ${load.disabled[0].reason}`, 15000);
     this.emit('change');
   }
 
@@ -133,11 +135,12 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     const l = this.presetLoad;
     const source = l.file ?? `${l.searched.join(' or ') || 'genwatt.config.json'} (none found${this.extraPresets.length ? '; built-in demo' : ''})`;
     return {
-      presets: this.presets.map((p, i) => ({ name: p.name, detail: presetDetail(p), count: this.countOf(i) })),
+      presets: this.presets.map((p, i) => ({ name: p.name, detail: presetDetail(p), description: p.description, count: this.countOf(i) })),
       selected: Math.min(this.selected, Math.max(0, this.presets.length - 1)),
       count: this.countOf(this.selected),
       source,
       error: l.error,
+      disabled: l.disabled.map((d) => `${d.name} disabled: ${d.reason}`),
     };
   }
 

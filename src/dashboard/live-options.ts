@@ -21,6 +21,9 @@ export interface LiveOptions {
   blankCheck?: boolean;
   /** `--gpu` for runs started here (a preset's own `gpu` wins). */
   gpu?: string;
+  /** `--sim-gpus`, `--no-sim-process-list`: the simulated GPUs (so `d`/`w` can be tried without hardware). */
+  simGpus?: number;
+  simNoProcessList?: boolean;
 }
 
 export interface RunSpec {

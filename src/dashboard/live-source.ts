@@ -112,6 +112,8 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
       tags: { ...this.opts.tags, ...(spec.tags ?? {}) },
       record: spec.record,
       simulateIfNoGpu: this.opts.simulateIfNoGpu,
+      simGpus: this.opts.simGpus,
+      simNoProcessList: this.opts.simNoProcessList,
       killAfterMs: this.opts.killAfterMs,
       counterIntervalMs: this.opts.counterIntervalMs ?? null,
       blankCheck: this.opts.blankCheck,

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildPresets, parseJsonc, validateAgainst, type Preset } from '../backends/presets.js';
+import { buildPresets, type Preset } from '../backends/presets.js';
+import { parseJsonc, validateAgainst } from '../backends/jsonc-config.js';
 
 export interface CoolDown {
   /** A fixed wait instead of the margins. */

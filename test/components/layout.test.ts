@@ -124,6 +124,21 @@ describe('frameLines', () => {
     expect(text).toMatch(/presets\[0\]\.command must be array/);
   });
 
+  it("the launcher shows the selected preset's description, and a disabled preset with its problem beside the working ones", () => {
+    const v = view({ overlay: 'launcher' });
+    const launcher = {
+      ...v.launcher,
+      presets: [{ name: 'sdxl-20', detail: 'sd-cli -m sdxl.safetensors | watch /o', description: 'SDXL 1024², 20 steps, flash-attn', count: 10 }],
+      disabled: ['zimage disabled: /x/genwatt.config.json line 9: presets[1].command must be array'],
+    };
+    const text = frameLines({ ...v, launcher })
+      .map(lineText)
+      .join('\n');
+    expect(text).toMatch(/^ +SDXL 1024², 20 steps, flash-attn$/m);
+    expect(text).toMatch(/> sdxl-20 +x10/);
+    expect(text).toMatch(/zimage disabled: .*line 9: presets\[1\]\.command must be array/);
+  });
+
   it('a stale device says so instead of showing an old figure as current', () => {
     const v = view();
     const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] })

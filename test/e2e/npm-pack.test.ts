@@ -4,7 +4,7 @@
  * `npm ci` filled (--prefer-offline), so the test costs seconds, not a download.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -55,5 +55,19 @@ describe('npm pack + global install', () => {
     const probe = await run('genwatt', ['probe', '--json'], opts);
     expect(JSON.parse(probe.stdout)).toHaveProperty('probes');
     expect(readdirSync(cwd).filter((f) => f !== '.npm')).toEqual([]); // nothing left behind in the user's folder
+    // the man page is installed where man looks; init gives the example config and plan
+    expect(existsSync(join(prefix, 'share/man/man1/genwatt.1'))).toBe(true);
+    const initDir = tempDir('gw-init-installed-');
+    const init = await run('genwatt', ['init'], { ...opts, cwd: initDir });
+    expect(init.stdout).toContain('genwatt-plan.json');
+    expect(readFileSync(join(initDir, 'genwatt.config.json'), 'utf8')).toContain('{genwatt}/fixtures/demo-generator.mjs');
+    // the plan as written runs the installed generator (cut to one short session per preset to stay quick)
+    const planFile = join(initDir, 'genwatt-plan.json');
+    writeFileSync(
+      planFile,
+      readFileSync(planFile, 'utf8').replaceAll('"repeats": 3, "count": 6, "idleSeconds": 3', '"repeats": 1, "count": 2, "idleSeconds": 0'),
+    );
+    const plan = await run('genwatt', ['plan', 'genwatt-plan.json', '--probe', 'simulated'], { ...opts, cwd: initDir, timeout: 120000 });
+    expect(plan.stdout).toMatch(/recorded 2, skipped 0 \(already recorded\), failed 0/);
   }, 240000);
 });

@@ -62,8 +62,9 @@ export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   onStart?: (p: ChildProcess) => void,
+  cwd?: string,
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   p.stdout!.on('data', (c) => (out += c));
@@ -71,6 +72,9 @@ export function spawnCli(
   onStart?.(p);
   return new Promise((r) => p.once('exit', (code) => r({ code, out, err })));
 }
+
+/** genwatt run in a folder of its own (cwd matters: ./genwatt-sessions, ./genwatt.config.json). */
+export const spawnCliIn = (cwd: string, args: string[]) => spawnCli(args, {}, undefined, cwd);
 
 /** Runs the demo generator into `dir` (the simulated GPU follows it through `env`). */
 export function generate(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<number | null> {

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configCandidates, fieldName, loadPresets, presetArgv } from '../../../src/backends/presets.js';
+import { configCandidates, loadPresets, presetArgv } from '../../../src/backends/presets.js';
+import { fieldName } from '../../../src/backends/jsonc-config.js';
 import { ROOT } from '../../helpers/gen.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gw-presets-'));
@@ -17,7 +18,7 @@ describe('presets config', () => {
     expect(demo.out).toBe(join(ROOT, 'genwatt-out/demo'));
     expect(presetArgv(demo, 3)).toEqual([
       'node',
-      'fixtures/demo-generator.mjs',
+      join(ROOT, 'fixtures/demo-generator.mjs'),
       '--out',
       join(ROOT, 'genwatt-out/demo'),
       '--count',
@@ -46,29 +47,39 @@ describe('presets config', () => {
     expect(load.searched).toHaveLength(2);
   });
 
-  it('bad JSON: the file and the line', async () => {
+  it('bad JSON: the file, the line and the column; no presets', async () => {
     const d = tmp();
     writeFileSync(join(d, 'genwatt.config.json'), '{\n  "presets": [\n    { "name": "a", }\n    oops\n  ]\n}\n');
     const load = await loadPresets(d, { HOME: tmp() });
     expect(load.presets).toEqual([]);
-    expect(load.error).toMatch(new RegExp(`^${join(d, 'genwatt.config.json')} line 4: not valid JSON`));
+    expect(load.error).toMatch(new RegExp(`^${join(d, 'genwatt.config.json')} line 4 column 5: not valid JSON`));
   });
 
-  it('a wrong field: the file, its line and the field path', async () => {
+  it('a bad preset disables only itself, named with its line and field; the others load', async () => {
     const d = tmp();
     writeFileSync(
       join(d, 'genwatt.config.json'),
       '{\n  "presets": [\n    { "name": "ok", "command": ["true"] },\n    { "name": "bad",\n      "command": "python gen.py" }\n  ]\n}\n',
     );
-    expect((await loadPresets(d, { HOME: tmp() })).error).toBe(`${join(d, 'genwatt.config.json')} line 5: presets[1].command must be array`);
-    writeFileSync(join(d, 'genwatt.config.json'), '{ "presets": [ { "command": ["x"] } ] }');
-    expect((await loadPresets(d, { HOME: tmp() })).error).toMatch(/line 1: presets\[0\]\.name is missing$/);
-    writeFileSync(join(d, 'genwatt.config.json'), '{ "presets": [ { "name": "n", "command": ["x"], "count": 0 } ] }');
-    expect((await loadPresets(d, { HOME: tmp() })).error).toMatch(/presets\[0\]\.count must be >= 1$/);
-    writeFileSync(join(d, 'genwatt.config.json'), '{ "presets": [ { "name": "n", "command": ["x"], "outdir": "o" } ] }');
-    expect((await loadPresets(d, { HOME: tmp() })).error).toMatch(/presets\[0\]\.outdir is not a known field$/);
-    writeFileSync(join(d, 'genwatt.config.json'), '{ "presets": [ { "name": "n", "command": ["x"] }, { "name": "n", "command": ["y"] } ] }');
-    expect((await loadPresets(d, { HOME: tmp() })).error).toMatch(/presets\[1\]\.name "n" is used twice/);
+    const load = await loadPresets(d, { HOME: tmp() });
+    expect(load.error).toBeNull();
+    expect(load.presets.map((p) => p.name)).toEqual(['ok']);
+    expect(load.disabled).toEqual([{ name: 'bad', reason: `${join(d, 'genwatt.config.json')} line 5: presets[1].command must be array` }]);
+    const disabled = async (text: string) => {
+      writeFileSync(join(d, 'genwatt.config.json'), text);
+      const l = await loadPresets(d, { HOME: tmp() });
+      expect(l.error).toBeNull();
+      return l.disabled.map((x) => x.reason).join('; ');
+    };
+    expect(await disabled('{ "presets": [ { "command": ["x"] } ] }')).toMatch(/line 1: presets\[0\]\.name is missing$/);
+    expect(await disabled('{ "presets": [ { "name": "n", "command": ["x"], "count": 0 } ] }')).toMatch(/presets\[0\]\.count must be >= 1$/);
+    expect(await disabled('{ "presets": [ { "name": "n", "command": ["x"], "outdir": "o" } ] }')).toMatch(/presets\[0\]\.outdir is not a known field$/);
+    expect(await disabled('{ "presets": [ { "name": "n", "command": ["x"] }, { "name": "n", "command": ["y"] } ] }')).toMatch(
+      /presets\[1\]\.name "n" is used twice/,
+    );
+    // the file's own shape is still the whole file's error
+    writeFileSync(join(d, 'genwatt.config.json'), '{ "presets": {} }');
+    expect((await loadPresets(d, { HOME: tmp() })).error).toMatch(/line 1: presets must be array$/);
   });
 
   it('an unreadable config is reported, not thrown (a folder where the file should be fails even as root)', async () => {
@@ -113,10 +124,10 @@ describe('presets config', () => {
       join(dir, 'genwatt.config.json'),
       JSON.stringify({ presets: [{ name: 'c', backend: { kind: 'comfyui', workflow: 'wf/z.json', set: { '7.steps': 6 } }, out: 'o' }] }),
     );
-    expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(
+    expect((await loadPresets(dir, { HOME: '/nonexistent' })).disabled[0].reason).toMatch(
       /genwatt\.config\.json: presets\[0\]\.backend: override 7\.steps: the workflow has no node 7 \(nodes: 3 KSampler, 9 SaveImage\)/,
     );
     writeFileSync(join(dir, 'genwatt.config.json'), JSON.stringify({ presets: [{ name: 'n' }] }));
-    expect((await loadPresets(dir, { HOME: '/nonexistent' })).error).toMatch(/presets\[0\] needs a command \(argv\) or a backend/);
+    expect((await loadPresets(dir, { HOME: '/nonexistent' })).disabled[0].reason).toMatch(/presets\[0\] needs a command \(argv\) or a backend/);
   });
 });

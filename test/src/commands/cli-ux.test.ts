@@ -1,20 +1,10 @@
 /** A CLI that feels finished (issue 24 items 13, 15): a typo gets a suggestion, a busy port a sentence, report a default. */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { textWidth } from '../../../src/text/text-width.js';
-import { CLI, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
-
-function runIn(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((r) => p.once('exit', (code) => r({ code, out, err })));
-}
+import { ROOT, spawnCli, spawnCliIn, tempDir } from '../../helpers/gen.js';
 
 describe('a CLI that feels finished', () => {
   it('a mistyped command gets "did you mean" (exit 2); a word like no command gets none', async () => {
@@ -28,7 +18,7 @@ describe('a CLI that feels finished', () => {
 
   it('genwatt report with no file reports the newest session in ./genwatt-sessions, and says which; none there: exit 2 saying so', async () => {
     const dir = tempDir('gw-newest-');
-    const none = await runIn(dir, ['report']);
+    const none = await spawnCliIn(dir, ['report']);
     expect(none.code).toBe(2);
     expect(none.err).toContain('no session given, and none in ./genwatt-sessions');
     mkdirSync(join(dir, 'genwatt-sessions'));
@@ -37,7 +27,7 @@ describe('a CLI that feels finished', () => {
     copyFileSync(join(ROOT, 'fixtures/sessions/demo-8.json'), newer);
     copyFileSync(join(ROOT, 'fixtures/sessions/demo-8.json'), older);
     utimesSync(older, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    const r = await runIn(dir, ['report']);
+    const r = await spawnCliIn(dir, ['report']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain(`the newest session in ./genwatt-sessions: ${newer}`);
     expect(r.out).toContain(`== ${newer}`);

@@ -53,7 +53,7 @@ describe('DashboardController with a live source', () => {
     const src = live(rec);
     await src.start(null);
     const c = new DashboardController(src, { ascii: false, color: false });
-    c.setPresets({ presets: [preset(join(tempDir(), 'out'))], file: '/x/genwatt.config.json', searched: [], error: null });
+    c.setPresets({ presets: [preset(join(tempDir(), 'out'))], file: '/x/genwatt.config.json', searched: [], error: null, disabled: [] });
     expect(c.view(80, 24).run.mode).toBe('monitor');
     c.key('l', {});
     expect(c.overlay).toBe('launcher');
@@ -120,7 +120,7 @@ describe('DashboardController with a live source', () => {
     const src = live(tempDir());
     await src.start(null);
     const c = new DashboardController(src, { ascii: false, color: false });
-    c.setPresets({ presets: [preset(join(tempDir(), 'out'))], file: '/x/genwatt.config.json', searched: [], error: null });
+    c.setPresets({ presets: [preset(join(tempDir(), 'out'))], file: '/x/genwatt.config.json', searched: [], error: null, disabled: [] });
     c.key('s', {});
     expect(c.view(80, 24).status).toMatch(/^start fast-demo \(.*demo-generator\.mjs.*\)\? Enter starts, Esc cancels$/);
     c.key('', { escape: true });
@@ -158,7 +158,7 @@ describe('DashboardController with a live source', () => {
     const src = live(tempDir());
     await src.start(null);
     const c = new DashboardController(src, { ascii: false, color: false });
-    c.setPresets({ presets: [], file: null, searched: ['/w/genwatt.config.json'], error: null });
+    c.setPresets({ presets: [], file: null, searched: ['/w/genwatt.config.json'], error: null, disabled: [] });
     c.key('s', {});
     expect(c.view(80, 24).status).toMatch(/no presets/);
     c.key('?', {});
@@ -175,9 +175,10 @@ describe('DashboardController with a live source', () => {
     const src = live(tempDir());
     await src.start(null);
     const c = new DashboardController(src, { ascii: false, color: false });
-    c.setPresets({ presets: [], file: '/w/genwatt.config.json', searched: [], error: '/w/genwatt.config.json line 3: presets[0].command must be array' }, [
-      preset('/tmp/x'),
-    ]);
+    c.setPresets(
+      { presets: [], file: '/w/genwatt.config.json', searched: [], error: '/w/genwatt.config.json line 3: presets[0].command must be array', disabled: [] },
+      [preset('/tmp/x')],
+    );
     expect(c.view(80, 24).status).toMatch(/config: .*presets\[0\]\.command must be array/);
     expect(c.launcherView().presets.map((p) => p.name)).toEqual(['fast-demo']);
     expect(c.launcherView().error).toMatch(/line 3/);
