@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseJsonc, validateAgainst } from './jsonc-config.js';
+import { DEMO_TAGS } from './demo-tags.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../package-info.js';
@@ -175,7 +176,7 @@ export function demoPreset(outDir: string, count = 10): Preset {
     warmup: null,
     timeoutSeconds: null,
     gpu: null,
-    tags: { model: 'demo generator (no model)' },
+    tags: { ...DEMO_TAGS },
     backend: null,
     ownOutDir: true,
   };

@@ -106,7 +106,12 @@ async function printResults(results: import('../measure/measure-session.js').Ses
   const { summaryText } = await import('../report/report-text.js');
   for (const r of results) {
     if (r.doc.run.mode !== 'monitor' || r.rows.length)
-      process.stdout.write(`${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(r.summary)}\n`);
+      process.stdout.write(
+        `${r.doc.run.mode} ${r.doc.run.argv ? r.doc.run.argv.join(' ') : ''}\n${summaryText(
+          r.summary,
+          r.doc.devices.some((d) => d.simulated),
+        )}\n`,
+      );
     if (r.doc.run.exit?.message && r.doc.run.exit.reason !== 'exited' && r.doc.run.exit.reason !== 'stopped')
       process.stderr.write(`genwatt: ${r.doc.run.exit.message}\n`);
     if (r.stderrTail.length) process.stderr.write(`genwatt: the command's last lines on stderr:\n${r.stderrTail.map((l) => `  | ${l}\n`).join('')}`);

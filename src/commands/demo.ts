@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../package-info.js';
+import { DEMO_TAGS } from '../backends/demo-tags.js';
 import type { SessionFlags } from './flags.js';
 import { measureCommand } from './measure.js';
 
@@ -26,7 +27,7 @@ export function demoArgv(out: string, images: number): string[] {
 
 export async function demoCommand(f: SessionFlags, images: number): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
-  const flags: SessionFlags = { ...f, probes: f.probes ?? ['simulated'] };
+  const flags: SessionFlags = { ...f, probes: f.probes ?? ['simulated'], tags: { ...DEMO_TAGS, ...f.tags } };
   try {
     return await measureCommand(flags, {
       mode: 'demo',

@@ -116,7 +116,7 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
       const report = { sessions: [{ file, complete: result.doc.complete, summary: result.summary, images: result.rows.map(reportImage), warnings: [] }] };
       safeWrite(opts.out, jsonGuard(JSON.stringify(report, null, 2)) + '\n');
     } else if (session.config.mode !== 'monitor' || result.rows.length > 0) {
-      safeWrite(opts.out, `\n${summaryText(result.summary)}\n`);
+      safeWrite(opts.out, `\n${summaryText(result.summary, session.simulated)}\n`);
     }
     if (result.doc.run.exit?.message && result.doc.run.exit.reason !== 'exited') info(result.doc.run.exit.message);
     if (result.stderrTail.length) {

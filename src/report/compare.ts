@@ -25,6 +25,8 @@ export interface ComparisonRow {
   file: string;
   complete: boolean;
   devices: string;
+  /** Measured on the demo's simulated GPU: every figure is the demo's model, not hardware. */
+  simulated: boolean;
   backend: string | null;
   backendVersion: string | null;
   model: string | null;
@@ -107,6 +109,7 @@ export function comparisonRow(s: LoadedSession, opts: CompareOptions = {}): Comp
     session: basename(s.file).replace(/\.jsonl?$/, ''),
     file: s.file,
     complete: d.complete,
+    simulated: d.devices.some((x) => x.simulated === true),
     devices:
       d.devices
         .filter((x) => !x.host)

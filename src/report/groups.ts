@@ -155,8 +155,12 @@ export function groupRows(
   const seen = new Map<string, number>();
   for (const g of groups) seen.set(g.label, (seen.get(g.label) ?? 0) + 1);
   for (const g of groups) if ((seen.get(g.label) ?? 0) > 1) g.label = `${g.label} · ${g.rows[0].session}`;
+  // Simulated numbers keep their mark wherever the label goes (tables, CSV, the Pareto chart).
+  for (const g of groups) if (g.rows.some((r) => r.simulated) && !/simulated/i.test(g.label)) g.label = `${g.label} (simulated)`;
   markPareto(groups);
-  const base = (baseline !== undefined && (groups.find((g) => g.label === baseline) ?? groups[Number(baseline) - 1])) || groups[0];
+  // `--baseline demo-0.5s` names a simulated configuration too (its label carries the mark).
+  const named = (g: ConfigGroup) => g.label === baseline || g.label === `${baseline} (simulated)`;
+  const base = (baseline !== undefined && (groups.find(named) ?? groups[Number(baseline) - 1])) || groups[0];
   if (base) {
     base.baseline = true;
     for (const g of groups) {

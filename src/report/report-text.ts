@@ -4,7 +4,7 @@ import type { ImageRow } from '../energy/image-rows.js';
 import type { LoadedSession } from '../session/reader.js';
 import type { Summary } from '../energy/summary.js';
 import { fmtBytes, fmtJoules, fmtNum, fmtPercent, fmtSeconds, fmtWatts, NA } from '../text/format.js';
-import { clipLine, fitTable, leftOutNote, wrapWords, type FitColumn } from '../text/fit-table.js';
+import { clipLine, clipPath, fitTable, leftOutNote, wrapWords, type FitColumn } from '../text/fit-table.js';
 import { comparisonRow, type CompareOptions, type ComparisonRow } from './compare.js';
 import { comparisonCells } from './formats.js';
 import { groupsJson, groupsText } from './group-output.js';
@@ -142,8 +142,12 @@ export function imagesTable(rows: readonly ImageRow[], widthCols?: number): stri
   return t.text + leftOutNote(t, widthCols);
 }
 
-export function summaryText(s: Summary): string {
+/** The first line of a simulated session's summary, wherever it is printed. */
+export const SIMULATED_LINE = 'SIMULATED GPU: the demo model, not hardware';
+
+export function summaryText(s: Summary, simulated = false): string {
   const lines = [
+    ...(simulated ? [SIMULATED_LINE] : []),
     `images        ${s.images} (${s.warmupImages} warm-up, excluded from means; ${s.steadyImages} steady${s.blankImages ? `; ${s.blankImages} BLANK (black or uniform), excluded, ${fmtJoules(s.blankJoules ?? null)} together` : ''})`,
     `s/image       mean ${fmtSeconds(s.secondsPerImage.mean)}  median ${fmtSeconds(s.secondsPerImage.median)}  p95 ${fmtSeconds(s.secondsPerImage.p95)}  sd ${fmtSeconds(s.secondsPerImage.stdev)}`,
     `J/image       mean ${fmtJoules(s.joulesPerImage.mean)}  median ${fmtJoules(s.joulesPerImage.median)}  net of idle ${fmtJoules(s.joulesPerImage.netMean)}  sd ${fmtJoules(s.joulesPerImage.stdev)}`,
@@ -177,7 +181,7 @@ const COMPARISON_KEEP: Readonly<Record<string, number>> = {
 };
 
 function comparisonText(rows: readonly ComparisonRow[], widthCols?: number): string {
-  const cells = comparisonCells(rows);
+  const cells = comparisonCells(rows.map((r) => (r.simulated ? { ...r, session: `${r.session} (sim)` } : r)));
   const idx = cells.head.map((h, i) => (h in COMPARISON_KEEP && cells.body.some((r) => r[i] !== NA) ? i : -1)).filter((i) => i >= 0);
   const cols = idx.map((i): FitColumn => ({
     head: cells.head[i],
@@ -193,6 +197,12 @@ function comparisonText(rows: readonly ComparisonRow[], widthCols?: number): str
   return t.text + leftOutNote(t, widthCols);
 }
 
+/** `== FILE`, the file cut from its start when the line would not fit (its name is at the end). */
+function sessionTitle(file: string, complete: boolean, w: number | undefined): string {
+  const tail = complete ? '' : w !== undefined && w < 100 ? '  (UNFINISHED)' : '  (UNFINISHED: genwatt was stopped before the end)';
+  return `== ${clipPath(file, w === undefined ? undefined : Math.max(20, w - 3 - tail.length))}${tail}`;
+}
+
 /** One session: where and how it was recorded, its summary, and (on request) its images. */
 function sessionText(s: LoadedSession, layout: TextLayout): string {
   const d = s.doc;
@@ -206,12 +216,15 @@ function sessionText(s: LoadedSession, layout: TextLayout): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return [
-    clipLine(`== ${s.file}${d.complete ? '' : '  (UNFINISHED: genwatt was stopped before the end)'}`, w),
+    sessionTitle(s.file, d.complete, w),
     clipLine(`host ${d.host.hostname} · ${gpus} · genwatt ${d.genwatt} · ${d.startedAt}`, w),
     clipLine(d.run.argv ? `command: ${d.run.argv.join(' ')}` : `mode: ${d.run.mode}${d.run.outDir ? ` ${d.run.outDir}` : ''}`, w),
     ...(tags ? [wrapWords(`tags: ${tags}`, w)] : []),
     ...s.warnings.map((x) => wrapWords(`warning: ${x}`, w)),
-    summaryText(d.summary),
+    summaryText(
+      d.summary,
+      d.devices.some((x) => x.simulated),
+    ),
     ...(layout.images ? ['', d.rows.length ? imagesTable(d.rows, w) : '(no images)'] : []),
   ].join('\n');
 }

@@ -21,9 +21,10 @@ export interface FittedTable {
 }
 
 const GAP = 2;
-/** First pass: names kept this wide while columns of lower importance than MINOR_KEEP go. */
+/** Names are kept this wide while columns less important than MINOR_KEEP, then MIDDLE_KEEP, go. */
 const SOFT_NAME_WIDTH = 24;
 const MINOR_KEEP = 50;
+const MIDDLE_KEEP = 70;
 
 /** `s` shortened to `width` columns, its middle replaced by `…`. */
 export function clipMiddle(s: string, width: number): string {
@@ -40,10 +41,11 @@ export function fitTable(cols: readonly FitColumn[], body: readonly (readonly st
   const total = () => widths.reduce((a, w, i) => a + (shown[i] ? w + GAP : 0), -GAP);
   const limit = widthCols !== undefined && Number.isFinite(widthCols) && widthCols > 0 ? Math.floor(widthCols) : Infinity;
   const dropped: string[] = [];
-  // Two passes: names down to a readable width and the minor columns out, then names to their
-  // minimum and any column out; a shortened name still tells rows apart, a dropped column says nothing.
+  // Passes: names down to a readable width while the minor, then the middling columns go; then names
+  // to their minimum and any column out. A shortened name still tells rows apart; a dropped column is named.
   for (const [nameWidth, minKeep] of [
     [SOFT_NAME_WIDTH, MINOR_KEEP],
+    [SOFT_NAME_WIDTH, MIDDLE_KEEP],
     [0, Infinity],
   ] as const) {
     for (;;) {
@@ -84,6 +86,12 @@ export function fitTable(cols: readonly FitColumn[], body: readonly (readonly st
 export function clipLine(s: string, widthCols?: number): string {
   if (widthCols === undefined || !Number.isFinite(widthCols) || widthCols <= 0) return s;
   return textWidth(s) <= widthCols ? s : takeWidth(s, widthCols - 1) + '…';
+}
+
+/** A path cut to the width from its start (`…/sessions/run.json`): its end names it. */
+export function clipPath(s: string, widthCols?: number): string {
+  if (widthCols === undefined || !Number.isFinite(widthCols) || widthCols <= 0 || textWidth(s) <= widthCols) return s;
+  return '…' + takeWidthEnd(s, Math.max(0, widthCols - 1));
 }
 
 /** Words wrapped at the width, continuation lines indented; whole without a width. */

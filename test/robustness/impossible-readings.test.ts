@@ -92,6 +92,10 @@ describe('energy counter jumps', () => {
           'amd-smi',
           '--idle',
           '0',
+          // Each poll spawns the fake tool; 400 ms gives a 2 s gap limit, so a loaded machine's slow
+          // spawns still bracket window edges (what is tested is the jump, not the spawn speed).
+          '--interval',
+          '400',
           '--plain',
           '--record',
           rec,

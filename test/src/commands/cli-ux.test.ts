@@ -47,7 +47,7 @@ describe('a CLI that feels finished', () => {
     expect(narrow.out).not.toMatch(/00003-1003\.png/); // no per-image rows
     expect(narrow.out).toContain('(per-image tables: add --images)');
     expect(narrow.out).toMatch(/\(left out at 80 columns: [^)]*Wh\/1000/);
-    expect(narrow.out).toMatch(/NVIDIA H10…80GB HBM3 +16 +0\.677 ± 0\.012\*/); // the numbers whole, the name cut in the middle
+    expect(narrow.out).toMatch(/^Simulated GP…l hardware\) +10 +0\.802 ± 0\.076 /m); // the numbers whole, a long name cut in the middle
     // piped without --width: whole lines, every column
     const whole = await spawnCli(['report', ...files, '--images']);
     expect(whole.out).not.toContain('left out');

@@ -111,13 +111,13 @@ describe('report: configurations, blank images (CLI)', () => {
     );
     const rep = JSON.parse((await spawnCli(['report', ...files, '--json'])).out);
     expect(rep.groups.map((g: { label: string; runs: number }) => [g.label, g.runs])).toEqual([
-      ['demo-0.5s', 2],
-      ['demo-0.8s', 2],
+      ['demo-0.5s (simulated)', 2], // the simulated GPU's numbers keep their mark in every label
+      ['demo-0.8s (simulated)', 2],
     ]);
     for (const g of rep.groups) {
       expect(g.secondsPerImage.ci95).not.toBeNull();
       expect(g.joulesPerImage.ci95).not.toBeNull();
-      expect(g.key).toMatchObject({ preset: g.label, model: 'demo', steps: '8' });
+      expect(g.key).toMatchObject({ preset: g.label.replace(' (simulated)', ''), model: 'demo', steps: '8' });
       expect(g.sessions).toHaveLength(2);
     }
     expect(rep.groups[0].baseline).toBe(true);
@@ -127,10 +127,10 @@ describe('report: configurations, blank images (CLI)', () => {
     const text = (await spawnCli(['report', ...files])).out;
     expect(text).toMatch(/== configurations \(4 runs in 2 groups/);
     expect(text).toMatch(/↳ run 2: demo-two-presets-02-demo-0\.8s-r2/);
-    expect(text).toMatch(/Pareto front .*demo-0\.5s \(fastest, least energy\)/);
+    expect(text).toMatch(/Pareto front .*demo-0\.5s \(simulated\) \(fastest, least energy\)/);
     const csv = (await spawnCli(['report', ...files, '--format', 'csv'])).out.split('\r\n');
     expect(csv[0]).toMatch(/^configuration,run,session,/);
-    expect(csv.filter((l) => /^demo-0\.8s,2,/.test(l))).toHaveLength(1);
+    expect(csv.filter((l) => /^demo-0\.8s \(simulated\),2,/.test(l))).toHaveLength(1);
     const html = (await spawnCli(['report', ...files, '--format', 'html'])).out;
     expect(html).toMatch(/<svg class="chart pareto"/);
     expect(html).toMatch(/<details><summary>2 runs<\/summary>/);

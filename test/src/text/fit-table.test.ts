@@ -1,6 +1,6 @@
 /** Tables fitted to a terminal: names shortened in the middle, minor columns left out and named. */
 import { describe, expect, it } from 'vitest';
-import { clipMiddle, fitTable, wrapWords, type FitColumn } from '../../../src/text/fit-table.js';
+import { clipMiddle, clipPath, fitTable, wrapWords, type FitColumn } from '../../../src/text/fit-table.js';
 import { textWidth } from '../../../src/text/text-width.js';
 
 const cols: FitColumn[] = [
@@ -44,6 +44,9 @@ describe('fitTable', () => {
   it('clipMiddle and wrapWords keep within the width', () => {
     expect(clipMiddle('abcdefghij', 5)).toBe('ab…ij');
     expect(clipMiddle('abc', 5)).toBe('abc');
+    expect(clipPath('/a/long/checkout/path/fixtures/sessions/demo-8.json', 24)).toBe('…/fixtures/sessions/demo-8.json'.slice(-24).replace(/^./, '…'));
+    expect(textWidth(clipPath('/a/long/checkout/path/fixtures/sessions/demo-8.json', 24))).toBe(24);
+    expect(clipPath('/short.json', 24)).toBe('/short.json');
     const wrapped = wrapWords('Pareto front (no other configuration is both faster and leaner): A (least energy); B (fastest)', 40);
     for (const l of wrapped.split('\n')) expect(textWidth(l)).toBeLessThanOrEqual(40);
     expect(wrapped.replace(/\n {2}/g, ' ')).toBe('Pareto front (no other configuration is both faster and leaner): A (least energy); B (fastest)');
