@@ -13,6 +13,7 @@ function row(session: string, over: Partial<ComparisonRow> & { s: number; j: num
     file: `${session}.json`,
     complete: true,
     devices: 'GPU',
+    simulated: false,
     backend: null,
     backendVersion: null,
     model: 'm',
