@@ -16,6 +16,7 @@ export const HELP: readonly (readonly [string, string])[] = [
   ['space', 'replay: pause/resume'],
   ['<- ->', 'replay: seek back/forward by 5% of the recording (at least 5 s)'],
   ['? h F1', 'this help (any key closes it)'],
+  ['Ctrl-Z', 'suspend to the shell (fg resumes); refused while a run is measuring'],
   ['', ''],
   ['net J', 'joules minus idle power over the same window'],
   ['gen pk', "the generator's own processes' GPU memory peak (VRAM pk: the whole device)"],

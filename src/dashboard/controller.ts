@@ -62,6 +62,8 @@ function presetDetail(p: Preset): string {
 export interface ControllerEvents {
   change: [];
   quit: [];
+  /** Ctrl-Z with no run measuring: the host hands the terminal back and stops the process (SIGTSTP). */
+  suspend: [];
 }
 
 export class DashboardController extends EventEmitter<ControllerEvents> {
@@ -248,6 +250,12 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
       // Ctrl-C while quitting waits for a command that ignores SIGTERM: kill it now.
       if (this.quitting && this.source.killRun?.()) this.setStatus('the command was killed (SIGKILL); finishing the recording…', 60000);
       else this.quitNow();
+      return true;
+    }
+    if (key.ctrl && input === 'z') {
+      // Stopping genwatt mid-run would stop its sampling while the generator goes on: a gap in every image.
+      if (this.source.running?.()) this.setStatus('Ctrl-Z is refused while a run is measuring (sampling would stop, the generator would not): q stops the run');
+      else this.emit('suspend');
       return true;
     }
     if ((input === 'q' && !key.ctrl) || key.f10 || escEsc) {

@@ -26,6 +26,8 @@ export interface HostOptions {
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
+const SHOW_CURSOR = '\x1b[?25h';
+const HIDE_CURSOR = '\x1b[?25l';
 
 export interface MountedDashboard {
   /** Resolves once the user quit and the source is closed. */
@@ -73,7 +75,10 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
   let frames = 1;
   const now = timelineNow;
   const gate = new RedrawGate(now(), o.fps ?? 4, o.dataFps ?? 2);
+  // Stopped by Ctrl-Z: no frame until `fg` is back on the alternate screen (overdue timers fire first).
+  let suspended = false;
   const redraw = () => {
+    if (suspended) return;
     gate.drawn(now());
     frames++;
     instance.rerender(element());
@@ -87,11 +92,39 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
     if (gate.due(now())) redraw();
   }, gate.tickMs);
   const stopTrim = startHeapTrim();
+  // Ctrl-Z (raw mode delivers it as a key): the terminal back as it was, then stop like any job; on
+  // `fg` (SIGCONT) the alternate screen and raw mode again, and the whole frame redrawn.
+  const suspend = () => {
+    const stdin = o.stdin as NodeJS.ReadStream & { setRawMode?: (on: boolean) => void };
+    try {
+      if (o.altScreen) out.write(LEAVE_ALT);
+      out.write(SHOW_CURSOR);
+      if (keys) stdin.setRawMode?.(false);
+    } catch {
+      // terminal gone: nothing to hand back
+    }
+    suspended = true;
+    process.once('SIGCONT', () => {
+      suspended = false;
+      try {
+        if (keys) stdin.setRawMode?.(true);
+        if (o.altScreen) out.write(ENTER_ALT);
+        out.write(HIDE_CURSOR);
+        instance.clear();
+      } catch {
+        // terminal gone
+      }
+      redraw();
+    });
+    process.kill(process.pid, 'SIGTSTP');
+  };
+  controller.on('suspend', suspend);
   const done = new Promise<void>((resolve) => {
     controller.once('quit', () => {
       clearInterval(timer);
       stopTrim();
       controller.off('change', markUi);
+      controller.off('suspend', suspend);
       controller.source.off('change', markData);
       out.off('resize', markUi);
       try {

@@ -40,6 +40,9 @@ export function jsonGuard(json: string): string {
 
 type Write = NodeJS.WriteStream['write'];
 
+/** Written alone at exit by Ink's cursor restore (restore-cursor): the one escape a guarded stream lets pass. */
+const SHOW_CURSOR = '\x1b[?25h';
+
 /**
  * Guards process.stdout and process.stderr (once, at start-up). `ascii` (a locale that is not UTF-8):
  * genwatt's own symbols are written in ASCII (ascii-symbols.ts).
@@ -49,7 +52,7 @@ export function installOutputGuard(streams: NodeJS.WriteStream[] = [process.stdo
   for (const s of streams) {
     const original = s.write.bind(s) as (chunk: unknown, ...rest: unknown[]) => boolean;
     const guarded = (chunk: unknown, ...rest: unknown[]): boolean => {
-      if (raw === 0) {
+      if (raw === 0 && chunk !== SHOW_CURSOR) {
         if (typeof chunk === 'string') chunk = text(chunk);
         else if (chunk instanceof Uint8Array) chunk = text(Buffer.from(chunk).toString('utf8'));
       }

@@ -43,7 +43,7 @@ export function start(name: string, cols: number, rows: number, args: string[], 
   const envArgs = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm-256color', ...env }).map(
     ([k, v]) => `${k}='${v}'`,
   );
-  const rec = args.includes('--no-record') || args.includes('--record') ? '' : ` --record '${record}'`;
+  const rec = args[0] === 'replay' || args.includes('--no-record') || args.includes('--record') ? '' : ` --record '${record}'`;
   const cmd = `env -i ${envArgs.join(' ')} '${process.execPath}' '${CLI}' ${args.join(' ')}${rec}; echo $? > '${exitFile}'; sleep 120`;
   tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-c', dir, cmd);
   return { session: name, dir, record, exitFile, screen: (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name) };

@@ -81,6 +81,19 @@ describe('keys as terminal users expect', () => {
     expect(c.view(100, 18).status).toBe('z: no such key here; press ? for keys');
   });
 
+  it('Ctrl-Z asks the host to suspend, except while a run is measuring (sampling would stop, the generator would not): then it says why', async () => {
+    const c = await atEnd();
+    let suspends = 0;
+    c.on('suspend', () => suspends++);
+    c.key('z', { ctrl: true });
+    expect(suspends).toBe(1);
+    // the same key while a run measures
+    (c.source as { running?: () => boolean }).running = () => true;
+    c.key('z', { ctrl: true });
+    expect(suspends).toBe(1);
+    expect(c.view(120, 18).status).toMatch(/^Ctrl-Z is refused while a run is measuring .*q stops the run$/);
+  });
+
   it('a lone Escape (Ink marks it meta) closes an overlay and never quits', async () => {
     const c = await atEnd();
     let quit = false;
