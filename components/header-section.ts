@@ -46,7 +46,9 @@ export function headerLines(v: DashboardView, g: Glyphs, width: number): Line[] 
   const sep = ` ${g.dot} `;
   const first = withFixedTail([[seg(`genwatt ${h.version}`, 'title', true)], [seg(h.host)], [seg(h.probes, 'dim')]], rec, width, sep);
   const r = v.run;
-  const count = r.target !== null ? `${r.imagesDone}/${r.target} images` : `${r.imagesDone} images`;
+  // The count is the table's; an image whose energy window is still closing is counted apart.
+  const measuring = r.imagesMeasuring ? ` +${r.imagesMeasuring} measuring` : '';
+  const count = `${r.target !== null ? `${r.imagesDone}/${r.target} images` : `${r.imagesDone} images`}${measuring}`;
   const state: Line = [
     seg(r.mode.toUpperCase(), 'title', true),
     seg(` ${r.state}`, r.state.startsWith('failed') ? 'error' : r.state === 'running' ? 'ok' : undefined),

@@ -107,7 +107,10 @@ export interface DashboardView {
     /** Preset name or command line. */
     label: string;
     state: string;
+    /** Images in the table (their energy window closed). */
     imagesDone: number;
+    /** Images seen whose window is still closing (after-image samples awaited): not in the table yet. */
+    imagesMeasuring?: number;
     target: number | null;
     elapsedSeconds: number | null;
     /** Generator progress when a backend reports it (step x/y). */

@@ -107,6 +107,11 @@ export class DashboardController extends EventEmitter<ControllerEvents> {
     super();
     this.now = opts.now ?? timelineNow;
     source.on('status', (m: string) => this.setStatus(m));
+    source.on('status-retract', (m: string) => {
+      if (this.statusText !== m) return;
+      this.statusText = null;
+      this.emit('change');
+    });
   }
 
   /** Presets from the config, plus built-in ones (the demo) when the config has none. */

@@ -165,8 +165,18 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
       if (isRun) this.shownRows = [...s.rows];
       this.changed();
     });
-    s.on('image', () => this.changed());
-    s.on('note', (n: Note) => this.status(`${n.source}: ${n.message}`));
+    // "waiting for DIR to appear" stops being true with the first image: it leaves the status line then.
+    let waiting: string | null = null;
+    s.on('image', () => {
+      if (waiting) this.emit('status-retract', waiting);
+      waiting = null;
+      this.changed();
+    });
+    s.on('note', (n: Note) => {
+      const msg = `${n.source}: ${n.message}`;
+      if (/^waiting for .* to appear$/.test(n.message)) waiting = msg;
+      this.status(msg);
+    });
     this.sessionEnded = s.run().then(
       (res) => this.ended(s, res),
       (err: Error) => {
@@ -357,7 +367,8 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
         mode: s ? s.config.mode : 'monitor',
         label: run ? this.label : '',
         state: stateWord,
-        imagesDone: run ? run.imagesSeen : this.shownRows.length,
+        imagesDone: this.shownRows.length,
+        imagesMeasuring: run ? Math.max(0, run.imagesSeen - this.shownRows.length) : 0,
         target: run ? (run.config.count ?? run.config.expectedImages ?? null) : null,
         elapsedSeconds: s ? (now - (run?.runStartMs ?? s.startedMs)) / 1000 : null,
         progress: run?.progress ? progressText(run.progress) : null,

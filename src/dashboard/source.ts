@@ -30,6 +30,8 @@ export type SourceData = Pick<
 export interface SourceEvents {
   change: [];
   status: [message: string];
+  /** A status that no longer holds (the folder it waited for has images): gone if still shown. */
+  'status-retract': [message: string];
 }
 
 export interface DashboardSource extends EventEmitter<SourceEvents> {

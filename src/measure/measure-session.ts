@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import type { DeviceInfo } from '../../probes/types.js';
 import type { BackendProgress } from '../backends/backend-types.js';
 import type { IdleBaseline, ImageRow } from '../energy/image-rows.js';
-import { SessionRows } from './session-rows.js';
+import { recentSecondsPerImage, SessionRows } from './session-rows.js';
 import { GeneratorLog } from './generator-log.js';
 import { averageWindows } from '../energy/boxcar.js';
 import { nothingMade } from './wrong-folder.js';
@@ -85,7 +85,13 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       batchGapMs: config.batchGapMs,
       count: config.count,
     });
-    this.rowsOf = new SessionRows(this.options, { idle: () => this.idle, rows: (rows) => this.emit('rows', rows) });
+    this.rowsOf = new SessionRows(this.options, {
+      idle: () => this.idle,
+      rows: (rows) => {
+        this.core.processWatch?.paceFor(recentSecondsPerImage(this.rowsOf.rows));
+        this.emit('rows', rows);
+      },
+    });
     this.intake = new ImageIntake(
       {
         admit: (ev) => {
@@ -313,6 +319,8 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     // The generator's own GPU memory (and the GPUs it uses), from the process lists.
     if (g.pid !== undefined) {
       this.core.generatorGroup = g.pid;
+      // Fast looks until the first images tell how long one takes (paceFor, as rows come).
+      this.core.processWatch?.paceFor(0);
       this.core.processWatch?.acquire();
     }
     g.done

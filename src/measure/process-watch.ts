@@ -12,6 +12,9 @@ import type { GpuProcess, Probe, Reading } from '../../probes/types.js';
 import { makeRedactor } from '../session/redact.js';
 import { timelineNow } from '../../probes/timeline.js';
 
+/** Fastest pace of looks for short images (a look is one NVML call per GPU plus /proc reads per process). */
+const MIN_LOOK_MS = 250;
+
 /** A command line can be megabytes; the panel shows one line of it. */
 const CMDLINE_MAX_BYTES = 4096;
 const redactor = makeRedactor();
@@ -83,28 +86,54 @@ export class ProcessWatch {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private users = 0;
+  private everyMs: number;
+  private lastLookMs = -Infinity;
 
   constructor(
     private readonly probes: readonly Probe[],
     private readonly deviceIdsOf: (p: Probe) => string[],
     private readonly o: ProcessWatchOptions,
-  ) {}
+  ) {
+    this.everyMs = o.everyMs;
+  }
 
   /** True when some probe can list processes. */
   get available(): boolean {
     return this.probes.some((p) => typeof p.processes === 'function');
   }
 
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    // A new pace starts from the last look, not from now: no gap longer than either period.
+    if (timelineNow() - this.lastLookMs >= this.everyMs) this.look().catch((err: unknown) => this.failed(err as Error));
+    this.timer = setInterval(() => {
+      this.look().catch((err: unknown) => this.failed(err as Error));
+    }, this.everyMs);
+    this.timer.unref?.();
+  }
+
   /** Someone needs the lists (counted: the panel and a run may both). */
   acquire(): void {
-    if (this.users++ === 0 && this.available) {
-      const look = (): void => {
-        this.look().catch((err: unknown) => this.failed(err as Error));
-      };
-      look();
-      this.timer = setInterval(look, this.o.everyMs);
-      this.timer.unref?.();
-    }
+    if (this.users++ === 0 && this.available) this.schedule();
+  }
+
+  /**
+   * Images of `secondsPerImage`: look about three times per image (never more often than every
+   * {@link MIN_LOOK_MS}, never less than the base period), so each image's window holds a look at the
+   * generator's memory (its `gen pk`); 0 (no image yet) looks fastest; a change under 20 % keeps the
+   * timer as it is.
+   */
+  paceFor(secondsPerImage: number): void {
+    // Unknown (0: no image yet): as fast as allowed, until images say otherwise.
+    const want = Math.round(Math.min(this.o.everyMs, Math.max(MIN_LOOK_MS, (secondsPerImage * 1000) / 3)));
+    if (Math.abs(want - this.everyMs) < 0.2 * this.everyMs) return;
+    this.everyMs = want;
+    if (this.timer) this.schedule();
+  }
+
+  /** The current period between looks, ms. */
+  get periodMs(): number {
+    return this.everyMs;
   }
 
   private lastError: string | undefined;
@@ -129,6 +158,7 @@ export class ProcessWatch {
     try {
       const group = this.o.generatorGroup();
       const tMs = timelineNow();
+      this.lastLookMs = tMs;
       const onGenerator = new Set<string>();
       const failed = new Set<string>();
       for (const p of this.probes) {

@@ -69,3 +69,13 @@ export class SessionRows {
     this.hooks.rows(rows);
   }
 }
+
+/** The shortest of the last few steady images (what a look's pace must keep up with); 0 with none. */
+export function recentSecondsPerImage(rows: readonly ImageRow[], last = 5): number {
+  const s = rows
+    .filter((r) => !r.warmup)
+    .slice(-last)
+    .map((r) => r.seconds)
+    .filter((x) => x > 0);
+  return s.length ? Math.min(...s) : 0;
+}

@@ -139,6 +139,15 @@ describe('frameLines', () => {
     expect(text).toMatch(/zimage disabled: .*line 9: presets\[1\]\.command must be array/);
   });
 
+  it("the header counts the table's images; one whose energy window is still closing is counted apart", () => {
+    const v = view();
+    const text = frameLines({ ...v, run: { ...v.run, imagesDone: 3, imagesMeasuring: 1, target: 12 } })
+      .map(lineText)
+      .join('\n');
+    expect(text).toMatch(/3\/12 images \+1 measuring/);
+    expect(text).not.toMatch(/4\/12 images/);
+  });
+
   it('a stale device says so instead of showing an old figure as current', () => {
     const v = view();
     const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] })

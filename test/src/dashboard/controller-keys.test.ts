@@ -94,6 +94,19 @@ describe('keys as terminal users expect', () => {
     expect(c.view(120, 18).status).toMatch(/^Ctrl-Z is refused while a run is measuring .*q stops the run$/);
   });
 
+  it('a status the source retracts (waiting for a folder that now has images) leaves the status line; a newer one stays', async () => {
+    const c = await atEnd();
+    const waiting = 'watcher: waiting for /srv/out to appear';
+    c.source.emit('status', waiting);
+    expect(c.view(120, 18).status).toBe(waiting);
+    c.source.emit('status-retract', waiting);
+    expect(c.view(120, 18).status).toBeNull();
+    c.source.emit('status', waiting);
+    c.source.emit('status', 'run failed: exit 3');
+    c.source.emit('status-retract', waiting);
+    expect(c.view(120, 18).status).toBe('run failed: exit 3');
+  });
+
   it('a lone Escape (Ink marks it meta) closes an overlay and never quits', async () => {
     const c = await atEnd();
     let quit = false;

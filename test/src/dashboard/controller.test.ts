@@ -48,6 +48,26 @@ function preset(out: string, secondsPerImage = 0.3): Preset {
 const ENTER = { return: true };
 
 describe('DashboardController with a live source', () => {
+  it('a run into a folder that does not exist yet: "waiting for … to appear" leaves the status line with the first image; the header counts what the table shows', async () => {
+    const src = live(tempDir());
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false, statusMs: 60_000 });
+    const out = join(tempDir(), 'made-by-the-generator');
+    const p = { ...preset(out), count: 6 };
+    c.setPresets({ presets: [p], file: '/x/genwatt.config.json', searched: [], error: null, disabled: [] });
+    c.key('s', {});
+    c.key('', ENTER);
+    await waitFor(() => /waiting for .*made-by-the-generator to appear/.test(c.view(100, 30).status ?? ''), 15000);
+    await waitFor(() => c.view(100, 30).rows.length >= 1, 20000);
+    expect(c.view(100, 30).status ?? '').not.toMatch(/waiting for/);
+    // every frame: the header's count is the table's (an image still closing its window is counted apart)
+    while (src.running()) {
+      const v = c.view(100, 30);
+      expect(v.run.imagesDone).toBe(v.rows.length);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }, 60_000);
+
   it('launcher: l opens it, + raises the count, Enter starts the preset (recorded like genwatt run), s stops it and the recording is finished', async () => {
     const rec = tempDir();
     const src = live(rec);

@@ -104,3 +104,32 @@ describe('a failed process lookup', () => {
     expect(decided[1]).toEqual([['gpu-0', 'gpu-1'], 'all GPUs: the process lists of gpu-0 could not be read 5 times in a row']);
   });
 });
+
+describe("the looks' pace follows the images (issue 24 item 9: gen pk of 0.8 s images)", () => {
+  it('about three looks per image, between 250 ms and the base period; no image yet: the fastest; small changes keep the timer', () => {
+    const w = new ProcessWatch([scriptedProbe([])], () => ['gpu-0'], { everyMs: 1000, generatorGroup: () => undefined });
+    expect(w.periodMs).toBe(1000);
+    w.paceFor(0);
+    expect(w.periodMs).toBe(250);
+    w.paceFor(1.5);
+    expect(w.periodMs).toBe(500);
+    w.paceFor(1.6); // 533 ms: within 20 %, no new timer
+    expect(w.periodMs).toBe(500);
+    w.paceFor(0.8);
+    expect(w.periodMs).toBe(267);
+    w.paceFor(30);
+    expect(w.periodMs).toBe(1000);
+    w.paceFor(0.3);
+    expect(w.periodMs).toBe(250);
+    w.stop();
+  });
+
+  it('the pace is set by the shortest recent steady image (the warm-up, however long, does not slow it)', async () => {
+    const { recentSecondsPerImage } = await import('../../../src/measure/session-rows.js');
+    const row = (seconds: number, warmup = false) => ({ seconds, warmup }) as import('../../../src/energy/image-rows.js').ImageRow;
+    expect(recentSecondsPerImage([])).toBe(0);
+    expect(recentSecondsPerImage([row(14, true)])).toBe(0);
+    expect(recentSecondsPerImage([row(14, true), row(0.8), row(0.9)])).toBe(0.8);
+    expect(recentSecondsPerImage([row(0.2), ...[1, 1, 1, 1, 1].map((s) => row(s))])).toBe(1); // the last five only
+  });
+});
