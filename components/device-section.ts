@@ -1,5 +1,5 @@
 /** Device panels (pure): full panels with charts, or one compact row per device. */
-import { fmtBytes, fmtNum, fmtWatts, NA } from '../src/text/format.js';
+import { fmtNum, fmtWatts, NA } from '../src/text/format.js';
 import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
@@ -38,8 +38,8 @@ export function powerTone(w: number | null, limit: number | undefined): 'power' 
   return share >= 0.85 ? 'error' : share >= 0.5 ? 'warn' : 'power';
 }
 
-/** A chart row cut into segments of one tone each, by the value under each cell. */
-function tonedRow(text: string, values: readonly (number | null)[], perCell: number, limit: number | undefined): Line {
+/** A chart row cut into segments of one tone each, by the value under each cell (the one colour rule: {@link powerTone}). */
+export function tonedRow(text: string, values: readonly (number | null)[], perCell: number, limit: number | undefined): Line {
   // Chart glyphs (braille U+28xx, ASCII) are one UTF-16 unit per cell: runs are sliced, not built
   // a character at a time (this ran for every cell of every chart row, every frame).
   const cells = /[\uD800-\uDFFF]/.test(text) ? [...text] : null;
@@ -74,7 +74,7 @@ function kindText(d: DeviceView): string {
 export function powerLine(d: DeviceView, width: number): Line {
   const now: Line = d.stale
     ? [seg('power '), seg(d.powerWatts === undefined ? NA : `${fmtW(d.powerWatts)}?`, 'warn', true), seg(' no fresh data', 'warn')]
-    : [seg('power '), seg(fmtW(d.powerWatts), 'power', true), seg(kindText(d) ? ` ${kindText(d)}` : '', 'dim')];
+    : [seg('power '), seg(fmtW(d.powerWatts), powerTone(d.powerWatts ?? null, d.powerLimitWatts), true), seg(kindText(d) ? ` ${kindText(d)}` : '', 'dim')];
   return packSegments(
     [
       now,
@@ -111,7 +111,7 @@ function powerChart(d: DeviceView, v: DashboardView, g: Glyphs, width: number, r
 export function vramLine(d: DeviceView, v: DashboardView, g: Glyphs, width: number): Line {
   const frac = d.vramUsedBytes !== undefined && d.vramTotalBytes ? d.vramUsedBytes / d.vramTotalBytes : null;
   const head: Line = [seg(`${d.memoryLabel} `), seg(vramText(d.vramUsedBytes, d.vramTotalBytes), 'vram', true)];
-  const peak: Line = [seg(`peak ${fmtBytes(d.peakVramBytes)}`)];
+  const peak: Line = [seg(`peak ${gib(d.peakVramBytes)} GiB`)];
   const fixed = lineWidth(head) + 2 + lineWidth(peak) + 2;
   const room = width - fixed;
   if (room < 6) return packSegments([head, peak], width);

@@ -4,7 +4,7 @@
  * simulated GPU's warning; the rest is dropped from the right when the terminal is narrow.
  */
 import { basename } from 'node:path';
-import { fmtBytes, fmtNum } from '../src/text/format.js';
+import { fmtNum } from '../src/text/format.js';
 import { textWidth } from '../src/text/text-width.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
@@ -63,7 +63,9 @@ export function headerLines(v: DashboardView, g: Glyphs, width: number): Line[] 
   if (r.progress) parts.push([seg(r.progress)]);
   if (r.label) parts.push([seg(r.label, 'dim')]);
   if (h.hostCpuPercent !== undefined || h.hostRamUsedBytes !== undefined)
-    parts.push([seg(`CPU ${fmtNum(h.hostCpuPercent, 0)}% RAM ${fmtBytes(h.hostRamUsedBytes)}`, 'dim')]);
+    parts.push([
+      seg(`CPU ${fmtNum(h.hostCpuPercent, 0)}% RAM ${h.hostRamUsedBytes === undefined ? 'n/a' : (h.hostRamUsedBytes / 1024 ** 3).toFixed(1)} GiB`, 'dim'),
+    ]);
   const fixed: Line = banner.length ? [...state, seg('  '), ...banner] : state;
   const room = width - lineWidth(fixed) - 2;
   const rest = room > 0 ? packSegments(parts, room) : [];

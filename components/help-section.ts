@@ -19,7 +19,7 @@ export const HELP: readonly (readonly [string, string])[] = [
   ['Ctrl-Z', 'suspend to the shell (fg resumes); refused while a run is measuring'],
   ['', ''],
   ['net J', 'joules minus idle power over the same window'],
-  ['gen pk', "the generator's own processes' GPU memory peak (VRAM pk: the whole device)"],
+  ['gen GiB', "peak GPU memory of the generator's own processes (VRAM GiB: the whole device's)"],
   ['colours', 'power green below 50 % of the limit, yellow to 85 %, red above'],
   ['warm-up', 'first batch (model load, compile): not in steady means'],
   ['AVG', 'energy integrated from averaged power: less exact'],

@@ -2,6 +2,7 @@
 import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
 import { fmtElapsed } from './header-section.js';
+import { tonedRow } from './device-section.js';
 import { seg, type Line } from './lines.js';
 import { resample } from './sparkline.js';
 import { padLeft, padRight, rule } from './text-fit.js';
@@ -24,7 +25,7 @@ export function historyLines(v: DashboardView, g: Glyphs, width: number, height:
   const lines = areaChart(vals, { height: chartH, max, ascii: v.ascii });
   lines.forEach((l, i) => {
     const label = i === 0 ? `${Math.round(max)} W` : i === lines.length - 1 ? '0 W' : i === Math.floor(lines.length / 2) ? `${Math.round(max / 2)} W` : '';
-    out.push([seg(padLeft(label, AXIS_W - 1) + ' ', 'dim'), seg(l, 'power')]);
+    out.push([seg(padLeft(label, AXIS_W - 1) + ' ', 'dim'), ...tonedRow(l, vals, v.ascii ? 1 : 2, d.powerLimitWatts)]);
   });
   // Image markers: one per column that holds at least one image's save time.
   const marks = new Array<string>(chartW).fill(' ');

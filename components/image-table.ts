@@ -24,8 +24,9 @@ interface Col {
   has?: (r: ImageRow) => boolean;
 }
 
+/** GiB, the one memory unit of the dashboard (the column heads say it). */
 function gibText(v: number | null): string {
-  return v === null ? NA : `${(v / 1024 ** 3).toFixed(2)}G`;
+  return v === null ? NA : (v / 1024 ** 3).toFixed(2);
 }
 
 export function marks(r: ImageRow): string {
@@ -44,11 +45,11 @@ const COLS: Col[] = [
   { head: 'J', width: 8, cell: (r) => fmtNum(r.joules, 1), priority: 9 },
   { head: 'net J', width: 8, cell: (r) => fmtNum(r.netJoules, 1), priority: 5 },
   { head: 'avg W', width: 7, cell: (r) => fmtNum(r.watts, 1), priority: 7 },
-  { head: 'VRAM pk', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
+  { head: 'VRAM GiB', width: 8, cell: (r) => gibText(r.peakVramBytes), priority: 6 },
   // The generator's own processes (a shared GPU's total is not the generator's), when known.
   // An image no process sample fell in says n/a (unknown), never blank.
   {
-    head: 'gen pk',
+    head: 'gen GiB',
     width: 7,
     cell: (r) => (r.processPeakVramBytes === undefined ? NA : gibText(r.processPeakVramBytes)),
     priority: 6,

@@ -3,7 +3,6 @@
  * memory — with the measured generator's marked. Where the interface gives no process list it says
  * n/a; nothing is guessed.
  */
-import { fmtBytes } from '../src/text/format.js';
 import type { Glyphs } from './glyphs.js';
 import { seg, type Line } from './lines.js';
 import { clip, padLeft, padRight, rule } from './text-fit.js';
@@ -23,7 +22,7 @@ export function processLines(v: DashboardView, g: Glyphs, width: number, height:
     }
     if (procs.length === 0) out.push([seg('  no process uses this GPU', 'dim')]);
     for (const p of [...procs].sort((a, b) => (b.usedBytes ?? -1) - (a.usedBytes ?? -1))) {
-      const mem = p.usedBytes === undefined ? 'n/a' : fmtBytes(p.usedBytes);
+      const mem = p.usedBytes === undefined ? 'n/a' : `${(p.usedBytes / 1024 ** 3).toFixed(2)} GiB`;
       out.push([
         seg(p.generator ? `${g.bullet} ` : '  ', p.generator ? 'rec' : undefined, true),
         seg(padLeft(String(p.pid), 8)),

@@ -15,7 +15,7 @@ export interface DeviceView {
   /** What the power figure covers when it is not the board (an APU, a rail). */
   powerScope: string | undefined;
   powerLimitWatts: number | undefined;
-  /** Highest power since the run (or the monitor) started. */
+  /** Highest power in the chart's window (what the chart shows). */
   maxPowerWatts: number | undefined;
   power: readonly SeriesPoint[];
   vram: readonly SeriesPoint[];

@@ -21,7 +21,7 @@ import { PowerHistory } from '../series/power-history.js';
 import type { Note, StopReason } from '../session/types.js';
 import { summarize } from '../energy/summary.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
-import { deviceView, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
+import { deviceView, maxOfPoints, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
 import { fmtJoules, fmtSeconds } from '../text/format.js';
 import type { LiveOptions, RunSpec } from './live-options.js';
 import { timelineNow } from '../../probes/timeline.js';
@@ -64,6 +64,9 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
   private closing = false;
   private switching = false;
   private readonly originMs = timelineNow();
+  /** The header clock's start, and the mode of the session that started it. */
+  private clockStartMs: number | null = null;
+  private clockMode: string | null = null;
   banner: string | null = null;
   /** How the last run ended (shown while monitoring after it). */
   private lastRun: string | null = null;
@@ -139,6 +142,10 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
 
   private async begin(s: MeasureSession, label: string): Promise<void> {
     if (s.devices.length === 0) await s.detect();
+    // One clock per run: a run starts it (its idle baseline included); monitoring after monitoring
+    // (r starts or stops a recording) keeps it.
+    if (s.config.mode !== 'monitor' || this.clockMode !== 'monitor') this.clockStartMs = s.startedMs;
+    this.clockMode = s.config.mode;
     this.session = s;
     // The process panel stays open across runs: the new session's lists are watched.
     this.showProcesses(this.processesShown);
@@ -370,7 +377,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
         imagesDone: this.shownRows.length,
         imagesMeasuring: run ? Math.max(0, run.imagesSeen - this.shownRows.length) : 0,
         target: run ? (run.config.count ?? run.config.expectedImages ?? null) : null,
-        elapsedSeconds: s ? (now - (run?.runStartMs ?? s.startedMs)) / 1000 : null,
+        elapsedSeconds: s && this.clockStartMs !== null ? (now - this.clockStartMs) / 1000 : null,
         progress: run?.progress ? progressText(run.progress) : null,
         lastRun: run ? null : this.lastRun,
       },
@@ -395,16 +402,19 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
     return this.devices.map((info) => {
       const d = this.display.devices.get(info.id);
       const h = this.history.get(info.id);
-      const peaks = s?.timeline.devices.get(info.id);
+      // Only the window (the sparklines draw nothing older), not the whole 10-minute buffer.
+      const power = d ? d.power.tail(inWindow) : [];
+      const vram = d ? d.vram.tail(inWindow) : [];
       const lastReadingMs = d?.latest?.tMs ?? -Infinity;
       return deviceView({
         info,
         latest: d?.latest,
         // Only the window (the sparklines draw nothing older), not the whole 10-minute buffer.
-        power: d ? d.power.tail(inWindow) : [],
-        vram: d ? d.vram.tail(inWindow) : [],
-        maxPowerWatts: peaks?.maxPowerWatts,
-        peakVramBytes: peaks?.peakVramBytes,
+        power,
+        vram,
+        // Over what the charts show: a "max" beside a chart never disagrees with it.
+        maxPowerWatts: maxOfPoints(power),
+        peakVramBytes: maxOfPoints(vram),
         stale: now - lastReadingMs > staleMs || (d?.lastGap?.tMs ?? -Infinity) > lastReadingMs,
         // The whole-run history only when the chart is shown.
         history: opts.history && h ? h.snapshot().map((b) => ({ tMs: b.startMs + h.bucketDurationMs / 2, value: b.meanWatts ?? undefined })) : [],

@@ -223,7 +223,8 @@ export class ReplaySource extends EventEmitter<SourceEvents> implements Dashboar
     const t = this.startMs + pos;
     const atEnd = pos >= this.durationMs;
     const runStart = doc.run.startMs;
-    const peakFrom = runStart !== null && t >= runStart ? runStart : this.startMs;
+    // max and peak cover what the charts show (the window), as live.
+    const peakFrom = Math.max(this.startMs, t - windowMs);
     const holdMs = doc.options.gapLimitMs;
     const devices = this.devs.map((d) => {
       const latest = this.latestAt(d, t);

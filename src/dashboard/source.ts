@@ -107,3 +107,10 @@ export function probesText(reports: readonly { name: string; status: string; met
   const ok = reports.filter((p) => p.status === 'ok' && p.name !== 'host');
   return ok.length ? ok.map((p) => (p.method ? (p.method.startsWith(p.name) ? p.method : `${p.name}: ${p.method}`) : p.name)).join(', ') : 'no probe';
 }
+
+/** The highest value among points (a chart window's max), undefined when none has a value. */
+export function maxOfPoints(points: readonly SeriesPoint[]): number | undefined {
+  let m: number | undefined;
+  for (const p of points) if (p.value !== undefined && (m === undefined || p.value > m)) m = p.value;
+  return m;
+}

@@ -29,11 +29,11 @@ function row(i: number, extra: Partial<ImageRow> = {}): ImageRow {
 describe('image table', () => {
   it("the generator's own VRAM: a column only when some shown image has it, n/a (never blank) where it is unknown", () => {
     const text = (rows: ImageRow[]) => imageTableLines(rows, UNICODE_GLYPHS, 100, 10).map(lineText);
-    expect(text([row(0), row(1)])[1]).not.toMatch(/gen pk/);
+    expect(text([row(0), row(1)])[1]).not.toMatch(/gen GiB/);
     const t = text([row(0, { processPeakVramBytes: 8.1 * 1024 ** 3 }), row(1)]);
-    expect(t[1]).toMatch(/VRAM pk gen pk/);
-    expect(t[2]).toMatch(/8\.55G\s+8\.10G/);
-    expect(t[3]).toMatch(/8\.55G\s+n\/a/);
+    expect(t[1]).toMatch(/VRAM GiB gen GiB/);
+    expect(t[2]).toMatch(/8\.55\s+8\.10/);
+    expect(t[3]).toMatch(/8\.55\s+n\/a/);
   });
 
   it('scrolls: the window, the position in the rule, and BLANK among the marks', () => {

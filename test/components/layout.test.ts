@@ -3,6 +3,7 @@ import { frameLines } from '../../components/frame.js';
 import { planLayout } from '../../components/layout.js';
 import { lineText, lineWidth } from '../../components/lines.js';
 import { row, view } from '../helpers/view.js';
+import { powerLine, powerTone } from '../../components/device-section.js';
 
 /** File names as users' tools write them: CJK prompts, emoji, combining marks, and a hostile ESC. */
 const OUTSIDE_NAMES = [
@@ -148,6 +149,19 @@ describe('frameLines', () => {
     expect(text).not.toMatch(/4\/12 images/);
   });
 
+  it('one memory unit on screen (GiB: device, peak, table, processes, host RAM) and one colour rule for the power figure and its chart', () => {
+    const v = view({ width: 160, height: 40 });
+    const text = frameLines(v).map(lineText).join('\n');
+    expect(text).not.toMatch(/MiB|\d+(\.\d+)?G\b/);
+    expect(text).toMatch(/peak \d+\.\d+ GiB/);
+    expect(text).toMatch(/VRAM GiB/);
+    // the power figure takes the tone its value has in the chart
+    const d = { ...v.devices[0], powerWatts: 0.7 * (v.devices[0].powerLimitWatts ?? 100), stale: false };
+    const figure = powerLine(d, 120).find((x) => /^\d/.test(x.text));
+    expect(figure?.tone).toBe(powerTone(d.powerWatts, d.powerLimitWatts));
+    expect(figure?.tone).toBe('warn');
+  });
+
   it('a stale device says so instead of showing an old figure as current', () => {
     const v = view();
     const text = frameLines({ ...v, devices: [{ ...v.devices[0], stale: true }] })
@@ -175,8 +189,8 @@ describe('frameLines', () => {
     const wide = frameLines(view({ width: 200, height: 50, rows }))
       .map(lineText)
       .join('\n');
-    expect(wide).toMatch(/file +s +J +net J +avg W +VRAM pk +steps +size +sampler +seed +marks/);
-    expect(wide).toMatch(/21\.00G +20 1024x1024 DPM\+\+ 2M Karras 156680208700286 /);
+    expect(wide).toMatch(/file +s +J +net J +avg W +VRAM GiB +steps +size +sampler +seed +marks/);
+    expect(wide).toMatch(/21\.00 +20 1024x1024 DPM\+\+ 2M Karras 156680208700286 /);
     const narrow = frameLines(view({ width: 80, height: 24, rows }))
       .map(lineText)
       .join('\n');

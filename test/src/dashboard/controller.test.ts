@@ -48,6 +48,32 @@ function preset(out: string, secondsPerImage = 0.3): Preset {
 const ENTER = { return: true };
 
 describe('DashboardController with a live source', () => {
+  it("one clock per run (it never steps back when the idle baseline ends); max and peak cover the chart's window, also after the run", async () => {
+    const src = live(tempDir());
+    await src.start(null);
+    const c = new DashboardController(src, { ascii: false, color: false });
+    c.setPresets({ presets: [{ ...preset(join(tempDir(), 'out')), count: 4, idleSeconds: 1 }], file: '/x/c.json', searched: [], error: null, disabled: [] });
+    c.key('s', {});
+    c.key('', ENTER);
+    await waitFor(() => src.running(), 5000);
+    let last = -Infinity;
+    while (src.running()) {
+      const e = c.view(100, 30).run.elapsedSeconds;
+      if (e !== null) {
+        expect(e).toBeGreaterThanOrEqual(last);
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => c.view(100, 30).run.mode === 'monitor', 5000);
+    // back to monitoring: the window still shows the run's power; max and peak say what it shows
+    const d = c.view(100, 30).devices[0];
+    const maxIn = (pts: readonly { value?: number }[]) => Math.max(...pts.map((p) => p.value ?? -Infinity));
+    expect(d.maxPowerWatts).toBe(maxIn(d.power));
+    expect(d.maxPowerWatts).toBeGreaterThan(100); // the demo's images, not the idle monitor's 30 W
+    expect(d.peakVramBytes).toBe(maxIn(d.vram));
+  }, 60_000);
+
   it('a run into a folder that does not exist yet: "waiting for … to appear" leaves the status line with the first image; the header counts what the table shows', async () => {
     const src = live(tempDir());
     await src.start(null);
