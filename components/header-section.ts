@@ -4,21 +4,14 @@
  * simulated GPU's warning; the rest is dropped from the right when the terminal is narrow.
  */
 import { basename } from 'node:path';
-import { fmtNum } from '../src/text/format.js';
+import { fmtClock, fmtNum } from '../src/text/format.js';
 import { textWidth } from '../src/text/text-width.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
 import { clip, clipStart } from './text-fit.js';
 import type { DashboardView } from './view-model.js';
 
-export function fmtElapsed(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '--:--';
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
-}
+export const fmtElapsed = (seconds: number | null): string => fmtClock(seconds);
 
 /** The recording fact, at most `room` cells: `● REC …name.json`, `recorded …`, or `not recording`. */
 export function recordingFact(v: DashboardView, g: Glyphs, room: number): Line {
@@ -60,6 +53,8 @@ export function headerLines(v: DashboardView, g: Glyphs, width: number): Line[] 
   else if (r.lastRun) parts.push([seg(r.lastRun, 'dim')]);
   else if (r.imagesDone > 0) parts.push([seg(`last run ${count}`, 'dim')]);
   parts.push([seg(fmtElapsed(r.elapsedSeconds))]);
+  if (r.mode !== 'monitor' && r.etaSeconds !== undefined && r.etaSeconds !== null && r.etaSeconds > 0)
+    parts.push([seg(`ETA ${fmtElapsed(Math.ceil(r.etaSeconds))}`)]);
   if (r.progress) parts.push([seg(r.progress)]);
   if (r.label) parts.push([seg(r.label, 'dim')]);
   if (h.hostCpuPercent !== undefined || h.hostRamUsedBytes !== undefined)

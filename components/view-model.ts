@@ -111,6 +111,8 @@ export interface DashboardView {
     imagesDone: number;
     /** Images seen whose window is still closing (after-image samples awaited): not in the table yet. */
     imagesMeasuring?: number;
+    /** Seconds left to the target (steady mean × images to come); null when unknown. */
+    etaSeconds?: number | null;
     target: number | null;
     elapsedSeconds: number | null;
     /** Generator progress when a backend reports it (step x/y). */

@@ -6,11 +6,12 @@ import { basename } from 'node:path';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { MeasureSession, SessionResult } from '../measure/measure-session.js';
-import { fmtBytes, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
+import { fmtBytes, fmtClock, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
 import { printable } from '../text/text-width.js';
 import { reportImage, summaryText } from '../report/report-text.js';
 import type { LogLine, Note } from '../session/types.js';
 import { jsonGuard } from '../text/output-guard.js';
+import { etaSeconds, steadyMeanSeconds } from '../measure/eta.js';
 
 export interface PlainOptions {
   json: boolean;
@@ -25,7 +26,7 @@ function withUnit(v: number | null | undefined, digits: number, unit: string): s
   return v === null || v === undefined || !Number.isFinite(v) ? NA : `${fmtNum(v, digits)} ${unit}`;
 }
 
-export function imageLine(r: ImageRow, target: number | null): string {
+export function imageLine(r: ImageRow, target: number | null, eta: number | null = null): string {
   const marks = [
     r.warmup ? 'warm-up' : '',
     r.blank ? `BLANK (entropy ${r.entropyBits?.toFixed(2)} bits): left out of the means` : '',
@@ -43,6 +44,8 @@ export function imageLine(r: ImageRow, target: number | null): string {
     `peak VRAM ${fmtBytes(r.peakVramBytes)}`,
     r.method ?? NA,
     ...marks,
+    // Time left, last (scripts read the fields before it): only with a target and a steady image.
+    ...(eta !== null && target !== null && r.index + 1 < target ? [`ETA ${fmtClock(Math.ceil(eta))}`] : []),
   ].join('  ');
 }
 
@@ -95,7 +98,11 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
   if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
   if (!opts.json)
     session.on('rows', (rows: ImageRow[]) =>
-      rows.forEach((r) => safeWrite(opts.out, imageLine(r, session.config.count ?? session.config.expectedImages ?? null) + '\n')),
+      rows.forEach((r) => {
+        const target = session.config.count ?? session.config.expectedImages ?? null;
+        const eta = etaSeconds({ done: r.index + 1, target, meanSeconds: steadyMeanSeconds(session.rows.filter((x) => x.index <= r.index)) });
+        safeWrite(opts.out, imageLine(r, target, eta) + '\n');
+      }),
     );
   // `monitor --plain | head -2`: the reader is gone, so is monitoring's only purpose. (A run keeps
   // measuring when its output goes: its recording is what matters, and a dropped ssh looks the same.)

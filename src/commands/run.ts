@@ -5,7 +5,7 @@ import { measureCommand } from './measure.js';
 
 export async function runCommand(a: RawFlags, command: string[], positional: string[]): Promise<number> {
   const f = sessionFlags(a);
-  const { backendConfig, BackendConfigError } = await import('../backends/backend-config.js');
+  const { backendConfig, BackendConfigError, expectedImages } = await import('../backends/backend-config.js');
   let backend;
   try {
     backend = backendConfig(
@@ -39,7 +39,17 @@ export async function runCommand(a: RawFlags, command: string[], positional: str
   if (backend) {
     if (command.length || positional.length) throw new UsageError(`--backend ${backend.kind} drives the server: give no command`);
     if (!out) throw new UsageError(`--backend ${backend.kind} needs --out: the folder the server saves its images into (images are counted there)`);
-    return measureCommand(f, { mode: 'run', argv: null, backend, outDir: out, defaultIdleSeconds: 5, defaultRecord: true });
+    // Forge says how many images a run asks for (requests × batch size × batches): n/N and an ETA.
+    const expected = expectedImages(backend);
+    return measureCommand(f, {
+      mode: 'run',
+      argv: null,
+      backend,
+      outDir: out,
+      defaultIdleSeconds: 5,
+      defaultRecord: true,
+      ...(expected !== null ? { expectedImages: expected } : {}),
+    });
   }
   if (command.length === 0)
     throw new UsageError(

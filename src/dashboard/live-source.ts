@@ -21,6 +21,8 @@ import { PowerHistory } from '../series/power-history.js';
 import type { Note, StopReason } from '../session/types.js';
 import { summarize } from '../energy/summary.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
+import { expectedImages } from '../backends/backend-config.js';
+import { etaSeconds, steadyMeanSeconds } from '../measure/eta.js';
 import { deviceView, maxOfPoints, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
 import { fmtJoules, fmtSeconds } from '../text/format.js';
 import type { LiveOptions, RunSpec } from './live-options.js';
@@ -273,7 +275,11 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
       record: defaultRecordPath(this.opts.recordDir, 'run'),
       tags: { preset: p.name, ...p.tags },
     };
-    if (p.backend) spec.backend = p.backend;
+    if (p.backend) {
+      spec.backend = p.backend;
+      const expected = expectedImages(p.backend);
+      if (expected !== null) spec.expectedImages = expected;
+    }
     if (p.ownOutDir) spec.removeOutDir = true;
     if (p.warmup !== null) spec.warmupBatches = p.warmup;
     try {
@@ -377,6 +383,14 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
         imagesDone: this.shownRows.length,
         imagesMeasuring: run ? Math.max(0, run.imagesSeen - this.shownRows.length) : 0,
         target: run ? (run.config.count ?? run.config.expectedImages ?? null) : null,
+        etaSeconds: run
+          ? etaSeconds({
+              done: run.imagesSeen,
+              target: run.config.count ?? run.config.expectedImages ?? null,
+              meanSeconds: steadyMeanSeconds(this.shownRows),
+              sinceLastSeconds: this.shownRows.length ? (now - this.shownRows[this.shownRows.length - 1].tMs) / 1000 : 0,
+            })
+          : null,
         elapsedSeconds: s && this.clockStartMs !== null ? (now - this.clockStartMs) / 1000 : null,
         progress: run?.progress ? progressText(run.progress) : null,
         lastRun: run ? null : this.lastRun,

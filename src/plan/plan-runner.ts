@@ -14,6 +14,7 @@ import { reportBase } from './plan-file.js';
 import { presetArgv } from '../backends/presets.js';
 import { readSession, type LoadedSession } from '../session/reader.js';
 import { timelineNow } from '../../probes/timeline.js';
+import { fmtClock } from '../text/format.js';
 
 export interface PlanOptions {
   probes?: ProbeName[];
@@ -211,6 +212,7 @@ export async function runPlan(plan: Plan, o: PlanOptions): Promise<PlanResult> {
       `  ${[...ref.watts].map(([id, w]) => `${id} ${w.toFixed(1)} W${ref.temperatureC.has(id) ? ` ${ref.temperatureC.get(id)!.toFixed(1)} °C` : ''}`).join('; ') || 'no power readings'}`,
     );
     let first = true;
+    const planStartMs = timelineNow();
     for (const [k, p] of todo.entries()) {
       if (o.signal.aborted) break;
       if (!first) o.log(`${p.id}: cool-down: ${await coolDown(o, p.coolDown, ref)}`);
@@ -228,6 +230,10 @@ export async function runPlan(plan: Plan, o: PlanOptions): Promise<PlanResult> {
         `  ${m.images} images (${m.warmupImages} warm-up): ${m.secondsPerImage.mean?.toFixed(3) ?? 'n/a'} s/image, ${m.joulesPerImage.mean?.toFixed(1) ?? 'n/a'} J/image → ${basename(p.file)}${why ? ` (does not count: ${why})` : ''}`,
       );
       (why ? res.failed : res.recorded).push(p.file);
+      // The plan's progress: sessions done, and what the rest will take at the pace so far (cool-downs included).
+      const spentS = (timelineNow() - planStartMs) / 1000;
+      const left = todo.length - (k + 1);
+      if (left > 0) o.log(`  plan: ${k + 1}/${todo.length} sessions done in ${fmtClock(spentS)}, ETA ${fmtClock(Math.ceil((spentS / (k + 1)) * left))}`);
     }
   }
   // The combined report: every session of the plan that counts.

@@ -55,3 +55,13 @@ export function table(rows: readonly (readonly string[])[], rightAlign: readonly
   };
   return cells.map((r) => r.map(pad).join('  ').trimEnd()).join('\n');
 }
+
+/** A clock: mm:ss, or h:mm:ss from an hour (whole seconds, rounded down); `--:--` when unknown. */
+export function fmtClock(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
+}

@@ -146,6 +146,10 @@ describe('frameLines', () => {
       .map(lineText)
       .join('\n');
     expect(text).toMatch(/3\/12 images \+1 measuring/);
+    const withEta = frameLines({ ...v, run: { ...v.run, imagesDone: 3, target: 12, etaSeconds: 61.2 } })
+      .map(lineText)
+      .join('\n');
+    expect(withEta).toMatch(/3\/12 images .*ETA 01:02/);
     expect(text).not.toMatch(/4\/12 images/);
   });
 

@@ -60,6 +60,8 @@ describe('forge backend (Forge / Forge Neo / A1111 --api)', () => {
     );
     expect(r.code, r.err).toBe(0);
     expect(forge.requests).toHaveLength(2);
+    // requests × batch size × batches: n/N on each image line (and the time left, from its pace)
+    expect(r.out.split('\n').flatMap((l) => /^image (\d+\/\d+) /.exec(l)?.[1] ?? [])).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(forge.requests[0]).toEqual({
       prompt: 'a lighthouse',
       negative_prompt: '',

@@ -107,6 +107,8 @@ describe('report: configurations, blank images (CLI)', () => {
     writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
     const ran = await spawnCli(['plan', join(dir, 'plan.json'), '--probe', 'simulated']);
     expect(ran.code, ran.err).toBe(0);
+    // the plan's progress after each session but the last: done, time spent, time left
+    expect(ran.out.match(/^ {2}plan: \d\/4 sessions done in \d\d:\d\d, ETA \d\d:\d\d$/gm)).toHaveLength(3);
     const files = ['demo-0.5s', 'demo-0.8s'].flatMap((p) =>
       [1, 2].map((k) => join(dir, 'rec', `demo-two-presets-0${p === 'demo-0.5s' ? 1 : 2}-${p}-r${k}.json`)),
     );
