@@ -260,20 +260,27 @@ function rssMiB(pid) {
 }
 
 async function timeToFirstFrame() {
+  // The first frame genwatt draws (before Ink loads: src/dashboard/first-frame.ts), beside the
+  // smallest Ink app's, alternating, in one run.
   const base = [];
-  const gw = [];
+  const demo = [];
+  const monitor = [];
   const minimal = join(root, 'bench/minimal-ink.mjs');
   for (let i = 0; i < 9; i++) {
     base.push(await firstFrameMs(`'${process.execPath}' '${minimal}'`, 'hello from ink'));
-    gw.push(await firstFrameMs(`'${process.execPath}' '${CLI}' demo --no-record`, 'genwatt 0.1.0'));
+    demo.push(await firstFrameMs(`'${process.execPath}' '${CLI}' demo --no-record`, 'genwatt 0.1.0'));
+    monitor.push(await firstFrameMs(`'${process.execPath}' '${CLI}' monitor --probe simulated`, 'genwatt 0.1.0'));
   }
-  const ratio = median(gw) / median(base);
-  report(
-    `time to first frame: genwatt demo vs a one-line Ink app (pty 80x24, median of 9 alternating)`,
-    `${median(gw).toFixed(0)} ms vs ${median(base).toFixed(0)} ms = ${ratio.toFixed(2)}x`,
-    '<= 1.1x',
-    ratio <= 1.1,
-  );
+  for (const [what, xs] of [
+    ['genwatt demo', demo],
+    ['genwatt monitor --probe simulated', monitor],
+  ])
+    report(
+      `time to first frame: ${what} vs a one-line Ink app (pty 80x24, median of 9 alternating)`,
+      `${median(xs).toFixed(0)} ms vs ${median(base).toFixed(0)} ms = ${(median(xs) / median(base)).toFixed(2)}x`,
+      '<= 500 ms',
+      median(xs) <= 500,
+    );
 }
 
 async function dashboardCpu() {
@@ -302,11 +309,19 @@ async function dashboardCpu() {
       /* gone */
     }
   const [d, p, f] = c1.map((c, i) => (c - c0[i]) / wall);
+  // The floor: a bare Node process waking every 100 ms (what any 10 Hz Node tool pays).
+  const floorCpu = Math.max(f, 1e-4);
   report(
-    `dashboard CPU (CPU s per wall s, monitor --probe simulated --interval 100 in a 120x40 pty, ${seconds} s; side by side: plain monitor ${p.toFixed(4)}, bare Node timer ${f.toFixed(4)}; dashboard/plain ${(d / Math.max(p, 1e-4)).toFixed(2)}x)`,
-    d.toFixed(4),
-    '<= 0.015',
-    d <= 0.015,
+    `idle CPU, plain: monitor --plain --probe simulated --interval 100 vs a bare Node 100 ms timer (${seconds} s side by side; CPU s per s ${p.toFixed(4)} vs ${f.toFixed(4)})`,
+    `${(p / floorCpu).toFixed(2)}x the floor`,
+    '<= 2x',
+    p / floorCpu <= 2,
+  );
+  report(
+    `idle CPU, dashboard: monitor in a 120x40 pty vs the same floor (CPU s per s ${d.toFixed(4)}; dashboard/plain ${(d / Math.max(p, 1e-4)).toFixed(2)}x)`,
+    `${(d / floorCpu).toFixed(2)}x the floor`,
+    '<= 4x',
+    d / floorCpu <= 4,
   );
 }
 
@@ -629,11 +644,11 @@ async function folderStorm() {
 }
 
 if (want('energy')) await energy();
-if (want('startup')) startup();
 if (want('detection')) await detection();
 if (want('fidelity')) await fidelity();
 if (want('cost')) await watchingCost();
-if (want('ttff')) await timeToFirstFrame();
+if (want('startup')) startup();
+if (want('ttff') || want('startup')) await timeToFirstFrame();
 if (want('dashcpu')) await dashboardCpu();
 if (want('replayrss')) await replayRss();
 if (want('scrape')) await scrapeLatency();

@@ -20,8 +20,10 @@ import { installOutputGuard } from './text/output-guard.js';
 import { COMMAND_NAMES, didYouMean } from './commands/did-you-mean.js';
 import { installInternalErrorHandler } from './text/internal-errors.js';
 import { utf8Locale } from './text/ascii-symbols.js';
+import { leaveAltScreen } from './dashboard/alt-screen.js';
 
 function usageExit(msg: string): never {
+  leaveAltScreen();
   const cmd = (COMMAND_NAMES as readonly string[]).includes(rawArgs[0]) ? ` ${rawArgs[0]}` : '';
   process.stderr.write(`genwatt: ${msg}\n(see genwatt${cmd} --help)\n`);
   process.exit(2);
@@ -38,7 +40,11 @@ if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v'))
 for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
 // Every line genwatt prints passes one sanitiser (text/output-guard.ts).
 installOutputGuard(undefined, { ascii: !utf8Locale(process.env) });
-installInternalErrorHandler();
+// An internal error leaves the dashboard's screen first: its message must stay on the terminal.
+installInternalErrorHandler((l) => {
+  leaveAltScreen();
+  process.stderr.write(l);
+});
 
 // Ink takes most of the dashboard's start-up (~0.3 s here): when the dashboard is likely, start
 // loading it now, so it overlaps argument parsing and device detection.
@@ -197,9 +203,9 @@ function serveOptions(y: Argv): Argv {
 const strings = (v: unknown): string[] => ((v as (string | number | undefined)[] | undefined) ?? []).filter((x) => x !== undefined).map(String);
 
 async function main(): Promise<number> {
-  const { fastProbe, fastDashboard } = await import('./commands/fast-paths.js');
+  const { fastProbe, fastDashboard, fastMonitor } = await import('./commands/fast-paths.js');
   if (await fastProbe(rawArgs)) return 0;
-  const fast = await fastDashboard(rawArgs);
+  const fast = (await fastDashboard(rawArgs)) ?? (await fastMonitor(rawArgs));
   if (fast !== null) return fast;
   const [{ default: yargs }, { hideBin }] = await Promise.all([import('yargs'), import('yargs/helpers')]);
   let exitCode = 0;
@@ -452,6 +458,7 @@ main().then(
     setTimeout(() => process.exit(code), 2000).unref();
   },
   (err: Error) => {
+    leaveAltScreen();
     if (err instanceof UsageError) usageExit(err.message);
     process.stderr.write(`genwatt: ${err.message}\n`);
     process.exit(1);

@@ -3,7 +3,7 @@
  * probe is active) writes its phase to the file named by `GENWATT_SIM_ACTIVITY`; the probe reads it
  * at each poll. Clearly labelled as simulated everywhere.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Detection, DeviceInfo, GpuProcess, Probe, Reading } from '../types.js';
@@ -64,7 +64,16 @@ export class SimulatedProbe implements Probe {
     return { [SIM_ACTIVITY_ENV]: this.activityFile };
   }
 
+  /** The activity file as last read (mtime, size): unchanged, it is not read again. */
+  private activityStamp = '';
+
   private refreshActivity(): void {
+    // Every poll (10 Hz) looks: a stat that cannot throw, the file read only when it changed.
+    const st = statSync(this.activityFile, { throwIfNoEntry: false });
+    if (!st) return; // no generator yet: stays idle
+    const stamp = `${st.mtimeMs}:${st.size}`;
+    if (stamp === this.activityStamp) return;
+    this.activityStamp = stamp;
     let text: string;
     try {
       text = readFileSync(this.activityFile, 'utf8');

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { RunSpec } from '../dashboard/live-source.js';
 import type { SessionFlags } from './flags.js';
 import { termSafe } from '../text/text-width.js';
+import { leaveAltScreen } from '../dashboard/alt-screen.js';
 
 /** True when the dashboard should open: terminals, no CI, no --plain, TERM not dumb. */
 export async function dashboardWanted(plain: boolean | undefined): Promise<boolean> {
@@ -36,15 +37,16 @@ export function quitOnSignals(quit: () => void): void {
 }
 
 export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promise<number> {
-  const [{ LiveSource }, { DashboardController }, { mountDashboard }, { useAscii, useColor }, { NoGpuError }, { demoPreset, loadPresets, presetArgv }] =
-    await Promise.all([
-      import('../dashboard/live-source.js'),
-      import('../dashboard/controller.js'),
-      import('../dashboard/ink-host.js'),
-      import('../dashboard/terminal.js'),
-      import('../measure/measure-session.js'),
-      import('../backends/presets.js'),
-    ]);
+  const { useAscii, useColor } = await import('../dashboard/terminal.js');
+  const { drawFirstFrame } = await import('../dashboard/first-frame.js');
+  drawFirstFrame(process.stdout, { ascii: useAscii(process.env, f.ascii), color: useColor(process.env, f.color), mode: plan.initial?.mode ?? 'monitor' });
+  const [{ LiveSource }, { DashboardController }, { mountDashboard }, { NoGpuError }, { demoPreset, loadPresets, presetArgv }] = await Promise.all([
+    import('../dashboard/live-source.js'),
+    import('../dashboard/controller.js'),
+    import('../dashboard/ink-host.js'),
+    import('../measure/measure-session.js'),
+    import('../backends/presets.js'),
+  ]);
   const source = new LiveSource({
     probes: f.probes,
     intervalMs: f.intervalMs,
@@ -84,6 +86,7 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
   try {
     await source.start(plan.initial, { monitorRecord: plan.monitorRecord, demoIfSimulated: plan.demoIfNoGpu ? demoRun : undefined });
   } catch (err) {
+    leaveAltScreen(); // the first frame's screen goes: what went wrong stays readable
     if (!(err instanceof NoGpuError)) throw err;
     process.stderr.write(`genwatt: ${err.message}\n`);
     return 1;

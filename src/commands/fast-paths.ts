@@ -37,6 +37,42 @@ const DASH_OPTIONS = {
   plain: { type: 'boolean' },
 } as const;
 
+const MONITOR_OPTIONS = {
+  probe: { type: 'string', multiple: true },
+  interval: { type: 'string' },
+  timeout: { type: 'string' },
+  record: { type: 'string' },
+  ascii: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  plain: { type: 'boolean' },
+  'sim-gpus': { type: 'string' },
+} as const;
+
+/** `genwatt monitor` with its common flags (its first frame comes sooner without yargs); null: the full parser. */
+export async function fastMonitor(args: string[]): Promise<number | null> {
+  if (args[0] !== 'monitor') return null;
+  const v = tryParse(args.slice(1), MONITOR_OPTIONS);
+  if (!v) return null;
+  // The same flags object yargs would give.
+  const raw = {
+    probe: v.probe,
+    interval: v.interval,
+    timeout: v.timeout,
+    record: v.record,
+    ascii: v.ascii,
+    color: v['no-color'] ? false : undefined,
+    plain: v.plain,
+    'sim-gpus': v['sim-gpus'],
+  };
+  try {
+    sessionFlags(raw); // a bad value: the full parser says it, with its help hint (nothing has run yet)
+  } catch {
+    return null;
+  }
+  const { monitorCommand } = await import('./monitor.js');
+  return monitorCommand(raw);
+}
+
 /** Bare `genwatt` and `genwatt demo`: the exit code, or null when the full parser should take over. */
 export async function fastDashboard(args: string[]): Promise<number | null> {
   const cmd = args[0] === 'demo' ? 'demo' : args.length === 0 || args[0].startsWith('-') ? '' : null;

@@ -9,6 +9,7 @@ import { loadInk } from './load-ink.js';
 import { startHeapTrim } from './heap-trim.js';
 import { RedrawGate } from './redraw-gate.js';
 import { rawOutput } from '../text/output-guard.js';
+import { enterAltScreen, leaveAltScreen } from './alt-screen.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 export interface HostOptions {
@@ -23,11 +24,6 @@ export interface HostOptions {
   /** Write every frame whole (tests). */
   debug?: boolean;
 }
-
-const ENTER_ALT = '\x1b[?1049h\x1b[H';
-const LEAVE_ALT = '\x1b[?1049l';
-const SHOW_CURSOR = '\x1b[?25h';
-const HIDE_CURSOR = '\x1b[?25l';
 
 export interface MountedDashboard {
   /** Resolves once the user quit and the source is closed. */
@@ -47,20 +43,14 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
     const { width, height } = size();
     return createElement(Dashboard, { view: controller.view(width, height), onKey, keys });
   };
-  let left = false;
   const leave = () => {
-    if (left || !o.altScreen) return;
-    left = true;
-    try {
-      out.write(LEAVE_ALT);
-    } catch {
-      // terminal gone
-    }
+    if (o.altScreen) leaveAltScreen();
   };
   // The frames carry Ink's escape sequences, drawn from text made printable (text-width.ts).
   rawOutput(true);
   if (o.altScreen) {
-    out.write(ENTER_ALT);
+    // Already there when the first frame was drawn before Ink loaded (first-frame.ts).
+    enterAltScreen(out);
     process.once('exit', leave);
   }
   const instance = render(element(), {
@@ -83,22 +73,45 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
     frames++;
     instance.rerender(element());
   };
-  const markData = () => gate.markData();
-  const markUi = () => gate.markUi();
+  // One timeout, armed for the next frame that is due (gate.waitMs): no wake-up that draws nothing.
+  let timer: NodeJS.Timeout | undefined;
+  let timerAtMs = Infinity;
+  const arm = () => {
+    if (timerAtMs === -Infinity) return; // quit
+    const t = now();
+    const at = t + gate.waitMs(t);
+    if (timer && at >= timerAtMs) return;
+    if (timer) clearTimeout(timer);
+    timerAtMs = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAtMs = Infinity;
+      // Monitoring redraws new samples once a second, a run twice.
+      gate.setDataFps(controller.source.running?.() ? (o.dataFps ?? 2) : Math.min(1, o.dataFps ?? 2));
+      if (gate.due(now())) redraw();
+      arm();
+    }, at - t);
+  };
+  const markData = () => {
+    gate.markData();
+    arm();
+  };
+  const markUi = () => {
+    gate.markUi();
+    arm();
+  };
   controller.on('change', markUi);
   controller.source.on('change', markData);
   out.on('resize', markUi);
-  const timer = setInterval(() => {
-    if (gate.due(now())) redraw();
-  }, gate.tickMs);
+  arm();
   const stopTrim = startHeapTrim();
   // Ctrl-Z (raw mode delivers it as a key): the terminal back as it was, then stop like any job; on
   // `fg` (SIGCONT) the alternate screen and raw mode again, and the whole frame redrawn.
   const suspend = () => {
     const stdin = o.stdin as NodeJS.ReadStream & { setRawMode?: (on: boolean) => void };
     try {
-      if (o.altScreen) out.write(LEAVE_ALT);
-      out.write(SHOW_CURSOR);
+      if (o.altScreen) leaveAltScreen();
+      else out.write('\x1b[?25h');
       if (keys) stdin.setRawMode?.(false);
     } catch {
       // terminal gone: nothing to hand back
@@ -108,8 +121,7 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
       suspended = false;
       try {
         if (keys) stdin.setRawMode?.(true);
-        if (o.altScreen) out.write(ENTER_ALT);
-        out.write(HIDE_CURSOR);
+        if (o.altScreen) enterAltScreen(out);
         instance.clear();
       } catch {
         // terminal gone
@@ -121,7 +133,8 @@ export async function mountDashboard(controller: DashboardController, o: HostOpt
   controller.on('suspend', suspend);
   const done = new Promise<void>((resolve) => {
     controller.once('quit', () => {
-      clearInterval(timer);
+      clearTimeout(timer);
+      timerAtMs = -Infinity; // no timer is armed again
       stopTrim();
       controller.off('change', markUi);
       controller.off('suspend', suspend);

@@ -7,7 +7,7 @@
  */
 export class RedrawGate {
   readonly tickMs: number;
-  private readonly dataMs: number;
+  private dataMs: number;
   private dataDirty = false;
   private uiDirty = false;
   private lastDrawMs: number;
@@ -33,6 +33,22 @@ export class RedrawGate {
     const since = nowMs - this.lastDrawMs;
     const slack = this.tickMs / 2;
     return this.uiDirty || (this.dataDirty && since >= this.dataMs - slack) || since >= 1000 - slack;
+  }
+
+  /** New samples' redraw rate (a run: 2 a second; monitoring: 1, like top). */
+  setDataFps(dataFps: number): void {
+    this.dataMs = 1000 / Math.min(1000 / this.tickMs, dataFps);
+  }
+
+  /**
+   * Milliseconds until the next frame is due (0: now): a key at the next tick, new samples when the
+   * data period allows, else the once-a-second frame. The host sleeps until then: no wake-up that
+   * draws nothing.
+   */
+  waitMs(nowMs: number): number {
+    // Exact periods (no tick to slip against): keys at most `fps` frames a second.
+    const next = this.uiDirty ? this.tickMs : this.dataDirty ? this.dataMs : 1000;
+    return Math.max(0, next - (nowMs - this.lastDrawMs));
   }
 
   /** A frame was drawn now. */

@@ -25,7 +25,9 @@ export function stallReason(stalledMs: number, cpuMs: number, gapMs: number): st
 export class LoopWatch {
   private timer: NodeJS.Timeout | undefined;
   private lastMs = 0;
-  private readonly periodMs: number;
+  private periodMs: number;
+  /** Housekeeping run from the same ticks (no timer of its own): at most every `everyMs`. */
+  private readonly chores: { everyMs: number; lastMs: number; fn: () => void }[] = [];
 
   constructor(
     private readonly policy: IntervalPolicy,
@@ -42,24 +44,48 @@ export class LoopWatch {
 
   private lastCpuMs = 0;
 
-  start(): void {
+  /**
+   * Starts watching. `externalTickMs`: something else calls {@link tick} that often (the sampler's
+   * tick, when it is at least as frequent): one wake-up serves both, and no timer of its own runs.
+   */
+  start(externalTickMs?: number): void {
+    this.started = true;
     this.lastMs = this.now();
     this.lastCpuMs = this.cpuMs();
+    for (const c of this.chores) c.lastMs = this.lastMs;
+    if (externalTickMs !== undefined && externalTickMs > 0 && externalTickMs <= this.periodMs) {
+      this.periodMs = externalTickMs;
+      return;
+    }
     this.timer = setInterval(() => this.tick(), this.periodMs);
     this.timer.unref?.();
   }
 
-  /** Exposed for tests: one look at the clock. */
+  /** Runs `fn` from the watch's ticks, at most every `everyMs` (the wall-clock step check). */
+  every(everyMs: number, fn: () => void): void {
+    this.chores.push({ everyMs, lastMs: this.now(), fn });
+  }
+
+  private started = false;
+
+  /** One look at the clock (its own timer's, or the sampler's tick); nothing before {@link start}. */
   tick(): void {
+    if (!this.started) return;
     const t = this.now();
     const cpu = this.cpuMs();
     const late = t - this.lastMs - this.periodMs;
     if (late > this.policy.stallGapMs) this.onStall(late, this.lastMs + this.periodMs, cpu - this.lastCpuMs);
     this.lastMs = t;
     this.lastCpuMs = cpu;
+    for (const c of this.chores)
+      if (t - c.lastMs >= c.everyMs) {
+        c.lastMs = t;
+        c.fn();
+      }
   }
 
   stop(): void {
+    this.started = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }

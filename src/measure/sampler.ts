@@ -16,7 +16,8 @@ export interface SamplerOptions {
 
 export class Sampler {
   private timer: NodeJS.Timeout | undefined;
-  private readonly inFlight = new Set<Probe>();
+  /** Polls not answered yet, each with when it started. */
+  private readonly inFlight = new Map<Probe, { startMs: number }>();
   private readonly lateSince = new Map<Probe, number>();
   private readonly now: () => number;
 
@@ -40,16 +41,22 @@ export class Sampler {
     };
   }
 
-  start(): void {
+  /**
+   * Starts sampling. `onTick` runs at every poll tick too (the loop watch: one wake-up for both).
+   * Returns the tick period, or null when no probe is polled (streaming probes only: no tick).
+   */
+  start(onTick?: () => void): number | null {
     for (const p of this.probes) if (p.start) p.start(this.sink, this.opts.policy);
     const polled = this.probes.filter((p) => p.poll && !p.start);
-    if (polled.length === 0) return;
+    if (polled.length === 0) return null;
     const tick = () => {
       // pollOne catches what a probe throws (a gap); what escapes it is a gap too.
       for (const p of polled) this.pollOne(p).catch((err: unknown) => this.gap(p, `${p.name} read failed: ${(err as Error).message}`));
+      onTick?.();
     };
     tick();
     this.timer = setInterval(tick, this.opts.policy.intervalMs);
+    return this.opts.policy.intervalMs;
   }
 
   private gap(p: Probe, reason: string): void {
@@ -58,30 +65,30 @@ export class Sampler {
   }
 
   private async pollOne(p: Probe): Promise<void> {
-    if (this.inFlight.has(p)) {
-      if (!this.lateSince.has(p)) {
-        this.lateSince.set(p, this.now());
+    const now = this.now();
+    const pending = this.inFlight.get(p);
+    if (pending !== undefined) {
+      // No timer per poll (10 a second): the tick itself sees a poll past its time and gives up on it.
+      if (now - pending.startMs > this.opts.policy.pollTimeoutMs) {
+        this.inFlight.delete(p);
+        this.gap(p, `${p.name} read failed: no answer within ${this.opts.policy.pollTimeoutMs} ms`);
+      } else if (!this.lateSince.has(p)) {
+        this.lateSince.set(p, now);
         this.gap(p, `${p.name} read is late (slower than ${this.opts.policy.intervalMs} ms)`);
       }
       return;
     }
-    this.inFlight.add(p);
-    const timeoutMs = this.opts.policy.pollTimeoutMs;
-    let timeout: NodeJS.Timeout | undefined;
+    const token = { startMs: now };
+    this.inFlight.set(p, token);
     try {
-      const readings = await Promise.race([
-        p.poll!(),
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      const readings = await p.poll!();
+      if (this.inFlight.get(p) !== token) return; // given up on: its answer is too old to place
       this.lateSince.delete(p);
       for (const r of readings) this.sink.reading(r);
     } catch (err) {
-      this.gap(p, `${p.name} read failed: ${(err as Error).message}`);
+      if (this.inFlight.get(p) === token) this.gap(p, `${p.name} read failed: ${(err as Error).message}`);
     } finally {
-      clearTimeout(timeout);
-      this.inFlight.delete(p);
+      if (this.inFlight.get(p) === token) this.inFlight.delete(p);
     }
   }
 

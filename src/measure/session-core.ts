@@ -74,7 +74,6 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
   private probes: Probe[] = [];
   private sampler: Sampler | undefined;
   private loopWatch: LoopWatch | undefined;
-  private stepTimer: NodeJS.Timeout | undefined;
   /** The processes on each GPU, read while someone needs them (see acquire in ProcessWatch). */
   processWatch: ProcessWatch | undefined;
   /** The generator's process group (its pid), while a command runs. */
@@ -185,24 +184,26 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
     };
     for (const p of this.probes) p.setCounterInterval?.(counterMs);
     this.sampler = new Sampler(this.probes, sink, { policy: this.policy }, (p) => this.devices.filter((d) => d.probe === p.name).map((d) => d.id));
-    this.sampler.start();
-    this.loopWatch = new LoopWatch(this.policy, (stalledMs, fromMs, cpuMs) => {
+    // One wake-up per sampling tick serves the loop watch and the wall-clock check too (few timers:
+    // an idle node pays for every wake-up).
+    const loopWatch = new LoopWatch(this.policy, (stalledMs, fromMs, cpuMs) => {
       const reason = stallReason(stalledMs, cpuMs, this.policy.stallGapMs);
       for (const id of this.gpuIds) this.gap({ deviceId: id, tMs: fromMs, reason });
       this.note('genwatt', reason);
     });
-    this.loopWatch.start();
     // Durations and windows follow the monotonic timeline; a wall-clock step is said, with its size.
     const steps = new WallStepDetector();
-    this.stepTimer = setInterval(() => {
+    loopWatch.every(1000, () => {
       const stepMs = steps.check();
       if (stepMs !== null)
         this.note(
           'genwatt',
           `the wall clock stepped ${stepMs > 0 ? 'forward' : 'back'} by ${Math.abs(stepMs / 1000).toFixed(1)} s (now ${new Date().toISOString()}): durations and energy follow the monotonic clock; file times are placed by their age`,
         );
-    }, 1000);
-    this.stepTimer.unref?.();
+    });
+    this.loopWatch = loopWatch;
+    const tickMs = this.sampler.start(() => loopWatch.tick());
+    loopWatch.start(tickMs ?? undefined);
     this.processWatch = new ProcessWatch(this.probes, (p) => this.devices.filter((d) => d.probe === p.name && !d.host).map((d) => d.id), {
       everyMs: 1000,
       generatorGroup: () => this.generatorGroup,
@@ -256,8 +257,6 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
     this.processWatch?.stop();
     this.loopWatch?.stop();
     this.loopWatch = undefined;
-    if (this.stepTimer) clearInterval(this.stepTimer);
-    this.stepTimer = undefined;
     if (this.sampler) await this.sampler.stop();
     else await this.dispose();
     this.sampler = undefined;

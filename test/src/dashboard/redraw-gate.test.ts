@@ -52,3 +52,19 @@ describe('RedrawGate', () => {
     expect(gate.due(750)).toBe(true);
   });
 });
+
+describe('the host sleeps until a frame is due (no wake-up that draws nothing)', () => {
+  it('waitMs: a key after the key period, samples after the data period (1 s while monitoring), else the once-a-second frame', () => {
+    const g = new RedrawGate(0, 4, 2);
+    expect(g.waitMs(100)).toBe(900); // nothing new: the frame that moves the time axis
+    g.markData();
+    expect(g.waitMs(100)).toBe(400);
+    g.setDataFps(1);
+    expect(g.waitMs(100)).toBe(900);
+    g.markUi();
+    expect(g.waitMs(100)).toBe(150);
+    expect(g.waitMs(400)).toBe(0);
+    g.drawn(400);
+    expect(g.waitMs(400)).toBe(1000);
+  });
+});

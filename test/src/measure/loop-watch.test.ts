@@ -14,8 +14,7 @@ describe('LoopWatch', () => {
       () => t,
       () => cpu,
     );
-    w.start();
-    w.stop(); // the test drives tick() itself
+    w.start(250); // ticked from outside every 250 ms (as the sampler does): the test drives tick() itself
     t = 250; // on time (period 250 ms)
     w.tick();
     t = 250 + 250 + 400; // 400 ms late: under the 500 ms gap limit
@@ -24,6 +23,22 @@ describe('LoopWatch', () => {
     cpu += 1900;
     w.tick();
     expect(stalls).toEqual([[2000, 1150, 1900]]);
+  });
+
+  it('chores ride on its ticks at most every everyMs (the wall-clock check: no timer of its own); nothing ticks before start', () => {
+    let t = 0;
+    const w = new LoopWatch(
+      intervalPolicy(100),
+      () => undefined,
+      () => t,
+      () => 0,
+    );
+    const ran: number[] = [];
+    w.every(1000, () => ran.push(t));
+    w.tick(); // not started: ignored
+    w.start(100);
+    for (t = 100; t <= 3000; t += 100) w.tick();
+    expect(ran).toEqual([1000, 2000, 3000]);
   });
 
   it('the cause: CPU enough to make the gap on its own is genwatt’s own work; less is a stop or a starved machine', () => {
