@@ -14,19 +14,19 @@ import type { ListedProcess } from '../measure/process-watch.js';
 import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import { MeasureSession, type MeasureConfig, type SessionResult } from '../measure/measure-session.js';
-import { presetArgv, type Preset } from '../backends/presets.js';
+import type { Preset } from '../backends/presets.js';
 import { defaultRecordPath } from '../session/recorder.js';
 import { Timeline } from '../measure/timeline.js';
 import { PowerHistory } from '../series/power-history.js';
 import type { Note, StopReason } from '../session/types.js';
 import { summarize } from '../energy/summary.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
-import { expectedImages } from '../backends/backend-config.js';
 import { etaSeconds, steadyMeanSeconds } from '../measure/eta.js';
 import { deviceView, maxOfPoints, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
 import { fmtJoules, fmtSeconds } from '../text/format.js';
 import type { LiveOptions, RunSpec } from './live-options.js';
 import { timelineNow } from '../../probes/timeline.js';
+import { measureConfigOf, presetRunSpec } from './live-run-spec.js';
 
 export type { LiveOptions, RunSpec } from './live-options.js';
 
@@ -101,31 +101,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
   };
 
   private config(mode: MeasureConfig['mode'], spec: Partial<RunSpec> & { record: string | null }): MeasureConfig {
-    return {
-      mode,
-      probes: this.opts.probes,
-      intervalMs: this.opts.intervalMs,
-      idleSeconds: spec.idleSeconds ?? 0,
-      warmupBatches: spec.warmupBatches ?? this.opts.warmupBatches,
-      batchGapMs: this.opts.batchGapMs,
-      count: spec.count ?? null,
-      timeoutMs: spec.timeoutMs ?? null,
-      outDir: spec.outDir ?? null,
-      argv: spec.argv ?? null,
-      backend: spec.backend,
-      cwd: spec.cwd ?? this.opts.cwd,
-      tags: { ...this.opts.tags, ...(spec.tags ?? {}) },
-      record: spec.record,
-      simulateIfNoGpu: this.opts.simulateIfNoGpu,
-      simGpus: this.opts.simGpus,
-      simNoProcessList: this.opts.simNoProcessList,
-      killAfterMs: this.opts.killAfterMs,
-      counterIntervalMs: this.opts.counterIntervalMs ?? null,
-      blankCheck: this.opts.blankCheck,
-      removeOutDir: spec.removeOutDir,
-      expectedImages: spec.expectedImages,
-      gpu: mode === 'monitor' ? undefined : (spec.gpu ?? this.opts.gpu),
-    };
+    return measureConfigOf(this.opts, mode, spec);
   }
 
   /** Detects devices and starts: the given run, or monitoring. Throws NoGpuError. */
@@ -262,26 +238,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
     if (this.running()) return 'a run is active: s stops it first';
     if (this.closing) return 'closing';
     await this.stopCurrent('switch');
-    const spec: RunSpec = {
-      mode: 'run',
-      label: `preset ${p.name}`,
-      argv: p.backend ? null : presetArgv(p, count),
-      cwd: p.cwd,
-      outDir: p.out,
-      count,
-      idleSeconds: p.idleSeconds ?? 5,
-      timeoutMs: p.timeoutSeconds ? p.timeoutSeconds * 1000 : null,
-      ...(p.gpu ? { gpu: p.gpu } : {}),
-      record: defaultRecordPath(this.opts.recordDir, 'run'),
-      tags: { preset: p.name, ...p.tags },
-    };
-    if (p.backend) {
-      spec.backend = p.backend;
-      const expected = expectedImages(p.backend);
-      if (expected !== null) spec.expectedImages = expected;
-    }
-    if (p.ownOutDir) spec.removeOutDir = true;
-    if (p.warmup !== null) spec.warmupBatches = p.warmup;
+    const spec = presetRunSpec(p, count, defaultRecordPath(this.opts.recordDir, 'run'));
     try {
       await this.begin(new MeasureSession(this.config('run', spec)), spec.label);
     } catch (err) {
