@@ -10,7 +10,7 @@ import { ROOT } from '../helpers/gen.js';
 
 /** Highest layer first (README § Development, Layout); a file's layer is the first prefix it matches. */
 const LAYERS = [
-  'src/cli.ts',
+  ['src/cli.ts', 'src/cli-options.ts'],
   'src/commands/',
   'src/dashboard/',
   'components/',
