@@ -11,7 +11,7 @@ import { printable } from '../text/text-width.js';
 import { reportImage, summaryText } from '../report/report-text.js';
 import type { LogLine, Note } from '../session/types.js';
 import { jsonGuard } from '../text/output-guard.js';
-import { etaSeconds, steadyMeanSeconds } from '../measure/eta.js';
+import { etaSeconds, runningMean } from '../measure/eta.js';
 
 export interface PlainOptions {
   json: boolean;
@@ -96,11 +96,14 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
     info(printable(n.source === 'genwatt' ? n.message : `${n.source}: ${n.message}`));
   });
   if (opts.showChildOutput) session.on('log', (l: LogLine) => safeWrite(opts.err, `  | ${l.line}\n`));
+  const steady = runningMean();
   if (!opts.json)
     session.on('rows', (rows: ImageRow[]) =>
       rows.forEach((r) => {
         const target = session.config.count ?? session.config.expectedImages ?? null;
-        const eta = etaSeconds({ done: r.index + 1, target, meanSeconds: steadyMeanSeconds(session.rows.filter((x) => x.index <= r.index)) });
+        // The steady mean so far, kept as rows come (no pass over all rows per image).
+        if (!r.warmup && !r.blank) steady.add(r.seconds);
+        const eta = etaSeconds({ done: r.index + 1, target, meanSeconds: steady.mean() });
         safeWrite(opts.out, imageLine(r, target, eta) + '\n');
       }),
     );

@@ -21,7 +21,7 @@ import { PowerHistory } from '../series/power-history.js';
 import type { Note, StopReason } from '../session/types.js';
 import { summarize } from '../energy/summary.js';
 import { intervalPolicy } from '../measure/interval-policy.js';
-import { etaSeconds, steadyMeanSeconds } from '../measure/eta.js';
+import { etaSeconds } from '../measure/eta.js';
 import { deviceView, maxOfPoints, probesText, type DashboardSource, type SourceData, type SourceEvents } from './source.js';
 import { fmtJoules, fmtSeconds } from '../text/format.js';
 import type { LiveOptions, RunSpec } from './live-options.js';
@@ -344,7 +344,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
           ? etaSeconds({
               done: run.imagesSeen,
               target: run.config.count ?? run.config.expectedImages ?? null,
-              meanSeconds: steadyMeanSeconds(this.shownRows),
+              meanSeconds: summary?.secondsPerImage.mean ?? null, // the steady mean, already summarized for this frame
               sinceLastSeconds: this.shownRows.length ? (now - this.shownRows[this.shownRows.length - 1].tMs) / 1000 : 0,
             })
           : null,

@@ -3,7 +3,6 @@
  * warm-up is not what the rest will cost), less the time the current image has already taken.
  * Unknown (no target, no steady image yet) is null, never a guess.
  */
-import type { ImageRow } from '../energy/image-rows.js';
 
 export function etaSeconds(o: { done: number; target: number | null; meanSeconds: number | null; sinceLastSeconds?: number }): number | null {
   if (o.target === null || o.meanSeconds === null || !(o.meanSeconds > 0)) return null;
@@ -12,8 +11,15 @@ export function etaSeconds(o: { done: number; target: number | null; meanSeconds
   return Math.max(0, left * o.meanSeconds - Math.max(0, o.sinceLastSeconds ?? 0));
 }
 
-/** The steady images' mean seconds so far (null before the first steady image). */
-export function steadyMeanSeconds(rows: readonly ImageRow[]): number | null {
-  const s = rows.filter((r) => !r.warmup && !r.blank).map((r) => r.seconds);
-  return s.length ? s.reduce((a, b) => a + b, 0) / s.length : null;
+/** A mean kept as values come (the plain output's steady seconds, one image at a time). */
+export function runningMean(): { add(v: number): void; mean(): number | null } {
+  let sum = 0;
+  let n = 0;
+  return {
+    add: (v) => {
+      sum += v;
+      n++;
+    },
+    mean: () => (n ? sum / n : null),
+  };
 }

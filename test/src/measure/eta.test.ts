@@ -1,15 +1,15 @@
 /** Time left (issue 24 item 11): from the steady images' pace, never a guess before there is one. */
 import { describe, expect, it } from 'vitest';
-import type { ImageRow } from '../../../src/energy/image-rows.js';
-import { etaSeconds, steadyMeanSeconds } from '../../../src/measure/eta.js';
+import { etaSeconds, runningMean } from '../../../src/measure/eta.js';
 import { spawnCli } from '../../helpers/gen.js';
-
-const row = (seconds: number, warmup = false, blank = false) => ({ seconds, warmup, blank }) as ImageRow;
 
 describe('ETA', () => {
   it('images to come × the steady mean, less the time the current one has taken; unknown without a target or a steady image', () => {
-    expect(steadyMeanSeconds([row(14, true)])).toBeNull();
-    expect(steadyMeanSeconds([row(14, true), row(1), row(3), row(0.1, false, true)])).toBe(2);
+    const m = runningMean();
+    expect(m.mean()).toBeNull();
+    m.add(1);
+    m.add(3);
+    expect(m.mean()).toBe(2);
     expect(etaSeconds({ done: 2, target: 10, meanSeconds: 2 })).toBe(16);
     expect(etaSeconds({ done: 2, target: 10, meanSeconds: 2, sinceLastSeconds: 1.5 })).toBe(14.5);
     expect(etaSeconds({ done: 2, target: 10, meanSeconds: 2, sinceLastSeconds: 99 })).toBe(0);
