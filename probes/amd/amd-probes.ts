@@ -8,6 +8,7 @@ import { CounterGuard } from '../nvidia/nvml-map.js';
 import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi, type AmdGpu, type AmdStatic } from './amd-parse.js';
 import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
 import { timelineNow } from '../timeline.js';
+import { amdPowerAverageMs } from './power-average.js';
 
 export class AmdSysfsProbe implements Probe {
   readonly name = 'amd-sysfs' as const;
@@ -29,10 +30,22 @@ export class AmdSysfsProbe implements Probe {
       };
       if (c.busId) d.busId = c.busId;
       if (c.vramTotalBytes !== undefined) d.vramTotalBytes = c.vramTotalBytes;
+      const averageMs = c.powerFile === 'power1_average' ? amdPowerAverageMs(c.pciDeviceId) : undefined;
+      if (averageMs !== undefined) d.powerAverageMs = averageMs;
       return d;
     });
     const files = [
-      ...new Set(this.cards.map((c) => (c.powerFile ? `${c.powerFile}: ${c.powerFile === 'power1_input' ? 'instant' : 'average'}` : 'no power file'))),
+      ...new Set(
+        this.cards.map((c, i) =>
+          !c.powerFile
+            ? 'no power file'
+            : c.powerFile === 'power1_input'
+              ? 'power1_input: instant'
+              : devices[i].powerAverageMs
+                ? `power1_average: ${devices[i].powerAverageMs} ms average, power recovered from it`
+                : 'power1_average: average of unknown width, flagged',
+        ),
+      ),
     ];
     return { status: 'ok', devices, method: `amdgpu sysfs (${files.join('; ')})` };
   }

@@ -20,6 +20,8 @@ export interface SysfsCard {
   vramTotalBytes?: number;
   /** A small VRAM carve-out means an APU: its power figure includes the CPU cores. */
   apu: boolean;
+  /** `device/device`, the PCI device id (`0x67df`), which decides `power1_average`'s width. */
+  pciDeviceId?: string;
 }
 
 const readNum = (f: string): number | undefined => {
@@ -73,6 +75,8 @@ export function findAmdCards(root = '/sys/class/drm'): SysfsCard[] {
     }
     const c: SysfsCard = { card, id: busId ?? card, deviceDir: dev, apu: false };
     if (busId) c.busId = busId;
+    const pciDeviceId = readText(join(dev, 'device'));
+    if (pciDeviceId && /^0x[0-9a-f]{4}$/i.test(pciDeviceId)) c.pciDeviceId = pciDeviceId.toLowerCase();
     if (hwmonDir) {
       c.hwmonDir = hwmonDir;
       if (readNum(join(hwmonDir, 'power1_input')) !== undefined) c.powerFile = 'power1_input';

@@ -89,14 +89,15 @@ export class NvidiaSmiProbe implements Probe {
     if (devices.length === 0) return { status: 'unavailable', devices: [], reason: `${this.cmd} lists no GPU` };
     // Static facts the CSV query lacks (driver version; a power limit it printed as [N/A]): best effort.
     try {
-      const { parseNvidiaSmiXml, powerDrawAverageMs } = await import('./nvidia-smi-xml.js');
+      const { parseNvidiaSmiXml } = await import('./nvidia-smi-xml.js');
+      const { powerDrawAverageMs } = await import('./power-average.js');
       const facts = parseNvidiaSmiXml((await execa(this.cmd, ['-q', '-x'], { timeout: 15000, stdin: 'ignore' })).stdout);
       for (const d of devices) {
         const x = facts.gpus.find((g) => g.busId === d.busId || (g.uuid !== undefined && g.uuid === d.uuid));
         if (facts.driverVersion) d.driverVersion = facts.driverVersion;
         if (x?.powerLimitWatts !== undefined && d.powerLimitWatts === undefined) d.powerLimitWatts = x.powerLimitWatts;
         if (x?.vramTotalBytes !== undefined && d.vramTotalBytes === undefined) d.vramTotalBytes = x.vramTotalBytes;
-        const averageMs = powerDrawAverageMs(x?.architecture);
+        const averageMs = powerDrawAverageMs(x?.architecture, d.name);
         if (averageMs !== undefined) d.powerAverageMs = averageMs;
       }
     } catch {

@@ -21,19 +21,6 @@ export interface XmlGpu {
   architecture?: string;
 }
 
-/** Architectures before Ampere: their `power.draw` is the latest reading, not a 1 s average. */
-const BEFORE_AMPERE = new Set(['kepler', 'maxwell', 'pascal', 'volta', 'turing']);
-
-/**
- * The boxcar `power.draw` averages over, ms. nvidia-smi's documentation (--help-query-gpu, 530+):
- * "On Ampere or newer devices, returns average power draw over 1 sec. On older devices, returns
- * instantaneous power draw." Unknown architecture: undefined (not corrected).
- */
-export function powerDrawAverageMs(architecture: string | undefined): number | undefined {
-  if (!architecture) return undefined;
-  return BEFORE_AMPERE.has(architecture.trim().toLowerCase()) ? undefined : 1000;
-}
-
 export interface XmlFacts {
   driverVersion?: string;
   gpus: XmlGpu[];

@@ -75,6 +75,8 @@ export interface NvmlBinding {
   smClockMhz(h: DeviceHandle): Answer<number>;
   enforcedPowerLimitMw(h: DeviceHandle): Answer<number>;
   clockEventReasons(h: DeviceHandle): Answer<bigint>;
+  /** nvmlDeviceGetArchitecture (NVML_DEVICE_ARCH_*: 7 Ampere, 9 Hopper); absent in drivers before 460. */
+  architecture?(h: DeviceHandle): Answer<number>;
   /** Processes running compute work on the GPU (nvmlDeviceGetComputeRunningProcesses). */
   computeProcesses(h: DeviceHandle): Answer<NvmlProcess[]>;
   /** Processes with a graphics context on the GPU. */
@@ -177,6 +179,7 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     temp: l.func('int nvmlDeviceGetTemperature(nvmlDevice_t device, int sensorType, _Out_ uint *temp)'),
     clock: l.func('int nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, _Out_ uint *clock)'),
     limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
+    arch: opt('int nvmlDeviceGetArchitecture(nvmlDevice_t device, _Out_ uint *arch)'),
     reasons:
       opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ??
       opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
@@ -240,6 +243,7 @@ export async function loadNvml(): Promise<NvmlBinding> {
     },
     totalEnergyMj: (h) => (f.energy ? num((o) => f.energy!(h, o)) : missing()),
     powerUsageMw: (h) => num((o) => f.power(h, o)),
+    architecture: (h) => (f.arch ? num((o) => f.arch!(h, o)) : missing()),
     fieldValues: (h, ids) => {
       if (!f.fields) return missing();
       const vals = ids.map((fieldId) => ({ fieldId, scopeId: 0, timestamp: 0, latencyUsec: 0, valueType: 0, nvmlReturn: 0, value: { ullVal: 0 } }));

@@ -7,6 +7,7 @@ import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTimin
 import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
 import { CounterGuard, mapPoll, unsupported, type Metric, type NvmlPoll } from './nvml-map.js';
 import { timelineNow } from '../timeline.js';
+import { nvmlArchitectureName, powerDrawAverageMs } from './power-average.js';
 
 interface Dev {
   info: DeviceInfo;
@@ -116,13 +117,24 @@ export class NvmlProbe implements Probe {
       if (mem) info.vramTotalBytes = mem.totalBytes;
       if (limit.ret === NVML.SUCCESS && limit.value) info.powerLimitWatts = limit.value / 1000;
       if (driver.value) info.driverVersion = driver.value;
+      // Used only where instant power is missing (drivers before 530): nvmlDeviceGetPowerUsage's width.
+      const averageMs = powerDrawAverageMs(nvmlArchitectureName(n.architecture?.(handle).value), name);
+      if (averageMs !== undefined) info.powerAverageMs = averageMs;
       this.devs.push({ info, handle, guard: new CounterGuard(), skip: new Set(), lastSlowMs: -Infinity, lastCounterMs: -Infinity, noted: new Set() });
     }
     if (this.devs.length === 0) return { status: problems.length ? 'error' : 'unavailable', devices: [], reason: problems.join('; ') || 'NVML sees no GPU' };
     const d0 = this.devs[0];
     const probe = this.readOnce(d0);
     const parts = [`NVML${driver.value ? ` (driver ${driver.value})` : ''}`];
-    parts.push(probe.reading.powerKind === 'instant' ? 'instant power' : probe.reading.powerKind === 'average' ? 'AVERAGE power only' : 'no power');
+    parts.push(
+      probe.reading.powerKind === 'instant'
+        ? 'instant power'
+        : probe.reading.powerKind === 'average'
+          ? d0.info.powerAverageMs
+            ? `AVERAGE power only (${d0.info.powerAverageMs / 1000} s, power recovered from it)`
+            : 'AVERAGE power only'
+          : 'no power',
+    );
     parts.push(probe.counterJoules !== undefined ? 'energy counter' : 'no energy counter');
     const res: Detection = { status: 'ok', devices: this.devs.map((d) => d.info), method: parts.join(', ') };
     if (problems.length) res.reason = problems.join('; ');

@@ -6,7 +6,7 @@
  */
 import type { EnergyMethod, PowerKind } from '../../probes/types.js';
 import { firstIndex, lowerBound, sliceAround } from '../series/series.js';
-import { flatStart, recoverBoxcar, RECOVERY_LOOKBACK_MS } from './boxcar.js';
+import { energyBetween, flatStart, recoverEnergy, RECOVERY_LOOKBACK_MS } from './boxcar.js';
 
 /** The part of a reading the energy math needs. */
 export interface PowerSample {
@@ -165,8 +165,8 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
     [average, 'average'],
   ] as const) {
     if (pts.length === 0) continue;
-    const recovered = method === 'average' && opts.averageWindowMs ? recoveredPower(samples, startMs, endMs, opts.averageWindowMs) : null;
-    const joules = trapezoidJoules(recovered ?? pts, startMs, endMs);
+    const recovered = method === 'average' && opts.averageWindowMs ? recoveredEnergy(samples, startMs, endMs, opts.averageWindowMs) : null;
+    const joules = recovered ? energyBetween(recovered, startMs, endMs) : trapezoidJoules(pts, startMs, endMs);
     if (joules === undefined) continue;
     const fig: EnergyFigure = { joules, method, coverage: coverageOf(pts, startMs, endMs, opts.gapLimitMs), flagged: method === 'average' };
     if (note) fig.note = note;
@@ -200,13 +200,13 @@ export function windowEnergy(samples: readonly PowerSample[], startMs: number, e
  * before the window: the same points live and in a report. None there (a long run without a pause):
  * null, and the average is integrated as it is.
  */
-function recoveredPower(samples: readonly PowerSample[], startMs: number, endMs: number, widthMs: number): Point[] | null {
+function recoveredEnergy(samples: readonly PowerSample[], startMs: number, endMs: number, widthMs: number): Point[] | null {
   const avg: Point[] = [];
   for (const s of sliceAround(samples, startMs - RECOVERY_LOOKBACK_MS, endMs + widthMs))
     if (s.powerWatts !== undefined && s.powerKind === 'average') avg.push({ t: s.tMs, v: s.powerWatts });
   const fromMs = flatStart(avg, widthMs, startMs - RECOVERY_LOOKBACK_MS, startMs);
   if (fromMs === null) return null;
-  const rec = recoverBoxcar(avg, widthMs, fromMs);
+  const rec = recoverEnergy(avg, widthMs, fromMs);
   // Recovered only where the recovery covers the whole window.
   return rec && rec.length > 1 && rec[0].t <= startMs && rec[rec.length - 1].t >= endMs ? rec : null;
 }

@@ -5,7 +5,7 @@ import type { ImageEvent } from '../../src/images/batches.js';
 import type { SeriesSample } from '../../src/energy/image-rows.js';
 
 export const TRACE_DIR = join(import.meta.dirname, '../../fixtures/traces/h100');
-export const SCENARIOS = ['sdxl-like', 'turbo-like', 'turbo-batch2'] as const;
+export const SCENARIOS = ['sdxl-like', 'turbo-like', 'turbo-batch2', 'real-sdxl'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface TraceRow {

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseNvidiaSmiXml, powerDrawAverageMs } from '../../../probes/nvidia/nvidia-smi-xml.js';
+import { parseNvidiaSmiXml } from '../../../probes/nvidia/nvidia-smi-xml.js';
+import { powerDrawAverageMs } from '../../../probes/nvidia/power-average.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/nvidia');
 const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
@@ -113,5 +114,8 @@ describe('power.draw averaging by architecture', () => {
     expect(powerDrawAverageMs('Pascal')).toBeUndefined();
     expect(powerDrawAverageMs('Turing')).toBeUndefined();
     expect(powerDrawAverageMs(undefined)).toBeUndefined();
+    // NVML's reference: GA100 boards report instantaneous power although Ampere
+    expect(powerDrawAverageMs('Ampere', 'NVIDIA A100-SXM4-80GB')).toBeUndefined();
+    expect(powerDrawAverageMs('Ampere', 'NVIDIA GeForce RTX 3090')).toBe(1000);
   });
 });

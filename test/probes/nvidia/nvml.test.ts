@@ -121,7 +121,7 @@ describe('CounterGuard', () => {
  * machine's speed. Pass `now: () => nv.clock.ms` to the probe.
  */
 function fakeNvml(
-  o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean; stepMs?: number } = {},
+  o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean; stepMs?: number; name?: string; arch?: number } = {},
 ): NvmlBinding & { calls: Record<string, number>; shut: boolean; clock: { ms: number }; energyAtMs: number[] } {
   const clock = { ms: 0 };
   const energyAtMs: number[] = [];
@@ -141,7 +141,9 @@ function fakeNvml(
     driverVersion: () => ok('580.159.04'),
     deviceCount: () => ok(o.count ?? 1),
     handle: (i: number) => ok({ i }),
-    name: () => ok('NVIDIA H100 80GB HBM3'),
+    name: () => ok(o.name ?? 'NVIDIA H100 80GB HBM3'),
+    // NVML_DEVICE_ARCH_HOPPER (nvml.h); drivers before 460 lack the call
+    architecture: () => (o.arch === 0 ? no<number>(NVML.ERROR_FUNCTION_NOT_FOUND) : ok(o.arch ?? 9)),
     uuid: () => ok('GPU-055859d8-5e23-173b-46dd-77c952dac028'),
     pciBusId: (h: unknown) => ok(`00000000:0${(h as { i: number }).i}:06.0`),
     totalEnergyMj: () => {
@@ -191,6 +193,24 @@ describe('NvmlProbe (fake binding)', () => {
       powerScope: 'board',
     });
     await p.close();
+  });
+
+  it('average power only (no field 186, drivers before 530): its width from the architecture, as NVML documents nvmlDeviceGetPowerUsage', async () => {
+    const width = async (o: Parameters<typeof fakeNvml>[0]) => {
+      const p = new NvmlProbe({ load: async () => fakeNvml({ instant: false, ...o }) });
+      const d = await p.detect();
+      await p.close();
+      return { ms: d.devices[0].powerAverageMs, method: d.method };
+    };
+    expect(await width({})).toEqual({ ms: 1000, method: 'NVML (driver 580.159.04), AVERAGE power only (1 s, power recovered from it), energy counter' });
+    expect((await width({ name: 'NVIDIA GeForce RTX 3060 Laptop GPU', arch: 7 })).ms).toBe(1000);
+    // "On GA100 and older architectures, instantaneous power is returned"
+    expect(await width({ name: 'NVIDIA A100-SXM4-80GB', arch: 7 })).toEqual({
+      ms: undefined,
+      method: 'NVML (driver 580.159.04), AVERAGE power only, energy counter',
+    });
+    expect((await width({ name: 'Quadro P2000', arch: 4 })).ms).toBeUndefined();
+    expect((await width({ arch: 0 })).ms).toBeUndefined(); // no architecture call: not known, not corrected
   });
 
   it('no library, or nvmlInit failing: unavailable with the reason (genwatt then uses nvidia-smi)', async () => {
@@ -340,7 +360,7 @@ describe('NvmlProbe (fake binding)', () => {
   });
 
   it('a laptop-like GPU (no counter, no instant field): average power, marked so, no errors', async () => {
-    const nv = fakeNvml({ energy: false, instant: false });
+    const nv = fakeNvml({ energy: false, instant: false, name: 'Quadro P2000', arch: 4 });
     const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     const d = await p.detect();
     expect(d.method).toBe('NVML (driver 580.159.04), AVERAGE power only, no energy counter');

@@ -87,8 +87,8 @@ describe('energy per image on the real H100 traces', () => {
         expect(r.method, `image ${r.index} at ${history(r)} ms of counter history`).toBe(
           history(r) >= 21000 ? 'scaled' : history(r) < 20000 ? 'instant' : r.method,
         );
-      const scaled = rows.filter((r) => r.method === 'scaled');
-      if (name === 'sdxl-like') expect(scaled.length).toBeGreaterThanOrEqual(3);
+      const scaled = rows.filter((r) => r.method === 'scaled' && !r.warmup);
+      if (name === 'sdxl-like' || name === 'real-sdxl') expect(scaled.length).toBeGreaterThanOrEqual(3);
       // the scaled images, against the counter's own difference over their batches: closer than
       // instant power alone over the same windows
       const off = (rs: typeof rows) => rs.reduce((a, r) => a + Math.abs(r.joules! - perBatch[r.batch - 1]) / perBatch[r.batch - 1], 0) / rs.length;
@@ -125,12 +125,21 @@ describe('energy per image on the real H100 traces', () => {
       const perImage = (s: typeof plain) =>
         s.rows.filter((r) => !r.warmup).reduce((a, r) => a + Math.abs(r.joules! - perBatch[r.batch - 1]) / perBatch[r.batch - 1], 0) /
         s.rows.filter((r) => !r.warmup).length;
+      const inst = run(name, 'instant');
+      const ctr = run(name, 'counter');
       console.log(
-        `${name}: average ${(err(plain) * 100).toFixed(2)} %, recovered ${(err(rec) * 100).toFixed(2)} %; per image ${(perImage(plain) * 100).toFixed(2)} % -> ${(perImage(rec) * 100).toFixed(2)} %`,
+        `${name}: average ${(err(plain) * 100).toFixed(2)} %, recovered ${(err(rec) * 100).toFixed(2)} % (instant ${(err(inst) * 100).toFixed(2)} %); per image ${(perImage(plain) * 100).toFixed(2)} % -> ${(perImage(rec) * 100).toFixed(2)} % (instant ${(perImage(inst) * 100).toFixed(2)} %, the counter itself at 50 ms ${(perImage(ctr) * 100).toFixed(2)} %)`,
       );
+      // Per image no worse than instant power where the truth resolves single images (the counter
+      // sampled at 50 ms lands within 1.5 % of it). On turbo-like it does not: 0.6 s images against a
+      // counter that steps every ~100 ms, so every method — the counter itself, 3.7 % — scatters
+      // 3.4–3.8 % around the generator's reads; there, within half a point of that floor.
+      if (perImage(ctr) < 0.015) {
+        expect(perImage(rec)).toBeLessThanOrEqual(perImage(inst));
+        expect(perImage(rec)).toBeLessThan(perImage(plain));
+      } else expect(perImage(rec)).toBeLessThan(perImage(ctr) + 0.005);
       expect(Math.abs(err(rec))).toBeLessThan(Math.abs(err(plain)));
       expect(Math.abs(err(rec))).toBeLessThan(0.01);
-      expect(perImage(rec)).toBeLessThan(perImage(plain));
       expect(rec.rows.filter((r) => !r.warmup).every((r) => r.note?.includes('power recovered from its 1 s average'))).toBe(true);
       expect(rec.summary.method).toBe('average');
     });
