@@ -1,5 +1,5 @@
 /** Device panels (pure): full panels with charts, or one compact row per device. */
-import { fmtNum, fmtWatts, NA } from '../src/text/format.js';
+import { asleepLine, fmtNum, fmtWatts, NA } from '../src/text/format.js';
 import { areaChart, chartResolution } from './braille-chart.js';
 import type { Glyphs } from './glyphs.js';
 import { lineWidth, packSegments, seg, type Line } from './lines.js';
@@ -72,6 +72,7 @@ function kindText(d: DeviceView): string {
 }
 
 export function powerLine(d: DeviceView, width: number): Line {
+  if (d.pmState !== undefined) return packSegments([[seg('power '), seg(asleepLine(d.pmState), 'dim')]], width);
   const now: Line = d.stale
     ? [seg('power '), seg(d.powerWatts === undefined ? NA : `${fmtW(d.powerWatts)}?`, 'warn', true), seg(' no fresh data', 'warn')]
     : [seg('power '), seg(fmtW(d.powerWatts), powerTone(d.powerWatts ?? null, d.powerLimitWatts), true), seg(kindText(d) ? ` ${kindText(d)}` : '', 'dim')];

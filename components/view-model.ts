@@ -29,6 +29,8 @@ export interface DeviceView {
   clockMhz: number | undefined;
   /** Why clocks are held down now (e.g. `sw-power-cap`), when the probe says; empty: not throttled. */
   throttleReasons: readonly string[] | undefined;
+  /** The GPU sleeps and is read through sysfs only (`suspended (D3cold)`); undefined: awake or not known. */
+  pmState?: string;
   /** The last reading is older than the gap limit, or a gap was reported since. */
   stale: boolean;
   /** Whole-run power history, for the chart (`g`): one point per bucket (its mean). */

@@ -30,12 +30,14 @@ export interface ProbeFactoryOptions {
   simGpus?: number;
   /** The simulated GPUs list no processes (an interface without process lists, acted out). */
   simNoProcessList?: boolean;
+  /** A measured run: NVIDIA GPUs in runtime suspend are woken to be measured (monitor and probe never wake them). */
+  wakeSleeping?: boolean;
 }
 
 export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {}): Promise<Probe> {
   switch (name) {
     case 'nvml':
-      return new (await import('./nvidia/nvml-probe.js')).NvmlProbe();
+      return new (await import('./nvidia/nvml-probe.js')).NvmlProbe({ wakeSleeping: opts.wakeSleeping });
     case 'tegrastats':
       return new (await import('./jetson/tegrastats-probe.js')).TegrastatsProbe();
     case 'powermetrics':
@@ -48,7 +50,7 @@ export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {
     case 'rocm-smi':
       return new (await import('./amd/amd-probes.js')).AmdToolProbe(name);
     case 'nvidia-smi':
-      return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe();
+      return new (await import('./nvidia/nvidia-smi-probe.js')).NvidiaSmiProbe({ wakeSleeping: opts.wakeSleeping });
     case 'simulated':
       return new (await import('./simulated/simulated-probe.js')).SimulatedProbe({ gpus: opts.simGpus, processLists: !opts.simNoProcessList });
     case 'host':

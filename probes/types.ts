@@ -38,6 +38,12 @@ export interface DeviceInfo {
   driverVersion?: string;
   /** What "VRAM used" means when it is not dedicated memory, e.g. unified memory on Apple and Jetson. */
   memoryScope?: string;
+  /** PCI runtime power state when genwatt found it (`suspended (D3cold)`, `active (D0)`), from sysfs. */
+  pmAtStart?: string;
+  /** NVIDIA persistence mode (keeps the driver loaded, and the GPU out of deep idle). */
+  persistenceMode?: boolean;
+  /** A display is initialised on the GPU (it cannot idle as deep as a headless one). */
+  displayActive?: boolean;
   /** Its `average` power is the mean over a boxcar this wide, ms (NVIDIA Ampere and newer: 1000); absent: not known. */
   powerAverageMs?: number;
 }
@@ -62,6 +68,10 @@ export interface Reading {
   throttleReasons?: string[];
   /** GPU memory used by the measured generator's processes on this device (from the process list). */
   processVramBytes?: number;
+  /** PCI runtime power state (`suspended (D3cold)`) when the GPU sleeps and is read through sysfs only. */
+  pmState?: string;
+  /** NVIDIA performance state, 0 (P0) … 15. */
+  pState?: number;
   /** Host only: CPU load and RAM in use. */
   cpuPercent?: number;
   ramUsedBytes?: number;

@@ -4,6 +4,7 @@
  * and it is restarted with back-off (probes/stream-tool.ts).
  */
 import { StreamTool, type LineVerdict } from '../stream-tool.js';
+import { asleepText, isAsleep, nvidiaPciDevices, readPciPm } from './pci-pm.js';
 import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
 import { wallOffsetMs } from '../timeline.js';
@@ -23,6 +24,8 @@ export const STREAM_FIELDS = [
 
 /** Options, mostly for tests. */
 export interface NvidiaSmiOptions {
+  /** Run nvidia-smi even when every NVIDIA GPU sleeps (a measured run); default: leave them asleep. */
+  wakeSleeping?: boolean;
   /** Executable; default `nvidia-smi` from PATH. */
   command?: string;
   /** No line for this long = stalled. Default max(5 × interval, 2000 ms). */
@@ -62,6 +65,11 @@ export class NvidiaSmiProbe implements Probe {
   }
 
   async detect(): Promise<Detection> {
+    // nvidia-smi wakes a GPU in runtime suspend and keeps it awake for seconds after it exits.
+    const pci = nvidiaPciDevices();
+    if (pci.length > 0 && !this.opts.wakeSleeping && pci.every((b) => isAsleep(readPciPm(b)))) {
+      return { status: 'unavailable', devices: [], reason: `every NVIDIA GPU is ${asleepText(readPciPm(pci[0]))}: nvidia-smi would wake it` };
+    }
     const { execa } = await import('execa');
     const query = async (fields: readonly string[]) =>
       execa(this.cmd, [`--query-gpu=${fields.join(',')}`, '--format=csv,noheader,nounits'], { timeout: 15000, stdin: 'ignore' });

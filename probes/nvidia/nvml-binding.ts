@@ -77,6 +77,12 @@ export interface NvmlBinding {
   clockEventReasons(h: DeviceHandle): Answer<bigint>;
   /** nvmlDeviceGetArchitecture (NVML_DEVICE_ARCH_*: 7 Ampere, 9 Hopper); absent in drivers before 460. */
   architecture?(h: DeviceHandle): Answer<number>;
+  /** nvmlDeviceGetPerformanceState: 0 (P0, most power) … 15; 32 unknown. */
+  performanceState?(h: DeviceHandle): Answer<number>;
+  /** nvmlDeviceGetPersistenceMode: 1 enabled. */
+  persistenceMode?(h: DeviceHandle): Answer<number>;
+  /** nvmlDeviceGetDisplayActive: 1 when a display is initialised on the GPU. */
+  displayActive?(h: DeviceHandle): Answer<number>;
   /** Processes running compute work on the GPU (nvmlDeviceGetComputeRunningProcesses). */
   computeProcesses(h: DeviceHandle): Answer<NvmlProcess[]>;
   /** Processes with a graphics context on the GPU. */
@@ -180,6 +186,9 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     clock: l.func('int nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, _Out_ uint *clock)'),
     limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
     arch: opt('int nvmlDeviceGetArchitecture(nvmlDevice_t device, _Out_ uint *arch)'),
+    pstate: opt('int nvmlDeviceGetPerformanceState(nvmlDevice_t device, _Out_ int *pState)'),
+    persistence: opt('int nvmlDeviceGetPersistenceMode(nvmlDevice_t device, _Out_ int *mode)'),
+    display: opt('int nvmlDeviceGetDisplayActive(nvmlDevice_t device, _Out_ int *isActive)'),
     reasons:
       opt('int nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)') ??
       opt('int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device, _Out_ ulonglong *reasons)'),
@@ -244,6 +253,9 @@ export async function loadNvml(): Promise<NvmlBinding> {
     totalEnergyMj: (h) => (f.energy ? num((o) => f.energy!(h, o)) : missing()),
     powerUsageMw: (h) => num((o) => f.power(h, o)),
     architecture: (h) => (f.arch ? num((o) => f.arch!(h, o)) : missing()),
+    performanceState: (h) => (f.pstate ? num((o) => f.pstate!(h, o)) : missing()),
+    persistenceMode: (h) => (f.persistence ? num((o) => f.persistence!(h, o)) : missing()),
+    displayActive: (h) => (f.display ? num((o) => f.display!(h, o)) : missing()),
     fieldValues: (h, ids) => {
       if (!f.fields) return missing();
       const vals = ids.map((fieldId) => ({ fieldId, scopeId: 0, timestamp: 0, latencyUsec: 0, valueType: 0, nvmlReturn: 0, value: { ullVal: 0 } }));

@@ -8,6 +8,7 @@ import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from 
 import { CounterGuard, mapPoll, unsupported, type Metric, type NvmlPoll } from './nvml-map.js';
 import { timelineNow } from '../timeline.js';
 import { nvmlArchitectureName, powerDrawAverageMs } from './power-average.js';
+import { asleepText, genwattBusId, isAsleep, nvidiaPciDevices, pmText, readPciPm, sysfsBdf, sysfsRoot, type PciPm } from './pci-pm.js';
 
 interface Dev {
   info: DeviceInfo;
@@ -15,7 +16,7 @@ interface Dev {
   handle: DeviceHandle;
   guard: CounterGuard;
   /** Metrics this device does not support: not asked again. */
-  skip: Set<Metric>;
+  skip: Set<Metric | 'pstate'>;
   lastSlowMs: number;
   noted: Set<string>;
 }
@@ -33,6 +34,14 @@ export interface NvmlProbeOptions {
    * image its energy (energy.ts counterScale).
    */
   counterMs?: number;
+  /**
+   * Open NVML even when every NVIDIA GPU is in runtime suspend (a measured run: it must read power,
+   * and says that it woke the GPU). Default false: monitor, probe and the dashboard read such GPUs
+   * through sysfs only and open NVML once one wakes.
+   */
+  wakeSleeping?: boolean;
+  /** The sysfs root for PCI power states (default `$GENWATT_SYSFS` or /sys). */
+  sysfsRoot?: string;
 }
 
 /** Device id as nvidia-smi prints the bus id (8-digit domain), so both probes name a GPU alike. */
@@ -78,7 +87,46 @@ export class NvmlProbe implements Probe {
     return !d.skip.has('energyMj') && (this.counterIds === null || this.counterIds.has(d.info.id));
   }
 
+  /** GPUs found asleep through sysfs while NVML stays closed (see wakeSleeping). */
+  private sleeping: { bdf: string; info: DeviceInfo }[] = [];
+  private opening: Promise<void> | undefined;
+  private woken: string[] = [];
+
+  private get root(): string {
+    return this.opts.sysfsRoot ?? sysfsRoot();
+  }
+
   async detect(): Promise<Detection> {
+    // Before anything touches a GPU: sysfs says whether it sleeps (opening NVML would wake it).
+    const pci = nvidiaPciDevices(this.root).map((bdf) => ({ bdf, pm: readPciPm(bdf, this.root) }));
+    const asleep = pci.filter((x) => isAsleep(x.pm));
+    if (pci.length > 0 && asleep.length === pci.length && !this.opts.wakeSleeping) {
+      this.sleeping = pci.map(({ bdf, pm }) => ({
+        bdf,
+        info: {
+          id: genwattBusId(bdf),
+          vendor: 'nvidia',
+          name: 'NVIDIA GPU',
+          probe: 'nvml',
+          busId: genwattBusId(bdf),
+          powerScope: 'board',
+          pmAtStart: pmText(pm),
+        },
+      }));
+      return {
+        status: 'ok',
+        devices: this.sleeping.map((x) => x.info),
+        method: `sysfs only: ${pci.length === 1 ? 'the NVIDIA GPU is' : `all ${pci.length} NVIDIA GPUs are`} ${asleepText(asleep[0].pm)}; NVML is opened when one wakes`,
+      };
+    }
+    this.woken = asleep.map((x) => genwattBusId(x.bdf));
+    const res = await this.openNvml(new Map(pci.map((x) => [genwattBusId(x.bdf), x.pm])));
+    if (this.woken.length && res.status === 'ok')
+      res.method = `${res.method}; woke ${this.woken.join(', ')} from ${asleep[0].pm.powerState ?? 'runtime suspend'} to measure it`;
+    return res;
+  }
+
+  private async openNvml(pmAtStart: ReadonlyMap<string, PciPm>): Promise<Detection> {
     try {
       this.nvml = await (this.opts.load ?? (async () => (await import('./nvml-binding.js')).loadNvml()))();
     } catch (err) {
@@ -117,6 +165,12 @@ export class NvmlProbe implements Probe {
       if (mem) info.vramTotalBytes = mem.totalBytes;
       if (limit.ret === NVML.SUCCESS && limit.value) info.powerLimitWatts = limit.value / 1000;
       if (driver.value) info.driverVersion = driver.value;
+      const pm = pmAtStart.get(info.id);
+      if (pm && pmText(pm)) info.pmAtStart = pmText(pm);
+      const persistence = n.persistenceMode?.(handle);
+      if (persistence?.ret === NVML.SUCCESS && persistence.value !== undefined) info.persistenceMode = persistence.value === 1;
+      const display = n.displayActive?.(handle);
+      if (display?.ret === NVML.SUCCESS && display.value !== undefined) info.displayActive = display.value === 1;
       // Used only where instant power is missing (drivers before 530): nvmlDeviceGetPowerUsage's width.
       const averageMs = powerDrawAverageMs(nvmlArchitectureName(n.architecture?.(handle).value), name);
       if (averageMs !== undefined) info.powerAverageMs = averageMs;
@@ -157,6 +211,11 @@ export class NvmlProbe implements Probe {
       p.clockEventReasons = ask('clockEventReasons', () => n.clockEventReasons(d.handle));
     }
     const mapped = mapPoll(d.info.id, p);
+    if (slow && !d.skip.has('pstate')) {
+      const ps = n.performanceState?.(d.handle);
+      if (ps?.ret === NVML.SUCCESS && ps.value !== undefined && ps.value >= 0 && ps.value <= 15) mapped.reading.pState = ps.value;
+      else if (!ps || unsupported(ps.ret)) d.skip.add('pstate');
+    }
     // A field answer of NOT_SUPPORTED inside a successful call: fall back to the average at once.
     if (mapped.reading.powerWatts === undefined && !d.skip.has('averageMw') && p.averageMw === undefined) {
       const avg = n.powerUsageMw(d.handle);
@@ -194,12 +253,27 @@ export class NvmlProbe implements Probe {
 
   start(sink: ReadingSink, timing: SampleTiming): void {
     this.sink = sink;
+    if (this.woken.length)
+      sink.note?.(
+        'nvml',
+        `${this.woken.join(', ')} was asleep (runtime suspend) when genwatt started; opening NVML woke it, so an idle baseline includes what keeping it awake costs`,
+      );
     const intervalMs = timing.intervalMs;
     const slowMs = this.opts.slowMs ?? 1000;
     const counterMs = () => this.opts.counterMs ?? 1000;
     const tick = () => {
+      if (this.sleeping.length) return this.sleepingTick(sink);
       for (const d of this.devs) {
         const now = this.now();
+        if (!this.opts.wakeSleeping && d.info.busId) {
+          // Never wake a GPU that went to sleep while genwatt watched: sysfs until it is active again.
+          const bdf = sysfsBdf(d.info.busId);
+          const pm = bdf ? readPciPm(bdf, this.root) : {};
+          if (isAsleep(pm)) {
+            sink.reading({ deviceId: d.info.id, tMs: now, pmState: pmText(pm) });
+            continue;
+          }
+        }
         // Half an interval of slack, so a 1 s period does not slip to 1.1 s on a 100 ms timer.
         const slow = now - d.lastSlowMs >= slowMs - intervalMs / 2;
         if (slow) d.lastSlowMs = now;
@@ -232,6 +306,30 @@ export class NvmlProbe implements Probe {
     };
     tick();
     this.timer = setInterval(tick, intervalMs);
+  }
+
+  /** Every GPU asleep: report each one's state from sysfs; once one is active, open NVML for all. */
+  private sleepingTick(sink: ReadingSink): void {
+    const now = this.now();
+    let awake = false;
+    for (const x of this.sleeping) {
+      const pm = readPciPm(x.bdf, this.root);
+      if (!isAsleep(pm)) awake = true;
+      sink.reading({ deviceId: x.info.id, tMs: now, pmState: pmText(pm) });
+    }
+    if (!awake || this.opening) return;
+    this.opening = this.openNvml(new Map()).then(
+      (det) => {
+        if (det.status !== 'ok') {
+          sink.note?.('nvml', `a GPU woke, but NVML could not be opened: ${det.reason ?? det.status}`);
+          this.opening = undefined;
+          return;
+        }
+        sink.note?.('nvml', `a GPU woke (${this.sleeping.map((x) => x.info.id).join(', ')}): reading it through NVML now`);
+        this.sleeping = [];
+      },
+      () => (this.opening = undefined),
+    );
   }
 
   /** Compute and graphics processes per GPU (a process in both is listed once, with the larger figure). */

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { DeviceInfo, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { MeasureSession, SessionResult } from '../measure/measure-session.js';
-import { fmtBytes, fmtClock, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
+import { asleepLine, fmtBytes, fmtClock, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
 import { printable } from '../text/text-width.js';
 import { reportImage, summaryText } from '../report/report-text.js';
 import type { LogLine, Note } from '../session/types.js';
@@ -52,6 +52,7 @@ export function imageLine(r: ImageRow, target: number | null, eta: number | null
 export function deviceLine(d: DeviceInfo, r: Reading | undefined): string {
   const kind = r?.powerKind ? ` (${r.powerKind})` : '';
   const parts = [d.id.padEnd(16), (r?.powerWatts !== undefined ? fmtWatts(r.powerWatts) + kind : `power ${NA}`).padEnd(20)];
+  if (r?.pmState !== undefined && r.powerWatts === undefined) return `${d.id.padEnd(16)}  ${asleepLine(r.pmState)}`;
   if (d.host) {
     parts.push(`CPU ${fmtNum(r?.cpuPercent, 1)}%`, `RAM ${fmtBytes(r?.ramUsedBytes)}`);
   } else {

@@ -23,7 +23,11 @@ export interface ProbeDeviceJson {
     utilizationPercent: number | null;
     temperatureC: number | null;
     clockMhz: number | null;
+    /** PCI runtime power state of a GPU left asleep (read through sysfs only). */
+    pmState?: string;
   } | null;
+  /** PCI runtime power state when genwatt found it. */
+  pmAtStart?: string;
 }
 
 export interface ProbeJson {
@@ -97,6 +101,7 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
         if (d.powerLimitWatts !== undefined) j.powerLimitWatts = d.powerLimitWatts;
         if (d.powerScope) j.powerScope = d.powerScope;
         if (d.simulated) j.simulated = true;
+        if (d.pmAtStart) j.pmAtStart = d.pmAtStart;
         if (r)
           j.reading = {
             powerWatts: orNull(r.powerWatts),
@@ -107,6 +112,7 @@ export async function probeDevices(names: ProbeName[] | undefined, timeoutMs = 3
             temperatureC: orNull(r.temperatureC),
             clockMhz: orNull(r.clockMhz),
           };
+        if (r?.pmState && j.reading) j.reading.pmState = r.pmState;
         out.devices.push(j);
       }
     }),
@@ -122,13 +128,17 @@ export async function probeCommand(names: ProbeName[] | undefined, json: boolean
     process.stdout.write(jsonGuard(JSON.stringify(res, null, 2)) + '\n');
     return;
   }
-  const { fmtBytes, fmtNum, fmtWatts, NA } = await import('../text/format.js');
+  const { asleepLine, fmtBytes, fmtNum, fmtWatts, NA } = await import('../text/format.js');
   for (const p of res.probes)
     process.stdout.write(`probe ${p.name.padEnd(11)} ${p.status}${p.method ? `  ${p.method}` : ''}${p.reason ? `  (${p.reason})` : ''}\n`);
   for (const d of res.devices) {
     const r = d.reading;
     const util = r?.utilizationPercent != null ? `${fmtNum(r.utilizationPercent, 0)}%` : NA;
     const temp = r?.temperatureC != null ? `${fmtNum(r.temperatureC, 0)} °C` : `${NA} °C`;
+    if (r?.pmState !== undefined && r.powerWatts == null) {
+      process.stdout.write(`${d.id}  ${d.name}  ${asleepLine(r.pmState)}\n`);
+      continue;
+    }
     process.stdout.write(
       `${d.id}  ${d.name}  power ${r?.powerWatts != null ? `${fmtWatts(r.powerWatts)} ${r.powerKind}` : NA}  VRAM ${fmtBytes(r?.vramUsedBytes)}/${fmtBytes(d.vramTotalBytes)}  util ${util}  ${temp}  limit ${fmtWatts(d.powerLimitWatts)}\n`,
     );

@@ -95,6 +95,7 @@ export function deviceView(p: DeviceParts): DeviceView {
     temperatureC: r?.temperatureC,
     clockMhz: r?.clockMhz,
     throttleReasons: r?.throttleReasons,
+    pmState: r?.pmState !== undefined && r.powerWatts === undefined ? r.pmState : undefined,
     stale: p.stale,
     history: p.history,
     historyBucketMs: p.historyBucketMs,

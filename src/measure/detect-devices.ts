@@ -12,6 +12,8 @@ export interface DetectOptions {
   simGpus?: number;
   /** The simulated GPUs list no processes. */
   simNoProcessList?: boolean;
+  /** Wake NVIDIA GPUs in runtime suspend to measure them (a run), or leave them asleep (monitor). */
+  wakeSleeping?: boolean;
 }
 
 export interface Detected {
@@ -32,7 +34,7 @@ export class NoGpuError extends Error {
 /** Runs every probe's detection; keeps those with devices. Throws {@link NoGpuError} when no GPU is found. */
 export async function detectDevices(opts: DetectOptions): Promise<Detected> {
   const names = opts.probes ?? [...AUTO_PROBES];
-  const factory = { simGpus: opts.simGpus, simNoProcessList: opts.simNoProcessList };
+  const factory = { simGpus: opts.simGpus, simNoProcessList: opts.simNoProcessList, wakeSleeping: opts.wakeSleeping };
   const all = await Promise.all(names.map((n) => createProbe(n, factory)));
   const detected = await Promise.all(all.map((p) => p.detect().catch((err: Error): Detection => ({ status: 'error', devices: [], reason: err.message }))));
   const results = claimDevices(

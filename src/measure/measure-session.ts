@@ -78,6 +78,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       simulateIfNoGpu: config.simulateIfNoGpu,
       simGpus: config.simGpus,
       simNoProcessList: config.simNoProcessList,
+      wakeSleeping: config.mode !== 'monitor',
     });
     this.options = this.core.sessionOptions({
       idleSeconds: config.idleSeconds,

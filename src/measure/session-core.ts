@@ -45,6 +45,8 @@ export interface CoreConfig {
   simGpus?: number;
   /** The simulated GPUs list no processes. */
   simNoProcessList?: boolean;
+  /** A measured run wakes sleeping NVIDIA GPUs (and says so); monitoring never does. */
+  wakeSleeping?: boolean;
   timeline?: TimelineOptions;
 }
 
@@ -94,6 +96,7 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
         simulateIfNoGpu: this.config.simulateIfNoGpu,
         simGpus: this.config.simGpus,
         simNoProcessList: this.config.simNoProcessList,
+        wakeSleeping: this.config.wakeSleeping,
       });
       this.probes.push(...d.probes);
       this.devices.push(...d.devices);

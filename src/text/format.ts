@@ -65,3 +65,9 @@ export function fmtClock(seconds: number | null | undefined): string {
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
 }
+
+/** A GPU read through sysfs only while it sleeps: `suspended (D3cold)` → `asleep (D3cold), not woken`. */
+export function asleepLine(pmState: string): string {
+  const m = /^(suspended|suspending)\s*(?:\((\w+)\))?$/.exec(pmState);
+  return m ? `asleep (${m[2] ?? m[1]}), not woken` : `${pmState}: waking`;
+}

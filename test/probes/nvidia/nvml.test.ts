@@ -4,10 +4,11 @@
  * counter in mJ; NOT_SUPPORTED as laptop and pre-Volta GPUs answer for the energy counter). The real
  * binding ran on the H100: bench/RESULTS.md.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, waitFor } from '../../helpers/gen.js';
+import { FAKE_BIN, ROOT, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
+import { existsSync } from 'node:fs';
 import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding, type NvmlProcess } from '../../../probes/nvidia/nvml-binding.js';
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
@@ -144,6 +145,9 @@ function fakeNvml(
     name: () => ok(o.name ?? 'NVIDIA H100 80GB HBM3'),
     // NVML_DEVICE_ARCH_HOPPER (nvml.h); drivers before 460 lack the call
     architecture: () => (o.arch === 0 ? no<number>(NVML.ERROR_FUNCTION_NOT_FOUND) : ok(o.arch ?? 9)),
+    performanceState: () => ok(0),
+    persistenceMode: () => ok(1),
+    displayActive: () => ok(0),
     uuid: () => ok('GPU-055859d8-5e23-173b-46dd-77c952dac028'),
     pciBusId: (h: unknown) => ok(`00000000:0${(h as { i: number }).i}:06.0`),
     totalEnergyMj: () => {
@@ -392,5 +396,77 @@ describe('NvmlProbe (fake binding)', () => {
     expect(normalizeBusId('0000:3b:00.0')).toBe('00000000:3B:00.0');
     expect(normalizeBusId('00000000:00:06.0')).toBe('00000000:00:06.0');
     expect(normalizeBusId('weird')).toBe('weird');
+  });
+});
+
+/**
+ * A fake sysfs tree (the files Documentation/ABI/testing/sysfs-devices-power and sysfs-bus-pci
+ * document: vendor, class, power/runtime_status, power_state) with one NVIDIA GPU in runtime suspend,
+ * as a hybrid laptop's discrete GPU sleeps when idle.
+ */
+function sleepingTree(state = 'suspended', power = 'D3cold'): { root: string; set: (state: string, power: string) => void } {
+  const root = tempDir();
+  const dev = join(root, 'bus/pci/devices/0000:01:00.0');
+  mkdirSync(join(dev, 'power'), { recursive: true });
+  writeFileSync(join(dev, 'vendor'), '0x10de\n');
+  writeFileSync(join(dev, 'class'), '0x030200\n');
+  const set = (st: string, pw: string) => {
+    writeFileSync(join(dev, 'power/runtime_status'), `${st}\n`);
+    writeFileSync(join(dev, 'power_state'), `${pw}\n`);
+  };
+  set(state, power);
+  return { root, set };
+}
+
+describe('a GPU in runtime suspend is not woken', () => {
+  it('monitoring: no NVML call while it sleeps (sysfs only, shown asleep); NVML is opened once it wakes', async () => {
+    const tree = sleepingTree();
+    let opened = 0;
+    const nv = fakeNvml({ name: 'NVIDIA GeForce RTX 3060 Laptop GPU', arch: 7 });
+    const p = new NvmlProbe({ sysfsRoot: tree.root, now: () => nv.clock.ms, load: async () => (opened++, nv) });
+    const d = await p.detect();
+    expect(opened).toBe(0);
+    expect(d).toMatchObject({ status: 'ok', method: 'sysfs only: the NVIDIA GPU is asleep (D3cold), not woken; NVML is opened when one wakes' });
+    expect(d.devices[0]).toMatchObject({ id: '00000000:01:00.0', pmAtStart: 'suspended (D3cold)' });
+    const c = collect();
+    p.start(c.sink, intervalPolicy(20));
+    await waitFor(() => c.readings.length >= 5);
+    expect(opened).toBe(0);
+    expect(c.readings.every((r) => r.pmState === 'suspended (D3cold)' && r.powerWatts === undefined)).toBe(true);
+    tree.set('active', 'D0'); // the generator woke it
+    await waitFor(() => c.readings.some((r) => r.powerWatts !== undefined));
+    await p.close();
+    expect(opened).toBe(1);
+    expect(c.notes.some((n) => /a GPU woke \(00000000:01:00\.0\): reading it through NVML now/.test(n))).toBe(true);
+  });
+
+  it('a measured run wakes it to measure it, says so, and records the state it found, P-state, persistence and display', async () => {
+    const tree = sleepingTree();
+    const nv = fakeNvml();
+    const p = new NvmlProbe({ sysfsRoot: tree.root, wakeSleeping: true, now: () => nv.clock.ms, load: async () => nv });
+    const d = await p.detect();
+    expect(d.method).toMatch(/; woke 00000000:00:06\.0|; woke 00000000:01:00\.0/);
+    const c = collect();
+    p.start(c.sink, intervalPolicy(50));
+    await waitFor(() => c.readings.some((r) => r.pState !== undefined));
+    await p.close();
+    expect(c.notes[0]).toMatch(
+      /was asleep \(runtime suspend\) when genwatt started; opening NVML woke it, so an idle baseline includes what keeping it awake costs/,
+    );
+    expect(d.devices[0]).toMatchObject({ persistenceMode: true, displayActive: false });
+    expect(c.readings.find((r) => r.pState !== undefined)?.pState).toBe(0);
+  });
+
+  it('genwatt probe and monitor: the sleeping GPU is shown asleep, and nvidia-smi is never started', async () => {
+    const tree = sleepingTree();
+    const spawns = join(tree.root, 'nvidia-smi-spawns');
+    const env = { GENWATT_SYSFS: tree.root, PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_NVSMI_SPAWNS: spawns };
+    const probe = await spawnCli(['probe', '--probe', 'nvml', '--probe', 'nvidia-smi'], env);
+    expect(probe.out).toMatch(/probe nvml +ok +sysfs only: the NVIDIA GPU is asleep \(D3cold\), not woken/);
+    expect(probe.out).toMatch(/probe nvidia-smi +unavailable .*nvidia-smi would wake it/);
+    expect(probe.out).toMatch(/00000000:01:00\.0 +NVIDIA GPU +asleep \(D3cold\), not woken/);
+    const mon = await spawnCli(['monitor', '--plain', '--probe', 'nvml', '--probe', 'nvidia-smi', '--interval', '200', '--no-record', '--timeout', '1'], env);
+    expect(mon.out).toMatch(/00000000:01:00\.0 +asleep \(D3cold\), not woken/);
+    expect(existsSync(spawns)).toBe(false);
   });
 });
