@@ -3,7 +3,8 @@
  * `rocm-smi`: one JSON query per sample, each started only when the previous one answered (they take
  * tens to hundreds of ms), a failed or garbled answer is a gap. GPUs keyed by PCI bus id.
  */
-import type { Detection, DeviceInfo, Probe, Reading, ReadingSink, SampleTiming } from '../types.js';
+import type { Detection, DeviceInfo, GpuProcess, Probe, Reading, ReadingSink, SampleTiming } from '../types.js';
+import { drmProcesses } from './drm-fdinfo.js';
 import { CounterGuard } from '../nvidia/nvml-map.js';
 import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi, type AmdGpu, type AmdStatic } from './amd-parse.js';
 import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
@@ -53,6 +54,28 @@ export class AmdSysfsProbe implements Probe {
   async poll(): Promise<Reading[]> {
     const t = timelineNow();
     return this.cards.map((c) => readCard(c, t));
+  }
+
+  private lastLook: { tMs: number; lists: Map<string, GpuProcess[]> } | undefined;
+
+  /**
+   * Processes per card from the kernel's DRM fdinfo (drm-fdinfo.ts): every process is looked at
+   * most once a second (a scan reads each process's fd links), in between the last look stands.
+   */
+  async processes(): Promise<Map<string, GpuProcess[]> | null> {
+    const now = Date.now();
+    if (this.lastLook && now - this.lastLook.tMs < 1000 && now >= this.lastLook.tMs) return this.lastLook.lists;
+    const byPdev = drmProcesses('amdgpu');
+    const lists = new Map<string, GpuProcess[]>();
+    for (const c of this.cards) {
+      const procs = c.busId ? byPdev.get(c.busId.toLowerCase()) : undefined;
+      lists.set(
+        c.id,
+        [...(procs ?? new Map<number, number | undefined>()).entries()].map(([pid, usedBytes]) => (usedBytes === undefined ? { pid } : { pid, usedBytes })),
+      );
+    }
+    this.lastLook = { tMs: now, lists };
+    return lists;
   }
 
   async close(): Promise<void> {}
