@@ -2,7 +2,7 @@
 // A generator that is an amdgpu DRM client in a fake /proc ($GENWATT_PROC): it adds its own pid there
 // with an open render node (fd 5 -> /dev/dri/renderD128) whose fdinfo says what the kernel prints for
 // an amdgpu client (Documentation/gpu/drm-usage-stats.rst keys), holding VRAM_MIB of VRAM on PDEV,
-// then writes COUNT PNGs, one every 300 ms. Usage: drm-client-generator.mjs OUTDIR PDEV VRAM_MIB COUNT
+// then writes COUNT PNGs, one every 500 ms (a process look lands in each image: they come 0.25–1 s apart). Usage: drm-client-generator.mjs OUTDIR PDEV VRAM_MIB COUNT
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pngFile } from '../../fixtures/png-writer.mjs';
@@ -22,6 +22,6 @@ const tick = () => {
   const f = join(out, `${String(i).padStart(5, '0')}.png`);
   writeFileSync(`${f}.tmp`, pngFile(64, 48, [['parameters', `drm client image ${i}`]], i));
   renameSync(`${f}.tmp`, f);
-  if (++i < Number(count)) setTimeout(tick, 300);
+  if (++i < Number(count)) setTimeout(tick, 500);
 };
 setTimeout(tick, 600);
