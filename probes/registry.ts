@@ -55,6 +55,8 @@ export async function createProbe(name: ProbeName, opts: ProbeFactoryOptions = {
       return new (await import('./simulated/simulated-probe.js')).SimulatedProbe({ gpus: opts.simGpus, processLists: !opts.simNoProcessList });
     case 'host':
       return new (await import('./host/host-probe.js')).HostProbe();
+    case 'meter':
+      throw new Error('meters are named with --meter or --meter-cmd, not --probe');
   }
 }
 

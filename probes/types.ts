@@ -1,7 +1,8 @@
 /** The contract every vendor probe fills (cf. nvtop's one `gpu_vendor` struct). Never imports React. */
 
 /** Names accepted by `--probe`. The vendor issue adds the rest of the list. */
-export type ProbeName = 'nvml' | 'nvidia-smi' | 'amd-sysfs' | 'amd-smi' | 'rocm-smi' | 'tegrastats' | 'powermetrics' | 'macmon' | 'simulated' | 'host';
+export type ProbeName =
+  'nvml' | 'nvidia-smi' | 'amd-sysfs' | 'amd-smi' | 'rocm-smi' | 'tegrastats' | 'powermetrics' | 'macmon' | 'simulated' | 'host' | 'meter';
 
 /** What a power figure is: a point value, or a running average (nvidia-smi `power.draw` on Ampere+). */
 export type PowerKind = 'instant' | 'average';
@@ -16,7 +17,7 @@ export type EnergyMethod = 'counter' | 'scaled' | 'instant' | 'average';
  */
 export type PowerScope = string;
 
-export type Vendor = 'nvidia' | 'amd' | 'apple' | 'jetson' | 'simulated' | 'host';
+export type Vendor = 'nvidia' | 'amd' | 'apple' | 'jetson' | 'simulated' | 'host' | 'meter';
 
 /** A device a probe found. `id` survives reordering: PCI bus id or UUID, else vendor+index. */
 export interface DeviceInfo {
@@ -35,6 +36,8 @@ export interface DeviceInfo {
   simulated?: boolean;
   /** A host pseudo-device (CPU/RAM), never summed into GPU energy. */
   host?: boolean;
+  /** An external power meter (`--meter`): its own figures, labelled by `powerScope`, never a GPU's. */
+  meter?: boolean;
   driverVersion?: string;
   /** What "VRAM used" means when it is not dedicated memory, e.g. unified memory on Apple and Jetson. */
   memoryScope?: string;
@@ -158,3 +161,6 @@ export interface Probe {
   setCounterDevices?(ids: readonly string[] | null): void;
   close(): Promise<void>;
 }
+
+/** A GPU: neither the host pseudo-device nor an external meter. */
+export const isGpu = (d: DeviceInfo): boolean => !d.host && !d.meter;

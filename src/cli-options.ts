@@ -45,6 +45,14 @@ export function sessionOptions(y: Argv): Argv {
       type: 'boolean',
       describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)',
     })
+    .option('meter', {
+      type: 'string',
+      array: true,
+      describe:
+        'an external power meter measured beside the GPUs (repeatable): shelly://HOST[:PORT][/CH] (Gen2+), shelly1://HOST[:PORT][/CH] (Gen1), tasmota://HOST[:PORT], ipmi: (ipmitool dcmi)',
+    })
+    .option('meter-cmd', { type: 'string', describe: 'a command that prints watts, one reading a line, measured as an external meter' })
+    .option('meter-scope', { type: 'string', describe: "what --meter-cmd measures, shown with its figures (default 'as measured by --meter-cmd')" })
     .option('gpu', {
       type: 'string',
       describe:
@@ -66,6 +74,14 @@ export function monitorOptions(y: Argv): Argv {
     .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default: not read while monitoring)' })
     .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
     .option('sim-process-list', { type: 'boolean', describe: 'with --probe simulated: the simulated GPUs list their processes (default on)' })
+    .option('meter', {
+      type: 'string',
+      array: true,
+      describe:
+        'an external power meter measured beside the GPUs (repeatable): shelly://HOST[:PORT][/CH] (Gen2+), shelly1://HOST[:PORT][/CH] (Gen1), tasmota://HOST[:PORT], ipmi: (ipmitool dcmi)',
+    })
+    .option('meter-cmd', { type: 'string', describe: 'a command that prints watts, one reading a line, measured as an external meter' })
+    .option('meter-scope', { type: 'string', describe: "what --meter-cmd measures, shown with its figures (default 'as measured by --meter-cmd')" })
     .option('count', { ...NUMBER_TEXT, hidden: true })
     .option('json', { type: 'boolean', hidden: true });
 }

@@ -62,6 +62,7 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
     gpu: f.gpu,
     simGpus: f.simGpus,
     simNoProcessList: f.simNoProcessList,
+    meters: f.meters,
   });
   const demoOut = () => mkdtempSync(join(tmpdir(), 'genwatt-demo-'));
   const demoRun = async (): Promise<RunSpec> => {

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { isProbeName, PROBE_NAMES } from '../../probes/registry.js';
 import type { ProbeName } from '../../probes/types.js';
+import { meterCommand, MeterSpecError, parseMeter, type MeterSpec } from '../../probes/meter/meter-spec.js';
 
 /** Bad usage: one line, exit code 2. */
 export class UsageError extends Error {
@@ -121,6 +122,8 @@ export interface SessionFlags {
   simNoProcessList: boolean;
   /** Decode each image for its entropy (blank images); `--no-blank-check` turns it off. */
   blankCheck: boolean;
+  /** External power meters (`--meter`, `--meter-cmd`). */
+  meters: MeterSpec[];
 }
 
 export const DEFAULT_INTERVAL_MS = 100;
@@ -160,5 +163,23 @@ export function sessionFlags(a: RawFlags): SessionFlags {
     ascii: a.ascii === undefined ? undefined : Boolean(a.ascii),
     killAfterMs: killAfterSeconds * 1000,
     blankCheck: a['blank-check'] !== false,
+    meters: meterFlags(a),
   };
+}
+
+/** `--meter URL…`, `--meter-cmd CMD [--meter-scope TEXT]`: external meters, each checked here (FlagError names it). */
+function meterFlags(a: RawFlags): MeterSpec[] {
+  const out: MeterSpec[] = [];
+  try {
+    const list = a.meter === undefined ? [] : (Array.isArray(a.meter) ? a.meter : [a.meter]).map(String);
+    if (list.length > 8) throw new MeterSpecError('--meter: at most 8 meters');
+    for (const m of list) out.push(parseMeter(m));
+    if (a['meter-cmd'] !== undefined) out.push(meterCommand(String(a['meter-cmd']), a['meter-scope'] === undefined ? undefined : String(a['meter-scope'])));
+    else if (a['meter-scope'] !== undefined) throw new MeterSpecError('--meter-scope goes with --meter-cmd');
+  } catch (err) {
+    if (err instanceof MeterSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (new Set(out.map((m) => m.id)).size !== out.length) throw new UsageError('--meter: the same meter twice');
+  return out;
 }

@@ -115,6 +115,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     gpu: f.gpu,
     simGpus: f.simGpus,
     simNoProcessList: f.simNoProcessList,
+    meters: f.meters,
     killAfterMs: f.killAfterMs,
     removeOutDir: c.removeOutDir,
     expectedImages: c.expectedImages,

@@ -3,7 +3,7 @@
  * final summary on stdout (or only the report JSON with --json), so scripts can read stdout.
  */
 import { basename } from 'node:path';
-import type { DeviceInfo, Reading } from '../../probes/types.js';
+import { isGpu, type DeviceInfo, type Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { MeasureSession, SessionResult } from '../measure/measure-session.js';
 import { asleepLine, fmtBytes, fmtClock, fmtNum, fmtPercent, fmtWatts, NA } from '../text/format.js';
@@ -53,6 +53,7 @@ export function deviceLine(d: DeviceInfo, r: Reading | undefined): string {
   const kind = r?.powerKind ? ` (${r.powerKind})` : '';
   const parts = [d.id.padEnd(16), (r?.powerWatts !== undefined ? fmtWatts(r.powerWatts) + kind : `power ${NA}`).padEnd(20)];
   if (r?.pmState !== undefined && r.powerWatts === undefined) return `${d.id.padEnd(16)}  ${asleepLine(r.pmState)}`;
+  if (d.meter) return `${parts.join('  ')}  ${d.powerScope ?? 'external meter'}`;
   if (d.host) {
     parts.push(`CPU ${fmtNum(r?.cpuPercent, 1)}%`, `RAM ${fmtBytes(r?.ramUsedBytes)}`);
   } else {
@@ -82,12 +83,15 @@ export function attachPlain(session: MeasureSession, opts: PlainOptions): (resul
     if (s === 'idle-baseline') info(`measuring idle power for ${session.config.idleSeconds} s…`);
     if (s === 'running') {
       const devs = session.devices
-        .filter((d) => !d.host)
+        .filter(isGpu)
         .map((d) => `${d.name} [${d.id}]`)
         .join(', ');
       const idle = session.idle?.totalWatts;
       if (session.idle) info(`idle ${idle == null ? NA : fmtWatts(idle)} (${session.idle.devices.map((d) => d.method ?? NA).join(', ')})`);
-      info(`measuring ${devs}${session.recordFile ? `; recording to ${session.recordFile}` : ''}`);
+      const meters = session.devices.filter((d) => d.meter).map((d) => `${d.name} (${d.powerScope ?? 'external meter'})`);
+      info(
+        `measuring ${devs}${meters.length ? `; meters apart: ${meters.join(', ')}` : ''}${session.recordFile ? `; recording to ${session.recordFile}` : ''}`,
+      );
       if (session.simulated) info('SIMULATED GPU: these numbers are the demo model, not hardware');
     }
   });

@@ -1,4 +1,5 @@
 /** What the live dashboard measures with (its flags, in units) and what one run started from it is. */
+import type { MeterSpec } from '../../probes/meter/meter-spec.js';
 import type { ProbeName } from '../../probes/types.js';
 import type { BackendConfig } from '../backends/backend-types.js';
 
@@ -24,6 +25,8 @@ export interface LiveOptions {
   /** `--sim-gpus`, `--no-sim-process-list`: the simulated GPUs (so `d`/`w` can be tried without hardware). */
   simGpus?: number;
   simNoProcessList?: boolean;
+  /** External power meters (`--meter`, `--meter-cmd`), measured in every session started here. */
+  meters?: MeterSpec[];
 }
 
 export interface RunSpec {

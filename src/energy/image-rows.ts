@@ -7,7 +7,7 @@
  * naming the silent GPU) as soon as one of them has no figure — never a partial sum that reads like
  * the whole. Idle power follows the same rule (idle-baseline.ts).
  */
-import type { EnergyMethod } from '../../probes/types.js';
+import type { EnergyMethod, DeviceInfo } from '../../probes/types.js';
 import type { ImageEvent } from '../images/batches.js';
 import type { ImageMeta } from '../images/image-meta.js';
 import { lowerBound } from '../series/series.js';
@@ -28,7 +28,32 @@ export interface DeviceSeries {
   samples: readonly SeriesSample[];
   /** The boxcar width of its `average` power, when known (its energy is then recovered, boxcar.ts). */
   averageWindowMs?: number;
+  /** An external meter, with what it measures (its powerScope): its own figure per window (ImageRow.meters), never summed with the GPUs. */
+  meter?: string;
+  /** Its own gap limit (a meter answers about once a second), ms. */
+  gapLimitMs?: number;
 }
+
+/** An external meter's figure for one image (its share of the batch), as the GPU figure is. */
+export interface MeterRow {
+  deviceId: string;
+  /** What the meter measures (`whole system at the wall (Shelly plug)`). */
+  scope: string;
+  joules: number | null;
+  /** Net of the meter's own idle power over the window; null without it. */
+  netJoules: number | null;
+  method: EnergyMethod | null;
+  coverage: number;
+  note?: string;
+}
+
+/** External meters among the devices: id → what each measures. */
+export function meterScopes(devices: readonly DeviceInfo[]): Map<string, string> {
+  return new Map(devices.filter((d) => d.meter).map((d) => [d.id, d.powerScope ?? 'external meter']));
+}
+
+/** A meter's gap limit: three of its periods, never below the GPUs'. */
+export const meterGapLimitMs = (gapLimitMs: number): number => Math.max(gapLimitMs, 3000);
 
 export interface ImageRow {
   index: number;
@@ -61,6 +86,8 @@ export interface ImageRow {
   entropyBits?: number | null;
   /** A black or uniform image: shown, left out of the steady means, its energy reported apart. */
   blank?: boolean;
+  /** External meters' figures for the same window (`--meter`): what they cover is their device's powerScope. */
+  meters?: MeterRow[];
 }
 
 export interface RowOptions {
@@ -127,6 +154,8 @@ export interface BatchFigure {
   fig: EnergyFigure;
   peakVramBytes: number | null;
   processPeakVramBytes: number | null;
+  /** External meters over the same window. */
+  meters?: { deviceId: string; scope: string; fig: EnergyFigure }[];
 }
 
 export function batchFigure(
@@ -138,15 +167,24 @@ export function batchFigure(
 ): BatchFigure {
   const endMs = Math.max(...batch.map((e) => e.mtimeMs));
   const startMs = Math.min(windowStartMs, endMs);
-  return {
+  const gpus = series.filter((s) => !s.meter);
+  const out: BatchFigure = {
     batch: batchIndex,
     events: batch,
     startMs,
     endMs,
-    fig: combinedEnergy(series, startMs, endMs, gapLimitMs),
-    peakVramBytes: peakVram(series, startMs, endMs),
-    processPeakVramBytes: peakVram(series, startMs, endMs, 'processVramBytes'),
+    fig: combinedEnergy(gpus, startMs, endMs, gapLimitMs),
+    peakVramBytes: peakVram(gpus, startMs, endMs),
+    processPeakVramBytes: peakVram(gpus, startMs, endMs, 'processVramBytes'),
   };
+  const meters = series.filter((s) => s.meter);
+  if (meters.length)
+    out.meters = meters.map((s) => ({
+      deviceId: s.deviceId,
+      scope: s.meter!,
+      fig: windowEnergy(s.samples, startMs, endMs, { gapLimitMs: s.gapLimitMs ?? meterGapLimitMs(gapLimitMs) }),
+    }));
+  return out;
 }
 
 /** A batch's rows: its energy shared by its files, net of idle when the baseline is known. */
@@ -180,6 +218,20 @@ export function rowsOfBatch(b: BatchFigure, firstImageIndex: number, idle: IdleB
     if (e.meta) row.meta = e.meta;
     if (e.entropyBits !== undefined) row.entropyBits = e.entropyBits;
     if (e.blank) row.blank = true;
+    if (b.meters)
+      row.meters = b.meters.map(({ deviceId, scope, fig: m }) => {
+        const idleW = idle?.devices.find((d) => d.deviceId === deviceId)?.watts ?? null;
+        const mr: MeterRow = {
+          deviceId,
+          scope,
+          joules: m.joules === null ? null : m.joules / n,
+          netJoules: m.joules === null || idleW === null ? null : (m.joules - idleW * windowSeconds) / n,
+          method: m.method,
+          coverage: m.coverage,
+        };
+        if (m.note) mr.note = m.note;
+        return mr;
+      });
     return row;
   });
 }

@@ -7,7 +7,16 @@
  */
 import type { Reading } from '../../probes/types.js';
 import { groupIntoBatches, type ImageEvent } from '../images/batches.js';
-import { batchFigure, rowsOfBatch, type BatchFigure, type DeviceSeries, type ImageRow, type RowOptions, type SeriesSample } from './image-rows.js';
+import {
+  batchFigure,
+  meterGapLimitMs,
+  rowsOfBatch,
+  type BatchFigure,
+  type DeviceSeries,
+  type ImageRow,
+  type RowOptions,
+  type SeriesSample,
+} from './image-rows.js';
 import type { IdleBaseline } from './idle-baseline.js';
 import { SCALE_SPAN_MS } from './window-energy.js';
 import { RECOVERY_LOOKBACK_MS } from './boxcar.js';
@@ -49,7 +58,12 @@ export interface RowStreamOptions {
   batchGapMs: number | null;
   /** Boxcar widths of the devices' average power (boxcar.ts `averageWindows`). */
   averageWindows?: ReadonlyMap<string, number>;
+  /** External meters (id → what it measures): their own figure per window, whatever GPUs are charged. */
+  meters?: ReadonlyMap<string, string>;
 }
+
+/** A meter whose latest reading is this much older than a window's end is not waited for (it stopped answering). */
+const METER_STALE_MS = 5000;
 
 export class RowStream {
   private readonly series = new Map<string, SeriesSample[]>();
@@ -69,7 +83,7 @@ export class RowStream {
   private holding: boolean;
 
   constructor(private readonly o: RowStreamOptions) {
-    for (const id of o.gpuIds) this.series.set(id, []);
+    for (const id of [...o.gpuIds, ...(o.meters?.keys() ?? [])]) this.series.set(id, []);
     this.charged = (o.charged ?? o.gpuIds).filter((id) => this.series.has(id));
     this.holding = Boolean(o.hold);
   }
@@ -113,7 +127,9 @@ export class RowStream {
   }
 
   private seriesList(): DeviceSeries[] {
-    return this.charged.map((id) => ({ deviceId: id, samples: this.series.get(id)!, averageWindowMs: this.o.averageWindows?.get(id) }));
+    const gpus: DeviceSeries[] = this.charged.map((id) => ({ deviceId: id, samples: this.series.get(id)!, averageWindowMs: this.o.averageWindows?.get(id) }));
+    const gapLimitMs = meterGapLimitMs(this.o.gapLimitMs);
+    return [...gpus, ...[...(this.o.meters ?? [])].map(([id, scope]) => ({ deviceId: id, samples: this.series.get(id)!, meter: scope, gapLimitMs }))];
   }
 
   private computeReady(all: boolean): void {
@@ -122,6 +138,15 @@ export class RowStream {
       const p = this.pending[0];
       const endMs = Math.max(...p.events.map((e) => e.mtimeMs));
       if (!all && !this.charged.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs)) break;
+      // A meter answering about once a second: wait for its reading past the window, unless it went quiet.
+      if (
+        !all &&
+        ![...(this.o.meters?.keys() ?? [])].every((id) => {
+          const t = this.latest.get(id) ?? -Infinity;
+          return t > endMs || t < endMs - METER_STALE_MS;
+        })
+      )
+        break;
       this.pending.shift();
       this.figures.push(batchFigure(p.events, p.batch, this.windowStart(), this.seriesList(), this.o.gapLimitMs));
       this.nextBatch = Math.max(this.nextBatch, p.batch + 1);

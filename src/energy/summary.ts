@@ -33,6 +33,19 @@ export interface Summary {
   blankImages?: number;
   /** Their gross joules together (null when unknown). */
   blankJoules?: number | null;
+  /** External meters (`--meter`), each over the same steady images: never part of the figures above. */
+  meters?: MeterSummary[];
+}
+
+export interface MeterSummary {
+  deviceId: string;
+  /** What the meter measures. */
+  scope: string;
+  /** Steady images the meter has a figure for. */
+  images: number;
+  joulesPerImage: Stats & { netMean: number | null };
+  idleWatts: number | null;
+  coverage: number | null;
 }
 
 /** Linear-interpolated percentile of sorted values (p in 0..1). */
@@ -84,8 +97,27 @@ export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefi
     flagged: basis.some((r) => r.flagged),
     imagesPerHour: sec.mean ? 3600 / sec.mean : null,
     whPer1000Images: joules.mean !== null ? (joules.mean * 1000) / 3600 : null,
+    ...(rows.some((r) => r.meters?.length) ? { meters: meterSummaries(steady, idle) } : {}),
     ...(blanks.length
       ? { blankImages: blanks.length, blankJoules: blanks.every((r) => r.joules !== null) ? blanks.reduce((a, r) => a + r.joules!, 0) : null }
       : {}),
   };
+}
+
+function meterSummaries(steady: readonly ImageRow[], idle: IdleBaseline | undefined): MeterSummary[] {
+  const ids = [...new Set(steady.flatMap((r) => (r.meters ?? []).map((m) => m.deviceId)))];
+  return ids.map((deviceId) => {
+    const figs = steady.map((r) => ({ r, m: r.meters?.find((x) => x.deviceId === deviceId) })).filter((x) => x.m);
+    const known = figs.filter((x) => x.m!.joules !== null);
+    const net = figs.filter((x) => x.m!.netJoules !== null);
+    const span = figs.reduce((a, x) => a + x.r.seconds, 0);
+    return {
+      deviceId,
+      scope: figs[0]?.m?.scope ?? 'external meter',
+      images: known.length,
+      joulesPerImage: { ...stats(known.map((x) => x.m!.joules!)), netMean: net.length ? net.reduce((a, x) => a + x.m!.netJoules!, 0) / net.length : null },
+      idleWatts: idle?.devices.find((d) => d.deviceId === deviceId)?.watts ?? null,
+      coverage: figs.length === 0 ? null : span > 0 ? figs.reduce((a, x) => a + x.m!.coverage * x.r.seconds, 0) / span : null,
+    };
+  });
 }

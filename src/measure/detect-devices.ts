@@ -1,7 +1,9 @@
 /** Device detection shared by measured sessions and `serve`: which probes run, and what they found. */
 import { AUTO_PROBES, claimDevices, createProbe } from '../../probes/registry.js';
 import type { Detection, DeviceInfo, Probe, ProbeName } from '../../probes/types.js';
+import { isGpu } from '../../probes/types.js';
 import type { ProbeReport } from '../session/types.js';
+import type { MeterSpec } from '../../probes/meter/meter-spec.js';
 
 export interface DetectOptions {
   /** Forced probes, or undefined to auto-detect. */
@@ -14,6 +16,8 @@ export interface DetectOptions {
   simNoProcessList?: boolean;
   /** Wake NVIDIA GPUs in runtime suspend to measure them (a run), or leave them asleep (monitor). */
   wakeSleeping?: boolean;
+  /** External power meters: each its own probe and device, beside the GPUs. */
+  meters?: MeterSpec[];
 }
 
 export interface Detected {
@@ -53,14 +57,26 @@ export async function detectDevices(opts: DetectOptions): Promise<Detected> {
       out.devices.push(...r.devices);
     } else p.close().catch(() => undefined); // a probe that found nothing: how its close went does not matter
   });
-  if (!out.devices.some((d) => !d.host) && opts.simulateIfNoGpu && !names.includes('simulated')) {
+  if (opts.meters?.length) {
+    const { MeterProbe } = await import('../../probes/meter/meter-probe.js');
+    for (const spec of opts.meters) {
+      const p = new MeterProbe(spec);
+      const r = await p.detect();
+      const rep: ProbeReport = { name: 'meter', status: r.status, method: r.method };
+      if (r.reason) rep.reason = r.reason;
+      out.reports.push(rep);
+      out.probes.push(p);
+      out.devices.push(...r.devices);
+    }
+  }
+  if (!out.devices.some(isGpu) && opts.simulateIfNoGpu && !names.includes('simulated')) {
     const sim = await createProbe('simulated', factory);
     const r = await sim.detect();
     out.reports.push({ name: 'simulated', status: 'ok', method: r.method, reason: 'no GPU found: using the simulated GPU' });
     out.probes.push(sim);
     out.devices.push(...r.devices);
   }
-  if (!out.devices.some((d) => !d.host)) {
+  if (!out.devices.some(isGpu)) {
     await Promise.all(out.probes.map((p) => p.close().catch(() => undefined)));
     throw new NoGpuError(out.reports);
   }

@@ -6,6 +6,7 @@
 import type { MeasureConfig } from './measure-config.js';
 import { resolveGpuList, visibleGpus, type GpuChoice } from './gpu-select.js';
 import type { SessionCore } from './session-core.js';
+import { isGpu } from '../../probes/types.js';
 
 /** Failed looks in a row (one a second) before the charge is decided without them. */
 const FAILED_LOOKS = 5;
@@ -42,7 +43,7 @@ export class GpuCharge {
   /** The choice at the run's start. */
   choose(): GpuChoiceNow {
     const c = this.config;
-    const gpus = this.core.devices.filter((d) => !d.host);
+    const gpus = this.core.devices.filter(isGpu);
     const say = (ch: GpuChoice) => chargeNote(ch.ids, ch.reason);
     if (c.gpu !== undefined && c.gpu !== 'auto') {
       const ch = resolveGpuList(c.gpu, this.core.devices);

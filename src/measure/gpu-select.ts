@@ -6,6 +6,7 @@
  * process watch), else all of them. Every choice carries the reason, in words.
  */
 import type { DeviceInfo } from '../../probes/types.js';
+import { isGpu } from '../../probes/types.js';
 
 export class GpuSelectError extends Error {}
 
@@ -45,7 +46,7 @@ function findOne(item: string, gpus: readonly DeviceInfo[]): DeviceInfo | undefi
 
 /** `--gpu LIST` against the GPUs found. Throws GpuSelectError naming what is there. */
 export function resolveGpuList(list: string, devices: readonly DeviceInfo[]): GpuChoice {
-  const gpus = devices.filter((d) => !d.host);
+  const gpus = devices.filter(isGpu);
   const items = list
     .split(',')
     .map((s) => s.trim())
@@ -68,7 +69,7 @@ export function resolveGpuList(list: string, devices: readonly DeviceInfo[]): Gp
  * says when that may not hold.
  */
 export function visibleGpus(env: NodeJS.ProcessEnv, devices: readonly DeviceInfo[]): GpuChoice | null {
-  const gpus = devices.filter((d) => !d.host);
+  const gpus = devices.filter(isGpu);
   for (const [name, vendor] of [
     ['CUDA_VISIBLE_DEVICES', 'nvidia'],
     ['HIP_VISIBLE_DEVICES', 'amd'],

@@ -1,4 +1,5 @@
 /** What a measured session is asked to do: the flags of run, watch, demo, monitor and the dashboard, in units. */
+import type { MeterSpec } from '../../probes/meter/meter-spec.js';
 import type { ProbeName } from '../../probes/types.js';
 import type { BackendConfig } from '../backends/backend-types.js';
 import type { SessionMode } from '../session/types.js';
@@ -42,4 +43,6 @@ export interface MeasureConfig {
   simGpus?: number;
   /** The simulated GPUs list no processes (as many laptop and older GPUs). */
   simNoProcessList?: boolean;
+  /** External power meters (`--meter`, `--meter-cmd`). */
+  meters?: MeterSpec[];
 }

@@ -79,6 +79,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       simGpus: config.simGpus,
       simNoProcessList: config.simNoProcessList,
       wakeSleeping: config.mode !== 'monitor',
+      meters: config.meters,
     });
     this.options = this.core.sessionOptions({
       idleSeconds: config.idleSeconds,
@@ -204,6 +205,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
         gapLimitMs: this.core.policy.gapLimitMs,
         batchGapMs: c.batchGapMs,
         averageWindows: averageWindows(this.core.devices),
+        meters: this.core.meters,
       });
       if (choice.pending) this.gpuCharge.watchProcesses();
       this.core.on('reading', (r) => this.rowsOf.sample(r));

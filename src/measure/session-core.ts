@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { DeviceInfo, Gap, Probe, ProbeName, Reading } from '../../probes/types.js';
+import { isGpu } from '../../probes/types.js';
 import { idleBaseline, type IdleBaseline } from '../energy/idle-baseline.js';
 import { genwattVersion } from '../package-info.js';
 import { hostFacts } from '../session/host-facts.js';
@@ -32,6 +33,8 @@ import { DevicePlausibility } from '../../probes/plausibility.js';
 import { Sampler } from './sampler.js';
 import { Timeline, type TimelineOptions } from './timeline.js';
 import { averageWindows } from '../energy/boxcar.js';
+import { meterGapLimitMs, meterScopes } from '../energy/image-rows.js';
+import type { MeterSpec } from '../../probes/meter/meter-spec.js';
 import { makeRedactor } from '../session/redact.js';
 import { timelineNow, WallStepDetector } from '../../probes/timeline.js';
 
@@ -47,6 +50,8 @@ export interface CoreConfig {
   simNoProcessList?: boolean;
   /** A measured run wakes sleeping NVIDIA GPUs (and says so); monitoring never does. */
   wakeSleeping?: boolean;
+  /** External power meters (`--meter`, `--meter-cmd`). */
+  meters?: MeterSpec[];
   timeline?: TimelineOptions;
 }
 
@@ -97,6 +102,7 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
         simGpus: this.config.simGpus,
         simNoProcessList: this.config.simNoProcessList,
         wakeSleeping: this.config.wakeSleeping,
+        meters: this.config.meters,
       });
       this.probes.push(...d.probes);
       this.devices.push(...d.devices);
@@ -105,7 +111,7 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
       if (err instanceof NoGpuError) this.probeReports.push(...err.probes);
       throw err;
     }
-    this.gpuIds = this.devices.filter((d) => !d.host).map((d) => d.id);
+    this.gpuIds = this.devices.filter(isGpu).map((d) => d.id);
     this.timeline.averageWindows = averageWindows(this.devices);
   }
 
@@ -207,7 +213,7 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
     this.loopWatch = loopWatch;
     const tickMs = this.sampler.start(() => loopWatch.tick());
     loopWatch.start(tickMs ?? undefined);
-    this.processWatch = new ProcessWatch(this.probes, (p) => this.devices.filter((d) => d.probe === p.name && !d.host).map((d) => d.id), {
+    this.processWatch = new ProcessWatch(this.probes, (p) => this.devices.filter((d) => d.probe === p.name && isGpu(d)).map((d) => d.id), {
       everyMs: 1000,
       generatorGroup: () => this.generatorGroup,
       reading: (r) => this.reading(sanitizeReading(r)),
@@ -270,9 +276,17 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
     await Promise.all(this.probes.splice(0).map((p) => p.close().catch(() => undefined)));
   }
 
-  /** The idle baseline over [startMs, endMs] of every GPU, from the timeline. */
+  /** External meters (`--meter`): their own figures, never summed with the GPUs. */
+  get meters(): Map<string, string> {
+    return meterScopes(this.devices);
+  }
+
+  /** The idle baseline over [startMs, endMs] of every GPU (and of each meter, apart), from the timeline. */
   idleOver(startMs: number, endMs: number): IdleBaseline {
-    return idleBaseline(this.timeline.series(this.gpuIds), startMs, endMs, this.policy.gapLimitMs);
+    const meters = this.timeline
+      .series([...this.meters.keys()])
+      .map((s) => ({ ...s, meter: this.meters.get(s.deviceId), gapLimitMs: meterGapLimitMs(this.policy.gapLimitMs) }));
+    return idleBaseline([...this.timeline.series(this.gpuIds), ...meters], startMs, endMs, this.policy.gapLimitMs);
   }
 
   /** The header record that opens a session's journal. */

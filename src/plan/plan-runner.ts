@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ProbeName, Reading } from '../../probes/types.js';
+import { isGpu } from '../../probes/types.js';
 import { journalPath } from '../session/recorder.js';
 import { MeasureSession } from '../measure/measure-session.js';
 import type { CoolDown, Plan, PlanSession } from './plan-file.js';
@@ -80,7 +81,7 @@ async function watchGpus(o: PlanOptions, seconds: number, onReading: (r: Reading
     counterIntervalMs: null,
   });
   await s.detect();
-  const gpuIds = s.devices.filter((d) => !d.host).map((d) => d.id);
+  const gpuIds = s.devices.filter(isGpu).map((d) => d.id);
   s.on('reading', (r: Reading) => {
     if (onReading(r, gpuIds) === true) s.stop('done');
   });

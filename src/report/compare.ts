@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { ImageRow } from '../energy/image-rows.js';
 import type { LoadedSession } from '../session/reader.js';
 import { stats, type Stats } from '../energy/summary.js';
+import { isGpu } from '../../probes/types.js';
 
 export interface CompareOptions {
   /** Electricity price per kWh (any currency). */
@@ -112,7 +113,7 @@ export function comparisonRow(s: LoadedSession, opts: CompareOptions = {}): Comp
     simulated: d.devices.some((x) => x.simulated === true),
     devices:
       d.devices
-        .filter((x) => !x.host)
+        .filter(isGpu)
         .map((x) => x.name)
         .join(' + ') || 'n/a',
     backend: tag(t, 'backend'),

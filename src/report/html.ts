@@ -15,6 +15,7 @@ import { barsSvg, esc, paretoSvg, timelineSvg } from './svg-charts.js';
 import { groupSessions } from './report-text.js';
 import { intervalText, ratioText, type ConfigGroup } from './groups.js';
 import { fmtBytes, fmtNum, fmtPercent } from '../text/format.js';
+import { isGpu } from '../../probes/types.js';
 
 const CSS = `
 :root { color-scheme: light dark; --fg:#1b1f24; --bg:#ffffff; --muted:#5b6570; --grid:#dde2e7; --frame:#9aa4ae; --row:#f4f6f8;
@@ -48,7 +49,7 @@ function digestOf(s: LoadedSession): SessionDigest {
   if (s.digest) return s.digest;
   const d = s.doc;
   const dg = new SampleDigest(
-    d.devices.filter((x) => !x.host).map((x) => x.id),
+    d.devices.filter(isGpu).map((x) => x.id),
     d.options.gapLimitMs,
   );
   for (const r of d.samples) dg.add(r);
@@ -61,7 +62,7 @@ const toPoints = (pts: readonly SeriesPoint[]): ([number, number] | null)[] => p
 function timelineData(s: LoadedSession) {
   const d = s.doc;
   const dg = digestOf(s);
-  const gpus = d.devices.filter((x) => !x.host);
+  const gpus = d.devices.filter(isGpu);
   const power = gpus.map((g) => ({ label: `${g.name} (${g.id})`, points: toPoints(dg.series.get(g.id)?.power ?? []) }));
   // VRAM of the first GPU (a single GPU is the common case).
   const vram = toPoints(dg.series.get(gpus[0]?.id ?? '')?.vram ?? []);

@@ -9,6 +9,7 @@ import { comparisonRow, type CompareOptions, type ComparisonRow } from './compar
 import { comparisonCells } from './formats.js';
 import { groupsJson, groupsText } from './group-output.js';
 import { GROUP_KEYS, groupRows, type ConfigGroup } from './groups.js';
+import { isGpu } from '../../probes/types.js';
 
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
 export type ReportImage = Pick<
@@ -154,6 +155,11 @@ export function summaryText(s: Summary, simulated = false): string {
     `power         mean ${fmtWatts(s.meanWatts)}  idle ${fmtWatts(s.idleWatts)}  peak VRAM ${fmtBytes(s.peakVramBytes)}`,
     `throughput    ${s.imagesPerHour === null ? NA : s.imagesPerHour.toFixed(0)} images/hour  ${s.whPer1000Images === null ? NA : s.whPer1000Images.toFixed(1)} Wh per 1000 images`,
     `measured by   ${methodText(s)}`,
+    // An external meter measures more than the GPU (the wall socket, a PSU): its own lines, its scope named.
+    ...(s.meters ?? []).map(
+      (m) =>
+        `meter         ${m.scope}: mean ${fmtJoules(m.joulesPerImage.mean)}/image  net of its idle ${fmtJoules(m.joulesPerImage.netMean)}  idle ${fmtWatts(m.idleWatts)}  coverage ${m.coverage === null ? NA : `${Math.round(m.coverage * 100)}%`} (${m.images} images; not GPU energy)`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -209,7 +215,7 @@ function sessionText(s: LoadedSession, layout: TextLayout): string {
   const w = layout.widthCols;
   const gpus =
     d.devices
-      .filter((x) => !x.host)
+      .filter(isGpu)
       .map((x) => x.name)
       .join(', ') || NA;
   const tags = Object.entries(d.run.tags)

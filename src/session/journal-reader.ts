@@ -7,9 +7,10 @@
  * A killed writer can leave one half-written last line: everything before it counts.
  */
 import type { Gap, Reading } from '../../probes/types.js';
+import { isGpu } from '../../probes/types.js';
 import { summarize, type Summary } from '../energy/summary.js';
 import { averageWindows } from '../energy/boxcar.js';
-import { rowsOfBatch, type BatchFigure, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
+import { meterScopes, rowsOfBatch, type BatchFigure, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
 import { RowStream } from '../energy/row-stream.js';
 import type { ImageEvent } from '../images/batches.js';
 import { jsonProblem } from '../text/json-problem.js';
@@ -68,7 +69,7 @@ function imageOut(e: ImageEvent, batch: number | undefined): ImageEvent {
 }
 
 /** The fields `summarize` reads: all a streamed journal keeps per image. */
-type SummaryRow = Pick<ImageRow, 'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes' | 'blank'>;
+type SummaryRow = Pick<ImageRow, 'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes' | 'blank' | 'meters'>;
 
 class JournalState {
   header: HeaderRecord | undefined;
@@ -98,7 +99,7 @@ class JournalState {
   start(h: HeaderRecord): void {
     this.header = h;
     if (this.mode === 'none') return;
-    const gpuIds = h.devices.filter((d) => !d.host).map((d) => d.id);
+    const gpuIds = h.devices.filter(isGpu).map((d) => d.id);
     // A monitor session has no images: its samples need not be held for windows. The charged GPUs
     // are the header's, or — decided from the generator's processes — a later `gpus` record's.
     this.rowStream = new RowStream({
@@ -108,6 +109,7 @@ class JournalState {
       gapLimitMs: h.options.gapLimitMs,
       batchGapMs: h.options.batchGapMs,
       averageWindows: averageWindows(h.devices),
+      meters: h.run.mode === 'monitor' ? new Map() : meterScopes(h.devices),
     });
     if (h.run.startMs !== null) this.rowStream.runStart(h.run.startMs);
   }
@@ -159,6 +161,7 @@ class JournalState {
           flagged: r.flagged,
           peakVramBytes: r.peakVramBytes,
           ...(r.blank ? { blank: true } : {}),
+          ...(r.meters ? { meters: r.meters } : {}),
         });
       }
     }

@@ -7,8 +7,9 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
+import { isGpu } from '../../probes/types.js';
 import { groupIntoBatches } from '../images/batches.js';
-import { computeRows, type DeviceSeries } from '../energy/image-rows.js';
+import { computeRows, meterScopes, type DeviceSeries } from '../energy/image-rows.js';
 import { seriesSample } from '../energy/row-stream.js';
 import { summarize } from '../energy/summary.js';
 import { readDoc, type BulkKey } from './doc-reader.js';
@@ -53,7 +54,7 @@ const DIGEST_KEEP = 10_000;
 
 /** GPU series (host excluded) from recorded readings. */
 export function seriesFromSamples(devices: readonly DeviceInfo[], samples: readonly Reading[], charged?: readonly string[]): DeviceSeries[] {
-  const gpuIds = devices.filter((d) => !d.host && (!charged || charged.includes(d.id))).map((d) => d.id);
+  const gpuIds = devices.filter((d) => isGpu(d) && (!charged || charged.includes(d.id))).map((d) => d.id);
   const by = new Map<string, NonNullable<ReturnType<typeof seriesSample>>[]>(gpuIds.map((id) => [id, []]));
   for (const r of samples) {
     const arr = by.get(r.deviceId);
@@ -62,7 +63,19 @@ export function seriesFromSamples(devices: readonly DeviceInfo[], samples: reado
   }
   for (const arr of by.values()) arr.sort((a, b) => a.tMs - b.tMs);
   const widths = averageWindows(devices);
-  return [...by.entries()].map(([deviceId, samples]) => ({ deviceId, samples, averageWindowMs: widths.get(deviceId) }));
+  const scopes = meterScopes(devices);
+  const meterIds = new Set(scopes.keys());
+  for (const id of meterIds) by.set(id, []);
+  for (const r of samples) {
+    if (!meterIds.has(r.deviceId)) continue;
+    const s = seriesSample(r);
+    if (s) by.get(r.deviceId)!.push(s);
+  }
+  for (const id of meterIds) by.get(id)!.sort((a, b) => a.tMs - b.tMs);
+  // meters carry their own gap limit: set by the figures (image-rows meterGapLimitMs)
+  return [...by.entries()].map(([deviceId, samples]) =>
+    meterIds.has(deviceId) ? { deviceId, samples, meter: scopes.get(deviceId) } : { deviceId, samples, averageWindowMs: widths.get(deviceId) },
+  );
 }
 
 /** Rows and summary of a document, from its samples and image events. */
@@ -98,7 +111,7 @@ class BulkCollector {
   setDevices(devices: readonly DeviceInfo[], gapLimitMs: number): void {
     if (this.mode === 'digest')
       this.digest = new SampleDigest(
-        devices.filter((d) => !d.host).map((d) => d.id),
+        devices.filter(isGpu).map((d) => d.id),
         gapLimitMs,
       );
   }

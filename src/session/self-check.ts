@@ -4,7 +4,7 @@
  * the file is refused, naming the row's line), and the summary is recomputed from the rows (a stored
  * summary that disagrees is replaced, with a warning). A row of −1e9 J is never "least energy".
  */
-import type { DeviceInfo, Reading } from '../../probes/types.js';
+import { isGpu, type DeviceInfo, type Reading } from '../../probes/types.js';
 import { LIMIT_EXCURSION } from '../../probes/plausibility.js';
 import { summarize } from '../energy/summary.js';
 import { SessionFileError } from './session-file-error.js';
@@ -15,7 +15,7 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Ma
 
 /** Most the charged GPUs can draw together, W; undefined when a limit is unknown. */
 function chargedMaxWatts(devices: readonly DeviceInfo[], charged: readonly string[] | undefined): number | undefined {
-  const gpus = devices.filter((d) => !d.host && (!charged || charged.includes(d.id)));
+  const gpus = devices.filter((d) => isGpu(d) && (!charged || charged.includes(d.id)));
   if (gpus.length === 0 || gpus.some((d) => d.powerLimitWatts === undefined)) return undefined;
   return LIMIT_EXCURSION * gpus.reduce((a, d) => a + d.powerLimitWatts!, 0);
 }
