@@ -76,6 +76,8 @@ export function powerLine(d: DeviceView, width: number): Line {
   const now: Line = d.stale
     ? [seg('power '), seg(d.powerWatts === undefined ? NA : `${fmtW(d.powerWatts)}?`, 'warn', true), seg(' no fresh data', 'warn')]
     : [seg('power '), seg(fmtW(d.powerWatts), powerTone(d.powerWatts ?? null, d.powerLimitWatts), true), seg(kindText(d) ? ` ${kindText(d)}` : '', 'dim')];
+  // A meter measures more than a GPU: its scope says what, and it has no GPU fields.
+  if (d.meter) return packSegments([now, [seg(`max ${fmtW(d.maxPowerWatts)}`)], [seg(`(${d.powerScope ?? 'external meter'}; not GPU power)`, 'dim')]], width);
   return packSegments(
     [
       now,
@@ -135,7 +137,12 @@ export function fullPanel(d: DeviceView, v: DashboardView, g: Glyphs, width: num
   const scale = v.sharedScale && v.devices.length > 1 ? ` ${g.dot} one scale` : '';
   const charged = d.charged === false ? ` ${g.dot} NOT CHARGED to this run` : '';
   const title = `${mark}${d.id} ${g.dot} ${d.name} ${g.dot} power, last ${windowSeconds(v)} s${scale}${charged}`;
-  return [[seg(rule(title, width, g.rule), 'title')], powerLine(d, width), ...powerChart(d, v, g, width, chartRows), vramLine(d, v, g, width)];
+  const panel = [[seg(rule(title, width, g.rule), 'title')], powerLine(d, width), ...powerChart(d, v, g, width, chartRows)];
+  // A meter's panel keeps the GPU panel's height (the layout counts on it): its last line says what it is.
+  return [
+    ...panel,
+    d.meter ? packSegments([[seg('an external meter: its joules per image are in the summary and the report', 'dim')]], width) : vramLine(d, v, g, width),
+  ];
 }
 
 export function compactRow(d: DeviceView, v: DashboardView, g: Glyphs, width: number, index: number, focused: boolean): Line {

@@ -14,6 +14,8 @@ export interface DeviceView {
   hasCounter: boolean;
   /** What the power figure covers when it is not the board (an APU, a rail). */
   powerScope: string | undefined;
+  /** An external meter (`--meter`): power only, labelled by its scope; no memory, clocks or charge. */
+  meter?: boolean;
   powerLimitWatts: number | undefined;
   /** Highest power in the chart's window (what the chart shows). */
   maxPowerWatts: number | undefined;

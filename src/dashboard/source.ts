@@ -83,6 +83,7 @@ export function deviceView(p: DeviceParts): DeviceView {
     powerKind: r?.powerKind,
     hasCounter: r?.energyJoules !== undefined,
     powerScope: p.info.powerScope && !['board', 'simulated'].includes(p.info.powerScope) ? p.info.powerScope : undefined,
+    ...(p.info.meter ? { meter: true } : {}),
     powerLimitWatts: p.info.powerLimitWatts,
     maxPowerWatts: p.maxPowerWatts,
     power: p.power,

@@ -1,12 +1,12 @@
 /**
  * Fake smart plugs on loopback, answering as each device's documented API does:
  *
- * - Shelly Gen2+ (Shelly API docs, components/sys/switch, `Switch.GetStatus`): `GET
+ * - Shelly Gen2+ (https://shelly-api-docs.shelly.cloud/gen2/ComponentsAndServices/Switch, `Switch.GetStatus`): `GET
  *   /rpc/Switch.GetStatus?id=0` → `{id, source, output, apower, voltage, current, aenergy: {total,
  *   by_minute, minute_ts}, temperature: {tC, tF}}`; an unknown id → 404 with the RPC error object.
- * - Shelly Gen1 (Shelly Gen1 API docs, `/meter/{index}`): `GET /meter/0` → `{power, overpower,
+ * - Shelly Gen1 (https://shelly-api-docs.shelly.cloud/gen1/, `/meter/{index}`): `GET /meter/0` → `{power, overpower,
  *   is_valid, timestamp, counters, total}` (total in Watt-minutes).
- * - Tasmota (Tasmota docs, Commands, `Status 8`; the HTTP form `cm?cmnd=`): `GET /cm?cmnd=Status%208`
+ * - Tasmota (https://tasmota.github.io/docs/Commands/, `Status 8`; the HTTP form `cm?cmnd=`): `GET /cm?cmnd=Status%208`
  *   → `{StatusSNS: {Time, ENERGY: {TotalStartTime, Total, Yesterday, Today, Power, ApparentPower,
  *   ReactivePower, Factor, Voltage, Current}}}` (Total kWh, Power W).
  *
