@@ -119,10 +119,13 @@ export class NvmlProbe implements Probe {
         method: `sysfs only: ${pci.length === 1 ? 'the NVIDIA GPU is' : `all ${pci.length} NVIDIA GPUs are`} ${asleepText(asleep[0].pm)}; NVML is opened when one wakes`,
       };
     }
-    this.woken = asleep.map((x) => genwattBusId(x.bdf));
+    const sleepers = asleep.map((x) => genwattBusId(x.bdf));
+    if (this.opts.wakeSleeping) this.woken = sleepers;
     const res = await this.openNvml(new Map(pci.map((x) => [genwattBusId(x.bdf), x.pm])));
-    if (this.woken.length && res.status === 'ok')
-      res.method = `${res.method}; woke ${this.woken.join(', ')} from ${asleep[0].pm.powerState ?? 'runtime suspend'} to measure it`;
+    if (sleepers.length && res.status === 'ok')
+      res.method = this.opts.wakeSleeping
+        ? `${res.method}; woke ${sleepers.join(', ')} from ${asleep[0].pm.powerState ?? 'runtime suspend'} to measure it`
+        : `${res.method}; ${sleepers.join(', ')} ${asleepText(asleep[0].pm)} (read through sysfs until it wakes)`;
     return res;
   }
 
@@ -233,7 +236,7 @@ export class NvmlProbe implements Probe {
     const sink = this.sink;
     if (!sink || !this.nvml) return;
     for (const d of this.devs) {
-      if (!this.counterWanted(d)) continue;
+      if (!this.counterWanted(d) || this.asleep(d)) continue;
       const tMs = this.now();
       let a;
       try {
@@ -265,14 +268,11 @@ export class NvmlProbe implements Probe {
       if (this.sleeping.length) return this.sleepingTick(sink);
       for (const d of this.devs) {
         const now = this.now();
-        if (!this.opts.wakeSleeping && d.info.busId) {
+        const pm = this.asleep(d);
+        if (pm) {
           // Never wake a GPU that went to sleep while genwatt watched: sysfs until it is active again.
-          const bdf = sysfsBdf(d.info.busId);
-          const pm = bdf ? readPciPm(bdf, this.root) : {};
-          if (isAsleep(pm)) {
-            sink.reading({ deviceId: d.info.id, tMs: now, pmState: pmText(pm) });
-            continue;
-          }
+          sink.reading({ deviceId: d.info.id, tMs: now, pmState: pmText(pm) });
+          continue;
         }
         // Half an interval of slack, so a 1 s period does not slip to 1.1 s on a 100 ms timer.
         const slow = now - d.lastSlowMs >= slowMs - intervalMs / 2;
@@ -308,6 +308,14 @@ export class NvmlProbe implements Probe {
     this.timer = setInterval(tick, intervalMs);
   }
 
+  /** The GPU's sysfs power state when it is in runtime suspend and may not be woken (else undefined). */
+  private asleep(d: Dev): PciPm | undefined {
+    if (this.opts.wakeSleeping || !d.info.busId) return undefined;
+    const bdf = sysfsBdf(d.info.busId);
+    const pm = bdf ? readPciPm(bdf, this.root) : {};
+    return isAsleep(pm) ? pm : undefined;
+  }
+
   /** Every GPU asleep: report each one's state from sysfs; once one is active, open NVML for all. */
   private sleepingTick(sink: ReadingSink): void {
     const now = this.now();
@@ -339,6 +347,7 @@ export class NvmlProbe implements Probe {
     const out = new Map<string, GpuProcess[]>();
     let any = false;
     for (const d of this.devs) {
+      if (this.asleep(d)) continue; // listing its processes would wake it
       const byPid = new Map<number, GpuProcess>();
       for (const a of [n.computeProcesses(d.handle), n.graphicsProcesses(d.handle)]) {
         // NOT_SUPPORTED: this GPU lists no processes (a fact); any other error is a failed look, said as such.

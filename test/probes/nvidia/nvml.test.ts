@@ -440,6 +440,41 @@ describe('a GPU in runtime suspend is not woken', () => {
     expect(c.notes.some((n) => /a GPU woke \(00000000:01:00\.0\): reading it through NVML now/.test(n))).toBe(true);
   });
 
+  it('one GPU asleep beside an awake one: NVML is open, but the sleeping one gets no call (readings, counter, processes) until it wakes', async () => {
+    const tree = sleepingTree();
+    // the fake's second GPU is 00000000:01:06.0: that one sleeps, 00000000:00:06.0 is awake
+    const awake = join(tree.root, 'bus/pci/devices/0000:00:06.0');
+    mkdirSync(join(awake, 'power'), { recursive: true });
+    writeFileSync(join(awake, 'vendor'), '0x10de\n');
+    writeFileSync(join(awake, 'class'), '0x030000\n');
+    writeFileSync(join(awake, 'power/runtime_status'), 'active\n');
+    const asleep = join(tree.root, 'bus/pci/devices/0000:01:06.0');
+    mkdirSync(join(asleep, 'power'), { recursive: true });
+    writeFileSync(join(asleep, 'vendor'), '0x10de\n');
+    writeFileSync(join(asleep, 'class'), '0x030200\n');
+    writeFileSync(join(asleep, 'power/runtime_status'), 'suspended\n');
+    writeFileSync(join(asleep, 'power_state'), 'D3cold\n');
+    writeFileSync(join(tree.root, 'bus/pci/devices/0000:01:00.0/power/runtime_status'), 'active\n'); // not one of the fake's GPUs
+    const nv = fakeNvml({ count: 2 });
+    const touched: number[] = [];
+    for (const k of ['memory', 'fieldValues', 'totalEnergyMj', 'computeProcesses'] as const) {
+      const f = nv[k] as (h: { i: number }, ...rest: unknown[]) => unknown;
+      (nv as unknown as Record<string, unknown>)[k] = (h: { i: number }, ...rest: unknown[]) => (touched.push(h.i), f(h, ...rest));
+    }
+    const p = new NvmlProbe({ sysfsRoot: tree.root, now: () => nv.clock.ms, load: async () => nv });
+    await p.detect();
+    touched.length = 0; // detect reads GPU 0 once; from here on only the awake one
+    const c = collect();
+    p.start(c.sink, intervalPolicy(50));
+    await waitFor(() => c.readings.filter((r) => r.deviceId === '00000000:01:06.0').length >= 3);
+    p.readCounterNow();
+    await p.processes();
+    await p.close();
+    expect(new Set(touched)).toEqual(new Set([0]));
+    expect(c.readings.filter((r) => r.deviceId === '00000000:01:06.0').every((r) => r.pmState === 'suspended (D3cold)')).toBe(true);
+    expect(c.readings.some((r) => r.deviceId === '00000000:00:06.0' && r.powerWatts === 72)).toBe(true);
+  });
+
   it('a measured run wakes it to measure it, says so, and records the state it found, P-state, persistence and display', async () => {
     const tree = sleepingTree();
     const nv = fakeNvml();
