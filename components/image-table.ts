@@ -56,6 +56,15 @@ const COLS: Col[] = [
     meta: true,
     has: (r) => r.processPeakVramBytes !== undefined,
   },
+  // An external meter's gross joules for the same window (the first meter's; its scope is in its panel).
+  {
+    head: 'meter J',
+    width: 8,
+    cell: (r) => (r.meters?.[0] ? fmtNum(r.meters[0].joules, 1) : ''),
+    priority: 5,
+    meta: true,
+    has: (r) => Boolean(r.meters?.length),
+  },
   { head: 'steps', width: 5, cell: (r) => (r.meta?.steps === undefined ? '' : String(r.meta.steps)), priority: 4, meta: true },
   { head: 'size', width: 9, cell: (r) => (r.meta?.width && r.meta.height ? `${r.meta.width}x${r.meta.height}` : ''), priority: 3, meta: true },
   { head: 'sampler', width: 16, cell: (r, g) => clip(r.meta?.sampler ?? '', 16, g.ellipsis), priority: 2, meta: true, left: true },

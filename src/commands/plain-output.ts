@@ -43,6 +43,8 @@ export function imageLine(r: ImageRow, target: number | null, eta: number | null
     withUnit(r.watts, 1, 'W'),
     `peak VRAM ${fmtBytes(r.peakVramBytes)}`,
     r.method ?? NA,
+    // each external meter over the same window, named by what it measures
+    ...(r.meters ?? []).map((m) => `meter ${withUnit(m.joules, 1, 'J')} (${m.scope})`),
     ...marks,
     // Time left, last (scripts read the fields before it): only with a target and a steady image.
     ...(eta !== null && target !== null && r.index + 1 < target ? [`ETA ${fmtClock(Math.ceil(eta))}`] : []),

@@ -14,7 +14,7 @@ import { isGpu } from '../../probes/types.js';
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
 export type ReportImage = Pick<
   ImageRow,
-  'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta'
+  'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta' | 'meters'
 > & { entropyBits: number | null; blank: boolean };
 
 export interface ReportSession {
@@ -43,6 +43,7 @@ export function reportImage(r: ImageRow): ReportImage {
     blank: Boolean(r.blank),
   };
   if (r.meta) out.meta = r.meta;
+  if (r.meters) out.meters = r.meters;
   return out;
 }
 

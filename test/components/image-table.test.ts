@@ -27,6 +27,16 @@ function row(i: number, extra: Partial<ImageRow> = {}): ImageRow {
 }
 
 describe('image table', () => {
+  it("an external meter's joules: a column only when rows have a meter, blank-free, n/a where the meter gave nothing", () => {
+    const m = (j: number | null) => [{ deviceId: 'meter:cmd', scope: 'UPS output', joules: j, netJoules: null, method: null, coverage: j === null ? 0 : 1 }];
+    const text = (rows: ImageRow[]) => imageTableLines(rows, UNICODE_GLYPHS, 120, 10).map(lineText);
+    expect(text([row(0), row(1)])[1]).not.toMatch(/meter J/);
+    const t = text([row(0, { meters: m(312.25) }), row(1, { meters: m(null) })]);
+    expect(t[1]).toMatch(/meter J/);
+    expect(t[2]).toMatch(/ 312\.3 /);
+    expect(t[3]).toMatch(/ n\/a( |$)/);
+  });
+
   it("the generator's own VRAM: a column only when some shown image has it, n/a (never blank) where it is unknown", () => {
     const text = (rows: ImageRow[]) => imageTableLines(rows, UNICODE_GLYPHS, 100, 10).map(lineText);
     expect(text([row(0), row(1)])[1]).not.toMatch(/gen GiB/);

@@ -167,6 +167,8 @@ describe('genwatt run with meters beside the GPU', () => {
     expect(r.out + r.err).toMatch(
       /meter +whole system at the wall \(Shelly plug\): mean [\d.]+ J\/image +net of its idle [\d.]+ J +idle 60\.\d+ W .*not GPU energy/,
     );
+    // each plain image line names the meters' joules and what they measure
+    expect(r.out).toMatch(/image 3 .* meter [\d.]+ J \(whole system at the wall \(Shelly plug\)\) .*meter n\/a \(whole system at the wall \(Tasmota plug\)\)/);
     // the report reads the same rows back
     const rep = await spawnCli(['report', rec]);
     expect(rep.out).toMatch(/meter +server PSU input \(IPMI DCMI\): mean/);
