@@ -58,6 +58,7 @@ export async function runDashboard(f: SessionFlags, plan: DashboardPlan): Promis
     tags: f.tags,
     counterIntervalMs: f.counterIntervalMs,
     blankCheck: f.blankCheck,
+    entropyAll: f.entropyAll,
     killAfterMs: f.killAfterMs,
     gpu: f.gpu,
     simGpus: f.simGpus,

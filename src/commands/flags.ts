@@ -122,6 +122,8 @@ export interface SessionFlags {
   simNoProcessList: boolean;
   /** Decode each image for its entropy (blank images); `--no-blank-check` turns it off. */
   blankCheck: boolean;
+  /** `--entropy-all`: decode every image, not only those small enough to be blank. */
+  entropyAll: boolean;
   /** External power meters (`--meter`, `--meter-cmd`). */
   meters: MeterSpec[];
 }
@@ -163,6 +165,7 @@ export function sessionFlags(a: RawFlags): SessionFlags {
     ascii: a.ascii === undefined ? undefined : Boolean(a.ascii),
     killAfterMs: killAfterSeconds * 1000,
     blankCheck: a['blank-check'] !== false,
+    entropyAll: Boolean(a['entropy-all']),
     meters: meterFlags(a),
   };
 }

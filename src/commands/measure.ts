@@ -101,6 +101,7 @@ export async function measureCommand(f: SessionFlags, c: MeasureCommand): Promis
     idleSeconds,
     warmupBatches: f.warmupBatches,
     blankCheck: f.blankCheck,
+    entropyAll: f.entropyAll,
     batchGapMs: f.batchGapMs,
     count: f.count,
     timeoutMs: f.timeoutMs,

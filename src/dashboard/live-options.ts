@@ -20,6 +20,8 @@ export interface LiveOptions {
   counterIntervalMs?: number | null;
   /** Decode each image for its entropy (blank images); default true. */
   blankCheck?: boolean;
+  /** `--entropy-all`: decode every image. */
+  entropyAll?: boolean;
   /** `--gpu` for runs started here (a preset's own `gpu` wins). */
   gpu?: string;
   /** `--sim-gpus`, `--no-sim-process-list`: the simulated GPUs (so `d`/`w` can be tried without hardware). */

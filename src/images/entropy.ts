@@ -7,6 +7,23 @@
 /** Below this many bits per pixel an image is `blank` (uniform or nearly: a black NaN frame, a flat grey). */
 export const BLANK_ENTROPY_BITS = 1;
 
+/**
+ * Above this many compressed bytes per pixel an image cannot be blank, and is not decoded. A
+ * uniform or black PNG compresses to almost nothing (the demo's black 128² frame: 0.008 B/px; a flat
+ * 1024² grey: under 0.01); an image whose luminance has under 1 bit of entropy per pixel, even as
+ * uncorrelated noise, needs under 1 bit (0.125 B) per pixel of luminance and deflate rarely doubles
+ * that; generated images take 1–3 B/px (SDXL 1024²: ~1.3; the demo's 128² noise: 2.8). 0.5 leaves a
+ * factor of 4 for deflate's overhead. What it cannot see: colour noise of one constant luminance, which
+ * no generator writes; `--entropy-all` decodes every image.
+ */
+export const BLANK_MAX_BYTES_PER_PIXEL = 0.5;
+
+/** True when the file is too large for its pixel count to be a blank image (no decode needed). */
+export function cannotBeBlank(fileBytes: number | undefined, width: number | undefined, height: number | undefined): boolean {
+  if (fileBytes === undefined || !width || !height) return false;
+  return fileBytes / (width * height) > BLANK_MAX_BYTES_PER_PIXEL;
+}
+
 /** Entropy of 8-bit luminance (Rec. 601 weights) over `pixels` pixels of `channels` bytes each. */
 export function luminanceEntropy(data: Uint8Array, pixels: number, channels: number): number {
   const hist = new Uint32Array(256);

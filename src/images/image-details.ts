@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import type { ImageEvent } from './batches.js';
-import { BLANK_ENTROPY_BITS } from './entropy.js';
+import { BLANK_ENTROPY_BITS, cannotBeBlank } from './entropy.js';
 import { EntropyPool, QUEUE_FULL } from './entropy-pool.js';
 import { readImageMeta } from './image-meta.js';
 
@@ -20,6 +20,8 @@ export interface ImageDetailsOptions {
   readMeta: boolean;
   /** Decode each image for its entropy (in a worker). */
   entropy: boolean;
+  /** Decode every image, also those too large for their pixel count to be blank (`--entropy-all`). */
+  entropyAll?: boolean;
   closed: () => boolean;
   note: (message: string) => void;
 }
@@ -41,6 +43,11 @@ export class ImageDetails {
       if (Object.keys(m.meta).length) ev.meta = m.meta;
       if (m.note) this.o.note(`${basename(p)}: metadata skipped: ${m.note}`);
       if (this.o.closed()) return false;
+    }
+    // Compressed size first: an image too large to be uniform is not decoded (entropy not computed: null).
+    if (this.decoder && !this.o.entropyAll && cannotBeBlank(ev.bytes, ev.meta?.width, ev.meta?.height)) {
+      ev.entropyBits = null;
+      return true;
     }
     if (this.decoder) {
       // Bounded in size and time: unknown (null) rather than late.

@@ -32,6 +32,8 @@ export interface WatcherOptions {
   ignoreFolder?: (name: string) => boolean;
   /** Decode each image for its entropy (blank images), in a worker (default true). */
   entropy?: boolean;
+  /** Decode every image, not only those small enough for their size to be blank. */
+  entropyAll?: boolean;
   now?: () => number;
 }
 
@@ -84,7 +86,7 @@ export class OutputWatcher extends EventEmitter<OutputWatcherEvents> {
   private closed = false;
   /** A file time far from genwatt's clock was noted (once). */
   private clockNoted = false;
-  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy'>> & { now: () => number };
+  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy' | 'entropyAll'>> & { now: () => number };
   private readonly io: LimitFunction = pLimit(OPEN_AT_ONCE);
   private readonly details: ImageDetails;
   /** Once per episode: descriptors ran out. */
@@ -106,6 +108,7 @@ export class OutputWatcher extends EventEmitter<OutputWatcherEvents> {
       io: this.io,
       readMeta: this.opts.readMeta,
       entropy: opts.entropy !== false,
+      entropyAll: opts.entropyAll === true,
       closed: () => this.closed,
       note: (m) => this.emit('note', m),
     });

@@ -37,6 +37,8 @@ export interface MeasureConfig {
   removeOutDir?: boolean;
   /** Decode each image for its entropy (blank images); default true. */
   blankCheck?: boolean;
+  /** Decode every image for its entropy (`--entropy-all`), not only those that could be blank. */
+  entropyAll?: boolean;
   /** `--gpu`: a list (indices, bus ids, UUIDs) or `auto`; undefined: visibility variables, then auto. */
   gpu?: string;
   /** With --probe simulated: how many simulated GPUs. */

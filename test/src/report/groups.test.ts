@@ -140,7 +140,7 @@ describe('report: configurations, blank images (CLI)', () => {
     expect((await spawnCli(['report', ...files, '--no-group', '--json'])).out).toMatch(/"groups": \[\]/);
   }, 120000);
 
-  it('a black PNG among normal ones is blank: marked, left out of the steady mean, its energy apart', async () => {
+  it('a black and a flat grey PNG among normal ones are blank: marked, left out of the steady mean, their energy apart; the normal ones are not decoded (too large to be uniform)', async () => {
     const dir = tempDir('gw-blank-');
     const rec = join(dir, 'r.json');
     const r = await spawnCli([
@@ -160,27 +160,64 @@ describe('report: configurations, blank images (CLI)', () => {
       '--out',
       join(dir, 'o'),
       '--count',
-      '5',
+      '6',
       '--seconds',
       '0.3',
       '--load-seconds',
       '0.3',
       '--black-at',
       '3',
+      '--grey-at',
+      '4',
     ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/image 4 .*BLANK \(entropy 0\.00 bits\): left out of the means/);
     const rep = JSON.parse((await spawnCli(['report', rec, '--json'])).out);
     const s = rep.sessions[0];
-    expect(rep.blankImages).toBe(1);
-    expect(s.images.map((i: { blank: boolean }) => i.blank)).toEqual([false, false, false, true, false]);
+    expect(r.out).toMatch(/image 5 .*BLANK \(entropy 0\.00 bits\): left out of the means/);
+    expect(rep.blankImages).toBe(2);
+    expect(s.images.map((i: { blank: boolean }) => i.blank)).toEqual([false, false, false, true, true, false]);
     expect(s.images[3].entropyBits).toBe(0);
-    expect(s.images[1].entropyBits).toBeGreaterThan(5);
+    expect(s.images[4].entropyBits).toBe(0);
+    // 2.8 compressed bytes a pixel: no uniform image is that large, so it is not decoded (not computed: null)
+    expect(s.images[1].entropyBits).toBeNull();
     expect(s.summary.steadyImages).toBe(3);
-    expect(s.summary.blankImages).toBe(1);
-    expect(s.summary.blankJoules).toBeCloseTo(s.images[3].joules, 6);
-    const steadyMean = [1, 2, 4].map((i) => s.images[i].joules).reduce((a: number, b: number) => a + b, 0) / 3;
+    expect(s.summary.blankImages).toBe(2);
+    expect(s.summary.blankJoules).toBeCloseTo(s.images[3].joules + s.images[4].joules, 6);
+    const steadyMean = [1, 2, 5].map((i) => s.images[i].joules).reduce((a: number, b: number) => a + b, 0) / 3;
     expect(s.summary.joulesPerImage.mean).toBeCloseTo(steadyMean, 6);
+  }, 30000);
+
+  it('--entropy-all: every image decoded, its entropy exact', async () => {
+    const dir = tempDir('gw-entropy-');
+    const rec = join(dir, 'r.json');
+    const r = await spawnCli([
+      'run',
+      '--probe',
+      'simulated',
+      '--idle',
+      '0',
+      '--plain',
+      '--entropy-all',
+      '--record',
+      rec,
+      '--out',
+      join(dir, 'o'),
+      '--',
+      process.execPath,
+      GENERATOR,
+      '--out',
+      join(dir, 'o'),
+      '--count',
+      '2',
+      '--seconds',
+      '0.2',
+      '--load-seconds',
+      '0.1',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse((await spawnCli(['report', rec, '--json'])).out).sessions[0];
+    for (const i of s.images) expect(i.entropyBits).toBeGreaterThan(5);
   }, 30000);
 
   it('--no-blank-check: nothing decoded, the black image counted like the rest, the recording says the check was off', async () => {
