@@ -12,8 +12,21 @@ export const NUMBER_TEXT = { type: 'string', number: true } as const;
 export const probeOption = { type: 'string', array: true, describe: `force probes (repeatable): ${PROBE_NAMES.join(', ')}; default: auto-detect` } as const;
 
 /** Options of every measuring command. Numbers are read as text and checked (with units) in commands/flags.ts. */
-export function sessionOptions(y: Argv): Argv {
+/** External power meters beside the GPUs (runs, monitor and the dashboard). */
+function meterOptions(y: Argv): Argv {
   return y
+    .option('meter', {
+      type: 'string',
+      array: true,
+      describe:
+        'an external power meter measured beside the GPUs (repeatable): shelly://HOST[:PORT][/CH] (Gen2+), shelly1://HOST[:PORT][/CH] (Gen1), tasmota://HOST[:PORT], ipmi: (ipmitool dcmi)',
+    })
+    .option('meter-cmd', { type: 'string', describe: 'a command that prints watts, one reading a line, measured as an external meter' })
+    .option('meter-scope', { type: 'string', describe: "what --meter-cmd measures, shown with its figures (default 'as measured by --meter-cmd')" });
+}
+
+export function sessionOptions(y: Argv): Argv {
+  const opts = y
     .option('probe', probeOption)
     .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
     .option('idle', { ...NUMBER_TEXT, describe: 'seconds of idle baseline before the run (0 skips; default 5)' })
@@ -50,45 +63,32 @@ export function sessionOptions(y: Argv): Argv {
       type: 'boolean',
       describe: "decode every image for its luminance entropy (the blank check's figure), not only those that could be blank",
     })
-    .option('meter', {
-      type: 'string',
-      array: true,
-      describe:
-        'an external power meter measured beside the GPUs (repeatable): shelly://HOST[:PORT][/CH] (Gen2+), shelly1://HOST[:PORT][/CH] (Gen1), tasmota://HOST[:PORT], ipmi: (ipmitool dcmi)',
-    })
-    .option('meter-cmd', { type: 'string', describe: 'a command that prints watts, one reading a line, measured as an external meter' })
-    .option('meter-scope', { type: 'string', describe: "what --meter-cmd measures, shown with its figures (default 'as measured by --meter-cmd')" })
     .option('gpu', {
       type: 'string',
       describe:
         "GPUs charged to the run: indices, PCI bus ids or UUIDs (--gpu 1, --gpu 0000:41:00.0,GPU-5ca8…), or auto; default: the generator's CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else the GPUs its processes use, else all",
     });
+  return meterOptions(opts);
 }
 
 /** `monitor` measures no run: only the flags that mean something without one (--count and --json are refused with a hint). */
 export function monitorOptions(y: Argv): Argv {
-  return y
-    .option('probe', probeOption)
-    .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
-    .option('timeout', { ...NUMBER_TEXT, describe: 'stop after this many seconds' })
-    .option('record', { type: 'string', describe: 'keep the samples in this recording file (default: none)' })
-    .option('tag', { type: 'string', array: true, describe: 'key=value recorded with it (repeatable)' })
-    .option('plain', { type: 'boolean', describe: 'one line per device per second instead of the dashboard' })
-    .option('color', { type: 'boolean', describe: 'colors in the dashboard (--no-color, or NO_COLOR, turns them off)' })
-    .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
-    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default: not read while monitoring)' })
-    .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
-    .option('sim-process-list', { type: 'boolean', describe: 'with --probe simulated: the simulated GPUs list their processes (default on)' })
-    .option('meter', {
-      type: 'string',
-      array: true,
-      describe:
-        'an external power meter measured beside the GPUs (repeatable): shelly://HOST[:PORT][/CH] (Gen2+), shelly1://HOST[:PORT][/CH] (Gen1), tasmota://HOST[:PORT], ipmi: (ipmitool dcmi)',
-    })
-    .option('meter-cmd', { type: 'string', describe: 'a command that prints watts, one reading a line, measured as an external meter' })
-    .option('meter-scope', { type: 'string', describe: "what --meter-cmd measures, shown with its figures (default 'as measured by --meter-cmd')" })
-    .option('count', { ...NUMBER_TEXT, hidden: true })
-    .option('json', { type: 'boolean', hidden: true });
+  return meterOptions(
+    y
+      .option('probe', probeOption)
+      .option('interval', { ...NUMBER_TEXT, describe: `sampling interval, ms (default ${DEFAULT_INTERVAL_MS})` })
+      .option('timeout', { ...NUMBER_TEXT, describe: 'stop after this many seconds' })
+      .option('record', { type: 'string', describe: 'keep the samples in this recording file (default: none)' })
+      .option('tag', { type: 'string', array: true, describe: 'key=value recorded with it (repeatable)' })
+      .option('plain', { type: 'boolean', describe: 'one line per device per second instead of the dashboard' })
+      .option('color', { type: 'boolean', describe: 'colors in the dashboard (--no-color, or NO_COLOR, turns them off)' })
+      .option('ascii', { type: 'boolean', describe: 'ASCII sparklines and rules (default when the locale is not UTF-8)' })
+      .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default: not read while monitoring)' })
+      .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
+      .option('sim-process-list', { type: 'boolean', describe: 'with --probe simulated: the simulated GPUs list their processes (default on)' })
+      .option('count', { ...NUMBER_TEXT, hidden: true })
+      .option('json', { type: 'boolean', hidden: true }),
+  );
 }
 
 export function runOptions(y: Argv): Argv {

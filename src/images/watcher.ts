@@ -30,9 +30,8 @@ export interface WatcherOptions {
   readMeta?: boolean;
   /** Subfolders whose images are never counted (Forge's `*-grids`), by folder name. */
   ignoreFolder?: (name: string) => boolean;
-  /** Decode each image for its entropy (blank images), in a worker (default true). */
+  /** Decode images for their entropy (blank images), in a worker (default true); all of them, not only those small enough to be blank. */
   entropy?: boolean;
-  /** Decode every image, not only those small enough for their size to be blank. */
   entropyAll?: boolean;
   now?: () => number;
 }
