@@ -1,8 +1,8 @@
 /**
  * Watches an output folder (dir-watch.ts: one fs.watch per folder) and reports each image once it is
  * complete, with its settings and blank check. Files there before the start count only when written
- * again; subfolders made during the run count; temp names and partial writes never count. A folder
- * that does not exist yet is waited for; one removed or replaced is watched again.
+ * again; subfolders made during the run count; temp names and partial writes never count. A missing
+ * folder is waited for; one removed or replaced is watched again.
  */
 import { EventEmitter } from 'node:events';
 import { lstat, stat } from 'node:fs/promises';
@@ -30,9 +30,8 @@ export interface WatcherOptions {
   readMeta?: boolean;
   /** Subfolders whose images are never counted (Forge's `*-grids`), by folder name. */
   ignoreFolder?: (name: string) => boolean;
-  /** Decode images for their entropy (blank images), in a worker (default true); all of them, not only those small enough to be blank. */
-  entropy?: boolean;
-  entropyAll?: boolean;
+  /** Decode images for their entropy (blank images; default true), in a worker; `all`: every one, not only those small enough to be blank. */
+  entropy?: boolean | 'all';
   now?: () => number;
 }
 
@@ -85,7 +84,7 @@ export class OutputWatcher extends EventEmitter<OutputWatcherEvents> {
   private closed = false;
   /** A file time far from genwatt's clock was noted (once). */
   private clockNoted = false;
-  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy' | 'entropyAll'>> & { now: () => number };
+  private readonly opts: Required<Omit<WatcherOptions, 'now' | 'ignoreFolder' | 'entropy'>> & { now: () => number };
   private readonly io: LimitFunction = pLimit(OPEN_AT_ONCE);
   private readonly details: ImageDetails;
   /** Once per episode: descriptors ran out. */
@@ -107,7 +106,7 @@ export class OutputWatcher extends EventEmitter<OutputWatcherEvents> {
       io: this.io,
       readMeta: this.opts.readMeta,
       entropy: opts.entropy !== false,
-      entropyAll: opts.entropyAll === true,
+      entropyAll: opts.entropy === 'all',
       closed: () => this.closed,
       note: (m) => this.emit('note', m),
     });

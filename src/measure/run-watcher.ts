@@ -21,8 +21,7 @@ export async function openWatcher(dir: string, config: MeasureConfig, hooks: Wat
   const { OutputWatcher } = await import('../images/watcher.js');
   // Forge/A1111 save grids into *-grids folders next to the images (modules/shared_options.py outdir_*_grids).
   const w = new OutputWatcher(dir, {
-    entropy: config.blankCheck !== false,
-    entropyAll: config.entropyAll === true,
+    entropy: config.blankCheck === false ? false : config.entropyAll ? 'all' : true,
     ...(config.backend?.kind === 'forge' ? { ignoreFolder: (name: string) => /-grids$/.test(name) } : {}),
   });
   w.on('complete', hooks.complete);

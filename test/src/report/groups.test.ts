@@ -47,6 +47,30 @@ function row(session: string, over: Partial<ComparisonRow> & { s: number; j: num
   };
 }
 
+/** `genwatt run` of the demo generator into DIR/o on the simulated GPU, recorded to `rec`. */
+function demoRun(dir: string, rec: string, idleSeconds: string, flags: string[], generatorArgs: string[]) {
+  const out = join(dir, 'o');
+  return spawnCli([
+    'run',
+    '--probe',
+    'simulated',
+    '--idle',
+    idleSeconds,
+    '--plain',
+    ...flags,
+    '--record',
+    rec,
+    '--out',
+    out,
+    '--',
+    process.execPath,
+    GENERATOR,
+    '--out',
+    out,
+    ...generatorArgs,
+  ]);
+}
+
 describe('configuration groups (pure)', () => {
   it('Student t quantiles; a mean with its 95 % interval', () => {
     expect(t95(1)).toBe(12.706);
@@ -143,33 +167,7 @@ describe('report: configurations, blank images (CLI)', () => {
   it('a black and a flat grey PNG among normal ones are blank: marked, left out of the steady mean, their energy apart; the normal ones are not decoded (too large to be uniform)', async () => {
     const dir = tempDir('gw-blank-');
     const rec = join(dir, 'r.json');
-    const r = await spawnCli([
-      'run',
-      '--probe',
-      'simulated',
-      '--idle',
-      '0.3',
-      '--plain',
-      '--record',
-      rec,
-      '--out',
-      join(dir, 'o'),
-      '--',
-      process.execPath,
-      GENERATOR,
-      '--out',
-      join(dir, 'o'),
-      '--count',
-      '6',
-      '--seconds',
-      '0.3',
-      '--load-seconds',
-      '0.3',
-      '--black-at',
-      '3',
-      '--grey-at',
-      '4',
-    ]);
+    const r = await demoRun(dir, rec, '0.3', [], ['--count', '6', '--seconds', '0.3', '--load-seconds', '0.3', '--black-at', '3', '--grey-at', '4']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/image 4 .*BLANK \(entropy 0\.00 bits\): left out of the means/);
     const rep = JSON.parse((await spawnCli(['report', rec, '--json'])).out);
@@ -191,30 +189,7 @@ describe('report: configurations, blank images (CLI)', () => {
   it('--entropy-all: every image decoded, its entropy exact', async () => {
     const dir = tempDir('gw-entropy-');
     const rec = join(dir, 'r.json');
-    const r = await spawnCli([
-      'run',
-      '--probe',
-      'simulated',
-      '--idle',
-      '0',
-      '--plain',
-      '--entropy-all',
-      '--record',
-      rec,
-      '--out',
-      join(dir, 'o'),
-      '--',
-      process.execPath,
-      GENERATOR,
-      '--out',
-      join(dir, 'o'),
-      '--count',
-      '2',
-      '--seconds',
-      '0.2',
-      '--load-seconds',
-      '0.1',
-    ]);
+    const r = await demoRun(dir, rec, '0', ['--entropy-all'], ['--count', '2', '--seconds', '0.2', '--load-seconds', '0.1']);
     expect(r.code, r.err).toBe(0);
     const s = JSON.parse((await spawnCli(['report', rec, '--json'])).out).sessions[0];
     for (const i of s.images) expect(i.entropyBits).toBeGreaterThan(5);
@@ -223,32 +198,7 @@ describe('report: configurations, blank images (CLI)', () => {
   it('--no-blank-check: nothing decoded, the black image counted like the rest, the recording says the check was off', async () => {
     const dir = tempDir('gw-noblank-');
     const rec = join(dir, 'r.json');
-    const r = await spawnCli([
-      'run',
-      '--probe',
-      'simulated',
-      '--idle',
-      '0',
-      '--plain',
-      '--no-blank-check',
-      '--record',
-      rec,
-      '--out',
-      join(dir, 'o'),
-      '--',
-      process.execPath,
-      GENERATOR,
-      '--out',
-      join(dir, 'o'),
-      '--count',
-      '3',
-      '--seconds',
-      '0.2',
-      '--load-seconds',
-      '0.1',
-      '--black-at',
-      '1',
-    ]);
+    const r = await demoRun(dir, rec, '0', ['--no-blank-check'], ['--count', '3', '--seconds', '0.2', '--load-seconds', '0.1', '--black-at', '1']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).not.toMatch(/BLANK/);
     const s = JSON.parse((await spawnCli(['report', rec, '--json'])).out).sessions[0];
