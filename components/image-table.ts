@@ -9,6 +9,7 @@ import type { Glyphs } from './glyphs.js';
 import { takeWidth, textWidth } from '../src/text/text-width.js';
 import { seg, type Line } from './lines.js';
 import { clip, clipStart, padLeft, padRight, rule } from './text-fit.js';
+import { offloadMark, throttleMark } from '../src/text/resource-text.js';
 
 interface Col {
   head: string;
@@ -36,6 +37,10 @@ export function marks(r: ImageRow): string {
   if (r.batchSize > 1) m.push(`batch${r.batch}x${r.batchSize}`);
   if (r.flagged) m.push('AVG');
   if (r.coverage < 0.95) m.push(`cov ${Math.round(r.coverage * 100)}%`);
+  const off = offloadMark(r);
+  if (off) m.push(off.toUpperCase());
+  const thr = throttleMark(r.heat);
+  if (thr) m.push(thr);
   return m.join(' ');
 }
 
@@ -55,6 +60,23 @@ const COLS: Col[] = [
     priority: 6,
     meta: true,
     has: (r) => r.processPeakVramBytes !== undefined,
+  },
+  // Host→GPU traffic (GB), where the interface gives it: what offloading costs shows here.
+  {
+    head: 'PCIe GB',
+    width: 7,
+    cell: (r) => (r.memory?.pcieRxBytes == null ? NA : (r.memory.pcieRxBytes / 1e9).toFixed(r.memory.pcieRxBytes >= 1e11 ? 0 : 2)),
+    priority: 5,
+    meta: true,
+    has: (r) => r.memory?.pcieRxBytes != null,
+  },
+  {
+    head: '°C',
+    width: 3,
+    cell: (r) => (r.heat?.endC == null ? NA : fmtNum(r.heat.endC, 0)),
+    priority: 3,
+    meta: true,
+    has: (r) => r.heat?.endC != null,
   },
   // An external meter's gross joules for the same window (the first meter's; its scope is in its panel).
   {

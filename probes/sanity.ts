@@ -15,6 +15,15 @@ const RANGES: [keyof Reading, number, number][] = Object.entries({
   clockMhz: [0, 20_000],
   cpuPercent: [0, 100_000],
   ramUsedBytes: [0, 2 ** 56],
+  vramFreeBytes: [0, 2 ** 50],
+  pcieRxBytes: [0, 2 ** 64],
+  pcieTxBytes: [0, 2 ** 64],
+  // PCIe 6.0 x16 moves ~128 GB/s a direction
+  pcieRxBytesPerSec: [0, 1e12],
+  pcieTxBytesPerSec: [0, 1e12],
+  generatorRssBytes: [0, 2 ** 56],
+  swapInBytes: [0, 2 ** 64],
+  swapOutBytes: [0, 2 ** 64],
 }).map(([k, [lo, hi]]) => [k as keyof Reading, lo, hi]);
 
 /** The reading without values outside what hardware can report (the same object when all are fine). */

@@ -75,9 +75,28 @@ export interface Reading {
   pmState?: string;
   /** NVIDIA performance state, 0 (P0) … 15. */
   pState?: number;
+  /** Free GPU memory as the driver reports it (NVML's `free`); absent: total − used is all there is. */
+  vramFreeBytes?: number;
+  /**
+   * PCIe bytes received by the GPU (host→GPU) and sent (GPU→host): cumulative counters (NVML fields
+   * 197/198), compared between window edges like the energy counter.
+   */
+  pcieRxBytes?: number;
+  pcieTxBytes?: number;
+  /**
+   * PCIe throughput, bytes per second, where only a rate exists (NVML's 20 ms nvmlDeviceGetPcieThroughput,
+   * nvidia-smi `dmon -s t`, amdgpu `pcie_bw`): held until the next reading and integrated over a window.
+   */
+  pcieRxBytesPerSec?: number;
+  pcieTxBytesPerSec?: number;
   /** Host only: CPU load and RAM in use. */
   cpuPercent?: number;
   ramUsedBytes?: number;
+  /** Host only: resident memory of the measured generator's processes (its process tree), bytes. */
+  generatorRssBytes?: number;
+  /** Host only: bytes swapped in and out since boot (/proc/vmstat pswpin/pswpout × page size). */
+  swapInBytes?: number;
+  swapOutBytes?: number;
 }
 
 /** A stretch where a device had no readings it should have had. */

@@ -231,6 +231,10 @@ async function main(): Promise<number> {
           })
           .option('group', { type: 'boolean', default: true, describe: 'group sessions by configuration (--no-group: one row per session)' })
           .option('baseline', { type: 'string', describe: 'the configuration others are compared with: its label or its number (default: the first)' })
+          .option('start-temp-margin', {
+            type: 'number',
+            describe: 'warn when configurations started more than this many °C apart (default 5)',
+          })
           .option('since', { type: 'string', describe: 'node URLs: only sessions modified since this date' })
           .option('save', { type: 'string', describe: 'node URLs: keep the fetched sessions in this folder (fetching only what it lacks)' })
           .option('format', {
@@ -271,6 +275,7 @@ async function main(): Promise<number> {
           gco2Kwh: a['gco2-kwh'] as number | undefined,
           groupBy,
           baseline: a.baseline as string | undefined,
+          startTempMarginC: a['start-temp-margin'] as number | undefined,
           since: a.since as string | undefined,
           images: Boolean(a.images),
           widthCols: a.width as number | undefined,

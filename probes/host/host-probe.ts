@@ -5,7 +5,9 @@
 import type { Detection, DeviceInfo, Probe, Reading } from '../types.js';
 import { timelineNow } from '../timeline.js';
 
-export const HOST_DEVICE_ID = 'host';
+import { HOST_DEVICE_ID } from './host-id.js';
+
+export { HOST_DEVICE_ID };
 type SI = typeof import('systeminformation');
 
 export class HostProbe implements Probe {

@@ -4,6 +4,7 @@
  * and it is restarted with back-off (probes/stream-tool.ts).
  */
 import { StreamTool, type LineVerdict } from '../stream-tool.js';
+import { parseDmonLine, type DmonState } from './nvidia-smi-dmon.js';
 import { asleepText, isAsleep, nvidiaPciDevices, readPciPm } from './pci-pm.js';
 import type { Detection, DeviceInfo, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { cellText, deviceKey, parseTimestamp, rowToFacts, rowToReading, rowToRecord, splitCsvLine } from './nvidia-smi-csv.js';
@@ -34,6 +35,8 @@ export interface NvidiaSmiOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   now?: () => number;
+  /** Stream `nvidia-smi dmon -s t` beside the query for PCIe throughput (default true). */
+  pcie?: boolean;
 }
 
 /** Why a spawn failed, in words a user can act on. */
@@ -58,6 +61,8 @@ export class NvidiaSmiProbe implements Probe {
   private fields: string[] = [...STREAM_FIELDS];
   private devices: DeviceInfo[] = [];
   private tool: StreamTool | undefined;
+  /** `nvidia-smi dmon -s t`: PCIe throughput once a second (the query stream has no such field). */
+  private dmon: StreamTool | undefined;
 
   constructor(opts: NvidiaSmiOptions = {}) {
     this.opts = opts;
@@ -134,6 +139,27 @@ export class NvidiaSmiProbe implements Probe {
       now: this.opts.now,
     });
     this.tool.start((line, arrivalMs) => this.onLine(sink, line, arrivalMs), { probe: this.name, sink, deviceIds: () => this.devices.map((d) => d.id) });
+    if (this.opts.pcie === false) return;
+    // Its own stream: when it dies or stalls, PCIe figures go missing, never power (no gaps from it).
+    const st: DmonState = { columns: null };
+    this.dmon = new StreamTool(this.cmd, ['dmon', '-s', 't', '-d', '1'], {
+      stallMs: Math.max(5000, this.opts.stallMs ?? timing.stallMs),
+      backoffMs: this.opts.backoffMs ?? 2000,
+      maxBackoffMs: 60_000,
+      now: this.opts.now,
+    });
+    const quiet = { reading: sink.reading.bind(sink), gap: () => undefined, note: sink.note?.bind(sink) };
+    this.dmon.start(
+      (line, arrivalMs) => {
+        const p = parseDmonLine(line, st);
+        if (p.kind !== 'row') return p.kind === 'bad' ? 'bad' : 'skip';
+        const d = this.devices.find((x) => x.index === p.index);
+        if (!d) return 'bad';
+        if (Object.keys(p.reading).length) sink.reading({ deviceId: d.id, tMs: arrivalMs, ...p.reading });
+        return 'ok';
+      },
+      { probe: this.name, sink: quiet, deviceIds: () => [] },
+    );
   }
 
   private onLine(sink: ReadingSink, line: string, arrivalMs: number): LineVerdict {
@@ -153,6 +179,6 @@ export class NvidiaSmiProbe implements Probe {
   }
 
   async close(): Promise<void> {
-    await this.tool?.close();
+    await Promise.all([this.tool?.close(), this.dmon?.close()]);
   }
 }

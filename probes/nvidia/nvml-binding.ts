@@ -24,6 +24,12 @@ export const NVML = {
 
 /** NVML_FI_DEV_POWER_INSTANT: instantaneous board power, mW (nvml.h). */
 export const FI_DEV_POWER_INSTANT = 186;
+/** NVML_FI_DEV_PCIE_COUNT_TX_BYTES / RX_BYTES: cumulative PCIe bytes sent / received by the GPU (drivers 535+). */
+export const FI_DEV_PCIE_COUNT_TX_BYTES = 197;
+export const FI_DEV_PCIE_COUNT_RX_BYTES = 198;
+/** nvmlPcieUtilCounter_t */
+export const PCIE_UTIL_TX_BYTES = 0;
+export const PCIE_UTIL_RX_BYTES = 1;
 
 export interface Answer<T> {
   ret: number;
@@ -35,6 +41,8 @@ export interface NvmlMemory {
   usedBytes: number;
   /** v2 only: memory the driver reserves (not in "used"). */
   reservedBytes?: number;
+  /** Free memory as the driver counts it. */
+  freeBytes?: number;
 }
 
 export interface FieldAnswer {
@@ -75,6 +83,11 @@ export interface NvmlBinding {
   smClockMhz(h: DeviceHandle): Answer<number>;
   enforcedPowerLimitMw(h: DeviceHandle): Answer<number>;
   clockEventReasons(h: DeviceHandle): Answer<bigint>;
+  /**
+   * nvmlDeviceGetPcieThroughput: KB/s over a 20 ms sample that the call waits for (so it is asked
+   * once a second, and only where the byte counter fields 197/198 are missing).
+   */
+  pcieThroughputKBs?(h: DeviceHandle, counter: typeof PCIE_UTIL_TX_BYTES | typeof PCIE_UTIL_RX_BYTES): Answer<number>;
   /** nvmlDeviceGetArchitecture (NVML_DEVICE_ARCH_*: 7 Ampere, 9 Hopper); absent in drivers before 460. */
   architecture?(h: DeviceHandle): Answer<number>;
   /** nvmlDeviceGetPerformanceState: 0 (P0, most power) … 15; 32 unknown. */
@@ -184,6 +197,7 @@ function nvmlSymbols(koffi: typeof import('koffi'), l: import('koffi').IKoffiLib
     util: l.func('int nvmlDeviceGetUtilizationRates(nvmlDevice_t device, _Out_ nvmlUtilization_t *utilization)'),
     temp: l.func('int nvmlDeviceGetTemperature(nvmlDevice_t device, int sensorType, _Out_ uint *temp)'),
     clock: l.func('int nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, _Out_ uint *clock)'),
+    pcieThroughput: opt('int nvmlDeviceGetPcieThroughput(nvmlDevice_t device, int counter, _Out_ uint *value)'),
     limit: opt('int nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, _Out_ uint *limit)'),
     arch: opt('int nvmlDeviceGetArchitecture(nvmlDevice_t device, _Out_ uint *arch)'),
     pstate: opt('int nvmlDeviceGetPerformanceState(nvmlDevice_t device, _Out_ int *pState)'),
@@ -291,12 +305,16 @@ export async function loadNvml(): Promise<NvmlBinding> {
       if (f.memV2) {
         const out: Record<string, unknown> = { version: MEMORY_V2_VERSION, total: 0, reserved: 0, free: 0, used: 0 };
         const ret = f.memV2(h, out);
-        if (ret === 0) return { ret, value: { totalBytes: Number(out.total), usedBytes: Number(out.used), reservedBytes: Number(out.reserved) } };
+        if (ret === 0)
+          return {
+            ret,
+            value: { totalBytes: Number(out.total), usedBytes: Number(out.used), reservedBytes: Number(out.reserved), freeBytes: Number(out.free) },
+          };
         if (ret !== NVML.ERROR_NOT_SUPPORTED && ret !== NVML.ERROR_FUNCTION_NOT_FOUND && ret !== NVML.ERROR_ARGUMENT_VERSION_MISMATCH) return { ret };
       }
       const out: Record<string, unknown> = {};
       const ret = f.mem(h, out);
-      return ret === 0 ? { ret, value: { totalBytes: Number(out.total), usedBytes: Number(out.used) } } : { ret };
+      return ret === 0 ? { ret, value: { totalBytes: Number(out.total), usedBytes: Number(out.used), freeBytes: Number(out.free) } } : { ret };
     },
     utilization: (h) => {
       const out: Record<string, unknown> = {};
@@ -305,6 +323,7 @@ export async function loadNvml(): Promise<NvmlBinding> {
     },
     temperatureC: (h) => num((o) => f.temp(h, 0, o)), // NVML_TEMPERATURE_GPU
     smClockMhz: (h) => num((o) => f.clock(h, 1, o)), // NVML_CLOCK_SM
+    pcieThroughputKBs: (h, counter) => (f.pcieThroughput ? num((o) => f.pcieThroughput!(h, counter, o)) : missing()),
     enforcedPowerLimitMw: (h) => (f.limit ? num((o) => f.limit!(h, o)) : missing()),
     clockEventReasons: (h) => {
       if (!f.reasons) return missing();

@@ -4,7 +4,15 @@
  * The energy counter is only reported once a CounterGuard trusts it.
  */
 import type { Reading } from '../types.js';
-import { FI_DEV_POWER_INSTANT, NVML, type Answer, type FieldAnswer, type NvmlMemory } from './nvml-binding.js';
+import {
+  FI_DEV_PCIE_COUNT_RX_BYTES,
+  FI_DEV_PCIE_COUNT_TX_BYTES,
+  FI_DEV_POWER_INSTANT,
+  NVML,
+  type Answer,
+  type FieldAnswer,
+  type NvmlMemory,
+} from './nvml-binding.js';
 
 /** Raw answers for one device at one poll; a metric not asked this time is undefined. */
 export interface NvmlPoll {
@@ -17,6 +25,9 @@ export interface NvmlPoll {
   temperatureC?: Answer<number>;
   smClockMhz?: Answer<number>;
   clockEventReasons?: Answer<bigint>;
+  /** nvmlDeviceGetPcieThroughput, KB/s (asked only where the byte counter fields are missing). */
+  pcieRxKBs?: Answer<number>;
+  pcieTxKBs?: Answer<number>;
 }
 
 export type Metric = keyof Omit<NvmlPoll, 'tMs'>;
@@ -48,7 +59,7 @@ export interface Mapped {
   /** Raw counter, joules (before the guard decides whether to report it). */
   counterJoules?: number;
   /** Metrics that answered NOT_SUPPORTED: the probe stops asking for them. */
-  unsupported: Metric[];
+  unsupported: (Metric | 'pcieFields')[];
   /** Other failures, `metric: NVML message code`. */
   problems: { metric: Metric; ret: number }[];
 }
@@ -74,6 +85,20 @@ export function mapPoll(deviceId: string, p: NvmlPoll): Mapped {
     } else if (unsupported(instant.ret)) out.unsupported.push('fields');
     else out.problems.push({ metric: 'fields', ret: instant.ret });
   }
+  // The PCIe byte counters ride in the same field call; a field this driver lacks is dropped from it.
+  for (const [id, key] of [
+    [FI_DEV_PCIE_COUNT_RX_BYTES, 'pcieRxBytes'],
+    [FI_DEV_PCIE_COUNT_TX_BYTES, 'pcieTxBytes'],
+  ] as const) {
+    const f = fields?.find((x) => x.fieldId === id);
+    if (!f) continue;
+    if (f.ret === NVML.SUCCESS && Number.isFinite(f.value) && f.value >= 0) reading[key] = f.value;
+    else if (!out.unsupported.includes('pcieFields')) out.unsupported.push('pcieFields');
+  }
+  const rxKBs = ok('pcieRxKBs', p.pcieRxKBs);
+  if (rxKBs !== undefined) reading.pcieRxBytesPerSec = rxKBs * 1024;
+  const txKBs = ok('pcieTxKBs', p.pcieTxKBs);
+  if (txKBs !== undefined) reading.pcieTxBytesPerSec = txKBs * 1024;
   const avg = ok('averageMw', p.averageMw);
   if (reading.powerWatts === undefined && avg !== undefined) {
     reading.powerWatts = avg / 1000;
@@ -81,6 +106,7 @@ export function mapPoll(deviceId: string, p: NvmlPoll): Mapped {
   }
   const mem = ok('memory', p.memory);
   if (mem) reading.vramUsedBytes = mem.usedBytes;
+  if (mem?.freeBytes !== undefined) reading.vramFreeBytes = mem.freeBytes;
   const util = ok('utilization', p.utilization);
   if (util) reading.utilizationPercent = util.gpu;
   const temp = ok('temperatureC', p.temperatureC);

@@ -4,7 +4,16 @@
  * and clock event reasons once a second (the counter read alone costs ~4 ms of CPU on an H100).
  */
 import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
-import { FI_DEV_POWER_INSTANT, NVML, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
+import {
+  FI_DEV_PCIE_COUNT_RX_BYTES,
+  FI_DEV_PCIE_COUNT_TX_BYTES,
+  FI_DEV_POWER_INSTANT,
+  NVML,
+  PCIE_UTIL_RX_BYTES,
+  PCIE_UTIL_TX_BYTES,
+  type DeviceHandle,
+  type NvmlBinding,
+} from './nvml-binding.js';
 import { CounterGuard, mapPoll, unsupported, type Metric, type NvmlPoll } from './nvml-map.js';
 import { timelineNow } from '../timeline.js';
 import { nvmlArchitectureName, powerDrawAverageMs } from './power-average.js';
@@ -16,7 +25,7 @@ interface Dev {
   handle: DeviceHandle;
   guard: CounterGuard;
   /** Metrics this device does not support: not asked again. */
-  skip: Set<Metric | 'pstate'>;
+  skip: Set<Metric | 'pstate' | 'pcieFields'>;
   lastSlowMs: number;
   noted: Set<string>;
 }
@@ -50,6 +59,8 @@ export function normalizeBusId(busId: string): string {
   if (!m) return busId.trim();
   return `${m[1].padStart(8, '0').slice(-8)}:${m[2]}:${m[3]}.${m[4]}`.toUpperCase();
 }
+
+const FIELDS_WITH_PCIE = [FI_DEV_POWER_INSTANT, FI_DEV_PCIE_COUNT_RX_BYTES, FI_DEV_PCIE_COUNT_TX_BYTES] as const;
 
 export class NvmlProbe implements Probe {
   readonly name = 'nvml' as const;
@@ -203,7 +214,14 @@ export class NvmlProbe implements Probe {
     const ask = <K extends Metric>(m: K, f: () => NvmlPoll[K]): NvmlPoll[K] | undefined => (d.skip.has(m) ? undefined : f());
     const p: NvmlPoll = { tMs: this.now() };
     if (counter) p.energyMj = ask('energyMj', () => n.totalEnergyMj(d.handle));
-    p.fields = ask('fields', () => n.fieldValues(d.handle, [FI_DEV_POWER_INSTANT]));
+    // Instant power and the PCIe byte counters in one call (each counter alone costs ~0.4 ms).
+    const pcie = !d.skip.has('pcieFields');
+    p.fields = ask('fields', () => n.fieldValues(d.handle, pcie ? FIELDS_WITH_PCIE : [FI_DEV_POWER_INSTANT]));
+    if (pcie && p.fields && p.fields.ret !== NVML.SUCCESS) {
+      // A driver that refuses the call as a whole for the newer ids: ask instant power alone from now on.
+      d.skip.add('pcieFields');
+      p.fields = n.fieldValues(d.handle, [FI_DEV_POWER_INSTANT]);
+    }
     // The 1 s average only when there is no instant power to use.
     if (d.skip.has('fields') || (p.fields && p.fields.ret !== NVML.SUCCESS)) p.averageMw = ask('averageMw', () => n.powerUsageMw(d.handle));
     p.memory = ask('memory', () => n.memory(d.handle));
@@ -212,6 +230,11 @@ export class NvmlProbe implements Probe {
       p.temperatureC = ask('temperatureC', () => n.temperatureC(d.handle));
       p.smClockMhz = ask('smClockMhz', () => n.smClockMhz(d.handle));
       p.clockEventReasons = ask('clockEventReasons', () => n.clockEventReasons(d.handle));
+      // No byte counters (drivers before 535): the 20 ms throughput sample, once a second.
+      if (d.skip.has('pcieFields') && n.pcieThroughputKBs) {
+        p.pcieRxKBs = ask('pcieRxKBs', () => n.pcieThroughputKBs!(d.handle, PCIE_UTIL_RX_BYTES));
+        p.pcieTxKBs = ask('pcieTxKBs', () => n.pcieThroughputKBs!(d.handle, PCIE_UTIL_TX_BYTES));
+      }
     }
     const mapped = mapPoll(d.info.id, p);
     if (slow && !d.skip.has('pstate')) {

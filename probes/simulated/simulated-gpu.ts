@@ -49,7 +49,15 @@ export interface SimReading {
   utilizationPercent: number;
   temperatureC: number;
   clockMhz: number;
+  /** PCIe traffic: the model's weights host→GPU while loading, a few MB of latents and pixels otherwise. */
+  pcieRxBytesPerSec: number;
+  pcieTxBytesPerSec: number;
 }
+
+/** Host→GPU while the weights load (they arrive over LOAD_MS), and the small traffic of each phase. */
+const LOAD_MS = 800;
+const RX_BYTES_PER_SEC: Record<SimPhase, number> = { idle: 0, load: MODEL_VRAM_BYTES / (LOAD_MS / 1000), compute: 2e6, save: 0 };
+const TX_BYTES_PER_SEC: Record<SimPhase, number> = { idle: 0, load: 0, compute: 0, save: 25e6 };
 
 /**
  * The simulated device's reading at `tMs`, given the current activity and the power it had when the
@@ -62,7 +70,7 @@ export function simulate(act: SimActivity, fromWatts: number, tMs: number): SimR
   const noise = hashNoise(slot) * (act.phase === 'compute' ? 4 : 0.8);
   const powerWatts = target + (fromWatts - target) * Math.exp(-dt / RAMP_TAU_MS) + noise;
   let vram = BASE_VRAM_BYTES;
-  if (act.phase === 'load') vram += MODEL_VRAM_BYTES * Math.min(1, dt / 800);
+  if (act.phase === 'load') vram += MODEL_VRAM_BYTES * Math.min(1, dt / LOAD_MS);
   else if (act.loaded) vram += MODEL_VRAM_BYTES;
   if (act.phase === 'compute') vram += ACTIVATION_VRAM_BYTES;
   const temperatureC = act.phase === 'compute' || act.phase === 'save' ? 52 + 14 * (1 - Math.exp(-dt / 20000)) : 38;
@@ -72,6 +80,8 @@ export function simulate(act: SimActivity, fromWatts: number, tMs: number): SimR
     utilizationPercent: UTIL_PERCENT[act.phase],
     temperatureC: Math.round(temperatureC),
     clockMhz: CLOCK_MHZ[act.phase],
+    pcieRxBytesPerSec: act.phase === 'load' && dt > LOAD_MS ? 0 : RX_BYTES_PER_SEC[act.phase],
+    pcieTxBytesPerSec: TX_BYTES_PER_SEC[act.phase],
   };
 }
 

@@ -90,6 +90,10 @@ export class SimulatedProbe implements Probe {
     }
   }
 
+  private lastPollMs: number | undefined;
+  /** Cumulative PCIe bytes per simulated GPU. */
+  private readonly pcie: { rx: number; tx: number }[] = [];
+
   async poll(): Promise<Reading[]> {
     this.refreshActivity();
     const tMs = this.now();
@@ -99,9 +103,18 @@ export class SimulatedProbe implements Probe {
     // follows the activity. Each is a watt apart, so each series is told apart.
     const on = this.activity.gpu;
     const idle = on === undefined ? undefined : simulate({ phase: 'idle', sinceMs: 0, loaded: false }, 0, tMs);
+    // PCIe byte counters, as NVML's fields 197/198: the rates integrated since the last poll.
+    const stepS = this.lastPollMs === undefined ? 0 : Math.max(0, tMs - this.lastPollMs) / 1000;
+    this.lastPollMs = tMs;
     return this.devices.map((d, k) => {
       const x = idle && k !== on ? idle : s;
+      const c = (this.pcie[k] ??= { rx: 0, tx: 0 });
+      c.rx += x.pcieRxBytesPerSec * stepS;
+      c.tx += x.pcieTxBytesPerSec * stepS;
       return {
+        vramFreeBytes: SIM_VRAM_TOTAL_BYTES - x.vramUsedBytes,
+        pcieRxBytes: Math.round(c.rx),
+        pcieTxBytes: Math.round(c.tx),
         deviceId: d.id,
         tMs,
         powerWatts: x.powerWatts + k,

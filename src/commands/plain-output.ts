@@ -12,6 +12,7 @@ import { reportImage, summaryText } from '../report/report-text.js';
 import type { LogLine, Note } from '../session/types.js';
 import { jsonGuard } from '../text/output-guard.js';
 import { etaSeconds, runningMean } from '../measure/eta.js';
+import { memoryParts, offloadMark, tempText, throttleMark } from '../text/resource-text.js';
 
 export interface PlainOptions {
   json: boolean;
@@ -30,6 +31,8 @@ export function imageLine(r: ImageRow, target: number | null, eta: number | null
   const marks = [
     r.warmup ? 'warm-up' : '',
     r.blank ? `BLANK (entropy ${r.entropyBits?.toFixed(2)} bits): left out of the means` : '',
+    offloadMark(r),
+    throttleMark(r.heat),
     r.batchSize > 1 ? `batch of ${r.batchSize}` : '',
     r.flagged ? 'AVG-POWER' : '',
     r.coverage < 0.95 ? `coverage ${fmtPercent(r.coverage)}` : '',
@@ -45,10 +48,14 @@ export function imageLine(r: ImageRow, target: number | null, eta: number | null
     r.method ?? NA,
     // each external meter over the same window, named by what it measures
     ...(r.meters ?? []).map((m) => `meter ${withUnit(m.joules, 1, 'J')} (${m.scope})`),
+    ...memoryParts(r),
+    tempText(r.heat),
     ...marks,
     // Time left, last (scripts read the fields before it): only with a target and a steady image.
     ...(eta !== null && target !== null && r.index + 1 < target ? [`ETA ${fmtClock(Math.ceil(eta))}`] : []),
-  ].join('  ');
+  ]
+    .filter(Boolean)
+    .join('  ');
 }
 
 export function deviceLine(d: DeviceInfo, r: Reading | undefined): string {

@@ -133,7 +133,7 @@ export async function writeReport(a: ReportArgs): Promise<{ usage: string } | { 
   const text = await renderReport(
     sessions,
     format,
-    { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh, groupBy: a.groupBy, baseline: a.baseline },
+    { priceKwh: a.priceKwh, gco2Kwh: a.gco2Kwh, groupBy: a.groupBy, baseline: a.baseline, startTempMarginC: a.startTempMarginC },
     { images: a.images, widthCols },
   );
   if (!out) {

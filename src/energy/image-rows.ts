@@ -13,10 +13,11 @@ import type { ImageMeta } from '../images/image-meta.js';
 import { lowerBound } from '../series/series.js';
 import type { IdleBaseline } from './idle-baseline.js';
 import { windowEnergy, type EnergyFigure, type PowerSample } from './window-energy.js';
+import { isOffload, windowHeat, windowMemory, type ResourceSample, type WindowHeat, type WindowMemory } from './window-resources.js';
 
 export type { IdleBaseline } from './idle-baseline.js';
 
-export interface SeriesSample extends PowerSample {
+export interface SeriesSample extends PowerSample, ResourceSample {
   vramUsedBytes?: number;
   /** GPU memory of the measured generator's processes on this device. */
   processVramBytes?: number;
@@ -32,6 +33,13 @@ export interface DeviceSeries {
   meter?: string;
   /** Its own gap limit (a meter answers about once a second), ms. */
   gapLimitMs?: number;
+  /** The host: the generator's memory and swap (window-resources.ts), never energy. */
+  host?: boolean;
+}
+
+/** An image's memory figures: bytes are its share of the batch's; `offload` when it moved enough host→GPU. */
+export interface ImageMemory extends WindowMemory {
+  offload: boolean;
 }
 
 /** An external meter's figure for one image (its share of the batch), as the GPU figure is. */
@@ -88,6 +96,10 @@ export interface ImageRow {
   blank?: boolean;
   /** External meters' figures for the same window (`--meter`): what they cover is their device's powerScope. */
   meters?: MeterRow[];
+  /** PCIe traffic, host memory, swap and free VRAM over the window (absent in recordings before issue 23). */
+  memory?: ImageMemory;
+  /** Temperature at the edges, SM clock mean, clock event reasons' shares. */
+  heat?: WindowHeat;
 }
 
 export interface RowOptions {
@@ -156,6 +168,8 @@ export interface BatchFigure {
   processPeakVramBytes: number | null;
   /** External meters over the same window. */
   meters?: { deviceId: string; scope: string; fig: EnergyFigure }[];
+  memory: WindowMemory;
+  heat: WindowHeat;
 }
 
 export function batchFigure(
@@ -167,7 +181,8 @@ export function batchFigure(
 ): BatchFigure {
   const endMs = Math.max(...batch.map((e) => e.mtimeMs));
   const startMs = Math.min(windowStartMs, endMs);
-  const gpus = series.filter((s) => !s.meter);
+  const gpus = series.filter((s) => !s.meter && !s.host);
+  const host = series.find((s) => s.host);
   const out: BatchFigure = {
     batch: batchIndex,
     events: batch,
@@ -176,6 +191,17 @@ export function batchFigure(
     fig: combinedEnergy(gpus, startMs, endMs, gapLimitMs),
     peakVramBytes: peakVram(gpus, startMs, endMs),
     processPeakVramBytes: peakVram(gpus, startMs, endMs, 'processVramBytes'),
+    memory: windowMemory(
+      gpus.map((s) => s.samples),
+      host?.samples,
+      startMs,
+      endMs,
+    ),
+    heat: windowHeat(
+      gpus.map((s) => s.samples),
+      startMs,
+      endMs,
+    ),
   };
   const meters = series.filter((s) => s.meter);
   if (meters.length)
@@ -213,6 +239,19 @@ export function rowsOfBatch(b: BatchFigure, firstImageIndex: number, idle: IdleB
       windowEndMs: endMs,
     };
     if (b.processPeakVramBytes !== null) row.processPeakVramBytes = b.processPeakVramBytes;
+    const share = (x: number | null) => (x === null ? null : x / n);
+    const m = b.memory;
+    const rx = share(m.pcieRxBytes);
+    row.memory = {
+      ...m,
+      pcieRxBytes: rx,
+      pcieTxBytes: share(m.pcieTxBytes),
+      swapInBytes: share(m.swapInBytes),
+      swapOutBytes: share(m.swapOutBytes),
+      // The first window loads the model (host→GPU by nature): warm-up is never called offloading.
+      offload: b.batch >= opts.warmupBatches && isOffload(rx, b.processPeakVramBytes ?? undefined),
+    };
+    row.heat = b.heat;
     if (e.bytes !== undefined) row.bytes = e.bytes;
     if (fig.note) row.note = fig.note;
     if (e.meta) row.meta = e.meta;

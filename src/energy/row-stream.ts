@@ -6,6 +6,7 @@
  * use. The result equals {@link computeRows} over the whole file.
  */
 import type { Reading } from '../../probes/types.js';
+import { HOST_DEVICE_ID } from '../../probes/host/host-id.js';
 import { groupIntoBatches, type ImageEvent } from '../images/batches.js';
 import {
   batchFigure,
@@ -26,15 +27,36 @@ const KEEP_BEHIND_MS = Math.max(SCALE_SPAN_MS, RECOVERY_LOOKBACK_MS) + 5000;
 
 /** The part of a reading the rows need. */
 export function seriesSample(r: Reading): SeriesSample | null {
-  if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined && r.processVramBytes === undefined) return null;
-  const s: SeriesSample = { tMs: r.tMs };
-  if (r.powerWatts !== undefined) s.powerWatts = r.powerWatts;
-  if (r.powerKind !== undefined) s.powerKind = r.powerKind;
-  if (r.energyJoules !== undefined) s.energyJoules = r.energyJoules;
-  if (r.vramUsedBytes !== undefined) s.vramUsedBytes = r.vramUsedBytes;
-  if (r.processVramBytes !== undefined) s.processVramBytes = r.processVramBytes;
+  let s: SeriesSample | null = null;
+  for (const k of SAMPLE_KEYS) {
+    const v = r[k];
+    if (v === undefined) continue;
+    s ??= { tMs: r.tMs };
+    (s as unknown as Record<string, unknown>)[k] = v;
+  }
+  if (s && s.powerKind !== undefined && s.powerWatts === undefined) delete s.powerKind;
   return s;
 }
+
+/** The fields of a reading the rows use (energy, memory, PCIe, heat; the host's memory and swap). */
+const SAMPLE_KEYS = [
+  'powerWatts',
+  'powerKind',
+  'energyJoules',
+  'vramUsedBytes',
+  'processVramBytes',
+  'vramFreeBytes',
+  'pcieRxBytes',
+  'pcieTxBytes',
+  'pcieRxBytesPerSec',
+  'pcieTxBytesPerSec',
+  'temperatureC',
+  'clockMhz',
+  'throttleReasons',
+  'generatorRssBytes',
+  'swapInBytes',
+  'swapOutBytes',
+] as const satisfies readonly (keyof Reading)[];
 
 /** Inserts keeping the series sorted by time (samples can arrive a little out of order). */
 export function insertSorted(arr: SeriesSample[], s: SeriesSample): void {
@@ -84,6 +106,8 @@ export class RowStream {
 
   constructor(private readonly o: RowStreamOptions) {
     for (const id of [...o.gpuIds, ...(o.meters?.keys() ?? [])]) this.series.set(id, []);
+    // The generator's host memory and swap (never waited for: read once a second, and only in runs).
+    if (o.gpuIds.length) this.series.set(HOST_DEVICE_ID, []);
     this.charged = (o.charged ?? o.gpuIds).filter((id) => this.series.has(id));
     this.holding = Boolean(o.hold);
   }
@@ -129,7 +153,12 @@ export class RowStream {
   private seriesList(): DeviceSeries[] {
     const gpus: DeviceSeries[] = this.charged.map((id) => ({ deviceId: id, samples: this.series.get(id)!, averageWindowMs: this.o.averageWindows?.get(id) }));
     const gapLimitMs = meterGapLimitMs(this.o.gapLimitMs);
-    return [...gpus, ...[...(this.o.meters ?? [])].map(([id, scope]) => ({ deviceId: id, samples: this.series.get(id)!, meter: scope, gapLimitMs }))];
+    const host = this.series.get(HOST_DEVICE_ID);
+    return [
+      ...gpus,
+      ...[...(this.o.meters ?? [])].map(([id, scope]) => ({ deviceId: id, samples: this.series.get(id)!, meter: scope, gapLimitMs })),
+      ...(host ? [{ deviceId: HOST_DEVICE_ID, samples: host, host: true }] : []),
+    ];
   }
 
   private computeReady(all: boolean): void {
@@ -138,10 +167,10 @@ export class RowStream {
       const p = this.pending[0];
       const endMs = Math.max(...p.events.map((e) => e.mtimeMs));
       if (!all && !this.charged.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs)) break;
-      // A meter answering about once a second: wait for its reading past the window, unless it went quiet.
+      // A meter (or the host's memory read) answering about once a second: wait for its reading past the window, unless it went quiet.
       if (
         !all &&
-        ![...(this.o.meters?.keys() ?? [])].every((id) => {
+        ![...(this.o.meters?.keys() ?? []), HOST_DEVICE_ID].every((id) => {
           const t = this.latest.get(id) ?? -Infinity;
           return t > endMs || t < endMs - METER_STALE_MS;
         })

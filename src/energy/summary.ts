@@ -2,6 +2,7 @@
 import type { EnergyMethod } from '../../probes/types.js';
 import type { IdleBaseline } from './idle-baseline.js';
 import type { ImageRow } from './image-rows.js';
+import { heatSummary, memorySummary, type HeatSummary, type MemorySummary } from './resource-summary.js';
 
 export interface Stats {
   mean: number | null;
@@ -35,6 +36,10 @@ export interface Summary {
   blankJoules?: number | null;
   /** External meters (`--meter`), each over the same steady images: never part of the figures above. */
   meters?: MeterSummary[];
+  /** PCIe traffic, offloading, host memory, swap, free VRAM (runs recorded since issue 23). */
+  memory?: MemorySummary;
+  /** Temperatures, SM clock, clock event reasons. */
+  heat?: HeatSummary;
 }
 
 export interface MeterSummary {
@@ -98,6 +103,8 @@ export function summarize(rows: readonly ImageRow[], idle: IdleBaseline | undefi
     imagesPerHour: sec.mean ? 3600 / sec.mean : null,
     whPer1000Images: joules.mean !== null ? (joules.mean * 1000) / 3600 : null,
     ...(rows.some((r) => r.meters?.length) ? { meters: meterSummaries(steady, idle) } : {}),
+    ...optional('memory', memorySummary(rows, steady)),
+    ...optional('heat', heatSummary(rows, steady)),
     ...(blanks.length
       ? { blankImages: blanks.length, blankJoules: blanks.every((r) => r.joules !== null) ? blanks.reduce((a, r) => a + r.joules!, 0) : null }
       : {}),
@@ -121,3 +128,5 @@ function meterSummaries(steady: readonly ImageRow[], idle: IdleBaseline | undefi
     };
   });
 }
+
+const optional = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));

@@ -80,6 +80,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       simNoProcessList: config.simNoProcessList,
       wakeSleeping: config.mode !== 'monitor',
       meters: config.meters,
+      hostMemory: config.mode !== 'monitor',
     });
     this.options = this.core.sessionOptions({
       idleSeconds: config.idleSeconds,

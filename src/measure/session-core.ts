@@ -28,6 +28,7 @@ import { detectDevices, NoGpuError } from './detect-devices.js';
 import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch, stallReason } from './loop-watch.js';
 import { ProcessWatch, type ProcessLookHandler } from './process-watch.js';
+import { HostMemoryReader } from './host-memory.js';
 import { sanitizeReading } from '../../probes/sanity.js';
 import { DevicePlausibility } from '../../probes/plausibility.js';
 import { Sampler } from './sampler.js';
@@ -52,6 +53,8 @@ export interface CoreConfig {
   wakeSleeping?: boolean;
   /** External power meters (`--meter`, `--meter-cmd`). */
   meters?: MeterSpec[];
+  /** Read the generator's host memory and the swap counters once a second (measured runs). */
+  hostMemory?: boolean;
   timeline?: TimelineOptions;
 }
 
@@ -210,6 +213,13 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
           `the wall clock stepped ${stepMs > 0 ? 'forward' : 'back'} by ${Math.abs(stepMs / 1000).toFixed(1)} s (now ${new Date().toISOString()}): durations and energy follow the monotonic clock; file times are placed by their age`,
         );
     });
+    if (this.config.hostMemory) {
+      const reader = new HostMemoryReader();
+      loopWatch.every(1000, () => {
+        const r = reader.read(this.generatorGroup, timelineNow());
+        if (r) this.reading(sanitizeReading(r));
+      });
+    }
     this.loopWatch = loopWatch;
     const tickMs = this.sampler.start(() => loopWatch.tick());
     loopWatch.start(tickMs ?? undefined);

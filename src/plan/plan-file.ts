@@ -17,7 +17,12 @@ export interface CoolDown {
   holdSeconds: number;
   /** The longest wait. */
   maxSeconds: number;
+  /** Cool to this temperature, °C, or to the first session's starting temperature (`start`); absent: the idle margins. */
+  toC?: number | 'start';
 }
+
+/** The order sessions run in (plan `order`). */
+export type PlanOrder = 'sequential' | 'interleaved' | 'shuffled';
 
 export const DEFAULT_COOL_DOWN: CoolDown = { seconds: null, powerMarginWatts: 10, temperatureMarginC: 3, holdSeconds: 3, maxSeconds: 300 };
 
@@ -44,7 +49,55 @@ export interface Plan {
   file: string;
   description?: string;
   recordDir: string;
+  /** In the order they run. */
   sessions: PlanSession[];
+  order: PlanOrder;
+  /** The shuffled order's seed (given, kept from an earlier start, or drawn now). */
+  seed: number | null;
+}
+
+/** Where a plan keeps its shuffled order's seed, so a resumed plan runs the same order. */
+export const orderFile = (recordDir: string, name: string) => join(recordDir, `${name}-order.json`);
+
+/** mulberry32: a small seeded generator, so an order is reproducible from its recorded seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Sessions (listed run by run, repeats together) in the order the plan asks for. */
+export function orderSessions(sessions: readonly PlanSession[], order: PlanOrder, seed: number | null): PlanSession[] {
+  if (order === 'sequential') return [...sessions];
+  if (order === 'interleaved') {
+    // Repeat 1 of every run, then repeat 2 of every run, …: A B A B A B.
+    const most = Math.max(...sessions.map((s) => s.repeat));
+    const out: PlanSession[] = [];
+    for (let k = 1; k <= most; k++) out.push(...sessions.filter((s) => s.repeat === k));
+    return out;
+  }
+  const rnd = seeded(seed ?? 0);
+  const out = [...sessions];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** The seed kept in the plan's order file, if it is there and readable. */
+function keptSeed(file: string): number | null {
+  try {
+    const v = (JSON.parse(readFileSync(file, 'utf8')) as { seed?: unknown }).seed;
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 const slug = (s: string) =>
@@ -102,7 +155,16 @@ export async function loadPlan(file: string): Promise<Plan> {
       throw new Error(
         `${path}: run ${s.id} has no image count (give runs[${s.runIndex}].count or the preset's count): a plan's sessions must end by themselves`,
       );
-  const plan: Plan = { name, file: path, recordDir, sessions };
+  const order = (data.order as PlanOrder | undefined) ?? 'sequential';
+  const seed =
+    order !== 'shuffled' ? null : typeof data.seed === 'number' ? data.seed : (keptSeed(orderFile(recordDir, name)) ?? Math.floor(Math.random() * 0x100000000));
+  const ordered = orderSessions(sessions, order, seed);
+  ordered.forEach((s, i) => {
+    s.tags['plan-order'] = order;
+    s.tags['plan-position'] = `${i + 1}/${ordered.length}`;
+    if (seed !== null) s.tags['plan-seed'] = String(seed);
+  });
+  const plan: Plan = { name, file: path, recordDir, sessions: ordered, order, seed };
   if (typeof data.description === 'string') plan.description = data.description;
   return plan;
 }

@@ -11,7 +11,7 @@ import { isGpu } from '../../probes/types.js';
 import { journalPath } from '../session/recorder.js';
 import { MeasureSession } from '../measure/measure-session.js';
 import type { CoolDown, Plan, PlanSession } from './plan-file.js';
-import { reportBase } from './plan-file.js';
+import { orderFile, reportBase } from './plan-file.js';
 import { presetArgv } from '../backends/presets.js';
 import { readSession, type LoadedSession } from '../session/reader.js';
 import { timelineNow } from '../../probes/timeline.js';
@@ -36,6 +36,8 @@ export interface PlanResult {
 interface IdleReference {
   watts: Map<string, number>;
   temperatureC: Map<string, number>;
+  /** The hottest GPU's last temperature before the first session (what `toC: "start"` cools to). */
+  lastTemperatureC: number | null;
 }
 
 /** Why an existing session file does not count as done, or null when it does. */
@@ -95,14 +97,16 @@ async function watchGpus(o: PlanOptions, seconds: number, onReading: (r: Reading
 
 async function idleReference(o: PlanOptions, seconds: number): Promise<IdleReference> {
   const sums = new Map<string, { w: number; nw: number; t: number; nt: number }>();
+  const last = new Map<string, number>();
   await watchGpus(o, seconds, (r, gpus) => {
     if (!gpus.includes(r.deviceId)) return;
+    if (r.temperatureC !== undefined) last.set(r.deviceId, r.temperatureC);
     const a = sums.get(r.deviceId) ?? { w: 0, nw: 0, t: 0, nt: 0 };
     if (r.powerWatts !== undefined) ((a.w += r.powerWatts), a.nw++);
     if (r.temperatureC !== undefined) ((a.t += r.temperatureC), a.nt++);
     sums.set(r.deviceId, a);
   });
-  const ref: IdleReference = { watts: new Map(), temperatureC: new Map() };
+  const ref: IdleReference = { watts: new Map(), temperatureC: new Map(), lastTemperatureC: last.size ? Math.max(...last.values()) : null };
   for (const [id, a] of sums) {
     if (a.nw) ref.watts.set(id, a.w / a.nw);
     if (a.nt) ref.temperatureC.set(id, a.t / a.nt);
@@ -110,8 +114,34 @@ async function idleReference(o: PlanOptions, seconds: number): Promise<IdleRefer
   return ref;
 }
 
+/** Waits until every GPU is at or below `toC` (held), or the cap; a GPU that reports no temperature is not waited for. */
+async function coolDownTo(o: PlanOptions, c: CoolDown, toC: number): Promise<string> {
+  const t0 = timelineNow();
+  const latest = new Map<string, number>();
+  let okSince: number | null = null;
+  let cooled = false;
+  await watchGpus(o, c.maxSeconds, (r, gpus) => {
+    if (!gpus.includes(r.deviceId) || r.temperatureC === undefined) return;
+    latest.set(r.deviceId, r.temperatureC);
+    const ok = latest.size > 0 && [...latest.values()].every((t) => t <= toC);
+    okSince = ok ? (okSince ?? timelineNow()) : null;
+    if (okSince !== null && timelineNow() - okSince >= c.holdSeconds * 1000) return (cooled = true);
+  });
+  const waited = ((timelineNow() - t0) / 1000).toFixed(1);
+  if (latest.size === 0) return `no GPU reports a temperature: waited the ${c.maxSeconds} s cap`;
+  return cooled
+    ? `at or below ${toC.toFixed(0)} °C after ${waited} s`
+    : o.signal.aborted
+      ? 'interrupted'
+      : `still above ${toC.toFixed(0)} °C (${Math.max(...latest.values()).toFixed(0)} °C) after the ${c.maxSeconds} s cap; going on`;
+}
+
 /** Waits until power and temperature are back near idle (held), a fixed time, or the cap. */
-async function coolDown(o: PlanOptions, c: CoolDown, ref: IdleReference): Promise<string> {
+async function coolDown(o: PlanOptions, c: CoolDown, ref: IdleReference, startC: number | null): Promise<string> {
+  if (c.toC !== undefined && c.seconds === null) {
+    const target = c.toC === 'start' ? startC : c.toC;
+    if (target !== null) return coolDownTo(o, c, target);
+  }
   if (c.seconds !== null) {
     await new Promise<void>((r) => {
       const t = setTimeout(r, c.seconds! * 1000);
@@ -184,6 +214,11 @@ async function runSession(p: PlanSession, o: PlanOptions): Promise<LoadedSession
 
 export async function runPlan(plan: Plan, o: PlanOptions): Promise<PlanResult> {
   mkdirSync(plan.recordDir, { recursive: true });
+  // The order and its seed, kept: a resumed shuffled plan runs the same order.
+  writeFileSync(
+    orderFile(plan.recordDir, plan.name),
+    JSON.stringify({ order: plan.order, seed: plan.seed, sessions: plan.sessions.map((s) => s.id) }, null, 2) + '\n',
+  );
   const res: PlanResult = { exitCode: 0, recorded: [], skipped: [], failed: [], reportFiles: [] };
   const todo: PlanSession[] = [];
   for (const p of plan.sessions) {
@@ -212,11 +247,25 @@ export async function runPlan(plan: Plan, o: PlanOptions): Promise<PlanResult> {
     o.log(
       `  ${[...ref.watts].map(([id, w]) => `${id} ${w.toFixed(1)} W${ref.temperatureC.has(id) ? ` ${ref.temperatureC.get(id)!.toFixed(1)} °C` : ''}`).join('; ') || 'no power readings'}`,
     );
+    // The temperature the plan's first session started at (coolDown.toC "start"): its recording's, or now's.
+    let startC: number | null = ref.lastTemperatureC;
+    if (todo[0] !== plan.sessions[0] && existsSync(plan.sessions[0].file)) {
+      const firstDone = await readSession(plan.sessions[0].file, { samples: 'digest' }).catch(() => null);
+      startC = firstDone?.doc.summary.heat?.startC ?? startC;
+    }
+    if (plan.order !== 'sequential')
+      o.log(`order: ${plan.order}${plan.seed !== null ? ` (seed ${plan.seed})` : ''}: ${plan.sessions.map((s) => s.id).join(', ')}`);
     let first = true;
     const planStartMs = timelineNow();
     for (const [k, p] of todo.entries()) {
       if (o.signal.aborted) break;
-      if (!first) o.log(`${p.id}: cool-down: ${await coolDown(o, p.coolDown, ref)}`);
+      if (!first) {
+        const cooled = await coolDown(o, p.coolDown, ref, startC);
+        o.log(`${p.id}: cool-down: ${cooled}`);
+        p.tags['cool-down'] = cooled;
+        if (p.coolDown.toC !== undefined)
+          p.tags['cool-down-to-c'] = String(p.coolDown.toC === 'start' ? (startC?.toFixed(0) ?? 'start (unknown)') : p.coolDown.toC);
+      }
       first = false;
       if (o.signal.aborted) break;
       o.log(`${p.id} (${k + 1}/${todo.length} to do): ${p.preset.name}, ${p.count ?? 'all'} images, warm-up ${p.warmup} batch${p.warmup === 1 ? '' : 'es'}`);

@@ -19,6 +19,8 @@ export interface CompareOptions {
   groupBy?: string[] | null;
   /** The baseline configuration: its label or its 1-based number (default: the first). */
   baseline?: string;
+  /** Configurations whose starting temperatures differ by more than this are warned about, °C (default 5). */
+  startTempMarginC?: number;
 }
 
 export interface ComparisonRow {
@@ -63,6 +65,21 @@ export interface ComparisonRow {
   tags: Record<string, string>;
   /** Blank images among its steady ones (left out of its means). */
   blankImages: number;
+  /** The GPUs' memory together (the VRAM headroom is 1 − peak / total). */
+  vramTotalBytes: number | null;
+  /** Mean host→GPU / GPU→host bytes per steady image (null: not measured, or a recording before issue 23). */
+  pcieRxBytesPerImage: number | null;
+  pcieTxBytesPerImage: number | null;
+  /** Share of the steady images marked offloading. */
+  offloadShare: number | null;
+  hostRssPeakBytes: number | null;
+  /** The GPU's temperature when the first window opened, and the steady images' mean. */
+  startTemperatureC: number | null;
+  meanTemperatureC: number | null;
+  /** Time-weighted share of the steady images under any clock event reason. */
+  throttledShare: number | null;
+  /** When the session started (epoch ms): the order sessions ran in. */
+  startedMs: number | null;
 }
 
 /** The most common value among the rows, or null when none has it. */
@@ -81,6 +98,12 @@ const tag = (tags: Record<string, string>, ...keys: string[]): string | null => 
 };
 
 const mean = (xs: readonly number[]): number | null => stats(xs).mean;
+
+/** Every charged GPU's memory, summed; null when one does not say. */
+function vramTotal(gpus: readonly { vramTotalBytes?: number }[]): number | null {
+  if (!gpus.length || gpus.some((g) => !g.vramTotalBytes)) return null;
+  return gpus.reduce((a, g) => a + g.vramTotalBytes!, 0);
+}
 
 /** Per-step and per-megapixel figures over the steady images that carry steps / a size. */
 function perUnit(rows: readonly ImageRow[]) {
@@ -142,5 +165,14 @@ export function comparisonRow(s: LoadedSession, opts: CompareOptions = {}): Comp
     preset: tag(t, 'preset', 'plan-run'),
     tags: { ...t },
     blankImages: sum.blankImages ?? 0,
+    vramTotalBytes: vramTotal(d.devices.filter((x) => isGpu(x) && (!d.run.gpus || d.run.gpus.includes(x.id)))),
+    pcieRxBytesPerImage: sum.memory?.pcieRxBytesPerImage ?? null,
+    pcieTxBytesPerImage: sum.memory?.pcieTxBytesPerImage ?? null,
+    offloadShare: sum.memory?.offloadShare ?? null,
+    hostRssPeakBytes: sum.memory?.hostRssPeakBytes ?? null,
+    startTemperatureC: sum.heat?.startC ?? null,
+    meanTemperatureC: sum.heat?.meanC ?? null,
+    throttledShare: sum.heat?.throttledShare ?? null,
+    startedMs: Number.isFinite(Date.parse(d.startedAt)) ? Date.parse(d.startedAt) : null,
   };
 }

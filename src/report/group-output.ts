@@ -2,12 +2,20 @@
 import { fmtBytes, fmtNum, NA } from '../text/format.js';
 import { fitTable, leftOutNote, wrapWords, type FitColumn } from '../text/fit-table.js';
 import { csvCell, markdownCell } from './formats.js';
-import { intervalText, ratioText, type ConfigGroup } from './groups.js';
+import { intervalText, ratioText, startTemperatureWarnings, type ConfigGroup } from './groups.js';
+import { fmtGb } from '../text/resource-text.js';
+
+/** `5.3 GB offload 100%` / `0.004 GB` / n/a: host→GPU per image, and the offloading share when any. */
+export const pcieCell = (g: Pick<ConfigGroup, 'pcieRxBytesPerImage' | 'offloadShare'>) =>
+  g.pcieRxBytesPerImage === null ? NA : `${fmtGb(g.pcieRxBytesPerImage)}${g.offloadShare ? ` OFFLOAD ${Math.round(g.offloadShare * 100)}%` : ''}`;
+export const heatCell = (g: Pick<ConfigGroup, 'meanTemperatureC' | 'throttledShare'>) =>
+  g.meanTemperatureC === null ? NA : `${fmtNum(g.meanTemperatureC, 0)} °C${g.throttledShare ? ` thr ${Math.round(g.throttledShare * 100)}%` : ''}`;
+export const headroomCell = (g: Pick<ConfigGroup, 'vramHeadroom'>) => (g.vramHeadroom === null ? NA : `${Math.round(g.vramHeadroom * 100)}%`);
 
 const paretoText = (g: ConfigGroup) => (g.pareto ? `★${g.paretoNames.length ? ` ${g.paretoNames.join(', ')}` : ''}` : '');
 
 /** One line per configuration, its runs indented beneath; the Pareto front named. */
-export function groupsText(groups: readonly ConfigGroup[], widthCols?: number): string {
+export function groupsText(groups: readonly ConfigGroup[], widthCols?: number, marginC?: number): string {
   const cols: FitColumn[] = [
     { head: 'configuration', keep: Infinity, minWidth: 20 },
     { head: 'runs', right: true, keep: 40 }, // the runs are the rows beneath
@@ -18,6 +26,10 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number): 
     { head: 'Wh/1000', right: true, keep: 30 },
     { head: 'img/kWh', right: true, keep: 20 },
     { head: 'peak VRAM', right: true, keep: 80 },
+    { head: 'free', right: true, keep: 35 },
+    { head: 'PCIe in/img', right: true, keep: 60 },
+    { head: 'host RAM', right: true, keep: 33 },
+    { head: 'heat', right: true, keep: 32 },
     { head: 'vs baseline', keep: 40 },
     { head: 'Pareto', keep: 45 }, // the Pareto front line below names it too
   ];
@@ -33,6 +45,10 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number): 
       fmtNum(g.whPer1000Images, 1),
       fmtNum(g.imagesPerKwh, 0),
       fmtBytes(g.peakVramBytes),
+      headroomCell(g),
+      pcieCell(g),
+      fmtBytes(g.hostRssPeakBytes),
+      heatCell(g),
       ratioText(g),
       paretoText(g),
     ]);
@@ -49,6 +65,10 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number): 
           fmtNum(r.imagesPerKwh, 0),
           fmtBytes(r.peakVramBytes),
           '',
+          pcieCell(r),
+          fmtBytes(r.hostRssPeakBytes),
+          heatCell({ meanTemperatureC: r.startTemperatureC, throttledShare: r.throttledShare }).replace(/^(\d+ °C)/, 'start $1'),
+          '',
           '',
         ]),
       );
@@ -58,26 +78,28 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number): 
   const oneRun = groups.some((g) => g.secondsPerImage.over === 'images' || g.joulesPerImage.over === 'images')
     ? '\n* one run: the interval is across its images, not across runs'
     : '';
-  return `${t.text}${leftOutNote(t, widthCols)}${oneRun}\n\n${wrapWords(`Pareto front (no other configuration is both faster and leaner): ${front.join('; ') || NA}`, widthCols)}\n`;
+  const warn = startTemperatureWarnings(groups, marginC).map((w) => `\n${wrapWords(`WARNING: ${w}`, widthCols)}`);
+  return `${t.text}${leftOutNote(t, widthCols)}${oneRun}\n\n${wrapWords(`Pareto front (no other configuration is both faster and leaner): ${front.join('; ') || NA}`, widthCols)}\n${warn.join('')}${warn.length ? '\n' : ''}`;
 }
 
-export function groupsMarkdown(groups: readonly ConfigGroup[]): string {
+export function groupsMarkdown(groups: readonly ConfigGroup[], marginC?: number): string {
   const esc = markdownCell;
   const lines = [
-    '| configuration | runs | images | s/image (95% CI) | J/image (95% CI) | net J | Wh/1000 | img/kWh | peak VRAM | vs baseline | Pareto |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| configuration | runs | images | s/image (95% CI) | J/image (95% CI) | net J | Wh/1000 | img/kWh | peak VRAM | VRAM free | PCIe in/image | host RAM | heat | vs baseline | Pareto |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const g of groups) {
     lines.push(
-      `| **${esc(g.label)}** | ${g.runs} | ${g.images} | ${intervalText(g.secondsPerImage, 3)} | ${intervalText(g.joulesPerImage, 1)} | ${fmtNum(g.joulesPerImage.netMean, 1)} | ${fmtNum(g.whPer1000Images, 1)} | ${fmtNum(g.imagesPerKwh, 0)} | ${fmtBytes(g.peakVramBytes)} | ${ratioText(g)} | ${paretoText(g)} |`,
+      `| **${esc(g.label)}** | ${g.runs} | ${g.images} | ${intervalText(g.secondsPerImage, 3)} | ${intervalText(g.joulesPerImage, 1)} | ${fmtNum(g.joulesPerImage.netMean, 1)} | ${fmtNum(g.whPer1000Images, 1)} | ${fmtNum(g.imagesPerKwh, 0)} | ${fmtBytes(g.peakVramBytes)} | ${headroomCell(g)} | ${pcieCell(g)} | ${fmtBytes(g.hostRssPeakBytes)} | ${heatCell(g)} | ${ratioText(g)} | ${paretoText(g)} |`,
     );
     if (g.runs > 1)
       for (const [i, r] of g.rows.entries())
         lines.push(
-          `| &nbsp;&nbsp;↳ run ${i + 1}: ${esc(r.session)} |  | ${r.images} | ${fmtNum(r.secondsPerImage.mean, 3)} | ${fmtNum(r.joulesPerImage.mean, 1)} | ${fmtNum(r.netJoulesPerImage, 1)} | ${fmtNum(r.whPer1000Images, 1)} | ${fmtNum(r.imagesPerKwh, 0)} | ${fmtBytes(r.peakVramBytes)} |  |  |`,
+          `| &nbsp;&nbsp;↳ run ${i + 1}: ${esc(r.session)} |  | ${r.images} | ${fmtNum(r.secondsPerImage.mean, 3)} | ${fmtNum(r.joulesPerImage.mean, 1)} | ${fmtNum(r.netJoulesPerImage, 1)} | ${fmtNum(r.whPer1000Images, 1)} | ${fmtNum(r.imagesPerKwh, 0)} | ${fmtBytes(r.peakVramBytes)} |  | ${pcieCell(r)} | ${fmtBytes(r.hostRssPeakBytes)} | ${r.startTemperatureC === null ? NA : `start ${fmtNum(r.startTemperatureC, 0)} °C`} |  |  |`,
         );
   }
-  return lines.join('\n') + '\n';
+  const warn = startTemperatureWarnings(groups, marginC);
+  return lines.join('\n') + '\n' + (warn.length ? `\n${warn.map((w) => `> **Warning:** ${markdownCell(w)}`).join('\n>\n')}\n` : '');
 }
 
 /** A row per configuration (`run` empty) and one per run beneath it (`run` = 1, 2, …); raw numbers. */
@@ -116,6 +138,15 @@ export function groupsCsv(groups: readonly ConfigGroup[], prices: { priceKwh?: n
     'vs_baseline_joules',
     'pareto',
     'baseline',
+    'vram_total_bytes',
+    'vram_headroom',
+    'pcie_rx_bytes_per_image',
+    'pcie_tx_bytes_per_image',
+    'offload_share',
+    'host_rss_peak_bytes',
+    'start_temperature_c',
+    'mean_temperature_c',
+    'throttled_share',
     ...(prices.priceKwh !== undefined ? ['cost_per_image'] : []),
     ...(prices.gco2Kwh !== undefined ? ['gco2_per_image'] : []),
   ];
@@ -152,6 +183,15 @@ export function groupsCsv(groups: readonly ConfigGroup[], prices: { priceKwh?: n
         g.vsBaseline?.joules ?? null,
         g.pareto ? 'true' : 'false',
         g.baseline ? 'true' : 'false',
+        g.rows.find((r) => r.vramTotalBytes !== null)?.vramTotalBytes ?? null,
+        g.vramHeadroom,
+        g.pcieRxBytesPerImage,
+        g.pcieTxBytesPerImage,
+        g.offloadShare,
+        g.hostRssPeakBytes,
+        g.startTemperatureC?.min ?? null,
+        g.meanTemperatureC,
+        g.throttledShare,
         ...extra(g.joulesPerImage.mean),
       ]
         .map(csvCell)
@@ -188,6 +228,15 @@ export function groupsCsv(groups: readonly ConfigGroup[], prices: { priceKwh?: n
           null,
           null,
           null,
+          r.vramTotalBytes,
+          r.vramTotalBytes && r.peakVramBytes !== null ? Math.max(0, 1 - r.peakVramBytes / r.vramTotalBytes) : null,
+          r.pcieRxBytesPerImage,
+          r.pcieTxBytesPerImage,
+          r.offloadShare,
+          r.hostRssPeakBytes,
+          r.startTemperatureC,
+          r.meanTemperatureC,
+          r.throttledShare,
           ...extra(r.joulesPerImage.mean),
         ]
           .map(csvCell)
@@ -222,6 +271,15 @@ export function groupsJson(groups: readonly ConfigGroup[]) {
     whPer1000Images: g.whPer1000Images,
     imagesPerKwh: g.imagesPerKwh,
     peakVramBytes: g.peakVramBytes,
+    vramHeadroom: g.vramHeadroom,
+    pcieRxBytesPerImage: g.pcieRxBytesPerImage,
+    pcieTxBytesPerImage: g.pcieTxBytesPerImage,
+    offloadShare: g.offloadShare,
+    offloading: g.offloading,
+    hostRssPeakBytes: g.hostRssPeakBytes,
+    meanTemperatureC: g.meanTemperatureC,
+    startTemperatureC: g.startTemperatureC,
+    throttledShare: g.throttledShare,
     pareto: g.pareto,
     paretoNames: g.paretoNames,
     baseline: g.baseline,

@@ -31,6 +31,19 @@ export interface ConfigGroup {
   whPer1000Images: number | null;
   imagesPerKwh: number | null;
   peakVramBytes: number | null;
+  /** 1 − peak VRAM / the GPUs' total: what is left (negative never: a peak is within the total). */
+  vramHeadroom: number | null;
+  /** Mean over runs of host→GPU / GPU→host bytes per image. */
+  pcieRxBytesPerImage: number | null;
+  pcieTxBytesPerImage: number | null;
+  /** Mean share of offloading images; `offloading` when any of its images offloaded. */
+  offloadShare: number | null;
+  offloading: boolean;
+  hostRssPeakBytes: number | null;
+  meanTemperatureC: number | null;
+  /** The runs' starting temperatures (lowest, highest). */
+  startTemperatureC: { min: number; max: number } | null;
+  throttledShare: number | null;
   secondsPerStep: number | null;
   joulesPerStep: number | null;
   joulesPerMegapixel: number | null;
@@ -126,6 +139,11 @@ export function groupRows(
           'runs',
         );
     const peaks = rs.map((r) => r.peakVramBytes).filter((x): x is number => x !== null);
+    const peak = peaks.length ? Math.max(...peaks) : null;
+    const total = rs.find((r) => r.vramTotalBytes !== null)?.vramTotalBytes ?? null;
+    const starts = rs.map((r) => r.startTemperatureC).filter((x): x is number => x !== null);
+    const rss = rs.map((r) => r.hostRssPeakBytes).filter((x): x is number => x !== null);
+    const offload = mean(rs.map((r) => r.offloadShare));
     return {
       label: labelOf(key, by),
       key,
@@ -137,7 +155,16 @@ export function groupRows(
       joulesPerImage: { ...jou, netMean: mean(rs.map((r) => r.netJoulesPerImage)) },
       whPer1000Images: jou.mean === null ? null : (jou.mean * 1000) / 3600,
       imagesPerKwh: jou.mean ? 3.6e6 / jou.mean : null,
-      peakVramBytes: peaks.length ? Math.max(...peaks) : null,
+      peakVramBytes: peak,
+      vramHeadroom: peak !== null && total ? Math.max(0, 1 - peak / total) : null,
+      pcieRxBytesPerImage: mean(rs.map((r) => r.pcieRxBytesPerImage)),
+      pcieTxBytesPerImage: mean(rs.map((r) => r.pcieTxBytesPerImage)),
+      offloadShare: offload,
+      offloading: rs.some((r) => (r.offloadShare ?? 0) > 0),
+      hostRssPeakBytes: rss.length ? Math.max(...rss) : null,
+      meanTemperatureC: mean(rs.map((r) => r.meanTemperatureC)),
+      startTemperatureC: starts.length ? { min: Math.min(...starts), max: Math.max(...starts) } : null,
+      throttledShare: mean(rs.map((r) => r.throttledShare)),
       secondsPerStep: mean(rs.map((r) => r.secondsPerStep)),
       joulesPerStep: mean(rs.map((r) => r.joulesPerStep)),
       joulesPerMegapixel: mean(rs.map((r) => r.joulesPerMegapixel)),
@@ -200,4 +227,31 @@ export function ratioText(g: ConfigGroup): string {
 export function intervalText(i: Interval, digits: number, oneRunMark = ' (1 run: images)'): string {
   if (i.mean === null) return 'n/a';
   return `${i.mean.toFixed(digits)}${i.ci95 === null ? '' : ` ± ${i.ci95.toFixed(digits)}`}${i.over === 'images' && i.ci95 !== null ? oneRunMark : ''}`;
+}
+
+/** Default margin between configurations' starting temperatures before the report warns, °C. */
+export const START_TEMP_MARGIN_C = 5;
+
+/**
+ * Pairs of configurations compared at starting temperatures more than `marginC` apart (the hotter
+ * one may look worse for no reason of its own): one warning per pair, naming both and their ranges.
+ */
+export function startTemperatureWarnings(groups: readonly ConfigGroup[], marginC = START_TEMP_MARGIN_C): string[] {
+  const out: string[] = [];
+  const known = groups.filter((g) => g.startTemperatureC !== null);
+  const range = (g: ConfigGroup) => {
+    const t = g.startTemperatureC!;
+    return t.min === t.max ? `${t.min.toFixed(0)} °C` : `${t.min.toFixed(0)}–${t.max.toFixed(0)} °C`;
+  };
+  for (let i = 0; i < known.length; i++)
+    for (let j = i + 1; j < known.length; j++) {
+      const a = known[i].startTemperatureC!;
+      const b = known[j].startTemperatureC!;
+      const apart = Math.max(a.max - b.min, b.max - a.min);
+      if (apart > marginC)
+        out.push(
+          `${known[i].label} (started at ${range(known[i])}) and ${known[j].label} (${range(known[j])}) were compared at starting temperatures up to ${apart.toFixed(0)} °C apart, more than the ${marginC} °C margin: cool down to one temperature (coolDown.toC) or interleave the runs`,
+        );
+    }
+  return out;
 }

@@ -13,7 +13,8 @@ import { SampleDigest } from '../session/sample-digest.js';
 import type { SeriesPoint } from '../series/series.js';
 import { barsSvg, esc, paretoSvg, timelineSvg } from './svg-charts.js';
 import { groupSessions } from './report-text.js';
-import { intervalText, ratioText, type ConfigGroup } from './groups.js';
+import { intervalText, ratioText, startTemperatureWarnings, type ConfigGroup } from './groups.js';
+import { headroomCell, heatCell, pcieCell } from './group-output.js';
 import { fmtBytes, fmtNum, fmtPercent } from '../text/format.js';
 import { isGpu } from '../../probes/types.js';
 
@@ -149,8 +150,24 @@ function cellsTable(cls: string, cells: { head: string[]; body: string[][]; nume
 }
 
 function groupsHtml(groups: readonly ConfigGroup[]): string {
-  const head = ['configuration', 'runs', 'images', 's/image (95% CI)', 'J/image (95% CI)', 'net J', 'Wh/1000', 'img/kWh', 'peak VRAM', 'vs baseline', 'Pareto'];
-  const num = [false, true, true, true, true, true, true, true, true, false, false];
+  const head = [
+    'configuration',
+    'runs',
+    'images',
+    's/image (95% CI)',
+    'J/image (95% CI)',
+    'net J',
+    'Wh/1000',
+    'img/kWh',
+    'peak VRAM',
+    'VRAM free',
+    'PCIe in/image',
+    'host RAM',
+    'heat',
+    'vs baseline',
+    'Pareto',
+  ];
+  const num = [false, true, true, true, true, true, true, true, true, true, true, true, true, false, false];
   const rows = groups
     .map((g) => {
       const cells = [
@@ -163,6 +180,10 @@ function groupsHtml(groups: readonly ConfigGroup[]): string {
         fmtNum(g.whPer1000Images, 1),
         fmtNum(g.imagesPerKwh, 0),
         fmtBytes(g.peakVramBytes),
+        esc(headroomCell(g)),
+        esc(pcieCell(g)),
+        fmtBytes(g.hostRssPeakBytes),
+        esc(heatCell(g)),
         esc(ratioText(g)),
         g.pareto ? `★${g.paretoNames.length ? ` ${esc(g.paretoNames.join(', '))}` : ''}` : '',
       ];
@@ -184,7 +205,14 @@ export function reportHtml(sessions: readonly LoadedSession[], opts: CompareOpti
   const table = cellsTable('comparison', cells, (h) => !SECOND_TABLE.has(h)) + cellsTable('per-unit', cells, (h) => h === 'session' || SECOND_TABLE.has(h));
   const groups = opts.groupBy === null || sessions.length < 2 ? null : groupSessions(sessions, rows, opts);
   const groupSection = groups
-    ? `<section id="configurations"><h2>Configurations</h2><p class="muted">${sessions.length} runs in ${groups.length} configuration${groups.length === 1 ? '' : 's'}; mean ± 95 % confidence interval across runs (Student t; a configuration with one run shows its images' spread); ratios to the baseline (${esc(groups.find((g) => g.baseline)?.label ?? 'n/a')}).</p>${groupsHtml(groups)}<figure>${paretoSvg(groups.map((g) => ({ label: g.label, seconds: g.secondsPerImage.mean, joules: g.joulesPerImage.mean, secondsCi: g.secondsPerImage.ci95, joulesCi: g.joulesPerImage.ci95, pareto: g.pareto, names: g.paretoNames })))}</figure></section>`
+    ? `<section id="configurations"><h2>Configurations</h2><p class="muted">${sessions.length} runs in ${groups.length} configuration${groups.length === 1 ? '' : 's'}; mean ± 95 % confidence interval across runs (Student t; a configuration with one run shows its images' spread); ratios to the baseline (${esc(groups.find((g) => g.baseline)?.label ?? 'n/a')}).</p>${groupsHtml(groups)}${startTemperatureWarnings(
+        groups,
+        opts.startTempMarginC,
+      )
+        .map((w) => `<p class="warn">Warning: ${esc(w)}</p>`)
+        .join(
+          '',
+        )}<figure>${paretoSvg(groups.map((g) => ({ label: g.label, seconds: g.secondsPerImage.mean, joules: g.joulesPerImage.mean, secondsCi: g.secondsPerImage.ci95, joulesCi: g.joulesPerImage.ci95, pareto: g.pareto, names: g.paretoNames, peakVramBytes: g.peakVramBytes, offloading: g.offloading })))}</figure></section>`
     : '';
   // One label for the same run everywhere: the session's name.
   const label = (r: ComparisonRow) => r.session;

@@ -35,7 +35,7 @@ export async function renderReport(sessions: readonly LoadedSession[], format: s
       const perSession = comparisonMarkdown(rows);
       return opts.groupBy === null || sessions.length < 2
         ? perSession
-        : `## Configurations\n\n${groupsMarkdown(groupSessions(sessions, rows, opts))}\n## Sessions\n\n${perSession}`;
+        : `## Configurations\n\n${groupsMarkdown(groupSessions(sessions, rows, opts), opts.startTempMarginC)}\n## Sessions\n\n${perSession}`;
     }
     case 'html':
       return (await import('./html.js')).reportHtml(sessions, opts);

@@ -8,13 +8,29 @@ import { clipLine, clipPath, fitTable, leftOutNote, wrapWords, type FitColumn } 
 import { comparisonRow, type CompareOptions, type ComparisonRow } from './compare.js';
 import { comparisonCells } from './formats.js';
 import { groupsJson, groupsText } from './group-output.js';
-import { GROUP_KEYS, groupRows, type ConfigGroup } from './groups.js';
+import { GROUP_KEYS, groupRows, startTemperatureWarnings, type ConfigGroup } from './groups.js';
 import { isGpu } from '../../probes/types.js';
+import { fmtGb, offloadMark, tempText, throttleMark } from '../text/resource-text.js';
 
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
 export type ReportImage = Pick<
   ImageRow,
-  'index' | 'path' | 'tMs' | 'seconds' | 'joules' | 'netJoules' | 'batch' | 'warmup' | 'watts' | 'peakVramBytes' | 'method' | 'coverage' | 'meta' | 'meters'
+  | 'index'
+  | 'path'
+  | 'tMs'
+  | 'seconds'
+  | 'joules'
+  | 'netJoules'
+  | 'batch'
+  | 'warmup'
+  | 'watts'
+  | 'peakVramBytes'
+  | 'method'
+  | 'coverage'
+  | 'meta'
+  | 'meters'
+  | 'memory'
+  | 'heat'
 > & { entropyBits: number | null; blank: boolean };
 
 export interface ReportSession {
@@ -44,6 +60,8 @@ export function reportImage(r: ImageRow): ReportImage {
   };
   if (r.meta) out.meta = r.meta;
   if (r.meters) out.meters = r.meters;
+  if (r.memory) out.memory = r.memory;
+  if (r.heat) out.heat = r.heat;
   return out;
 }
 
@@ -59,6 +77,8 @@ export function reportJson(sessions: readonly LoadedSession[], opts: CompareOpti
     })),
     comparison,
     groups: opts.groupBy === null ? [] : groupsJson(groupSessions(sessions, comparison, opts)),
+    /** Configurations compared at starting temperatures further apart than the margin. */
+    temperatureWarnings: opts.groupBy === null ? [] : startTemperatureWarnings(groupSessions(sessions, comparison, opts), opts.startTempMarginC),
     blankImages: sessions.reduce((a, s) => a + s.doc.rows.filter((r) => r.blank).length, 0),
   };
 }
@@ -89,6 +109,8 @@ export interface TextLayout {
 
 export function imagesTable(rows: readonly ImageRow[], widthCols?: number): string {
   const withMeta = rows.some((r) => r.meta?.steps !== undefined || r.meta?.sampler !== undefined);
+  const withPcie = rows.some((r) => r.memory?.pcieRxBytes != null);
+  const withHeat = rows.some((r) => r.heat?.startC != null || r.heat?.endC != null);
   const cols: FitColumn[] = [
     { head: '#', right: true, keep: Infinity },
     { head: 'file', keep: Infinity, minWidth: 12 },
@@ -97,6 +119,8 @@ export function imagesTable(rows: readonly ImageRow[], widthCols?: number): stri
     { head: 'net J', right: true, keep: 60 },
     { head: 'W', right: true, keep: 50 },
     { head: 'peak VRAM', right: true, keep: 70 },
+    ...(withPcie ? [{ head: 'PCIe in/out GB', right: true, keep: 65 }] : []),
+    ...(withHeat ? [{ head: '°C', right: true, keep: 35 }] : []),
     ...(withMeta
       ? [
           { head: 'steps', right: true, keep: 30 },
@@ -115,6 +139,8 @@ export function imagesTable(rows: readonly ImageRow[], widthCols?: number): stri
       r.batchSize > 1 ? `batch ${r.batch}×${r.batchSize}` : '',
       r.flagged ? 'avg-power' : '',
       r.coverage < 0.95 ? `cov ${fmtPercent(r.coverage)}` : '',
+      offloadMark(r).toUpperCase(),
+      throttleMark(r.heat),
     ]
       .filter(Boolean)
       .join(' ');
@@ -136,6 +162,14 @@ export function imagesTable(rows: readonly ImageRow[], widthCols?: number): stri
       fmtNum(r.netJoules, 1),
       fmtNum(r.watts, 1),
       fmtBytes(r.peakVramBytes),
+      ...(withPcie
+        ? [
+            r.memory?.pcieRxBytes == null
+              ? NA
+              : `${(r.memory.pcieRxBytes / 1e9).toFixed(2)}/${r.memory.pcieTxBytes == null ? NA : (r.memory.pcieTxBytes / 1e9).toFixed(2)}`,
+          ]
+        : []),
+      ...(withHeat ? [tempText(r.heat) || NA] : []),
       ...meta,
       marks,
     ];
@@ -161,8 +195,44 @@ export function summaryText(s: Summary, simulated = false): string {
       (m) =>
         `meter         ${m.scope}: mean ${fmtJoules(m.joulesPerImage.mean)}/image  net of its idle ${fmtJoules(m.joulesPerImage.netMean)}  idle ${fmtWatts(m.idleWatts)}  coverage ${m.coverage === null ? NA : `${Math.round(m.coverage * 100)}%`} (${m.images} images; not GPU energy)`,
     ),
+    ...memoryLines(s),
+    ...heatLines(s),
   ];
   return lines.join('\n');
+}
+
+function memoryLines(s: Summary): string[] {
+  const m = s.memory;
+  if (!m) return [];
+  const pcie =
+    m.pcieRxBytesPerImage === null && m.pcieTxBytesPerImage === null
+      ? `PCIe ${NA}`
+      : `PCIe to GPU ${fmtGb(m.pcieRxBytesPerImage)}/image, from GPU ${fmtGb(m.pcieTxBytesPerImage)}/image`;
+  const off = m.offloadShare === null ? '' : `  offloading ${m.offloadImages} of the steady images (${fmtPercent(m.offloadShare)})`;
+  return [
+    `memory        ${pcie}${off}`,
+    `              host RAM peak ${fmtBytes(m.hostRssPeakBytes)} (the generator's processes)  swap ${m.swapBytesPerImage === null ? NA : `${fmtGb(m.swapBytesPerImage)}/image`}  lowest free VRAM ${fmtBytes(m.minFreeVramBytes)}`,
+  ];
+}
+
+function heatLines(s: Summary): string[] {
+  const h = s.heat;
+  if (!h) return [];
+  const thr =
+    h.throttledShare === null
+      ? `clock reasons ${NA}`
+      : `throttled ${fmtPercent(h.throttledShare)}${
+          throttleMark(h)
+            ? ` (${Object.entries(h.throttle ?? {})
+                .filter(([, v]) => v >= 0.01)
+                .sort((a, b) => b[1] - a[1])
+                .map(([k, v]) => `${k} ${fmtPercent(v)}`)
+                .join(', ')})`
+            : ''
+        }`;
+  return [
+    `heat          start ${fmtNum(h.startC, 0)} °C  mean ${fmtNum(h.meanC, 0)} °C  max ${fmtNum(h.maxC, 0)} °C  SM clock ${fmtNum(h.smClockMeanMhz, 0)} MHz  ${thr}`,
+  ];
 }
 
 /** The columns that decide a comparison, most important kept longest; csv, md, html and json have them all. */
@@ -247,7 +317,7 @@ export function reportText(sessions: readonly LoadedSession[], opts: CompareOpti
   if (sessions.length > 1 && opts.groupBy !== null) {
     const groups = groupSessions(sessions, rows, opts);
     parts.push(
-      `${clipLine(`== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)`, w)}\n${groupsText(groups, w).trimEnd()}`,
+      `${clipLine(`== configurations (${sessions.length} runs in ${groups.length} group${groups.length === 1 ? '' : 's'}; mean ± 95% CI across runs)`, w)}\n${groupsText(groups, w, opts.startTempMarginC).trimEnd()}`,
     );
   }
   const perUnit = rows.some((r) => r.joulesPerStep !== null || r.joulesPerMegapixel !== null);

@@ -196,6 +196,10 @@ export interface ParetoPoint {
   joulesCi: number | null;
   pareto: boolean;
   names: string[];
+  /** Peak VRAM: the point's area grows with it (absent: the plain size). */
+  peakVramBytes?: number | null;
+  /** Some of its images moved their model over PCIe (offloading): drawn hollow and labelled. */
+  offloading?: boolean;
 }
 
 /**
@@ -243,6 +247,14 @@ export function paretoSvg(points: readonly ParetoPoint[], width = 900, height = 
   parts.push(
     `<text class="axis" x="${m.l + iw / 2}" y="${height - 8}" text-anchor="middle">seconds per image</text><text class="axis" transform="translate(16 ${m.t + ih / 2}) rotate(-90)" text-anchor="middle">joules per image</text>`,
   );
+  // VRAM as the point's area (√ scale, 4–14 px radius over the shown peaks), so "what fits" reads off the chart.
+  const vrams = known.map((p) => p.peakVramBytes).filter((v): v is number => typeof v === 'number' && v > 0);
+  const vmax = vrams.length ? Math.max(...vrams) : 0;
+  const radius = (p: ParetoPoint) => (vmax > 0 && p.peakVramBytes ? 4 + 10 * Math.sqrt(p.peakVramBytes / vmax) : p.pareto ? 6 : 4.5);
+  if (vmax > 0 || known.some((p) => p.offloading))
+    parts.push(
+      `<text class="tick" x="${m.l + iw}" y="16" text-anchor="end">${vmax > 0 ? `point area: peak VRAM (largest ${fixed(vmax / 1024 ** 3, 1)} GiB)` : ''}${known.some((p) => p.offloading) ? `${vmax > 0 ? '; ' : ''}hollow: offloading` : ''}</text>`,
+    );
   const front = known.filter((p) => p.pareto).sort((a, b) => a.seconds! - b.seconds!);
   if (front.length > 1)
     parts.push(`<path class="front" d="${front.map((p, i) => `${i ? 'L' : 'M'}${x(p.seconds!).toFixed(1)},${y(p.joules!).toFixed(1)}`).join('')}"/>`);
@@ -258,9 +270,9 @@ export function paretoSvg(points: readonly ParetoPoint[], width = 900, height = 
         `<path class="whisker" d="M${cx.toFixed(1)},${y(Math.max(Y.lo, p.joules! - p.joulesCi)).toFixed(1)}V${y(p.joules! + p.joulesCi).toFixed(1)}"/>`,
       );
     parts.push(
-      `<circle class="point s${i % 6}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${p.pareto ? 6 : 4.5}"><title>${esc(`${p.label}: ${fixed(p.seconds!, 3)} s, ${fixed(p.joules!, 1)} J`)}</title></circle>`,
+      `<circle class="point s${i % 6}${p.offloading ? ' offload' : ''}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${radius(p).toFixed(1)}"${p.offloading ? ' fill-opacity="0.15" stroke-width="2.5"' : ''}><title>${esc(`${p.label}: ${fixed(p.seconds!, 3)} s, ${fixed(p.joules!, 1)} J${p.peakVramBytes ? `, peak VRAM ${fixed(p.peakVramBytes / 1024 ** 3, 2)} GiB` : ''}${p.offloading ? ', OFFLOADING' : ''}`)}</title></circle>`,
     );
-    const name = `${p.pareto ? '★ ' : ''}${p.label.length > 40 ? `${p.label.slice(0, 39)}…` : p.label}${p.names.length ? ` (${p.names.join(', ')})` : ''}`;
+    const name = `${p.pareto ? '★ ' : ''}${p.label.length > 40 ? `${p.label.slice(0, 39)}…` : p.label}${p.names.length ? ` (${p.names.join(', ')})` : ''}${p.offloading ? ' [offload]' : ''}`;
     parts.push(`<text class="label" x="${(cx + 9).toFixed(1)}" y="${(cy - 8).toFixed(1)}">${esc(name)}</text>`);
   });
   parts.push('</svg>');

@@ -69,7 +69,10 @@ function imageOut(e: ImageEvent, batch: number | undefined): ImageEvent {
 }
 
 /** The fields `summarize` reads: all a streamed journal keeps per image. */
-type SummaryRow = Pick<ImageRow, 'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes' | 'blank' | 'meters'>;
+type SummaryRow = Pick<
+  ImageRow,
+  'seconds' | 'joules' | 'netJoules' | 'warmup' | 'coverage' | 'method' | 'flagged' | 'peakVramBytes' | 'blank' | 'meters' | 'memory' | 'heat'
+>;
 
 class JournalState {
   header: HeaderRecord | undefined;
@@ -162,6 +165,8 @@ class JournalState {
           peakVramBytes: r.peakVramBytes,
           ...(r.blank ? { blank: true } : {}),
           ...(r.meters ? { meters: r.meters } : {}),
+          ...(r.memory ? { memory: r.memory } : {}),
+          ...(r.heat ? { heat: r.heat } : {}),
         });
       }
     }

@@ -9,7 +9,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
 import { isGpu } from '../../probes/types.js';
 import { groupIntoBatches } from '../images/batches.js';
-import { computeRows, meterScopes, type DeviceSeries } from '../energy/image-rows.js';
+import { computeRows, meterScopes, type DeviceSeries, type SeriesSample } from '../energy/image-rows.js';
+import { HOST_DEVICE_ID } from '../../probes/host/host-id.js';
 import { seriesSample } from '../energy/row-stream.js';
 import { summarize } from '../energy/summary.js';
 import { readDoc, type BulkKey } from './doc-reader.js';
@@ -72,10 +73,20 @@ export function seriesFromSamples(devices: readonly DeviceInfo[], samples: reado
     if (s) by.get(r.deviceId)!.push(s);
   }
   for (const id of meterIds) by.get(id)!.sort((a, b) => a.tMs - b.tMs);
+  // The generator's host memory and swap, when the run read them.
+  const host: SeriesSample[] = [];
+  if (gpuIds.length)
+    for (const r of samples) {
+      const s = r.deviceId === HOST_DEVICE_ID ? seriesSample(r) : null;
+      if (s) host.push(s);
+    }
+  host.sort((a, b) => a.tMs - b.tMs);
   // meters carry their own gap limit: set by the figures (image-rows meterGapLimitMs)
-  return [...by.entries()].map(([deviceId, samples]) =>
+  const out: DeviceSeries[] = [...by.entries()].map(([deviceId, samples]) =>
     meterIds.has(deviceId) ? { deviceId, samples, meter: scopes.get(deviceId) } : { deviceId, samples, averageWindowMs: widths.get(deviceId) },
   );
+  if (host.length) out.push({ deviceId: HOST_DEVICE_ID, samples: host, host: true });
+  return out;
 }
 
 /** Rows and summary of a document, from its samples and image events. */

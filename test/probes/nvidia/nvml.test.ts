@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAKE_BIN, ROOT, spawnCli, tempDir, waitFor } from '../../helpers/gen.js';
 import { existsSync } from 'node:fs';
-import { FI_DEV_POWER_INSTANT, NVML, type Answer, type NvmlBinding, type NvmlProcess } from '../../../probes/nvidia/nvml-binding.js';
+import { FI_DEV_POWER_INSTANT, NVML, type Answer } from '../../../probes/nvidia/nvml-binding.js';
 import { CounterGuard, mapPoll, reasonNames } from '../../../probes/nvidia/nvml-map.js';
 import { normalizeBusId, NvmlProbe } from '../../../probes/nvidia/nvml-probe.js';
 import { collect } from '../../helpers/sink.js';
+import { fakeNvml } from '../../helpers/fake-nvml.js';
 import { intervalPolicy } from '../../../src/measure/interval-policy.js';
 
 const ok = <T>(value: T): Answer<T> => ({ ret: NVML.SUCCESS, value });
@@ -114,71 +115,6 @@ describe('CounterGuard', () => {
     expect(out.filter((o) => o.energyJoules !== undefined).length).toBeGreaterThanOrEqual(2);
   });
 });
-
-/**
- * A fake NVML: one H100-like GPU by default; options make it a laptop GPU or a broken driver. It
- * keeps its own clock (`clock.ms`): each memory read (one per device per probe tick) moves
- * it `stepMs` on, so what the probe decides at each tick depends on the ticks, never on the
- * machine's speed. Pass `now: () => nv.clock.ms` to the probe.
- */
-function fakeNvml(
-  o: { init?: number; energy?: boolean; instant?: boolean; count?: number; lost?: boolean; stepMs?: number; name?: string; arch?: number } = {},
-): NvmlBinding & { calls: Record<string, number>; shut: boolean; clock: { ms: number }; energyAtMs: number[] } {
-  const clock = { ms: 0 };
-  const energyAtMs: number[] = [];
-  const calls: Record<string, number> = {};
-  const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
-  const f = {
-    calls,
-    clock,
-    energyAtMs,
-    shut: false,
-    init: () => o.init ?? 0,
-    shutdown: () => {
-      f.shut = true;
-      return 0;
-    },
-    errorString: (ret: number) => ({ 3: 'Not Supported', 9: 'Driver Not Loaded', 15: 'GPU is lost' })[ret] ?? 'Unknown Error',
-    driverVersion: () => ok('580.159.04'),
-    deviceCount: () => ok(o.count ?? 1),
-    handle: (i: number) => ok({ i }),
-    name: () => ok(o.name ?? 'NVIDIA H100 80GB HBM3'),
-    // NVML_DEVICE_ARCH_HOPPER (nvml.h); drivers before 460 lack the call
-    architecture: () => (o.arch === 0 ? no<number>(NVML.ERROR_FUNCTION_NOT_FOUND) : ok(o.arch ?? 9)),
-    performanceState: () => ok(0),
-    persistenceMode: () => ok(1),
-    displayActive: () => ok(0),
-    uuid: () => ok('GPU-055859d8-5e23-173b-46dd-77c952dac028'),
-    pciBusId: (h: unknown) => ok(`00000000:0${(h as { i: number }).i}:06.0`),
-    totalEnergyMj: () => {
-      count('energy');
-      energyAtMs.push(clock.ms);
-      if (o.energy === false) return no<number>();
-      return ok(2_880_400 + 72 * clock.ms); // 72 W: 72 mJ a millisecond
-    },
-    powerUsageMw: () => (count('average'), ok(71_500)),
-    fieldValues: () => {
-      count('fields');
-      return o.instant === false
-        ? ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 }])
-        : ok([{ fieldId: FI_DEV_POWER_INSTANT, ret: 0, timestampUs: 0, value: 72_000 }]);
-    },
-    memory: () => {
-      count('memory');
-      // asked once per GPU at every tick; the probe took this tick's time before: the next tick sees the clock a step on
-      queueMicrotask(() => (clock.ms += (o.stepMs ?? 50) / (o.count ?? 1)));
-      return ok({ totalBytes: 85_520_809_984, usedBytes: 1_048_576 });
-    },
-    utilization: () => (count('slow'), ok({ gpu: 0, memory: 0 })),
-    temperatureC: () => (o.lost ? no<number>(NVML.ERROR_GPU_IS_LOST) : ok(34)),
-    smClockMhz: () => ok(345),
-    enforcedPowerLimitMw: () => ok(700_000),
-    clockEventReasons: () => ok(0x1n),
-    computeProcesses: () => ok<NvmlProcess[]>([]),
-    graphicsProcesses: () => ok<NvmlProcess[]>([]),
-  };
-  return f;
-}
 
 describe('NvmlProbe (fake binding)', () => {
   it('detects GPUs keyed by the bus id as nvidia-smi prints it, with limit, VRAM total, driver; names the method', async () => {

@@ -1,5 +1,5 @@
 /** `genwatt plan`: a 2-session plan on the simulated GPU, interrupted (Ctrl-C) and resumed. Real processes. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../src/plan/plan-file.js';
@@ -81,6 +81,76 @@ describe('genwatt plan', () => {
     expect(r3.out).toMatch(/recorded 0, skipped 2/);
     expect(r3.out).not.toMatch(/idle reference/); // nothing to run: no measuring at all
   }, 120000);
+
+  it('order "interleaved": two presets × 3 repeats run A B A B A B, each session recording its place and its cool-down', async () => {
+    const dir = tempDir('gw-plan-');
+    const file = join(dir, 'abab.json');
+    const gen = [process.execPath, GENERATOR, '--out', '{out}', '--count', '{count}', '--seconds', '0.05', '--load-seconds', '0'];
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'abab',
+        recordDir: 'rec',
+        order: 'interleaved',
+        // back to the temperature the first session started at (the simulated GPU idles at 38 °C)
+        coolDown: { toC: 'start', holdSeconds: 0, maxSeconds: 20 },
+        presets: [
+          { name: 'a', command: gen, out: 'out-a' },
+          { name: 'b', command: gen, out: 'out-b' },
+        ],
+        runs: [
+          { preset: 'a', count: 1, repeats: 3, idleSeconds: 0, warmup: 0 },
+          { preset: 'b', count: 1, repeats: 3, idleSeconds: 0, warmup: 0 },
+        ],
+      }),
+    );
+    const loaded = await loadPlan(file);
+    expect(loaded.sessions.map((s) => s.id)).toEqual(['01-a-r1', '02-b-r1', '01-a-r2', '02-b-r2', '01-a-r3', '02-b-r3']);
+    const r = await spawnCli(['plan', file, '--probe', 'simulated']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/order: interleaved: 01-a-r1, 02-b-r1, 01-a-r2, 02-b-r2, 01-a-r3, 02-b-r3/);
+    const docs = await Promise.all(loaded.sessions.map((s) => readSession(s.file)));
+    // Started in that order (each session's own start time), presets alternating.
+    const started = docs.map((d) => Date.parse(d.doc.startedAt));
+    expect([...started].sort((x, y) => x - y)).toEqual(started);
+    expect(docs.map((d) => d.doc.run.tags.preset).join('')).toBe('ababab');
+    expect(docs.map((d) => d.doc.run.tags['plan-position'])).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']);
+    expect(docs[0].doc.run.tags['cool-down']).toBeUndefined(); // the first has none
+    for (const d of docs.slice(1)) {
+      expect(d.doc.run.tags['cool-down']).toMatch(/^at or below 38 °C after \d+\.\d s$/);
+      expect(d.doc.run.tags).toMatchObject({ 'cool-down-to-c': '38', 'plan-order': 'interleaved' });
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'rec', 'abab-order.json'), 'utf8'))).toMatchObject({ order: 'interleaved', seed: null });
+  }, 120000);
+
+  it('order "shuffled": the order follows the seed (given, or drawn once and kept for a resumed plan)', async () => {
+    const dir = tempDir('gw-plan-');
+    const file = join(dir, 'shuf.json');
+    const body = (seed?: number) =>
+      JSON.stringify({
+        name: 'shuf',
+        order: 'shuffled',
+        ...(seed === undefined ? {} : { seed }),
+        presets: [
+          { name: 'a', command: ['x'], out: 'o' },
+          { name: 'b', command: ['x'], out: 'o' },
+        ],
+        runs: [
+          { preset: 'a', count: 1, repeats: 4 },
+          { preset: 'b', count: 1, repeats: 4 },
+        ],
+      });
+    writeFileSync(file, body(7));
+    const a = await loadPlan(file);
+    const b = await loadPlan(file);
+    expect(a.sessions.map((s) => s.id)).toEqual(b.sessions.map((s) => s.id));
+    expect(a.sessions.map((s) => s.id)).not.toEqual([...a.sessions.map((s) => s.id)].sort());
+    expect(a.sessions[0].tags).toMatchObject({ 'plan-order': 'shuffled', 'plan-seed': '7', 'plan-position': '1/8' });
+    writeFileSync(file, body());
+    mkdirSync(join(dir, 'genwatt-plans', 'shuf'), { recursive: true });
+    writeFileSync(join(dir, 'genwatt-plans', 'shuf', 'shuf-order.json'), JSON.stringify({ order: 'shuffled', seed: 7 }));
+    expect((await loadPlan(file)).sessions.map((s) => s.id)).toEqual(a.sessions.map((s) => s.id)); // the kept seed
+  });
 
   it('the shipped example plans load; errors name the file, line and field', async () => {
     expect((await loadPlan(join(ROOT, 'docs/examples/plans/sdxl-vs-zimage_forge-neo_comfyui.json'))).sessions).toHaveLength(18);

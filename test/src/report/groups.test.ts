@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ComparisonRow } from '../../../src/report/compare.js';
-import { groupRows, interval, t95 } from '../../../src/report/groups.js';
+import { groupRows, interval, startTemperatureWarnings, t95 } from '../../../src/report/groups.js';
 import { GENERATOR, ROOT, spawnCli, tempDir } from '../../helpers/gen.js';
 
 function row(session: string, over: Partial<ComparisonRow> & { s: number; j: number }): ComparisonRow {
@@ -43,6 +43,15 @@ function row(session: string, over: Partial<ComparisonRow> & { s: number; j: num
     preset: null,
     tags: {},
     blankImages: 0,
+    vramTotalBytes: 8e10,
+    pcieRxBytesPerImage: null,
+    pcieTxBytesPerImage: null,
+    offloadShare: null,
+    hostRssPeakBytes: null,
+    startTemperatureC: null,
+    meanTemperatureC: null,
+    throttledShare: null,
+    startedMs: null,
     ...over,
   };
 }
@@ -114,6 +123,64 @@ describe('configuration groups (pure)', () => {
     expect(groupRows(rows, undefined, undefined, '3').find((x) => x.baseline)!.label).toBe('xformers');
     // --group-by a tag
     expect(groupRows(rows, ['model']).length).toBe(1);
+  });
+
+  it('memory and heat per configuration: PCIe GB/image, offloading, host RAM, VRAM headroom; a pair started too far apart in temperature is flagged', () => {
+    const rows = [
+      row('a1', {
+        s: 1.7,
+        j: 700,
+        attention: 'sdpa',
+        startTemperatureC: 40,
+        meanTemperatureC: 55,
+        pcieRxBytesPerImage: 3e6,
+        offloadShare: 0,
+        hostRssPeakBytes: 4e9,
+        throttledShare: 0,
+      }),
+      row('a2', {
+        s: 1.7,
+        j: 702,
+        attention: 'sdpa',
+        startTemperatureC: 42,
+        meanTemperatureC: 56,
+        pcieRxBytesPerImage: 5e6,
+        offloadShare: 0,
+        hostRssPeakBytes: 5e9,
+        throttledShare: 0.1,
+      }),
+      row('b1', {
+        s: 4.9,
+        j: 1900,
+        attention: 'offload',
+        startTemperatureC: 49,
+        meanTemperatureC: 50,
+        pcieRxBytesPerImage: 5.3e9,
+        offloadShare: 1,
+        hostRssPeakBytes: 11e9,
+        peakVramBytes: 2e10,
+      }),
+      row('c1', { s: 1.2, j: 500, attention: 'sage', startTemperatureC: 44, meanTemperatureC: 54 }),
+    ];
+    const g = groupRows(rows);
+    expect(g[0]).toMatchObject({
+      pcieRxBytesPerImage: 4e6,
+      offloading: false,
+      hostRssPeakBytes: 5e9,
+      startTemperatureC: { min: 40, max: 42 },
+      throttledShare: 0.05,
+    });
+    expect(g[0].vramHeadroom).toBeCloseTo(1 - 1e9 / 8e10, 9);
+    expect(g[1]).toMatchObject({ pcieRxBytesPerImage: 5.3e9, offloadShare: 1, offloading: true, vramHeadroom: 0.75 });
+    expect(g[2]).toMatchObject({ pcieRxBytesPerImage: null, offloadShare: null, hostRssPeakBytes: null }); // not measured: n/a, never 0
+    // sdpa (40–42 °C) vs offload (49 °C): 9 °C apart; sage (44 °C) is within 5 °C of both
+    const w = startTemperatureWarnings(g);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(
+      /^sdpa \(started at 40–42 °C\) and offload \(49 °C\) were compared at starting temperatures up to 9 °C apart, more than the 5 °C margin/,
+    );
+    expect(startTemperatureWarnings(g, 10)).toEqual([]);
+    expect(startTemperatureWarnings(g, 2)).toHaveLength(3);
   });
 });
 
