@@ -9,7 +9,7 @@ import type { Glyphs } from './glyphs.js';
 import { takeWidth, textWidth } from '../src/text/text-width.js';
 import { seg, type Line } from './lines.js';
 import { clip, clipStart, padLeft, padRight, rule } from './text-fit.js';
-import { offloadMark, throttleMark } from '../src/text/resource-text.js';
+import { offloadMark, throttleMark } from '../src/energy/resource-text.js';
 
 interface Col {
   head: string;

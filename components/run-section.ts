@@ -1,4 +1,5 @@
 /** Run panel (pure): last image, steady means with spread, idle, throughput, energy method. */
+import { offloadMark } from '../src/energy/resource-text.js';
 import { basename } from 'node:path';
 import { fixed, fmtNum, NA } from '../src/text/format.js';
 import type { Glyphs } from './glyphs.js';
@@ -60,6 +61,8 @@ export function runLines(v: DashboardView, g: Glyphs, width: number, lines: numb
     [
       [seg('last ', 'dim'), seg(`#${last.index + 1}`)],
       [seg(s3(last.seconds), undefined, true), seg(' '), seg(j1(last.joules), 'power', true)],
+      // an offloading image says so next to its cost (what moved over PCIe is often why)
+      ...(offloadMark(last) ? [[seg(offloadMark(last).toUpperCase(), 'warn')]] : []),
       [seg('steady ', 'dim'), seg(`${s3(s.secondsPerImage.mean)}${pm(s.secondsPerImage.stdev, 2)}`, undefined, true)],
       [seg(`${j1(s.joulesPerImage.mean)}${pm(s.joulesPerImage.stdev, 1)}`, 'power', true)],
       [seg('net ', 'dim'), seg(j1(s.joulesPerImage.netMean))],

@@ -21,15 +21,19 @@ export function parseDmonLine(line: string, st: DmonState): DmonLine {
   const t = line.trim();
   if (t === '') return { kind: 'skip' };
   if (t.startsWith('#')) {
-    const cols = t.slice(1).trim().split(/\s+/);
-    // The names line starts with `gpu`; the units line (`Idx  MB/s ...`) only confirms it.
-    if (cols[0]?.toLowerCase() === 'gpu') st.columns = cols.map((c) => c.toLowerCase());
+    const cols = t
+      .slice(1)
+      .trim()
+      .split(/\s+/)
+      .map((c) => c.toLowerCase());
+    // The names line has `gpu` (after `Date`/`Time` with -o DT); the units line (`Idx  MB/s ...`) has not.
+    if (cols.includes('gpu') && cols.length <= 64) st.columns = cols;
     return { kind: 'header' };
   }
   const cols = st.columns;
   if (!cols) return { kind: 'bad' };
   const cells = t.split(/\s+/);
-  if (cells.length !== cols.length || cells.length > 64) return { kind: 'bad' };
+  if (cells.length !== cols.length) return { kind: 'bad' };
   const index = finiteNumber(cells[cols.indexOf('gpu')]);
   if (index === undefined || !Number.isInteger(index) || index < 0) return { kind: 'bad' };
   const cell = (name: string): number | undefined => {

@@ -12,7 +12,7 @@ import { reportImage, summaryText } from '../report/report-text.js';
 import type { LogLine, Note } from '../session/types.js';
 import { jsonGuard } from '../text/output-guard.js';
 import { etaSeconds, runningMean } from '../measure/eta.js';
-import { memoryParts, offloadMark, tempText, throttleMark } from '../text/resource-text.js';
+import { memoryParts, offloadMark, tempText, throttleMark } from '../energy/resource-text.js';
 
 export interface PlainOptions {
   json: boolean;
@@ -48,9 +48,10 @@ export function imageLine(r: ImageRow, target: number | null, eta: number | null
     r.method ?? NA,
     // each external meter over the same window, named by what it measures
     ...(r.meters ?? []).map((m) => `meter ${withUnit(m.joules, 1, 'J')} (${m.scope})`),
+    ...marks,
+    // memory pressure and heat after the marks (scripts read the fields before them)
     ...memoryParts(r),
     tempText(r.heat),
-    ...marks,
     // Time left, last (scripts read the fields before it): only with a target and a steady image.
     ...(eta !== null && target !== null && r.index + 1 < target ? [`ETA ${fmtClock(Math.ceil(eta))}`] : []),
   ]

@@ -3,7 +3,7 @@ import { fmtBytes, fmtNum, NA } from '../text/format.js';
 import { fitTable, leftOutNote, wrapWords, type FitColumn } from '../text/fit-table.js';
 import { csvCell, markdownCell } from './formats.js';
 import { intervalText, ratioText, startTemperatureWarnings, type ConfigGroup } from './groups.js';
-import { fmtGb } from '../text/resource-text.js';
+import { fmtGb } from '../energy/resource-text.js';
 
 /** `5.3 GB offload 100%` / `0.004 GB` / n/a: host→GPU per image, and the offloading share when any. */
 export const pcieCell = (g: Pick<ConfigGroup, 'pcieRxBytesPerImage' | 'offloadShare'>) =>
@@ -26,9 +26,8 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number, m
     { head: 'Wh/1000', right: true, keep: 30 },
     { head: 'img/kWh', right: true, keep: 20 },
     { head: 'peak VRAM', right: true, keep: 80 },
-    { head: 'free', right: true, keep: 35 },
+    // VRAM headroom and host RAM are in the Markdown, CSV, HTML and JSON (and each session's summary)
     { head: 'PCIe in/img', right: true, keep: 60 },
-    { head: 'host RAM', right: true, keep: 33 },
     { head: 'heat', right: true, keep: 32 },
     { head: 'vs baseline', keep: 40 },
     { head: 'Pareto', keep: 45 }, // the Pareto front line below names it too
@@ -45,9 +44,7 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number, m
       fmtNum(g.whPer1000Images, 1),
       fmtNum(g.imagesPerKwh, 0),
       fmtBytes(g.peakVramBytes),
-      headroomCell(g),
       pcieCell(g),
-      fmtBytes(g.hostRssPeakBytes),
       heatCell(g),
       ratioText(g),
       paretoText(g),
@@ -64,9 +61,7 @@ export function groupsText(groups: readonly ConfigGroup[], widthCols?: number, m
           fmtNum(r.whPer1000Images, 1),
           fmtNum(r.imagesPerKwh, 0),
           fmtBytes(r.peakVramBytes),
-          '',
           pcieCell(r),
-          fmtBytes(r.hostRssPeakBytes),
           heatCell({ meanTemperatureC: r.startTemperatureC, throttledShare: r.throttledShare }).replace(/^(\d+ °C)/, 'start $1'),
           '',
           '',

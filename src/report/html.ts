@@ -160,14 +160,12 @@ function groupsHtml(groups: readonly ConfigGroup[]): string {
     'Wh/1000',
     'img/kWh',
     'peak VRAM',
-    'VRAM free',
     'PCIe in/image',
-    'host RAM',
     'heat',
     'vs baseline',
     'Pareto',
   ];
-  const num = [false, true, true, true, true, true, true, true, true, true, true, true, true, false, false];
+  const num = [false, true, true, true, true, true, true, true, true, true, true, false, false];
   const rows = groups
     .map((g) => {
       const cells = [
@@ -179,10 +177,9 @@ function groupsHtml(groups: readonly ConfigGroup[]): string {
         fmtNum(g.joulesPerImage.netMean, 1),
         fmtNum(g.whPer1000Images, 1),
         fmtNum(g.imagesPerKwh, 0),
-        fmtBytes(g.peakVramBytes),
-        esc(headroomCell(g)),
-        esc(pcieCell(g)),
-        fmtBytes(g.hostRssPeakBytes),
+        // two short lines a cell, so the table still fits a laptop screen
+        `${fmtBytes(g.peakVramBytes)}${g.vramHeadroom === null ? '' : `<br><span class="muted">${esc(headroomCell(g))} free</span>`}`,
+        `${esc(pcieCell(g))}${g.hostRssPeakBytes === null ? '' : `<br><span class="muted">host RAM ${fmtBytes(g.hostRssPeakBytes)}</span>`}`,
         esc(heatCell(g)),
         esc(ratioText(g)),
         g.pareto ? `★${g.paretoNames.length ? ` ${esc(g.paretoNames.join(', '))}` : ''}` : '',

@@ -10,7 +10,7 @@ import { comparisonCells } from './formats.js';
 import { groupsJson, groupsText } from './group-output.js';
 import { GROUP_KEYS, groupRows, startTemperatureWarnings, type ConfigGroup } from './groups.js';
 import { isGpu } from '../../probes/types.js';
-import { fmtGb, offloadMark, tempText, throttleMark } from '../text/resource-text.js';
+import { fmtGb, offloadMark, tempText, throttleMark } from '../energy/resource-text.js';
 
 /** One image in the report JSON: the row's fields that scripts rely on, plus a few diagnostics. */
 export type ReportImage = Pick<
@@ -207,31 +207,32 @@ function memoryLines(s: Summary): string[] {
   const pcie =
     m.pcieRxBytesPerImage === null && m.pcieTxBytesPerImage === null
       ? `PCIe ${NA}`
-      : `PCIe to GPU ${fmtGb(m.pcieRxBytesPerImage)}/image, from GPU ${fmtGb(m.pcieTxBytesPerImage)}/image`;
-  const off = m.offloadShare === null ? '' : `  offloading ${m.offloadImages} of the steady images (${fmtPercent(m.offloadShare)})`;
+      : `PCIe to GPU ${fmtGb(m.pcieRxBytesPerImage)}, from GPU ${fmtGb(m.pcieTxBytesPerImage)} /image`;
+  // What was not measured is left out of the last line (PCIe says n/a above).
+  const known = [
+    m.hostRssPeakBytes === null ? '' : `generator RAM ${fmtBytes(m.hostRssPeakBytes)}`,
+    m.swapBytesPerImage === null ? '' : `swap ${fmtGb(m.swapBytesPerImage)}/image`,
+    m.minFreeVramBytes === null ? '' : `VRAM free ≥ ${fmtBytes(m.minFreeVramBytes)}`,
+  ].filter(Boolean);
   return [
-    `memory        ${pcie}${off}`,
-    `              host RAM peak ${fmtBytes(m.hostRssPeakBytes)} (the generator's processes)  swap ${m.swapBytesPerImage === null ? NA : `${fmtGb(m.swapBytesPerImage)}/image`}  lowest free VRAM ${fmtBytes(m.minFreeVramBytes)}`,
+    `memory        ${pcie}`,
+    ...(m.offloadShare === null ? [] : [`offloading    ${m.offloadImages} of the steady images (${fmtPercent(m.offloadShare)})`]),
+    ...(known.length ? [`              ${known.join('  ')}`] : []),
   ];
 }
 
 function heatLines(s: Summary): string[] {
   const h = s.heat;
   if (!h) return [];
+  const reasons = Object.entries(h.throttle ?? {})
+    .filter(([, v]) => v >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${fmtPercent(v)}`);
   const thr =
-    h.throttledShare === null
-      ? `clock reasons ${NA}`
-      : `throttled ${fmtPercent(h.throttledShare)}${
-          throttleMark(h)
-            ? ` (${Object.entries(h.throttle ?? {})
-                .filter(([, v]) => v >= 0.01)
-                .sort((a, b) => b[1] - a[1])
-                .map(([k, v]) => `${k} ${fmtPercent(v)}`)
-                .join(', ')})`
-            : ''
-        }`;
+    h.throttledShare === null ? `clock reasons ${NA}` : `throttled ${fmtPercent(h.throttledShare)}${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
   return [
-    `heat          start ${fmtNum(h.startC, 0)} °C  mean ${fmtNum(h.meanC, 0)} °C  max ${fmtNum(h.maxC, 0)} °C  SM clock ${fmtNum(h.smClockMeanMhz, 0)} MHz  ${thr}`,
+    `heat          start ${fmtNum(h.startC, 0)} °C  mean ${fmtNum(h.meanC, 0)} °C  max ${fmtNum(h.maxC, 0)} °C  SM ${fmtNum(h.smClockMeanMhz, 0)} MHz`,
+    `              ${thr}`,
   ];
 }
 

@@ -2,9 +2,9 @@
  * How memory pressure and heat read in every table and line (issue 23): one wording for the live
  * line, the dashboard, the report. PCIe traffic in GB (10^9 bytes, as transfer rates are quoted).
  */
-import type { ImageRow } from '../energy/image-rows.js';
-import { topThrottle, type WindowHeat } from '../energy/window-resources.js';
-import { fmtBytes, fmtNum, NA } from './format.js';
+import type { ImageRow } from './image-rows.js';
+import { topThrottle, type WindowHeat } from './window-resources.js';
+import { fmtBytes, fmtNum, NA } from '../text/format.js';
 
 /** Bytes as GB with one decimal below 100 (`5.3 GB`), n/a for unknown. */
 export function fmtGb(v: number | null | undefined): string {
