@@ -10,6 +10,8 @@ import { parseAmdSmiMetric, parseAmdSmiStatic, parseRocmSmi, type AmdGpu, type A
 import { findAmdCards, readCard, type SysfsCard } from './amd-sysfs.js';
 import { timelineNow } from '../timeline.js';
 import { amdPowerAverageMs } from './power-average.js';
+import { PcieBwReader } from './pcie-bw.js';
+import { join } from 'node:path';
 
 export class AmdSysfsProbe implements Probe {
   readonly name = 'amd-sysfs' as const;
@@ -51,9 +53,23 @@ export class AmdSysfsProbe implements Probe {
     return { status: 'ok', devices, method: `amdgpu sysfs (${files.join('; ')})` };
   }
 
+  /** Each card's `pcie_bw`, read in the background (a read takes a second in the kernel). */
+  private readonly pcieBw = new Map<string, PcieBwReader>();
+
   async poll(): Promise<Reading[]> {
     const t = timelineNow();
-    return this.cards.map((c) => readCard(c, t));
+    return this.cards.map((c) => {
+      const r = readCard(c, t);
+      if (c.vramTotalBytes !== undefined && r.vramUsedBytes !== undefined) r.vramFreeBytes = Math.max(0, c.vramTotalBytes - r.vramUsedBytes);
+      let bw = this.pcieBw.get(c.id);
+      if (!bw) this.pcieBw.set(c.id, (bw = new PcieBwReader(join(c.deviceDir, 'pcie_bw'))));
+      const v = bw.take();
+      if (v) {
+        r.pcieRxBytesPerSec = v.rxBytesPerSec;
+        r.pcieTxBytesPerSec = v.txBytesPerSec;
+      }
+      return r;
+    });
   }
 
   private lastLook: { tMs: number; lists: Map<string, GpuProcess[]> } | undefined;
