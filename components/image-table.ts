@@ -65,7 +65,8 @@ const COLS: Col[] = [
   {
     head: 'PCIe GB',
     width: 7,
-    cell: (r) => (r.memory?.pcieRxBytes == null ? NA : (r.memory.pcieRxBytes / 1e9).toFixed(r.memory.pcieRxBytes >= 1e11 ? 0 : 2)),
+    cell: (r) =>
+      r.memory?.pcieRxBytes == null ? NA : (r.memory.pcieRxBytes / 1e9).toFixed(r.memory.pcieRxBytes >= 1e11 ? 0 : r.memory.pcieRxBytes >= 1e8 ? 2 : 3),
     priority: 5,
     meta: true,
     has: (r) => r.memory?.pcieRxBytes != null,
