@@ -12,33 +12,10 @@ import { GENERATOR, spawnCli, tempDir } from '../../helpers/gen.js';
 async function run(dir: string, name: string, extra: string[]) {
   const out = join(dir, name);
   const rec = join(dir, `${name}.json`);
-  const r = await spawnCli([
-    'run',
-    '--probe',
-    'simulated',
-    '--idle',
-    '0.3',
-    '--plain',
-    // one file a batch (the automatic batch gap may join images this quick)
-    '--batch-gap',
-    '60',
-    '--record',
-    rec,
-    '--out',
-    out,
-    '--',
-    process.execPath,
-    GENERATOR,
-    '--out',
-    out,
-    '--count',
-    '3',
-    '--seconds',
-    '0.3',
-    '--load-seconds',
-    '0.4',
-    ...extra,
-  ]);
+  // one file a batch (the automatic batch gap may join images this quick)
+  const genwatt = '--probe simulated --idle 0.3 --plain --batch-gap 60'.split(' ');
+  const generator = '--count 3 --seconds 0.3 --load-seconds 0.4'.split(' ');
+  const r = await spawnCli(['run', ...genwatt, '--record', rec, '--out', out, '--', process.execPath, GENERATOR, '--out', out, ...generator, ...extra]);
   expect(r.code, r.err).toBe(0);
   const rep = await spawnCli(['report', '--json', rec]);
   const text = await spawnCli(['report', rec, '--images']);
