@@ -4,16 +4,8 @@
  * and clock event reasons once a second (the counter read alone costs ~4 ms of CPU on an H100).
  */
 import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
-import {
-  FI_DEV_PCIE_COUNT_RX_BYTES,
-  FI_DEV_PCIE_COUNT_TX_BYTES,
-  FI_DEV_POWER_INSTANT,
-  NVML,
-  PCIE_UTIL_RX_BYTES,
-  PCIE_UTIL_TX_BYTES,
-  type DeviceHandle,
-  type NvmlBinding,
-} from './nvml-binding.js';
+import { FI_DEV_POWER_INSTANT, NVML, PCIE_UTIL_RX_BYTES, PCIE_UTIL_TX_BYTES, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
+import { FI_DEV_PCIE_COUNT_RX_BYTES as PCIE_RX, FI_DEV_PCIE_COUNT_TX_BYTES as PCIE_TX } from './nvml-binding.js';
 import { CounterGuard, mapPoll, unsupported, type Metric, type NvmlPoll } from './nvml-map.js';
 import { timelineNow } from '../timeline.js';
 import { nvmlArchitectureName, powerDrawAverageMs } from './power-average.js';
@@ -60,7 +52,7 @@ export function normalizeBusId(busId: string): string {
   return `${m[1].padStart(8, '0').slice(-8)}:${m[2]}:${m[3]}.${m[4]}`.toUpperCase();
 }
 
-const FIELDS_WITH_PCIE = [FI_DEV_POWER_INSTANT, FI_DEV_PCIE_COUNT_RX_BYTES, FI_DEV_PCIE_COUNT_TX_BYTES] as const;
+const FIELDS_WITH_PCIE = [FI_DEV_POWER_INSTANT, PCIE_RX, PCIE_TX] as const;
 
 export class NvmlProbe implements Probe {
   readonly name = 'nvml' as const;
