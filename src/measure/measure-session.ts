@@ -33,6 +33,7 @@ import { SessionCore } from './session-core.js';
 import type { MeasureSessionEvents, SessionState } from './session-events.js';
 import { asUserStop, finishResult, sessionExitCode, type SessionResult } from './session-result.js';
 import { timelineNow } from '../../probes/timeline.js';
+import { serverPid } from './listening-pid.js';
 
 export { NoGpuError } from './detect-devices.js';
 export { RunNotStartedError } from './preflight.js';
@@ -288,6 +289,14 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     this.runStartMs = timelineNow();
     this.runStartWallMs = Date.now();
     this.intake.start(this.runStartMs, c.backend?.kind);
+    if (c.backend)
+      void serverPid(c.backend.url).then(
+        (pid) => {
+          this.core.serverPid = pid ?? undefined;
+          this.core.readHostMemory();
+        },
+        () => undefined, // no /proc: the server's memory stays n/a
+      );
     this.rowsOf.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
@@ -323,6 +332,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     // The generator's own GPU memory (and the GPUs it uses), from the process lists.
     if (g.pid !== undefined) {
       this.core.generatorGroup = g.pid;
+      this.core.readHostMemory();
       // Fast looks until the first images tell how long one takes (paceFor, as rows come).
       this.core.processWatch?.paceFor(0);
       this.core.processWatch?.acquire();

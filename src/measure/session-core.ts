@@ -88,6 +88,8 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
   processWatch: ProcessWatch | undefined;
   /** The generator's process group (its pid), while a command runs. */
   generatorGroup: number | undefined;
+  /** A local server backend's process (found by its port): its host memory is the generator's. */
+  serverPid: number | undefined;
 
   constructor(readonly config: CoreConfig) {
     super();
@@ -214,11 +216,8 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
         );
     });
     if (this.config.hostMemory) {
-      const reader = new HostMemoryReader();
-      loopWatch.every(1000, () => {
-        const r = reader.read(this.generatorGroup, timelineNow());
-        if (r) this.reading(sanitizeReading(r));
-      });
+      this.hostMemory = new HostMemoryReader();
+      loopWatch.every(1000, () => this.readHostMemory());
     }
     this.loopWatch = loopWatch;
     const tickMs = this.sampler.start(() => loopWatch.tick());
@@ -270,8 +269,21 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
     for (const p of this.probes) p.setCounterDevices?.(ids);
   }
 
+  private hostMemory: HostMemoryReader | undefined;
+
+  /**
+   * The generator's host memory and the swap counters now (once a second while sampling, and when the
+   * generator or a local server's process becomes known, and at the end: a run under a second still has them).
+   */
+  readHostMemory(): void {
+    const r = this.hostMemory?.read(this.generatorGroup ?? this.serverPid, timelineNow());
+    if (r) this.reading(sanitizeReading(r));
+  }
+
   /** Stops sampling and closes every probe. */
   async stopSampling(): Promise<void> {
+    this.readHostMemory();
+    this.hostMemory = undefined;
     if (this.counterTimer) clearTimeout(this.counterTimer);
     this.processWatch?.stop();
     this.loopWatch?.stop();

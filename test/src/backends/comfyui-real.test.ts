@@ -266,6 +266,8 @@ describe.skipIf(!REAL_COMFY)(`the real ComfyUI${REAL_COMFY ? '' : ` (skipped: ${
     expect(b.r.code, b.r.err).toBe(0);
     expect(b.doc.rows.map((r) => r.batch)).toEqual([0, 0, 1, 1, 2, 2]);
     expect(b.doc.rows.map((r) => r.warmup)).toEqual([true, true, false, false, false, false]);
+    // the server's own host memory (found by its port), as a command generator's would be
+    expect(b.doc.summary.memory?.hostRssPeakBytes).toBeGreaterThan(50 * 2 ** 20);
   }, 60_000);
 
   it('a graph with no seed served from the cache, and a graph that saves no file: each a clear failure', async () => {
