@@ -33,7 +33,6 @@ import { SessionCore } from './session-core.js';
 import type { MeasureSessionEvents, SessionState } from './session-events.js';
 import { asUserStop, finishResult, sessionExitCode, type SessionResult } from './session-result.js';
 import { timelineNow } from '../../probes/timeline.js';
-import { serverPid } from './listening-pid.js';
 
 export { NoGpuError } from './detect-devices.js';
 export { RunNotStartedError } from './preflight.js';
@@ -289,14 +288,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     this.runStartMs = timelineNow();
     this.runStartWallMs = Date.now();
     this.intake.start(this.runStartMs, c.backend?.kind);
-    if (c.backend)
-      void serverPid(c.backend.url).then(
-        (pid) => {
-          this.core.serverPid = pid ?? undefined;
-          this.core.readHostMemory();
-        },
-        () => undefined, // no /proc: the server's memory stays n/a
-      );
+    if (c.backend) this.core.measureServer(c.backend.url);
     this.rowsOf.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);

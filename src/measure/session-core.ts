@@ -29,6 +29,7 @@ import { intervalPolicy, type IntervalPolicy } from './interval-policy.js';
 import { LoopWatch, stallReason } from './loop-watch.js';
 import { ProcessWatch, type ProcessLookHandler } from './process-watch.js';
 import { HostMemoryReader } from './host-memory.js';
+import { serverPid } from './listening-pid.js';
 import { sanitizeReading } from '../../probes/sanity.js';
 import { DevicePlausibility } from '../../probes/plausibility.js';
 import { Sampler } from './sampler.js';
@@ -89,7 +90,18 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
   /** The generator's process group (its pid), while a command runs. */
   generatorGroup: number | undefined;
   /** A local server backend's process (found by its port): its host memory is the generator's. */
-  serverPid: number | undefined;
+  private serverPid: number | undefined;
+
+  /** Finds the local server behind a backend URL (asynchronously) and measures its host memory from then on. */
+  measureServer(url: string): void {
+    void serverPid(url).then(
+      (pid) => {
+        this.serverPid = pid ?? undefined;
+        this.readHostMemory();
+      },
+      () => undefined, // no /proc: the server's memory stays n/a
+    );
+  }
 
   constructor(readonly config: CoreConfig) {
     super();
