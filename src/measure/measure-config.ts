@@ -2,7 +2,8 @@
 import type { MeterSpec } from '../../probes/meter/meter-spec.js';
 import type { ProbeName } from '../../probes/types.js';
 import type { BackendConfig } from '../backends/backend-types.js';
-import type { SessionMode } from '../session/types.js';
+import type { RunInfo, SessionMode } from '../session/types.js';
+import type { GpuChoiceNow } from './gpu-charge.js';
 
 export interface MeasureConfig {
   mode: SessionMode;
@@ -47,4 +48,22 @@ export interface MeasureConfig {
   simNoProcessList?: boolean;
   /** External power meters (`--meter`, `--meter-cmd`). */
   meters?: MeterSpec[];
+}
+
+/** The run as its recording's header says it: the command, folder and tags, and the GPUs charged (or that they are not known yet). */
+export function runInfo(c: MeasureConfig, tags: Record<string, string>, choice: GpuChoiceNow): RunInfo {
+  const run: RunInfo = {
+    mode: c.mode,
+    argv: c.argv,
+    cwd: c.cwd,
+    outDir: c.outDir,
+    tags: { ...tags },
+    startMs: null,
+    endMs: null,
+    exit: null,
+    endReason: null,
+  };
+  if (choice.ids) Object.assign(run, { gpus: choice.ids, gpuReason: choice.reason });
+  else if (choice.pending) Object.assign(run, { gpusPending: true, gpuReason: choice.reason });
+  return run;
 }

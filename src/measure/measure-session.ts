@@ -20,14 +20,15 @@ import type { ImageEvent } from '../images/batches.js';
 import type { OutputWatcher } from '../images/watcher.js';
 import { recorderFor } from '../session/record-listener.js';
 import type { Recorder } from '../session/recorder.js';
-import type { ChildExit, Note, ProbeReport, RunInfo, SessionOptions, StopReason } from '../session/types.js';
-import type { MeasureConfig } from './measure-config.js';
+import type { ChildExit, Note, ProbeReport, SessionOptions, StopReason } from '../session/types.js';
+import { runInfo, type MeasureConfig } from './measure-config.js';
 import { chargeNote, GpuCharge } from './gpu-charge.js';
 import { openWatcher, settleWatcher } from './run-watcher.js';
 import { ImageIntake } from './image-intake.js';
-import { countCheck, serverTags } from './server-facts.js';
+import { countCheck } from './server-facts.js';
 import { resolveGpuList, restrictIdle } from './gpu-select.js';
-import { isBackend, startGenerator, stopAndWait, type Generator } from './generator.js';
+import { isBackend, stopAndWait, type Generator } from './generator.js';
+import { launchGenerator } from './launch-generator.js';
 import { preflightRun } from './preflight.js';
 import { SessionCore } from './session-core.js';
 import type { MeasureSessionEvents, SessionState } from './session-events.js';
@@ -183,19 +184,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       this.recordFile = this.recorder.file;
     }
     const choice = this.gpuCharge.choose();
-    const run: RunInfo = {
-      mode: c.mode,
-      argv: c.argv,
-      cwd: c.cwd,
-      outDir: c.outDir,
-      tags: { ...this.tags },
-      startMs: null,
-      endMs: null,
-      exit: null,
-      endReason: null,
-    };
-    if (choice.ids) Object.assign(run, { gpus: choice.ids, gpuReason: choice.reason });
-    else if (choice.pending) Object.assign(run, { gpusPending: true, gpuReason: choice.reason });
+    const run = runInfo(c, this.tags, choice);
     this.core.record(this.core.header(this.startedMs, this.options, run), true);
     if (choice.note) this.note('genwatt', choice.note);
     if (c.mode !== 'monitor') {
@@ -296,39 +285,22 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     this.setState('running');
     this.stopAfter(c.timeoutMs);
     this.timers.push(setInterval(() => this.intake.tick(timelineNow()), 100));
-    const g = await startGenerator(
-      { argv: c.argv, backend: c.backend, cwd: c.cwd, env: this.core.childEnv(), killAfterMs: c.killAfterMs },
-      {
-        tags: (given) => {
-          const t = serverTags(given, c.tags, (m) => this.note('genwatt', m));
-          Object.assign(this.tags, t);
-          this.core.record({ type: 'tags', tags: t }, true);
-          this.emit('tags', t);
-        },
-        note: (m) => this.note(c.backend?.kind ?? 'generator', m),
-        request: (r) => this.intake.request(r),
-        progress: (p) => {
-          this.progress = p;
-          this.emit('progress', p);
-        },
-        log: (raw) => {
-          const l = { ...raw, line: this.core.redactor.text(raw.line) };
-          this.generatorLog.add(l);
-          this.core.record({ type: 'log', ...l });
-          this.emit('log', l);
-        },
+    const g = await launchGenerator({
+      config: c,
+      core: this.core,
+      tags: this.tags,
+      generatorLog: this.generatorLog,
+      intake: this.intake,
+      note: (source, m) => this.note(source, m),
+      tagsAdded: (t) => this.emit('tags', t),
+      progress: (p) => {
+        this.progress = p;
+        this.emit('progress', p);
       },
-    );
+      logged: (l) => this.emit('log', l),
+    });
     if (!g) return;
     this.generator = g;
-    // The generator's own GPU memory (and the GPUs it uses), from the process lists.
-    if (g.pid !== undefined) {
-      this.core.generatorGroup = g.pid;
-      this.core.readHostMemory();
-      // Fast looks until the first images tell how long one takes (paceFor, as rows come).
-      this.core.processWatch?.paceFor(0);
-      this.core.processWatch?.acquire();
-    }
     g.done
       .then(async (exit) => {
         this.childExit = exit;

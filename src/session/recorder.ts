@@ -9,55 +9,14 @@ import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatDoc, writeDocFromJournal } from './doc-writer.js';
 import type { JournalContents } from './journal-reader.js';
+import { finalTempPath, isChosenName, journalPath, nextName, RecordingExistsError } from './record-paths.js';
 import { makeFolders } from './record-target.js';
 import { removeStaleTemps } from './stale-temps.js';
 import type { SessionDoc, SessionRecord } from './types.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 export { formatDoc } from './doc-writer.js';
-
-export class RecordingExistsError extends Error {
-  readonly exists = true;
-  constructor(readonly file: string) {
-    super(`${file} already exists: genwatt never overwrites a recording (choose another --record name)`);
-  }
-}
-
-/** `x.json` → `x.jsonl`; anything else gets `.jsonl` appended. */
-export function journalPath(file: string): string {
-  return file.endsWith('.json') ? `${file}l` : `${file}.jsonl`;
-}
-
-/** A fresh timestamped path under `dir` that does not exist yet. */
-export function defaultRecordPath(dir: string, mode: string, now = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '-');
-  for (let i = 0; ; i++) {
-    const p = resolve(dir, `${stamp}-${mode}${i ? `-${i}` : ''}.json`);
-    if (!existsSync(p) && !existsSync(journalPath(p))) {
-      chosenNames.add(p);
-      return p;
-    }
-  }
-}
-
-/**
- * Names genwatt chose itself: another genwatt started in the same second may take one first, and
- * then the recorder moves on to the next free `-N` name. A name the user gave is never changed.
- */
-const chosenNames = new Set<string>();
-
-function nextName(file: string): string {
-  const m = /^(.*?)(?:-(\d+))?\.json$/.exec(file);
-  return m ? `${m[1]}-${Number(m[2] ?? 0) + 1}.json` : `${file}-1`;
-}
-
-/** The temp file a final document is written to before it is linked into place (a dotfile: never listed). */
-export function finalTempPath(file: string): string {
-  return join(dirname(resolve(file)), `.${basename(file)}.${process.pid}-${Date.now()}.genwatt.tmp`);
-}
+export { defaultRecordPath, journalPath, RecordingExistsError } from './record-paths.js';
 
 export interface RecorderOptions {
   /** Flush period, ms (at most 1 s). */
@@ -109,7 +68,7 @@ export class Recorder {
   /** Opens `NAME.jsonl` exclusively; throws {@link RecordingExistsError} if either file exists. */
   constructor(file: string, flushMsOrOpts: number | RecorderOptions = 250) {
     this.opts = typeof flushMsOrOpts === 'number' ? { flushMs: flushMsOrOpts } : flushMsOrOpts;
-    const renamable = chosenNames.has(resolve(file));
+    const renamable = isChosenName(file);
     for (let tries = 0; ; tries++) {
       try {
         this.openJournal(file);
