@@ -51,6 +51,8 @@ export interface FieldAnswer {
   /** Microseconds since the epoch, when NVML took the value. */
   timestampUs: number;
   value: number;
+  /** nvmlValueType_t of `value` (1: 32-bit unsigned, so a byte counter wraps at 4 GiB); undefined: 64-bit. */
+  valueType?: number;
 }
 
 export type DeviceHandle = unknown;
@@ -284,6 +286,7 @@ export async function loadNvml(): Promise<NvmlBinding> {
           fieldId: v.fieldId,
           ret: v.nvmlReturn,
           timestampUs: Number(v.timestamp),
+          valueType: v.valueType,
           // valueType 0 double, 1 uint, 2 ulong, 3 ulonglong, 4 sll, 5 int, 6 ushort
           value: Number(
             v.valueType === 0

@@ -4,23 +4,13 @@
  * and clock event reasons once a second (the counter read alone costs ~4 ms of CPU on an H100).
  */
 import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
-import { FI_DEV_POWER_INSTANT, NVML, PCIE_UTIL_RX_BYTES, PCIE_UTIL_TX_BYTES, type DeviceHandle, type NvmlBinding } from './nvml-binding.js';
-import { FI_DEV_PCIE_COUNT_RX_BYTES as PCIE_RX, FI_DEV_PCIE_COUNT_TX_BYTES as PCIE_TX } from './nvml-binding.js';
-import { CounterGuard, mapPoll, unsupported, type Metric, type NvmlPoll } from './nvml-map.js';
+import { NVML, type NvmlBinding } from './nvml-binding.js';
+import { CounterGuard, unsupported } from './nvml-map.js';
 import { timelineNow } from '../timeline.js';
+import { pcieCounters } from './pcie-counter.js';
+import { readDevice, type Dev } from './nvml-read.js';
 import { nvmlArchitectureName, powerDrawAverageMs } from './power-average.js';
 import { asleepText, genwattBusId, isAsleep, nvidiaPciDevices, pmText, readPciPm, sysfsBdf, sysfsRoot, type PciPm } from './pci-pm.js';
-
-interface Dev {
-  info: DeviceInfo;
-  lastCounterMs: number;
-  handle: DeviceHandle;
-  guard: CounterGuard;
-  /** Metrics this device does not support: not asked again. */
-  skip: Set<Metric | 'pstate' | 'pcieFields'>;
-  lastSlowMs: number;
-  noted: Set<string>;
-}
 
 export interface NvmlProbeOptions {
   /** The binding (tests pass a fake; default loads libnvidia-ml through koffi). */
@@ -51,8 +41,6 @@ export function normalizeBusId(busId: string): string {
   if (!m) return busId.trim();
   return `${m[1].padStart(8, '0').slice(-8)}:${m[2]}:${m[3]}.${m[4]}`.toUpperCase();
 }
-
-const FIELDS_WITH_PCIE = [FI_DEV_POWER_INSTANT, PCIE_RX, PCIE_TX] as const;
 
 export class NvmlProbe implements Probe {
   readonly name = 'nvml' as const;
@@ -180,11 +168,20 @@ export class NvmlProbe implements Probe {
       // Used only where instant power is missing (drivers before 530): nvmlDeviceGetPowerUsage's width.
       const averageMs = powerDrawAverageMs(nvmlArchitectureName(n.architecture?.(handle).value), name);
       if (averageMs !== undefined) info.powerAverageMs = averageMs;
-      this.devs.push({ info, handle, guard: new CounterGuard(), skip: new Set(), lastSlowMs: -Infinity, lastCounterMs: -Infinity, noted: new Set() });
+      this.devs.push({
+        info,
+        handle,
+        guard: new CounterGuard(),
+        pcie: pcieCounters(),
+        skip: new Set(),
+        lastSlowMs: -Infinity,
+        lastCounterMs: -Infinity,
+        noted: new Set(),
+      });
     }
     if (this.devs.length === 0) return { status: problems.length ? 'error' : 'unavailable', devices: [], reason: problems.join('; ') || 'NVML sees no GPU' };
     const d0 = this.devs[0];
-    const probe = this.readOnce(d0);
+    const probe = readDevice(this.nvml!, d0, this.now());
     const parts = [`NVML${driver.value ? ` (driver ${driver.value})` : ''}`];
     parts.push(
       probe.reading.powerKind === 'instant'
@@ -199,51 +196,6 @@ export class NvmlProbe implements Probe {
     const res: Detection = { status: 'ok', devices: this.devs.map((d) => d.info), method: parts.join(', ') };
     if (problems.length) res.reason = problems.join('; ');
     return res;
-  }
-
-  private readOnce(d: Dev, slow = true, counter = true): ReturnType<typeof mapPoll> {
-    const n = this.nvml!;
-    const ask = <K extends Metric>(m: K, f: () => NvmlPoll[K]): NvmlPoll[K] | undefined => (d.skip.has(m) ? undefined : f());
-    const p: NvmlPoll = { tMs: this.now() };
-    if (counter) p.energyMj = ask('energyMj', () => n.totalEnergyMj(d.handle));
-    // Instant power and the PCIe byte counters in one call (each counter alone costs ~0.4 ms).
-    const pcie = !d.skip.has('pcieFields');
-    p.fields = ask('fields', () => n.fieldValues(d.handle, pcie ? FIELDS_WITH_PCIE : [FI_DEV_POWER_INSTANT]));
-    if (pcie && p.fields && p.fields.ret !== NVML.SUCCESS) {
-      // A driver that refuses the call as a whole for the newer ids: ask instant power alone from now on.
-      d.skip.add('pcieFields');
-      p.fields = n.fieldValues(d.handle, [FI_DEV_POWER_INSTANT]);
-    }
-    // The 1 s average only when there is no instant power to use.
-    if (d.skip.has('fields') || (p.fields && p.fields.ret !== NVML.SUCCESS)) p.averageMw = ask('averageMw', () => n.powerUsageMw(d.handle));
-    p.memory = ask('memory', () => n.memory(d.handle));
-    if (slow) {
-      p.utilization = ask('utilization', () => n.utilization(d.handle));
-      p.temperatureC = ask('temperatureC', () => n.temperatureC(d.handle));
-      p.smClockMhz = ask('smClockMhz', () => n.smClockMhz(d.handle));
-      p.clockEventReasons = ask('clockEventReasons', () => n.clockEventReasons(d.handle));
-      // No byte counters (drivers before 535): the 20 ms throughput sample, once a second.
-      if (d.skip.has('pcieFields') && n.pcieThroughputKBs) {
-        p.pcieRxKBs = ask('pcieRxKBs', () => n.pcieThroughputKBs!(d.handle, PCIE_UTIL_RX_BYTES));
-        p.pcieTxKBs = ask('pcieTxKBs', () => n.pcieThroughputKBs!(d.handle, PCIE_UTIL_TX_BYTES));
-      }
-    }
-    const mapped = mapPoll(d.info.id, p);
-    if (slow && !d.skip.has('pstate')) {
-      const ps = n.performanceState?.(d.handle);
-      if (ps?.ret === NVML.SUCCESS && ps.value !== undefined && ps.value >= 0 && ps.value <= 15) mapped.reading.pState = ps.value;
-      else if (!ps || unsupported(ps.ret)) d.skip.add('pstate');
-    }
-    // A field answer of NOT_SUPPORTED inside a successful call: fall back to the average at once.
-    if (mapped.reading.powerWatts === undefined && !d.skip.has('averageMw') && p.averageMw === undefined) {
-      const avg = n.powerUsageMw(d.handle);
-      if (avg.ret === NVML.SUCCESS && avg.value !== undefined) {
-        mapped.reading.powerWatts = avg.value / 1000;
-        mapped.reading.powerKind = 'average';
-      }
-    }
-    for (const m of mapped.unsupported) d.skip.add(m);
-    return mapped;
   }
 
   /** The counter of every device now (an image completed), checked by each device's guard. */
@@ -296,10 +248,17 @@ export class NvmlProbe implements Probe {
         if (counter) d.lastCounterMs = now;
         let mapped;
         try {
-          mapped = this.readOnce(d, slow, counter);
+          mapped = readDevice(this.nvml!, d, this.now(), slow, counter);
         } catch (err) {
           sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: `NVML call failed: ${(err as Error).message}` });
           continue;
+        }
+        if (d.pcieUnsure && !d.noted.has('pcieUnsure')) {
+          d.noted.add('pcieUnsure');
+          sink.note?.(
+            'nvml',
+            `${d.info.id}: its PCIe byte counters (32-bit, they wrap every 4 GiB) were once read over 1 s apart: bytes moved then are counted as the least they can be`,
+          );
         }
         for (const pr of mapped.problems) {
           const key = `${pr.metric}:${pr.ret}`;

@@ -35,6 +35,8 @@ export function fakeNvml(
      * `refuse` (the field call fails as a whole when 197/198 are asked; throughput answers), `none` (neither). Default `none`.
      */
     pcie?: 'fields' | 'throughput' | 'refuse' | 'none';
+    /** The byte counters as the H100's driver 580 answers them: 32-bit unsigned (valueType 1), wrapping at 4 GiB. Default 64-bit. */
+    pcie32?: boolean;
   } = {},
 ): NvmlBinding & { calls: Record<string, number>; shut: boolean; clock: { ms: number }; energyAtMs: number[] } {
   const clock = { ms: 0 };
@@ -83,7 +85,9 @@ export function fakeNvml(
           // An id this driver does not know: NOT_SUPPORTED inside a successful call (as nvmlDeviceGetFieldValues answers per field).
           if (pcie !== 'fields') return { fieldId, ret: NVML.ERROR_NOT_SUPPORTED, timestampUs: 0, value: 0 };
           const bytes = fieldId === FI_DEV_PCIE_COUNT_RX_BYTES ? 2e9 * (clock.ms / 50) : 1e6 * (clock.ms / 50);
-          return { fieldId, ret: 0, timestampUs: clock.ms * 1000, value: bytes };
+          return o.pcie32
+            ? { fieldId, ret: 0, timestampUs: clock.ms * 1000, value: bytes % 2 ** 32, valueType: 1 }
+            : { fieldId, ret: 0, timestampUs: clock.ms * 1000, value: bytes, valueType: 3 };
         }),
       );
     },

@@ -11,8 +11,8 @@ import { fakeNvml } from '../../helpers/fake-nvml.js';
 import { collect } from '../../helpers/sink.js';
 import { waitFor } from '../../helpers/gen.js';
 
-async function stream(pcie: 'fields' | 'throughput' | 'refuse' | 'none', ticks = 25) {
-  const nv = fakeNvml({ pcie });
+async function stream(pcie: 'fields' | 'throughput' | 'refuse' | 'none', ticks = 25, more: Parameters<typeof fakeNvml>[0] = {}) {
+  const nv = fakeNvml({ pcie, ...more });
   const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
   await p.detect();
   const c = collect();
@@ -21,7 +21,7 @@ async function stream(pcie: 'fields' | 'throughput' | 'refuse' | 'none', ticks =
   const from = nv.calls.memory;
   await waitFor(() => nv.calls.memory >= from + ticks, 20_000, 5);
   await p.close();
-  return { nv, readings: c.readings.filter((r) => r.powerWatts !== undefined) };
+  return { nv, readings: c.readings.filter((r) => r.powerWatts !== undefined), notes: c.notes };
 }
 
 describe('NVML PCIe traffic', () => {
@@ -32,6 +32,20 @@ describe('NVML PCIe traffic', () => {
     expect((b.pcieRxBytes! - a.pcieRxBytes!) / ((b.tMs - a.tMs) / 50)).toBeCloseTo(2e9, -3); // host→GPU: 2 GB a 50 ms tick
     expect(nv.calls.throughput ?? 0).toBe(0);
     expect(readings.some((r) => r.pcieRxBytesPerSec !== undefined)).toBe(false);
+  });
+
+  it('32-bit counters (as the H100 driver answers them) wrap every 4 GiB: readings carry one growing count', async () => {
+    const { readings, notes } = await stream('fields', 25, { pcie32: true });
+    const rx = readings.map((r) => r.pcieRxBytes!);
+    expect(rx.at(-1)!).toBeGreaterThan(2 ** 33); // wrapped at least twice on the way
+    for (let i = 1; i < readings.length; i++) expect((rx[i] - rx[i - 1]) / ((readings[i].tMs - readings[i - 1].tMs) / 50)).toBeCloseTo(2e9, -3);
+    expect(notes.some((n) => /wrap/.test(n))).toBe(false);
+  });
+
+  it('32-bit counters read over a second apart: counted as the least they can be, said once', async () => {
+    const { readings, notes } = await stream('fields', 6, { pcie32: true, stepMs: 1200 });
+    expect(readings.every((r, i) => i === 0 || r.pcieRxBytes! >= readings[i - 1].pcieRxBytes!)).toBe(true);
+    expect(notes.filter((n) => /PCIe byte counters \(32-bit, they wrap every 4 GiB\) were once read over 1 s apart/.test(n)).length).toBe(1);
   });
 
   for (const mode of ['throughput', 'refuse'] as const)
