@@ -36,7 +36,11 @@ export interface ProbeJson {
   host?: { name: string; reading: { cpuPercent: number | null; ramUsedBytes: number | null } | null };
 }
 
-/** One reading per device: the first a streaming probe delivers, or one poll. */
+/**
+ * One reading per device: what a streaming probe delivers until a main reading (power, VRAM or
+ * utilization) came for each — partial readings (nvidia-smi's dmon PCIe rates) merged in, the
+ * first value of each field kept — or one poll.
+ */
 async function readOnce(p: Probe, devices: DeviceInfo[], timeoutMs: number): Promise<Map<string, Reading>> {
   const got = new Map<string, Reading>();
   if (p.poll) {
@@ -52,8 +56,10 @@ async function readOnce(p: Probe, devices: DeviceInfo[], timeoutMs: number): Pro
     p.start!(
       {
         reading: (r) => {
-          if (!got.has(r.deviceId)) got.set(r.deviceId, r);
-          if (devices.every((d) => got.has(d.id))) {
+          got.set(r.deviceId, { ...r, ...got.get(r.deviceId) });
+          const main = (x: Reading | undefined) =>
+            x !== undefined && (x.powerWatts !== undefined || x.vramUsedBytes !== undefined || x.utilizationPercent !== undefined);
+          if (devices.every((d) => main(got.get(d.id)))) {
             clearTimeout(timer);
             resolve();
           }

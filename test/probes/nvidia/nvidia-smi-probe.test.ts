@@ -26,7 +26,9 @@ function collect(p: NvidiaSmiProbe, intervalMs = 100) {
   const readings: Reading[] = [];
   const gaps: Gap[] = [];
   const notes: string[] = [];
-  p.start({ reading: (r) => readings.push(r), gap: (g) => gaps.push(g), note: (_n, m) => notes.push(m) }, intervalPolicy(intervalMs));
+  // the query stream's readings: dmon's PCIe rates come on readings of their own (nvidia-smi-dmon.test.ts)
+  const fromQuery = (r: Reading) => r.pcieRxBytesPerSec === undefined && r.pcieTxBytesPerSec === undefined;
+  p.start({ reading: (r) => fromQuery(r) && readings.push(r), gap: (g) => gaps.push(g), note: (_n, m) => notes.push(m) }, intervalPolicy(intervalMs));
   return { readings, gaps, notes };
 }
 /** Waits for what the probe delivered to satisfy `cond`; a failure says what was seen. */
