@@ -281,7 +281,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     this.rowsOf.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
-    this.core.readCountersNow(true);
+    this.core.readCountersNow();
     this.setState('running');
     this.stopAfter(c.timeoutMs);
     this.timers.push(setInterval(() => this.intake.tick(timelineNow()), 100));

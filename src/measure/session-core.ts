@@ -62,29 +62,6 @@ export interface CoreConfig {
 /** Least time between two on-demand counter reads, ms (below COUNTER_EDGE_MS, so a batch's last file still gets one within reach). */
 export const COUNTER_READ_SPACING_MS = 100;
 
-/**
- * An image that completes this soon after the last on-demand read (and not in the same burst) gets
- * none: its edge is bridged by instant power scaled to the counter. A read costs ~4-7 ms of kernel
- * CPU on an H100, and its counter steps every ~100 ms (~70 J at full power), so below a second per
- * image a read per image buys nothing: on the real H100 turbo trace, reads a second apart land
- * closer to the truth (0.54 % vs 1.15 % on the mean, 3.4 % vs 5.1 % per image).
- */
-export const COUNTER_READ_MIN_GAP_MS = 1000;
-
-/** Files this close after the previous one are one burst (a batch saved file after file). */
-export const COUNTER_BURST_MS = 250;
-
-/**
- * When an image's completion gets its counter read: `now`; `{ ms }` later (the burst's tail: a later
- * file of the burst moves it on, so the batch's last file gets it); or `skip`.
- */
-export function counterReadPlan(nowMs: number, lastReadMs: number, lastCompletionMs: number): 'now' | 'skip' | { ms: number } {
-  const since = nowMs - lastReadMs;
-  if (since < COUNTER_READ_SPACING_MS) return { ms: COUNTER_READ_SPACING_MS - since };
-  if (since >= COUNTER_READ_MIN_GAP_MS) return 'now';
-  return nowMs - lastCompletionMs < COUNTER_BURST_MS ? { ms: COUNTER_READ_SPACING_MS } : 'skip';
-}
-
 export interface SessionCoreEvents {
   reading: [r: Reading];
   gap: [g: Gap];
@@ -272,30 +249,23 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
   }
 
   private lastCounterReadMs = -Infinity;
-  private lastCompletionMs = -Infinity;
   private counterTimer: NodeJS.Timeout | undefined;
 
   /**
-   * Every probe's energy counter now (an image completed: its window edge is set by this read), as
-   * {@link counterReadPlan} says: the files of a batch arrive together and share a read taken
-   * {@link COUNTER_READ_SPACING_MS} after the last one; images under a second apart share one too.
-   * `force`: the run's start.
+   * Every probe's energy counter now (an image completed: its window edge is set by this read). At
+   * most one read per {@link COUNTER_READ_SPACING_MS}: the files of a batch arrive together, and a
+   * read costs ~4 ms; a file that comes sooner gets a read that many ms after the last one.
    */
-  readCountersNow(force = false): void {
+  readCountersNow(): void {
     const now = timelineNow();
-    const plan = force ? 'now' : counterReadPlan(now, this.lastCounterReadMs, this.lastCompletionMs);
-    if (!force) this.lastCompletionMs = now;
-    if (plan === 'skip') return;
-    if (plan !== 'now') {
-      clearTimeout(this.counterTimer);
-      this.counterTimer = setTimeout(() => {
+    const wait = this.lastCounterReadMs + COUNTER_READ_SPACING_MS - now;
+    if (wait > 0) {
+      this.counterTimer ??= setTimeout(() => {
         this.counterTimer = undefined;
-        this.readCountersNow(true);
-      }, plan.ms);
+        this.readCountersNow();
+      }, wait);
       return;
     }
-    clearTimeout(this.counterTimer);
-    this.counterTimer = undefined;
     this.lastCounterReadMs = now;
     for (const p of this.probes) {
       try {

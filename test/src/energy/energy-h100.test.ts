@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { groupIntoBatches } from '../../../src/images/batches.js';
 import { computeRows } from '../../../src/energy/image-rows.js';
 import { summarize } from '../../../src/energy/summary.js';
-import { counterReadPlan } from '../../../src/measure/session-core.js';
 import { imageEvents, loadGenerator, loadTrace, samplesAs, SCENARIOS, type Scenario } from '../../helpers/h100-traces.js';
 
 const GAP_LIMIT_MS = 500;
@@ -21,41 +20,6 @@ function completionReads(name: Scenario, late: boolean): { tMs: number; energyJ:
     const r = trace.find((x) => x.epochMs >= g.epoch_ms)!;
     return { tMs: r.epochMs, energyJ: r.energyJ };
   });
-}
-
-/**
- * Counter reads as SessionCore takes them (counterReadPlan) when the watcher accepts each file: the
- * run's start read, then each completion read now, after a delay (a burst's tail, moved on by each
- * later file of the burst), or skipped; a read's value is the trace's first row at or after it.
- */
-function plannedReads(name: Scenario): { tMs: number; energyJ: number }[] {
-  const trace = loadTrace(name);
-  const gen = loadGenerator(name);
-  const readAt = (t: number) => {
-    const r = trace.find((x) => x.epochMs >= t)!;
-    return { tMs: r.epochMs, energyJ: r.energyJ };
-  };
-  const start = gen.find((g) => g.kind === 'load_start')!.epoch_ms;
-  const out = [readAt(start)];
-  let lastRead = start;
-  let lastCompletion = -Infinity;
-  let pending: number | null = null;
-  for (const t of gen.filter((g) => g.kind === 'image_saved').map((g) => g.epoch_ms)) {
-    if (pending !== null && pending <= t) {
-      out.push(readAt(pending));
-      lastRead = pending;
-      pending = null;
-    }
-    const plan = counterReadPlan(t, lastRead, lastCompletion);
-    lastCompletion = t;
-    if (plan === 'now') {
-      out.push(readAt(t));
-      lastRead = t;
-      pending = null;
-    } else if (plan !== 'skip') pending = t + plan.ms;
-  }
-  if (pending !== null) out.push(readAt(pending));
-  return out;
 }
 
 function run(
@@ -144,29 +108,6 @@ describe('energy per image on the real H100 traces', () => {
       const truth = truthSteadyMean(name).mean;
       expect(Math.abs((summary.joulesPerImage.mean! - truth) / truth)).toBeLessThan(0.015);
       for (const r of rows) expect(r.method).toBe('counter');
-    });
-
-    it(`${name}: completion reads as the session spaces them (images under a second apart share one): within 1 % of the truth; sub-second images closer per image than with a read each`, () => {
-      const reads = plannedReads(name);
-      const { rows, summary } = run(name, 'completion', reads);
-      const { mean: truth, perBatch } = truthSteadyMean(name);
-      expect(Math.abs((summary.joulesPerImage.mean! - truth) / truth)).toBeLessThan(0.01);
-      const perImage = (rs: typeof rows) =>
-        rs.filter((r) => !r.warmup).reduce((a, r) => a + Math.abs(r.joules! - perBatch[r.batch - 1]) / perBatch[r.batch - 1], 0) /
-        rs.filter((r) => !r.warmup).length;
-      const everyImage = run(name, 'completion', completionReads(name, true)).rows;
-      if (summary.secondsPerImage.mean! >= 1) {
-        // images over a second: a read each, as before
-        expect(rows.every((r) => r.method === 'counter')).toBe(true);
-        expect(perImage(rows)).toBeCloseTo(perImage(everyImage), 6);
-      } else if (name === 'turbo-like') {
-        // single 0.6 s images: about one read a second, not one an image; closer to the truth per image
-        expect(reads.length).toBeLessThan(rows.length * 0.7);
-        expect(perImage(rows)).toBeLessThan(perImage(everyImage));
-      } else {
-        // a batch's files saved back to back share one read at the burst's tail: its window by counter
-        expect(rows.filter((r) => !r.warmup).every((r) => r.method === 'counter')).toBe(true);
-      }
     });
 
     it(`${name}: average power is integrated only with the flag set`, () => {
