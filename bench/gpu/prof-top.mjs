@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Where a V8 CPU profile (node --cpu-prof) spent its time: self time per function and per file,
+// busy time against the profile's span. `node bench/gpu/prof-top.mjs FILE.cpuprofile [N]`
+import { readFileSync } from 'node:fs';
+
+const prof = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const top = Number(process.argv[3] ?? 25);
+const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+const selfUs = new Map();
+for (let i = 0; i < prof.samples.length; i++) selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+const spanS = (prof.endTime - prof.startTime) / 1e6;
+const fn = new Map();
+const file = new Map();
+let idle = 0;
+for (const [id, us] of selfUs) {
+  const cf = byId.get(id).callFrame;
+  if (cf.functionName === '(idle)') {
+    idle += us;
+    continue;
+  }
+  const short = (cf.url || '').replace(/^.*\/(node_modules\/[^/]+|dist)\//, '$1/');
+  const k = `${cf.functionName || '(anon)'} ${short}:${cf.lineNumber + 1}`;
+  fn.set(k, (fn.get(k) ?? 0) + us);
+  file.set(short || cf.functionName, (file.get(short || cf.functionName) ?? 0) + us);
+}
+const busy = [...fn.values()].reduce((a, b) => a + b, 0) / 1e6;
+console.log(`span ${spanS.toFixed(1)} s, busy ${busy.toFixed(2)} s (${(busy / spanS).toFixed(4)} s/s), idle ${(idle / 1e6).toFixed(1)} s`);
+const show = (m, title) => {
+  console.log(`\n${title}`);
+  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${(us / 1000).toFixed(0).padStart(7)} ms ${((us / 1e6 / spanS) * 1000).toFixed(2).padStart(6)} ms/s  ${k}`);
+};
+show(file, 'self time by file');
+show(fn, 'self time by function');
