@@ -376,7 +376,7 @@ export class LiveSource extends EventEmitter<SourceEvents> implements DashboardS
       // Only the window (the sparklines draw nothing older), not the whole 10-minute buffer.
       const power = d ? d.power.tail(inWindow) : [];
       const vram = d ? d.vram.tail(inWindow) : [];
-      const lastReadingMs = d?.latest?.tMs ?? -Infinity;
+      const lastReadingMs = d?.mainMs ?? -Infinity;
       return deviceView({
         info,
         latest: d?.latest,

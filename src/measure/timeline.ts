@@ -18,6 +18,16 @@ export interface DeviceState {
   peakVramBytes: number | undefined;
   samples: SeriesSample[];
   lastGap: Gap | undefined;
+  /** When the device's own stream last delivered (a side stream's PCIe rates alone do not say it is read: nvidia-smi dmon). */
+  mainMs: number;
+}
+
+const SIDE_KEYS = new Set(['deviceId', 'tMs', 'pcieRxBytesPerSec', 'pcieTxBytesPerSec']);
+
+/** A reading with nothing but PCIe rates: nvidia-smi's dmon stream beside the query stream. */
+export function sideOnly(r: Reading): boolean {
+  for (const k in r) if (!SIDE_KEYS.has(k) && r[k as keyof Reading] !== undefined) return false;
+  return true;
 }
 
 export interface TimelineOptions {
@@ -44,6 +54,7 @@ export class Timeline {
       s = {
         deviceId: id,
         latest: undefined,
+        mainMs: -Infinity,
         power: new RingBuffer(this.liveCapacity),
         vram: new RingBuffer(this.liveCapacity),
         maxPowerWatts: undefined,
@@ -59,6 +70,7 @@ export class Timeline {
   add(r: Reading): void {
     const s = this.state(r.deviceId);
     s.latest = s.latest ? { ...s.latest, ...r } : { ...r };
+    if (!sideOnly(r)) s.mainMs = Math.max(s.mainMs, r.tMs);
     if (r.powerWatts !== undefined) {
       s.power.push({ tMs: r.tMs, value: r.powerWatts });
       if (s.maxPowerWatts === undefined || r.powerWatts > s.maxPowerWatts) s.maxPowerWatts = r.powerWatts;

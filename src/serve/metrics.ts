@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DeviceInfo, Gap, Reading } from '../../probes/types.js';
 import type { ImageRow } from '../energy/image-rows.js';
 import { EnergyTotal } from './energy-total.js';
+import { sideOnly } from '../measure/timeline.js';
 import { timelineNow } from '../../probes/timeline.js';
 
 export interface MetricsOptions {
@@ -251,7 +252,7 @@ export class ServeMetrics {
   reading(r: Reading): void {
     const e = this.devices.get(r.deviceId);
     if (!e) return;
-    e.lastReadingMs = Math.max(e.lastReadingMs, r.tMs);
+    if (!sideOnly(r)) e.lastReadingMs = Math.max(e.lastReadingMs, r.tMs);
     if (r.powerWatts !== undefined) e.power = { value: r.powerWatts, tMs: r.tMs, kind: r.powerKind ?? 'instant' };
     if (r.vramUsedBytes !== undefined) e.vram = { value: r.vramUsedBytes, tMs: r.tMs };
     if (r.utilizationPercent !== undefined) e.util = { value: r.utilizationPercent, tMs: r.tMs };
