@@ -41,7 +41,8 @@ describe('report from serve nodes', () => {
       );
       nodes.push(n);
       expect(await generate(join(dir, name, 'out'), env, ['--count', '4', '--seconds', name === 'edge-a' ? '0.2' : '0.4', '--load-seconds', '0.2'])).toBe(0);
-      await waitFor(() => /recorded .*\(4 images\)/.test(n.log()), 15000);
+      // a loaded machine: the run gap, the idle baseline and the recording can take a while
+      await waitFor(() => /recorded .*\(4 images\)/.test(n.log()), 30000);
     }
     const [a, b] = nodes;
     const save = join(dir, 'saved');
