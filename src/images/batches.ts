@@ -75,12 +75,24 @@ export class BatchAssembler {
     return Math.min(auto, Math.max(0, first - this.lastEndMs) / 4);
   }
 
+  /**
+   * Automatic batches only: a batch's saves never take longer than what came before its first file
+   * (the compute, and for the first batch the start-up). Without this, a generator that saves an
+   * image every 200 ms after a slow start (a loaded machine, a model load) made one endless first
+   * batch: the 300 ms default gap joined every file and no image was ever reported.
+   */
+  private outgrows(ev: ImageEvent): boolean {
+    if (this.fixedGapMs !== undefined || this.lastEndMs === undefined || this.pending.length === 0) return false;
+    const first = Math.min(...this.pending.map((e) => e.mtimeMs));
+    return ev.mtimeMs - first > first - this.lastEndMs;
+  }
+
   /** Adds an event; returns the batch it closed, if any. */
   add(ev: ImageEvent): ImageEvent[] | undefined {
     let closed: ImageEvent[] | undefined;
     if (this.pending.length > 0) {
       const last = Math.max(...this.pending.map((e) => e.mtimeMs));
-      if (ev.mtimeMs - last > this.gapMs()) closed = this.flush();
+      if (ev.mtimeMs - last > this.gapMs() || this.outgrows(ev)) closed = this.flush();
     }
     this.pending.push(ev);
     return closed;

@@ -34,6 +34,22 @@ describe('batches', () => {
     expect(groupIntoBatches([ev(1200), ev(1290), ev(2400), ev(2480)], undefined, 0).map((g) => g.length)).toEqual([2, 2]);
   });
 
+  it('a generator saving every 200 ms after a slow start (3 s to its first image) is not one endless first batch', () => {
+    const stream = Array.from({ length: 40 }, (_, i) => ev(3000 + 200 * i));
+    const groups = groupIntoBatches(stream, undefined, 0);
+    // the first batch stops where its saves would outlast the 3 s before it; singles after it
+    expect(groups[0].length).toBe(16);
+    expect(groups.slice(1).every((g) => g.length === 1)).toBe(true);
+    // a real batch of 32 files saved in ~1 s after 20 s of load and compute stays one batch
+    expect(
+      groupIntoBatches(
+        Array.from({ length: 32 }, (_, i) => ev(20000 + 30 * i)),
+        undefined,
+        0,
+      ).map((g) => g.length),
+    ).toEqual([32]);
+  });
+
   it('recorded batch numbers are kept', () => {
     const g = groupIntoBatches([
       { ...ev(0), batch: 0 },
