@@ -113,7 +113,9 @@ describe('genwatt run with meters beside the GPU', () => {
         '--count',
         '5',
         '--seconds',
-        '1.2',
+        // 2 s images: a meter read once a second through a command (the fake ipmitool is a Node
+        // process, ~1 s to start on a loaded machine) still has readings inside every window
+        '2',
       ],
       { GENWATT_SIM_ACTIVITY: activity, PATH: `${FAKE_BIN}:${process.env.PATH}` },
     );
