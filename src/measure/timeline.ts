@@ -26,6 +26,8 @@ const SIDE_KEYS = new Set(['deviceId', 'tMs', 'pcieRxBytesPerSec', 'pcieTxBytesP
 
 /** A reading with nothing but PCIe rates: nvidia-smi's dmon stream beside the query stream. */
 export function sideOnly(r: Reading): boolean {
+  // every reading passes here (10 a second per device): most carry no PCIe rate, answered at once
+  if (r.pcieRxBytesPerSec === undefined && r.pcieTxBytesPerSec === undefined) return false;
   for (const k in r) if (!SIDE_KEYS.has(k) && r[k as keyof Reading] !== undefined) return false;
   return true;
 }
