@@ -121,10 +121,14 @@ export class MeterProbe implements Probe {
     const tick = async () => {
       if (this.busy || this.closed) return;
       this.busy = true;
-      const tMs = timelineNow();
+      const askedMs = timelineNow();
+      let tMs = askedMs;
       try {
         const a = await this.ask();
         if (this.closed) return;
+        // The meter took its value somewhere between the question and the answer (ipmitool can take
+        // a second): the midpoint halves the worst error; an HTTP plug answers in milliseconds.
+        tMs = (askedMs + timelineNow()) / 2;
         const r: Reading = { deviceId: this.device.id, tMs };
         if (a.powerWatts !== undefined) {
           r.powerWatts = a.powerWatts;
