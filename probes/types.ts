@@ -167,15 +167,18 @@ export interface Probe {
    */
   processes?(): Promise<Map<string, GpuProcess[]> | null>;
   /**
-   * How often to read a costly energy counter, ms (NVML's costs ~4 ms of CPU a read on an H100).
-   * Called before `start`: measured runs read it at every sample, monitoring once a second.
+   * How often to read a costly energy counter, ms (NVML's costs ~5 ms of CPU a read on a loaded
+   * H100). Called before `start`: measured runs read it once a second, monitoring not at all.
    */
   setCounterInterval?(ms: number): void;
   /**
-   * Reads the energy counter now, outside the schedule (an image just completed: its window's edge is
-   * set by this read), delivering it as a counter-only reading to the running sink.
+   * Reads the energy counter now, outside the schedule, delivering it as a counter-only reading to the
+   * running sink. `force`: always (a run's start and end, the idle window's end). Otherwise (an image
+   * completed) only on devices without instant power: where there is instant power, an image's edges
+   * are placed between the scheduled reads (window-energy.ts counterAtEdge), and a read per image
+   * would cost more CPU than the rest of genwatt on a fast generator.
    */
-  readCounterNow?(): void;
+  readCounterNow?(force?: boolean): void;
   /** Read the costly energy counter of these devices only (the GPUs charged to a run); null: all. */
   setCounterDevices?(ids: readonly string[] | null): void;
   close(): Promise<void>;

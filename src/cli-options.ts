@@ -47,7 +47,8 @@ export function sessionOptions(y: Argv): Argv {
     .option('show-output', { type: 'boolean', describe: "echo the generator's output to stderr" })
     .option('counter-interval', {
       ...NUMBER_TEXT,
-      describe: 'NVML energy counter read period, ms (default 1000; runs also read it as each image completes; a read costs ~4 ms of CPU on an H100)',
+      describe:
+        'NVML energy counter read period in a run, ms (default 2000; image edges lie between reads, placed by instant power; a read costs 4-7 ms of CPU on an H100)',
     })
     .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
     .option('sim-process-list', {
@@ -149,10 +150,10 @@ export function serveOptions(y: Argv): Argv {
     .option('batch-gap', { ...NUMBER_TEXT, describe: 'files within this many ms of each other are one batch (default: auto)' })
     .option('node', { type: 'string', describe: 'node label on every metric (default: the host name)' })
     .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
-    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default 1000)' })
+    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default 1000; also read as each image completes)' })
     .option('blank-check', {
       type: 'boolean',
-      describe: 'decode each image to flag black/uniform ones as blank (default on; --no-blank-check saves ~20–40 ms of CPU per 1024² PNG)',
+      describe: 'flag black/uniform images as blank (default on: only a file small enough for its pixel count to be uniform is decoded)',
     })
     .option('allow-host', {
       type: 'string',

@@ -198,12 +198,12 @@ export class NvmlProbe implements Probe {
     return res;
   }
 
-  /** The counter of every device now (an image completed), checked by each device's guard. */
-  readCounterNow(): void {
+  /** The counter of every device now, checked by each device's guard (see Probe.readCounterNow for `force`). */
+  readCounterNow(force = false): void {
     const sink = this.sink;
     if (!sink || !this.nvml) return;
     for (const d of this.devs) {
-      if (!this.counterWanted(d) || this.asleep(d)) continue;
+      if (!this.counterWanted(d) || (!force && d.instant) || this.asleep(d)) continue;
       const tMs = this.now();
       let a;
       try {
@@ -212,8 +212,7 @@ export class NvmlProbe implements Probe {
         continue; // the scheduled reads report NVML failures
       }
       if (a.ret !== NVML.SUCCESS || a.value === undefined) continue;
-      // This read stands for the scheduled one: the next comes a counter period later, so a run reads
-      // max(images, 1) times a second rather than images + 1 (each read ~4 ms of kernel CPU).
+      // This read stands for the scheduled one: the next comes a counter period later.
       d.lastCounterMs = tMs;
       const g = d.guard.feed(tMs, a.value / 1000, undefined);
       if (g.note) sink.note?.('nvml', `${d.info.id}: ${g.note}`);
@@ -271,6 +270,7 @@ export class NvmlProbe implements Probe {
         if (g.note) sink.note?.('nvml', `${d.info.id}: ${g.note}`);
         if (g.energyJoules !== undefined) mapped.reading.energyJoules = g.energyJoules;
         const r = mapped.reading;
+        d.instant = r.powerKind === 'instant';
         if (r.powerWatts === undefined && r.energyJoules === undefined && r.vramUsedBytes === undefined && r.utilizationPercent === undefined) {
           sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: 'NVML answered nothing usable' });
           continue;

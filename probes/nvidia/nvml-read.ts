@@ -22,6 +22,8 @@ export interface Dev {
   pcie: PcieCounters;
   /** A PCIe counter step that may hide whole wraps (said once). */
   pcieUnsure?: boolean;
+  /** The last reading had instant power (image edges then need no counter read of their own). */
+  instant?: boolean;
 }
 
 const FIELDS_WITH_PCIE = [FI_DEV_POWER_INSTANT, PCIE_RX, PCIE_TX] as const;

@@ -90,31 +90,45 @@ export function counterAt(points: readonly Point[], t: number): number | undefin
 }
 
 /**
- * How far from a window edge a counter read may be to set it. During a run the counter is read when
- * an image completes (the moment the watcher accepts the file, a few ms after its mtime) and once a
- * second otherwise; a read this close after the edge sets it, with instant power bridging the
- * stretch in between.
+ * How far after a window edge a counter read may be to set it alone. A read taken when an image
+ * completed (the watcher accepted the file, a few ms after its mtime) lands this close; instant
+ * power bridges the stretch in between.
  */
 export const COUNTER_EDGE_MS = 150;
-/** A read this little before an edge is held (dense reads: the counter read at every sample, ≤ 100 ms apart). */
+/**
+ * How far after an edge the next counter read may be for the edge to be placed between two reads
+ * (a run reads it every 2 s; slack for a loaded machine's late timers), and twice this: how far
+ * apart those two reads may be.
+ */
+export const COUNTER_ANCHOR_MS = 3500;
+const ANCHOR_SPAN_MS = 2 * COUNTER_ANCHOR_MS;
+/** A read this little before an edge is held when reads are dense (the counter read at every sample). */
 const HOLD_MS = 120;
+/** Reads at most this far apart are dense. */
+const DENSE_MS = 250;
 
 /**
- * The counter at a window edge `t`: the first read at or after `t` (within {@link COUNTER_EDGE_MS})
- * minus the instant-power energy between `t` and that read. Undefined when no read follows that
- * closely (a read before the edge is never held forward: with reads a second apart that lost up to
- * a second of energy).
+ * The counter at a window edge `t`, from the reads around it:
+ * - dense reads (at every sample, ≤ 250 ms apart): the last read at or before the edge, held as the
+ *   counter's own staircase holds it (on the H100 traces this matched the counter truth to 0.00 %);
+ * - sparse reads (a run reads it every second or two: each read costs ~5 ms of CPU on an H100 under
+ *   load): the energy between the read before and the read after the edge, shared out in proportion
+ *   to instant power. Every edge then lies on one curve through the counter's reads, so the windows
+ *   of a run add up to the counter's own difference, and instant power only decides where inside a
+ *   second the joules fall;
+ * - else a read just after the edge (an image's completion), bridged back with instant power.
+ * Undefined when none applies: a read a second before the edge is never held forward alone.
  */
-export function counterAtEdge(counter: readonly Point[], instant: readonly Point[], t: number): number | undefined {
+export function counterAtEdge(counter: readonly Point[], instant: readonly Point[], t: number, gapLimitMs = Infinity): number | undefined {
   const lo = firstIndex(counter, (c) => c.t >= t);
   const after = counter[lo];
   const before = lo > 0 ? counter[lo - 1] : undefined;
-  // Dense reads (the counter read at every sample): the last read at or before the edge is held, as
-  // the counter's own staircase holds it (on the H100 traces this matched the counter truth to
-  // 0.00 %). Sparse reads: the read taken when the image completed, just after the edge, is bridged
-  // back with instant power.
   if (after && after.t === t) return after.v;
-  if (before !== undefined && t - before.t <= HOLD_MS) return before.v;
+  if (before !== undefined && t - before.t <= HOLD_MS && (!after || after.t - before.t <= DENSE_MS)) return before.v;
+  if (before && after && after.t - t <= COUNTER_ANCHOR_MS && after.t - before.t <= ANCHOR_SPAN_MS) {
+    const v = anchored(before, after, instant, t, gapLimitMs);
+    if (v !== undefined) return v;
+  }
   if (after && after.t - t <= COUNTER_EDGE_MS) {
     // Bridge with instant power when it spans the stretch; else hold the read (a few ms of error).
     const bridge = instant.length >= 2 && instant[0].t <= t && instant[instant.length - 1].t >= after.t ? trapezoidJoules(instant, t, after.t) : undefined;
@@ -123,12 +137,22 @@ export function counterAtEdge(counter: readonly Point[], instant: readonly Point
   return undefined;
 }
 
+/** The counter at `t` between two reads, the energy between them shared out by instant power (which must cover the stretch). */
+function anchored(before: Point, after: Point, instant: readonly Point[], t: number, gapLimitMs: number): number | undefined {
+  if (after.v < before.v || instant.length < 2 || instant[0].t > before.t || instant[instant.length - 1].t < after.t) return undefined;
+  if (coverageOf(instant, before.t, after.t, gapLimitMs) < 1) return undefined;
+  const whole = trapezoidJoules(instant, before.t, after.t);
+  const part = trapezoidJoules(instant, before.t, t);
+  if (whole === undefined || part === undefined || !(whole > 0)) return undefined;
+  return before.v + ((after.v - before.v) * part) / whole;
+}
+
 function counterEnergy(pts: Point[], instant: Point[], startMs: number, endMs: number, opts: EnergyOptions): EnergyFigure | { reject: string } {
   for (let i = 1; i < pts.length; i++) {
     if (pts[i].v < pts[i - 1].v) return { reject: 'energy counter went backwards (reset or wrap): used power instead' };
   }
-  const a = counterAtEdge(pts, instant, startMs);
-  const b = counterAtEdge(pts, instant, endMs);
+  const a = counterAtEdge(pts, instant, startMs, opts.gapLimitMs);
+  const b = counterAtEdge(pts, instant, endMs, opts.gapLimitMs);
   if (a === undefined || b === undefined) return { reject: 'energy counter not read near both window edges' };
   // The difference is exact whatever the spacing of reads; coverage says how well the window was sampled.
   const coverage = Math.max(coverageOf(pts, startMs, endMs, opts.gapLimitMs), coverageOf(instant, startMs, endMs, opts.gapLimitMs));
@@ -140,8 +164,8 @@ function counterEnergy(pts: Point[], instant: Point[], startMs: number, endMs: n
  * around the window are used.
  */
 export function windowEnergy(samples: readonly PowerSample[], startMs: number, endMs: number, opts: EnergyOptions): EnergyFigure {
-  // Reads up to COUNTER_EDGE_MS past each edge can set it (the counter read at an image's completion).
-  const around = sliceAround(samples, startMs - COUNTER_EDGE_MS, endMs + COUNTER_EDGE_MS);
+  // The reads around each edge (up to COUNTER_ANCHOR_MS after it, and one before) and instant power between them.
+  const around = sliceAround(samples, startMs - ANCHOR_SPAN_MS, endMs + COUNTER_ANCHOR_MS);
   let note: string | undefined;
   const counter: Point[] = [];
   const instant: Point[] = [];

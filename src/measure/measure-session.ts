@@ -30,7 +30,7 @@ import { resolveGpuList, restrictIdle } from './gpu-select.js';
 import { isBackend, stopAndWait, type Generator } from './generator.js';
 import { launchGenerator } from './launch-generator.js';
 import { preflightRun } from './preflight.js';
-import { SessionCore } from './session-core.js';
+import { RUN_COUNTER_INTERVAL_MS, SessionCore } from './session-core.js';
 import type { MeasureSessionEvents, SessionState } from './session-events.js';
 import { asUserStop, finishResult, sessionExitCode, type SessionResult } from './session-result.js';
 import { timelineNow } from '../../probes/timeline.js';
@@ -200,12 +200,13 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       if (choice.pending) this.gpuCharge.watchProcesses();
       this.core.on('reading', (r) => this.rowsOf.sample(r));
     }
-    // The counter once a second, plus a read at every image's completion and at the run start
-    // (a read costs ~4 ms of CPU on an H100/H200): window edges come from those reads. Monitoring
+    // The counter every 2 s and at the run's start and end and the idle window's end (a read costs
+    // 5-7 ms of CPU on a loaded H100): image edges lie between those reads, placed by instant
+    // power (a GPU without instant power gets a read at every image's completion too). Monitoring
     // measures no image, so it does not read it at all unless --counter-interval asks.
     // Only the charged GPUs' counters are read (all of them until the generator's GPUs are known).
     if (choice.ids) this.core.counterDevices(choice.ids);
-    this.core.startSampling(c.counterIntervalMs ?? (c.mode === 'monitor' ? Number.POSITIVE_INFINITY : 1000));
+    this.core.startSampling(c.counterIntervalMs ?? (c.mode === 'monitor' ? Number.POSITIVE_INFINITY : RUN_COUNTER_INTERVAL_MS));
     try {
       await this.measureIdle();
       // The timeline keeps full samples only for the idle window; energy windows use the row stream.
@@ -248,6 +249,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     this.setState('idle-baseline');
     const startMs = timelineNow();
     await Promise.race([new Promise((r) => setTimeout(r, c.idleSeconds * 1000)), this.stopped()]);
+    this.core.readCountersNow(true);
     // Let readings of the window's end arrive before integrating.
     await new Promise((r) => setTimeout(r, this.core.policy.settleMs));
     this.idle = this.core.idleOver(startMs, Math.min(timelineNow(), startMs + c.idleSeconds * 1000));
@@ -281,7 +283,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     this.rowsOf.runStart(this.runStartMs);
     this.core.timeline.resetPeaks();
     this.core.record({ type: 'run-start', startMs: this.runStartMs }, true);
-    this.core.readCountersNow();
+    this.core.readCountersNow(true);
     this.setState('running');
     this.stopAfter(c.timeoutMs);
     this.timers.push(setInterval(() => this.intake.tick(timelineNow()), 100));
@@ -415,6 +417,11 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
     await this.checkNothingMade();
     await this.watcher?.close();
     this.intake.flush();
+    if (this.runStartMs !== null) {
+      // The counter after the last image, and a sample of power after that read (its edge lies between reads).
+      this.core.readCountersNow(true);
+      await new Promise((r) => setTimeout(r, this.core.policy.settleMs));
+    }
     await this.core.stopSampling();
     this.rowsOf.finish();
     // Said after the last image line: what did not add up between the server and the folder.

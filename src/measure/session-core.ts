@@ -61,6 +61,13 @@ export interface CoreConfig {
 
 /** Least time between two on-demand counter reads, ms (below COUNTER_EDGE_MS, so a batch's last file still gets one within reach). */
 export const COUNTER_READ_SPACING_MS = 100;
+/**
+ * A run's energy counter period, ms. On the lent H100 a read costs 5-7 ms of CPU under load (the
+ * driver waits for the GPU's firmware), more than everything else genwatt does in a second; every 2 s
+ * keeps a run under 0.025 CPU s/s (bench/RESULTS.md), and image edges lie between reads
+ * (window-energy.ts counterAtEdge), within ~1.5 % of the counter's own difference on the H100 traces.
+ */
+export const RUN_COUNTER_INTERVAL_MS = 2000;
 
 export interface SessionCoreEvents {
   reading: [r: Reading];
@@ -250,13 +257,16 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
 
   private lastCounterReadMs = -Infinity;
   private counterTimer: NodeJS.Timeout | undefined;
+  private counterForced = false;
 
   /**
-   * Every probe's energy counter now (an image completed: its window edge is set by this read). At
-   * most one read per {@link COUNTER_READ_SPACING_MS}: the files of a batch arrive together, and a
-   * read costs ~4 ms; a file that comes sooner gets a read that many ms after the last one.
+   * Every probe's energy counter now: `force` at a run's start and end and the idle window's end;
+   * otherwise an image completed, and a probe reads only devices whose image edges need it (see
+   * Probe.readCounterNow). At most one read per {@link COUNTER_READ_SPACING_MS}: the files of a batch
+   * arrive together, and a read costs ~5 ms; a call that comes sooner gets a read that many ms after the last one.
    */
-  readCountersNow(): void {
+  readCountersNow(force = false): void {
+    this.counterForced ||= force;
     const now = timelineNow();
     const wait = this.lastCounterReadMs + COUNTER_READ_SPACING_MS - now;
     if (wait > 0) {
@@ -267,9 +277,11 @@ export class SessionCore extends EventEmitter<SessionCoreEvents> {
       return;
     }
     this.lastCounterReadMs = now;
+    const forced = this.counterForced;
+    this.counterForced = false;
     for (const p of this.probes) {
       try {
-        p.readCounterNow?.();
+        p.readCounterNow?.(forced);
       } catch {
         // a failed extra read leaves the edge to the scheduled reads or to power
       }

@@ -56,6 +56,8 @@ export function samplesAs(
   trace: TraceRow[],
   kind: 'counter' | 'instant' | 'average' | 'scaled' | 'completion',
   reads: readonly { tMs: number; energyJ: number }[] = [],
+  /** The counter's read period for `scaled` and `completion`. */
+  periodMs = 1000,
 ): SeriesSample[] {
   let lastCounterMs = -Infinity;
   if (kind === 'completion') {
@@ -65,7 +67,7 @@ export function samplesAs(
     const out: SeriesSample[] = trace.map((r) => {
       while (next < sorted.length && sorted[next].tMs <= r.epochMs) lastCounterMs = Math.max(lastCounterMs, sorted[next++].tMs);
       const s: SeriesSample = { tMs: r.epochMs, powerWatts: r.powerInstantW, powerKind: 'instant', vramUsedBytes: r.memUsedBytes };
-      if (r.epochMs - lastCounterMs >= 1000) {
+      if (r.epochMs - lastCounterMs >= periodMs) {
         s.energyJoules = r.energyJ;
         lastCounterMs = r.epochMs;
       }
@@ -77,9 +79,9 @@ export function samplesAs(
   return trace.map((r) => {
     if (kind === 'counter') return { tMs: r.epochMs, energyJoules: r.energyJ, vramUsedBytes: r.memUsedBytes };
     if (kind === 'scaled') {
-      // genwatt's NVML probe: instant power every sample, the counter once a second.
+      // genwatt's NVML probe: instant power every sample, the counter once a period (a second in a run).
       const s: SeriesSample = { tMs: r.epochMs, powerWatts: r.powerInstantW, powerKind: 'instant', vramUsedBytes: r.memUsedBytes };
-      if (r.epochMs - lastCounterMs >= 1000) {
+      if (r.epochMs - lastCounterMs >= periodMs) {
         s.energyJoules = r.energyJ;
         lastCounterMs = r.epochMs;
       }

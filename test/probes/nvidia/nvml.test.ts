@@ -208,18 +208,20 @@ describe('NvmlProbe (fake binding)', () => {
     expect(counted[1].energyJoules! - counted[0].energyJoules!).toBeCloseTo(72 * 0.05, 9);
   });
 
-  it('readCounterNow (an image completed): one counter-only reading per GPU at once, outside the schedule, once the counter is checked', async () => {
+  it('readCounterNow(true) (a run starts or ends): one counter-only reading per GPU at once, outside the schedule, once the counter is checked; an image completing reads none where there is instant power', async () => {
     const nv = fakeNvml({ count: 2, stepMs: 100 });
     const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     await p.detect();
     const c = collect();
     p.start(c.sink, intervalPolicy(100));
-    p.readCounterNow(); // before the guard trusts the counter: nothing reported
+    p.readCounterNow(true); // before the guard trusts the counter: nothing reported
     expect(c.readings.filter((r) => r.powerWatts === undefined)).toEqual([]);
     await waitFor(() => c.notes.filter((x) => /energy counter checked/.test(x)).length === 2, 20_000, 5);
     const before = nv.calls.energy;
     const n = c.readings.length;
-    p.readCounterNow();
+    p.readCounterNow(); // an image completed: its edges lie between the scheduled reads
+    expect(nv.calls.energy).toBe(before);
+    p.readCounterNow(true);
     expect(nv.calls.energy).toBe(before + 2);
     const extra = c.readings.slice(n);
     expect(extra.map((r) => Object.keys(r).sort())).toEqual([
@@ -230,8 +232,8 @@ describe('NvmlProbe (fake binding)', () => {
     await p.close();
   });
 
-  it('a read at an image stands for the scheduled one: the next scheduled read comes a counter period after it', async () => {
-    const nv = fakeNvml({ stepMs: 0 }); // the test sets the clock
+  it('a GPU without instant power gets a read at each completed image, and it stands for the scheduled one: the next scheduled read comes a counter period after it', async () => {
+    const nv = fakeNvml({ stepMs: 0, instant: false }); // the test sets the clock
     const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
     await p.detect();
     const c = collect();
@@ -279,7 +281,7 @@ describe('NvmlProbe (fake binding)', () => {
     p.start(c.sink, intervalPolicy(100));
     await waitFor(() => c.readings.some((r) => r.energyJoules !== undefined), 20_000, 5);
     const before = nv.calls.energy;
-    p.readCounterNow();
+    p.readCounterNow(true);
     expect(nv.calls.energy).toBe(before + 1);
     await ticks(nv, 11, 2); // past the next scheduled read
     await p.close();
@@ -403,7 +405,7 @@ describe('a GPU in runtime suspend is not woken', () => {
     const c = collect();
     p.start(c.sink, intervalPolicy(50));
     await waitFor(() => c.readings.filter((r) => r.deviceId === '00000000:01:06.0').length >= 3);
-    p.readCounterNow();
+    p.readCounterNow(true);
     await p.processes();
     await p.close();
     expect(new Set(touched)).toEqual(new Set([0]));

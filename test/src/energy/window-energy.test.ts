@@ -78,12 +78,14 @@ describe('counterScale: instant power scaled to a sparsely read energy counter',
     if (i % 10 === 0) s.energyJoules = 1000 + (tMs / 1000) * 100;
     return s;
   });
+  // The same, the counter read only every 8 s: too far apart to place an edge between two reads.
+  const rare = samples.map((s) => (s.energyJoules !== undefined && s.tMs % 8000 !== 0 ? { ...s, energyJoules: undefined } : s));
 
   it('finds the factor over the readings before the window end and scales the window', () => {
     const k = counterScale(samples, 20_050, { gapLimitMs: 500 })!;
     expect(k.factor).toBeCloseTo(100 / 90, 6);
     expect(k.spanMs).toBe(20_000);
-    const fig = windowEnergy(samples, 20_000, 20_600, { gapLimitMs: 500 });
+    const fig = windowEnergy(rare, 24_200, 24_800, { gapLimitMs: 500 });
     expect(fig.method).toBe('scaled');
     expect(fig.joules!).toBeCloseTo(60, 6); // 0.6 s at the counter's 100 W
     expect(fig.note).toMatch(/instant power x 1\.1111/);
@@ -91,12 +93,39 @@ describe('counterScale: instant power scaled to a sparsely read energy counter',
 
   it('needs 20 s of counter history; a reset inside the span cuts it; implausible factors are refused', () => {
     expect(counterScale(samples, 19_000, { gapLimitMs: 500 })).toBeNull();
-    expect(windowEnergy(samples, 18_000, 18_600, { gapLimitMs: 500 }).method).toBe('instant');
+    expect(windowEnergy(rare, 12_200, 12_800, { gapLimitMs: 500 }).method).toBe('instant');
     const reset = samples.map((s) => (s.energyJoules !== undefined && s.tMs >= 10_000 ? { ...s, energyJoules: s.energyJoules - 2000 } : s));
     expect(counterScale(reset, 25_050, { gapLimitMs: 500 })).toBeNull(); // only 15 s since the reset
     expect(counterScale(reset, 35_050, { gapLimitMs: 500 })!.spanMs).toBe(25_000);
     const wild = samples.map((s) => (s.energyJoules !== undefined ? { ...s, energyJoules: s.energyJoules * 3 } : s));
     expect(counterScale(wild, 20_050, { gapLimitMs: 500 })).toBeNull();
+  });
+
+  it('reads a second apart: each edge between the read before and after it, the energy between them shared out by instant power', () => {
+    // Flat power: the counter's 100 W, whatever instant power says.
+    const flat = windowEnergy(samples, 20_250, 20_850, { gapLimitMs: 500 });
+    expect(flat.method).toBe('counter');
+    expect(flat.joules!).toBeCloseTo(60, 6);
+    // Power that steps inside the second: instant power says where the joules fall, the counter how many.
+    const stepped = samples.map((s) => (s.tMs > 20_000 && s.tMs < 21_000 ? { ...s, powerWatts: s.tMs >= 20_500 ? 270 : 90 } : s));
+    const burst = stepped.map((s) => (s.energyJoules !== undefined && s.tMs >= 21_000 ? { ...s, energyJoules: s.energyJoules + 90 } : s));
+    const first = windowEnergy(burst, 20_000, 20_500, { gapLimitMs: 500 });
+    const second = windowEnergy(burst, 20_500, 21_000, { gapLimitMs: 500 });
+    expect(first.method).toBe('counter');
+    expect(first.joules! + second.joules!).toBeCloseTo(190, 6); // the counter's own difference
+    expect(second.joules! / first.joules!).toBeGreaterThan(2); // where instant power put it
+    // Windows that tile a stretch add up to the counter's difference over it, whatever their edges.
+    const edges = [20_130, 20_370, 20_940, 21_420, 22_060];
+    let sum = 0;
+    for (let i = 1; i < edges.length; i++) sum += windowEnergy(burst, edges[i - 1], edges[i], { gapLimitMs: 500 }).joules!;
+    expect(sum).toBeCloseTo(windowEnergy(burst, 20_130, 22_060, { gapLimitMs: 500 }).joules!, 6);
+  });
+
+  it('no edge between reads where instant power has a gap there, or no read follows within 3.5 s', () => {
+    const holed = samples.filter((s) => s.energyJoules !== undefined || s.tMs < 20_200 || s.tMs > 20_800);
+    expect(windowEnergy(holed, 20_300, 21_300, { gapLimitMs: 500 }).method).not.toBe('counter');
+    const early = samples.filter((s) => s.tMs <= 20_000 || s.energyJoules === undefined);
+    expect(windowEnergy(early, 20_300, 20_600, { gapLimitMs: 500 }).method).not.toBe('counter');
   });
 
   it('a dense counter is still used directly', () => {
