@@ -232,6 +232,25 @@ describe('NvmlProbe (fake binding)', () => {
     await p.close();
   });
 
+  it('a run (counter every 2 s) with images completing 4 times a second: the counter is read every 2 s, not per image', async () => {
+    const nv = fakeNvml({ stepMs: 0 }); // the test sets the clock
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
+    await p.detect();
+    p.setCounterInterval(2000);
+    const c = collect();
+    p.start(c.sink, intervalPolicy(50));
+    await ticks(nv, 2);
+    const e0 = nv.calls.energy;
+    for (let t = 50; t <= 10_000; t += 50) {
+      nv.clock.ms = t;
+      await ticks(nv, 1);
+      if (t % 250 === 0) p.readCounterNow(); // an image completed
+    }
+    await p.close();
+    // 10 s of run: reads at 2, 4, 6, 8, 10 s (half a tick of slack), none at the 40 images
+    expect(nv.calls.energy - e0).toBe(5);
+  });
+
   it('a GPU without instant power gets a read at each completed image, and it stands for the scheduled one: the next scheduled read comes a counter period after it', async () => {
     const nv = fakeNvml({ stepMs: 0, instant: false }); // the test sets the clock
     const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
