@@ -245,9 +245,11 @@ export class NvmlProbe implements Probe {
         if (slow) d.lastSlowMs = now;
         const counter = this.counterWanted(d) && now - d.lastCounterMs >= counterMs() - intervalMs / 2;
         if (counter) d.lastCounterMs = now;
+        // PCIe bytes only where images are measured (a run's or serve's GPUs; not while monitoring).
+        const pcie = (this.counterIds === null || this.counterIds.has(d.info.id)) && Number.isFinite(counterMs());
         let mapped;
         try {
-          mapped = readDevice(this.nvml!, d, this.now(), slow, counter);
+          mapped = readDevice(this.nvml!, d, this.now(), slow, counter, pcie);
         } catch (err) {
           sink.gap({ deviceId: d.info.id, probe: 'nvml', tMs: now, reason: `NVML call failed: ${(err as Error).message}` });
           continue;

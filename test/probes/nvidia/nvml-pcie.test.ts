@@ -48,6 +48,50 @@ describe('NVML PCIe traffic', () => {
     expect(notes.filter((n) => /PCIe byte counters \(32-bit, they wrap every 4 GiB\) were once read over 1 s apart/.test(n)).length).toBe(1);
   });
 
+  it('only where images are measured: none while monitoring, and on a run only its charged GPUs; a GPU read again starts its count over', async () => {
+    // The byte counters cost ~0.3-0.6 ms of CPU a call on an H100 (instant power alone 12 µs): at
+    // 10 Hz on eight GPUs a run charged to one would spend 30-50 ms a second on the other seven.
+    const nv = fakeNvml({ pcie: 'fields', count: 2, pcie32: true });
+    const asked: number[][] = [];
+    const fv = nv.fieldValues.bind(nv);
+    nv.fieldValues = (h, ids) => (asked.push([...ids]), fv(h, ids));
+    const p = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
+    await p.detect();
+    p.setCounterInterval(Number.POSITIVE_INFINITY); // monitor: no image is measured
+    const c = collect();
+    p.start(c.sink, intervalPolicy(20));
+    let from = nv.calls.memory;
+    await waitFor(() => nv.calls.memory >= from + 10, 20_000, 5);
+    expect(c.readings.some((r) => r.pcieRxBytes !== undefined)).toBe(false);
+    expect(asked.slice(-10).every((ids) => ids.length === 1)).toBe(true);
+    await p.close();
+
+    const q = new NvmlProbe({ load: async () => nv, now: () => nv.clock.ms });
+    await q.detect();
+    q.setCounterInterval(2000);
+    q.setCounterDevices(['00000000:01:06.0']); // a run charged to the second GPU
+    const d = collect();
+    q.start(d.sink, intervalPolicy(20));
+    from = nv.calls.memory;
+    await waitFor(() => nv.calls.memory >= from + 20, 20_000, 5);
+    const byGpu = (id: string) => d.readings.filter((r) => r.deviceId === id && r.powerWatts !== undefined);
+    expect(byGpu('00000000:00:06.0').some((r) => r.pcieRxBytes !== undefined)).toBe(false);
+    expect(byGpu('00000000:01:06.0').every((r) => r.pcieRxBytes !== undefined)).toBe(true);
+    // both GPUs again (the charge undecided): the first GPU's count starts from its raw value, the
+    // second's keeps growing across its wraps
+    const n = d.readings.length;
+    q.setCounterDevices(null);
+    from = nv.calls.memory;
+    await waitFor(() => nv.calls.memory >= from + 10, 20_000, 5);
+    await q.close();
+    const first = d.readings.slice(n).filter((r) => r.deviceId === '00000000:00:06.0' && r.pcieRxBytes !== undefined);
+    expect(first.length).toBeGreaterThan(2);
+    expect(first[0].pcieRxBytes!).toBeLessThan(2 ** 32);
+    const second = byGpu('00000000:01:06.0').map((r) => r.pcieRxBytes!);
+    expect(second.at(-1)!).toBeGreaterThan(2 ** 33);
+    for (let i = 1; i < second.length; i++) expect(second[i]).toBeGreaterThanOrEqual(second[i - 1]);
+  });
+
   for (const mode of ['throughput', 'refuse'] as const)
     it(`no byte counters (${mode === 'refuse' ? 'the call refused for the newer ids' : 'NOT_SUPPORTED per field'}): the 20 ms throughput sample once a second, in bytes/s; instant power kept`, async () => {
       const { nv, readings } = await stream(mode, 45);
