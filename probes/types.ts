@@ -168,7 +168,7 @@ export interface Probe {
   processes?(): Promise<Map<string, GpuProcess[]> | null>;
   /**
    * How often to read a costly energy counter, ms (NVML's costs ~5 ms of CPU a read on a loaded
-   * H100). Called before `start`: measured runs read it once a second, monitoring not at all.
+   * H100). Called before `start`: measured runs read it every 2 s, serve once a second, monitoring not at all.
    */
   setCounterInterval?(ms: number): void;
   /**
