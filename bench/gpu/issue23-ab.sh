@@ -15,8 +15,10 @@ mkdir -p /tmp/dif
 [ -d /tmp/dif/src ] || tar -C /tmp/dif -xJf "$B/diffusers.tar.xz"
 export PYTHONPATH=/tmp/dif/src
 if [ -f "$B/old-dist.tar.xz" ]; then
-  mkdir -p /tmp/gw/old && tar -C /tmp/gw/old -xJf "$B/old-dist.tar.xz"
-  cp /tmp/gw/app/package.json /tmp/gw/old/ && ln -sfn /tmp/gw/app/node_modules /tmp/gw/old/node_modules
+  # the app as unpacked (package.json, schema/, node_modules…), its dist/ replaced by the old build's
+  rm -rf /tmp/gw/old && mkdir -p /tmp/gw/old
+  for f in /tmp/gw/app/* /tmp/gw/app/.[!.]*; do [ -e "$f" ] && [ "$(basename "$f")" != dist ] && ln -s "$f" /tmp/gw/old/; done
+  tar -C /tmp/gw/old -xJf "$B/old-dist.tar.xz"
 fi
 S="$O/summary.txt"
 nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.current,pcie.link.width.current --format=csv,noheader >> "$S"
