@@ -150,7 +150,7 @@ export function serveOptions(y: Argv): Argv {
     .option('batch-gap', { ...NUMBER_TEXT, describe: 'files within this many ms of each other are one batch (default: auto)' })
     .option('node', { type: 'string', describe: 'node label on every metric (default: the host name)' })
     .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs' })
-    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default 1000; also read as each image completes)' })
+    .option('counter-interval', { ...NUMBER_TEXT, describe: 'NVML energy counter read period, ms (default 1000)' })
     .option('blank-check', {
       type: 'boolean',
       describe: 'flag black/uniform images as blank (default on: only a file small enough for its pixel count to be uniform is decoded)',

@@ -19,7 +19,7 @@ import {
   type SeriesSample,
 } from './image-rows.js';
 import type { IdleBaseline } from './idle-baseline.js';
-import { COUNTER_ANCHOR_MS, SCALE_SPAN_MS } from './window-energy.js';
+import { counterSettled, SCALE_SPAN_MS } from './window-energy.js';
 import { RECOVERY_LOOKBACK_MS } from './boxcar.js';
 
 /** How far behind the oldest open window samples are kept: the counter's calibration span or the average's recovery lookback, and slack. */
@@ -91,9 +91,6 @@ export class RowStream {
   private readonly series = new Map<string, SeriesSample[]>();
   /** Latest sample time per GPU. */
   private readonly latest = new Map<string, number>();
-  /** Latest sample with power per GPU, and the times of its energy counter reads (kept as far back as the samples). */
-  private readonly latestPower = new Map<string, number>();
-  private readonly counterReads = new Map<string, number[]>();
   private readonly pending: { batch: number; events: ImageEvent[] }[] = [];
   /** Figures computed and not yet taken. */
   private figures: BatchFigure[] = [];
@@ -140,13 +137,6 @@ export class RowStream {
     if (!s) return;
     insertSorted(arr, s);
     this.latest.set(r.deviceId, Math.max(this.latest.get(r.deviceId) ?? -Infinity, s.tMs));
-    if (s.powerWatts !== undefined) this.latestPower.set(r.deviceId, Math.max(this.latestPower.get(r.deviceId) ?? -Infinity, s.tMs));
-    if (s.energyJoules !== undefined) {
-      const reads = this.counterReads.get(r.deviceId) ?? [];
-      reads.push(s.tMs);
-      if (reads.length > 1 && reads[reads.length - 2] > s.tMs) reads.sort((a, b) => a - b);
-      this.counterReads.set(r.deviceId, reads);
-    }
     this.computeReady(false);
   }
 
@@ -176,7 +166,8 @@ export class RowStream {
     while (this.pending.length) {
       const p = this.pending[0];
       const endMs = Math.max(...p.events.map((e) => e.mtimeMs));
-      if (!all && !this.charged.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs && this.counterSettled(id, endMs))) break;
+      if (!all && !this.charged.every((id) => (this.latest.get(id) ?? -Infinity) > endMs + this.o.gapLimitMs && counterSettled(this.series.get(id)!, endMs)))
+        break;
       // A meter (or the host's memory read) answering about once a second: wait for its reading past the window, unless it went quiet.
       if (
         !all &&
@@ -194,29 +185,10 @@ export class RowStream {
     this.trim();
   }
 
-  /**
-   * A GPU whose energy counter is read: its counter read after the window's end has come, with power
-   * sampled past it (the edge lies between two reads: window-energy.ts counterAtEdge), or no read came
-   * within {@link COUNTER_ANCHOR_MS} of the end (then the edge is placed without one, as a whole-file
-   * reading also would).
-   */
-  private counterSettled(id: string, endMs: number): boolean {
-    const reads = this.counterReads.get(id);
-    if (!reads?.length) return true;
-    if ((this.latest.get(id) ?? -Infinity) > endMs + COUNTER_ANCHOR_MS) return true;
-    const after = reads.find((t) => t >= endMs);
-    return after !== undefined && (this.latestPower.get(id) ?? -Infinity) >= after;
-  }
-
   /** Drops samples no open window can need (none while holding: the held windows need them all). */
   private trim(): void {
     if (this.holding) return;
     const keepFrom = this.windowStart() - KEEP_BEHIND_MS;
-    for (const reads of this.counterReads.values()) {
-      let k = 0;
-      while (k < reads.length - 1 && reads[k + 1] < keepFrom) k++;
-      if (k > 0) reads.splice(0, k);
-    }
     for (const arr of this.series.values()) {
       let i = 0;
       while (i < arr.length - 1 && arr[i + 1].tMs < keepFrom) i++;

@@ -137,6 +137,28 @@ export function counterAtEdge(counter: readonly Point[], instant: readonly Point
   return undefined;
 }
 
+/**
+ * Whether a window ending at `endMs` can be computed now as it will be from the whole recording: the
+ * device's counter, where it is read, has a read at or after the end with power sampled past it (the
+ * edge lies between two reads), or nothing came within {@link COUNTER_ANCHOR_MS} of the end (the edge
+ * is then placed without one, as a whole-file reading also would). `samples` sorted by time.
+ */
+export function counterSettled(samples: readonly PowerSample[], endMs: number): boolean {
+  let read: number | undefined;
+  let counted = false;
+  let powerMs = -Infinity;
+  for (let i = samples.length - 1; i >= 0 && samples[i].tMs >= endMs - ANCHOR_SPAN_MS; i--) {
+    const s = samples[i];
+    if (s.energyJoules !== undefined) {
+      counted = true;
+      if (s.tMs >= endMs) read = s.tMs;
+    }
+    if (s.powerWatts !== undefined && powerMs === -Infinity) powerMs = s.tMs;
+  }
+  if (!counted || (samples.length > 0 && samples[samples.length - 1].tMs > endMs + COUNTER_ANCHOR_MS)) return true;
+  return read !== undefined && powerMs >= read;
+}
+
 /** The counter at `t` between two reads, the energy between them shared out by instant power (which must cover the stretch). */
 function anchored(before: Point, after: Point, instant: readonly Point[], t: number, gapLimitMs: number): number | undefined {
   if (after.v < before.v || instant.length < 2 || instant[0].t > before.t || instant[instant.length - 1].t < after.t) return undefined;

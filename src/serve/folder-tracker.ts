@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { BatchAssembler, type ImageEvent } from '../images/batches.js';
 import { batchRows, type DeviceSeries, type IdleBaseline, type ImageRow } from '../energy/image-rows.js';
+import { counterSettled } from '../energy/window-energy.js';
 import { OutputWatcher } from '../images/watcher.js';
 import { timelineNow } from '../../probes/timeline.js';
 import type { SegmentEndReason } from '../session/types.js';
@@ -64,6 +65,8 @@ export class FolderTracker extends EventEmitter<FolderTrackerEvents> {
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly startedMs: number;
+  /** Closed batches whose rows wait for the energy counter's next read (rows come out in order). */
+  private readonly waiting: { batch: ImageEvent[]; startMs: number; warmupBatches: number }[] = [];
 
   constructor(
     readonly dir: string,
@@ -127,25 +130,45 @@ export class FolderTracker extends EventEmitter<FolderTrackerEvents> {
   }
 
   private closeBatch(batch: ImageEvent[]): void {
-    const rows = batchRows(batch, batch[0].batch!, 0, this.windowStartMs, this.opts.series(), this.opts.idle(), {
-      gapLimitMs: this.opts.gapLimitMs,
-      warmupBatches: this.warmupBatches,
-    });
+    this.waiting.push({ batch, startMs: this.windowStartMs, warmupBatches: this.warmupBatches });
     this.windowStartMs = Math.max(...batch.map((e) => e.mtimeMs));
     this.lastBatchEndMs = this.windowStartMs;
     this.emit('batch', { batch: batch[0].batch!, paths: batch.map((e) => e.path) });
-    this.emit('rows', rows);
+    this.emitRows(false);
+  }
+
+  /**
+   * Rows of the closed batches whose windows every GPU's counter has settled (window-energy.ts
+   * counterSettled: its read after the window, where one is read, so the figure equals what the
+   * recording recomputes to); `all`: every one now (a segment ends).
+   */
+  private emitRows(all: boolean): void {
+    if (!this.waiting.length) return;
+    const series = this.opts.series();
+    while (this.waiting.length) {
+      const w = this.waiting[0];
+      const endMs = Math.max(...w.batch.map((e) => e.mtimeMs));
+      if (!all && !series.every((s) => s.meter !== undefined || s.host || counterSettled(s.samples, endMs))) return;
+      this.waiting.shift();
+      const rows = batchRows(w.batch, w.batch[0].batch!, 0, w.startMs, series, this.opts.idle(), {
+        gapLimitMs: this.opts.gapLimitMs,
+        warmupBatches: w.warmupBatches,
+      });
+      this.emit('rows', rows);
+    }
   }
 
   private endSegment(reason: SegmentEndReason): void {
     if (!this.batches) return;
     const last = this.batches.flush();
     if (last) this.closeBatch(last);
+    this.emitRows(true);
     this.batches = undefined;
     this.emit('segment-end', { endMs: Math.max(this.lastBatchEndMs, this.windowStartMs), reason });
   }
 
   private tick(): void {
+    this.emitRows(false);
     if (!this.batches) return;
     const closed = this.batches.flushIfQuiet(this.now());
     if (closed) this.closeBatch(closed);

@@ -214,9 +214,9 @@ export class ServeNode extends EventEmitter<ServeNodeEvents> {
     t.on('lost', () => this.metrics.folder(dir, false, g ? g.ids.join(',') : 'all'));
     t.on('note', (m: string) => this.note('watcher', m));
     t.on('segment-start', (s: SegmentStart) => this.recordings?.segmentStart(dir, s));
-    // An image completed: the energy counter is read now, so its window edge comes from the counter
-    // (rows are computed when the batch closes, before the next scheduled read).
-    t.on('complete', () => this.core.readCountersNow(true));
+    // An image completed: a GPU without instant power has its counter read now (its window edge comes
+    // from that read); elsewhere the edge lies between the scheduled reads, and the rows wait for the next.
+    t.on('complete', () => this.core.readCountersNow());
     t.on('image', (ev) => this.recordings?.image(dir, ev));
     t.on('batch', (b) => this.recordings?.batch(dir, b));
     t.on('rows', (rows) => this.metrics.rows(dir, rows));
