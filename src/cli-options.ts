@@ -48,7 +48,7 @@ export function sessionOptions(y: Argv): Argv {
     .option('counter-interval', {
       ...NUMBER_TEXT,
       describe:
-        'NVML energy counter read period in a run, ms (default 2000; image edges lie between reads, placed by instant power; a read costs 4-7 ms of CPU on an H100)',
+        'NVML energy counter read period in a run, ms (default 2000; image edges lie between reads, placed by instant power; a read costs 4-5 ms of CPU on an H100, more under load)',
     })
     .option('sim-gpus', { ...NUMBER_TEXT, describe: 'with --probe simulated: how many simulated GPUs (a demo generator given --gpu I drives GPU I)' })
     .option('sim-process-list', {

@@ -2,7 +2,7 @@
  * NVIDIA through NVML (`--probe nvml`): one NVML session for the process, read on a timer. Instant
  * power (field 186), memory and (where images are measured) the PCIe byte counters every interval;
  * utilization, temperature, clock and clock event reasons once a second; the energy counter on its
- * own period (a read alone costs 4-7 ms of CPU on an H100: a run reads it every 2 s).
+ * own period (a read alone costs 4-5 ms of CPU on an H100, more under load: a run reads it every 2 s).
  */
 import type { Detection, DeviceInfo, GpuProcess, Probe, ReadingSink, SampleTiming } from '../types.js';
 import { NVML, type NvmlBinding } from './nvml-binding.js';

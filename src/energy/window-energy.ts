@@ -116,7 +116,8 @@ const DENSE_MS = 250;
  *   to instant power. Every edge then lies on one curve through the counter's reads, so the windows
  *   of a run add up to the counter's own difference, and instant power only decides where inside a
  *   second the joules fall;
- * - else a read just after the edge (an image's completion), bridged back with instant power.
+ * - else (no instant power over the stretch) a read up to 120 ms before the edge, held, or a read
+ *   just after it (an image's completion), bridged back with instant power where there is some.
  * Undefined when none applies: a read a second before the edge is never held forward alone.
  */
 export function counterAtEdge(counter: readonly Point[], instant: readonly Point[], t: number, gapLimitMs = Infinity): number | undefined {
@@ -129,6 +130,9 @@ export function counterAtEdge(counter: readonly Point[], instant: readonly Point
     const v = anchored(before, after, instant, t, gapLimitMs);
     if (v !== undefined) return v;
   }
+  // No instant power to place the edge between reads (an accumulator polled every 400 ms beside an
+  // averaged power): a read this close before it is held, as the staircase holds it.
+  if (before !== undefined && t - before.t <= HOLD_MS) return before.v;
   if (after && after.t - t <= COUNTER_EDGE_MS) {
     // Bridge with instant power when it spans the stretch; else hold the read (a few ms of error).
     const bridge = instant.length >= 2 && instant[0].t <= t && instant[instant.length - 1].t >= after.t ? trapezoidJoules(instant, t, after.t) : undefined;

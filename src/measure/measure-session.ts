@@ -201,7 +201,7 @@ export class MeasureSession extends EventEmitter<MeasureSessionEvents> {
       this.core.on('reading', (r) => this.rowsOf.sample(r));
     }
     // The counter every 2 s and at the run's start and end and the idle window's end (a read costs
-    // 5-7 ms of CPU on a loaded H100): image edges lie between those reads, placed by instant
+    // 4-5 ms of CPU on an H100, more under load): image edges lie between those reads, placed by instant
     // power (a GPU without instant power gets a read at every image's completion too). Monitoring
     // measures no image, so it does not read it at all unless --counter-interval asks.
     // Only the charged GPUs' counters are read (all of them until the generator's GPUs are known).

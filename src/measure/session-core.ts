@@ -62,10 +62,11 @@ export interface CoreConfig {
 /** Least time between two on-demand counter reads, ms (below COUNTER_EDGE_MS, so a batch's last file still gets one within reach). */
 export const COUNTER_READ_SPACING_MS = 100;
 /**
- * A run's energy counter period, ms. On the lent H100 a read costs 5-7 ms of CPU under load (the
- * driver waits for the GPU's firmware), more than everything else genwatt does in a second; every 2 s
- * keeps a run under 0.025 CPU s/s (bench/RESULTS.md), and image edges lie between reads
- * (window-energy.ts counterAtEdge), within ~1.5 % of the counter's own difference on the H100 traces.
+ * A run's energy counter period, ms. On the lent H100 a read costs 4-5 ms of CPU, more under load
+ * (the driver waits for the GPU's firmware), a hundred times any other NVML call; every 2 s
+ * is the estimate for keeping a run under 0.025 CPU s/s there (bench/RESULTS.md, 2026-12-08: not yet
+ * measured), and image edges lie between reads (window-energy.ts counterAtEdge), within ~1.5 % of the
+ * counter's own difference on the H100 traces.
  */
 export const RUN_COUNTER_INTERVAL_MS = 2000;
 

@@ -121,6 +121,13 @@ describe('counterScale: instant power scaled to a sparsely read energy counter',
     expect(sum).toBeCloseTo(windowEnergy(burst, 20_130, 22_060, { gapLimitMs: 500 }).joules!, 6);
   });
 
+  it('reads 400 ms apart beside averaged power only (an amd-smi accumulator): a read up to 120 ms before an edge is held', () => {
+    const amd = Array.from({ length: 100 }, (_, i) => ({ tMs: i * 400, powerWatts: 6, powerKind: 'average' as const, energyJoules: 50 + i * 0.4 * 6 }));
+    const fig = windowEnergy(amd, 10_100, 12_110, { gapLimitMs: 2000 });
+    expect(fig.method).toBe('counter');
+    expect(fig.joules!).toBeCloseTo(2 * 6, 6); // the reads at 10.0 and 12.0 s
+  });
+
   it('no edge between reads where instant power has a gap there, or no read follows within 3.5 s', () => {
     const holed = samples.filter((s) => s.energyJoules !== undefined || s.tMs < 20_200 || s.tMs > 20_800);
     expect(windowEnergy(holed, 20_300, 21_300, { gapLimitMs: 500 }).method).not.toBe('counter');
