@@ -21,6 +21,7 @@ describe('FolderTracker rows and the energy counter', () => {
     dirs.push(dir);
     // A GPU at 200 W by instant power (10 % low: the counter says 220 W), the counter read every 2 s.
     const samples: SeriesSample[] = [];
+    let looks = 0; // how often the tracker looked at the samples (each of its ticks while rows wait)
     const t0 = timelineNow() - 10_000;
     let lastMs = t0;
     const sampleUpTo = (toMs: number) => {
@@ -35,7 +36,7 @@ describe('FolderTracker rows and the energy counter', () => {
       batchGapMs: null,
       warmupBatches: 0,
       gapLimitMs: 500,
-      series: () => [{ deviceId: 'gpu', samples }],
+      series: () => (looks++, [{ deviceId: 'gpu', samples }]),
       idle: () => undefined,
     });
     const images: ImageEvent[] = [];
@@ -54,7 +55,8 @@ describe('FolderTracker rows and the energy counter', () => {
     const readAfter = samples.find((s) => s.energyJoules !== undefined && s.tMs >= endMs);
     expect(readAfter).toBeUndefined();
     await waitFor(() => batches.length === 1, 10_000);
-    await new Promise((r) => setTimeout(r, 400));
+    const seen = looks;
+    await waitFor(() => looks >= seen + 3, 10_000); // three more looks, whatever the machine's speed
     expect(rows).toEqual([]);
     // The next read (and power past it) arrives: the rows come, by the counter.
     sampleUpTo(t0 + Math.ceil((endMs - t0) / 2000) * 2000 + 200);
