@@ -168,10 +168,11 @@ describe('serve keeps going through faults', () => {
     expect(partial.doc.images).toHaveLength(3);
     expect(partial.warnings.join(' ')).toMatch(/no end record/);
 
-    serve = await startServe([...args.slice(0, -4), '--run-gap', '1', '--interval', '50'], { env });
+    // (a run gap of 2 s: a generator starved of CPU for a second must not split its two images in two runs)
+    serve = await startServe([...args.slice(0, -4), '--run-gap', '2', '--interval', '50'], { env });
     // (a subfolder: the demo generator numbers its files from 0 again, and files there before a start never count)
     expect(await generate(join(out, 'again'), env, ['--count', '2', '--seconds', '0.3', '--load-seconds', '0.1'])).toBe(0);
-    await waitFor(() => /recorded .*\(2 images\)/.test(serve!.log()), 10000);
+    await waitFor(() => /recorded .*\(2 images\)/.test(serve!.log()), 20000);
     const list = (await (await fetch(`${serve.url}/api/sessions`)).json()) as { sessions: { name: string; complete: boolean }[] };
     expect(list.sessions.map((s) => s.complete).sort()).toEqual([false, true]);
     const old = (await (await fetch(`${serve.url}/api/sessions/${journals[0]}`)).json()) as { complete: boolean; images: unknown[] };

@@ -223,8 +223,9 @@ describe('serve --watch DIR=GPULIST', () => {
         c,
         '--idle',
         '0.5',
+        // 2 s: a generator starved of CPU for a second must not split a folder's images in two runs
         '--run-gap',
-        '1',
+        '2',
         '--interval',
         '50',
       ],
