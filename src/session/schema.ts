@@ -20,7 +20,9 @@ export async function validator<T = unknown>(def: string | null): Promise<Valida
   if (hit) return hit as ValidateFunction<T>;
   if (!ajv) {
     const { Ajv } = await import('ajv');
-    ajv = new Ajv({ allErrors: false, strict: false });
+    // Without Ajv's code optimisation pass: compiling the session schema takes ~60 ms instead of ~110 ms
+    // (a quarter of a short report's CPU), and validating is as fast (300,000 sample records ~25 ms either way).
+    ajv = new Ajv({ allErrors: false, strict: false, code: { optimize: false } });
     ajv.addSchema(JSON.parse(readFileSync(join(packageRoot(), 'schema/session.schema.json'), 'utf8')), 'session');
   }
   const fn = ajv.getSchema(def ? `session#/definitions/${def}` : 'session');
