@@ -12,6 +12,7 @@ import { COMMAND_NAMES, didYouMean } from './commands/did-you-mean.js';
 import { installInternalErrorHandler } from './text/internal-errors.js';
 import { utf8Locale } from './text/ascii-symbols.js';
 import { leaveAltScreen } from './dashboard/alt-screen.js';
+import { skipHelpCache } from './commands/yargs-help-cache.js';
 
 function usageExit(msg: string): never {
   leaveAltScreen();
@@ -304,6 +305,7 @@ async function main(): Promise<number> {
       const meant = /^Unknown arguments?: /.test(msg ?? '') ? didYouMean(rawArgs[0]) : null;
       usageExit(`${err?.message ?? msg}${meant ? `: did you mean \`genwatt ${meant}\`?` : ''}`);
     });
+  skipHelpCache(parser);
   await parser.parseAsync();
   return exitCode;
 }
